@@ -1,0 +1,29 @@
+//! Read, write, validate and audit `.skops` files (the skops 0.16 format) without Python.
+//!
+//! Everything here distrusts its input: every size, count and depth read from a file is
+//! checked against a named limit in [`limits`] before memory is allocated for it, and every
+//! failure is a specific [`Error`] variant. Nothing in this crate panics on hostile input.
+//!
+//! Layers, bottom up:
+//! - [`container`]: the zip archive (read what Python's `zipfile` writes; write stored/deflate),
+//! - [`json`]: an order-preserving JSON model that accepts Python's `NaN`/`Infinity` and big ints,
+//!   and a writer that matches `json.dumps(indent=2)`,
+//! - [`npy`] / [`npz`]: numpy array members and scipy sparse members,
+//! - [`schema`]: the typed node model of `schema.json` (protocols 0, 1 and 2),
+//! - [`audit`]: default trust tables of skops 0.16 and the untrusted-type audit with node paths,
+//! - [`file`]: a whole `.skops` file opened, parsed and cross-checked in one step.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::unreachable
+    )
+)]
+
+pub mod error;
+pub mod limits;
+
+pub use error::{Error, Result};

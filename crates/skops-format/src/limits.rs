@@ -1,0 +1,104 @@
+//! Hard limits on everything a `.skops` file declares, so that reading one is bounded.
+//!
+//! Each limit is a named constant with the reason for its value, and [`Limits`] bundles them
+//! so a caller can tighten (or, knowingly, loosen) them. Every check reports
+//! [`crate::Error::LimitExceeded`] naming what was measured.
+
+/// Most members a `.skops` archive may hold.
+///
+/// A 300-tree random forest writes about 1,000 members; a 100k-tree ensemble about 300k.
+pub const MAX_MEMBERS: u64 = 1_000_000;
+
+/// Largest `schema.json` accepted, uncompressed.
+///
+/// The schema of a 300-tree forest is a few MB; 512 MiB leaves room for very large ensembles
+/// while keeping the parsed tree well within memory.
+pub const MAX_SCHEMA_SIZE: u64 = 512 * 1024 * 1024;
+
+/// Largest single member, uncompressed (one numpy array or sparse matrix).
+pub const MAX_MEMBER_SIZE: u64 = 16 * 1024 * 1024 * 1024;
+
+/// Largest sum of all members' uncompressed sizes.
+pub const MAX_TOTAL_SIZE: u64 = 64 * 1024 * 1024 * 1024;
+
+/// Largest ratio of uncompressed to compressed size for one member above
+/// [`COMPRESSION_RATIO_FLOOR`] bytes.
+///
+/// Deflate cannot exceed about 1,032:1; bzip2 of constant data reaches much more, so the limit
+/// sits well above deflate's ceiling and still stops classic zip bombs.
+pub const MAX_COMPRESSION_RATIO: u64 = 10_000;
+
+/// Members smaller than this (uncompressed) are not subject to [`MAX_COMPRESSION_RATIO`]:
+/// they cannot cost much memory however well they compress.
+pub const COMPRESSION_RATIO_FLOOR: u64 = 1024 * 1024;
+
+/// Deepest nesting of JSON arrays and objects in `schema.json`.
+///
+/// sklearn models nest a few dozen levels (pipelines of column transformers of pipelines);
+/// the limit keeps recursive parsing and walking far from the stack's end.
+pub const MAX_JSON_DEPTH: u64 = 512;
+
+/// Most dimensions of a numpy array (numpy's own limit is 64).
+pub const MAX_ARRAY_RANK: u64 = 64;
+
+/// Most fields in a structured numpy dtype, nested fields counted.
+pub const MAX_DTYPE_FIELDS: u64 = 4096;
+
+/// Longest `.npy` header accepted (numpy itself refuses headers over 10,000 bytes unless told otherwise).
+pub const MAX_NPY_HEADER_SIZE: u64 = 1024 * 1024;
+
+/// All limits in one value, so callers can change them together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// See [`MAX_MEMBERS`].
+    pub max_members: u64,
+    /// See [`MAX_SCHEMA_SIZE`].
+    pub max_schema_size: u64,
+    /// See [`MAX_MEMBER_SIZE`].
+    pub max_member_size: u64,
+    /// See [`MAX_TOTAL_SIZE`].
+    pub max_total_size: u64,
+    /// See [`MAX_COMPRESSION_RATIO`].
+    pub max_compression_ratio: u64,
+    /// See [`COMPRESSION_RATIO_FLOOR`].
+    pub compression_ratio_floor: u64,
+    /// See [`MAX_JSON_DEPTH`].
+    pub max_json_depth: u64,
+    /// See [`MAX_ARRAY_RANK`].
+    pub max_array_rank: u64,
+    /// See [`MAX_DTYPE_FIELDS`].
+    pub max_dtype_fields: u64,
+    /// See [`MAX_NPY_HEADER_SIZE`].
+    pub max_npy_header_size: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_members: MAX_MEMBERS,
+            max_schema_size: MAX_SCHEMA_SIZE,
+            max_member_size: MAX_MEMBER_SIZE,
+            max_total_size: MAX_TOTAL_SIZE,
+            max_compression_ratio: MAX_COMPRESSION_RATIO,
+            compression_ratio_floor: COMPRESSION_RATIO_FLOOR,
+            max_json_depth: MAX_JSON_DEPTH,
+            max_array_rank: MAX_ARRAY_RANK,
+            max_dtype_fields: MAX_DTYPE_FIELDS,
+            max_npy_header_size: MAX_NPY_HEADER_SIZE,
+        }
+    }
+}
+
+impl Limits {
+    /// Fails with [`crate::Error::LimitExceeded`] when `value > limit`.
+    pub fn check(what: &str, value: u64, limit: u64) -> crate::Result<()> {
+        if value > limit {
+            return Err(crate::Error::LimitExceeded {
+                what: what.to_owned(),
+                value,
+                limit,
+            });
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs every test: Rust (fmt, clippy, unit, integration, fixtures), fuzz build, Python.
+# Usage: bash scripts/test.sh        (from a fresh clone; creates .venv on first use)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR=never
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "set-up (venv, pinned packages, extension)"
+bash scripts/setup.sh
+
+step "cargo fmt"
+cargo fmt --all -- --check
+
+step "cargo clippy"
+cargo clippy --workspace --all-targets -q -- -D warnings
+
+step "fixtures written by skops 0.16 itself"
+.venv/bin/python python/tests/fixtures/generate.py --out testdata/generated
+
+step "cargo test"
+SKOPS_RS_FIXTURES="$PWD/testdata/generated" SKOPS_RS_REQUIRE_FIXTURES=1 \
+    cargo test --workspace -q 2>&1 | tee target/cargo-test.log
+grep -q '^test result: ok' target/cargo-test.log
+
+step "fuzz targets build"
+bash scripts/fuzz.sh build
+
+step "ruff"
+.venv/bin/ruff check python
+.venv/bin/ruff format --check python
+
+step "pytest"
+SKOPS_RS_FIXTURES="$PWD/testdata/generated" .venv/bin/python -m pytest -q python/tests
