@@ -355,9 +355,17 @@ impl Field {
     }
 }
 
+/// Longest descriptor text quoted in an error; hostile headers can be a megabyte long.
+const MAX_QUOTED_DESCR_CHARS: usize = 200;
+
 fn invalid_descr(value: &PyValue, reason: &str) -> Error {
+    let mut descr = value.to_repr();
+    if let Some((cut, _)) = descr.char_indices().nth(MAX_QUOTED_DESCR_CHARS) {
+        descr.truncate(cut);
+        descr.push_str("...");
+    }
     Error::NpyInvalidDescr {
-        descr: value.to_repr(),
+        descr,
         reason: reason.to_owned(),
     }
 }
@@ -468,6 +476,22 @@ mod tests {
         assert_eq!(fields[0].title.as_deref(), Some("T1"));
         assert_eq!(fields[1].shape, vec![2]);
         assert!(!descr.contains_object());
+    }
+
+    #[test]
+    fn long_descriptors_are_shortened_in_errors() {
+        let text = format!("[('a', '<f8', 3), {}]", "('b', '<f8'), ".repeat(100));
+        let error = Descr::parse(&text).unwrap_err();
+        let Error::NpyInvalidDescr { descr, .. } = &error else {
+            panic!("{error}")
+        };
+        assert_eq!(descr, "('a', '<f8', 3)");
+        let list = PyValue::List(vec![PyValue::Str("x".repeat(500))]);
+        let Error::NpyInvalidDescr { descr, .. } = invalid_descr(&list, "test") else {
+            panic!("wrong variant")
+        };
+        assert_eq!(descr.chars().count(), 203);
+        assert!(descr.ends_with("..."));
     }
 
     #[test]
