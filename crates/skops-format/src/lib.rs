@@ -25,5 +25,7 @@
 
 pub mod error;
 pub mod limits;
+pub mod npy;
+pub mod npz;
 
 pub use error::{Error, Result};

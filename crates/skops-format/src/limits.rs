@@ -47,6 +47,12 @@ pub const MAX_DTYPE_FIELDS: u64 = 4096;
 /// Longest `.npy` header accepted (numpy itself refuses headers over 10,000 bytes unless told otherwise).
 pub const MAX_NPY_HEADER_SIZE: u64 = 1024 * 1024;
 
+/// Deepest nesting of tuples, lists and dicts in a `.npy` header literal.
+///
+/// Each nested structured dtype costs two levels (its list and its field tuple); sklearn's
+/// dtypes nest at most two, so 64 is generous and keeps the recursive parser shallow.
+pub const MAX_NPY_HEADER_DEPTH: u64 = 64;
+
 /// All limits in one value, so callers can change them together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -70,6 +76,8 @@ pub struct Limits {
     pub max_dtype_fields: u64,
     /// See [`MAX_NPY_HEADER_SIZE`].
     pub max_npy_header_size: u64,
+    /// See [`MAX_NPY_HEADER_DEPTH`].
+    pub max_npy_header_depth: u64,
 }
 
 impl Default for Limits {
@@ -85,6 +93,7 @@ impl Default for Limits {
             max_array_rank: MAX_ARRAY_RANK,
             max_dtype_fields: MAX_DTYPE_FIELDS,
             max_npy_header_size: MAX_NPY_HEADER_SIZE,
+            max_npy_header_depth: MAX_NPY_HEADER_DEPTH,
         }
     }
 }
