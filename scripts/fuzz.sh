@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# cargo-fuzz helper. `bash scripts/fuzz.sh build` builds every target (CI does this);
+# `bash scripts/fuzz.sh run SECONDS` runs `open_and_audit` for that long, seeded with the
+# fixtures written by skops and the hostile files in testdata/malicious.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# cargo-fuzz needs nightly flags; RUSTC_BOOTSTRAP lets the stable toolchain accept them.
+export RUSTC_BOOTSTRAP=1
+if ! command -v cargo-fuzz >/dev/null 2>&1; then
+    cargo install --locked cargo-fuzz@0.13.2
+fi
+case "${1:-build}" in
+    build)
+        cargo fuzz build --fuzz-dir fuzz -O
+        ;;
+    run)
+        seconds="${2:-60}"
+        corpus=fuzz/corpus/open_and_audit
+        mkdir -p "$corpus"
+        # Seed with small real files (the fuzzer mutates from there).
+        find testdata/malicious testdata/generated -name '*.skops' -size -64k 2>/dev/null \
+            | head -400 | xargs -r -I{} cp {} "$corpus"/ 2>/dev/null || true
+        cargo fuzz run --fuzz-dir fuzz -O open_and_audit "$corpus" -- \
+            -max_total_time="$seconds" -max_len=262144 -rss_limit_mb=2048 -timeout=10
+        ;;
+    *)
+        echo "usage: scripts/fuzz.sh build | run SECONDS" >&2
+        exit 2
+        ;;
+esac
