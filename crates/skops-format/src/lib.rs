@@ -24,6 +24,7 @@
 )]
 
 pub mod error;
+pub mod json;
 pub mod limits;
 
 pub use error::{Error, Result};
