@@ -26,5 +26,6 @@
 pub mod error;
 pub mod json;
 pub mod limits;
+pub mod schema;
 
 pub use error::{Error, Result};

@@ -47,6 +47,15 @@ pub const MAX_DTYPE_FIELDS: u64 = 4096;
 /// Longest `.npy` header accepted (numpy itself refuses headers over 10,000 bytes unless told otherwise).
 pub const MAX_NPY_HEADER_SIZE: u64 = 1024 * 1024;
 
+/// Most node states `schema.json` may stand for once every `__id__` reference is expanded.
+///
+/// skops writes a shared object in full at each occurrence, so for a real file this is just its
+/// node count, and [`MAX_SCHEMA_SIZE`] keeps that below about 5 million (a node state takes
+/// 100 bytes or more). A crafted file can instead refer to earlier nodes by `__id__` alone and
+/// stand for exponentially many nodes (a "billion laughs"); re-serializing or walking it path
+/// by path would never end.
+pub const MAX_EXPANDED_NODES: u64 = 8 * 1024 * 1024;
+
 /// All limits in one value, so callers can change them together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -70,6 +79,8 @@ pub struct Limits {
     pub max_dtype_fields: u64,
     /// See [`MAX_NPY_HEADER_SIZE`].
     pub max_npy_header_size: u64,
+    /// See [`MAX_EXPANDED_NODES`].
+    pub max_expanded_nodes: u64,
 }
 
 impl Default for Limits {
@@ -85,6 +96,7 @@ impl Default for Limits {
             max_array_rank: MAX_ARRAY_RANK,
             max_dtype_fields: MAX_DTYPE_FIELDS,
             max_npy_header_size: MAX_NPY_HEADER_SIZE,
+            max_expanded_nodes: MAX_EXPANDED_NODES,
         }
     }
 }
