@@ -39,8 +39,49 @@ pub enum Error {
     // (container variants go here)
 
     // ----- json ------------------------------------------------------------------------------
-    // (json variants go here)
-
+    /// `schema.json` (or another JSON text) is not valid UTF-8.
+    #[error("JSON text is not valid UTF-8 at byte {offset}")]
+    JsonNotUtf8 {
+        /// Byte offset of the first invalid byte.
+        offset: u64,
+    },
+    /// JSON syntax error.
+    #[error("invalid JSON at byte {offset}: {reason}")]
+    JsonSyntax {
+        /// Byte offset where parsing stopped.
+        offset: u64,
+        /// What was wrong there.
+        reason: &'static str,
+    },
+    /// Arrays and objects nest deeper than the limit.
+    #[error("JSON nesting at byte {offset} is deeper than the limit of {limit}")]
+    JsonTooDeep {
+        /// Byte offset of the bracket that went too deep.
+        offset: u64,
+        /// The depth limit (see [`crate::limits::MAX_JSON_DEPTH`]).
+        limit: u64,
+    },
+    /// A `\uXXXX` escape names half of a surrogate pair without the other half. Python accepts
+    /// it; we refuse it because the result is not valid Unicode text.
+    #[error("JSON string has a lone surrogate escape at byte {offset}")]
+    JsonLoneSurrogate {
+        /// Byte offset of the escape's backslash.
+        offset: u64,
+    },
+    /// An integer literal longer than Python converts (`sys.get_int_max_str_digits()`, 4,300).
+    #[error("JSON integer at byte {offset} has {digits} digits, more than Python's limit of 4300")]
+    JsonIntegerTooLong {
+        /// Byte offset of the number (0 when checking a lone number text).
+        offset: u64,
+        /// How many digits it has.
+        digits: u64,
+    },
+    /// A text given as a JSON number is not one.
+    #[error("`{text}` is not a JSON number")]
+    JsonInvalidNumber {
+        /// The text (its first 64 characters).
+        text: String,
+    },
     // ----- npy / npz -------------------------------------------------------------------------
     /// The bytes do not start with the `.npy` magic string.
     #[error("not a `.npy` array: the magic string `\\x93NUMPY` is missing")]
@@ -152,8 +193,167 @@ pub enum Error {
         reason: String,
     },
     // ----- schema ----------------------------------------------------------------------------
-    // (schema variants go here)
-
+    /// A node state (or the whole schema) is not a JSON object.
+    #[error("expected a node state (a JSON object) at `{path}`, found {found}")]
+    SchemaNodeNotObject {
+        /// JSONPath of the value, e.g. `$["content"]["steps"]`.
+        path: String,
+        /// The JSON type found.
+        found: &'static str,
+    },
+    /// `protocol` is missing or not an integer (skops: `TypeError("Invalid skops protocol
+    /// {found} in schema.json, expected an integer.")`).
+    #[error("invalid protocol {found} in `schema.json`, expected an integer")]
+    SchemaInvalidProtocol {
+        /// Python's `repr()` of the value found (`None` when missing).
+        found: String,
+    },
+    /// `protocol` is newer than skops 0.16 reads (skops: `ValueError`).
+    #[error(
+        "the file was saved with protocol {protocol}, but only protocols up to {supported} are supported"
+    )]
+    SchemaProtocolTooNew {
+        /// The protocol, in decimal.
+        protocol: String,
+        /// The newest protocol supported.
+        supported: i64,
+    },
+    /// `protocol` is negative (skops: `ValueError`).
+    #[error("invalid protocol {protocol} in `schema.json`, expected a value between 0 and 2")]
+    SchemaProtocolNegative {
+        /// The protocol, in decimal.
+        protocol: String,
+    },
+    /// A key the loader needs is missing (skops: `KeyError`).
+    #[error("missing key `{key}` at `{path}`")]
+    SchemaMissingKey {
+        /// The key.
+        key: String,
+        /// JSONPath of the object that lacks it.
+        path: String,
+    },
+    /// A key has another JSON type than skops writes.
+    #[error("key `{key}` at `{path}` should be {expected}, found {found}")]
+    SchemaWrongType {
+        /// The key.
+        key: String,
+        /// The expected JSON type.
+        expected: &'static str,
+        /// The JSON type found.
+        found: &'static str,
+        /// JSONPath of the object holding the key.
+        path: String,
+    },
+    /// No loader of that name for the protocol (skops: `TypeError(" Can't find loader {loader}
+    /// for type {module}.{class} and protocol {protocol}. You might need to update skops to load
+    /// this file.")`).
+    #[error("no loader `{loader}` for type `{module}.{class}` and protocol {protocol} at `{path}`")]
+    SchemaUnknownLoader {
+        /// The `__loader__` value.
+        loader: String,
+        /// `__module__`.
+        module: String,
+        /// `__class__`.
+        class: String,
+        /// The file's protocol.
+        protocol: i64,
+        /// JSONPath of the node state.
+        path: String,
+    },
+    /// A `CachedNode` names an `__id__` not seen before (skops: `ValueError("A cached node refers
+    /// to an unknown object id {id!r}. ...")`).
+    #[error("a cached node at `{path}` refers to an unknown object id {}", .id.map_or_else(|| "None".to_owned(), |id| id.to_string()))]
+    SchemaCachedNodeUnknownId {
+        /// The `__id__` (None when missing).
+        id: Option<u64>,
+        /// JSONPath of the node state.
+        path: String,
+    },
+    /// A node state names the `__id__` of one of its ancestors: Python would build a cyclic
+    /// tree; we refuse it.
+    #[error("node at `{path}` refers to its own ancestor by `__id__` {id}")]
+    SchemaIdCycle {
+        /// The `__id__`.
+        id: u64,
+        /// JSONPath of the referring state.
+        path: String,
+    },
+    /// An NdArrayNode `type` other than `numpy` or `json` (skops: `ValueError("Unknown type
+    /// {found}.")`).
+    #[error("unknown array type `{found}` at `{path}`")]
+    SchemaUnknownArrayType {
+        /// Python's `str()` of the `type` value.
+        found: String,
+        /// JSONPath of the node state.
+        path: String,
+    },
+    /// A SparseMatrixNode `type` other than `scipy` (skops: `TypeError("Cannot load object of
+    /// type {module}.{class}")`).
+    #[error("cannot load sparse object of type `{module}.{class}` at `{path}`")]
+    SchemaSparseType {
+        /// `__module__`.
+        module: String,
+        /// `__class__`.
+        class: String,
+        /// JSONPath of the node state.
+        path: String,
+    },
+    /// A MethodNode whose type is not its instance's type (skops: `ValueError("Expected object
+    /// of type {expected_module}.{expected_class}, got {found_module}.{found_class}. This is
+    /// probably due to a corrupted or a malicious file.")`).
+    #[error(
+        "method at `{path}` expects an object of type `{expected_module}.{expected_class}`, got `{found_module}.{found_class}`"
+    )]
+    SchemaMethodTypeMismatch {
+        /// The MethodNode's `__module__`.
+        expected_module: String,
+        /// The MethodNode's `__class__`.
+        expected_class: String,
+        /// The instance node's `__module__`.
+        found_module: String,
+        /// The instance node's `__class__`.
+        found_class: String,
+        /// JSONPath of the MethodNode state.
+        path: String,
+    },
+    /// An OperatorFuncNode outside module `operator` (skops: `ValueError("Expected module
+    /// 'operator', got {module}. This is probably due to a corrupted or a malicious file.")`).
+    #[error("operator function at `{path}` has module `{module}`, expected `operator`")]
+    SchemaOperatorModule {
+        /// The `__module__` found.
+        module: String,
+        /// JSONPath of the node state.
+        path: String,
+    },
+    /// A Generator state without a string bit-generator name (skops: `ValueError("Could not find
+    /// the bit generator name in the numpy.random.Generator state. ...")`).
+    #[error("no bit generator name in the `numpy.random.Generator` state at `{path}`")]
+    SchemaBitGeneratorNameMissing {
+        /// JSONPath of the node state.
+        path: String,
+    },
+    /// A [`crate::schema::SchemaBuilder`] node names a loader that does not match its kind.
+    #[error("node has loader `{loader}` but its kind is read by `{expected}`")]
+    SchemaLoaderMismatch {
+        /// The loader given.
+        loader: &'static str,
+        /// The loader of the node's kind.
+        expected: &'static str,
+    },
+    /// A [`crate::schema::SchemaBuilder`] node refers to a node that was not added before it.
+    #[error("node id {index} was not added to the schema builder")]
+    SchemaUnknownNodeId {
+        /// The id's index.
+        index: u64,
+    },
+    /// A [`crate::schema::SchemaBuilder`] node has a form another protocol uses.
+    #[error("`{loader}` node does not have the form protocol {protocol} uses")]
+    SchemaNodeProtocolMismatch {
+        /// The node's loader.
+        loader: &'static str,
+        /// The schema's protocol.
+        protocol: i64,
+    },
     // ----- audit -----------------------------------------------------------------------------
     // (audit variants go here)
 }

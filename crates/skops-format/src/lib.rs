@@ -24,8 +24,10 @@
 )]
 
 pub mod error;
+pub mod json;
 pub mod limits;
 pub mod npy;
 pub mod npz;
+pub mod schema;
 
 pub use error::{Error, Result};

@@ -52,6 +52,14 @@ pub const MAX_NPY_HEADER_SIZE: u64 = 1024 * 1024;
 /// Each nested structured dtype costs two levels (its list and its field tuple); sklearn's
 /// dtypes nest at most two, so 64 is generous and keeps the recursive parser shallow.
 pub const MAX_NPY_HEADER_DEPTH: u64 = 64;
+/// Most node states `schema.json` may stand for once every `__id__` reference is expanded.
+///
+/// skops writes a shared object in full at each occurrence, so for a real file this is just its
+/// node count, and [`MAX_SCHEMA_SIZE`] keeps that below about 5 million (a node state takes
+/// 100 bytes or more). A crafted file can instead refer to earlier nodes by `__id__` alone and
+/// stand for exponentially many nodes (a "billion laughs"); re-serializing or walking it path
+/// by path would never end.
+pub const MAX_EXPANDED_NODES: u64 = 8 * 1024 * 1024;
 
 /// All limits in one value, so callers can change them together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +86,8 @@ pub struct Limits {
     pub max_npy_header_size: u64,
     /// See [`MAX_NPY_HEADER_DEPTH`].
     pub max_npy_header_depth: u64,
+    /// See [`MAX_EXPANDED_NODES`].
+    pub max_expanded_nodes: u64,
 }
 
 impl Default for Limits {
@@ -94,6 +104,7 @@ impl Default for Limits {
             max_dtype_fields: MAX_DTYPE_FIELDS,
             max_npy_header_size: MAX_NPY_HEADER_SIZE,
             max_npy_header_depth: MAX_NPY_HEADER_DEPTH,
+            max_expanded_nodes: MAX_EXPANDED_NODES,
         }
     }
 }

@@ -1,0 +1,484 @@
+//! The JSON parser: Python's `json.loads` grammar, iterative, with a nesting limit.
+
+use super::number::{MAX_INT_DIGITS, scan_number};
+use super::{Number, Object, Value};
+use crate::{Error, Result};
+
+/// What `json.loads(bytes)` strips before decoding UTF-8 (it decodes with `utf-8-sig`).
+const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
+
+/// Parses `text` as Python's `json.loads` would, refusing nesting deeper than `max_depth`
+/// arrays/objects.
+///
+/// Every error names the byte offset (in `text`) where parsing stopped. The parser keeps its own
+/// stack of open containers, so deep input cannot exhaust the call stack.
+pub fn parse(text: &[u8], max_depth: u64) -> Result<Value> {
+    let (base, body) = match text.strip_prefix(UTF8_BOM) {
+        Some(rest) => (UTF8_BOM.len(), rest),
+        None => (0, text),
+    };
+    let source = std::str::from_utf8(body).map_err(|error| Error::JsonNotUtf8 {
+        offset: offset_u64(base + error.valid_up_to()),
+    })?;
+    Parser {
+        source,
+        bytes: source.as_bytes(),
+        pos: 0,
+        base,
+    }
+    .run(max_depth)
+}
+
+fn offset_u64(offset: usize) -> u64 {
+    u64::try_from(offset).unwrap_or(u64::MAX)
+}
+
+/// An array or object whose closing bracket has not been seen yet.
+enum Open {
+    Array(Vec<Value>),
+    Object(Object, String),
+}
+
+struct Parser<'a> {
+    source: &'a str,
+    bytes: &'a [u8],
+    pos: usize,
+    /// Bytes skipped before `source` (a byte order mark), added to reported offsets.
+    base: usize,
+}
+
+impl Parser<'_> {
+    fn run(mut self, max_depth: u64) -> Result<Value> {
+        let mut stack: Vec<Open> = Vec::new();
+        loop {
+            self.skip_whitespace();
+            let mut value = match self.peek() {
+                Some(open @ (b'[' | b'{')) => {
+                    let depth = offset_u64(stack.len()).saturating_add(1);
+                    if depth > max_depth {
+                        return Err(Error::JsonTooDeep {
+                            offset: self.offset(),
+                            limit: max_depth,
+                        });
+                    }
+                    self.pos += 1;
+                    self.skip_whitespace();
+                    if open == b'[' {
+                        if self.peek() == Some(b']') {
+                            self.pos += 1;
+                            Value::Array(Vec::new())
+                        } else {
+                            stack.push(Open::Array(Vec::new()));
+                            continue;
+                        }
+                    } else if self.peek() == Some(b'}') {
+                        self.pos += 1;
+                        Value::Object(Object::new())
+                    } else {
+                        let key = self.member_key()?;
+                        stack.push(Open::Object(Object::new(), key));
+                        continue;
+                    }
+                }
+                _ => self.scalar()?,
+            };
+            // Attach the finished value to its container, closing containers that end here.
+            loop {
+                match stack.last_mut() {
+                    None => {
+                        self.skip_whitespace();
+                        if self.pos != self.bytes.len() {
+                            return Err(self.syntax("extra data after the JSON value"));
+                        }
+                        return Ok(value);
+                    }
+                    Some(Open::Array(items)) => {
+                        items.push(value);
+                        self.skip_whitespace();
+                        match self.peek() {
+                            Some(b',') => {
+                                self.pos += 1;
+                                break;
+                            }
+                            Some(b']') => {
+                                self.pos += 1;
+                                value = match stack.pop() {
+                                    Some(Open::Array(items)) => Value::Array(items),
+                                    _ => return Err(self.syntax("unbalanced brackets")),
+                                };
+                            }
+                            _ => return Err(self.syntax("expected `,` or `]`")),
+                        }
+                    }
+                    Some(Open::Object(object, key)) => {
+                        object.push(std::mem::take(key), value);
+                        self.skip_whitespace();
+                        match self.peek() {
+                            Some(b',') => {
+                                self.pos += 1;
+                                self.skip_whitespace();
+                                let next_key = self.member_key()?;
+                                if let Some(Open::Object(_, key)) = stack.last_mut() {
+                                    *key = next_key;
+                                }
+                                break;
+                            }
+                            Some(b'}') => {
+                                self.pos += 1;
+                                value = match stack.pop() {
+                                    Some(Open::Object(object, _)) => Value::Object(object),
+                                    _ => return Err(self.syntax("unbalanced brackets")),
+                                };
+                            }
+                            _ => return Err(self.syntax("expected `,` or `}`")),
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn offset(&self) -> u64 {
+        offset_u64(self.base + self.pos)
+    }
+
+    fn syntax(&self, reason: &'static str) -> Error {
+        Error::JsonSyntax {
+            offset: self.offset(),
+            reason,
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    fn skip_whitespace(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.pos += 1;
+        }
+    }
+
+    fn rest(&self) -> &[u8] {
+        self.bytes.get(self.pos..).unwrap_or_default()
+    }
+
+    /// A member name and the `:` after it (whitespace before the name already skipped).
+    fn member_key(&mut self) -> Result<String> {
+        if self.peek() != Some(b'"') {
+            return Err(self.syntax("expected a property name in double quotes"));
+        }
+        let key = self.string()?;
+        self.skip_whitespace();
+        if self.peek() != Some(b':') {
+            return Err(self.syntax("expected `:`"));
+        }
+        self.pos += 1;
+        Ok(key)
+    }
+
+    /// Any value that is not an array or object.
+    fn scalar(&mut self) -> Result<Value> {
+        let literals: [(&[u8], Value); 6] = [
+            (b"null", Value::Null),
+            (b"true", Value::Bool(true)),
+            (b"false", Value::Bool(false)),
+            (
+                b"NaN",
+                Value::Number(Number::from_checked_text("NaN".into())),
+            ),
+            (
+                b"Infinity",
+                Value::Number(Number::from_checked_text("Infinity".into())),
+            ),
+            (
+                b"-Infinity",
+                Value::Number(Number::from_checked_text("-Infinity".into())),
+            ),
+        ];
+        match self.peek() {
+            Some(b'"') => return self.string().map(Value::String),
+            Some(b'-' | b'0'..=b'9') => {
+                if let Some(scan) = scan_number(self.rest()) {
+                    if scan.is_integer && scan.digits > MAX_INT_DIGITS {
+                        return Err(Error::JsonIntegerTooLong {
+                            offset: self.offset(),
+                            digits: offset_u64(scan.digits),
+                        });
+                    }
+                    let end = self.pos + scan.len;
+                    let text = self.source.get(self.pos..end).unwrap_or_default();
+                    self.pos = end;
+                    return Ok(Value::Number(Number::from_checked_text(text.to_owned())));
+                }
+            }
+            _ => {}
+        }
+        for (literal, value) in literals {
+            if self.rest().starts_with(literal) {
+                self.pos += literal.len();
+                return Ok(value);
+            }
+        }
+        if self.pos == self.bytes.len() {
+            return Err(self.syntax("unexpected end of input, expected a value"));
+        }
+        Err(self.syntax("expected a value"))
+    }
+
+    /// A string, starting at its opening quote.
+    fn string(&mut self) -> Result<String> {
+        let start = self.pos;
+        self.pos += 1;
+        let mut out = String::new();
+        loop {
+            let run_start = self.pos;
+            while let Some(byte) = self.peek() {
+                if byte == b'"' || byte == b'\\' || byte < 0x20 {
+                    break;
+                }
+                self.pos += 1;
+            }
+            // The run stops at an ASCII byte, so it ends on a char boundary.
+            out.push_str(self.source.get(run_start..self.pos).unwrap_or_default());
+            match self.peek() {
+                None => {
+                    self.pos = start;
+                    return Err(self.syntax("unterminated string"));
+                }
+                Some(b'"') => {
+                    self.pos += 1;
+                    return Ok(out);
+                }
+                Some(b'\\') => self.escape(&mut out)?,
+                Some(_) => return Err(self.syntax("invalid control character in string")),
+            }
+        }
+    }
+
+    /// One escape sequence, starting at its backslash.
+    fn escape(&mut self, out: &mut String) -> Result<()> {
+        let escaped = match self.bytes.get(self.pos + 1) {
+            Some(b'"') => '"',
+            Some(b'\\') => '\\',
+            Some(b'/') => '/',
+            Some(b'b') => '\u{8}',
+            Some(b'f') => '\u{c}',
+            Some(b'n') => '\n',
+            Some(b'r') => '\r',
+            Some(b't') => '\t',
+            Some(b'u') => {
+                let first = self.hex4(self.pos + 2)?;
+                let escape_start = self.pos;
+                self.pos += 6;
+                let code = if (0xd800..0xdc00).contains(&first) {
+                    let second = if self.rest().starts_with(b"\\u") {
+                        Some(self.hex4(self.pos + 2)?)
+                    } else {
+                        None
+                    };
+                    match second {
+                        Some(low @ 0xdc00..0xe000) => {
+                            self.pos += 6;
+                            0x10000 + ((first - 0xd800) << 10) + (low - 0xdc00)
+                        }
+                        _ => {
+                            return Err(Error::JsonLoneSurrogate {
+                                offset: offset_u64(self.base + escape_start),
+                            });
+                        }
+                    }
+                } else if (0xdc00..0xe000).contains(&first) {
+                    return Err(Error::JsonLoneSurrogate {
+                        offset: offset_u64(self.base + escape_start),
+                    });
+                } else {
+                    first
+                };
+                match char::from_u32(code) {
+                    Some(decoded) => out.push(decoded),
+                    None => {
+                        self.pos = escape_start;
+                        return Err(self.syntax("invalid `\\u` escape"));
+                    }
+                }
+                return Ok(());
+            }
+            _ => return Err(self.syntax("invalid escape")),
+        };
+        out.push(escaped);
+        self.pos += 2;
+        Ok(())
+    }
+
+    /// Four hex digits at `at`.
+    fn hex4(&self, at: usize) -> Result<u32> {
+        let digits = self
+            .bytes
+            .get(at..at + 4)
+            .filter(|digits| digits.iter().all(u8::is_ascii_hexdigit))
+            .and_then(|digits| std::str::from_utf8(digits).ok())
+            .and_then(|digits| u32::from_str_radix(digits, 16).ok());
+        digits.ok_or(Error::JsonSyntax {
+            offset: offset_u64(self.base + self.pos),
+            reason: "invalid `\\u` escape",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(text: &[u8]) -> Error {
+        parse(text, 16).unwrap_err()
+    }
+
+    #[test]
+    fn python_extensions() {
+        let value = parse(
+            b"[NaN, Infinity, -Infinity, 340282366920938463463374607431768211456, 1.0, 1, -0]",
+            4,
+        )
+        .unwrap();
+        let texts: Vec<&str> = value
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|item| item.as_number().unwrap().as_str())
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                "NaN",
+                "Infinity",
+                "-Infinity",
+                "340282366920938463463374607431768211456",
+                "1.0",
+                "1",
+                "-0"
+            ]
+        );
+    }
+
+    #[test]
+    fn strings_and_escapes() {
+        let value = parse(br#""a\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00\u0000""#, 1).unwrap();
+        assert_eq!(value.as_str(), Some("a\"\\/\u{8}\u{c}\n\r\té😀\0"));
+        let value = parse("\"é😀\"".as_bytes(), 1).unwrap();
+        assert_eq!(value.as_str(), Some("é😀"));
+    }
+
+    #[test]
+    fn byte_order_mark_is_skipped_and_offsets_count_it() {
+        assert_eq!(
+            parse(b"\xef\xbb\xbf[1]", 2).unwrap(),
+            Value::Array(vec![1i64.into()])
+        );
+        assert!(matches!(
+            parse(b"\xef\xbb\xbf[1,]", 2),
+            Err(Error::JsonSyntax { offset: 6, .. })
+        ));
+    }
+
+    #[test]
+    fn lone_surrogates_are_refused() {
+        assert!(matches!(
+            err(br#""\ud800""#),
+            Error::JsonLoneSurrogate { offset: 1 }
+        ));
+        assert!(matches!(
+            err(br#""x\udc00""#),
+            Error::JsonLoneSurrogate { offset: 2 }
+        ));
+        assert!(matches!(
+            err(br#""\ud800\u0041""#),
+            Error::JsonLoneSurrogate { offset: 1 }
+        ));
+        // UTF-8-encoded surrogate (Python's `surrogatepass` would accept it).
+        assert!(matches!(
+            err(b"\"\xed\xa0\x80\""),
+            Error::JsonNotUtf8 { offset: 1 }
+        ));
+    }
+
+    #[test]
+    fn syntax_errors_name_the_offset() {
+        let cases: [(&[u8], u64); 16] = [
+            (b"", 0),
+            (b"  ", 2),
+            (b"[1,]", 3),
+            (b"{\"a\":1,}", 7),
+            (b"{\"a\" 1}", 5),
+            (b"{1:2}", 1),
+            (b"[1 2]", 3),
+            (b"{\"a\":1 \"b\"}", 7),
+            (b"[1] x", 4),
+            (b"\"abc", 0),
+            (b"\"a\nb\"", 2),
+            (b"\"\\x\"", 1),
+            (b"\"\\u12g4\"", 1),
+            (b"nul", 0),
+            (b"01", 1),
+            (b"-", 0),
+        ];
+        for (text, offset) in cases {
+            match parse(text, 8) {
+                Err(Error::JsonSyntax { offset: found, .. }) => {
+                    assert_eq!(found, offset, "{:?}", String::from_utf8_lossy(text));
+                }
+                other => panic!("{:?}: {other:?}", String::from_utf8_lossy(text)),
+            }
+        }
+        assert!(matches!(
+            err(b"[\"\xff\"]"),
+            Error::JsonNotUtf8 { offset: 2 }
+        ));
+    }
+
+    #[test]
+    fn depth_limit() {
+        assert!(parse(b"[[[]]]", 3).is_ok());
+        assert!(matches!(
+            parse(b"[[[]]]", 2),
+            Err(Error::JsonTooDeep {
+                offset: 2,
+                limit: 2
+            })
+        ));
+        assert!(matches!(
+            parse(b"{\"a\": {}}", 1),
+            Err(Error::JsonTooDeep {
+                offset: 6,
+                limit: 1
+            })
+        ));
+        assert!(matches!(parse(b"1", 0), Ok(Value::Number(_))));
+        // Deep input is refused without touching the call stack.
+        let deep = "[".repeat(1_000_000);
+        assert!(matches!(
+            parse(deep.as_bytes(), 512),
+            Err(Error::JsonTooDeep {
+                offset: 512,
+                limit: 512
+            })
+        ));
+    }
+
+    #[test]
+    fn integer_digit_limit_matches_python() {
+        let ok = format!("[-{}]", "7".repeat(MAX_INT_DIGITS));
+        assert!(parse(ok.as_bytes(), 1).is_ok());
+        let too_long = format!("[{}]", "7".repeat(MAX_INT_DIGITS + 1));
+        assert!(matches!(
+            parse(too_long.as_bytes(), 1),
+            Err(Error::JsonIntegerTooLong {
+                offset: 1,
+                digits: 4301
+            })
+        ));
+        // Floats have no digit limit in Python.
+        let float = format!("{}.5", "7".repeat(MAX_INT_DIGITS + 1));
+        assert!(parse(float.as_bytes(), 1).is_ok());
+    }
+}

@@ -1,0 +1,587 @@
+//! Reading `schema.json` as skops 0.16's `read_schema` and `get_tree` do, in the same order.
+
+use std::collections::HashMap;
+
+use super::write::{Summary, check_summary, summarize};
+use super::{
+    Loader, NdArrayStorage, Node, NodeId, NodeKind, PLACEHOLDER_NODE, PROTOCOL, ReduceKind, Schema,
+};
+use crate::json::{self, Object, Value};
+use crate::limits::Limits;
+use crate::{Error, Result};
+
+/// Keys every node state may have that the loaders read themselves.
+const COMMON_KEYS: [&str; 4] = ["__class__", "__module__", "__loader__", "__id__"];
+
+/// Keys of the root state that belong to the file, not to the root node.
+const ROOT_KEYS: [&str; 2] = ["protocol", "_skops_version"];
+
+pub(super) fn read_schema(value: &Value, limits: &Limits) -> Result<Schema> {
+    let Some(root_state) = value.as_object() else {
+        return Err(Error::SchemaNodeNotObject {
+            path: "$".to_owned(),
+            found: value.type_name(),
+        });
+    };
+    let protocol = read_protocol(root_state.get("protocol"))?;
+    let skops_version = match root_state.get("_skops_version") {
+        None => None,
+        Some(Value::String(version)) => Some(version.clone()),
+        Some(other) => {
+            return Err(Error::SchemaWrongType {
+                key: "_skops_version".to_owned(),
+                expected: "string",
+                found: other.type_name(),
+                path: "$".to_owned(),
+            });
+        }
+    };
+    let mut reader = Reader {
+        protocol,
+        limits,
+        nodes: Vec::new(),
+        summaries: Vec::new(),
+        finished: Vec::new(),
+        memo: HashMap::new(),
+        path: Vec::new(),
+    };
+    let root = reader.node(value, 1)?;
+    let root_summary = reader
+        .summaries
+        .get(root.index())
+        .copied()
+        .unwrap_or_default();
+    check_summary(root_summary, limits)?;
+    let mut nodes = reader.nodes;
+    if let Some(root_node) = nodes.get_mut(root.index()) {
+        root_node
+            .extra
+            .retain(|(key, _)| !ROOT_KEYS.contains(&key.as_str()));
+    }
+    Ok(Schema {
+        nodes,
+        root,
+        protocol,
+        skops_version,
+    })
+}
+
+/// skops 0.15+ `read_schema`: the protocol must be an `int` (not a `bool`) in `0..=PROTOCOL`.
+fn read_protocol(value: Option<&Value>) -> Result<i64> {
+    let number = match value {
+        Some(Value::Number(number)) if number.is_integer() => number,
+        other => {
+            return Err(Error::SchemaInvalidProtocol {
+                found: other.map_or_else(|| "None".to_owned(), Value::python_repr),
+            });
+        }
+    };
+    let canonical = number.to_python_text();
+    let negative = canonical.starts_with('-');
+    match number.as_i64() {
+        Some(protocol) if (0..=PROTOCOL).contains(&protocol) => Ok(protocol),
+        _ if negative => Err(Error::SchemaProtocolNegative {
+            protocol: canonical,
+        }),
+        _ => Err(Error::SchemaProtocolTooNew {
+            protocol: canonical,
+            supported: PROTOCOL,
+        }),
+    }
+}
+
+/// One step of a JSON path.
+#[derive(Clone, Copy)]
+enum Step<'v> {
+    Key(&'v str),
+    Index(usize),
+}
+
+struct Reader<'v, 'l> {
+    protocol: i64,
+    limits: &'l Limits,
+    nodes: Vec<Node>,
+    summaries: Vec<Summary>,
+    /// Whether each node is complete; a memo hit on an unfinished node is an id cycle.
+    finished: Vec<bool>,
+    /// `__id__` → node, as skops' `LoadContext.memo`.
+    memo: HashMap<u64, NodeId>,
+    /// Where the reader is, for error messages.
+    path: Vec<Step<'v>>,
+}
+
+impl<'v> Reader<'v, '_> {
+    /// The current position as a JSONPath (`$["content"]["steps"]["content"][1]`).
+    fn path(&self) -> String {
+        let mut out = String::from("$");
+        for step in &self.path {
+            match step {
+                Step::Key(key) => {
+                    out.push('[');
+                    out.push_str(&json::to_string_compact(&Value::from(*key)));
+                    out.push(']');
+                }
+                Step::Index(index) => out.push_str(&format!("[{index}]")),
+            }
+        }
+        out
+    }
+
+    fn missing(&self, key: &str) -> Error {
+        Error::SchemaMissingKey {
+            key: key.to_owned(),
+            path: self.path(),
+        }
+    }
+
+    fn wrong_type(&self, key: &str, expected: &'static str, found: &Value) -> Error {
+        Error::SchemaWrongType {
+            key: key.to_owned(),
+            expected,
+            found: found.type_name(),
+            path: self.path(),
+        }
+    }
+
+    fn get(&self, object: &'v Object, key: &str) -> Result<&'v Value> {
+        object.get(key).ok_or_else(|| self.missing(key))
+    }
+
+    fn get_str(&self, object: &'v Object, key: &str) -> Result<&'v str> {
+        let value = self.get(object, key)?;
+        value
+            .as_str()
+            .ok_or_else(|| self.wrong_type(key, "string", value))
+    }
+
+    fn get_object(&self, object: &'v Object, key: &str) -> Result<&'v Object> {
+        let value = self.get(object, key)?;
+        value
+            .as_object()
+            .ok_or_else(|| self.wrong_type(key, "object", value))
+    }
+
+    fn get_array(&self, object: &'v Object, key: &str) -> Result<&'v [Value]> {
+        let value = self.get(object, key)?;
+        value
+            .as_array()
+            .ok_or_else(|| self.wrong_type(key, "array", value))
+    }
+
+    /// Builds the child state found under `steps` (relative to the current node), whose JSON
+    /// depth is `depth`.
+    fn child(&mut self, state: &'v Value, steps: &[Step<'v>], depth: u64) -> Result<NodeId> {
+        let before = self.path.len();
+        self.path.extend_from_slice(steps);
+        let result = self.node(state, depth);
+        self.path.truncate(before);
+        result
+    }
+
+    /// `get_tree`: one node state at JSON depth `depth`.
+    fn node(&mut self, value: &'v Value, depth: u64) -> Result<NodeId> {
+        Limits::check("schema nesting depth", depth, self.limits.max_json_depth)?;
+        let Some(state) = value.as_object() else {
+            return Err(Error::SchemaNodeNotObject {
+                path: self.path(),
+                found: value.type_name(),
+            });
+        };
+        let saved_id = match state.get("__id__") {
+            None => None,
+            Some(id) => Some(
+                id.as_number()
+                    .and_then(json::Number::as_u64)
+                    .ok_or_else(|| self.wrong_type("__id__", "non-negative integer", id))?,
+            ),
+        };
+        if let Some(id) = saved_id {
+            if let Some(&existing) = self.memo.get(&id) {
+                if self.finished.get(existing.index()).copied() != Some(true) {
+                    return Err(Error::SchemaIdCycle {
+                        id,
+                        path: self.path(),
+                    });
+                }
+                return Ok(existing);
+            }
+        }
+        let loader_name = self.get_str(state, "__loader__")?;
+        let loader = match Loader::from_name(loader_name) {
+            Some(loader) => loader,
+            None => {
+                let module = self.get_str(state, "__module__")?;
+                let class = self.get_str(state, "__class__")?;
+                if loader_name == "CachedNode" {
+                    // Reached only when the id is not in the memo (see above).
+                    return Err(Error::SchemaCachedNodeUnknownId {
+                        id: saved_id,
+                        path: self.path(),
+                    });
+                }
+                return Err(Error::SchemaUnknownLoader {
+                    loader: loader_name.to_owned(),
+                    module: module.to_owned(),
+                    class: class.to_owned(),
+                    protocol: self.protocol,
+                    path: self.path(),
+                });
+            }
+        };
+        let class = self.get_str(state, "__class__")?;
+        let module = self.get_str(state, "__module__")?;
+        // `Node.__init__` memoises the node before its children are built.
+        let id = NodeId::from_index(self.nodes.len())?;
+        self.nodes.push(PLACEHOLDER_NODE.clone());
+        self.summaries.push(Summary::default());
+        self.finished.push(false);
+        if let Some(saved) = saved_id.filter(|&saved| saved != 0) {
+            self.memo.insert(saved, id);
+        }
+        let (kind, used) = self.kind(loader, state, class, module, depth)?;
+        let extra = state
+            .dict_entries()
+            .into_iter()
+            .filter(|(key, _)| !COMMON_KEYS.contains(key) && !used.contains(key))
+            .map(|(key, value)| (key.to_owned(), value.clone()))
+            .collect();
+        let node = Node {
+            class: class.to_owned(),
+            module: module.to_owned(),
+            loader,
+            id: saved_id,
+            kind,
+            extra,
+        };
+        let summary = summarize(&node, |child| {
+            self.summaries
+                .get(child.index())
+                .copied()
+                .unwrap_or_default()
+        });
+        let index = id.index();
+        if let (Some(slot), Some(summary_slot), Some(finished)) = (
+            self.nodes.get_mut(index),
+            self.summaries.get_mut(index),
+            self.finished.get_mut(index),
+        ) {
+            *slot = node;
+            *summary_slot = summary;
+            *finished = true;
+        }
+        Ok(id)
+    }
+
+    /// The loader-specific part of a node, and the state keys it read.
+    fn kind(
+        &mut self,
+        loader: Loader,
+        state: &'v Object,
+        class: &str,
+        module: &str,
+        depth: u64,
+    ) -> Result<(NodeKind, &'static [&'static str])> {
+        use Step::{Index, Key};
+        const CONTENT: &[&str] = &["content"];
+        let kind = match loader {
+            Loader::Json => NodeKind::Json {
+                content: self.get_str(state, "content")?.to_owned(),
+            },
+            Loader::Dict => {
+                let key_types = self.get(state, "key_types")?;
+                let key_types = self.child(key_types, &[Key("key_types")], depth + 1)?;
+                let content = self.get_object(state, "content")?;
+                let mut entries = Vec::with_capacity(content.len());
+                for (key, value) in content.dict_entries() {
+                    let child = self.child(value, &[Key("content"), Key(key)], depth + 2)?;
+                    entries.push((key.to_owned(), child));
+                }
+                return Ok((
+                    NodeKind::Dict { entries, key_types },
+                    &["content", "key_types"],
+                ));
+            }
+            Loader::DefaultDict => {
+                let [main, default_factory] =
+                    self.content_children(state, ["main", "default_factory"], depth)?;
+                NodeKind::DefaultDict {
+                    main,
+                    default_factory,
+                }
+            }
+            Loader::List | Loader::Set | Loader::Tuple => {
+                let items = self.items(state, depth)?;
+                match loader {
+                    Loader::List => NodeKind::List(items),
+                    Loader::Set => NodeKind::Set(items),
+                    _ => NodeKind::Tuple(items),
+                }
+            }
+            Loader::Slice => {
+                let content = self.get_object(state, "content")?;
+                self.path.push(Key("content"));
+                let bounds = ["start", "stop", "step"].map(|key| self.get(content, key).cloned());
+                self.path.pop();
+                let [start, stop, step] = bounds;
+                NodeKind::Slice {
+                    start: start?,
+                    stop: stop?,
+                    step: step?,
+                }
+            }
+            Loader::Bytes | Loader::Bytearray => {
+                let file = self.get_str(state, "file")?.to_owned();
+                let kind = if loader == Loader::Bytes {
+                    NodeKind::Bytes { file }
+                } else {
+                    NodeKind::Bytearray { file }
+                };
+                return Ok((kind, &["file"]));
+            }
+            Loader::Type => return Ok((NodeKind::Type, &[])),
+            Loader::Function if self.protocol == 0 => {
+                let content = self.get_object(state, "content")?;
+                self.path.push(Key("content"));
+                let module_path = self.get_str(content, "module_path").map(str::to_owned);
+                let function = self.get_str(content, "function").map(str::to_owned);
+                self.path.pop();
+                NodeKind::FunctionV0 {
+                    module_path: module_path?,
+                    function: function?,
+                }
+            }
+            Loader::Function => return Ok((NodeKind::Function, &[])),
+            Loader::Partial => {
+                let [func, args, kwds, namespace] =
+                    self.content_children(state, ["func", "args", "kwds", "namespace"], depth)?;
+                NodeKind::Partial {
+                    func,
+                    args,
+                    kwds,
+                    namespace,
+                }
+            }
+            Loader::Method => {
+                let content = self.get_object(state, "content")?;
+                self.path.push(Key("content"));
+                let obj_state = self.get(content, "obj");
+                self.path.pop();
+                let obj = self.child(obj_state?, &[Key("content"), Key("obj")], depth + 2)?;
+                // skops 0.12+ hardening: the method's class must be the instance's class.
+                let obj_node = self.nodes.get(obj.index()).unwrap_or(&PLACEHOLDER_NODE);
+                if obj_node.module != module || obj_node.class != class {
+                    return Err(Error::SchemaMethodTypeMismatch {
+                        expected_module: module.to_owned(),
+                        expected_class: class.to_owned(),
+                        found_module: obj_node.module.clone(),
+                        found_class: obj_node.class.clone(),
+                        path: self.path(),
+                    });
+                }
+                self.path.push(Key("content"));
+                let func = self.get_str(content, "func").map(str::to_owned);
+                self.path.pop();
+                NodeKind::Method { func: func?, obj }
+            }
+            Loader::OperatorFunc => {
+                if module != "operator" {
+                    return Err(Error::SchemaOperatorModule {
+                        module: module.to_owned(),
+                        path: self.path(),
+                    });
+                }
+                let attrs = self.get(state, "attrs")?;
+                let attrs = self.child(attrs, &[Key("attrs")], depth + 1)?;
+                return Ok((NodeKind::OperatorFunc { attrs }, &["attrs"]));
+            }
+            Loader::Object => {
+                // `state.get("content")`: absent and `null` both mean no state.
+                return match state.get("content") {
+                    None | Some(Value::Null) => Ok((NodeKind::Object { content: None }, &[])),
+                    Some(content) => {
+                        let content = self.child(content, &[Key("content")], depth + 1)?;
+                        Ok((
+                            NodeKind::Object {
+                                content: Some(content),
+                            },
+                            CONTENT,
+                        ))
+                    }
+                };
+            }
+            Loader::ConstructorFromReduce | Loader::DType | Loader::RandomState => {
+                let content = self.get(state, "content")?;
+                let content = self.child(content, &[Key("content")], depth + 1)?;
+                match loader {
+                    Loader::ConstructorFromReduce => NodeKind::ConstructorFromReduce { content },
+                    Loader::DType => NodeKind::DType { content },
+                    _ => NodeKind::RandomState { content },
+                }
+            }
+            Loader::NdArray => {
+                let array_type = self.get(state, "type")?;
+                return match array_type.as_str() {
+                    Some("numpy") => {
+                        let file = self.get_str(state, "file")?.to_owned();
+                        Ok((
+                            NodeKind::NdArray(NdArrayStorage::Numpy { file }),
+                            &["type", "file"],
+                        ))
+                    }
+                    Some("json") => {
+                        let content = self.get_array(state, "content")?;
+                        let mut items = Vec::with_capacity(content.len());
+                        for (index, item) in content.iter().enumerate() {
+                            items.push(self.child(
+                                item,
+                                &[Key("content"), Index(index)],
+                                depth + 2,
+                            )?);
+                        }
+                        let shape = self.get(state, "shape")?;
+                        let shape = self.child(shape, &[Key("shape")], depth + 1)?;
+                        Ok((
+                            NodeKind::NdArray(NdArrayStorage::Json { items, shape }),
+                            &["content", "type", "shape"],
+                        ))
+                    }
+                    text => Err(Error::SchemaUnknownArrayType {
+                        // Python formats the value with `str()`.
+                        found: text.map_or_else(|| array_type.python_repr(), str::to_owned),
+                        path: self.path(),
+                    }),
+                };
+            }
+            Loader::MaskedArray => {
+                let [data, mask] = self.content_children(state, ["data", "mask"], depth)?;
+                NodeKind::MaskedArray { data, mask }
+            }
+            Loader::SparseMatrix => {
+                let sparse_type = self.get(state, "type")?;
+                if sparse_type.as_str() != Some("scipy") {
+                    return Err(Error::SchemaSparseType {
+                        module: module.to_owned(),
+                        class: class.to_owned(),
+                        path: self.path(),
+                    });
+                }
+                let file = self.get_str(state, "file")?.to_owned();
+                return Ok((NodeKind::SparseMatrix { file }, &["type", "file"]));
+            }
+            Loader::RandomGenerator => self.random_generator(state, depth)?,
+            Loader::Tree | Loader::Loss | Loader::QuantileForest => {
+                let reduce = self.get_object(state, "__reduce__")?;
+                let content = self.get(state, "content")?;
+                let attrs = self.child(content, &[Key("content")], depth + 1)?;
+                self.path.push(Key("__reduce__"));
+                let args = self.get(reduce, "args");
+                self.path.pop();
+                let args = self.child(args?, &[Key("__reduce__"), Key("args")], depth + 2)?;
+                let kind = match loader {
+                    Loader::Tree => ReduceKind::Tree,
+                    Loader::Loss => ReduceKind::Loss,
+                    _ => ReduceKind::QuantileForest,
+                };
+                let position = |key: &str| state.keys().position(|name| name == key);
+                let loader_first = position("__loader__") < position("__reduce__");
+                return Ok((
+                    NodeKind::Reduce {
+                        kind,
+                        args,
+                        state: attrs,
+                        loader_first,
+                    },
+                    &["__reduce__", "content"],
+                ));
+            }
+            Loader::DictWithDeprecatedKeys => {
+                let [main, deprecated_key_to_new_key] =
+                    self.content_children(state, ["main", "_deprecated_key_to_new_key"], depth)?;
+                NodeKind::DictWithDeprecatedKeys {
+                    main,
+                    deprecated_key_to_new_key,
+                }
+            }
+        };
+        Ok((kind, CONTENT))
+    }
+
+    /// The node states `content[key]` for each key, built in order.
+    fn content_children<const N: usize>(
+        &mut self,
+        state: &'v Object,
+        keys: [&'static str; N],
+        depth: u64,
+    ) -> Result<[NodeId; N]> {
+        let content = self.get_object(state, "content")?;
+        let mut children = [NodeId(0); N];
+        for (slot, key) in children.iter_mut().zip(keys) {
+            self.path.push(Step::Key("content"));
+            let child_state = self.get(content, key);
+            self.path.pop();
+            *slot = self.child(
+                child_state?,
+                &[Step::Key("content"), Step::Key(key)],
+                depth + 2,
+            )?;
+        }
+        Ok(children)
+    }
+
+    /// The node states of the `content` array, built in order.
+    fn items(&mut self, state: &'v Object, depth: u64) -> Result<Vec<NodeId>> {
+        let content = self.get_array(state, "content")?;
+        let mut items = Vec::with_capacity(content.len());
+        for (index, item) in content.iter().enumerate() {
+            items.push(self.child(item, &[Step::Key("content"), Step::Index(index)], depth + 2)?);
+        }
+        Ok(items)
+    }
+
+    /// The three protocol forms of `RandomGeneratorNode`.
+    fn random_generator(&mut self, state: &'v Object, depth: u64) -> Result<NodeKind> {
+        let content = self.get_object(state, "content")?;
+        self.path.push(Step::Key("content"));
+        let raw = self.get(content, "bit_generator");
+        self.path.pop();
+        let raw = raw?;
+        if self.protocol == 0 {
+            return Ok(NodeKind::RandomGeneratorV0 { raw: raw.clone() });
+        }
+        let bit_generator = self.child(
+            raw,
+            &[Step::Key("content"), Step::Key("bit_generator")],
+            depth + 2,
+        )?;
+        let seed_seq = if self.protocol >= 2 {
+            self.path.push(Step::Key("content"));
+            let seed_state = self.get(content, "seed_seq");
+            self.path.pop();
+            Some(self.child(
+                seed_state?,
+                &[Step::Key("content"), Step::Key("seed_seq")],
+                depth + 2,
+            )?)
+        } else {
+            None
+        };
+        // skops 0.15+ reads the name from the raw state, before anything is constructed.
+        let name = raw
+            .as_object()
+            .and_then(|state| state.get("content"))
+            .and_then(Value::as_object)
+            .and_then(|content| content.get("bit_generator"))
+            .and_then(Value::as_object)
+            .and_then(|name_state| name_state.get("content"))
+            .and_then(Value::as_str)
+            .and_then(|text| json::parse(text.as_bytes(), self.limits.max_json_depth).ok());
+        let Some(Value::String(bit_generator_name)) = name else {
+            return Err(Error::SchemaBitGeneratorNameMissing { path: self.path() });
+        };
+        Ok(NodeKind::RandomGenerator {
+            bit_generator,
+            seed_seq,
+            bit_generator_name,
+        })
+    }
+}
