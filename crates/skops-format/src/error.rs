@@ -41,7 +41,9 @@ pub enum Error {
     ZipNotAnArchive,
 
     /// A structure of the archive runs past the end of the file.
-    #[error("zip archive is truncated: {what} at offset {offset} needs {needed} bytes but the file has {file_size}")]
+    #[error(
+        "zip archive is truncated: {what} at offset {offset} needs {needed} bytes but the file has {file_size}"
+    )]
     ZipTruncated {
         /// The structure that does not fit (e.g. "local header of `schema.json`").
         what: String,
@@ -119,7 +121,9 @@ pub enum Error {
     },
 
     /// A stored (uncompressed) member declares different compressed and uncompressed sizes.
-    #[error("stored zip member `{member}` declares {compressed} bytes compressed but {uncompressed} uncompressed")]
+    #[error(
+        "stored zip member `{member}` declares {compressed} bytes compressed but {uncompressed} uncompressed"
+    )]
     ZipStoredSizeMismatch {
         /// The member's name.
         member: String,
@@ -130,7 +134,9 @@ pub enum Error {
     },
 
     /// A local header disagrees with the central directory about a member.
-    #[error("zip member `{member}`: local header {field} is {local}, central directory says {central}")]
+    #[error(
+        "zip member `{member}`: local header {field} is {local}, central directory says {central}"
+    )]
     ZipLocalHeaderMismatch {
         /// The member's name.
         member: String,
@@ -185,7 +191,9 @@ pub enum Error {
     },
 
     /// A member decompresses to fewer bytes than its declared size.
-    #[error("zip member `{member}` decompresses to {found} bytes, fewer than its declared {declared}")]
+    #[error(
+        "zip member `{member}` decompresses to {found} bytes, fewer than its declared {declared}"
+    )]
     ZipMemberTooShort {
         /// The member's name.
         member: String,
@@ -243,7 +251,6 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-
     // ----- json ------------------------------------------------------------------------------
     // (json variants go here)
 

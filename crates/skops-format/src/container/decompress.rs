@@ -180,7 +180,8 @@ fn drive(
         output.ensure_spare()?;
         let input = compressed.get(consumed..).unwrap_or_default();
         let before_out = output.bytes.len();
-        let (status, new_consumed) = step(input, &mut output.bytes).map_err(|e| output.corrupt(e))?;
+        let (status, new_consumed) =
+            step(input, &mut output.bytes).map_err(|e| output.corrupt(e))?;
         let new_consumed = usize::try_from(new_consumed).unwrap_or(usize::MAX);
         let progressed = new_consumed != consumed || output.bytes.len() != before_out;
         consumed = new_consumed;

@@ -11,6 +11,9 @@ mod names;
 mod read;
 mod write;
 
+#[cfg(test)]
+mod tests;
+
 pub use read::Archive;
 pub use write::{ArchiveWriter, WriteCompression};
 

@@ -106,7 +106,7 @@ mod tests {
             "dir/file.npy",
             "a..b",
             "...",
-            "x:y",
+            "ab:c",
         ] {
             validate(name).unwrap();
         }
@@ -128,7 +128,10 @@ mod tests {
             "back\\slash",
         ] {
             let error = validate(name).unwrap_err();
-            assert!(matches!(error, Error::ZipInvalidName { .. }), "{name:?}: {error:?}");
+            assert!(
+                matches!(error, Error::ZipInvalidName { .. }),
+                "{name:?}: {error:?}"
+            );
         }
     }
 }

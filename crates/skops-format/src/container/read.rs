@@ -64,11 +64,7 @@ impl<'a> Archive<'a> {
             position = next;
             check_entry_limits(&entry, limits)?;
             total_size = total_size.saturating_add(entry.uncompressed_size);
-            Limits::check(
-                "total uncompressed size",
-                total_size,
-                limits.max_total_size,
-            )?;
+            Limits::check("total uncompressed size", total_size, limits.max_total_size)?;
             let (data_offset, member_end) = check_local_header(data, &entry)?;
             entry.data_offset = data_offset;
             ranges.push((entry.local_header_offset, member_end, index));
@@ -191,7 +187,12 @@ impl<'a> EndOfCentralDirectory<'a> {
             None => (classic, position),
             Some(locator_position) => {
                 let (zip64, record_position) = Self::read_zip64(data, locator_position, comment)?;
-                check_saturated("member count", classic.entry_count, 0xFFFF, zip64.entry_count)?;
+                check_saturated(
+                    "member count",
+                    classic.entry_count,
+                    0xFFFF,
+                    zip64.entry_count,
+                )?;
                 check_saturated(
                     "central directory size",
                     classic.directory_size,
@@ -336,7 +337,12 @@ fn parse_central_entry(
     let label = || format!("central directory entry #{index}");
     let fixed_end = position.saturating_add(record_size::CENTRAL_HEADER as u64);
     if fixed_end > directory_end {
-        return Err(directory_too_small(index, fixed_end, position, directory_end));
+        return Err(directory_too_small(
+            index,
+            fixed_end,
+            position,
+            directory_end,
+        ));
     }
     let header = slice(data, position, record_size::CENTRAL_HEADER as u64, label)?;
     if le32(header, 0) != signature::CENTRAL_HEADER {
@@ -361,7 +367,12 @@ fn parse_central_entry(
         .saturating_add(extra_size)
         .saturating_add(comment_size);
     if entry_end > directory_end {
-        return Err(directory_too_small(index, entry_end, position, directory_end));
+        return Err(directory_too_small(
+            index,
+            entry_end,
+            position,
+            directory_end,
+        ));
     }
     let raw_name = slice(data, fixed_end, name_size, label)?;
     let extra = slice(data, fixed_end.saturating_add(name_size), extra_size, label)?;
@@ -498,11 +509,7 @@ fn check_local_header(data: &[u8], entry: &Entry) -> Result<(usize, u64)> {
     let uses_descriptor = flags & flag::DATA_DESCRIPTOR != 0;
     if !uses_descriptor {
         if crc32 != entry.crc32 {
-            return Err(mismatch(
-                "CRC-32",
-                u64::from(entry.crc32),
-                u64::from(crc32),
-            ));
+            return Err(mismatch("CRC-32", u64::from(entry.crc32), u64::from(crc32)));
         }
         let mut zip64 = Zip64Values::new(zip64_extra, name);
         let uncompressed_size = zip64.resolve32(uncompressed_size, "uncompressed size")?;

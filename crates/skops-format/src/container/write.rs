@@ -121,7 +121,14 @@ impl ArchiveWriter {
         let header_start = self.output.len();
         let out = &mut self.output;
         put_u32(out, signature::LOCAL_HEADER);
-        put_u16(out, if local_zip64 { VERSION_ZIP64 } else { VERSION_DEFAULT });
+        put_u16(
+            out,
+            if local_zip64 {
+                VERSION_ZIP64
+            } else {
+                VERSION_DEFAULT
+            },
+        );
         put_u16(out, flags);
         put_u16(out, compression.method_id());
         put_u16(out, self.dos_time);
@@ -146,7 +153,10 @@ impl ArchiveWriter {
         }
         let compressed_size = len64(self.output.len().saturating_sub(data_start));
 
-        let header = self.output.get_mut(header_start..data_start).unwrap_or_default();
+        let header = self
+            .output
+            .get_mut(header_start..data_start)
+            .unwrap_or_default();
         if local_zip64 {
             patch(header, 18, &u32::MAX.to_le_bytes());
             patch(header, 22, &u32::MAX.to_le_bytes());
@@ -192,7 +202,10 @@ impl ArchiveWriter {
             let record_offset = len64(out.len());
             put_u32(out, signature::ZIP64_END_OF_CENTRAL_DIRECTORY);
             // Size of the rest of the record (no extensible data).
-            put_u64(out, (record_size::ZIP64_END_OF_CENTRAL_DIRECTORY - 12) as u64);
+            put_u64(
+                out,
+                (record_size::ZIP64_END_OF_CENTRAL_DIRECTORY - 12) as u64,
+            );
             put_u16(out, MADE_BY_UNIX | VERSION_ZIP64);
             put_u16(out, VERSION_ZIP64);
             put_u32(out, 0); // this disk
@@ -309,7 +322,10 @@ impl ArchiveWriter {
         out.extend_from_slice(name.as_bytes());
         if zip64 {
             put_u16(out, ZIP64_EXTRA_ID);
-            put_u16(out, u16::try_from(8 * zip64_values.len()).unwrap_or(u16::MAX));
+            put_u16(
+                out,
+                u16::try_from(8 * zip64_values.len()).unwrap_or(u16::MAX),
+            );
             for value in zip64_values {
                 put_u64(out, value);
             }
@@ -366,7 +382,7 @@ fn len64(len: usize) -> u64 {
 }
 
 /// MS-DOS time and date fields for a Unix time (UTC), clamped to DOS's 1980-2107 range.
-fn dos_date_time(unix_seconds: u64) -> (u16, u16) {
+pub(super) fn dos_date_time(unix_seconds: u64) -> (u16, u16) {
     let days = i64::try_from(unix_seconds / 86_400).unwrap_or(i64::MAX / 2);
     let seconds_of_day = unix_seconds % 86_400;
     let (year, month, day) = civil_from_days(days);
