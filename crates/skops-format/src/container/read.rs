@@ -5,6 +5,11 @@
 //! against the entry, member byte ranges against each other and the central directory, and
 //! declared sizes against [`Limits`]. Reading a member afterwards can only fail on its
 //! compressed bytes (corrupt stream, wrong length, wrong CRC-32).
+//!
+//! Stricter than Python's `zipfile` where strictness costs Python-written files nothing:
+//! duplicate names, overlapping members, local headers or data descriptors that disagree with
+//! the central directory, and archives with bytes prepended after they were written (offsets
+//! no longer absolute, which `zipfile` silently corrects) are all refused.
 
 use std::cmp::Ordering;
 
@@ -16,7 +21,7 @@ use crate::{Error, Result};
 const MAX_COMMENT_SIZE: usize = 0xFFFF;
 
 /// A zip archive parsed from bytes it borrows: the entries and where their data lie.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Archive<'a> {
     data: &'a [u8],
     entries: Vec<Entry>,
@@ -147,6 +152,17 @@ impl<'a> Archive<'a> {
         slice(self.data, offset, entry.compressed_size, || {
             format!("data of `{}`", entry.name)
         })
+    }
+}
+
+impl std::fmt::Debug for Archive<'_> {
+    // The file's bytes are left out: they can be gigabytes.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Archive")
+            .field("size", &self.data.len())
+            .field("entries", &self.entries)
+            .field("comment", &String::from_utf8_lossy(self.comment))
+            .finish()
     }
 }
 

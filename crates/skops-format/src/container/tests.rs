@@ -928,3 +928,11 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn debug_output_leaves_the_file_bytes_out() {
+    let data = vec![b'z'; 10_000];
+    let bytes = write(WriteCompression::Stored, &[("big.bin", &data)]);
+    let debug = format!("{:?}", parse(&bytes).unwrap());
+    assert!(debug.contains("big.bin") && debug.len() < 1_000, "{debug}");
+}

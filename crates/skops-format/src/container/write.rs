@@ -117,7 +117,11 @@ impl ArchiveWriter {
         // Local header, with sizes patched once the data is written.
         let local_extra_size: u16 = if local_zip64 { 20 } else { 0 };
         let header_size = record_size::LOCAL_HEADER + name.len() + usize::from(local_extra_size);
-        self.reserve(name, header_size.saturating_add(data.len()))?;
+        let data_bound = match compression {
+            Compression::Deflated => deflate_bound(data.len()),
+            _ => data.len(),
+        };
+        self.reserve(name, header_size.saturating_add(data_bound))?;
         let header_start = self.output.len();
         let out = &mut self.output;
         put_u32(out, signature::LOCAL_HEADER);
@@ -234,14 +238,8 @@ impl ArchiveWriter {
 
     /// Compresses `data` with raw deflate straight onto the end of the output.
     fn deflate(&mut self, name: &str, data: &[u8], level: u32) -> Result<()> {
+        // `add` reserved `deflate_bound` bytes, so the output rarely has to grow here.
         let mut compressor = flate2::Compress::new(flate2::Compression::new(level), false);
-        // zlib's `deflateBound` for raw deflate, so one reservation is nearly always enough.
-        let bound = data
-            .len()
-            .saturating_add(data.len() >> 12)
-            .saturating_add(data.len() >> 14)
-            .saturating_add(64);
-        self.reserve(name, bound)?;
         loop {
             let consumed = usize::try_from(compressor.total_in()).unwrap_or(usize::MAX);
             let input = data.get(consumed..).unwrap_or_default();
@@ -352,6 +350,13 @@ struct CentralRecord<'n> {
     uncompressed_size: u64,
     header_offset: u64,
     local_zip64: bool,
+}
+
+/// An upper bound of the raw deflate size of `len` bytes (zlib's `deflateBound`, rounded up).
+fn deflate_bound(len: usize) -> usize {
+    len.saturating_add(len >> 12)
+        .saturating_add(len >> 14)
+        .saturating_add(64)
 }
 
 fn put_u16(out: &mut Vec<u8>, value: u16) {
