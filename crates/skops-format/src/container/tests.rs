@@ -936,3 +936,62 @@ fn debug_output_leaves_the_file_bytes_out() {
     let debug = format!("{:?}", parse(&bytes).unwrap());
     assert!(debug.contains("big.bin") && debug.len() < 1_000, "{debug}");
 }
+
+/// Rewrites a one-member stored archive to use a data descriptor after the data.
+fn with_descriptor(bytes: &[u8], signature: bool) -> Vec<u8> {
+    let cd = central_entries(bytes)[0];
+    assert_eq!(local_of(bytes, cd), 0);
+    let data_end =
+        30 + usize::from(le16(bytes, 26)) + usize::from(le16(bytes, 28)) + le32(bytes, 18) as usize;
+    let mut descriptor = Vec::new();
+    if signature {
+        descriptor.extend_from_slice(&0x0807_4b50u32.to_le_bytes());
+    }
+    descriptor.extend_from_slice(&bytes[14..26]); // CRC-32 and both sizes
+    let mut out = bytes[..data_end].to_vec();
+    out.extend_from_slice(&descriptor);
+    out.extend_from_slice(&bytes[data_end..]);
+    set16(&mut out, 6, 1 << 3);
+    out[14..26].fill(0);
+    let cd = cd + descriptor.len();
+    set16(&mut out, cd + 8, 1 << 3);
+    let end = out.len() - 22;
+    let directory_offset = le32(&out, end + 16) + descriptor.len() as u32;
+    set32(&mut out, end + 16, directory_offset);
+    out
+}
+
+#[test]
+fn reads_data_descriptors_with_and_without_signature() {
+    let plain = write(WriteCompression::Stored, &[("m.npy", b"descriptor data")]);
+    for signature in [true, false] {
+        let bytes = with_descriptor(&plain, signature);
+        let archive = parse(&bytes).unwrap_or_else(|e| panic!("{signature}: {e}"));
+        assert_eq!(archive.read("m.npy").unwrap(), b"descriptor data");
+
+        // A descriptor disagreeing with the central directory (uncompressed size).
+        let mut bad = bytes.clone();
+        let size_at = bytes.len() - 22 - 46 - 5 - 4;
+        set32(&mut bad, size_at, 99);
+        assert!(
+            matches!(parse(&bad), Err(Error::ZipDataDescriptorMismatch { .. })),
+            "{signature}"
+        );
+    }
+}
+
+#[test]
+fn compression_method_ids_round_trip() {
+    for compression in [
+        Compression::Stored,
+        Compression::Deflated,
+        Compression::Bzip2,
+        Compression::Lzma,
+    ] {
+        assert_eq!(
+            Compression::from_method_id(compression.method_id()),
+            Some(compression)
+        );
+    }
+    assert_eq!(Compression::from_method_id(9), None);
+}
