@@ -23,6 +23,7 @@
     )
 )]
 
+pub mod container;
 pub mod error;
 pub mod json;
 pub mod limits;
