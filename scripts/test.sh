@@ -28,8 +28,11 @@ step "fuzz targets build"
 bash scripts/fuzz.sh build
 
 step "ruff"
-.venv/bin/ruff check python
-.venv/bin/ruff format --check python
+.venv/bin/ruff check python scripts
+.venv/bin/ruff format --check python scripts
+
+step "trusted-type tables match the pinned environment"
+.venv/bin/python scripts/check_trusted_types.py
 
 step "pytest"
 SKOPS_RS_FIXTURES="$PWD/testdata/generated" .venv/bin/python -m pytest -q python/tests
