@@ -340,7 +340,8 @@ def load(file: str | Path | BinaryIO, trusted: TrustedTypes | None = None) -> An
         If ``trusted`` is ``True``.
     """
     names = _trusted_names(trusted)
-    return _skops_rs.loads(_read_source(file), names)
+    data = _read_source(file)
+    return _skops_rs.loads(data, names)
 
 
 def loads(data: bytes, trusted: TrustedTypes | None = None) -> Any:
@@ -370,7 +371,8 @@ def loads(data: bytes, trusted: TrustedTypes | None = None) -> Any:
     if isinstance(data, str):
         raise TypeError("Can't load skops format from string, pass bytes")
     names = _trusted_names(trusted)
-    return _skops_rs.loads(_as_bytes(data), names)
+    content = _as_bytes(data)
+    return _skops_rs.loads(content, names)
 
 
 def get_untrusted_types(
@@ -452,5 +454,7 @@ def visualize(
         content = _as_bytes(file)
     else:
         content = _read_source(file)
-    nodes = (NodeInfo(*row) for row in _skops_rs.tree_nodes(content, _get_type_paths(trusted)))
+    names = _get_type_paths(trusted)
+    rows = _skops_rs.tree_nodes(content, names)
+    nodes = (NodeInfo(*row) for row in rows)
     sink(nodes, show, **kwargs)
