@@ -136,8 +136,8 @@ def pretty_print_tree(nodes_iter: Iterator[NodeInfo], show: Show, **kwargs: Any)
 
 
 def _print_rich(nodes_iter: Iterator[NodeInfo], show: Show, **kwargs: Any) -> None:
-    from rich.console import Console
-    from rich.tree import Tree
+    from rich.console import Console  # type: ignore[import-not-found,unused-ignore]
+    from rich.tree import Tree  # type: ignore[import-not-found,unused-ignore]
 
     tree = None
     trees: dict[int, Tree] = {}
