@@ -1,7 +1,21 @@
-"""Shared pytest fixtures: the `.skops` files written by skops 0.16 itself."""
+"""Shared pytest fixtures: the `.skops` files written by skops 0.16 itself.
 
+Also prints the compatibility matrix of `test_compat.py` (per-column counts) at the end.
+"""
+
+# isort: off
+# Before anything imports skops.io: skops computes its default trusted estimator list once, at
+# import, and lists HalvingGridSearchCV, HalvingRandomSearchCV and IterativeImputer only if
+# these two modules were imported first (see fixtures/generate.py). The tests compare with it.
+from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+from sklearn.experimental import enable_iterative_imputer  # noqa: F401
+
+# isort: on
+
+import collections
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -30,3 +44,48 @@ def fixtures_dir() -> Path:
         )
     json.loads(manifest.read_text(encoding="utf-8"))  # fails loudly if it is not complete
     return directory
+
+
+# ----- compatibility matrix summary (test_compat.py) -----------------------------------------
+
+COMPAT_COLUMNS = {
+    "a": "skops_rs dump -> skops load",
+    "b": "skops dump -> skops_rs load",
+    "c": "skops_rs round trip",
+    "d": "get_untrusted_types agree",
+}
+_COMPAT_TEST = re.compile(r"test_compat\.py::test_([abcd])_")
+_compat_counts: dict[str, collections.Counter[str]] = {
+    column: collections.Counter() for column in COMPAT_COLUMNS
+}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Count the outcome of each matrix cell (call phase, or a setup that did not pass)."""
+    match = _COMPAT_TEST.search(report.nodeid)
+    if match is None:
+        return
+    if report.when == "call" or (report.when == "setup" and not report.passed):
+        if hasattr(report, "wasxfail"):
+            outcome = "xfail" if report.skipped else "fail"  # a strict XPASS fails
+        elif report.passed:
+            outcome = "pass"
+        elif report.skipped:
+            outcome = "skip"
+        else:
+            outcome = "fail"
+        _compat_counts[match.group(1)][outcome] += 1
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the per-column counts of the compatibility matrix, if it ran."""
+    if not any(_compat_counts.values()):
+        return
+    terminalreporter.section("skops 0.16 compatibility matrix")
+    terminalreporter.write_line(f"{'column':<36} {'pass':>6} {'fail':>6} {'xfail':>6} {'skip':>6}")
+    for column, title in COMPAT_COLUMNS.items():
+        counts = _compat_counts[column]
+        terminalreporter.write_line(
+            f"{f'({column}) {title}':<36} {counts['pass']:>6} {counts['fail']:>6} "
+            f"{counts['xfail']:>6} {counts['skip']:>6}"
+        )

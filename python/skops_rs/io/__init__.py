@@ -1,0 +1,460 @@
+"""Secure persistence of scikit-learn models: a drop-in for ``skops.io`` (skops 0.16).
+
+The functions take the same arguments, return the same things and raise the same exceptions
+with the same messages as skops'; files written by one load with the other. The work (walking
+the object, the zip archive, the audit of the types in a file) is done by the native module
+``skops_rs._skops_rs``; this module handles the arguments.
+
+Differences from skops, all on the safe side:
+
+- :func:`dump` to a path is atomic: the file is written next to the target, flushed to disk and
+  renamed over it, so an error never leaves a half-written or truncated file behind.
+- :func:`dump` and :func:`dumps` write ``ZIP_STORED`` and ``ZIP_DEFLATED`` archives only; they
+  refuse ``ZIP_BZIP2`` and ``ZIP_LZMA`` with a ``ValueError`` (loading reads all four).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import stat
+import sys
+import warnings
+import zipfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, BinaryIO, Literal
+
+from skops_rs import _skops_rs
+from skops_rs.io._visualize import NodeInfo, pretty_print_tree
+
+__all__ = ["dump", "dumps", "get_untrusted_types", "load", "loads", "visualize"]
+
+#: Types the caller trusts: fully qualified names (as `get_untrusted_types` returns them) or
+#: the type objects themselves.
+TrustedTypes = Sequence[str | type[Any]]
+
+_TRUSTED_IS_TRUE_MESSAGE = (
+    "trusted must be a list of strings or types. Before version 0.10 "
+    "trusted could be a boolean, but this is no longer supported, due to "
+    "a reported CVE-2024-37065. You can pass the output of "
+    "`get_untrusted_types` as trusted to load the data. Be sure to review "
+    "the output of the function before passing it as trusted."
+)
+
+#: Compression methods the native writer produces.
+_WRITABLE_COMPRESSIONS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+#: Methods `zipfile` knows but the native writer does not (it reads them).
+_READ_ONLY_COMPRESSIONS = {zipfile.ZIP_BZIP2: "ZIP_BZIP2", zipfile.ZIP_LZMA: "ZIP_LZMA"}
+
+
+# ----- type names (skops.io._utils.get_type_name rules) ------------------------------------
+
+
+def _get_module(obj: Any) -> str:
+    """The module of `obj` as skops names it (``pickle.whichmodule`` with skops' tweaks).
+
+    ``obj.__module__`` if it is set; otherwise (scipy ufuncs, for one) the first module in
+    ``sys.modules``, in import order, that has ``obj`` under ``obj.__name__``; else
+    ``"__main__"``. The name is therefore import-order dependent exactly as in skops.
+    """
+    name = obj.__name__
+    module_name = getattr(obj, "__module__", None)
+    if module_name is not None:
+        return str(module_name)
+    with warnings.catch_warnings():
+        # Touching deprecated modules (numpy.core...) warns; the scan is not the user's doing.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        # A copy: a lazy module may import others while we look at it.
+        for candidate_name, module in sys.modules.copy().items():
+            if candidate_name in ("__main__", "__mp_main__") or module is None:
+                continue
+            try:
+                found = getattr(module, name, None)
+            except (AttributeError, ImportError):
+                continue
+            if found is obj:
+                return candidate_name
+    return "__main__"
+
+
+def _get_type_name(t: Any) -> str:
+    return f"{_get_module(t)}.{t.__name__}"
+
+
+def _get_type_paths(types: Any) -> list[str]:
+    """Normalise a ``trusted`` argument to a list of type-name strings, as skops does.
+
+    Falsy means none; a single string or type is one entry; anything else is iterated, and
+    each item that is not a string is named with the ``get_type_name`` rules.
+    """
+    if not types:
+        return []
+    items = [types] if isinstance(types, (str, type)) else types
+    return [t if isinstance(t, str) else _get_type_name(t) for t in items]
+
+
+def _trusted_names(trusted: Any) -> list[str]:
+    """The ``trusted`` argument of `load`/`loads` as names; ``True`` is refused as in skops."""
+    if trusted is True:
+        raise TypeError(_TRUSTED_IS_TRUE_MESSAGE)
+    return _get_type_paths(trusted)
+
+
+# ----- inputs and outputs ------------------------------------------------------------------
+
+
+def _as_bytes(data: Any) -> bytes:
+    """`data` as ``bytes``; any bytes-like object is accepted, as ``io.BytesIO`` would."""
+    if isinstance(data, bytes):
+        return data
+    try:
+        return bytes(memoryview(data))
+    except TypeError:
+        raise TypeError(f"a bytes-like object is required, not '{type(data).__name__}'") from None
+
+
+def _read_source(file: Any) -> bytes:
+    """The whole content of a path or of a binary file object.
+
+    A seekable file object is read from its start, because ``zipfile.ZipFile`` (what skops
+    hands it to) looks at the whole stream whatever its current position is.
+    """
+    if isinstance(file, (str, os.PathLike)):
+        with open(file, "rb") as f:
+            return f.read()
+    if isinstance(file, (bytes, bytearray, memoryview)):
+        raise TypeError(
+            "file must be a path or a binary file object, got bytes; use loads(data) "
+            "or get_untrusted_types(data=...) for data in memory"
+        )
+    seekable = getattr(file, "seekable", None)
+    if callable(seekable) and seekable():
+        file.seek(0)
+    content = file.read()
+    if isinstance(content, str):
+        raise TypeError("the file object returned str; open the file in binary mode ('rb')")
+    return _as_bytes(content)
+
+
+def _check_compression(compression: int, compresslevel: int | None) -> int | None:
+    """Validate the compression arguments; return the level to hand to the native writer."""
+    if compression == zipfile.ZIP_STORED:
+        return None  # zipfile ignores the level of stored members
+    if compression == zipfile.ZIP_DEFLATED:
+        if compresslevel is None:
+            return None
+        if isinstance(compresslevel, bool) or not isinstance(compresslevel, int):
+            raise TypeError(
+                f"compresslevel must be an int or None, not {type(compresslevel).__name__}"
+            )
+        if not -1 <= compresslevel <= 9:
+            raise ValueError(
+                f"compresslevel must be between -1 and 9 for ZIP_DEFLATED, got {compresslevel}"
+            )
+        return None if compresslevel == -1 else compresslevel  # -1 is zlib's default (6)
+    if compression in _READ_ONLY_COMPRESSIONS:
+        raise ValueError(
+            f"skops_rs writes only ZIP_STORED and ZIP_DEFLATED archives, not "
+            f"{_READ_ONLY_COMPRESSIONS[compression]} (={compression}); it reads all four"
+        )
+    # What zipfile (and so skops) raises for a method it does not know.
+    raise NotImplementedError("That compression method is not supported")
+
+
+def _dumps(obj: Any, compression: int, compresslevel: int | None) -> bytes:
+    level = _check_compression(compression, compresslevel)
+    return _skops_rs.dumps(obj, int(compression), level)
+
+
+def _write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
+    """Replace the file at `path` by `data`, all at once.
+
+    The bytes go to a new file in the same directory (so the rename stays on one file system),
+    which is flushed to disk and then renamed over the target. If anything fails, the new file
+    is removed and the target is left as it was. A symbolic link is written through, like
+    ``open(path, "wb")`` would; an existing target keeps its permission bits, a new one gets
+    the usual ``0o666 & ~umask``.
+    """
+    target = os.path.realpath(os.fspath(path))
+    directory, name = os.path.split(target)
+    try:
+        mode: int | None = stat.S_IMODE(os.stat(target).st_mode)
+    except FileNotFoundError:
+        mode = None
+
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        tmp = os.path.join(directory, f".{name}.{secrets.token_hex(6)}.tmp")
+        try:
+            fd = os.open(tmp, flags, 0o666)
+            break
+        except FileExistsError:
+            continue
+    try:
+        with open(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    _fsync_directory(directory)
+
+
+def _fsync_directory(directory: str) -> None:
+    """Make the rename durable too (POSIX); best effort, the data is already safe."""
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+# ----- public API ---------------------------------------------------------------------------
+
+
+def dump(
+    obj: Any,
+    file: str | Path | BinaryIO,
+    *,
+    compression: int = zipfile.ZIP_STORED,
+    compresslevel: int | None = None,
+) -> None:
+    """Save an object in the skops format, to a file.
+
+    The format stores the object's state as JSON plus ``.npy`` arrays inside a zip archive; it
+    never stores code, so loading a file does not run anything from it (unlike :mod:`pickle`).
+
+    Parameters
+    ----------
+    obj : object
+        The object to save, usually a fitted scikit-learn estimator.
+    file : str, path-like or binary file object
+        Where to write. A path is written atomically: a temporary file in the same directory is
+        written, flushed to disk and renamed over the target, so a failure leaves any existing
+        file untouched. A file object gets the archive through its ``write`` method and is not
+        closed. The usual extension is ``.skops`` (not enforced).
+    compression : int, default=zipfile.ZIP_STORED
+        ``zipfile.ZIP_STORED`` or ``zipfile.ZIP_DEFLATED``.
+    compresslevel : int, default=None
+        Deflate level, -1 (zlib's default) or 0 (fastest) to 9 (smallest); ignored for
+        ``ZIP_STORED``.
+
+    Raises
+    ------
+    skops_rs.exceptions.UnsupportedTypeException
+        If ``obj`` holds something the format cannot represent (a lambda, a local function...).
+    ValueError
+        If ``compression`` is ``ZIP_BZIP2`` or ``ZIP_LZMA`` (readable but not written by
+        skops_rs) or ``compresslevel`` is out of range.
+    NotImplementedError
+        If ``compression`` is not a zip compression method at all.
+
+    See Also
+    --------
+    dumps : The same, returning the bytes.
+    load : Load the object back.
+    """
+    data = _dumps(obj, compression, compresslevel)
+    if isinstance(file, (str, os.PathLike)):
+        _write_atomically(file, data)
+    else:
+        file.write(data)
+
+
+def dumps(
+    obj: Any, *, compression: int = zipfile.ZIP_STORED, compresslevel: int | None = None
+) -> bytes:
+    """Save an object in the skops format, returning the archive as bytes.
+
+    Parameters
+    ----------
+    obj : object
+        The object to save, usually a fitted scikit-learn estimator.
+    compression : int, default=zipfile.ZIP_STORED
+        ``zipfile.ZIP_STORED`` or ``zipfile.ZIP_DEFLATED``.
+    compresslevel : int, default=None
+        Deflate level, -1 or 0 to 9; ignored for ``ZIP_STORED``.
+
+    Returns
+    -------
+    bytes
+        The content of a ``.skops`` file.
+
+    Raises
+    ------
+    skops_rs.exceptions.UnsupportedTypeException
+        If ``obj`` holds something the format cannot represent.
+    ValueError
+        If the compression method or level is not one skops_rs writes.
+    NotImplementedError
+        If ``compression`` is not a zip compression method at all.
+    """
+    return _dumps(obj, compression, compresslevel)
+
+
+def load(file: str | Path | BinaryIO, trusted: TrustedTypes | None = None) -> Any:
+    """Load an object saved in the skops format, from a file.
+
+    The file is audited before anything is built: every type it names must be trusted, by
+    default (scikit-learn estimators, numpy arrays, builtin containers...) or because it is in
+    ``trusted``. Otherwise nothing is imported or constructed and an exception lists the
+    untrusted types. Review them (see :func:`get_untrusted_types`) before trusting them.
+
+    Parameters
+    ----------
+    file : str, path-like or binary file object
+        The file to read. A file object is read whole (from its start if it is seekable) and
+        is not closed.
+    trusted : list of str or type, default=None
+        Types to trust besides the default ones: fully qualified names as
+        :func:`get_untrusted_types` returns them, or the types themselves. A single string or
+        type is accepted too. ``True`` is refused (it used to mean "trust everything").
+
+    Returns
+    -------
+    object
+        The loaded object.
+
+    Raises
+    ------
+    skops_rs.exceptions.UntrustedTypesFoundException
+        If the file holds types that are not trusted; ``.types`` lists them.
+    skops_rs.exceptions.SkopsFormatError
+        If the file is not a valid ``.skops`` file (a ``ValueError``).
+    TypeError
+        If ``trusted`` is ``True``.
+    """
+    names = _trusted_names(trusted)
+    data = _read_source(file)
+    return _skops_rs.loads(data, names)
+
+
+def loads(data: bytes, trusted: TrustedTypes | None = None) -> Any:
+    """Load an object saved in the skops format, from bytes.
+
+    Parameters
+    ----------
+    data : bytes
+        The content of a ``.skops`` file (any bytes-like object).
+    trusted : list of str or type, default=None
+        Types to trust besides the default ones, as for :func:`load`.
+
+    Returns
+    -------
+    object
+        The loaded object.
+
+    Raises
+    ------
+    skops_rs.exceptions.UntrustedTypesFoundException
+        If the data holds types that are not trusted; ``.types`` lists them.
+    skops_rs.exceptions.SkopsFormatError
+        If the data is not a valid ``.skops`` file (a ``ValueError``).
+    TypeError
+        If ``data`` is a ``str`` or ``trusted`` is ``True``.
+    """
+    if isinstance(data, str):
+        raise TypeError("Can't load skops format from string, pass bytes")
+    names = _trusted_names(trusted)
+    content = _as_bytes(data)
+    return _skops_rs.loads(content, names)
+
+
+def get_untrusted_types(
+    *, data: bytes | None = None, file: str | Path | BinaryIO | None = None
+) -> list[str]:
+    """List the types in a skops file that are not trusted by default.
+
+    Nothing is imported or constructed. Review the list before passing (part of) it as
+    ``trusted`` to :func:`load`.
+
+    Parameters
+    ----------
+    data : bytes, default=None
+        The content of a ``.skops`` file.
+    file : str, path-like or binary file object, default=None
+        The file to check.
+
+    Returns
+    -------
+    list of str
+        The untrusted type names, sorted. Besides classes this can hold functions
+        (``module.function``) and methods (``module.Class.method``).
+
+    Raises
+    ------
+    ValueError
+        If neither or both of ``data`` and ``file`` are given.
+
+    Notes
+    -----
+    Exactly one of ``data`` and ``file`` must be given (and not empty).
+    """
+    if data:
+        if file:
+            raise ValueError("Only one of data or file should be passed.")
+        content = _as_bytes(data)
+    elif file:
+        content = _read_source(file)
+    else:
+        raise ValueError("Exactly one of data or file should be passed.")
+    return list(_skops_rs.get_untrusted_types(content))
+
+
+def visualize(
+    file: Path | str | bytes | BinaryIO,
+    *,
+    show: Literal["all", "untrusted", "trusted"] = "all",
+    trusted: TrustedTypes | None = None,
+    sink: Callable[..., None] = pretty_print_tree,
+    **kwargs: Any,
+) -> None:
+    """Show the content of a skops file as a tree, marking what is not trusted.
+
+    Nothing is imported or constructed. A node is marked untrusted if its own type is; a node
+    with an untrusted node below it is highlighted too (with colours, when ``rich`` is
+    installed). The tree is a reading aid, not a security check: use
+    :func:`get_untrusted_types` for that.
+
+    Parameters
+    ----------
+    file : str, path-like, bytes or binary file object
+        The file, or its content.
+    show : {"all", "untrusted", "trusted"}, default="all"
+        Print every node, only the nodes that are or contain something untrusted, or only the
+        nodes whose own type is trusted. The root is always printed.
+    trusted : list of str or type, default=None
+        Types to count as trusted besides the default ones, as for :func:`load`.
+    sink : callable, default=pretty_print_tree
+        Called as ``sink(nodes, show, **kwargs)`` where ``nodes`` iterates over
+        :class:`~skops_rs.io._visualize.NodeInfo` (level, key, val, is_self_safe, is_safe,
+        is_last), depth first. The default prints the tree; it takes ``tag_safe`` (default
+        ``""``), ``tag_unsafe`` (default ``"[UNSAFE]"``), ``use_colors`` (default True),
+        ``color_safe`` (default ``"cyan"``), ``color_unsafe`` (default ``"orange1"``) and
+        ``color_child_unsafe`` (default ``"magenta"``); colours need ``rich``.
+    **kwargs
+        Passed on to ``sink``.
+    """
+    if isinstance(file, (bytes, bytearray, memoryview)):
+        content = _as_bytes(file)
+    else:
+        content = _read_source(file)
+    names = _get_type_paths(trusted)
+    rows = _skops_rs.tree_nodes(content, names)
+    nodes = (NodeInfo(*row) for row in rows)
+    sink(nodes, show, **kwargs)

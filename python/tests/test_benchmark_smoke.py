@@ -1,0 +1,41 @@
+"""The persistence benchmark runs end to end on its small zoo and writes its JSON report."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+BENCHMARK = Path(__file__).resolve().parent.parent / "benchmarks" / "persistence.py"
+MODELS = {
+    "logreg_digits",
+    "scaler_logreg_pipeline",
+    "column_transformer_hgb",
+    "random_forest_300",
+    "hgb_regressor_300",
+    "knn_50k",
+    "tfidf_sgd",
+}
+
+
+def test_quick_benchmark_runs_and_reports(tmp_path):
+    out = tmp_path / "bench.json"
+    result = subprocess.run(
+        [sys.executable, str(BENCHMARK), "--quick", "--budget", "3", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert set(report["results"]) == MODELS
+    assert report["skops_rs"] == "available", report["skops_rs_missing_reason"]
+    for model, by_peer in report["results"].items():
+        assert set(by_peer) == set(report["peers"]), model
+        for peer, entry in by_peer.items():
+            assert entry["ok"], (model, peer, entry)
+            assert entry["size"] > 0 and entry["dump_s"] > 0 and entry["load_s"] > 0
+    assert "skops_rs" in report["peers"] and "skops_rs-deflate" in report["peers"]
+    assert len(report["targets"]) == 5
+    for title in ("Dump time", "Load time", "File size", "Targets"):
+        assert title in result.stdout
