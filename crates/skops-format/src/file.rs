@@ -26,6 +26,9 @@ use crate::{Error, Result};
 /// The member holding the schema.
 pub const SCHEMA_MEMBER: &str = "schema.json";
 
+/// The UTF-8 byte order mark.
+const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
+
 /// A `.skops` file whose archive, schema and referenced members have been checked.
 #[derive(Debug, Clone)]
 pub struct SkopsFile<'a> {
@@ -66,6 +69,14 @@ impl<'a> SkopsFile<'a> {
         )?;
         let schema = {
             let schema_bytes = read_member(&archive, schema_entry)?;
+            // Python's `json.loads(bytes)` skips a byte order mark; skops never writes one, and
+            // RFC 8259 forbids it, so a `.skops` file with one is refused.
+            if schema_bytes.starts_with(UTF8_BOM) {
+                return Err(Error::JsonSyntax {
+                    offset: 0,
+                    reason: "`schema.json` starts with a UTF-8 byte order mark",
+                });
+            }
             Schema::from_json(&schema_bytes, limits)?
         };
         let array_headers = check_members(&archive, &schema, limits)?;
@@ -332,6 +343,19 @@ mod tests {
             .map(|byte| format!("{byte:02x}"))
             .collect();
         assert_eq!(file.sha256(), expected);
+    }
+
+    #[test]
+    fn refuses_a_schema_with_a_byte_order_mark() {
+        let schema = format!("\u{feff}{}", schema_with(ARRAY_ROOT));
+        let bytes = archive(
+            &[("1.npy", &npy(&[1], 8)), ("schema.json", schema.as_bytes())],
+            WriteCompression::Stored,
+        );
+        assert!(matches!(
+            SkopsFile::open(&bytes, &Limits::default()),
+            Err(Error::JsonSyntax { offset: 0, .. })
+        ));
     }
 
     #[test]
