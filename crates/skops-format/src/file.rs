@@ -331,6 +331,33 @@ mod tests {
     }
 
     #[test]
+    fn sklearn_version_is_the_first_in_an_object_state() {
+        let state = |version: &str| {
+            format!(
+                r#"{{"__class__": "dict", "__module__": "builtins", "__loader__": "DictNode", "content": {{"_sklearn_version": {{"__class__": "str", "__module__": "builtins", "__loader__": "JsonNode", "content": "\"{version}\"", "is_json": true}}}}, "key_types": {{"__class__": "list", "__module__": "builtins", "__loader__": "ListNode", "content": [{{"__class__": "str", "__module__": "builtins", "__loader__": "TypeNode"}}]}}}}"#
+            )
+        };
+        let object = |version: &str| {
+            format!(
+                r#"{{"__class__": "StandardScaler", "__module__": "sklearn.preprocessing._data", "__loader__": "ObjectNode", "content": {}}}"#,
+                state(version)
+            )
+        };
+        let schema = schema_with(&format!(
+            r#""__class__": "list", "__module__": "builtins", "__loader__": "ListNode", "content": [{}, {}, {}]"#,
+            state("0.0"),
+            object("1.9.1"),
+            object("1.0")
+        ));
+        let bytes = archive(
+            &[("schema.json", schema.as_bytes())],
+            WriteCompression::Stored,
+        );
+        let file = SkopsFile::open(&bytes, &Limits::default()).unwrap();
+        assert_eq!(file.sklearn_version().as_deref(), Some("1.9.1"));
+    }
+
+    #[test]
     fn sha256_is_of_the_whole_file() {
         let schema = schema_with(ARRAY_ROOT);
         let bytes = archive(

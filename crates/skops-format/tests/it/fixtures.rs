@@ -172,6 +172,16 @@ fn fixtures_open_round_trip_and_audit_like_skops() {
         .and_then(Value::as_array)
         .expect("manifest has a `files` list");
 
+    let version = |name: &str| {
+        manifest
+            .as_object()
+            .and_then(|root| root.get("versions"))
+            .and_then(Value::as_object)
+            .and_then(|versions| versions.get(name))
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| panic!("manifest has no {name} version"))
+    };
+    let (sklearn_version, skops_version) = (version("scikit-learn"), version("skops"));
     let limits = Limits::default();
     let mut failures: Vec<String> = Vec::new();
     let (mut opened, mut refused_like_skops, mut audited) = (0, 0, 0);
@@ -240,8 +250,36 @@ fn fixtures_open_round_trip_and_audit_like_skops() {
             }
         }
 
+        let kind = entry.get("kind").and_then(Value::as_str).unwrap_or("");
+        if kind == "estimator" && file.sklearn_version().as_deref() != Some(sklearn_version) {
+            failures.push(format!(
+                "{relative}: sklearn version {:?}, expected {sklearn_version}",
+                file.sklearn_version()
+            ));
+        }
+        if file.skops_version() != Some(skops_version) {
+            failures.push(format!(
+                "{relative}: skops version {:?}",
+                file.skops_version()
+            ));
+        }
+
         match file.audit(&[]) {
-            Ok(report) if report.untrusted_types() == expected => audited += 1,
+            Ok(report) if report.untrusted_types() == expected => {
+                audited += 1;
+                for type_name in &expected {
+                    if report.paths(type_name).is_empty() {
+                        failures.push(format!("{relative}: no path for {type_name}"));
+                    }
+                }
+                if !expected.is_empty()
+                    && file.audit(&expected).map(|r| r.is_clean()).ok() != Some(true)
+                {
+                    failures.push(format!(
+                        "{relative}: not clean with its untrusted types trusted"
+                    ));
+                }
+            }
             Ok(report) => failures.push(format!(
                 "{relative}: untrusted {:?}, skops {expected:?}",
                 report.untrusted_types()
