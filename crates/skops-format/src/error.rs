@@ -568,5 +568,44 @@ pub enum Error {
         protocol: i64,
     },
     // ----- audit -----------------------------------------------------------------------------
-    // (audit variants go here)
+    /// The trust tables embedded in the crate (`data/trusted-types.json`) are malformed: a
+    /// build defect, not a problem of the file being read.
+    #[error("the embedded trust tables are malformed: {reason}")]
+    AuditTrustTables {
+        /// What is missing or malformed.
+        reason: String,
+    },
+    /// A protocol 0 `RandomGeneratorNode` holds a raw, non-empty bit generator state: skops
+    /// 0.16 cannot audit it (its `get_unsafe_set` raises `AttributeError`), so neither do we.
+    #[error(
+        "the protocol 0 `numpy.random.Generator` state at `{path}` cannot be audited: skops 0.16 fails on it too"
+    )]
+    AuditRawGeneratorState {
+        /// Where the node is, as a Python access path from the root object.
+        path: String,
+    },
+    // ----- file ------------------------------------------------------------------------------
+    /// The archive has no `schema.json` member (skops: `KeyError`).
+    #[error("the archive has no `schema.json` member, so it is not a `.skops` file")]
+    FileSchemaMissing,
+    /// A node references an archive member that does not exist (skops: `KeyError`).
+    #[error("node at `{path}` references member `{member}`, which the archive does not hold")]
+    FileMemberMissing {
+        /// The member name from the node's `file` key.
+        member: String,
+        /// Where the node is, as a Python access path from the root object.
+        path: String,
+    },
+    /// A member referenced by a node is not what the node needs (a `.npy` array, a sparse
+    /// `.npz`).
+    #[error("member `{member}` referenced by the node at `{path}` is invalid")]
+    FileMemberInvalid {
+        /// The member name.
+        member: String,
+        /// Where the node is, as a Python access path from the root object.
+        path: String,
+        /// What is wrong with it.
+        #[source]
+        source: Box<Error>,
+    },
 }

@@ -23,8 +23,10 @@
     )
 )]
 
+pub mod audit;
 pub mod container;
 pub mod error;
+pub mod file;
 pub mod json;
 pub mod limits;
 pub mod npy;
@@ -32,3 +34,5 @@ pub mod npz;
 pub mod schema;
 
 pub use error::{Error, Result};
+pub use file::SkopsFile;
+pub use limits::Limits;

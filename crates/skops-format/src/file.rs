@@ -1,0 +1,537 @@
+//! A whole `.skops` file opened, parsed and cross-checked in one step.
+//!
+//! [`SkopsFile::open`] does everything skops 0.16's `get_tree` does before anything is
+//! constructed, and more: the zip archive is validated ([`Archive::parse`]), `schema.json` is
+//! size-checked before it is read and then parsed ([`Schema`]), and every member a node
+//! references must exist and be what the node needs: a `.npy` array whose data matches its
+//! header for an NdArrayNode, a sparse `.npz` (itself a zip) with the members scipy writes for
+//! a SparseMatrixNode, bytes with a correct CRC-32 for a BytesNode. Each referenced member is
+//! decompressed once and dropped after its check, so memory stays bounded by the largest
+//! member; only the parsed `.npy` headers are kept.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+use crate::audit::{self, AuditReport};
+use crate::container::{Archive, Entry};
+use crate::limits::Limits;
+use crate::npy::{NpyHeader, read_npy};
+use crate::npz::Sparse;
+use crate::schema::{NdArrayStorage, NodeId, NodeKind, Schema};
+use crate::{Error, Result};
+
+/// The member holding the schema.
+pub const SCHEMA_MEMBER: &str = "schema.json";
+
+/// The UTF-8 byte order mark.
+const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
+
+/// A `.skops` file whose archive, schema and referenced members have been checked.
+#[derive(Debug, Clone)]
+pub struct SkopsFile<'a> {
+    data: &'a [u8],
+    archive: Archive<'a>,
+    schema: Schema,
+    /// The header of each `.npy` member an NdArrayNode references, by member name.
+    array_headers: HashMap<String, NpyHeader>,
+}
+
+/// What the nodes referencing one member need it to be.
+#[derive(Debug, Default, Clone, Copy)]
+struct Uses {
+    array: bool,
+    sparse: bool,
+    bytes: bool,
+    /// The first node referencing the member, for error messages.
+    first_node: Option<NodeId>,
+}
+
+impl<'a> SkopsFile<'a> {
+    /// Opens the `.skops` file in `data` (the whole file) and checks it against `limits`.
+    ///
+    /// Fails with the `Zip*` errors for a bad archive, [`Error::FileSchemaMissing`],
+    /// [`Error::LimitExceeded`] for a too large `schema.json`, the `Json*` and `Schema*` errors
+    /// for a bad schema, [`Error::FileMemberMissing`] for a member a node references but the
+    /// archive lacks, and [`Error::FileMemberInvalid`] (wrapping the `Npy*`/`Npz*`/`Zip*`
+    /// error) for a member that is not what its node needs.
+    pub fn open(data: &'a [u8], limits: &Limits) -> Result<Self> {
+        let archive = Archive::parse(data, limits)?;
+        let schema_entry = archive
+            .entry(SCHEMA_MEMBER)
+            .ok_or(Error::FileSchemaMissing)?;
+        Limits::check(
+            "`schema.json` size",
+            schema_entry.uncompressed_size,
+            limits.max_schema_size,
+        )?;
+        let schema = {
+            let schema_bytes = read_member(&archive, schema_entry)?;
+            // Python's `json.loads(bytes)` skips a byte order mark; skops never writes one, and
+            // RFC 8259 forbids it, so a `.skops` file with one is refused.
+            if schema_bytes.starts_with(UTF8_BOM) {
+                return Err(Error::JsonSyntax {
+                    offset: 0,
+                    reason: "`schema.json` starts with a UTF-8 byte order mark",
+                });
+            }
+            Schema::from_json(&schema_bytes, limits)?
+        };
+        let array_headers = check_members(&archive, &schema, limits)?;
+        Ok(Self {
+            data,
+            archive,
+            schema,
+            array_headers,
+        })
+    }
+
+    /// Reads the file at `path` into `buffer` and opens it with [`SkopsFile::open`].
+    ///
+    /// The caller owns the bytes (the returned file borrows them); [`Error::Io`] names the
+    /// path, and a file larger than `limits.max_total_size` is refused before it is read.
+    pub fn open_path(
+        path: impl AsRef<Path>,
+        limits: &Limits,
+        buffer: &'a mut Vec<u8>,
+    ) -> Result<SkopsFile<'a>> {
+        *buffer = read_path(path.as_ref(), limits)?;
+        SkopsFile::open(buffer.as_slice(), limits)
+    }
+
+    /// The parsed schema.
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    /// The validated archive.
+    pub fn archive(&self) -> &Archive<'a> {
+        &self.archive
+    }
+
+    /// Audits the schema as skops 0.16 does when loading with `trusted` (see [`audit::audit`]).
+    pub fn audit(&self, trusted: &[String]) -> Result<AuditReport> {
+        audit::audit(&self.schema, trusted)
+    }
+
+    /// The SHA-256 of the whole file, as lowercase hex.
+    pub fn sha256(&self) -> String {
+        let digest = Sha256::digest(self.data);
+        let mut hex = String::with_capacity(digest.len() * 2);
+        for byte in digest {
+            hex.push_str(&format!("{byte:02x}"));
+        }
+        hex
+    }
+
+    /// The decompressed bytes of member `name`: borrowed from the file when it is stored,
+    /// decompressed (size and CRC-32 checked) otherwise.
+    pub fn member(&self, name: &str) -> Result<Cow<'a, [u8]>> {
+        let entry = self
+            .archive
+            .entry(name)
+            .ok_or_else(|| Error::ZipMemberNotFound {
+                member: name.to_owned(),
+            })?;
+        read_member(&self.archive, entry)
+    }
+
+    /// The `.npy` header of NdArrayNode `id` (stored as a `.npy` member), checked at open.
+    pub fn array_header(&self, id: NodeId) -> Option<&NpyHeader> {
+        match &self.schema.node(id).kind {
+            NodeKind::NdArray(NdArrayStorage::Numpy { file }) => self.array_headers.get(file),
+            _ => None,
+        }
+    }
+
+    /// The schema's protocol (0, 1 or 2).
+    pub fn protocol(&self) -> i64 {
+        self.schema.protocol
+    }
+
+    /// The skops version that wrote the file (`_skops_version`), if recorded.
+    pub fn skops_version(&self) -> Option<&str> {
+        self.schema.skops_version.as_deref()
+    }
+
+    /// The scikit-learn version that wrote the file: the first `_sklearn_version` string found
+    /// in an ObjectNode's state dict, in build order.
+    pub fn sklearn_version(&self) -> Option<String> {
+        self.schema.nodes().find_map(|(_, node)| {
+            let NodeKind::Object {
+                content: Some(content),
+            } = &node.kind
+            else {
+                return None;
+            };
+            let NodeKind::Dict { entries, .. } = &self.schema.node(*content).kind else {
+                return None;
+            };
+            let (_, value) = entries.iter().find(|(key, _)| key == "_sklearn_version")?;
+            match &self.schema.node(*value).kind {
+                NodeKind::Json { content } => audit::json_string(content),
+                _ => None,
+            }
+        })
+    }
+}
+
+/// Reads a whole file, refusing one larger than `limits.max_total_size` before reading it.
+fn read_path(path: &Path, limits: &Limits) -> Result<Vec<u8>> {
+    let io_error = |source| Error::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let size = std::fs::metadata(path).map_err(io_error)?.len();
+    Limits::check("file size", size, limits.max_total_size)?;
+    std::fs::read(path).map_err(io_error)
+}
+
+/// A member's bytes: borrowed when stored (and its CRC-32 matches), decompressed otherwise.
+fn read_member<'a>(archive: &Archive<'a>, entry: &Entry) -> Result<Cow<'a, [u8]>> {
+    match archive.stored_data(entry) {
+        Some(bytes) => Ok(Cow::Borrowed(bytes)),
+        None => archive.read_entry(entry).map(Cow::Owned),
+    }
+}
+
+/// Checks every member the schema references; returns the `.npy` headers by member name.
+fn check_members(
+    archive: &Archive<'_>,
+    schema: &Schema,
+    limits: &Limits,
+) -> Result<HashMap<String, NpyHeader>> {
+    // Members in the order nodes reference them, each with what its nodes need.
+    let mut order: Vec<&str> = Vec::new();
+    let mut uses: HashMap<&str, Uses> = HashMap::new();
+    for (id, node) in schema.nodes() {
+        let (file, mark): (&str, fn(&mut Uses)) = match &node.kind {
+            NodeKind::NdArray(NdArrayStorage::Numpy { file }) => (file, |u| u.array = true),
+            NodeKind::SparseMatrix { file } => (file, |u| u.sparse = true),
+            NodeKind::Bytes { file } | NodeKind::Bytearray { file } => (file, |u| u.bytes = true),
+            _ => continue,
+        };
+        let slot = uses.entry(file).or_insert_with(|| {
+            order.push(file);
+            Uses::default()
+        });
+        slot.first_node.get_or_insert(id);
+        mark(slot);
+    }
+
+    // Paths are only needed for errors; the build order is computed then.
+    let path_of = |id: Option<NodeId>| -> String {
+        id.map(|id| audit::node_path(schema, id))
+            .unwrap_or_default()
+    };
+    let mut headers = HashMap::new();
+    for member in order {
+        let Some(&use_) = uses.get(member) else {
+            continue;
+        };
+        let entry = archive
+            .entry(member)
+            .ok_or_else(|| Error::FileMemberMissing {
+                member: member.to_owned(),
+                path: path_of(use_.first_node),
+            })?;
+        // Zip errors (CRC, corrupt stream) name the member themselves.
+        let bytes = read_member(archive, entry)?;
+        let invalid = |source: Error| Error::FileMemberInvalid {
+            member: member.to_owned(),
+            path: path_of(use_.first_node),
+            source: Box::new(source),
+        };
+        if use_.array {
+            let view = read_npy(&bytes, limits).map_err(invalid)?;
+            headers.insert(member.to_owned(), view.header);
+        }
+        if use_.sparse {
+            check_sparse(&bytes, limits).map_err(invalid)?;
+        }
+        // Bytes members need nothing beyond being readable (CRC-32 checked above).
+    }
+    Ok(headers)
+}
+
+/// Opens a sparse `.npz` member (a zip of `.npy` members) and checks its structure.
+fn check_sparse(bytes: &[u8], limits: &Limits) -> Result<()> {
+    let inner = Archive::parse(bytes, limits)?;
+    let mut members: Vec<(&str, Cow<'_, [u8]>)> = Vec::with_capacity(inner.entries().len());
+    for entry in inner.entries() {
+        members.push((entry.name.as_str(), read_member(&inner, entry)?));
+    }
+    let borrowed = members
+        .iter()
+        .map(|(name, bytes)| (*name, bytes.as_ref()))
+        .collect();
+    Sparse::from_members(borrowed, limits)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::container::{ArchiveWriter, WriteCompression};
+
+    fn npy(shape: &[u64], data_len: usize) -> Vec<u8> {
+        let mut bytes = crate::npy::write_header(&header("'<f8'", shape)).unwrap();
+        bytes.extend(std::iter::repeat_n(0u8, data_len));
+        bytes
+    }
+
+    fn schema_with(body: &str) -> String {
+        format!(r#"{{{body}, "protocol": 2, "_skops_version": "0.16.0"}}"#)
+    }
+
+    const ARRAY_ROOT: &str = r#""__class__": "ndarray", "__module__": "numpy", "__loader__": "NdArrayNode", "type": "numpy", "file": "1.npy", "__id__": 1"#;
+
+    fn archive(members: &[(&str, &[u8])], compression: WriteCompression) -> Vec<u8> {
+        let mut writer = ArchiveWriter::new(compression);
+        for (name, bytes) in members {
+            writer.add(name, bytes).unwrap();
+        }
+        writer.finish().unwrap()
+    }
+
+    #[test]
+    fn opens_a_small_file_and_reads_members() {
+        let schema = schema_with(ARRAY_ROOT);
+        let array = npy(&[2], 16);
+        for compression in [
+            WriteCompression::Stored,
+            WriteCompression::Deflated { level: 6 },
+        ] {
+            let bytes = archive(
+                &[("1.npy", &array), ("schema.json", schema.as_bytes())],
+                compression,
+            );
+            let file = SkopsFile::open(&bytes, &Limits::default()).unwrap();
+            assert_eq!(file.protocol(), 2);
+            assert_eq!(file.skops_version(), Some("0.16.0"));
+            assert_eq!(file.sklearn_version(), None);
+            let header = file.array_header(file.schema().root()).unwrap();
+            assert_eq!(header.shape, vec![2]);
+            let member = file.member("1.npy").unwrap();
+            assert_eq!(&*member, array.as_slice());
+            assert_eq!(
+                matches!(member, Cow::Borrowed(_)),
+                compression == WriteCompression::Stored
+            );
+            assert!(matches!(
+                file.member("2.npy"),
+                Err(Error::ZipMemberNotFound { member }) if member == "2.npy"
+            ));
+            assert!(file.audit(&[]).unwrap().is_clean());
+            assert_eq!(file.sha256().len(), 64);
+            assert_eq!(file.archive().entries().len(), 2);
+        }
+    }
+
+    #[test]
+    fn sklearn_version_is_the_first_in_an_object_state() {
+        let state = |version: &str| {
+            format!(
+                r#"{{"__class__": "dict", "__module__": "builtins", "__loader__": "DictNode", "content": {{"_sklearn_version": {{"__class__": "str", "__module__": "builtins", "__loader__": "JsonNode", "content": "\"{version}\"", "is_json": true}}}}, "key_types": {{"__class__": "list", "__module__": "builtins", "__loader__": "ListNode", "content": [{{"__class__": "str", "__module__": "builtins", "__loader__": "TypeNode"}}]}}}}"#
+            )
+        };
+        let object = |version: &str| {
+            format!(
+                r#"{{"__class__": "StandardScaler", "__module__": "sklearn.preprocessing._data", "__loader__": "ObjectNode", "content": {}}}"#,
+                state(version)
+            )
+        };
+        let schema = schema_with(&format!(
+            r#""__class__": "list", "__module__": "builtins", "__loader__": "ListNode", "content": [{}, {}, {}]"#,
+            state("0.0"),
+            object("1.9.1"),
+            object("1.0")
+        ));
+        let bytes = archive(
+            &[("schema.json", schema.as_bytes())],
+            WriteCompression::Stored,
+        );
+        let file = SkopsFile::open(&bytes, &Limits::default()).unwrap();
+        assert_eq!(file.sklearn_version().as_deref(), Some("1.9.1"));
+    }
+
+    #[test]
+    fn sha256_is_of_the_whole_file() {
+        let schema = schema_with(ARRAY_ROOT);
+        let bytes = archive(
+            &[("1.npy", &npy(&[1], 8)), ("schema.json", schema.as_bytes())],
+            WriteCompression::Stored,
+        );
+        let file = SkopsFile::open(&bytes, &Limits::default()).unwrap();
+        let expected: String = Sha256::digest(&bytes)
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect();
+        assert_eq!(file.sha256(), expected);
+    }
+
+    #[test]
+    fn refuses_a_schema_with_a_byte_order_mark() {
+        let schema = format!("\u{feff}{}", schema_with(ARRAY_ROOT));
+        let bytes = archive(
+            &[("1.npy", &npy(&[1], 8)), ("schema.json", schema.as_bytes())],
+            WriteCompression::Stored,
+        );
+        assert!(matches!(
+            SkopsFile::open(&bytes, &Limits::default()),
+            Err(Error::JsonSyntax { offset: 0, .. })
+        ));
+    }
+
+    #[test]
+    fn refuses_missing_schema_and_oversized_schema() {
+        let bytes = archive(&[("1.npy", &npy(&[1], 8))], WriteCompression::Stored);
+        assert!(matches!(
+            SkopsFile::open(&bytes, &Limits::default()),
+            Err(Error::FileSchemaMissing)
+        ));
+        let schema = schema_with(ARRAY_ROOT);
+        let bytes = archive(
+            &[("1.npy", &npy(&[1], 8)), ("schema.json", schema.as_bytes())],
+            WriteCompression::Deflated { level: 6 },
+        );
+        let limits = Limits {
+            max_schema_size: 10,
+            ..Limits::default()
+        };
+        assert!(matches!(
+            SkopsFile::open(&bytes, &limits),
+            Err(Error::LimitExceeded { what, limit: 10, .. }) if what.contains("schema.json")
+        ));
+    }
+
+    #[test]
+    fn refuses_missing_and_invalid_members_naming_the_node() {
+        let schema = schema_with(
+            r#""__class__": "list", "__module__": "builtins", "__loader__": "ListNode", "content": [
+                {"__class__": "ndarray", "__module__": "numpy", "__loader__": "NdArrayNode", "type": "numpy", "file": "1.npy", "__id__": 2},
+                {"__class__": "bytes", "__module__": "builtins", "__loader__": "BytesNode", "file": "b.bin", "__id__": 3}
+            ], "__id__": 1"#,
+        );
+        let missing = archive(
+            &[("1.npy", &npy(&[1], 8)), ("schema.json", schema.as_bytes())],
+            WriteCompression::Stored,
+        );
+        match SkopsFile::open(&missing, &Limits::default()) {
+            Err(Error::FileMemberMissing { member, path }) => {
+                assert_eq!(member, "b.bin");
+                assert_eq!(path, "[1]");
+            }
+            other => panic!("{other:?}"),
+        }
+        let short = archive(
+            &[
+                ("1.npy", &npy(&[4], 8)),
+                ("b.bin", b"x"),
+                ("schema.json", schema.as_bytes()),
+            ],
+            WriteCompression::Stored,
+        );
+        match SkopsFile::open(&short, &Limits::default()) {
+            Err(Error::FileMemberInvalid {
+                member,
+                path,
+                source,
+            }) => {
+                assert_eq!(member, "1.npy");
+                assert_eq!(path, "[0]");
+                assert!(matches!(*source, Error::NpyDataLength { .. }), "{source:?}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn checks_sparse_members() {
+        let schema = schema_with(
+            r#""__class__": "csr_matrix", "__module__": "scipy.sparse._csr", "__loader__": "SparseMatrixNode", "type": "scipy", "file": "1.npz", "__id__": 1"#,
+        );
+        let (indices, indptr, data) = (
+            header("'<i4'", &[1]),
+            header("'<i4'", &[2]),
+            header("'<f8'", &[1]),
+        );
+        let members = crate::npz::sparse_to_members(
+            crate::npz::SparseFormat::Csr,
+            (1, 1),
+            false,
+            &[
+                ("indices", indices, &0i32.to_le_bytes()),
+                ("indptr", indptr, &[0, 0, 0, 0, 1, 0, 0, 0]),
+                ("data", data, &1.0f64.to_le_bytes()),
+            ],
+        )
+        .unwrap();
+        let refs: Vec<(&str, &[u8])> = members
+            .iter()
+            .map(|(name, bytes)| (name.as_str(), bytes.as_slice()))
+            .collect();
+        let npz = archive(&refs, WriteCompression::Deflated { level: 6 });
+        let good = archive(
+            &[("1.npz", &npz), ("schema.json", schema.as_bytes())],
+            WriteCompression::Stored,
+        );
+        SkopsFile::open(&good, &Limits::default()).unwrap();
+        let broken_npz = archive(&refs[..1], WriteCompression::Deflated { level: 6 });
+        let bad = archive(
+            &[("1.npz", &broken_npz), ("schema.json", schema.as_bytes())],
+            WriteCompression::Stored,
+        );
+        match SkopsFile::open(&bad, &Limits::default()) {
+            Err(Error::FileMemberInvalid { member, source, .. }) => {
+                assert_eq!(member, "1.npz");
+                assert!(
+                    matches!(*source, Error::NpzMissingMember { .. }),
+                    "{source:?}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        let not_zip = archive(
+            &[("1.npz", b"not a zip"), ("schema.json", schema.as_bytes())],
+            WriteCompression::Stored,
+        );
+        assert!(matches!(
+            SkopsFile::open(&not_zip, &Limits::default()),
+            Err(Error::FileMemberInvalid { source, .. }) if matches!(*source, Error::ZipNotAnArchive)
+        ));
+    }
+
+    fn header(descr: &str, shape: &[u64]) -> NpyHeader {
+        NpyHeader {
+            descr: crate::npy::Descr::parse(descr).unwrap(),
+            fortran_order: false,
+            shape: shape.to_vec(),
+        }
+    }
+
+    #[test]
+    fn open_path_reads_the_file_and_names_a_missing_path() {
+        let schema = schema_with(ARRAY_ROOT);
+        let bytes = archive(
+            &[("1.npy", &npy(&[1], 8)), ("schema.json", schema.as_bytes())],
+            WriteCompression::Stored,
+        );
+        let dir = std::env::temp_dir().join(format!("skops-format-file-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("a.skops");
+        std::fs::write(&path, &bytes).unwrap();
+        let mut buffer = Vec::new();
+        let file = SkopsFile::open_path(&path, &Limits::default(), &mut buffer).unwrap();
+        assert_eq!(file.protocol(), 2);
+        let missing = dir.join("missing.skops");
+        let mut buffer = Vec::new();
+        match SkopsFile::open_path(&missing, &Limits::default(), &mut buffer) {
+            Err(Error::Io { path, .. }) => assert!(path.ends_with("missing.skops")),
+            other => panic!("{other:?}"),
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

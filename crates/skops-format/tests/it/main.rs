@@ -1,0 +1,9 @@
+//! Integration tests of `skops-format` on whole `.skops` files: the fixtures skops 0.16 writes
+//! (when `SKOPS_RS_FIXTURES` names their directory) and the hostile files of
+//! `testdata/malicious/`.
+
+// The tests report what they checked on stderr.
+#![allow(clippy::print_stderr)]
+
+mod fixtures;
+mod malicious;

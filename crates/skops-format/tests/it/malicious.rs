@@ -1,0 +1,240 @@
+//! The hostile files of `testdata/malicious/` (written by `scripts/make_malicious.py`, described
+//! in its `cases.json`): each is refused by [`SkopsFile::open`] (or its audit) with the error
+//! variant its `expect` word names, `baseline.skops` opens clean, and the `untrusted` cases open
+//! and report the type their description names.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use skops_format::json::{self, Object, Value};
+use skops_format::{Error, Limits, SkopsFile};
+
+fn malicious_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/malicious")
+}
+
+/// Cases whose file does not show the problem `cases.json` describes (a defect of the
+/// generator, reported to its owner): the test checks the defect is still there, so that it
+/// fails, and this entry goes, once the file is fixed.
+const DEFECTIVE_CASES: [(&str, &str); 1] = [(
+    "schema_not_utf8.skops",
+    "`make_malicious.py` replaces `\"baseline\"`, which the baseline schema does not contain, \
+     so `schema.json` is valid UTF-8 and the file is the baseline",
+)];
+
+/// Cases refused, as `cases.json` wants, but by an earlier check than its `expect` word names.
+const REFUSED_EARLIER: [(&str, &str, &str); 2] = [
+    (
+        "name_not_utf8.skops",
+        "member-missing",
+        "like Python's `zipfile`, the container decodes a name without the UTF-8 flag as \
+         cp437, so `x\\xff\\xfe.npy` is a valid (odd) name and the schema's `x.npy` names no \
+         member",
+    ),
+    (
+        "overlapping_same_offset.skops",
+        "mismatch",
+        "the second central entry's local header names the first member (`1.npy`), which is \
+         caught before the byte ranges are compared",
+    ),
+];
+
+/// Whether `error` is the refusal the `expect` word of `cases.json` names.
+fn error_matches(expect: &str, error: &Error) -> bool {
+    // Content errors of a member come wrapped with the member's name.
+    let inner = match error {
+        Error::FileMemberInvalid { source, .. } => source.as_ref(),
+        other => other,
+    };
+    match expect {
+        "crc" => matches!(error, Error::ZipCrcMismatch { .. }),
+        "ratio" => {
+            matches!(error, Error::LimitExceeded { what, .. } if what.contains("compression ratio"))
+        }
+        "member-size" => matches!(error, Error::ZipMemberTooLong { .. }),
+        "id-unknown" => matches!(error, Error::SchemaCachedNodeUnknownId { .. }),
+        "id-cycle" => matches!(error, Error::SchemaIdCycle { .. }),
+        "duplicate" => matches!(error, Error::ZipDuplicateMember { .. }),
+        // A cut file, or an end record promising more bytes than the file has.
+        "truncated" => matches!(
+            error,
+            Error::ZipNotAnArchive | Error::ZipTruncated { .. } | Error::ZipInconsistent { .. }
+        ),
+        "loader" => matches!(error, Error::SchemaUnknownLoader { .. }),
+        "member-missing" => matches!(error, Error::FileMemberMissing { .. }),
+        "method-class" => matches!(error, Error::SchemaMethodTypeMismatch { .. }),
+        "mismatch" => matches!(
+            error,
+            Error::ZipLocalHeaderMismatch { .. } | Error::ZipLocalNameMismatch { .. }
+        ),
+        "name" => matches!(error, Error::ZipInvalidName { .. }),
+        "schema" => matches!(
+            error,
+            Error::SchemaMissingKey { .. } | Error::SchemaNodeNotObject { .. }
+        ),
+        "npy" => {
+            matches!(error, Error::FileMemberInvalid { .. })
+                && matches!(
+                    inner,
+                    Error::NpyBadMagic
+                        | Error::NpyDataLength { .. }
+                        | Error::NpyHeaderSyntax { .. }
+                        | Error::NpyTruncatedHeader { .. }
+                        | Error::NpyObjectDtype
+                        | Error::NpyInvalidHeader { .. }
+                )
+        }
+        // The shape cannot be what the member holds: it overflows, is negative, or is larger
+        // than the data.
+        "shape" => {
+            matches!(error, Error::FileMemberInvalid { .. })
+                && matches!(
+                    inner,
+                    Error::NpySizeOverflow { .. }
+                        | Error::NpyDataLength { .. }
+                        | Error::NpyInvalidHeader { .. }
+                )
+        }
+        "operator-module" => matches!(error, Error::SchemaOperatorModule { .. }),
+        "protocol" => matches!(
+            error,
+            Error::SchemaInvalidProtocol { .. }
+                | Error::SchemaProtocolTooNew { .. }
+                | Error::SchemaProtocolNegative { .. }
+        ),
+        "depth" => {
+            matches!(error, Error::JsonTooDeep { .. })
+                || matches!(error, Error::LimitExceeded { what, .. } if what.contains("depth"))
+        }
+        "schema-missing" => matches!(error, Error::FileSchemaMissing),
+        "json" => matches!(error, Error::JsonSyntax { .. }),
+        "utf8" => matches!(error, Error::JsonNotUtf8 { .. }),
+        "compression" => matches!(error, Error::ZipUnsupportedCompression { .. }),
+        "overlap" => matches!(error, Error::ZipOverlappingMembers { .. }),
+        _ => false,
+    }
+}
+
+/// The first `backticked` text of a description: the type an `untrusted` case names.
+fn backticked(text: &str) -> Option<&str> {
+    let start = text.find('`')? + 1;
+    let length = text.get(start..)?.find('`')?;
+    text.get(start..start + length)
+}
+
+fn cases() -> Object {
+    let text = std::fs::read(malicious_dir().join("cases.json")).expect("cases.json readable");
+    match json::parse(&text, 16).expect("cases.json is JSON") {
+        Value::Object(cases) => cases,
+        other => panic!("cases.json is not an object: {other:?}"),
+    }
+}
+
+/// Opens the file and audits it with no trusted types: the first error, or the untrusted list.
+fn open_and_audit(bytes: &[u8]) -> Result<Vec<String>, Error> {
+    let file = SkopsFile::open(bytes, &Limits::default())?;
+    Ok(file.audit(&[])?.untrusted_types())
+}
+
+#[test]
+fn every_file_is_a_case_and_every_case_a_file() {
+    let cases = cases();
+    let listed: BTreeSet<&str> = cases.keys().collect();
+    let present: BTreeSet<String> = std::fs::read_dir(malicious_dir())
+        .expect("testdata/malicious readable")
+        .map(|entry| entry.expect("directory entry").file_name())
+        .filter_map(|name| name.to_str().map(str::to_owned))
+        .filter(|name| name.ends_with(".skops"))
+        .collect();
+    let present: BTreeSet<&str> = present.iter().map(String::as_str).collect();
+    assert_eq!(listed, present, "cases.json and the .skops files disagree");
+}
+
+#[test]
+fn hostile_files_are_refused_with_the_expected_error() {
+    let cases = cases();
+    let mut failures = Vec::new();
+    let mut passed = 0;
+    for (name, case) in cases.iter() {
+        let case = case.as_object().expect("case is an object");
+        let expect = case.get("expect").and_then(Value::as_str).expect("expect");
+        let problem = case.get("problem").and_then(Value::as_str).unwrap_or("");
+        let bytes = std::fs::read(malicious_dir().join(name)).expect("case file readable");
+        let result = open_and_audit(&bytes);
+
+        if let Some((_, why)) = DEFECTIVE_CASES.iter().find(|(case, _)| *case == name) {
+            // The defect: the file is the baseline in disguise and opens clean.
+            match &result {
+                Ok(untrusted) if untrusted.is_empty() => passed += 1,
+                other => failures.push(format!(
+                    "{name}: listed as defective ({why}) but gives {other:?}: remove it from \
+                     DEFECTIVE_CASES"
+                )),
+            }
+            continue;
+        }
+        let expect = REFUSED_EARLIER
+            .iter()
+            .find(|(case, _, _)| *case == name)
+            .map_or(expect, |(_, earlier, _)| earlier);
+
+        match (expect, &result) {
+            ("ok", Ok(untrusted)) if untrusted.is_empty() => passed += 1,
+            ("untrusted", Ok(untrusted)) => {
+                let named = backticked(problem).unwrap_or_default();
+                if untrusted == &[named.to_owned()] {
+                    passed += 1;
+                } else {
+                    failures.push(format!(
+                        "{name}: untrusted {untrusted:?}, expected [{named:?}]"
+                    ));
+                }
+            }
+            (_, Err(error)) if error_matches(expect, error) => passed += 1,
+            (_, other) => failures.push(format!("{name} ({expect}): got {other:?}")),
+        }
+    }
+    eprintln!("malicious: {passed}/{} cases pass", cases.len());
+    assert!(
+        failures.is_empty(),
+        "{} malicious cases fail:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn untrusted_cases_open_once_their_type_is_trusted() {
+    let cases = cases();
+    let mut checked = 0;
+    for (name, case) in cases.iter() {
+        let case = case.as_object().expect("case is an object");
+        if case.get("expect").and_then(Value::as_str) != Some("untrusted") {
+            continue;
+        }
+        let problem = case.get("problem").and_then(Value::as_str).unwrap_or("");
+        let named = backticked(problem)
+            .expect("an untrusted case names its type")
+            .to_owned();
+        let bytes = std::fs::read(malicious_dir().join(name)).expect("case file readable");
+        let file = SkopsFile::open(&bytes, &Limits::default()).expect("untrusted cases open");
+        let report = file.audit(std::slice::from_ref(&named)).expect("audit");
+        assert!(report.is_clean(), "{name}: {:?}", report.untrusted_types());
+        let report = file.audit(&[]).expect("audit");
+        assert!(
+            !report.paths(&named).is_empty(),
+            "{name}: no path for {named}"
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 2);
+}
+
+#[test]
+fn baseline_opens_with_its_metadata() {
+    let bytes = std::fs::read(malicious_dir().join("baseline.skops")).expect("baseline readable");
+    let file = SkopsFile::open(&bytes, &Limits::default()).expect("baseline opens");
+    assert!(file.audit(&[]).expect("audit").is_clean());
+    assert!(file.protocol() >= 0);
+    assert_eq!(file.sha256().len(), 64);
+}
