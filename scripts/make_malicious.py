@@ -510,7 +510,7 @@ def cases() -> dict[str, tuple[bytes, str, str]]:
     )
     add(
         "schema_not_utf8",
-        with_schema(schema_bytes(baseline_schema()).replace(b'"baseline"', b'"caf\xe9"')),
+        with_schema(schema_bytes(baseline_schema()).replace(b"baseline", b"caf\xe9", 1)),
         "`schema.json` holds a Latin-1 byte (0xE9) that is not valid UTF-8",
         "utf8",
     )

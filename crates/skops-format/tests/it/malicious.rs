@@ -13,15 +13,6 @@ fn malicious_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/malicious")
 }
 
-/// Cases whose file does not show the problem `cases.json` describes (a defect of the
-/// generator, reported to its owner): the test checks the defect is still there, so that it
-/// fails, and this entry goes, once the file is fixed.
-const DEFECTIVE_CASES: [(&str, &str); 1] = [(
-    "schema_not_utf8.skops",
-    "`make_malicious.py` replaces `\"baseline\"`, which the baseline schema does not contain, \
-     so `schema.json` is valid UTF-8 and the file is the baseline",
-)];
-
 /// Cases refused, as `cases.json` wants, but by an earlier check than its `expect` word names.
 const REFUSED_EARLIER: [(&str, &str, &str); 2] = [
     (
@@ -162,17 +153,6 @@ fn hostile_files_are_refused_with_the_expected_error() {
         let bytes = std::fs::read(malicious_dir().join(name)).expect("case file readable");
         let result = open_and_audit(&bytes);
 
-        if let Some((_, why)) = DEFECTIVE_CASES.iter().find(|(case, _)| *case == name) {
-            // The defect: the file is the baseline in disguise and opens clean.
-            match &result {
-                Ok(untrusted) if untrusted.is_empty() => passed += 1,
-                other => failures.push(format!(
-                    "{name}: listed as defective ({why}) but gives {other:?}: remove it from \
-                     DEFECTIVE_CASES"
-                )),
-            }
-            continue;
-        }
         let expect = REFUSED_EARLIER
             .iter()
             .find(|(case, _, _)| *case == name)
