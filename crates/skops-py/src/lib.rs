@@ -2,7 +2,15 @@
 // PyO3's macro expansions contain `unsafe` blocks; the code written here has none.
 #![allow(unsafe_code)]
 
+mod dump;
+mod load;
+
 use pyo3::prelude::*;
+
+// The loader and the writer allocate many small objects; mimalloc is markedly faster at that
+// than the system allocator and is what the benchmarks in docs/performance.md were run with.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Runs the `skops-rs` command-line tool with `argv` (program name first); returns the exit code.
 #[pyfunction]
@@ -19,6 +27,9 @@ mod _skops_rs {
     #[pymodule_init]
     fn init(m: &pyo3::Bound<'_, pyo3::types::PyModule>) -> pyo3::PyResult<()> {
         use pyo3::types::PyModuleMethods;
-        m.add("__version__", env!("CARGO_PKG_VERSION"))
+        m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+        // Each side registers its own functions, so the writer and the loader stay apart.
+        super::dump::register(m)?;
+        super::load::register(m)
     }
 }
