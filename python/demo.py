@@ -35,7 +35,7 @@ from sklearn.preprocessing import StandardScaler
 from skops_rs.exceptions import UntrustedTypesFoundException
 
 ROOT = Path(__file__).resolve().parent.parent
-#: Where the files go (`SKOPS_RS_DEMO_OUT` overrides it; the demo test writes to a temporary folder).
+#: Where the files go; `SKOPS_RS_DEMO_OUT` overrides it (the demo test uses a temporary folder).
 OUT = Path(os.environ.get("SKOPS_RS_DEMO_OUT", ROOT / "demo-output"))
 #: Exit code of a failed step (bad usage, an error, a wrong result), as opposed to 1 (a finding).
 EXIT_ERROR = 2
