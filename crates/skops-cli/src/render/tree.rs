@@ -25,9 +25,10 @@ fn visible(row: &TreeRow, show: Show) -> bool {
 /// The rows `show` keeps. The root is always kept; so are the parents of kept rows for
 /// `untrusted` (a node above an untrusted node is itself not safe). For `trusted`, the subtree
 /// of an untrusted node is dropped with it, so every kept row hangs from a kept parent (skops
-/// raises there instead).
-pub fn filter(rows: &[InspectRow], show: Show) -> Vec<&InspectRow> {
-    let mut kept = Vec::with_capacity(rows.len());
+/// raises there instead). `is_last` is recomputed among the kept rows, so the guides end at
+/// the last row shown (skops keeps the flag of the full tree).
+pub fn filter(rows: &[InspectRow], show: Show) -> Vec<InspectRow> {
+    let mut kept: Vec<InspectRow> = Vec::with_capacity(rows.len());
     let mut cut_below: Option<usize> = None;
     for (index, row) in rows.iter().enumerate() {
         if let Some(level) = cut_below {
@@ -37,16 +38,30 @@ pub fn filter(rows: &[InspectRow], show: Show) -> Vec<&InspectRow> {
             cut_below = None;
         }
         if index == 0 || visible(&row.row, show) {
-            kept.push(row);
+            kept.push(row.clone());
         } else {
             cut_below = Some(row.row.level);
+        }
+    }
+    if show != Show::All {
+        // Backwards: a row is the last child when no later sibling is kept before the walk
+        // leaves its parent.
+        let mut later_sibling: Vec<bool> = Vec::new();
+        for row in kept.iter_mut().skip(1).rev() {
+            let level = row.row.level;
+            if later_sibling.len() <= level {
+                later_sibling.resize(level + 1, false);
+            }
+            row.row.is_last = !later_sibling.get(level).copied().unwrap_or(false);
+            later_sibling.truncate(level);
+            later_sibling.push(true);
         }
     }
     kept
 }
 
 /// Draws `rows` (already filtered), one line each.
-pub fn render(rows: &[&InspectRow], style: Style) -> String {
+pub fn render(rows: &[InspectRow], style: Style) -> String {
     let mut out = String::new();
     // For each open ancestor level from 1: whether its guide continues below it.
     let mut guides: Vec<bool> = Vec::new();
@@ -138,19 +153,25 @@ mod tests {
     #[test]
     fn show_untrusted_keeps_the_way_to_untrusted_nodes() {
         let rows = rows();
-        let keys: Vec<&str> = filter(&rows, Show::Untrusted)
-            .iter()
-            .map(|row| row.row.key.as_str())
+        let keys: Vec<String> = filter(&rows, Show::Untrusted)
+            .into_iter()
+            .map(|row| row.row.key)
             .collect();
         assert_eq!(keys, ["root", "a", "bad"]);
+        assert_eq!(
+            render(&filter(&rows, Show::Untrusted), Style { color: false }),
+            "root: t.root\n\
+             └── a: t.a\n\
+             \x20   └── bad: t.bad [UNSAFE]\n"
+        );
     }
 
     #[test]
     fn show_trusted_cuts_untrusted_subtrees() {
         let rows = rows();
-        let keys: Vec<&str> = filter(&rows, Show::Trusted)
-            .iter()
-            .map(|row| row.row.key.as_str())
+        let keys: Vec<String> = filter(&rows, Show::Trusted)
+            .into_iter()
+            .map(|row| row.row.key)
             .collect();
         assert_eq!(keys, ["root", "a", "good", "b"]);
     }
