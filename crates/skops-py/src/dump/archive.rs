@@ -1,9 +1,8 @@
 //! The zip archive of a dump: data members in the order skops writes them, `schema.json` last.
 
-use std::collections::HashSet;
-
 use skops_format::container::{ArchiveWriter, WriteCompression};
 
+use super::address_map::IdSet;
 use super::error::DumpResult;
 
 /// zlib's default level, what `zipfile` uses for `ZIP_DEFLATED` without a `compresslevel`.
@@ -16,14 +15,14 @@ const NPZ_MEMBER_TIME: u64 = 315_532_800;
 pub(crate) struct Archive {
     writer: ArchiveWriter,
     /// Ids whose `<id>.npy` / `<id>.npz` member is written (skops writes one per object).
-    written_ids: HashSet<u64>,
+    written_ids: IdSet,
 }
 
 impl Archive {
     pub(crate) fn new(compression: WriteCompression) -> Self {
         Self {
             writer: ArchiveWriter::new(compression),
-            written_ids: HashSet::new(),
+            written_ids: IdSet::default(),
         }
     }
 

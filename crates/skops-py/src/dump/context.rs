@@ -1,13 +1,12 @@
 //! The state of one dump: the schema text, the archive, skops' memo of visited objects, the
 //! path for messages, and the Python helpers the node writers call.
 
-use std::collections::HashMap;
-
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyType;
 use skops_format::container::WriteCompression;
 
+use super::address_map::AddressMap;
 use super::archive::Archive;
 use super::dispatch::{TypeInfo, TypeTable};
 use super::error::{DumpError, DumpResult};
@@ -60,9 +59,8 @@ pub(crate) struct Dumper<'py> {
     /// The first error `json.dumps` would raise at the end (a bad dict key, a slice holding a
     /// numpy int): skops raises it only after the whole object was walked.
     deferred: Option<PyErr>,
-    helpers: HashMap<(&'static str, &'static str), Bound<'py, PyAny>>,
     /// `json.dumps(name)`, `json.dumps(module)` of functions and builtins met (by address).
-    pub(crate) callables: HashMap<usize, (String, String)>,
+    pub(crate) callables: AddressMap<(String, String)>,
 }
 
 impl<'py> Dumper<'py> {
@@ -82,8 +80,7 @@ impl<'py> Dumper<'py> {
             path: Vec::with_capacity(64),
             depth: 0,
             deferred: None,
-            helpers: HashMap::new(),
-            callables: HashMap::new(),
+            callables: AddressMap::default(),
         })
     }
 
@@ -160,20 +157,6 @@ impl<'py> Dumper<'py> {
             "keys must be str, int, float, bool or None, not {type_name}"
         )));
         Ok(())
-    }
-
-    /// `module.attribute`, imported once per dump.
-    pub(crate) fn helper(
-        &mut self,
-        module: &'static str,
-        attribute: &'static str,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        if let Some(found) = self.helpers.get(&(module, attribute)) {
-            return Ok(found.clone());
-        }
-        let found = self.py.import(module)?.getattr(attribute)?;
-        self.helpers.insert((module, attribute), found.clone());
-        Ok(found)
     }
 
     /// The index of what is known about the type of `obj`.

@@ -7,14 +7,17 @@
 //! imported cannot have instances, so looking it up in `sys.modules` instead of importing it
 //! gives the same dispatch without importing scikit-learn to save a dict.
 
-use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyTuple, PyType};
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyString, PyTuple, PyType};
 use pyo3::{Bound, intern};
 
+use super::address_map::AddressMap;
 use super::error::DumpResult;
 use super::json_text::json_encoded;
+use super::python::{self, Helper};
 
 /// The `get_state` function skops 0.16 registers for a type (named after the node written).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,46 +159,19 @@ impl TypeInfo<'_> {
 
 /// The dispatch table of one dump and what was learnt about each type met.
 pub(crate) struct TypeTable<'py> {
-    registered: HashMap<usize, Handler>,
-    /// Keeps the registered types alive, so their addresses stay theirs.
-    _registered_types: Vec<Bound<'py, PyType>>,
-    by_address: HashMap<usize, usize>,
+    /// The registered types' handlers (the types are kept alive by the process-wide registry).
+    registered: Arc<AddressMap<Handler>>,
+    by_address: AddressMap<usize>,
     infos: Vec<TypeInfo<'py>>,
-    get_module_fallback: Option<Bound<'py, PyAny>>,
 }
 
 impl<'py> TypeTable<'py> {
     /// The table of the types registered by skops 0.16 whose module is imported now.
     pub(crate) fn new(py: Python<'py>) -> PyResult<Self> {
-        let modules = py.import("sys")?.getattr("modules")?;
-        let modules = modules.cast_into::<PyDict>()?;
-        let builtins = py.import("builtins")?;
-        let mut registered = HashMap::new();
-        let mut types = Vec::new();
-        for &(module_name, attribute, handler) in REGISTERED {
-            let module = if module_name == "builtins" {
-                Some(builtins.clone().into_any())
-            } else {
-                modules.get_item(module_name)?
-            };
-            let Some(module) = module else { continue };
-            let Some(found) = module.getattr_opt(attribute)? else {
-                continue;
-            };
-            let Ok(ty) = found.cast_into::<PyType>() else {
-                continue;
-            };
-            // The first registration wins, as `singledispatch.register` overwrites nothing
-            // here: no type is registered twice in skops.
-            registered.entry(ty.as_ptr() as usize).or_insert(handler);
-            types.push(ty);
-        }
         Ok(Self {
-            registered,
-            _registered_types: types,
-            by_address: HashMap::new(),
+            registered: registered_handlers(py)?,
+            by_address: AddressMap::default(),
             infos: Vec::new(),
-            get_module_fallback: None,
         })
     }
 
@@ -247,21 +223,14 @@ impl<'py> TypeTable<'py> {
     /// skops' `get_module(obj)`: `obj.__module__` if it is not None, else the first module of
     /// `sys.modules` holding `obj` under its `__name__` (`pickle.whichmodule`); the scan is
     /// `skops_rs.io._get_module`, which implements it with skops' exact rules.
-    pub(crate) fn get_module(&mut self, obj: &Bound<'py, PyAny>) -> PyResult<String> {
+    pub(crate) fn get_module(&self, obj: &Bound<'py, PyAny>) -> PyResult<String> {
         let py = obj.py();
         if let Some(module) = obj.getattr_opt(intern!(py, "__module__"))? {
             if !module.is_none() {
                 return Ok(module.str()?.to_string());
             }
         }
-        let fallback = match &self.get_module_fallback {
-            Some(function) => function.clone(),
-            None => {
-                let function = py.import("skops_rs.io")?.getattr("_get_module")?;
-                self.get_module_fallback = Some(function.clone());
-                function
-            }
-        };
+        let fallback = python::get(py, Helper::GetModule)?;
         Ok(fallback.call1((obj,))?.str()?.to_string())
     }
 }
@@ -272,4 +241,97 @@ pub(crate) fn type_name(obj: &Bound<'_, PyAny>) -> PyResult<String> {
         .getattr(intern!(obj.py(), "__name__"))?
         .str()?
         .to_string())
+}
+
+/// What is known about one entry of [`REGISTERED`].
+enum Registration {
+    /// Its module was not imported at the last look.
+    NotYetImported,
+    /// Its module is imported but has no such type (an older or newer library version).
+    Absent,
+    Found(Py<PyType>),
+}
+
+/// The process-wide view of [`REGISTERED`]. A module, once imported, keeps its types, so
+/// found and absent entries are final; the others are looked for again at each dump (a dict
+/// lookup each).
+struct Registry {
+    states: [Registration; REGISTERED.len()],
+    /// The handlers of the found types, by address (the types live in `states` for good).
+    handlers: Arc<AddressMap<Handler>>,
+}
+
+static REGISTRY: Mutex<Option<Registry>> = Mutex::new(None);
+
+/// The module names of [`REGISTERED`] as interned Python strings, for `sys.modules` lookups.
+static MODULE_NAMES: [PyOnceLock<Py<PyString>>; REGISTERED.len()] =
+    [const { PyOnceLock::new() }; REGISTERED.len()];
+
+/// The handlers of the registered types whose module is imported, by type address.
+fn registered_handlers(py: Python<'_>) -> PyResult<Arc<AddressMap<Handler>>> {
+    let (pending, handlers) = {
+        let mut registry = lock_registry();
+        let registry = registry.get_or_insert_with(|| Registry {
+            states: [const { Registration::NotYetImported }; REGISTERED.len()],
+            handlers: Arc::default(),
+        });
+        let pending: Vec<usize> = registry
+            .states
+            .iter()
+            .enumerate()
+            .filter(|(_, state)| matches!(state, Registration::NotYetImported))
+            .map(|(index, _)| index)
+            .collect();
+        (pending, Arc::clone(&registry.handlers))
+    };
+    // Python runs here (module attribute lookups), so not under the lock.
+    let modules = python::get(py, Helper::SysModules)?.cast::<PyDict>()?;
+    let mut learnt = Vec::new();
+    for index in pending {
+        let (Some(&(module_name, attribute, _)), Some(cell)) =
+            (REGISTERED.get(index), MODULE_NAMES.get(index))
+        else {
+            continue;
+        };
+        let name = cell.get_or_init(py, || PyString::intern(py, module_name).unbind());
+        let Some(module) = modules.get_item(name.bind(py))? else {
+            continue;
+        };
+        let state = match module
+            .getattr_opt(attribute)?
+            .map(|found| found.cast_into::<PyType>())
+        {
+            Some(Ok(ty)) => Registration::Found(ty.unbind()),
+            Some(Err(_)) | None => Registration::Absent,
+        };
+        learnt.push((index, state));
+    }
+    if learnt.is_empty() {
+        return Ok(handlers);
+    }
+    let mut registry = lock_registry();
+    let Some(registry) = registry.as_mut() else {
+        return Ok(handlers);
+    };
+    for (index, state) in learnt {
+        if let Some(slot) = registry.states.get_mut(index) {
+            *slot = state;
+        }
+    }
+    let mut rebuilt = AddressMap::default();
+    for (&(_, _, handler), state) in REGISTERED.iter().zip(registry.states.iter()) {
+        if let Registration::Found(ty) = state {
+            // No type is registered twice in skops; keep the first entry regardless.
+            rebuilt.entry(ty.as_ptr() as usize).or_insert(handler);
+        }
+    }
+    registry.handlers = Arc::new(rebuilt);
+    Ok(Arc::clone(&registry.handlers))
+}
+
+fn lock_registry() -> std::sync::MutexGuard<'static, Option<Registry>> {
+    // A panic cannot leave the registry half-updated: slots and the map are replaced whole.
+    REGISTRY
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

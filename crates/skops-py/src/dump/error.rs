@@ -67,10 +67,16 @@ impl DumpError {
                 type_name,
                 path,
             } => unsupported_type_exception(py, message, type_name, path),
-            Self::TooDeep { path } => PyRecursionError::new_err(format!(
-                "maximum recursion depth exceeded while dumping the object at `{path}` \
-                 (self-referencing objects cannot be saved)"
-            )),
+            Self::TooDeep { path } => {
+                // The path of a self-referencing object is long and repetitive: its start
+                // says where the cycle is.
+                let shown: String = path.chars().take(200).collect();
+                PyRecursionError::new_err(format!(
+                    "maximum recursion depth exceeded while dumping: the object nests more \
+                     than {} levels deep or contains itself (at `{shown}`...)",
+                    super::MAX_NESTING_DEPTH
+                ))
+            }
             Self::Archive(err) => {
                 if matches!(err, skops_format::Error::ZipAllocation { .. }) {
                     PyMemoryError::new_err(err.to_string())

@@ -6,6 +6,7 @@
 //! Python (`__reduce__`, `__getstate__`, `get_state(legacy=False)`...) is decided by calling
 //! the same Python, so the output follows skops for any object, not only known ones.
 
+mod address_map;
 mod archive;
 mod context;
 mod dispatch;
@@ -14,6 +15,7 @@ mod json_text;
 mod nodes;
 mod npy;
 mod path;
+mod python;
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;

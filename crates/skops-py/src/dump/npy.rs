@@ -6,15 +6,15 @@
 //! numpy's). Contiguous arrays (C or Fortran order) are copied straight from their buffer;
 //! other arrays are first made C-contiguous by numpy (`tobytes()`), as `np.save` does.
 
-use std::collections::HashMap;
-
 use numpy::{PyArrayDescr, PyArrayDescrMethods, PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use pyo3::{Bound, intern};
 use skops_format::npy::{Descr, NpyHeader, write_header};
 
+use super::address_map::AddressMap;
 use super::error::DumpResult;
+use super::python::{self, Helper};
 
 /// What `np.save(..., allow_pickle=False)` does with a dtype.
 enum DtypeSupport {
@@ -27,18 +27,16 @@ enum DtypeSupport {
 
 /// Encodes arrays, remembering what it learnt about each dtype object.
 pub(crate) struct NpyEncoder<'py> {
-    dtypes: HashMap<usize, DtypeSupport>,
+    dtypes: AddressMap<DtypeSupport>,
     /// Keeps the dtypes alive so their addresses stay theirs.
     seen: Vec<Bound<'py, PyArrayDescr>>,
-    dtype_to_descr: Option<Bound<'py, PyAny>>,
 }
 
 impl<'py> NpyEncoder<'py> {
     pub(crate) fn new() -> Self {
         Self {
-            dtypes: HashMap::new(),
+            dtypes: AddressMap::default(),
             seen: Vec::new(),
-            dtype_to_descr: None,
         }
     }
 
@@ -89,7 +87,7 @@ impl<'py> NpyEncoder<'py> {
         Ok(descr)
     }
 
-    fn learn(&mut self, dtype: &Bound<'py, PyArrayDescr>) -> DumpResult<DtypeSupport> {
+    fn learn(&self, dtype: &Bound<'py, PyArrayDescr>) -> DumpResult<DtypeSupport> {
         let py = dtype.py();
         // numpy's `write_array`: `dtype.hasobject or not type(dtype)._legacy` needs pickle.
         let legacy = match dtype.get_type().getattr_opt(intern!(py, "_legacy"))? {
@@ -99,14 +97,7 @@ impl<'py> NpyEncoder<'py> {
         if dtype.has_object() || !legacy {
             return Ok(DtypeSupport::Refused);
         }
-        let dtype_to_descr = match &self.dtype_to_descr {
-            Some(function) => function.clone(),
-            None => {
-                let function = py.import("numpy.lib.format")?.getattr("dtype_to_descr")?;
-                self.dtype_to_descr = Some(function.clone());
-                function
-            }
-        };
+        let dtype_to_descr = python::get(py, Helper::NumpyDtypeToDescr)?;
         let text = dtype_to_descr.call1((dtype,))?.repr()?;
         Ok(DtypeSupport::Saved(Descr::parse(text.to_str()?)?))
     }

@@ -15,6 +15,7 @@ use crate::dump::dispatch::type_name;
 use crate::dump::error::DumpResult;
 use crate::dump::json_text::json_encoded;
 use crate::dump::path::Segment;
+use crate::dump::python::{self, Helper};
 
 impl<'py> Dumper<'py> {
     /// `function_get_state`: just the name and module (`numpy.sqrt`).
@@ -208,7 +209,7 @@ impl<'py> Dumper<'py> {
                 type_name,
             ));
         }
-        let modules = self.helper("sys", "modules")?;
+        let modules = python::get(self.py, Helper::SysModules)?.clone();
         let loaded_module = match modules.get_item(module) {
             Ok(loaded_module) => loaded_module,
             // A module that is not imported cannot be checked; skops would write it as is.
@@ -221,8 +222,8 @@ impl<'py> Dumper<'py> {
         }
         Err(self.unsupported(
             format!(
-                "{kind} {type_name} is not supported: {module}.{name} is not this {kind}, \
-                 so the file could not be loaded"
+                "{kind} {type_name} is not supported: getattr({module}, {name:?}) does not \
+                 give it back, so the file could not be loaded"
             ),
             type_name,
         ))

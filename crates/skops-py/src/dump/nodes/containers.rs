@@ -8,6 +8,7 @@ use pyo3::{Bound, intern};
 use crate::dump::context::Dumper;
 use crate::dump::error::DumpResult;
 use crate::dump::path::Segment;
+use crate::dump::python::{self, Helper};
 
 impl<'py> Dumper<'py> {
     /// `dict_get_state`: `content` maps each key (as json names it) to the value's node,
@@ -37,7 +38,7 @@ impl<'py> Dumper<'py> {
                 .collect::<PyResult<Vec<_>>>()?;
             (keys, items)
         };
-        let property = self.helper("builtins", "property")?;
+        let property = python::get(self.py, Helper::Property)?.clone();
 
         self.begin_node_of(type_index, "DictNode")?;
         self.text.key("content");
@@ -131,7 +132,10 @@ impl<'py> Dumper<'py> {
         type_index: usize,
         loader: &str,
     ) -> DumpResult<()> {
-        let uuid = self.helper("uuid", "uuid4")?.call0()?.str()?;
+        let uuid = python::get(self.py, Helper::Uuid4)?
+            .clone()
+            .call0()?
+            .str()?;
         let name = format!("{}.bin", uuid.to_str()?);
         if let Ok(bytes) = obj.cast::<PyBytes>() {
             self.archive.add(&name, bytes.as_bytes())?;

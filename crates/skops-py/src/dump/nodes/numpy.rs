@@ -10,6 +10,7 @@ use pyo3::{Bound, intern};
 use crate::dump::context::Dumper;
 use crate::dump::error::{DumpError, DumpResult};
 use crate::dump::path::Segment;
+use crate::dump::python::{self, Helper};
 
 impl<'py> Dumper<'py> {
     /// `ndarray_get_state`: an `<id>.npy` member (written once per array), or for dtype
@@ -23,8 +24,7 @@ impl<'py> Dumper<'py> {
         // np.save saves `np.asanyarray(obj)`: numpy scalars become 0-d arrays.
         let array = match obj.cast::<PyUntypedArray>() {
             Ok(array) => array.clone(),
-            Err(_) => self
-                .helper("numpy", "asanyarray")?
+            Err(_) => python::get(self.py, Helper::NumpyAsAnyArray)?
                 .call1((obj,))?
                 .cast_into::<PyUntypedArray>()
                 .map_err(PyErr::from)?,
@@ -131,7 +131,9 @@ impl<'py> Dumper<'py> {
     pub(super) fn dtype_node(&mut self, obj: &Bound<'py, PyAny>, id: u64) -> DumpResult<()> {
         let kwargs = PyDict::new(self.py);
         kwargs.set_item("dtype", obj)?;
-        let empty = self.helper("numpy", "ndarray")?.call((0,), Some(&kwargs))?;
+        let empty = python::get(self.py, Helper::NumpyNdarray)?
+            .clone()
+            .call((0,), Some(&kwargs))?;
         self.begin_node("\"dtype\"", "\"numpy\"", "DTypeNode");
         self.text.key("content");
         self.child(Segment::Attr("content"), &empty)?;

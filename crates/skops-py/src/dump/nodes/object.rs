@@ -9,6 +9,7 @@ use crate::dump::context::Dumper;
 use crate::dump::dispatch::ObjectStrategy;
 use crate::dump::error::DumpResult;
 use crate::dump::path::Segment;
+use crate::dump::python::{self, Helper};
 
 /// `Py_TPFLAGS_HEAPTYPE`, as `copyreg._reduce_ex` tests it on `__flags__`.
 const HEAP_TYPE_FLAG: u64 = 1 << 9;
@@ -61,7 +62,7 @@ impl<'py> Dumper<'py> {
         type_index: usize,
     ) -> DumpResult<()> {
         if let Err(err) = obj.call_method0(intern!(self.py, "__reduce__")) {
-            let pickling_error = self.helper("pickle", "PicklingError")?;
+            let pickling_error = python::get(self.py, Helper::PicklingError)?.clone();
             if err.value(self.py).is_instance(&pickling_error)? {
                 let type_name = self.type_info(type_index)?.qualified_name();
                 return Err(self.unsupported(
@@ -107,12 +108,12 @@ impl<'py> Dumper<'py> {
     /// the MRO is `object`, and no `__slots__` without a `__getstate__` of its own.
     fn reduces_like_object(&mut self, ty: &Bound<'py, PyType>) -> PyResult<bool> {
         let py = self.py;
-        let object = self.helper("builtins", "object")?;
+        let object = python::get(self.py, Helper::Object)?.clone();
         let own_reduce = ty.getattr(intern!(py, "__reduce__"))?;
         if !own_reduce.is(&object.getattr(intern!(py, "__reduce__"))?) {
             return Ok(false);
         }
-        let builtin_function = self.helper("types", "BuiltinFunctionType")?;
+        let builtin_function = python::get(self.py, Helper::BuiltinFunctionType)?.clone();
         let mut base = None;
         for class in ty
             .getattr(intern!(py, "__mro__"))?

@@ -7,6 +7,7 @@ use pyo3::{Bound, intern};
 
 use crate::dump::context::Dumper;
 use crate::dump::error::DumpResult;
+use crate::dump::python::{self, Helper};
 
 impl<'py> Dumper<'py> {
     /// Writes a JsonNode if `json.dumps(obj)` succeeds (None, bools, ints, floats, strings and
@@ -116,8 +117,7 @@ impl<'py> Dumper<'py> {
 
     /// `key.item()` if `np.isscalar(key) and hasattr(key, "item")`, else `key`.
     fn numpy_scalar_item(&mut self, key: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        let is_scalar = self
-            .helper("numpy", "isscalar")?
+        let is_scalar = python::get(self.py, Helper::NumpyIsScalar)?
             .call1((key,))?
             .is_truthy()?;
         if is_scalar && key.hasattr(intern!(self.py, "item"))? {
@@ -138,7 +138,7 @@ impl<'py> Dumper<'py> {
             return Ok(());
         }
         // Anything else is json.dumps' business, errors included (raised at the end).
-        let dumps = self.helper("json", "dumps")?;
+        let dumps = python::get(self.py, Helper::JsonDumps)?.clone();
         let kwargs = pyo3::types::PyDict::new(self.py);
         kwargs.set_item("indent", 2)?;
         match dumps.call((value,), Some(&kwargs)) {
@@ -153,7 +153,9 @@ impl<'py> Dumper<'py> {
 
     /// `json.dumps(obj)` as text.
     fn json_dumps(&mut self, obj: &Bound<'py, PyAny>) -> PyResult<String> {
-        let encoded = self.helper("json", "dumps")?.call1((obj,))?;
+        let encoded = python::get(self.py, Helper::JsonDumps)?
+            .clone()
+            .call1((obj,))?;
         Ok(encoded.cast::<PyString>()?.to_str()?.to_owned())
     }
 }

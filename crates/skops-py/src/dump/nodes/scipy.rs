@@ -10,6 +10,7 @@ use pyo3::{Bound, intern};
 use crate::dump::archive::npz_writer;
 use crate::dump::context::Dumper;
 use crate::dump::error::{DumpError, DumpResult};
+use crate::dump::python::{self, Helper};
 
 impl<'py> Dumper<'py> {
     /// `sparse_matrix_get_state`: `type: "scipy"`, `file: "<id>.npz"` (written once per
@@ -63,7 +64,7 @@ impl<'py> Dumper<'py> {
         members.push(("format", encoded_format));
         members.push(("shape", matrix.getattr(intern!(py, "shape"))?));
         members.push(("data", matrix.getattr(intern!(py, "data"))?));
-        let sparray = self.helper("scipy.sparse", "sparray")?;
+        let sparray = python::get(self.py, Helper::ScipySparray)?.clone();
         if matrix.is_instance(&sparray)? {
             members.push((
                 "_is_array",
@@ -71,7 +72,7 @@ impl<'py> Dumper<'py> {
             ));
         }
 
-        let as_array = self.helper("numpy", "asanyarray")?;
+        let as_array = python::get(self.py, Helper::NumpyAsAnyArray)?.clone();
         let mut inner = npz_writer();
         let mut bytes = Vec::new();
         for (name, value) in members {
