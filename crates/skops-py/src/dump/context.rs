@@ -3,7 +3,7 @@
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::PyType;
+use pyo3::types::{PyBytes, PyType};
 use skops_format::container::WriteCompression;
 
 use super::address_map::AddressMap;
@@ -44,11 +44,9 @@ impl SyntheticIds {
 pub(crate) struct Dumper<'py> {
     pub(crate) py: Python<'py>,
     pub(crate) text: SchemaText,
-    pub(crate) archive: Archive,
+    pub(crate) archive: Archive<'py>,
     pub(crate) types: TypeTable<'py>,
     pub(crate) npy: NpyEncoder<'py>,
-    /// Reused buffer for the bytes of one `.npy` / `.npz` member.
-    pub(crate) scratch: Vec<u8>,
     /// skops' memo: every object given an `__id__` stays alive until the dump ends, so no
     /// two distinct objects of the dump can have the same `id()`.
     memo: Vec<Bound<'py, PyAny>>,
@@ -71,7 +69,6 @@ impl<'py> Dumper<'py> {
             archive: Archive::new(compression),
             types: TypeTable::new(py)?,
             npy: NpyEncoder::new(),
-            scratch: Vec::new(),
             memo: Vec::with_capacity(1024),
             synthetic: SyntheticIds {
                 chunks: Vec::new(),
@@ -85,13 +82,13 @@ impl<'py> Dumper<'py> {
     }
 
     /// Walks `obj` and returns the bytes of the `.skops` archive.
-    pub(crate) fn dump(mut self, obj: &Bound<'py, PyAny>) -> DumpResult<Vec<u8>> {
+    pub(crate) fn dump(mut self, obj: &Bound<'py, PyAny>) -> DumpResult<Bound<'py, PyBytes>> {
         self.write_state(obj)?;
         if let Some(err) = self.deferred.take() {
             return Err(DumpError::Python(err));
         }
         let schema = self.text.into_string();
-        self.archive.finish(&schema)
+        self.archive.finish(self.py, &schema)
     }
 
     /// Writes the node of `obj` (skops' `get_state`): memoised, dispatched, `__id__` last.

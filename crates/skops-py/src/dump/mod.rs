@@ -16,6 +16,7 @@ mod nodes;
 mod npy;
 mod path;
 mod python;
+mod stored_zip;
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -50,10 +51,9 @@ fn dumps<'py>(
     compresslevel: Option<i64>,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let compression = write_compression(compression, compresslevel)?;
-    let bytes = Dumper::new(py, compression)?
+    Dumper::new(py, compression)?
         .dump(obj)
-        .map_err(|err| err.into_pyerr(py))?;
-    Ok(PyBytes::new(py, &bytes))
+        .map_err(|err| err.into_pyerr(py))
 }
 
 /// The zip writer's setting for `compression` / `compresslevel` (already validated by

@@ -3,8 +3,9 @@
 //!
 //! The dtype descriptor is what `numpy.lib.format.dtype_to_descr` returns (asked once per
 //! dtype object and dump, so structured dtypes, padding fields and datetime units are exactly
-//! numpy's). Contiguous arrays (C or Fortran order) are copied straight from their buffer;
-//! other arrays are first made C-contiguous by numpy (`tobytes()`), as `np.save` does.
+//! numpy's). Contiguous arrays (C or Fortran order) are later copied straight from their
+//! buffer into the archive; other arrays are first made C-contiguous by numpy (`tobytes()`),
+//! as `np.save` does.
 
 use numpy::{PyArrayDescr, PyArrayDescrMethods, PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::prelude::*;
@@ -13,6 +14,7 @@ use pyo3::{Bound, intern};
 use skops_format::npy::{Descr, NpyHeader, write_header};
 
 use super::address_map::AddressMap;
+use super::archive::Body;
 use super::error::DumpResult;
 use super::python::{self, Helper};
 
@@ -40,16 +42,16 @@ impl<'py> NpyEncoder<'py> {
         }
     }
 
-    /// Appends the `.npy` bytes of `array` to `out`; `false` (nothing written) if
-    /// `np.save(..., allow_pickle=False)` would refuse the dtype.
+    /// The `.npy` header of `array` and its data, or `None` if
+    /// `np.save(..., allow_pickle=False)` would refuse the dtype. The data of a contiguous
+    /// array is not copied here: it is read when the archive is written.
     pub(crate) fn encode(
         &mut self,
         array: &Bound<'py, PyUntypedArray>,
-        out: &mut Vec<u8>,
-    ) -> DumpResult<bool> {
+    ) -> DumpResult<Option<(Vec<u8>, Body<'py>)>> {
         let dtype = array.dtype();
         let Some(descr) = self.descr(&dtype)? else {
-            return Ok(false);
+            return Ok(None);
         };
         let c_order = array.is_c_contiguous();
         let fortran_order = !c_order && array.is_fortran_contiguous();
@@ -58,14 +60,15 @@ impl<'py> NpyEncoder<'py> {
             fortran_order,
             shape: array.shape().iter().map(|&dim| dim as u64).collect(),
         };
-        out.extend_from_slice(&write_header(&header)?);
-        if c_order || fortran_order {
-            out.extend_from_slice(contiguous_bytes(array, &dtype));
+        let header = write_header(&header)?;
+        let body = if c_order || fortran_order {
+            Body::Array(ContiguousArray::new(array))
         } else {
+            // numpy writes other arrays in C order, as `tobytes()` gives them.
             let bytes = array.call_method0(intern!(array.py(), "tobytes"))?;
-            out.extend_from_slice(bytes.cast::<PyBytes>().map_err(PyErr::from)?.as_bytes());
-        }
-        Ok(true)
+            Body::Bytes(bytes.cast_into::<PyBytes>()?)
+        };
+        Ok(Some((header, body)))
     }
 
     /// The header descriptor of `dtype`, or `None` if numpy refuses to save it.
@@ -103,21 +106,57 @@ impl<'py> NpyEncoder<'py> {
     }
 }
 
-/// The memory of a C- or Fortran-contiguous array (its elements in storage order).
-fn contiguous_bytes<'a>(
-    array: &'a Bound<'_, PyUntypedArray>,
-    dtype: &Bound<'_, PyArrayDescr>,
-) -> &'a [u8] {
-    let length = array.shape().iter().product::<usize>() * dtype.itemsize();
-    if length == 0 {
-        return &[];
+/// A C- or Fortran-contiguous array whose memory goes into a member as it is.
+pub(crate) struct ContiguousArray<'py> {
+    array: Bound<'py, PyUntypedArray>,
+    data: *const u8,
+    length: usize,
+}
+
+impl<'py> ContiguousArray<'py> {
+    fn new(array: &Bound<'py, PyUntypedArray>) -> Self {
+        let (data, length) = data_and_length(array);
+        Self {
+            array: array.clone(),
+            data,
+            length,
+        }
     }
-    // SAFETY: the array is alive for 'a (borrowed), the caller holds the GIL, and numpy
-    // guarantees that a contiguous array's data pointer addresses `size * itemsize` readable
-    // bytes. Nothing runs between here and the copy the caller makes, so the buffer is not
-    // resized or freed meanwhile.
-    unsafe {
+
+    /// Fails if Python code run during the dump resized or reallocated the array (its
+    /// memory is read at the end of the dump, skops copies it at once).
+    pub(crate) fn check_unchanged(&self) -> PyResult<()> {
+        let contiguous = self.array.is_c_contiguous() || self.array.is_fortran_contiguous();
+        if contiguous && data_and_length(&self.array) == (self.data, self.length) {
+            return Ok(());
+        }
+        Err(pyo3::exceptions::PyRuntimeError::new_err(
+            "a numpy array was resized while the object was being dumped",
+        ))
+    }
+
+    /// The array's memory (its elements in storage order).
+    pub(crate) fn bytes(&self) -> &[u8] {
+        if self.length == 0 || self.data.is_null() {
+            return &[];
+        }
+        // SAFETY: `self.array` keeps the array alive as long as `self`, and the GIL is held
+        // (`Bound<'py>`). numpy guarantees that a contiguous array's data pointer addresses
+        // `size * itemsize` readable bytes; `check_unchanged` verified before the archive is
+        // written that pointer and size are still the array's, and no Python code runs while
+        // the archive is written.
+        unsafe { std::slice::from_raw_parts(self.data, self.length) }
+    }
+}
+
+/// The data pointer and byte length of an array.
+fn data_and_length(array: &Bound<'_, PyUntypedArray>) -> (*const u8, usize) {
+    let length = array.shape().iter().product::<usize>() * array.dtype().itemsize();
+    // SAFETY: `array` is a live numpy array (borrowed, GIL held); reading its `data` field
+    // is what numpy's own `PyArray_DATA` does.
+    let data = unsafe {
         let fields = numpy::npyffi::_PyArray_GET_ITEM_DATA(array.as_array_ptr());
-        std::slice::from_raw_parts((*fields).data.cast::<u8>().cast_const(), length)
-    }
+        (*fields).data.cast::<u8>().cast_const()
+    };
+    (data, length)
 }

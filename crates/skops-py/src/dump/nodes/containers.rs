@@ -5,6 +5,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PySet, PyString, PyTuple};
 use pyo3::{Bound, intern};
 
+use crate::dump::archive::Body;
 use crate::dump::context::Dumper;
 use crate::dump::error::DumpResult;
 use crate::dump::path::Segment;
@@ -137,18 +138,12 @@ impl<'py> Dumper<'py> {
             .call0()?
             .str()?;
         let name = format!("{}.bin", uuid.to_str()?);
-        if let Ok(bytes) = obj.cast::<PyBytes>() {
-            self.archive.add(&name, bytes.as_bytes())?;
-        } else if let Ok(bytearray) = obj.cast::<PyByteArray>() {
-            self.archive.add(&name, &bytearray.to_vec())?;
-        } else {
-            // Not reachable: the dispatch sends only bytes and bytearray here.
-            let bytes = self.py.get_type::<PyBytes>().call1((obj,))?;
-            self.archive.add(
-                &name,
-                bytes.cast::<PyBytes>().map_err(PyErr::from)?.as_bytes(),
-            )?;
-        }
+        // A bytearray can change later: its content is copied now, as skops writes it now.
+        let body = match obj.cast::<PyByteArray>() {
+            Ok(bytearray) => Body::Owned(bytearray.to_vec()),
+            Err(_) => Body::Bytes(self.py.get_type::<PyBytes>().call1((obj,))?.cast_into()?),
+        };
+        self.archive.add(name.clone(), Vec::new(), body);
         self.begin_node_of(type_index, loader)?;
         self.text.key("file");
         self.text.string(&name);

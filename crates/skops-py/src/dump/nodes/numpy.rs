@@ -40,16 +40,10 @@ impl<'py> Dumper<'py> {
             };
         }
         if !self.archive.has_id(id) {
-            let mut bytes = std::mem::take(&mut self.scratch);
-            bytes.clear();
-            let saved = self.npy.encode(&array, &mut bytes);
-            let added = match saved {
-                Ok(true) => self.archive.add_for_id(id, "npy", &bytes),
-                Ok(false) => Err(self.unsupported_dtype(&array, type_index)?),
-                Err(err) => Err(err),
+            let Some((header, body)) = self.npy.encode(&array)? else {
+                return Err(self.unsupported_dtype(&array, type_index)?);
             };
-            self.scratch = bytes;
-            added?;
+            self.archive.add_for_id(id, "npy", header, body);
         }
         self.text.key("type");
         self.text.raw("\"numpy\"");

@@ -7,7 +7,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyString;
 use pyo3::{Bound, intern};
 
-use crate::dump::archive::npz_writer;
+use crate::dump::archive::{npz_writer, Body};
 use crate::dump::context::Dumper;
 use crate::dump::error::{DumpError, DumpResult};
 use crate::dump::python::{self, Helper};
@@ -23,7 +23,7 @@ impl<'py> Dumper<'py> {
     ) -> DumpResult<()> {
         if !self.archive.has_id(id) {
             let npz = self.save_npz(obj)?;
-            self.archive.add_for_id(id, "npz", &npz)?;
+            self.archive.add_for_id(id, "npz", Vec::new(), Body::Owned(npz));
         }
         self.begin_node_of(type_index, "SparseMatrixNode")?;
         self.text.key("type");
@@ -80,13 +80,15 @@ impl<'py> Dumper<'py> {
                 .call1((value,))?
                 .cast_into::<PyUntypedArray>()
                 .map_err(PyErr::from)?;
-            bytes.clear();
-            if !self.npy.encode(&array, &mut bytes)? {
+            let Some((header, body)) = self.npy.encode(&array)? else {
                 // np.savez refuses object arrays the same way.
                 return Err(DumpError::Python(pyo3::exceptions::PyValueError::new_err(
                     "Object arrays cannot be saved when allow_pickle=False",
                 )));
-            }
+            };
+            bytes.clear();
+            bytes.extend_from_slice(&header);
+            bytes.extend_from_slice(body.as_slice());
             inner.add(&format!("{name}.npy"), &bytes)?;
         }
         Ok(inner.finish()?)
