@@ -1,11 +1,127 @@
 //! `.skops` archive -> Python objects: the native `loads` and the audit functions.
+//!
+//! Every function first opens the file with [`SkopsFile::open`] (container, schema and member
+//! validation, all in Rust, without the GIL) and audits it in Rust. `loads` builds the object
+//! only once the audit found nothing untrusted: until then no module named by the file is
+//! imported and nothing is constructed.
 
+mod arrays;
+mod build;
+mod imports;
+mod json;
+
+use pyo3::exceptions::PyImportError;
 use pyo3::prelude::*;
-use pyo3::types::PyModule;
+use pyo3::types::{PyDict, PyModule};
+use skops_format::audit::{AuditReport, node_path};
+use skops_format::schema::{Loader, NodeKind, ReduceKind};
+use skops_format::{Error, Limits, SkopsFile};
+
+use crate::errors::format_error;
 
 /// Adds the loader's functions (`loads`, `get_untrusted_types`, `untrusted_type_paths`,
 /// `tree_nodes`) to the extension module.
-pub(crate) fn register(_m: &Bound<'_, PyModule>) -> PyResult<()> {
-    // TODO(load): add the functions; python/skops_rs/_skops_rs.pyi gives their signatures.
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(loads, m)?)?;
+    m.add_function(wrap_pyfunction!(get_untrusted_types, m)?)?;
+    m.add_function(wrap_pyfunction!(untrusted_type_paths, m)?)?;
     Ok(())
+}
+
+/// Audit then construct the object of a `.skops` archive; `trusted` holds type names.
+#[pyfunction]
+fn loads<'py>(py: Python<'py>, data: &[u8], trusted: Vec<String>) -> PyResult<Bound<'py, PyAny>> {
+    let file = open(py, data)?;
+    let report = audit(py, &file, &trusted)?;
+    if !report.is_clean() {
+        return Err(untrusted_error(py, &report)?);
+    }
+    build::Builder::new(py, &file).build_root()
+}
+
+/// The sorted names of the types of the archive that are not trusted by default.
+#[pyfunction]
+fn get_untrusted_types(py: Python<'_>, data: &[u8]) -> PyResult<Vec<String>> {
+    let file = open(py, data)?;
+    Ok(audit(py, &file, &[])?.untrusted_types())
+}
+
+/// For each untrusted type name of the archive, the node paths where it occurs.
+#[pyfunction]
+fn untrusted_type_paths<'py>(py: Python<'py>, data: &[u8]) -> PyResult<Bound<'py, PyDict>> {
+    let file = open(py, data)?;
+    let paths = PyDict::new(py);
+    for (name, occurrences) in audit(py, &file, &[])?.untrusted_with_paths() {
+        paths.set_item(name, occurrences)?;
+    }
+    Ok(paths)
+}
+
+/// Opens and checks the file (without the GIL), then refuses what skops 0.16 refuses while
+/// reading the tree, before its audit.
+fn open<'a>(py: Python<'_>, data: &'a [u8]) -> PyResult<SkopsFile<'a>> {
+    let file = py
+        .detach(|| SkopsFile::open(data, &Limits::default()))
+        .map_err(|error| format_error(py, &error))?;
+    refuse_unavailable_loaders(py, &file)?;
+    Ok(file)
+}
+
+/// skops 0.16 registers `_DictWithDeprecatedKeysNode` only with scikit-learn < 1.2 (which it
+/// does not support) and refuses a `QuantileForestNode` when `quantile_forest` is not
+/// installed, both while reading the tree. Whether `quantile_forest` is installed is asked
+/// without importing it.
+fn refuse_unavailable_loaders(py: Python<'_>, file: &SkopsFile<'_>) -> PyResult<()> {
+    let schema = file.schema();
+    let mut needs_quantile_forest = false;
+    for (id, node) in schema.nodes() {
+        if node.loader == Loader::DictWithDeprecatedKeys {
+            let error = Error::SchemaUnknownLoader {
+                loader: node.loader.name().to_owned(),
+                module: node.module.clone(),
+                class: node.class.clone(),
+                protocol: schema.protocol,
+                path: node_path(schema, id),
+            };
+            return Err(format_error(py, &error));
+        }
+        needs_quantile_forest |= matches!(
+            node.kind,
+            NodeKind::Reduce {
+                kind: ReduceKind::QuantileForest,
+                ..
+            }
+        );
+    }
+    if needs_quantile_forest {
+        let spec = py
+            .import("importlib.util")?
+            .getattr("find_spec")?
+            .call1(("quantile_forest",))?;
+        if spec.is_none() {
+            return Err(PyImportError::new_err(
+                "`quantile_forest` is missing and needs to be installed in order to load this \
+                 model.",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn audit(py: Python<'_>, file: &SkopsFile<'_>, trusted: &[String]) -> PyResult<AuditReport> {
+    py.detach(|| file.audit(trusted))
+        .map_err(|error| format_error(py, &error))
+}
+
+/// `skops_rs.exceptions.UntrustedTypesFoundException(types, paths)`.
+fn untrusted_error(py: Python<'_>, report: &AuditReport) -> PyResult<PyErr> {
+    let class = py
+        .import("skops_rs.exceptions")?
+        .getattr("UntrustedTypesFoundException")?;
+    let paths = PyDict::new(py);
+    for (name, occurrences) in report.untrusted_with_paths() {
+        paths.set_item(name, occurrences)?;
+    }
+    let instance = class.call1((report.untrusted_types(), paths))?;
+    Ok(PyErr::from_value(instance))
 }
