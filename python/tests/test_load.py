@@ -461,3 +461,26 @@ def test_construction_errors_propagate_as_in_skops(change):
     else:
         assert type(got) is type(expected), (expected, got)
         assert str(got) == str(expected)
+
+
+def test_tree_arrays_shared_elsewhere_are_writeable_copies():
+    # A Tree's node arrays are handed over without a copy only when nothing else can see them;
+    # here the estimator's dict refers to the same array state too.
+    from sklearn.tree import DecisionTreeClassifier
+
+    tree = DecisionTreeClassifier(max_depth=3, random_state=0).fit(
+        np.arange(40.0).reshape(20, 2), np.arange(20) % 3
+    )
+
+    def share(schema: dict[str, Any]) -> None:
+        attributes = schema["content"]
+        nodes = attributes["content"]["tree_"]["content"]["content"]["nodes"]
+        attributes["content"]["shared_nodes"] = nodes
+        attributes["key_types"]["content"].append(attributes["key_types"]["content"][0])
+
+    data = _rewrite(sio.dumps(tree), share)
+    trusted = ["sklearn.tree._tree.Tree"]
+    expected, got = sio.loads(data, trusted=trusted), rio.loads(data, trusted=trusted)
+    assert_same(expected, got)
+    assert got.shared_nodes.flags.writeable
+    np.testing.assert_array_equal(got.predict([[3.0, 4.0]]), tree.predict([[3.0, 4.0]]))

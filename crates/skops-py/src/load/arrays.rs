@@ -6,7 +6,13 @@
 //! so the arrays have the same flags and base as skops' (writeable, a view of an owned 1-D
 //! array), and copy the data in once, from the archive's bytes straight into the array. The
 //! dtype comes from numpy's own `descr_to_dtype`, so structured dtypes with padding fields
-//! come out as numpy makes them. The headers were checked when the file was opened.
+//! come out as numpy makes them; one dtype object serves every array of the same descriptor
+//! in a load (numpy makes one per array; dtypes are immutable in practice, and making a
+//! structured one costs more than copying a small array). The headers were checked when the
+//! file was opened.
+//!
+//! [`Numpy::borrowed_array`] makes a read-only view of the file's own bytes instead, for
+//! arrays nobody but a copying constructor ever sees (see `build.rs`).
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -14,7 +20,7 @@ use std::collections::HashMap;
 use numpy::{PyArray1, PyArrayMethods};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyString, PyTuple};
+use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 use skops_format::container::Archive;
 use skops_format::npy::{Descr, NpyHeader};
 use skops_format::npz::{Sparse, SparseFormat};
@@ -26,8 +32,7 @@ use crate::errors::format_error;
 pub(super) struct Numpy<'py> {
     py: Python<'py>,
     handles: Option<Handles<'py>>,
-    /// Plain dtypes by descriptor (numpy shares these too); structured ones are made afresh
-    /// for each array, as `np.load` does.
+    /// The dtype of each descriptor met so far.
     dtypes: HashMap<Descr, Bound<'py, PyAny>>,
 }
 
@@ -35,6 +40,7 @@ struct Handles<'py> {
     numpy: Bound<'py, PyAny>,
     ndarray: Bound<'py, PyAny>,
     uint8: Bound<'py, PyAny>,
+    frombuffer: Bound<'py, PyAny>,
     descr_to_dtype: Bound<'py, PyAny>,
 }
 
@@ -54,6 +60,7 @@ impl<'py> Numpy<'py> {
             self.handles = Some(Handles {
                 ndarray: numpy.getattr("ndarray")?,
                 uint8: numpy.getattr("uint8")?,
+                frombuffer: numpy.getattr("frombuffer")?,
                 descr_to_dtype: format.getattr("descr_to_dtype")?,
                 numpy,
             });
@@ -76,9 +83,7 @@ impl<'py> Numpy<'py> {
         }
         let literal = descr_literal(self.py, descr)?;
         let dtype = self.handles()?.descr_to_dtype.call1((literal,))?;
-        if matches!(descr, Descr::Simple(_)) {
-            self.dtypes.insert(descr.clone(), dtype.clone());
-        }
+        self.dtypes.insert(descr.clone(), dtype.clone());
         Ok(dtype)
     }
 
@@ -88,18 +93,7 @@ impl<'py> Numpy<'py> {
         header: &NpyHeader,
         member: &[u8],
     ) -> PyResult<Bound<'py, PyAny>> {
-        let py = self.py;
-        let corrupt =
-            || PyValueError::new_err("`.npy` data does not match its header (checked at open)");
-        let data_len = header
-            .data_len()
-            .and_then(|len| usize::try_from(len).ok())
-            .ok_or_else(corrupt)?;
-        let data = member
-            .len()
-            .checked_sub(data_len)
-            .and_then(|start| member.get(start..))
-            .ok_or_else(corrupt)?;
+        let data = data_of(header, member)?;
         let count = header.element_count().ok_or_else(corrupt)?;
         let dtype = self.dtype(&header.descr)?;
         let handles = self.handles()?;
@@ -115,12 +109,47 @@ impl<'py> Numpy<'py> {
             }
             target.copy_from_slice(data);
         }
+        self.shaped(header, flat)
+    }
+
+    /// The array of a `.npy` member whose bytes lie inside `file` (the whole `.skops` file as
+    /// a Python `bytes`), as a read-only view of those bytes: no copy. `None` when the member
+    /// is not inside `file` (it was decompressed) or holds no data.
+    pub(super) fn borrowed_array(
+        &mut self,
+        header: &NpyHeader,
+        member: &[u8],
+        file: &Bound<'py, PyBytes>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let data = data_of(header, member)?;
+        let whole = file.as_bytes();
+        let offset = (data.as_ptr() as usize).checked_sub(whole.as_ptr() as usize);
+        let inside = offset.filter(|&offset| {
+            offset
+                .checked_add(data.len())
+                .is_some_and(|end| end <= whole.len())
+        });
+        let (Some(offset), false) = (inside, data.is_empty()) else {
+            return Ok(None);
+        };
+        let count = header.element_count().ok_or_else(corrupt)?;
+        let dtype = self.dtype(&header.descr)?;
+        let kwargs = PyDict::new(self.py);
+        kwargs.set_item("dtype", dtype)?;
+        kwargs.set_item("count", count)?;
+        kwargs.set_item("offset", offset)?;
+        let flat = self.handles()?.frombuffer.call((file,), Some(&kwargs))?;
+        self.shaped(header, flat).map(Some)
+    }
+
+    /// `flat` in the header's shape and order, as `np.load` shapes it.
+    fn shaped(&self, header: &NpyHeader, flat: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         if header.fortran_order {
-            let reversed = PyTuple::new(py, header.shape.iter().rev())?;
+            let reversed = PyTuple::new(self.py, header.shape.iter().rev())?;
             flat.call_method1("reshape", (reversed,))?
                 .call_method0("transpose")
         } else {
-            let shape = PyTuple::new(py, &header.shape)?;
+            let shape = PyTuple::new(self.py, &header.shape)?;
             flat.call_method1("reshape", (shape,))
         }
     }
@@ -185,6 +214,23 @@ impl<'py> Numpy<'py> {
         kwargs.set_item("shape", load("shape")?)?;
         class.call((arguments,), Some(&kwargs))
     }
+}
+
+fn corrupt() -> PyErr {
+    PyValueError::new_err("`.npy` data does not match its header (checked at open)")
+}
+
+/// The data part of a `.npy` member: its last `header.data_len()` bytes.
+fn data_of<'m>(header: &NpyHeader, member: &'m [u8]) -> PyResult<&'m [u8]> {
+    let data_len = header
+        .data_len()
+        .and_then(|len| usize::try_from(len).ok())
+        .ok_or_else(corrupt)?;
+    member
+        .len()
+        .checked_sub(data_len)
+        .and_then(|start| member.get(start..))
+        .ok_or_else(corrupt)
 }
 
 /// The Python literal of a descriptor, as `np.load` hands it to `descr_to_dtype`: a type

@@ -7,6 +7,11 @@
 //! state), so a file that fails, fails with the same exception. The schema has no cycles (the
 //! format crate refuses them); a node reached again while it is being built is refused anyway.
 //!
+//! Arrays that only a Tree's `__setstate__` ever sees (its `nodes` and `values`, referenced
+//! nowhere else) are handed over as read-only views of the file's bytes instead of copies:
+//! `Tree.__setstate__` copies them into its own buffers, so the loaded Tree is the same, and a
+//! random forest loads without copying its node arrays twice.
+//!
 //! Only call this after the audit passed: building imports the modules the file names.
 
 use pyo3::exceptions::{PyRecursionError, PyTypeError, PyValueError};
@@ -42,10 +47,20 @@ pub(super) struct Builder<'a, 'py> {
     imports: Imports<'a, 'py>,
     numpy: Numpy<'py>,
     slots: Vec<Slot<'py>>,
+    /// The whole file as a Python `bytes`, when the caller has it (for borrowed arrays).
+    file_bytes: Option<Bound<'py, PyBytes>>,
+    /// Per node: an array only a Tree's `__setstate__` sees.
+    tree_private: Vec<bool>,
 }
 
 impl<'a, 'py> Builder<'a, 'py> {
-    pub(super) fn new(py: Python<'py>, file: &'a SkopsFile<'a>) -> Self {
+    /// A builder for `file`; `file_bytes`, the file's own `bytes` object, lets arrays that
+    /// only a Tree copies be views of it.
+    pub(super) fn new(
+        py: Python<'py>,
+        file: &'a SkopsFile<'a>,
+        file_bytes: Option<Bound<'py, PyBytes>>,
+    ) -> Self {
         let schema = file.schema();
         Self {
             py,
@@ -54,6 +69,8 @@ impl<'a, 'py> Builder<'a, 'py> {
             imports: Imports::new(py),
             numpy: Numpy::new(py),
             slots: vec![Slot::NotBuilt; schema.len()],
+            tree_private: tree_private_arrays(schema),
+            file_bytes,
         }
     }
 
@@ -200,6 +217,12 @@ impl<'a, 'py> Builder<'a, 'py> {
                     PyValueError::new_err(format!("no `.npy` header for member `{file}`"))
                 })?;
                 let member = self.member(file)?;
+                let private = self.tree_private.get(id.index()).copied().unwrap_or(false);
+                if let (true, Some(file_bytes)) = (private, &self.file_bytes) {
+                    if let Some(view) = self.numpy.borrowed_array(header, &member, file_bytes)? {
+                        return Ok(view);
+                    }
+                }
                 let array = self.numpy.array(header, &member)?;
                 if node.module == "numpy" && node.class == "ndarray" {
                     return Ok(array);
@@ -452,6 +475,68 @@ impl<'a, 'py> Builder<'a, 'py> {
         }
         Ok(instance)
     }
+}
+
+/// For each node, whether it is a `numpy.ndarray` that only a Tree's `__setstate__` sees: the
+/// `nodes` or `values` entry of a `builtins.dict` that is a TreeNode's state, the dict and the
+/// array each referenced once in the whole schema.
+fn tree_private_arrays(schema: &Schema) -> Vec<bool> {
+    let mut private = vec![false; schema.len()];
+    let has_tree = schema.nodes().any(|(_, node)| {
+        matches!(
+            node.kind,
+            NodeKind::Reduce {
+                kind: ReduceKind::Tree,
+                ..
+            }
+        )
+    });
+    if !has_tree {
+        return private;
+    }
+    let mut references = vec![0u32; schema.len()];
+    let mut count = |id: NodeId| {
+        if let Some(slot) = references.get_mut(id.index()) {
+            *slot = slot.saturating_add(1);
+        }
+    };
+    count(schema.root());
+    for (id, _) in schema.nodes() {
+        for (_, child) in schema.children(id) {
+            count(child);
+        }
+    }
+    let once = |id: NodeId| references.get(id.index()) == Some(&1);
+    for (_, node) in schema.nodes() {
+        let NodeKind::Reduce {
+            kind: ReduceKind::Tree,
+            state,
+            ..
+        } = &node.kind
+        else {
+            continue;
+        };
+        let state_node = schema.node(*state);
+        let NodeKind::Dict { entries, .. } = &state_node.kind else {
+            continue;
+        };
+        if !once(*state) || state_node.module != "builtins" || state_node.class != "dict" {
+            continue;
+        }
+        for (key, child) in entries {
+            let array = schema.node(*child);
+            let is_plain_array =
+                matches!(array.kind, NodeKind::NdArray(NdArrayStorage::Numpy { .. }))
+                    && array.module == "numpy"
+                    && array.class == "ndarray";
+            if (key == "nodes" || key == "values") && is_plain_array && once(*child) {
+                if let Some(slot) = private.get_mut(child.index()) {
+                    *slot = true;
+                }
+            }
+        }
+    }
+    private
 }
 
 /// `f(*value)`: the items of any iterable as a tuple.

@@ -12,7 +12,7 @@ mod json;
 
 use pyo3::exceptions::PyImportError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyModule};
+use pyo3::types::{PyBytes, PyDict, PyModule};
 use skops_format::audit::{AuditReport, node_path};
 use skops_format::schema::{Loader, NodeKind, ReduceKind};
 use skops_format::{Error, Limits, SkopsFile};
@@ -30,13 +30,17 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 
 /// Audit then construct the object of a `.skops` archive; `trusted` holds type names.
 #[pyfunction]
-fn loads<'py>(py: Python<'py>, data: &[u8], trusted: Vec<String>) -> PyResult<Bound<'py, PyAny>> {
-    let file = open(py, data)?;
+fn loads<'py>(
+    py: Python<'py>,
+    data: &Bound<'py, PyBytes>,
+    trusted: Vec<String>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let file = open(py, data.as_bytes())?;
     let report = audit(py, &file, &trusted)?;
     if !report.is_clean() {
         return Err(untrusted_error(py, &report)?);
     }
-    build::Builder::new(py, &file).build_root()
+    build::Builder::new(py, &file, Some(data.clone())).build_root()
 }
 
 /// The sorted names of the types of the archive that are not trusted by default.
