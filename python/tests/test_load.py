@@ -189,8 +189,9 @@ def test_fixture_loads_as_skops_loads_it(entry, fixtures_dir):
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         expected = sio.loads(data, trusted=trusted)
-        got = rio.loads(data, trusted=trusted)
+        got = rio.loads(data, trusted=trusted)  # reuses what get_untrusted_types opened
         assert_same(expected, got)
+        assert_same(expected, rio.loads(data, trusted=trusted))  # opens the file itself
         if entry["kind"] == "estimator":
             _same_predictions(expected, got)
 
@@ -484,3 +485,35 @@ def test_tree_arrays_shared_elsewhere_are_writeable_copies():
     assert_same(expected, got)
     assert got.shared_nodes.flags.writeable
     np.testing.assert_array_equal(got.predict([[3.0, 4.0]]), tree.predict([[3.0, 4.0]]))
+
+
+# ----- get_untrusted_types then loads: the opened file is reused for the same bytes only -----
+
+
+def test_loads_after_get_untrusted_types_reuses_only_the_same_bytes(canary_file):
+    from sklearn.preprocessing import StandardScaler
+
+    benign = sio.dumps(StandardScaler().fit([[0.0], [2.0]]))
+    assert rio.get_untrusted_types(data=benign) == []
+    # Another file right after: it is opened and audited on its own.
+    with pytest.raises(UntrustedTypesFoundException):
+        rio.loads(canary_file)
+    assert CANARY not in sys.modules
+    # Equal content in another object: opened again, same result.
+    assert rio.get_untrusted_types(data=benign) == []
+    assert_same(sio.loads(benign), rio.loads(bytes(bytearray(benign))))
+    # The same object: reused, same result, and the reference to it is dropped.
+    references = sys.getrefcount(benign)
+    assert rio.get_untrusted_types(data=benign) == []
+    assert sys.getrefcount(benign) == references + 1
+    assert_same(sio.loads(benign), rio.loads(benign))
+    assert sys.getrefcount(benign) == references
+    assert_same(sio.loads(benign), rio.loads(benign))
+
+
+def test_reused_file_is_audited_with_the_callers_trusted_list(canary_file):
+    assert rio.get_untrusted_types(data=canary_file) == [f"{CANARY}.Canary"]
+    with pytest.raises(UntrustedTypesFoundException):
+        rio.loads(canary_file)
+    assert rio.get_untrusted_types(data=canary_file) == [f"{CANARY}.Canary"]
+    assert rio.loads(canary_file, trusted=[f"{CANARY}.Canary"]).value == 42

@@ -9,15 +9,17 @@ mod arrays;
 mod build;
 mod imports;
 mod json;
+mod source;
 
 use pyo3::exceptions::PyImportError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyModule};
-use skops_format::audit::{AuditReport, node_path};
+use skops_format::audit::{self, AuditReport, node_path};
 use skops_format::schema::{Loader, NodeKind, ReduceKind};
 use skops_format::{Error, Limits, SkopsFile};
 
 use crate::errors::format_error;
+use source::{FileSource, Opened, Reopened};
 
 /// Adds the loader's functions (`loads`, `get_untrusted_types`, `untrusted_type_paths`,
 /// `tree_nodes`) to the extension module.
@@ -35,19 +37,40 @@ fn loads<'py>(
     data: &Bound<'py, PyBytes>,
     trusted: Vec<String>,
 ) -> PyResult<Bound<'py, PyAny>> {
+    if let Some(opened) = source::take(data) {
+        let file = Reopened::new(data.as_bytes(), opened).map_err(|e| format_error(py, &e))?;
+        return build_audited(py, &file, data, &trusted);
+    }
     let file = open(py, data.as_bytes())?;
-    let report = audit(py, &file, &trusted)?;
+    build_audited(py, &file, data, &trusted)
+}
+
+/// Audits with `trusted`, then builds the object unless something is untrusted.
+fn build_audited<'py>(
+    py: Python<'py>,
+    file: &dyn FileSource,
+    data: &Bound<'py, PyBytes>,
+    trusted: &[String],
+) -> PyResult<Bound<'py, PyAny>> {
+    let schema = file.schema();
+    let report = py
+        .detach(|| audit::audit(schema, trusted))
+        .map_err(|error| format_error(py, &error))?;
     if !report.is_clean() {
         return Err(untrusted_error(py, &report)?);
     }
-    build::Builder::new(py, &file, Some(data.clone())).build_root()
+    build::Builder::new(py, file, Some(data.clone())).build_root()
 }
 
 /// The sorted names of the types of the archive that are not trusted by default.
+///
+/// What was opened is kept for a `loads` of the same object (see `source.rs`).
 #[pyfunction]
-fn get_untrusted_types(py: Python<'_>, data: &[u8]) -> PyResult<Vec<String>> {
-    let file = open(py, data)?;
-    Ok(audit(py, &file, &[])?.untrusted_types())
+fn get_untrusted_types(py: Python<'_>, data: &Bound<'_, PyBytes>) -> PyResult<Vec<String>> {
+    let file = open(py, data.as_bytes())?;
+    let untrusted = audit(py, &file, &[])?.untrusted_types();
+    source::remember(data, Opened::of(&file));
+    Ok(untrusted)
 }
 
 /// For each untrusted type name of the archive, the node paths where it occurs.
