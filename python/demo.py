@@ -1,12 +1,16 @@
-"""Demo: write real `.skops` files with skops 0.16, then inspect and audit them with skops-rs.
+"""Demo: save a model with skops_rs, inspect and audit it, load it back, and load it in skops too.
 
 Usage: `python python/demo.py` (run by `scripts/demo.sh` inside the project's venv).
 
-Trains three small models on iris, saves each with `skops.io.dump` into `demo-output/`, then
-runs `skops-rs inspect FILE`, `skops-rs audit FILE` and
-`skops-rs audit --trusted sklearn.tree._tree.Tree FILE` on each. `audit` exits 1 when it finds
-untrusted types (a finding, shown and not an error); exit code 2 means the command failed, and
-makes this script exit 2 once every command has run.
+1. Trains a pipeline (scaler + random forest) on a synthetic classification task.
+2. Saves it with `skops_rs.io.dump` into `demo-output/` (and, for comparison, with skops 0.16).
+3. Runs `skops-rs inspect` and `skops-rs audit` on the file: the forest's trees are reported as
+   untrusted (exit code 1, a finding), and `audit --trusted sklearn.tree._tree.Tree` passes.
+4. Loads the file with `skops_rs.io.load`: without a trusted list it refuses and names the
+   untrusted types; with the reviewed list it loads, and predicts what the original predicts.
+5. Loads the same file with skops 0.16 (`skops.io.load`), and a file skops wrote with skops_rs.
+
+Exits 2 if a step fails (a command errors, or a loaded model predicts something else).
 """
 
 from __future__ import annotations
@@ -14,21 +18,32 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
-import skops.io as sio
-from sklearn.datasets import load_iris
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.linear_model import LogisticRegression
+import numpy as np
+import skops.io as skops_io
+import skops_rs.io as sio
+from sklearn.datasets import make_classification
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.tree import DecisionTreeClassifier
+from skops_rs.exceptions import UntrustedTypesFoundException
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "demo-output"
-#: Exit code of a failed command (bad usage or an error), as opposed to 1 (a finding).
+#: Where the files go; `SKOPS_RS_DEMO_OUT` overrides it (the demo test uses a temporary folder).
+OUT = Path(os.environ.get("SKOPS_RS_DEMO_OUT", ROOT / "demo-output"))
+#: Exit code of a failed step (bad usage, an error, a wrong result), as opposed to 1 (a finding).
 EXIT_ERROR = 2
+T = TypeVar("T")
+
+
+class DemoFailed(Exception):
+    """A step of the demo did not do what it should."""
 
 
 def skops_rs_executable() -> Path:
@@ -38,85 +53,108 @@ def skops_rs_executable() -> Path:
     return bin_dir / name
 
 
-def train_models() -> dict[str, object]:
-    """Three small fitted models: a linear one, a pipeline with a tree, a boosted ensemble."""
-    X, y = load_iris(return_X_y=True)
-    models: dict[str, object] = {
-        "logistic_regression": LogisticRegression(max_iter=500),
-        "scaler_tree_pipeline": Pipeline(
-            [("scaler", StandardScaler()), ("tree", DecisionTreeClassifier(max_depth=3))]
-        ),
-        "hist_gradient_boosting": HistGradientBoostingClassifier(max_iter=20, random_state=0),
-    }
-    for name, model in models.items():
-        model.fit(X, y)
-        print(f"trained {name}: training accuracy {model.score(X, y):.3f}")
-    return models
+def section(title: str) -> None:
+    print(f"\n=== {title}", flush=True)
 
 
-def write_models(models: dict[str, object]) -> list[Path]:
-    """Dump each model with skops 0.16 and show what skops itself reports as untrusted."""
+def shown(path: Path) -> str:
+    """`path` relative to the working directory when it is below it (shorter to read)."""
+    return str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else str(path)
+
+
+def train() -> tuple[Pipeline, np.ndarray]:
+    """A fitted scaler + random forest pipeline, and held-out rows to predict on."""
+    X, y = make_classification(n_samples=3000, n_features=20, n_informative=8, random_state=0)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
+    model = Pipeline(
+        [
+            ("scaler", StandardScaler()),
+            ("forest", RandomForestClassifier(n_estimators=50, max_depth=8, random_state=0)),
+        ]
+    ).fit(X_train, y_train)
+    print(f"trained {model}")
+    print(f"held-out accuracy: {model.score(X_test, y_test):.3f}")
+    return model, X_test
+
+
+def timed(action: Callable[[], T]) -> tuple[T, float]:
+    """`action()` and the seconds it took."""
+    start = time.perf_counter()
+    result = action()
+    return result, time.perf_counter() - start
+
+
+def run_cli(args: list[str], expected: int) -> None:
+    """Run one skops-rs command with a header; fail unless it exits with `expected`."""
+    print(f"\n$ skops-rs {' '.join(args)}", flush=True)
+    completed = subprocess.run([str(skops_rs_executable()), *args], check=False)
+    print(f"[exit code {completed.returncode}]", flush=True)
+    if completed.returncode != expected:
+        raise DemoFailed(f"skops-rs {args[0]} exited {completed.returncode}, not {expected}")
+
+
+def check_same_predictions(name: str, loaded: object, model: Pipeline, X: np.ndarray) -> None:
+    expected = model.predict_proba(X)
+    got = loaded.predict_proba(X)  # type: ignore[attr-defined]
+    if not np.array_equal(expected, got):
+        raise DemoFailed(f"{name}: predict_proba differs from the original model's")
+    print(f"{name}: predict_proba on {len(X)} rows identical to the original model's")
+
+
+def demo() -> None:
     OUT.mkdir(exist_ok=True)
-    paths = []
-    for name, model in models.items():
-        path = OUT / f"{name}.skops"
-        sio.dump(model, path)
-        untrusted = sio.get_untrusted_types(file=path)
-        print(f"wrote {path.relative_to(ROOT)} ({path.stat().st_size} bytes)")
-        print(f"  skops 0.16 get_untrusted_types: {untrusted}")
-        paths.append(path)
-    return paths
+    section("1. train")
+    model, X_test = train()
 
+    section("2. save with skops_rs (and with skops 0.16, to compare)")
+    ours = OUT / "forest_pipeline.skops"
+    theirs = OUT / "forest_pipeline.by-skops.skops"
+    _, ours_seconds = timed(lambda: sio.dump(model, ours))
+    _, theirs_seconds = timed(lambda: skops_io.dump(model, theirs))
+    print(f"skops_rs.io.dump -> {shown(ours)}: {ours.stat().st_size} bytes, {ours_seconds:.4f} s")
+    print(
+        f"skops.io.dump    -> {shown(theirs)}: {theirs.stat().st_size} bytes, "
+        f"{theirs_seconds:.4f} s ({theirs_seconds / ours_seconds:.1f}x the time)"
+    )
 
-def run(executable: Path, args: list[str]) -> int:
-    """Run one skops-rs command with a header; return its exit code."""
-    shown = " ".join(["skops-rs", *args])
-    print(f"\n$ {shown}", flush=True)
+    section("3. inspect and audit without running anything from the file")
+    run_cli(["inspect", "--show", "untrusted", shown(ours)], expected=0)
+    run_cli(["audit", shown(ours)], expected=1)
+    run_cli(["audit", "--trusted", "sklearn.tree._tree.Tree", shown(ours)], expected=0)
+
+    section("4. load with skops_rs: refused until the untrusted types are reviewed")
     try:
-        completed = subprocess.run([str(executable), *args], check=False)
-    except OSError as exc:
-        print(f"error: could not run {executable}: {exc}", file=sys.stderr)
-        return EXIT_ERROR
-    if completed.returncode not in (0, 1):
-        print(f"[exit code {completed.returncode}]", flush=True)
-    return completed.returncode
+        sio.load(ours)
+    except UntrustedTypesFoundException as exc:
+        print(f"load(file) refused: UntrustedTypesFoundException, .types = {exc.types}")
+        print(f"  where: {exc.paths.get('sklearn.tree._tree.Tree', [])[:3]} ...")
+    else:
+        raise DemoFailed("the file loaded although it holds untrusted types")
+    untrusted = sio.get_untrusted_types(file=ours)
+    print(f"get_untrusted_types(file=...) = {untrusted}")
+    loaded, seconds = timed(lambda: sio.load(ours, trusted=["sklearn.tree._tree.Tree"]))
+    print(f'load(file, trusted=["sklearn.tree._tree.Tree"]) took {seconds:.4f} s')
+    check_same_predictions("skops_rs load", loaded, model, X_test)
+
+    section("5. skops 0.16 reads our file, and we read skops' file")
+    by_skops = skops_io.load(ours, trusted=skops_io.get_untrusted_types(file=ours))
+    check_same_predictions("skops 0.16 load of the skops_rs file", by_skops, model, X_test)
+    from_skops = sio.load(theirs, trusted=["sklearn.tree._tree.Tree"])
+    check_same_predictions("skops_rs load of the skops 0.16 file", from_skops, model, X_test)
 
 
 def main() -> int:
-    """Train, write, then inspect and audit every file; exit 2 if any command failed."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)
-        paths = write_models(train_models())
-
-    executable = skops_rs_executable()
-    if not executable.exists():
-        print(
-            f"\nerror: {executable} does not exist; build and install the package first "
-            "(bash scripts/setup.sh)",
-            file=sys.stderr,
-        )
+    if not skops_rs_executable().exists():
+        print(f"error: {skops_rs_executable()} missing; run bash scripts/setup.sh", file=sys.stderr)
         return EXIT_ERROR
-
-    failed = []
-    for path in paths:
-        relative = (
-            str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else str(path)
-        )
-        for args in (
-            ["inspect", relative],
-            ["audit", relative],
-            ["audit", "--trusted", "sklearn.tree._tree.Tree", relative],
-        ):
-            code = run(executable, args)
-            if code not in (0, 1):
-                failed.append((" ".join(args), code))
-
-    if failed:
-        print(f"\n{len(failed)} command(s) failed:", file=sys.stderr)
-        for command, code in failed:
-            print(f"  skops-rs {command} (exit code {code})", file=sys.stderr)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            demo()
+    except DemoFailed as exc:
+        print(f"\nerror: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    print("\ndemo finished: every command ran")
+    print("\ndemo finished: every step did what it should")
     return 0
 
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The main demo: build, write real .skops files with skops 0.16, inspect and audit them.
+# The main demo: train a model, save it with skops_rs, inspect and audit it, load it back
+# with a reviewed trusted list, and load the same file with skops 0.16.
 # Usage: bash scripts/demo.sh        (from a fresh clone; creates .venv on first use)
 set -euo pipefail
 cd "$(dirname "$0")/.."

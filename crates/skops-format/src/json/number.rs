@@ -177,6 +177,36 @@ pub(crate) fn scan_number(bytes: &[u8]) -> Option<NumberScan> {
 
 /// Python's `repr(float)` with `json.dumps`' spelling of the non-finite values.
 ///
+/// The shortest digits that read back to `value`, in Rust's `{:e}` form, choosing between two
+/// equally short candidates the way Python does.
+///
+/// Rust's shortest formatting resolves an exact tie (the value lies halfway between the two
+/// shortest candidates, e.g. `0.00153446197509765625` with 17 digits) upwards; Python's `repr`
+/// (David Gay's dtoa) rounds half to even. Rust's fixed-precision formatting rounds half to
+/// even, so when the shortest form is long enough for a tie to be possible it is redone at the
+/// same precision and that result is kept if it still reads back to `value`.
+fn shortest_scientific(value: f64) -> String {
+    let shortest = format!("{value:e}");
+    let digits = shortest
+        .split('e')
+        .next()
+        .unwrap_or("")
+        .bytes()
+        .filter(u8::is_ascii_digit)
+        .count();
+    // A tie needs an exact decimal expansion one digit longer than the shortest form; a double
+    // with at most 15 significant digits is printed exactly, so shorter forms cannot tie.
+    if digits < 15 {
+        return shortest;
+    }
+    let rounded = format!("{value:.prec$e}", prec = digits - 1);
+    if rounded != shortest && rounded.parse::<f64>().ok() == Some(value) {
+        rounded
+    } else {
+        shortest
+    }
+}
+
 /// Python prints the shortest digits that read back to the same float (Rust's `{:e}` finds the
 /// same digits), in positional notation when the decimal exponent is in `-4..16`, otherwise in
 /// scientific notation with a signed, at least two-digit exponent.
@@ -187,7 +217,7 @@ fn float_repr(value: f64) -> String {
     if value.is_infinite() {
         return if value > 0.0 { "Infinity" } else { "-Infinity" }.to_owned();
     }
-    let scientific = format!("{value:e}");
+    let scientific = shortest_scientific(value);
     let (mantissa, exponent) = scientific
         .split_once('e')
         .unwrap_or((scientific.as_str(), "0"));
@@ -268,6 +298,8 @@ mod tests {
             (f64::NEG_INFINITY, "-Infinity"),
             (-2.5e-7, "-2.5e-07"),
             (9999999999999998.0, "9999999999999998.0"),
+            // Exact ties between two shortest candidates: Python rounds half to even.
+            (0.0015344619750976562, "0.0015344619750976562"),
         ];
         for (value, expected) in cases {
             assert_eq!(Number::from_f64(value).as_str(), expected, "{value:e}");
@@ -326,6 +358,20 @@ mod tests {
             "Infinity"
         );
         assert_eq!(Number::from_text("-0").unwrap().to_python_text(), "0");
+    }
+
+    /// Python's `repr` of 2000 random doubles and 300 exact ties (`make_float_repr.py`).
+    #[test]
+    fn float_repr_matches_python_corpus() {
+        let corpus = include_str!("../../tests/data/json/float_repr.txt");
+        let mut checked = 0;
+        for line in corpus.lines() {
+            let (bits, expected) = line.split_once(' ').unwrap();
+            let value = f64::from_bits(u64::from_str_radix(bits, 16).unwrap());
+            assert_eq!(Number::from_f64(value).as_str(), expected, "bits {bits}");
+            checked += 1;
+        }
+        assert_eq!(checked, 2300);
     }
 
     proptest! {

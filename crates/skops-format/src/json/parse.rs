@@ -33,6 +33,9 @@ fn offset_u64(offset: usize) -> u64 {
     u64::try_from(offset).unwrap_or(u64::MAX)
 }
 
+/// A keyword value: its text and how to build it.
+type Literal = (&'static [u8], fn() -> Value);
+
 /// An array or object whose closing bracket has not been seen yet.
 enum Open {
     Array(Vec<Value>),
@@ -179,23 +182,6 @@ impl Parser<'_> {
 
     /// Any value that is not an array or object.
     fn scalar(&mut self) -> Result<Value> {
-        let literals: [(&[u8], Value); 6] = [
-            (b"null", Value::Null),
-            (b"true", Value::Bool(true)),
-            (b"false", Value::Bool(false)),
-            (
-                b"NaN",
-                Value::Number(Number::from_checked_text("NaN".into())),
-            ),
-            (
-                b"Infinity",
-                Value::Number(Number::from_checked_text("Infinity".into())),
-            ),
-            (
-                b"-Infinity",
-                Value::Number(Number::from_checked_text("-Infinity".into())),
-            ),
-        ];
         match self.peek() {
             Some(b'"') => return self.string().map(Value::String),
             Some(b'-' | b'0'..=b'9') => {
@@ -214,10 +200,20 @@ impl Parser<'_> {
             }
             _ => {}
         }
-        for (literal, value) in literals {
-            if self.rest().starts_with(literal) {
-                self.pos += literal.len();
-                return Ok(value);
+        // Values are built only on a match: this runs for every scalar of a large schema.
+        let literal: Option<Literal> = match self.peek() {
+            Some(b'n') => Some((b"null", || Value::Null)),
+            Some(b't') => Some((b"true", || Value::Bool(true))),
+            Some(b'f') => Some((b"false", || Value::Bool(false))),
+            Some(b'N') => Some((b"NaN", || number_literal("NaN"))),
+            Some(b'I') => Some((b"Infinity", || number_literal("Infinity"))),
+            Some(b'-') => Some((b"-Infinity", || number_literal("-Infinity"))),
+            _ => None,
+        };
+        if let Some((text, value)) = literal {
+            if self.rest().starts_with(text) {
+                self.pos += text.len();
+                return Ok(value());
             }
         }
         if self.pos == self.bytes.len() {
@@ -233,12 +229,11 @@ impl Parser<'_> {
         let mut out = String::new();
         loop {
             let run_start = self.pos;
-            while let Some(byte) = self.peek() {
-                if byte == b'"' || byte == b'\\' || byte < 0x20 {
-                    break;
-                }
-                self.pos += 1;
-            }
+            self.pos += self
+                .rest()
+                .iter()
+                .position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20)
+                .unwrap_or(self.rest().len());
             // The run stops at an ASCII byte, so it ends on a char boundary.
             out.push_str(self.source.get(run_start..self.pos).unwrap_or_default());
             match self.peek() {
@@ -324,6 +319,11 @@ impl Parser<'_> {
             reason: "invalid `\\u` escape",
         })
     }
+}
+
+/// `NaN`, `Infinity` or `-Infinity` as the number Python's json module reads them as.
+fn number_literal(text: &str) -> Value {
+    Value::Number(Number::from_checked_text(text.to_owned()))
 }
 
 #[cfg(test)]
