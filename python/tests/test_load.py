@@ -517,3 +517,34 @@ def test_reused_file_is_audited_with_the_callers_trusted_list(canary_file):
         rio.loads(canary_file)
     assert rio.get_untrusted_types(data=canary_file) == [f"{CANARY}.Canary"]
     assert rio.loads(canary_file, trusted=[f"{CANARY}.Canary"]).value == 42
+
+
+# ----- tree_nodes: the rows of skops' visualize walk -----------------------------------------
+
+
+def _skops_rows(data: bytes, trusted: list[str]) -> list[tuple[Any, ...]]:
+    rows: list[tuple[Any, ...]] = []
+
+    def sink(nodes: Any, show: str, **kwargs: Any) -> None:
+        rows.extend((n.level, n.key, n.val, n.is_self_safe, n.is_safe, n.is_last) for n in nodes)
+
+    sio.visualize(data, trusted=trusted, sink=sink)
+    return rows
+
+
+@pytest.mark.parametrize("trust_reported", [False, True], ids=["default", "trusted"])
+def test_tree_nodes_are_skops_visualize_rows_for_every_fixture(fixtures_dir, trust_reported):
+    checked = refused = 0
+    for entry in _manifest(fixtures_dir):
+        data = (fixtures_dir / entry["path"]).read_bytes()
+        trusted = (entry["untrusted"] or []) if trust_reported else []
+        expected = _raised(lambda: _skops_rows(data, trusted))  # noqa: B023
+        if expected is None:
+            assert _skops_rs.tree_nodes(data, trusted) == _skops_rows(data, trusted), entry["path"]
+            checked += 1
+        else:
+            got = _raised(lambda: _skops_rs.tree_nodes(data, trusted))  # noqa: B023
+            assert isinstance(got, SkopsFormatError), (entry["path"], expected, got)
+            assert str(got).startswith(str(expected)), (entry["path"], expected, got)
+            refused += 1
+    assert checked > 300, (checked, refused)

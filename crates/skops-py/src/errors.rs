@@ -29,6 +29,7 @@
 //!   `schema-operator-module`, `schema-bit-generator-name-missing`, `schema-loader-mismatch`,
 //!   `schema-unknown-node-id`, `schema-node-protocol-mismatch`;
 //! - audit: `audit-trust-tables`, `audit-raw-generator-state`;
+//! - visualize: `visualize-not-a-node`, `visualize-invalid-key-types`;
 //! - file: `file-schema-missing`, `file-member-missing`.
 //!
 //! Where skops 0.16 raises its own message for the same problem (protocol checks, unknown
@@ -70,12 +71,13 @@ fn with_causes(error: &Error) -> String {
     message
 }
 
-/// A skops message, followed by where the node is when the schema layer knows it.
+/// A skops message, followed by where the node is (a JSONPath in `schema.json` for schema
+/// errors, a Python access path from the loaded object otherwise).
 fn skops_text(text: String, path: &str) -> String {
     if path.is_empty() {
         text
     } else {
-        format!("{text} (at `{path}` in schema.json)")
+        format!("{text} (at `{path}`)")
     }
 }
 
@@ -238,6 +240,25 @@ pub(crate) fn describe(error: &Error) -> (&'static str, String) {
         Error::SchemaNodeProtocolMismatch { .. } => ("schema-node-protocol-mismatch", own()),
         Error::AuditTrustTables { .. } => ("audit-trust-tables", own()),
         Error::AuditRawGeneratorState { .. } => ("audit-raw-generator-state", own()),
+        Error::VisualizeNotANode { path, python_type } => (
+            "visualize-not-a-node",
+            skops_text(
+                format!(
+                    "Cannot deal with <class '{python_type}'>, please report the issue here: \
+                     https://github.com/skops-dev/skops/issues"
+                ),
+                path,
+            ),
+        ),
+        Error::VisualizeInvalidKeyTypes { path } => (
+            "visualize-invalid-key-types",
+            skops_text(
+                "An invalid 'key_types' node was encountered, please report the issue here: \
+                 https://github.com/skops-dev/skops/issues"
+                    .to_owned(),
+                path,
+            ),
+        ),
         Error::FileSchemaMissing => ("file-schema-missing", own()),
         Error::FileMemberMissing { .. } => ("file-member-missing", own()),
         // A wrapper: the kind of what is wrong with the member.
@@ -274,6 +295,6 @@ mod tests {
         let (kind, message) = describe(&error);
         assert_eq!(kind, "schema-bit-generator-name-missing");
         assert!(message.starts_with("Could not find the bit generator name"));
-        assert!(message.ends_with("(at `$[\"content\"]` in schema.json)"));
+        assert!(message.ends_with("(at `$[\"content\"]`)"));
     }
 }

@@ -16,7 +16,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyModule};
 use skops_format::audit::{self, AuditReport, node_path};
 use skops_format::schema::{Loader, NodeKind, ReduceKind};
-use skops_format::{Error, Limits, SkopsFile};
+use skops_format::{Error, Limits, SkopsFile, visualize};
 
 use crate::errors::format_error;
 use source::{FileSource, Opened, Reopened};
@@ -27,6 +27,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(loads, m)?)?;
     m.add_function(wrap_pyfunction!(get_untrusted_types, m)?)?;
     m.add_function(wrap_pyfunction!(untrusted_type_paths, m)?)?;
+    m.add_function(wrap_pyfunction!(tree_nodes, m)?)?;
     Ok(())
 }
 
@@ -82,6 +83,31 @@ fn untrusted_type_paths<'py>(py: Python<'py>, data: &[u8]) -> PyResult<Bound<'py
         paths.set_item(name, occurrences)?;
     }
     Ok(paths)
+}
+
+/// One row of skops' `visualize` walk: `(level, key, val, is_self_safe, is_safe, is_last)`.
+type TreeNodeRow = (usize, String, String, bool, bool, bool);
+
+/// Depth-first `(level, key, val, is_self_safe, is_safe, is_last)` rows, as skops' walk.
+#[pyfunction]
+fn tree_nodes(py: Python<'_>, data: &[u8], trusted: Vec<String>) -> PyResult<Vec<TreeNodeRow>> {
+    let file = open(py, data)?;
+    let rows = py
+        .detach(|| visualize::tree_rows(&file, &trusted))
+        .map_err(|error| format_error(py, &error))?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            (
+                row.level,
+                row.key,
+                row.val,
+                row.is_self_safe,
+                row.is_safe,
+                row.is_last,
+            )
+        })
+        .collect())
 }
 
 /// Opens and checks the file (without the GIL), then refuses what skops 0.16 refuses while
