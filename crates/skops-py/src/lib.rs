@@ -3,6 +3,7 @@
 #![allow(unsafe_code)]
 
 mod dump;
+mod errors;
 mod load;
 
 use pyo3::prelude::*;
