@@ -548,3 +548,45 @@ def test_tree_nodes_are_skops_visualize_rows_for_every_fixture(fixtures_dir, tru
             assert str(got).startswith(str(expected)), (entry["path"], expected, got)
             refused += 1
     assert checked > 300, (checked, refused)
+
+
+# ----- loaders skops 0.16 does not have here --------------------------------------------------
+
+
+def test_quantile_forest_node_needs_the_package_as_in_skops():
+    from sklearn.tree import DecisionTreeRegressor
+
+    tree = DecisionTreeRegressor(max_depth=2).fit([[0.0], [1.0], [2.0]], [0.0, 1.0, 2.0])
+
+    def rename(schema: dict[str, Any]) -> None:
+        schema["content"]["content"]["tree_"]["__loader__"] = "QuantileForestNode"
+
+    data = _rewrite(sio.dumps(tree), rename)
+    for call in (rio.get_untrusted_types, sio.get_untrusted_types):
+        error = _raised(lambda: call(data=data))  # noqa: B023
+        assert isinstance(error, ImportError) and "quantile_forest" in str(error), error
+    assert str(_raised(lambda: rio.loads(data))) == str(_raised(lambda: sio.loads(data)))
+
+
+def test_dict_with_deprecated_keys_node_is_an_unknown_loader_as_in_skops():
+    def rename(schema: dict[str, Any]) -> None:
+        schema["__loader__"] = "_DictWithDeprecatedKeysNode"
+        schema["content"] = {"main": dict(schema), "_deprecated_key_to_new_key": dict(schema)}
+        for part in schema["content"].values():
+            part["__loader__"] = "DictNode"
+            del part["__id__"]
+
+    data = _rewrite(sio.dumps({"a": 1}), rename)
+    expected = _raised(lambda: sio.loads(data))
+    got = _raised(lambda: rio.loads(data))
+    assert isinstance(expected, TypeError) and "Can't find loader" in str(expected)
+    assert isinstance(got, SkopsFormatError) and got.kind == "schema-unknown-loader"
+    assert str(got).startswith(str(expected))
+
+
+def test_deeply_nested_lists_load_as_in_skops():
+    nested: list[Any] = []
+    for _ in range(150):
+        nested = [nested, 1]
+    data = sio.dumps(nested)
+    assert_same(sio.loads(data), rio.loads(data))

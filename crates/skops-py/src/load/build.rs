@@ -7,10 +7,8 @@
 //! state), so a file that fails, fails with the same exception. The schema has no cycles (the
 //! format crate refuses them); a node reached again while it is being built is refused anyway.
 //!
-//! Arrays that only a Tree's `__setstate__` ever sees (its `nodes` and `values`, referenced
-//! nowhere else) are handed over as read-only views of the file's bytes instead of copies:
-//! `Tree.__setstate__` copies them into its own buffers, so the loaded Tree is the same, and a
-//! random forest loads without copying its node arrays twice.
+//! Arrays only a Tree's `__setstate__` sees are views of the file's bytes (see
+//! `tree_arrays.rs`).
 //!
 //! Only call this after the audit passed: building imports the modules the file names.
 
@@ -23,6 +21,7 @@ use super::arrays::Numpy;
 use super::imports::Imports;
 use super::json;
 use super::source::FileSource;
+use super::tree_arrays::tree_private_arrays;
 use crate::errors::format_error;
 
 /// The constructor TreeNode calls, whatever the node says (`get_module(Tree)`, `"Tree"`).
@@ -475,68 +474,6 @@ impl<'a, 'py> Builder<'a, 'py> {
         }
         Ok(instance)
     }
-}
-
-/// For each node, whether it is a `numpy.ndarray` that only a Tree's `__setstate__` sees: the
-/// `nodes` or `values` entry of a `builtins.dict` that is a TreeNode's state, the dict and the
-/// array each referenced once in the whole schema.
-fn tree_private_arrays(schema: &Schema) -> Vec<bool> {
-    let mut private = vec![false; schema.len()];
-    let has_tree = schema.nodes().any(|(_, node)| {
-        matches!(
-            node.kind,
-            NodeKind::Reduce {
-                kind: ReduceKind::Tree,
-                ..
-            }
-        )
-    });
-    if !has_tree {
-        return private;
-    }
-    let mut references = vec![0u32; schema.len()];
-    let mut count = |id: NodeId| {
-        if let Some(slot) = references.get_mut(id.index()) {
-            *slot = slot.saturating_add(1);
-        }
-    };
-    count(schema.root());
-    for (id, _) in schema.nodes() {
-        for (_, child) in schema.children(id) {
-            count(child);
-        }
-    }
-    let once = |id: NodeId| references.get(id.index()) == Some(&1);
-    for (_, node) in schema.nodes() {
-        let NodeKind::Reduce {
-            kind: ReduceKind::Tree,
-            state,
-            ..
-        } = &node.kind
-        else {
-            continue;
-        };
-        let state_node = schema.node(*state);
-        let NodeKind::Dict { entries, .. } = &state_node.kind else {
-            continue;
-        };
-        if !once(*state) || state_node.module != "builtins" || state_node.class != "dict" {
-            continue;
-        }
-        for (key, child) in entries {
-            let array = schema.node(*child);
-            let is_plain_array =
-                matches!(array.kind, NodeKind::NdArray(NdArrayStorage::Numpy { .. }))
-                    && array.module == "numpy"
-                    && array.class == "ndarray";
-            if (key == "nodes" || key == "values") && is_plain_array && once(*child) {
-                if let Some(slot) = private.get_mut(child.index()) {
-                    *slot = true;
-                }
-            }
-        }
-    }
-    private
 }
 
 /// `f(*value)`: the items of any iterable as a tuple.

@@ -10,6 +10,7 @@ mod build;
 mod imports;
 mod json;
 mod source;
+mod tree_arrays;
 
 use pyo3::exceptions::PyImportError;
 use pyo3::prelude::*;
