@@ -51,6 +51,8 @@ pub(crate) struct Dumper<'py> {
     /// two distinct objects of the dump can have the same `id()`.
     memo: Vec<Bound<'py, PyAny>>,
     synthetic: SyntheticIds,
+    /// Reused buffer for the text of numbers.
+    pub(crate) number_text: Vec<u8>,
     /// Where the walk is, for messages.
     pub(crate) path: Vec<Segment<'py>>,
     depth: usize,
@@ -74,6 +76,7 @@ impl<'py> Dumper<'py> {
                 chunks: Vec::new(),
                 used: 0,
             },
+            number_text: Vec::new(),
             path: Vec::with_capacity(64),
             depth: 0,
             deferred: None,
@@ -87,7 +90,7 @@ impl<'py> Dumper<'py> {
         if let Some(err) = self.deferred.take() {
             return Err(DumpError::Python(err));
         }
-        let schema = self.text.into_string();
+        let schema = self.text.into_bytes();
         self.archive.finish(self.py, &schema)
     }
 
