@@ -1,6 +1,8 @@
 //! The state of one dump: the schema text, the archive, skops' memo of visited objects, the
 //! path for messages, and the Python helpers the node writers call.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyType};
@@ -40,6 +42,16 @@ impl SyntheticIds {
     }
 }
 
+/// The length of the last `schema.json` written: objects are often dumped again and again
+/// (services, benchmarks), and reserving that much up front saves regrowing the text.
+static LAST_SCHEMA_LENGTH: AtomicUsize = AtomicUsize::new(0);
+
+/// What the schema text reserves: the last length (plus a little), at least 64 KiB.
+fn schema_capacity_hint() -> usize {
+    let last = LAST_SCHEMA_LENGTH.load(Ordering::Relaxed);
+    (last + last / 16).max(64 * 1024)
+}
+
 /// One dump in progress.
 pub(crate) struct Dumper<'py> {
     pub(crate) py: Python<'py>,
@@ -67,7 +79,7 @@ impl<'py> Dumper<'py> {
     pub(crate) fn new(py: Python<'py>, compression: WriteCompression) -> PyResult<Self> {
         Ok(Self {
             py,
-            text: SchemaText::with_capacity(64 * 1024),
+            text: SchemaText::with_capacity(schema_capacity_hint()),
             archive: Archive::new(compression),
             types: TypeTable::new(py)?,
             npy: NpyEncoder::new(),
@@ -91,6 +103,7 @@ impl<'py> Dumper<'py> {
             return Err(DumpError::Python(err));
         }
         let schema = self.text.into_bytes();
+        LAST_SCHEMA_LENGTH.store(schema.len(), Ordering::Relaxed);
         self.archive.finish(self.py, &schema)
     }
 

@@ -267,9 +267,14 @@ impl Cursor<'_> {
     fn bytes(&mut self, bytes: &[u8]) {
         let end = self.position + bytes.len();
         if let Some(target) = self.out.get_mut(self.position..end) {
-            // Compiles to a plain copy.
-            for (slot, &byte) in target.iter_mut().zip(bytes) {
-                slot.write(byte);
+            // SAFETY: `target` and `bytes` have the same length, do not overlap (one is
+            // borrowed mutably), and `MaybeUninit<u8>` has the layout of `u8`.
+            unsafe {
+                std::ptr::copy_nonoverlapping(
+                    bytes.as_ptr(),
+                    target.as_mut_ptr().cast::<u8>(),
+                    bytes.len(),
+                );
             }
         }
         self.position = end;
