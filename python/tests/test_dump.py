@@ -25,6 +25,7 @@ import json
 import math
 import operator
 import sys
+import threading
 import warnings
 import zipfile
 from dataclasses import dataclass
@@ -641,6 +642,35 @@ def test_self_reference_is_a_recursion_error():
         sio.dumps(_self_referencing())
     with pytest.raises(RecursionError, match="contains itself"):
         rs_dumps(_self_referencing())
+
+
+def test_deep_objects_on_a_small_thread_stack_do_not_crash():
+    # The walk moves to a new stack segment when the thread's stack runs low.
+    results: list[BaseException | bytes] = []
+
+    def dump_all() -> None:
+        for obj in (_self_referencing(), _nested_dicts(900)):
+            try:
+                results.append(rs_dumps(obj))
+            except RecursionError as exc:
+                results.append(exc)
+
+    previous = threading.stack_size(256 * 1024)
+    try:
+        thread = threading.Thread(target=dump_all)
+        thread.start()
+        thread.join()
+    finally:
+        threading.stack_size(previous)
+    assert isinstance(results[0], RecursionError)
+    assert isinstance(results[1], bytes)
+
+
+def _nested_dicts(depth: int) -> dict[str, Any]:
+    nested: dict[str, Any] = {}
+    for _ in range(depth):
+        nested = {"a": nested}
+    return nested
 
 
 def test_deep_nesting_within_the_limit_is_written():

@@ -1,5 +1,5 @@
-//! The state of one dump: the schema text, the archive, skops' memo of visited objects, the
-//! path for messages, and the Python helpers the node writers call.
+//! The state of one dump: the schema text, the archive, skops' memo of visited objects, and
+//! the path for messages; and the framing every node shares.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -41,6 +41,13 @@ impl SyntheticIds {
         id
     }
 }
+
+/// Stack kept free for one level of the walk and the Python code it calls; with less left,
+/// the walk continues on a new segment of [`STACK_SEGMENT`] bytes.
+const STACK_RED_ZONE: usize = 256 * 1024;
+
+/// The size of each extra stack segment.
+const STACK_SEGMENT: usize = 4 * 1024 * 1024;
 
 /// The length of the last `schema.json` written: objects are often dumped again and again
 /// (services, benchmarks), and reserving that much up front saves regrowing the text.
@@ -115,7 +122,9 @@ impl<'py> Dumper<'py> {
             });
         }
         self.depth += 1;
-        let result = self.dispatch(obj);
+        // Deep objects (or a small thread stack) continue on a new stack segment rather than
+        // overflowing the thread's stack.
+        let result = stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || self.dispatch(obj));
         self.depth -= 1;
         result
     }
