@@ -543,6 +543,22 @@ class Empty:
     pass
 
 
+class WithInstanceReduce:
+    def __init__(self) -> None:
+        self.__reduce__ = functools.partial(_reduce_to_plain, self)
+
+
+def _reduce_to_plain(obj: Any) -> Any:
+    return (WithInstanceReduce, ())
+
+
+class WithAttributeHook:
+    def __getattribute__(self, name: str) -> Any:
+        if name == "__reduce__":
+            return lambda: (WithAttributeHook, ())
+        return super().__getattribute__(name)
+
+
 class ReduceToString:
     def __reduce__(self) -> str:
         return "Plain"
@@ -550,7 +566,17 @@ class ReduceToString:
 
 @pytest.mark.parametrize(
     "make",
-    [WithReduce, WithReduceState, WithTupleState, WithSlotsAndState, Plain, Empty, ReduceToString],
+    [
+        WithReduce,
+        WithReduceState,
+        WithTupleState,
+        WithSlotsAndState,
+        Plain,
+        Empty,
+        ReduceToString,
+        WithInstanceReduce,
+        WithAttributeHook,
+    ],
     ids=lambda make: make.__name__,
 )
 def test_generic_objects(make):
