@@ -1,5 +1,7 @@
-//! The state of one dump: the schema text, the archive, skops' memo of visited objects, the
-//! path for messages, and the Python helpers the node writers call.
+//! The state of one dump: the schema text, the archive, skops' memo of visited objects, and
+//! the path for messages; and the framing every node shares.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -40,6 +42,23 @@ impl SyntheticIds {
     }
 }
 
+/// Stack kept free for one level of the walk and the Python code it calls; with less left,
+/// the walk continues on a new segment of [`STACK_SEGMENT`] bytes.
+const STACK_RED_ZONE: usize = 256 * 1024;
+
+/// The size of each extra stack segment.
+const STACK_SEGMENT: usize = 4 * 1024 * 1024;
+
+/// The length of the last `schema.json` written: objects are often dumped again and again
+/// (services, benchmarks), and reserving that much up front saves regrowing the text.
+static LAST_SCHEMA_LENGTH: AtomicUsize = AtomicUsize::new(0);
+
+/// What the schema text reserves: the last length (plus a little), at least 64 KiB.
+fn schema_capacity_hint() -> usize {
+    let last = LAST_SCHEMA_LENGTH.load(Ordering::Relaxed);
+    (last + last / 16).max(64 * 1024)
+}
+
 /// One dump in progress.
 pub(crate) struct Dumper<'py> {
     pub(crate) py: Python<'py>,
@@ -51,6 +70,8 @@ pub(crate) struct Dumper<'py> {
     /// two distinct objects of the dump can have the same `id()`.
     memo: Vec<Bound<'py, PyAny>>,
     synthetic: SyntheticIds,
+    /// Reused buffer for the text of numbers.
+    pub(crate) number_text: Vec<u8>,
     /// Where the walk is, for messages.
     pub(crate) path: Vec<Segment<'py>>,
     depth: usize,
@@ -65,7 +86,7 @@ impl<'py> Dumper<'py> {
     pub(crate) fn new(py: Python<'py>, compression: WriteCompression) -> PyResult<Self> {
         Ok(Self {
             py,
-            text: SchemaText::with_capacity(64 * 1024),
+            text: SchemaText::with_capacity(schema_capacity_hint()),
             archive: Archive::new(compression),
             types: TypeTable::new(py)?,
             npy: NpyEncoder::new(),
@@ -74,6 +95,7 @@ impl<'py> Dumper<'py> {
                 chunks: Vec::new(),
                 used: 0,
             },
+            number_text: Vec::new(),
             path: Vec::with_capacity(64),
             depth: 0,
             deferred: None,
@@ -87,7 +109,8 @@ impl<'py> Dumper<'py> {
         if let Some(err) = self.deferred.take() {
             return Err(DumpError::Python(err));
         }
-        let schema = self.text.into_string();
+        let schema = self.text.into_bytes();
+        LAST_SCHEMA_LENGTH.store(schema.len(), Ordering::Relaxed);
         self.archive.finish(self.py, &schema)
     }
 
@@ -99,7 +122,9 @@ impl<'py> Dumper<'py> {
             });
         }
         self.depth += 1;
-        let result = self.dispatch(obj);
+        // Deep objects (or a small thread stack) continue on a new stack segment rather than
+        // overflowing the thread's stack.
+        let result = stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || self.dispatch(obj));
         self.depth -= 1;
         result
     }

@@ -8,6 +8,8 @@
 //! layout is known before writing and the members' bytes (numpy buffers, `bytes` objects) can
 //! be copied exactly once, straight into the `bytes` object `dumps` returns.
 
+use std::mem::MaybeUninit;
+
 /// `ArchiveWriter`'s constants (zip specification values).
 const LOCAL_HEADER_SIGNATURE: u32 = 0x0403_4b50;
 const CENTRAL_HEADER_SIGNATURE: u32 = 0x0201_4b50;
@@ -106,13 +108,18 @@ impl StoredLayout {
         self.total
     }
 
-    /// Writes the archive into `out`, which must be [`StoredLayout::total`] bytes long.
-    /// `stamp` is the (DOS time, DOS date) of every member.
-    pub(crate) fn write(&self, members: &[StoredMember<'_>], stamp: (u16, u16), out: &mut [u8]) {
+    /// Writes the archive into `out`, which must be [`StoredLayout::total`] bytes long (its
+    /// bytes need not be initialised: every one is written). `stamp` is the (DOS time, DOS
+    /// date) of every member.
+    pub(crate) fn write(
+        &self,
+        members: &[StoredMember<'_>],
+        stamp: (u16, u16),
+        out: &mut [MaybeUninit<u8>],
+    ) {
         let mut cursor = Cursor { out, position: 0 };
         let mut crcs = Vec::with_capacity(members.len());
         for (member, placement) in members.iter().zip(&self.placements) {
-            let crc_position = cursor.position + 14;
             cursor.u32(LOCAL_HEADER_SIGNATURE);
             cursor.u16(if placement.local_zip64 {
                 VERSION_ZIP64
@@ -123,7 +130,12 @@ impl StoredLayout {
             cursor.u16(0); // stored
             cursor.u16(stamp.0);
             cursor.u16(stamp.1);
-            cursor.u32(0); // CRC-32, patched below
+            let mut crc = crc32fast::Hasher::new();
+            for part in member.parts {
+                crc.update(part);
+            }
+            let crc = crc.finalize();
+            cursor.u32(crc);
             let size32 = if placement.local_zip64 {
                 u32::MAX
             } else {
@@ -140,12 +152,9 @@ impl StoredLayout {
                 cursor.u64(placement.data_len);
                 cursor.u64(placement.data_len);
             }
-            let data_start = cursor.position;
             for part in member.parts {
                 cursor.bytes(part);
             }
-            let crc = crc32fast::hash(cursor.written_since(data_start));
-            cursor.patch(crc_position, &crc.to_le_bytes());
             crcs.push(crc);
         }
         for ((member, placement), crc) in members.iter().zip(&self.placements).zip(crcs) {
@@ -250,7 +259,7 @@ fn saturate32(value: u64) -> u32 {
 /// Writes forward into a buffer of the right size (writes past its end are dropped, which
 /// cannot happen with a buffer of [`StoredLayout::total`] bytes).
 struct Cursor<'a> {
-    out: &'a mut [u8],
+    out: &'a mut [MaybeUninit<u8>],
     position: usize,
 }
 
@@ -258,7 +267,15 @@ impl Cursor<'_> {
     fn bytes(&mut self, bytes: &[u8]) {
         let end = self.position + bytes.len();
         if let Some(target) = self.out.get_mut(self.position..end) {
-            target.copy_from_slice(bytes);
+            // SAFETY: `target` and `bytes` have the same length, do not overlap (one is
+            // borrowed mutably), and `MaybeUninit<u8>` has the layout of `u8`.
+            unsafe {
+                std::ptr::copy_nonoverlapping(
+                    bytes.as_ptr(),
+                    target.as_mut_ptr().cast::<u8>(),
+                    bytes.len(),
+                );
+            }
         }
         self.position = end;
     }
@@ -273,16 +290,6 @@ impl Cursor<'_> {
 
     fn u64(&mut self, value: u64) {
         self.bytes(&value.to_le_bytes());
-    }
-
-    fn written_since(&self, start: usize) -> &[u8] {
-        self.out.get(start..self.position).unwrap_or_default()
-    }
-
-    fn patch(&mut self, position: usize, bytes: &[u8]) {
-        if let Some(target) = self.out.get_mut(position..position + bytes.len()) {
-            target.copy_from_slice(bytes);
-        }
     }
 }
 
@@ -318,9 +325,14 @@ mod tests {
             })
             .collect();
         let layout = layout(&stored);
-        let mut out = vec![0u8; layout.total() as usize];
-        let stamp = stamp_of(ArchiveWriter::new(WriteCompression::Stored).with_modification_time(time));
+        let mut out = vec![MaybeUninit::new(0u8); layout.total() as usize];
+        let stamp =
+            stamp_of(ArchiveWriter::new(WriteCompression::Stored).with_modification_time(time));
         layout.write(&stored, stamp, &mut out);
+        let out: Vec<u8> = out
+            .into_iter()
+            .map(|byte| unsafe { byte.assume_init() })
+            .collect();
         assert_eq!(out, expected);
     }
 

@@ -31,9 +31,7 @@ impl<'py> Dumper<'py> {
         if let Ok(ty) = obj.cast::<PyType>() {
             let index = self.type_index(ty)?;
             self.require_importable_type(index)?;
-            let info = self.type_info(index)?;
-            let (class_json, module_json) = (info.class_json.clone(), info.module_json.clone());
-            self.begin_node(&class_json, &module_json, "TypeNode");
+            self.begin_node_of(index, "TypeNode")?;
         } else {
             let (class_json, module_json) = self.callable_names(obj, "builtin function")?;
             self.begin_node(&class_json, &module_json, "TypeNode");

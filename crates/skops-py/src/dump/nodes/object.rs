@@ -27,7 +27,8 @@ impl<'py> Dumper<'py> {
         if self.json_node(obj, id)? {
             return Ok(());
         }
-        if self.object_strategy(type_index)? == ObjectStrategy::CallReduce {
+        let strategy = self.object_strategy(type_index)?;
+        if strategy == ObjectStrategy::CallReduce || has_own_reduce(obj)? {
             let reduced = obj.call_method0(intern!(self.py, "__reduce__"))?;
             if is_constructor_call(&reduced, obj)? {
                 self.require_importable_type(type_index)?;
@@ -109,9 +110,20 @@ impl<'py> Dumper<'py> {
     fn reduces_like_object(&mut self, ty: &Bound<'py, PyType>) -> PyResult<bool> {
         let py = self.py;
         let object = python::get(self.py, Helper::Object)?.clone();
-        let own_reduce = ty.getattr(intern!(py, "__reduce__"))?;
-        if !own_reduce.is(&object.getattr(intern!(py, "__reduce__"))?) {
-            return Ok(false);
+        // `obj.__reduce__` is object's unless the class (or an attribute hook) says otherwise.
+        for (name, default) in [
+            (
+                intern!(py, "__reduce__"),
+                object.getattr(intern!(py, "__reduce__"))?,
+            ),
+            (
+                intern!(py, "__getattribute__"),
+                object.getattr(intern!(py, "__getattribute__"))?,
+            ),
+        ] {
+            if !ty.getattr(name)?.is(&default) {
+                return Ok(false);
+            }
         }
         let builtin_function = python::get(self.py, Helper::BuiltinFunctionType)?.clone();
         let mut base = None;
@@ -152,6 +164,19 @@ impl<'py> Dumper<'py> {
             None => false,
         };
         Ok(!(default_getstate && has_slots))
+    }
+}
+
+/// Whether `obj`'s own `__dict__` holds a `__reduce__` (which `obj.__reduce__` would find
+/// before the class').
+fn has_own_reduce(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
+    let py = obj.py();
+    match obj.getattr_opt(intern!(py, "__dict__"))? {
+        Some(attributes) => match attributes.cast::<PyDict>() {
+            Ok(attributes) => attributes.contains(intern!(py, "__reduce__")),
+            Err(_) => Ok(false),
+        },
+        None => Ok(false),
     }
 }
 

@@ -7,6 +7,7 @@ use pyo3::{Bound, intern};
 
 use crate::dump::context::Dumper;
 use crate::dump::error::DumpResult;
+use crate::dump::json_text::push_i64;
 use crate::dump::python::{self, Helper};
 
 impl<'py> Dumper<'py> {
@@ -23,11 +24,25 @@ impl<'py> Dumper<'py> {
                 self.begin_json_node();
                 self.text.string(&encoded);
             }
-        } else if let Some(text) = self.scalar_text(obj)? {
-            self.begin_json_node();
-            self.text.string(&text);
         } else {
-            return Ok(false);
+            let mut text = std::mem::take(&mut self.number_text);
+            text.clear();
+            let written = self.scalar_text_into(obj, &mut text);
+            let written = match written {
+                Ok(written) => written,
+                Err(err) => {
+                    self.number_text = text;
+                    return Err(err.into());
+                }
+            };
+            if written {
+                self.begin_json_node();
+                self.text.plain_string(&text);
+            }
+            self.number_text = text;
+            if !written {
+                return Ok(false);
+            }
         }
         self.text.key("is_json");
         self.text.raw("true");
@@ -44,16 +59,26 @@ impl<'py> Dumper<'py> {
     /// `json.dumps` of None, a bool, an int or a float (subclasses included), or `None` if
     /// `obj` is none of them or `json.dumps` fails on it (an int too long for `str`).
     pub(super) fn scalar_text(&mut self, obj: &Bound<'py, PyAny>) -> PyResult<Option<String>> {
+        let mut text = Vec::new();
+        let written = self.scalar_text_into(obj, &mut text)?;
+        // Number texts are ASCII.
+        Ok(written.then(|| String::from_utf8(text).unwrap_or_default()))
+    }
+
+    /// [`Self::scalar_text`] appended to `out`; `false` (nothing appended) where it is `None`.
+    fn scalar_text_into(&mut self, obj: &Bound<'py, PyAny>, out: &mut Vec<u8>) -> PyResult<bool> {
         if obj.is_none() {
-            return Ok(Some("null".to_owned()));
+            out.extend_from_slice(b"null");
+            return Ok(true);
         }
         if let Ok(flag) = obj.cast::<PyBool>() {
-            let text = if flag.is_true() { "true" } else { "false" };
-            return Ok(Some(text.to_owned()));
+            out.extend_from_slice(if flag.is_true() { b"true" } else { b"false" });
+            return Ok(true);
         }
         if obj.is_instance_of::<PyInt>() {
             if let Ok(value) = obj.extract::<i64>() {
-                return Ok(Some(value.to_string()));
+                push_i64(out, value);
+                return Ok(true);
             }
             // json uses int.__repr__ (not a subclass' __repr__); it raises past 4300 digits.
             let repr = self
@@ -61,14 +86,18 @@ impl<'py> Dumper<'py> {
                 .get_type::<PyInt>()
                 .call_method1(intern!(self.py, "__repr__"), (obj,));
             return Ok(match repr {
-                Ok(text) => Some(text.cast::<PyString>()?.to_str()?.to_owned()),
-                Err(_) => None,
+                Ok(text) => {
+                    out.extend_from_slice(text.cast::<PyString>()?.to_str()?.as_bytes());
+                    true
+                }
+                Err(_) => false,
             });
         }
         if let Ok(float) = obj.cast::<PyFloat>() {
-            return Ok(Some(float_text(float)?));
+            out.extend_from_slice(float_text(float)?.as_bytes());
+            return Ok(true);
         }
-        Ok(None)
+        Ok(false)
     }
 
     /// Starts the entry of a DictNode's `content` for `key`, named as `json.dumps` names it.

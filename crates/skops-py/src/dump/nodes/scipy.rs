@@ -7,7 +7,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyString;
 use pyo3::{Bound, intern};
 
-use crate::dump::archive::{npz_writer, Body};
+use crate::dump::archive::{Body, npz_writer};
 use crate::dump::context::Dumper;
 use crate::dump::error::{DumpError, DumpResult};
 use crate::dump::python::{self, Helper};
@@ -23,7 +23,8 @@ impl<'py> Dumper<'py> {
     ) -> DumpResult<()> {
         if !self.archive.has_id(id) {
             let npz = self.save_npz(obj)?;
-            self.archive.add_for_id(id, "npz", Vec::new(), Body::Owned(npz));
+            self.archive
+                .add_for_id(id, "npz", Vec::new(), Body::Owned(npz));
         }
         self.begin_node_of(type_index, "SparseMatrixNode")?;
         self.text.key("type");
