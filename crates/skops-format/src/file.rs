@@ -42,6 +42,18 @@ pub struct SkopsFile<'a> {
     crc_checked: HashSet<String>,
 }
 
+/// What [`SkopsFile::open`] checked about a file, detached from its bytes.
+///
+/// [`SkopsFile::reopen`] attaches it to the same bytes again without parsing the schema or
+/// checking the members a second time (a caller that audits a file and then builds it, from
+/// two calls, opens it once).
+#[derive(Debug, Clone)]
+pub struct CheckedFile {
+    schema: Schema,
+    array_headers: HashMap<String, NpyHeader>,
+    crc_checked: HashSet<String>,
+}
+
 /// What the nodes referencing one member need it to be.
 #[derive(Debug, Default, Clone, Copy)]
 struct Uses {
@@ -92,6 +104,42 @@ impl<'a> SkopsFile<'a> {
             schema,
             array_headers,
             crc_checked,
+        })
+    }
+
+    /// Detaches what `open` checked from the bytes (see [`SkopsFile::reopen`]).
+    pub fn into_checked(self) -> CheckedFile {
+        CheckedFile {
+            schema: self.schema,
+            array_headers: self.array_headers,
+            crc_checked: self.crc_checked,
+        }
+    }
+
+    /// Attaches `checked` to `data` again; only the archive directory is parsed anew.
+    ///
+    /// `data` must be the very bytes `checked` was made from (e.g. the same immutable Python
+    /// `bytes` object): the schema and the members are not checked again. As a guard against
+    /// a mix-up, every member the schema references must still be in the archive.
+    pub fn reopen(data: &'a [u8], checked: CheckedFile, limits: &Limits) -> Result<Self> {
+        let archive = Archive::parse(data, limits)?;
+        let missing = checked
+            .array_headers
+            .keys()
+            .chain(&checked.crc_checked)
+            .find(|name| archive.entry(name).is_none());
+        if let Some(name) = missing {
+            return Err(Error::FileMemberMissing {
+                member: name.clone(),
+                path: String::new(),
+            });
+        }
+        Ok(Self {
+            data,
+            archive,
+            schema: checked.schema,
+            array_headers: checked.array_headers,
+            crc_checked: checked.crc_checked,
         })
     }
 
@@ -318,6 +366,35 @@ mod tests {
             writer.add(name, bytes).unwrap();
         }
         writer.finish().unwrap()
+    }
+
+    #[test]
+    fn reopen_attaches_what_open_checked_to_the_same_bytes() {
+        let schema = schema_with(ARRAY_ROOT);
+        let array = npy(&[2], 16);
+        let bytes = archive(
+            &[("1.npy", &array), ("schema.json", schema.as_bytes())],
+            WriteCompression::Stored,
+        );
+        let checked = SkopsFile::open(&bytes, &Limits::default())
+            .unwrap()
+            .into_checked();
+        let file = SkopsFile::reopen(&bytes, checked.clone(), &Limits::default()).unwrap();
+        assert_eq!(
+            file.array_header(file.schema().root()).unwrap().shape,
+            vec![2]
+        );
+        assert_eq!(&*file.member("1.npy").unwrap(), array.as_slice());
+
+        // Other bytes that lack a member the schema references are refused.
+        let other = archive(
+            &[("schema.json", schema.as_bytes())],
+            WriteCompression::Stored,
+        );
+        assert!(matches!(
+            SkopsFile::reopen(&other, checked, &Limits::default()),
+            Err(Error::FileMemberMissing { member, .. }) if member == "1.npy"
+        ));
     }
 
     #[test]

@@ -36,5 +36,5 @@ pub mod schema;
 pub mod visualize;
 
 pub use error::{Error, Result};
-pub use file::SkopsFile;
+pub use file::{CheckedFile, SkopsFile};
 pub use limits::Limits;

@@ -15,12 +15,12 @@
 use pyo3::exceptions::{PyRecursionError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PySet, PyString, PyTuple};
+use skops_format::SkopsFile;
 use skops_format::schema::{NdArrayStorage, Node, NodeId, NodeKind, ReduceKind, Schema};
 
 use super::arrays::Numpy;
 use super::imports::Imports;
 use super::json;
-use super::source::FileSource;
 use super::tree_arrays::tree_private_arrays;
 use crate::errors::format_error;
 
@@ -41,7 +41,7 @@ enum Slot<'py> {
 /// Builds the objects of one file.
 pub(super) struct Builder<'a, 'py> {
     py: Python<'py>,
-    file: &'a dyn FileSource,
+    file: &'a SkopsFile<'a>,
     schema: &'a Schema,
     imports: Imports<'a, 'py>,
     numpy: Numpy<'py>,
@@ -57,7 +57,7 @@ impl<'a, 'py> Builder<'a, 'py> {
     /// only a Tree copies be views of it.
     pub(super) fn new(
         py: Python<'py>,
-        file: &'a dyn FileSource,
+        file: &'a SkopsFile<'a>,
         file_bytes: Option<Bound<'py, PyBytes>>,
     ) -> Self {
         let schema = file.schema();
@@ -275,8 +275,8 @@ impl<'a, 'py> Builder<'a, 'py> {
 
     /// The bytes of an archive member (checked when the file was opened).
     fn member(&self, name: &str) -> PyResult<std::borrow::Cow<'a, [u8]>> {
-        let file: &'a dyn FileSource = self.file;
-        file.member(name)
+        self.file
+            .member(name)
             .map_err(|error| format_error(self.py, &error))
     }
 

@@ -20,7 +20,6 @@ use skops_format::schema::{Loader, NodeKind, ReduceKind};
 use skops_format::{Error, Limits, SkopsFile, visualize};
 
 use crate::errors::format_error;
-use source::{FileSource, Opened, Reopened};
 
 /// Adds the loader's functions (`loads`, `get_untrusted_types`, `untrusted_type_paths`,
 /// `tree_nodes`) to the extension module.
@@ -39,8 +38,9 @@ fn loads<'py>(
     data: &Bound<'py, PyBytes>,
     trusted: Vec<String>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    if let Some(opened) = source::take(data) {
-        let file = Reopened::new(data.as_bytes(), opened).map_err(|e| format_error(py, &e))?;
+    if let Some(checked) = source::take(data) {
+        let file = SkopsFile::reopen(data.as_bytes(), checked, &Limits::default())
+            .map_err(|e| format_error(py, &e))?;
         return build_audited(py, &file, data, &trusted);
     }
     let file = open(py, data.as_bytes())?;
@@ -50,7 +50,7 @@ fn loads<'py>(
 /// Audits with `trusted`, then builds the object unless something is untrusted.
 fn build_audited<'py>(
     py: Python<'py>,
-    file: &dyn FileSource,
+    file: &SkopsFile<'_>,
     data: &Bound<'py, PyBytes>,
     trusted: &[String],
 ) -> PyResult<Bound<'py, PyAny>> {
@@ -71,7 +71,7 @@ fn build_audited<'py>(
 fn get_untrusted_types(py: Python<'_>, data: &Bound<'_, PyBytes>) -> PyResult<Vec<String>> {
     let file = open(py, data.as_bytes())?;
     let untrusted = audit(py, &file, &[])?.untrusted_types();
-    source::remember(data, Opened::of(&file));
+    source::remember(data, file.into_checked());
     Ok(untrusted)
 }
 
