@@ -67,6 +67,13 @@ pub enum Error {
         message: String,
     },
 
+    /// A model's `config.json` is not what skops' Hub integration writes.
+    #[error("invalid model config: {message}")]
+    InvalidConfig {
+        /// What is wrong.
+        message: String,
+    },
+
     // ----- files -----------------------------------------------------------------------------
     /// A card file is not valid UTF-8.
     #[error("`{path}` is not valid UTF-8 (first invalid byte at offset {offset})")]

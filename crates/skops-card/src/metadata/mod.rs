@@ -5,11 +5,13 @@
 //! order. [`FrontMatter`] remembers the bytes it was parsed from: unchanged metadata is
 //! written back as is, and changing one top-level key rewrites only that key's lines.
 
+mod config;
 mod emit;
 mod front_matter;
 mod load;
 mod value;
 
+pub use config::from_config;
 pub use emit::{emit_mapping, emit_scalar, python_float_repr};
 pub use front_matter::{FrontMatter, split_front_matter};
 pub use load::load_mapping;

@@ -1,0 +1,335 @@
+//! `skops_rs.card`'s native core: the `CardCore` class wrapping a `skops_card::Card`.
+//!
+//! Python keeps what needs Python (the model, `get_params`, `str()` of values, scikit-learn's
+//! HTML diagram); the tree, tables, rendering, parsing and metadata are Rust. Sections are
+//! addressed by their key path (a list of keys), so Python section objects are live views.
+
+mod convert;
+mod error;
+
+use std::path::PathBuf;
+
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyModule};
+use skops_card::section::SectionKind;
+use skops_card::{Card, Section, Table};
+
+use convert::{metadata_from_py, metadata_to_py};
+use error::to_py_err;
+
+/// Adds `CardCore` and the card helper functions to the extension module.
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<CardCore>()?;
+    m.add_function(wrap_pyfunction!(card_file_sha256, m)?)?;
+    m.add_function(wrap_pyfunction!(card_metadata_from_config, m)?)?;
+    m.add_function(wrap_pyfunction!(card_split_path, m)?)?;
+    Ok(())
+}
+
+/// skops' `split_subsection_names`: the parts of a `/` path (`\/` is a literal slash).
+#[pyfunction]
+fn card_split_path(key: &str) -> Vec<String> {
+    skops_card::path::split(key)
+}
+
+/// sha256 (hex) of a file, read in 1 MiB chunks.
+#[pyfunction]
+fn card_file_sha256(py: Python<'_>, path: PathBuf) -> PyResult<String> {
+    py.detach(|| skops_card::binding::file_sha256(&path))
+        .map_err(to_py_err)
+}
+
+/// Hub metadata for a model from the text of its `config.json` (skops 0.11's
+/// `metadata_from_config`).
+#[pyfunction]
+fn card_metadata_from_config<'py>(
+    py: Python<'py>,
+    config_json: &str,
+) -> PyResult<Bound<'py, PyDict>> {
+    let metadata = skops_card::metadata::from_config(config_json).map_err(to_py_err)?;
+    metadata_to_py(py, &metadata)
+}
+
+/// A model card (the native half of `skops_rs.card.Card`).
+#[pyclass(module = "skops_rs._skops_rs")]
+pub(crate) struct CardCore {
+    card: Card,
+}
+
+/// Cell text of a table given as `[(header, [cell, ...]), ...]`.
+type Columns = Vec<(String, Vec<String>)>;
+
+#[pymethods]
+impl CardCore {
+    /// An empty card, or the skops template when `template` is `"skops"`.
+    #[new]
+    #[pyo3(signature = (template=None))]
+    fn new(template: Option<&str>) -> PyResult<Self> {
+        let card = match template {
+            None => Card::new(),
+            Some("skops") => Card::with_skops_template(),
+            Some(other) => {
+                return Err(to_py_err(skops_card::Error::UnknownTemplate {
+                    name: other.to_owned(),
+                }));
+            }
+        };
+        Ok(CardCore { card })
+    }
+
+    /// Parses markdown text.
+    #[staticmethod]
+    fn parse(text: &str) -> PyResult<Self> {
+        Ok(CardCore {
+            card: skops_card::parse(text).map_err(to_py_err)?,
+        })
+    }
+
+    /// Reads and parses a card file.
+    #[staticmethod]
+    fn parse_file(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
+        let card = py
+            .detach(|| skops_card::parse_file(&path))
+            .map_err(to_py_err)?;
+        Ok(CardCore { card })
+    }
+
+    /// `Card.add` for one text section.
+    fn add(&mut self, key: &str, content: &str, folded: bool) -> PyResult<()> {
+        self.card.add(key, content, folded).map_err(to_py_err)
+    }
+
+    /// `Card.add_plot` for one call (alt text reuse included).
+    fn add_plots(
+        &mut self,
+        plots: Vec<(String, String)>,
+        description: Option<&str>,
+        alt_text: Option<&str>,
+        folded: bool,
+    ) -> PyResult<()> {
+        self.card
+            .add_plots(plots, description, alt_text, folded)
+            .map_err(to_py_err)
+    }
+
+    /// `Card.add_table` for one table.
+    fn add_table(
+        &mut self,
+        key: &str,
+        columns: Columns,
+        description: Option<&str>,
+        folded: bool,
+    ) -> PyResult<()> {
+        let table = Table::from_columns(columns).map_err(to_py_err)?;
+        self.card
+            .add_table(key, table, description, folded)
+            .map_err(to_py_err)
+    }
+
+    /// `Card.add_metrics`: metric names and `str()` of the values.
+    fn add_metrics(
+        &mut self,
+        section: &str,
+        description: Option<&str>,
+        metrics: Vec<(String, String)>,
+    ) -> PyResult<()> {
+        self.card
+            .add_metrics(section, description, metrics)
+            .map_err(to_py_err)
+    }
+
+    /// `Card.add_hyperparams`: parameter names and `str()` of the values.
+    fn add_hyperparams(
+        &mut self,
+        section: &str,
+        description: Option<&str>,
+        params: Vec<(String, String)>,
+    ) -> PyResult<()> {
+        self.card
+            .add_hyperparams(section, description, &params)
+            .map_err(to_py_err)
+    }
+
+    /// `Card.add_model_plot`, given scikit-learn's HTML representation of the model.
+    fn add_model_plot(
+        &mut self,
+        section: &str,
+        description: Option<&str>,
+        html: &str,
+    ) -> PyResult<()> {
+        self.card
+            .add_model_plot(section, description, html)
+            .map_err(to_py_err)
+    }
+
+    /// The key path of the section at `key` (raises `KeyError` if there is none).
+    fn resolve(&self, key: &str) -> PyResult<Vec<String>> {
+        let parts = skops_card::path::split_non_empty(key).map_err(to_py_err)?;
+        self.card.select_parts(&parts).map_err(to_py_err)?;
+        Ok(parts)
+    }
+
+    /// Whether a section exists at the key path.
+    fn exists(&self, parts: Vec<String>) -> bool {
+        self.card.select_parts(&parts).is_ok()
+    }
+
+    /// Removes a section, by path string or by list of keys.
+    fn delete(&mut self, parts: Vec<String>) -> PyResult<()> {
+        self.card.delete_parts(&parts).map_err(to_py_err)
+    }
+
+    /// Fields of the section at `parts`: `kind` ("text", "plot", "table"), `title`, `content`,
+    /// `visible`, `folded`, `keys` (of the subsections), and `path`/`alt_text` for plots,
+    /// `table`/`shape` for tables.
+    fn section<'py>(&self, py: Python<'py>, parts: Vec<String>) -> PyResult<Bound<'py, PyDict>> {
+        let section = self.card.select_parts(&parts).map_err(to_py_err)?;
+        let info = PyDict::new(py);
+        info.set_item("title", &section.title)?;
+        info.set_item("content", &section.content)?;
+        info.set_item("visible", section.visible)?;
+        info.set_item("folded", section.folded)?;
+        let keys: Vec<&str> = section.subsections.iter().map(|s| s.key.as_str()).collect();
+        info.set_item("keys", keys)?;
+        match &section.kind {
+            SectionKind::Text => info.set_item("kind", "text")?,
+            SectionKind::Plot { path, alt_text } => {
+                info.set_item("kind", "plot")?;
+                info.set_item("path", path)?;
+                info.set_item("alt_text", alt_text)?;
+            }
+            SectionKind::Table(table) => {
+                info.set_item("kind", "table")?;
+                let columns = PyDict::new(py);
+                for (index, header) in table.headers().iter().enumerate() {
+                    columns.set_item(header, PyList::new(py, table.column(index))?)?;
+                }
+                info.set_item("table", columns)?;
+                info.set_item("shape", (table.n_rows(), table.n_columns()))?;
+            }
+        }
+        Ok(info)
+    }
+
+    /// Sets one field of a section: `title`, `content`, `visible`, `folded`, `path` or
+    /// `alt_text` (the last two for plots).
+    fn set_field(
+        &mut self,
+        parts: Vec<String>,
+        field: &str,
+        value: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        let section: &mut Section = self.card.select_parts_mut(&parts).map_err(to_py_err)?;
+        match field {
+            "title" => section.title = value.extract()?,
+            "content" => section.content = value.extract()?,
+            "visible" => section.visible = value.is_truthy()?,
+            "folded" => section.folded = value.is_truthy()?,
+            "path" | "alt_text" => match &mut section.kind {
+                SectionKind::Plot { path, alt_text } => {
+                    let text: String = value.extract()?;
+                    if field == "path" {
+                        *path = text;
+                    } else {
+                        *alt_text = text;
+                    }
+                }
+                _ => {
+                    return Err(pyo3::exceptions::PyAttributeError::new_err(format!(
+                        "only plot sections have a `{field}`"
+                    )));
+                }
+            },
+            other => {
+                return Err(pyo3::exceptions::PyAttributeError::new_err(format!(
+                    "sections have no settable field `{other}`"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The formatted content of a section (skops' `Section.format()`).
+    fn format(&self, parts: Vec<String>) -> PyResult<String> {
+        Ok(self.card.select_parts(&parts).map_err(to_py_err)?.format())
+    }
+
+    /// Keys of the top-level sections.
+    fn keys(&self) -> Vec<String> {
+        self.card.sections.iter().map(|s| s.key.clone()).collect()
+    }
+
+    /// The metrics added so far, in order.
+    fn metrics(&self) -> Vec<(String, String)> {
+        self.card.metrics.clone()
+    }
+
+    /// `Card.get_toc()`.
+    fn toc(&self) -> String {
+        self.card.toc()
+    }
+
+    /// `Card.render()`.
+    fn render(&self) -> String {
+        self.card.render()
+    }
+
+    /// `Card.__repr__` given the model's `repr` (or `None` for no model line).
+    fn repr(&self, model_repr: Option<&str>) -> String {
+        skops_card::repr::card_repr(&self.card, model_repr)
+    }
+
+    /// Paths of the plots the rendered card shows.
+    fn plot_paths(&self) -> Vec<String> {
+        self.card
+            .rendered_plot_paths()
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// `Card.save(path, copy_files)`, atomically.
+    fn save(&self, py: Python<'_>, path: PathBuf, copy_files: bool) -> PyResult<()> {
+        py.detach(|| self.card.save(&path, copy_files))
+            .map_err(to_py_err)
+    }
+
+    /// The metadata (front matter) as a new dict.
+    fn metadata<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        metadata_to_py(py, self.card.metadata())
+    }
+
+    /// Replaces the metadata with a mapping of YAML-compatible values.
+    fn set_metadata(&mut self, metadata: &Bound<'_, PyAny>) -> PyResult<()> {
+        let metadata = metadata_from_py(metadata)?;
+        self.card.front_matter.set_metadata(metadata);
+        Ok(())
+    }
+
+    /// Records a model file's name and sha256 (and the scikit-learn version) in the metadata.
+    #[pyo3(signature = (model_path, sklearn_version=None))]
+    fn bind_model(
+        &mut self,
+        py: Python<'_>,
+        model_path: PathBuf,
+        sklearn_version: Option<&str>,
+    ) -> PyResult<()> {
+        let card = &mut self.card;
+        py.detach(|| skops_card::binding::bind(card, &model_path, sklearn_version))
+            .map_err(to_py_err)
+    }
+
+    /// Ways the card no longer matches its model file (empty when it matches).
+    #[pyo3(signature = (model_path, sklearn_version=None))]
+    fn check_model(
+        &self,
+        py: Python<'_>,
+        model_path: PathBuf,
+        sklearn_version: Option<&str>,
+    ) -> PyResult<Vec<String>> {
+        let problems = py
+            .detach(|| skops_card::binding::check(&self.card, &model_path, sklearn_version))
+            .map_err(to_py_err)?;
+        Ok(problems.iter().map(ToString::to_string).collect())
+    }
+}
