@@ -68,9 +68,7 @@ class Section:
     @property
     def subsections(self) -> dict[str, Section]:
         """The subsections by key, in order (a new dict of views)."""
-        return {
-            key: _view(self._core, [*self._parts, key]) for key in self._info()["keys"]
-        }
+        return {key: _view(self._core, [*self._parts, key]) for key in self._info()["keys"]}
 
     def select(self, key: str) -> Section:
         """A subsection, by relative path (``"Sub/Subsub"``)."""
