@@ -169,8 +169,6 @@ class Card:
 
     def select(self, key: str) -> Section:
         """The section at ``key`` (``"Section/Subsection"``); ``KeyError`` if missing."""
-        if not key:
-            raise KeyError(f"Section name cannot be empty but got '{key}'")
         return _view(self._core, self._core.resolve(key))
 
     def delete(self, key: str | list[str]) -> None:
@@ -178,9 +176,7 @@ class Card:
         if not key:
             raise KeyError(f"Section name cannot be empty but got '{key}'")
         parts = _skops_rs.card_split_path(key) if isinstance(key, str) else list(key)
-        if not parts[-1]:
-            raise KeyError(f"Section name cannot be empty but got '{key}'")
-        self._core.delete(parts)
+        self._core.delete(str(key), parts)
 
     def add_plot(
         self,

@@ -59,6 +59,37 @@ pub(crate) struct CardCore {
 /// Cell text of a table given as `[(header, [cell, ...]), ...]`.
 type Columns = Vec<(String, Vec<String>)>;
 
+impl CardCore {
+    /// skops' checks before selecting or deleting: the leaf name must not be empty, every
+    /// parent must exist, then the leaf.
+    fn check_path(&self, key_repr: &str, parts: &[String]) -> PyResult<()> {
+        let empty = || {
+            pyo3::exceptions::PyKeyError::new_err(format!(
+                "Section name cannot be empty but got '{key_repr}'"
+            ))
+        };
+        let Some((leaf, parents)) = parts.split_last() else {
+            return Err(empty());
+        };
+        if key_repr.is_empty() || leaf.is_empty() {
+            return Err(empty());
+        }
+        for depth in 1..=parents.len() {
+            let prefix = parts.get(..depth).unwrap_or_default();
+            if self.card.select_parts(prefix).is_err() {
+                let name = prefix.last().map(String::as_str).unwrap_or_default();
+                return Err(pyo3::exceptions::PyKeyError::new_err(format!(
+                    "Section {name} does not exist"
+                )));
+            }
+        }
+        if self.card.select_parts(parts).is_err() {
+            return Err(pyo3::exceptions::PyKeyError::new_err(leaf.clone()));
+        }
+        Ok(())
+    }
+}
+
 #[pymethods]
 impl CardCore {
     /// An empty card, or the skops template when `template` is `"skops"`.
@@ -162,10 +193,11 @@ impl CardCore {
             .map_err(to_py_err)
     }
 
-    /// The key path of the section at `key` (raises `KeyError` if there is none).
+    /// The key path of the section at `key`, with skops' `KeyError`s: an empty leaf name,
+    /// a missing parent (`"Section X does not exist"`) or a missing leaf (`KeyError(leaf)`).
     fn resolve(&self, key: &str) -> PyResult<Vec<String>> {
-        let parts = skops_card::path::split_non_empty(key).map_err(to_py_err)?;
-        self.card.select_parts(&parts).map_err(to_py_err)?;
+        let parts = skops_card::path::split(key);
+        self.check_path(key, &parts)?;
         Ok(parts)
     }
 
@@ -174,8 +206,9 @@ impl CardCore {
         self.card.select_parts(&parts).is_ok()
     }
 
-    /// Removes a section, by path string or by list of keys.
-    fn delete(&mut self, parts: Vec<String>) -> PyResult<()> {
+    /// Removes a section by key path, with skops' `KeyError`s (see `resolve`).
+    fn delete(&mut self, key_repr: &str, parts: Vec<String>) -> PyResult<()> {
+        self.check_path(key_repr, &parts)?;
         self.card.delete_parts(&parts).map_err(to_py_err)
     }
 
