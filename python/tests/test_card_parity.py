@@ -189,8 +189,48 @@ def test_add_hyperparams_and_model_plot_elsewhere(model: Any) -> None:
     assert_same(sk, rs)
 
 
-def test_optional_dependencies_are_reported() -> None:
-    pytest.importorskip("matplotlib", reason="only checked when matplotlib is missing")
+def test_permutation_importances(model: Any, tmp_path: Path) -> None:
+    from sklearn.inspection import permutation_importance
+
+    X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]])
+    importances = permutation_importance(model, X, [0, 1, 1, 0], n_repeats=2, random_state=0)
+    columns = pd.Index(["a", "b"])
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        # Without matplotlib both raise skops' ModuleNotFoundError.
+        same_error(
+            lambda m: m.Card(model).add_permutation_importances(
+                importances, columns, plot_file=tmp_path / "p.png"
+            )
+        )
+        return
+    sk, rs = both(model)
+    sk.add_permutation_importances(importances, columns, plot_file=tmp_path / "sk.png")
+    rs.add_permutation_importances(importances, columns, plot_file=tmp_path / "rs.png")
+    assert normalize(rs.render()).replace("rs.png", "sk.png") == normalize(sk.render())
+    same_error(
+        lambda m: m.Card(model).add_permutation_importances(
+            importances, columns, plot_file=tmp_path / "sk.png"
+        )
+    )
+
+
+def test_fairlearn_metric_frame(model: Any) -> None:
+    metrics = pytest.importorskip("fairlearn.metrics", reason="fairlearn is not installed")
+    from sklearn.metrics import accuracy_score
+
+    frame = metrics.MetricFrame(
+        metrics={"accuracy": accuracy_score},
+        y_true=[0, 1, 1, 0],
+        y_pred=[0, 1, 0, 0],
+        sensitive_features=["a", "a", "b", "b"],
+    )
+    sk, rs = both(model)
+    for card in (sk, rs):
+        card.add_fairlearn_metric_frame(frame, description="Fairness")
+        card.add_fairlearn_metric_frame(frame, table_name="Untransposed", transpose=False)
+    assert_same(sk, rs)
 
 
 # ----- output ----------------------------------------------------------------------------

@@ -82,6 +82,21 @@ def _load_model(model: Any, trusted: Any = None, allow_pickle: bool = False) -> 
         raise RuntimeError(msg) from ex
 
 
+def _import_or_raise(module: str, feature_name: str) -> Any:
+    """Import an optional dependency, with skops' message when it is missing."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as e:
+        package = module.split(".")[0]
+        raise ModuleNotFoundError(
+            f"{feature_name.capitalize()} requires {package} to be installed. In order"
+            f" to use {feature_name}, you need to install the package in your current"
+            " python environment."
+        ) from e
+
+
 def _columns(table: Any) -> list[tuple[str, list[str]]]:
     """A dict of lists or a pandas DataFrame as ``[(str(header), [str(cell), ...]), ...]``."""
     return [(str(key), [str(value) for value in values]) for key, values in table.items()]
@@ -247,13 +262,7 @@ class Card:
         description: str | None = None,
     ) -> Card:
         """Plot permutation importances (matplotlib required, as in skops) and add the plot."""
-        try:
-            import matplotlib.pyplot as plt
-        except ImportError as exc:
-            raise ModuleNotFoundError(
-                "This feature requires matplotlib to be installed, to be able to use "
-                "permutation importance."
-            ) from exc
+        plt = _import_or_raise("matplotlib.pyplot", "permutation importance")
         if Path(plot_file).exists() and overwrite is False:
             raise ValueError(
                 f"{plot_file!s} already exists. Set `overwrite` to `True` or pass a"
@@ -269,7 +278,8 @@ class Card:
         ax.set_title(plot_name)
         ax.set_xlabel("Decrease in Score")
         plt.savefig(plot_file)
-        self.add_plot(description=description, alt_text=None, **{plot_name: plot_file})
+        plots: dict[str, Any] = {plot_name: plot_file}
+        self.add_plot(description=description, alt_text=None, **plots)
         return self
 
     def add_fairlearn_metric_frame(
@@ -287,10 +297,10 @@ class Card:
             "ratio": metric_frame.ratio(),
         }
         if transpose is True:
-            import pandas as pd
-
+            pd = _import_or_raise("pandas", "Pandas is used to pivot the table.")
             frame_dict = pd.DataFrame(frame_dict).T
-        return self.add_table(folded=True, description=description, **{table_name: frame_dict})
+        tables: dict[str, Any] = {table_name: frame_dict}
+        return self.add_table(folded=True, description=description, **tables)
 
     # ----- output ----------------------------------------------------------------------
 
