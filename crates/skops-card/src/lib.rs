@@ -19,7 +19,8 @@
 //! - [`metadata`]: YAML front matter as ordered, structured metadata,
 //! - [`parse`]: markdown -> card, keeping every byte,
 //! - [`repr`]: the text of skops' `Card.__repr__`,
-//! - [`binding`]: a card bound to its model file (sha256 and scikit-learn version).
+//! - [`binding`]: a card bound to its model file (sha256 and scikit-learn version),
+//! - [`chart`]: evaluation plots as PNG and SVG, drawn without matplotlib.
 #![cfg_attr(
     not(test),
     deny(
@@ -33,6 +34,7 @@
 
 pub mod binding;
 pub mod card;
+pub mod chart;
 pub mod error;
 pub mod limits;
 pub mod metadata;

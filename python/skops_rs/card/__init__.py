@@ -97,6 +97,26 @@ def _import_or_raise(module: str, feature_name: str) -> Any:
         ) from e
 
 
+def _macro(metric: Any, y_true: Any, y_pred: Any) -> float:
+    """A classification metric averaged over classes, 0 where a class is never predicted."""
+    return float(metric(y_true, y_pred, average="macro", zero_division=0))
+
+
+def _feature_importances(model: Any) -> Any:
+    """``feature_importances_`` of the model (or of a pipeline's last step), if any."""
+    final = model[-1] if hasattr(model, "steps") else model
+    return getattr(final, "feature_importances_", None)
+
+
+def _feature_names(model: Any, X: Any, count: int) -> list[str]:
+    """Names of the features the importances refer to: the model's or the data's column
+    names when they match in number, else ``x0``, ``x1``, ..."""
+    for names in (getattr(model, "feature_names_in_", None), getattr(X, "columns", None)):
+        if names is not None and len(names) == count:
+            return [str(n) for n in names]
+    return [f"x{i}" for i in range(count)]
+
+
 def _columns(table: Any) -> list[tuple[str, list[str]]]:
     """A dict of lists or a pandas DataFrame as ``[(str(header), [str(cell), ...]), ...]``."""
     return [(str(key), [str(value) for value in values]) for key, values in table.items()]
@@ -301,6 +321,116 @@ class Card:
             frame_dict = pd.DataFrame(frame_dict).T
         tables: dict[str, Any] = {table_name: frame_dict}
         return self.add_table(folded=True, description=description, **tables)
+
+    def add_evaluation(
+        self,
+        X_test: Any,
+        y_test: Any,
+        *,
+        section: str = _METRICS_SECTION,
+        plot_dir: str | Path = ".",
+        dataset_name: str = "test set",
+        dataset_type: str = "tabular",
+        model_name: str | None = None,
+        description: str | None = None,
+    ) -> Card:
+        """Evaluate the model on ``(X_test, y_test)`` and document the results.
+
+        Computes scikit-learn's standard metrics for the model's task (accuracy and macro F1,
+        precision and recall for classifiers; R², MAE and RMSE for regressors), adds them with
+        :meth:`add_metrics`, writes them as ``model-index`` metadata (what the Hub shows as
+        evaluation results), and draws the plots people look at: the confusion matrix for a
+        classifier, predicted against true values for a regressor, and feature importances
+        when the model has them. Plots are written as PNG and SVG into ``plot_dir`` by the
+        native module (no matplotlib) and added as plot sections under ``section``.
+        """
+        from sklearn import metrics as skm
+        from sklearn.base import is_classifier, is_regressor
+
+        model = self.get_model()
+        if not (is_classifier(model) or is_regressor(model)):
+            raise TypeError(
+                f"add_evaluation needs a classifier or a regressor, got {type(model).__name__}"
+            )
+        y_pred = model.predict(X_test)
+        if is_classifier(model):
+            task = "tabular-classification"
+            scores = [
+                ("accuracy", "accuracy", "Accuracy", skm.accuracy_score(y_test, y_pred)),
+                ("f1", "f1 score (macro)", "F1 (macro)", _macro(skm.f1_score, y_test, y_pred)),
+                (
+                    "precision",
+                    "precision (macro)",
+                    "Precision (macro)",
+                    _macro(skm.precision_score, y_test, y_pred),
+                ),
+                (
+                    "recall",
+                    "recall (macro)",
+                    "Recall (macro)",
+                    _macro(skm.recall_score, y_test, y_pred),
+                ),
+            ]
+        else:
+            task = "tabular-regression"
+            scores = [
+                ("r2", "r2", "R2", skm.r2_score(y_test, y_pred)),
+                ("mae", "mean absolute error", "MAE", skm.mean_absolute_error(y_test, y_pred)),
+                (
+                    "rmse",
+                    "root mean squared error",
+                    "RMSE",
+                    skm.root_mean_squared_error(y_test, y_pred),
+                ),
+            ]
+        table = {label: round(float(value), 4) for _, label, _, value in scores}
+        self.add_metrics(section=section, description=description, **table)
+
+        self._sync_metadata()
+        name = model_name or type(model).__name__
+        index = [(kind, label, round(float(v), 4)) for kind, _, label, v in scores]
+        self._core.set_model_index(name, task, task, dataset_type, dataset_name, index)
+        self.metadata = self._core.metadata()
+        self.metadata.setdefault("library_name", "sklearn")
+        self.metadata.setdefault("pipeline_tag", task)
+        tags = self.metadata.setdefault("tags", [])
+        if isinstance(tags, list):
+            tags.extend(t for t in ("sklearn", "skops", task) if t not in tags)
+
+        folder = Path(plot_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        plots: list[tuple[str, str]] = []
+        if task == "tabular-classification":
+            labels = list(getattr(model, "classes_", sorted(set(y_test) | set(y_pred))))
+            counts = skm.confusion_matrix(y_test, y_pred, labels=labels)
+            _skops_rs.card_confusion_matrix_chart(
+                os.fspath(folder), "confusion_matrix", [str(c) for c in labels], counts.tolist()
+            )
+            plots.append(("Confusion matrix", "confusion_matrix"))
+        else:
+            _skops_rs.card_predicted_vs_true_chart(
+                os.fspath(folder),
+                "predicted_vs_true",
+                [float(v) for v in y_test],
+                [float(v) for v in y_pred],
+            )
+            plots.append(("Predicted vs true", "predicted_vs_true"))
+        importances = _feature_importances(model)
+        if importances is not None:
+            names = _feature_names(model, X_test, len(importances))
+            _skops_rs.card_feature_importances_chart(
+                os.fspath(folder), "feature_importances", names, [float(v) for v in importances]
+            )
+            plots.append(("Feature importances", "feature_importances"))
+        for title, stem in plots:
+            png = str(folder / f"{stem}.png")
+            svg = str(folder / f"{stem}.svg")
+            self.add_plot(
+                description=f"Also as [SVG]({svg}).",
+                alt_text=title,
+                **{f"{section}/{title}": png},
+            )
+        return self
 
     # ----- output ----------------------------------------------------------------------
 

@@ -23,7 +23,53 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(card_file_sha256, m)?)?;
     m.add_function(wrap_pyfunction!(card_metadata_from_config, m)?)?;
     m.add_function(wrap_pyfunction!(card_split_path, m)?)?;
+    m.add_function(wrap_pyfunction!(card_confusion_matrix_chart, m)?)?;
+    m.add_function(wrap_pyfunction!(card_predicted_vs_true_chart, m)?)?;
+    m.add_function(wrap_pyfunction!(card_feature_importances_chart, m)?)?;
     Ok(())
+}
+
+/// Writes `<stem>.png` and `<stem>.svg` of a confusion matrix into `folder`; returns the
+/// image size.
+#[pyfunction]
+fn card_confusion_matrix_chart(
+    py: Python<'_>,
+    folder: PathBuf,
+    stem: &str,
+    labels: Vec<String>,
+    counts: Vec<Vec<u64>>,
+) -> PyResult<(u32, u32)> {
+    let chart = skops_card::chart::confusion_matrix(&labels, &counts);
+    py.detach(|| chart.save(&folder, stem)).map_err(to_py_err)?;
+    Ok((chart.width, chart.height))
+}
+
+/// Writes a predicted-vs-true scatter plot (PNG and SVG); returns the image size.
+#[pyfunction]
+fn card_predicted_vs_true_chart(
+    py: Python<'_>,
+    folder: PathBuf,
+    stem: &str,
+    y_true: Vec<f64>,
+    y_pred: Vec<f64>,
+) -> PyResult<(u32, u32)> {
+    let chart = skops_card::chart::predicted_vs_true(&y_true, &y_pred);
+    py.detach(|| chart.save(&folder, stem)).map_err(to_py_err)?;
+    Ok((chart.width, chart.height))
+}
+
+/// Writes a feature-importance bar chart (PNG and SVG); returns the image size.
+#[pyfunction]
+fn card_feature_importances_chart(
+    py: Python<'_>,
+    folder: PathBuf,
+    stem: &str,
+    names: Vec<String>,
+    values: Vec<f64>,
+) -> PyResult<(u32, u32)> {
+    let chart = skops_card::chart::feature_importances(&names, &values);
+    py.detach(|| chart.save(&folder, stem)).map_err(to_py_err)?;
+    Ok((chart.width, chart.height))
 }
 
 /// skops' `split_subsection_names`: the parts of a `/` path (`\/` is a literal slash).
@@ -337,6 +383,36 @@ impl CardCore {
         let metadata = metadata_from_py(metadata)?;
         self.card.front_matter.set_metadata(metadata);
         Ok(())
+    }
+
+    /// Sets the `model-index` metadata: one result of `model_name` on a dataset, with
+    /// `(type, name, value)` metrics.
+    #[allow(clippy::too_many_arguments)]
+    fn set_model_index(
+        &mut self,
+        model_name: &str,
+        task_type: &str,
+        task_name: &str,
+        dataset_type: &str,
+        dataset_name: &str,
+        metrics: Vec<(String, String, f64)>,
+    ) {
+        use skops_card::metadata::{EvalMetric, EvalResult};
+        let result = EvalResult {
+            task_type: task_type.to_owned(),
+            task_name: task_name.to_owned(),
+            dataset_type: dataset_type.to_owned(),
+            dataset_name: dataset_name.to_owned(),
+            metrics: metrics
+                .into_iter()
+                .map(|(metric_type, name, value)| EvalMetric {
+                    metric_type,
+                    value: skops_card::Value::Float(value),
+                    name: Some(name),
+                })
+                .collect(),
+        };
+        self.card.metadata_mut().set_model_index(model_name, result);
     }
 
     /// Records a model file's name and sha256 (and the scikit-learn version) in the metadata.
