@@ -96,6 +96,24 @@ def test_add_select_delete(model: Any) -> None:
     assert rs.select("New").select("Nested/Deep").content == "deep"
 
 
+def test_add_section_objects(model: Any) -> None:
+    # skops accepts its section objects in `add` (undocumented); they are copied in.
+    from skops.card._model_card import PlotSection as SkPlot
+    from skops.card._model_card import Section as SkSection
+    from skops.card._model_card import TableSection as SkTable
+
+    sk, rs = both(model)
+    for card in (sk, rs):
+        card.add(**{"new": "hello", "new/sub": "world"})
+        card.add(**{"new": SkSection("title differs from key", "bonjour")})
+        card.add(Plot=SkPlot("Plot", "desc", path="p.png", alt_text="alt"))
+        card.add(Table=SkTable("Table", "", table={"a": [1, 2]}, folded=True))
+    assert_same(sk, rs)
+    assert rs.select("new") == sk.select("new")
+    conflicting = SkSection("A", "z", subsections={"C": SkSection("C", "w")})
+    same_error(lambda m: m.Card(model).add(**{"A": "x", "A/B": "y"}).add(A=conflicting))
+
+
 @pytest.mark.parametrize("key", ["", "A/", "Model description/", "/x"])
 def test_empty_section_names(model: Any, key: str) -> None:
     for method in ("select", "delete"):

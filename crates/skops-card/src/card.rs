@@ -75,7 +75,9 @@ impl Card {
         section.key = leaf.clone();
         match siblings.iter_mut().find(|s| s.key == leaf) {
             Some(old) => {
-                if !section.subsections.is_empty() && section.subsections != old.subsections {
+                if !section.subsections.is_empty()
+                    && !same_sections(&section.subsections, &old.subsections)
+                {
                     return Err(Error::ConflictingSubsections { name: leaf });
                 }
                 section.subsections = std::mem::take(&mut old.subsections);
@@ -363,6 +365,21 @@ impl Card {
         }
         write_atomic(path, &folder, text.as_bytes())
     }
+}
+
+/// Whether two lists of sections hold the same titles, contents, flags and kinds, recursively
+/// (skops compares its section dataclasses this way); where they came from does not matter.
+fn same_sections(a: &[Section], b: &[Section]) -> bool {
+    a.len() == b.len()
+        && a.iter().zip(b).all(|(x, y)| {
+            x.key == y.key
+                && x.title == y.title
+                && x.content == y.content
+                && x.kind == y.kind
+                && x.visible == y.visible
+                && x.folded == y.folded
+                && same_sections(&x.subsections, &y.subsections)
+        })
 }
 
 /// The last part of a section path (skops' `split_subsection_names(key)[-1]`).

@@ -117,6 +117,26 @@ def _feature_names(model: Any, X: Any, count: int) -> list[str]:
     return [f"x{i}" for i in range(count)]
 
 
+def _section_spec(section: Any) -> dict[str, Any]:
+    """A section object (ours or skops' dataclasses) as the native module's spec dict."""
+    spec: dict[str, Any] = {
+        "title": str(section.title),
+        "content": str(section.content),
+        "visible": bool(getattr(section, "visible", True)),
+        "folded": bool(getattr(section, "folded", False)),
+        "kind": "text",
+        "subsections": [
+            (str(key), _section_spec(sub))
+            for key, sub in (getattr(section, "subsections", None) or {}).items()
+        ],
+    }
+    if hasattr(section, "path"):
+        spec.update(kind="plot", path=str(section.path), alt_text=str(section.alt_text or ""))
+    elif hasattr(section, "table"):
+        spec.update(kind="table", table=_columns(section.table))
+    return spec
+
+
 def _columns(table: Any) -> list[tuple[str, list[str]]]:
     """A dict of lists or a pandas DataFrame as ``[(str(header), [str(cell), ...]), ...]``."""
     return [(str(key), [str(value) for value in values]) for key, values in table.items()]
@@ -197,10 +217,17 @@ class Card:
     def add(self, folded: bool = False, **kwargs: str) -> Card:
         """Add or overwrite sections: ``card.add(**{"Section/Subsection": "content"})``."""
         for key, value in kwargs.items():
-            if isinstance(value, Section):
-                value = value.content
-            self._core.add(key, value, folded)
+            if isinstance(value, str):
+                self._core.add(key, value, folded)
+            else:
+                # A section object (skops allows them, undocumented): copied into the card.
+                self._core.add_spec(key, _section_spec(value))
         return self
+
+    @property
+    def _data(self) -> dict[str, Section]:
+        """The top-level sections by key (read-only views; skops' internal ``_data``)."""
+        return {key: _view(self._core, [key]) for key in self._core.keys()}
 
     def select(self, key: str) -> Section:
         """The section at ``key`` (``"Section/Subsection"``); ``KeyError`` if missing."""

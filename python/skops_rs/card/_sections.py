@@ -85,9 +85,15 @@ class Section:
         return str(self._core.format(self._parts))
 
     def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Section):
+        # Like skops' dataclass equality: same title, content, flags and subsections (compared
+        # by key and value), whichever object holds them.
+        fields = ("title", "content", "visible", "folded")
+        if not all(hasattr(other, name) for name in fields):
             return NotImplemented
-        return self._core is other._core and self._parts == other._parts
+        if any(getattr(self, name) != getattr(other, name) for name in fields):
+            return False
+        mine, theirs = self.subsections, getattr(other, "subsections", {}) or {}
+        return list(mine) == list(theirs) and all(mine[k] == theirs[k] for k in mine)
 
     def __hash__(self) -> int:
         return hash((id(self._core), tuple(self._parts)))

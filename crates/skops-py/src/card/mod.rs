@@ -96,6 +96,53 @@ fn card_metadata_from_config<'py>(
     metadata_to_py(py, &metadata)
 }
 
+/// Deepest nesting of section specs accepted from Python.
+const MAX_SPEC_DEPTH: usize = 64;
+
+/// A section built from a spec dict (see `CardCore.add_spec`).
+fn section_from_spec(spec: &Bound<'_, PyDict>, depth: usize) -> PyResult<Section> {
+    if depth > MAX_SPEC_DEPTH {
+        return Err(pyo3::exceptions::PyValueError::new_err(
+            "sections are nested too deeply",
+        ));
+    }
+    let get = |name: &str| -> PyResult<Bound<'_, PyAny>> {
+        spec.get_item(name)?.ok_or_else(|| {
+            pyo3::exceptions::PyKeyError::new_err(format!("section spec has no `{name}`"))
+        })
+    };
+    let title: String = get("title")?.extract()?;
+    let content: String = get("content")?.extract()?;
+    let kind: String = get("kind")?.extract()?;
+    let mut section = match kind.as_str() {
+        "plot" => Section::plot(
+            title,
+            content,
+            get("path")?.extract::<String>()?,
+            get("alt_text")?.extract::<String>()?,
+        )
+        .map_err(to_py_err)?,
+        "table" => {
+            let columns: Columns = get("table")?.extract()?;
+            Section::table(
+                title,
+                content,
+                Table::from_columns(columns).map_err(to_py_err)?,
+            )
+        }
+        _ => Section::text(title, content),
+    };
+    section.visible = get("visible")?.is_truthy()?;
+    section.folded = get("folded")?.is_truthy()?;
+    let subsections: Vec<(String, Bound<'_, PyDict>)> = get("subsections")?.extract()?;
+    for (key, sub) in subsections {
+        section
+            .subsections
+            .push(section_from_spec(&sub, depth + 1)?.with_key(key));
+    }
+    Ok(section)
+}
+
 /// A model card (the native half of `skops_rs.card.Card`).
 #[pyclass(module = "skops_rs._skops_rs")]
 pub(crate) struct CardCore {
@@ -174,6 +221,15 @@ impl CardCore {
     /// `Card.add` for one text section.
     fn add(&mut self, key: &str, content: &str, folded: bool) -> PyResult<()> {
         self.card.add(key, content, folded).map_err(to_py_err)
+    }
+
+    /// `Card.add` with a section object (skops allows them, undocumented), given as a spec:
+    /// a dict with `title`, `content`, `visible`, `folded`, `kind` ("text", "plot", "table"),
+    /// `path`/`alt_text` or `table` (`[(header, [cells])]`), and `subsections`
+    /// (`[(key, spec)]`).
+    fn add_spec(&mut self, key: &str, spec: &Bound<'_, PyDict>) -> PyResult<()> {
+        let section = section_from_spec(spec, 0)?;
+        self.card.add_section(key, section).map_err(to_py_err)
     }
 
     /// `Card.add_plot` for one call (alt text reuse included).
