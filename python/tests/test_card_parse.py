@@ -219,3 +219,27 @@ def test_get_model_refuses_pickles_unless_allowed(tmp_path: Path) -> None:
         rs_card.Card(tmp_path / "missing.skops")
     with pytest.raises(ValueError, match="cannot be `True` if `trusted`"):
         rs_card.Card(path, trusted=["x"], allow_pickle=True)
+
+
+def test_card_for_a_skops_file_without_loading_it(model: Any, tmp_path: Path) -> None:
+    import sklearn
+    import skops.io
+
+    path = tmp_path / "model.skops"
+    skops.io.dump(model, path)
+    core = native.CardCore.for_model_file(os.fspath(path))
+    # The hyperparameter table read from the file equals the one skops builds from the model.
+    sk = sk_card.Card(model, model_diagram=False)
+    key = ["Model description", "Training Procedure", "Hyperparameters"]
+    assert core.format(key) == sk.select("/".join(key)).format()
+    metadata = core.metadata()
+    assert metadata["model_file"] == "model.skops"
+    assert metadata["sklearn_version"] == sklearn.__version__
+    assert metadata["model_sha256"] == native.card_file_sha256(os.fspath(path))
+    assert core.check_model_file(os.fspath(path)) == []
+    assert core.show().startswith("metadata:\n  library_name: sklearn\n")
+    skops.io.dump(LogisticRegression(C=2.0), path)
+    assert "sha256" in core.check_model_file(os.fspath(path))[0]
+    (tmp_path / "bad.skops").write_bytes(b"not a zip")
+    with pytest.raises(ValueError, match=r"not a valid \.skops file"):
+        native.CardCore.for_model_file(os.fspath(tmp_path / "bad.skops"))

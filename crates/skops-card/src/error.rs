@@ -99,6 +99,15 @@ pub enum Error {
         /// The path of the plot as written in the card.
         path: String,
     },
+    /// A model file is not a valid `.skops` file.
+    #[error("`{path}` is not a valid .skops file")]
+    ModelFile {
+        /// The model file.
+        path: String,
+        /// What the format reader found (boxed: it is large, and rare).
+        #[source]
+        source: Box<skops_format::Error>,
+    },
     /// Reading or writing a file failed.
     #[error("cannot access `{path}`")]
     Io {

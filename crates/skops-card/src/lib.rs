@@ -20,7 +20,9 @@
 //! - [`parse`]: markdown -> card, keeping every byte,
 //! - [`repr`]: the text of skops' `Card.__repr__`,
 //! - [`binding`]: a card bound to its model file (sha256 and scikit-learn version),
-//! - [`chart`]: evaluation plots as PNG and SVG, drawn without matplotlib.
+//! - [`chart`]: evaluation plots as PNG and SVG, drawn without matplotlib,
+//! - [`model_file`], [`ops`]: what command-line tools need (a card for a `.skops` file, a
+//!   summary, setting a section, checking a card against its model).
 #![cfg_attr(
     not(test),
     deny(
@@ -38,6 +40,8 @@ pub mod chart;
 pub mod error;
 pub mod limits;
 pub mod metadata;
+pub mod model_file;
+pub mod ops;
 pub mod parse;
 pub mod path;
 pub mod repr;

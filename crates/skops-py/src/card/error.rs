@@ -31,6 +31,9 @@ pub(super) fn to_py_err(error: Error) -> PyErr {
         | Error::LimitExceeded { .. }
         | Error::InvalidConfig { .. }) => PyValueError::new_err(e.to_string()),
         e @ Error::PlotFileMissing { .. } => PyFileNotFoundError::new_err(e.to_string()),
+        Error::ModelFile { path, source } => {
+            PyValueError::new_err(format!("`{path}` is not a valid .skops file: {source}"))
+        }
         Error::Io { path, source } => {
             let message = format!("{source}: '{path}'");
             match source.kind() {

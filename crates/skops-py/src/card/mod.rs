@@ -201,6 +201,30 @@ impl CardCore {
         Ok(CardCore { card })
     }
 
+    /// A skops-template card for a `.skops` file, built without loading it (hyperparameters
+    /// read from the file; metadata binding the card to the file).
+    #[staticmethod]
+    fn for_model_file(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
+        let card = py
+            .detach(|| skops_card::ops::new_card_for_file(&path))
+            .map_err(to_py_err)?;
+        Ok(CardCore { card })
+    }
+
+    /// How the card no longer matches a `.skops` file (sha256 and the scikit-learn version
+    /// recorded in the file), read without loading it.
+    fn check_model_file(&self, py: Python<'_>, path: PathBuf) -> PyResult<Vec<String>> {
+        let problems = py
+            .detach(|| skops_card::ops::check_file(&self.card, &path))
+            .map_err(to_py_err)?;
+        Ok(problems.iter().map(ToString::to_string).collect())
+    }
+
+    /// The summary `skops-rs card show` prints: metadata, then the table of contents.
+    fn show(&self) -> String {
+        skops_card::ops::show(&self.card)
+    }
+
     /// Parses markdown text.
     #[staticmethod]
     fn parse(text: &str) -> PyResult<Self> {
