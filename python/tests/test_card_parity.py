@@ -339,3 +339,17 @@ def _apply(module: Any, model: Any, operations: list[Any]) -> str:
 def test_random_operations_render_like_skops(operations: list[Any]) -> None:
     model = LinearRegression()
     assert _apply(rs_card, model, operations) == _apply(sk_card, model, operations)
+
+
+#: Table cells mixing terminal escape sequences, cursor controls and wide characters: the
+#: column widths must follow `wcwidth` as PrettyTable measures them.
+_cell_text = st.text(alphabet="\x1b[]();0123456789CDGmP_^\x07\\ab \t\r\x08コé🎉", max_size=10)
+
+
+@settings(max_examples=300, deadline=None)
+@given(cells=st.lists(_cell_text, min_size=1, max_size=4), header=_cell_text)
+def test_table_widths_like_prettytable(cells: list[str], header: str) -> None:
+    sk, rs = both(None, template=None, model_diagram=False)
+    for card in (sk, rs):
+        card.add_table(T={header: cells, "x": ["y"] * len(cells)})
+    assert rs.render() == sk.render()

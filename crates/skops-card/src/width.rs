@@ -41,7 +41,19 @@ pub fn display_width(text: &str) -> usize {
             '\t' => column += TAB_SIZE - column % TAB_SIZE,
             '\x08' => column = column.saturating_sub(1),
             '\r' => column = 0,
-            '\x1b' => skip_escape_sequence(&mut chars),
+            '\x1b' => {
+                let rest = text.get(index + 1..).unwrap_or_default();
+                let (len, movement) = escape_sequence(rest);
+                match movement {
+                    Movement::None => {}
+                    Movement::Forward(n) => column += n,
+                    Movement::Backward(n) => column = column.saturating_sub(n),
+                    Movement::To(n) => column = n.saturating_sub(1),
+                }
+                for _ in 0..len {
+                    chars.next();
+                }
+            }
             _ => {}
         }
         extent = extent.max(column);
@@ -50,21 +62,84 @@ pub fn display_width(text: &str) -> usize {
     extent
 }
 
-/// Skips a CSI (`ESC [ ... final`) or two-character escape sequence after an `ESC`.
-fn skip_escape_sequence(chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>) {
-    match chars.peek() {
-        Some((_, '[')) => {
-            chars.next();
-            for (_, c) in chars.by_ref() {
-                if ('\x40'..='\x7e').contains(&c) {
-                    break;
+/// How an escape sequence moves the cursor.
+enum Movement {
+    None,
+    Forward(usize),
+    Backward(usize),
+    /// To a 1-based column.
+    To(usize),
+}
+
+/// The length in characters (after the `ESC`) and cursor effect of the escape sequence that
+/// starts `rest`, by `wcwidth`'s patterns: CSI (with cursor right/left/column moves),
+/// OSC/APC/DCS/PM strings, character set designations, nF sequences and two-character
+/// Fe/Fp/Fs sequences. An `ESC` starting none of these stands alone (length 0).
+fn escape_sequence(rest: &str) -> (usize, Movement) {
+    let bytes = rest.as_bytes();
+    let in_range = |b: Option<&u8>, lo: u8, hi: u8| b.is_some_and(|b| (lo..=hi).contains(b));
+    match bytes.first() {
+        Some(b'[') => {
+            let mut i = 1;
+            while in_range(bytes.get(i), 0x30, 0x3f) {
+                i += 1;
+            }
+            let params_end = i;
+            while in_range(bytes.get(i), 0x20, 0x2f) {
+                i += 1;
+            }
+            if !in_range(bytes.get(i), 0x40, 0x7e) {
+                // Not a CSI: `ESC [` alone is a two-character Fe sequence.
+                return (1, Movement::None);
+            }
+            let params = rest.get(1..params_end).unwrap_or_default();
+            let simple = params_end == i && params.bytes().all(|b| b.is_ascii_digit());
+            let count = if params.is_empty() {
+                1
+            } else {
+                params.parse::<usize>().unwrap_or(0)
+            };
+            let movement = match bytes.get(i) {
+                Some(b'C') if simple => Movement::Forward(count),
+                Some(b'D') if simple => Movement::Backward(count),
+                Some(b'G') if simple => Movement::To(count),
+                _ => Movement::None,
+            };
+            (i + 1, movement)
+        }
+        Some(b']' | b'_' | b'P' | b'^') => {
+            // A string ended by BEL or `ESC \`; the body is ASCII-safe to count by bytes only
+            // up to the terminator, so count characters instead.
+            let mut count = 1;
+            let mut iter = rest.chars().skip(1).peekable();
+            while let Some(c) = iter.next() {
+                count += 1;
+                match c {
+                    '\x07' => return (count, Movement::None),
+                    '\x1b' if iter.peek() == Some(&'\\') => return (count + 1, Movement::None),
+                    '\x1b' => break,
+                    _ => {}
                 }
             }
+            (1, Movement::None)
         }
-        Some((_, c)) if ('\x40'..='\x5f').contains(c) => {
-            chars.next();
+        Some(b'(' | b')') => match rest.chars().nth(1) {
+            Some(_) => (2, Movement::None),
+            None => (0, Movement::None),
+        },
+        Some(0x20..=0x2f) => {
+            let mut i = 1;
+            while in_range(bytes.get(i), 0x20, 0x2f) {
+                i += 1;
+            }
+            if in_range(bytes.get(i), 0x30, 0x7e) {
+                (i + 1, Movement::None)
+            } else {
+                (0, Movement::None)
+            }
         }
-        _ => {}
+        Some(0x30..=0x7e) => (1, Movement::None),
+        _ => (0, Movement::None),
     }
 }
 
@@ -121,6 +196,10 @@ mod tests {
         assert_eq!(display_width("\x1b[31mred\x1b[0m"), 3);
         assert_eq!(display_width("é"), 1);
         assert_eq!(display_width("e\u{301}"), 1);
+        // wcwidth: `ESC 0` is a two-character sequence; `ESC [5C` moves five columns right.
+        assert_eq!(display_width("\x1b0"), 0);
+        assert_eq!(display_width("a\x1b[5C"), 6);
+        assert_eq!(display_width("\x1b]8;;http://x\x07link\x1b]8;;\x07"), 4);
     }
 
     #[test]
