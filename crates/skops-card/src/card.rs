@@ -70,6 +70,14 @@ impl Card {
     /// keyed by the last part of `key`, whatever its title.
     pub fn add_section(&mut self, key: &str, mut section: Section) -> Result<()> {
         let mut parts = split(key);
+        let depth = parts.len() as u64 + subtree_depth(&section.subsections);
+        if depth > crate::limits::MAX_SECTION_DEPTH {
+            return Err(Error::LimitExceeded {
+                what: "section nesting depth",
+                value: depth,
+                limit: crate::limits::MAX_SECTION_DEPTH,
+            });
+        }
         let leaf = parts.pop().unwrap_or_default();
         let siblings = self.siblings_creating(&parts);
         section.key = leaf.clone();
@@ -367,6 +375,15 @@ impl Card {
     }
 }
 
+/// How many levels `sections` add below their parent (0 for none).
+fn subtree_depth(sections: &[Section]) -> u64 {
+    sections
+        .iter()
+        .map(|s| 1 + subtree_depth(&s.subsections))
+        .max()
+        .unwrap_or(0)
+}
+
 /// Whether two lists of sections hold the same titles, contents, flags and kinds, recursively
 /// (skops compares its section dataclasses this way); where they came from does not matter.
 fn same_sections(a: &[Section], b: &[Section]) -> bool {
@@ -486,4 +503,22 @@ pub fn write_atomic(path: &Path, folder: &Path, bytes: &[u8]) -> Result<()> {
         let _ = std::fs::remove_file(&tmp_path);
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_deeper_than_the_limit_are_refused() {
+        let mut card = Card::new();
+        let deep = vec!["x"; 65].join("/");
+        assert!(matches!(
+            card.add(&deep, "", false),
+            Err(Error::LimitExceeded { .. })
+        ));
+        let ok = vec!["x"; 64].join("/");
+        card.add(&ok, "deep", false).unwrap();
+        assert!(card.render().ends_with("deep\n"));
+    }
 }

@@ -22,3 +22,9 @@ pub const MAX_YAML_DEPTH: u64 = 128;
 
 /// Most sections (headings) a parsed card may have.
 pub const MAX_SECTIONS: u64 = 100_000;
+
+/// Deepest section nesting a path may create (`"A/B/C"` is 3 deep).
+///
+/// Markdown has six heading levels; the limit keeps the recursive rendering well inside the
+/// stack whatever paths a program builds.
+pub const MAX_SECTION_DEPTH: u64 = 64;
