@@ -53,3 +53,48 @@ fn card_with_metadata() {
     Hello
     ");
 }
+
+#[test]
+fn show_summary_of_a_parsed_card() {
+    let text = "---\nlicense: mit\ntags:\n- sklearn\n---\n# Model\n\nText.\n\n## Usage\n\nCode.\n\n# Contact\n";
+    let card = skops_card::parse(text).unwrap();
+    insta::assert_snapshot!(skops_card::ops::show(&card), @r"
+    metadata:
+      license: mit
+      tags:
+      - sklearn
+    sections:
+      - Model
+        - Usage
+      - Contact
+    ");
+}
+
+#[test]
+fn parsed_card_with_an_added_section_and_changed_metadata() {
+    let text = "---\nlicense: mit # keep this comment\ntags:\n- sklearn\n---\nIntro line.\n\n# Model\n\nText.\n\n# Contact\nme@example.com\n";
+    let mut card = skops_card::parse(text).unwrap();
+    card.add("Model/Evaluation", "Accuracy 0.9.", false)
+        .unwrap();
+    card.metadata_mut().add_tag("skops");
+    insta::assert_snapshot!(card.render(), @r"
+    ---
+    license: mit # keep this comment
+    tags:
+    - sklearn
+    - skops
+    ---
+    Intro line.
+
+    # Model
+
+    Text.
+
+    ## Evaluation
+
+    Accuracy 0.9.
+
+    # Contact
+    me@example.com
+    ");
+}
