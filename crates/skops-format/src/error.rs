@@ -584,6 +584,24 @@ pub enum Error {
         /// Where the node is, as a Python access path from the root object.
         path: String,
     },
+    // ----- visualize -------------------------------------------------------------------------
+    /// skops 0.16's `visualize` walk meets a child that is not a node (a method name, a slice
+    /// bound, a missing object state) and raises `TypeError("Cannot deal with <class
+    /// '{python_type}'>, ...")`; [`crate::visualize::tree_rows`] fails the same way.
+    #[error("skops 0.16 cannot visualize `{path}`: it is a `{python_type}`, not a node")]
+    VisualizeNotANode {
+        /// Where the value is, as a Python access path from the root object.
+        path: String,
+        /// The Python type of the value (`str`, `int`, `NoneType`, ...).
+        python_type: &'static str,
+    },
+    /// skops 0.16's `visualize` walk meets a `key_types` child that is not a trusted ListNode
+    /// and raises `ValueError("An invalid 'key_types' node was encountered, ...")`.
+    #[error("skops 0.16 cannot visualize `{path}`: an invalid `key_types` node")]
+    VisualizeInvalidKeyTypes {
+        /// Where the node is, as a Python access path from the root object.
+        path: String,
+    },
     // ----- file ------------------------------------------------------------------------------
     /// The archive has no `schema.json` member (skops: `KeyError`).
     #[error("the archive has no `schema.json` member, so it is not a `.skops` file")]

@@ -10,7 +10,7 @@
 //! member; only the parsed `.npy` headers are kept.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
@@ -37,6 +37,9 @@ pub struct SkopsFile<'a> {
     schema: Schema,
     /// The header of each `.npy` member an NdArrayNode references, by member name.
     array_headers: HashMap<String, NpyHeader>,
+    /// Stored members whose CRC-32 `open` checked: [`SkopsFile::member`] lends them without
+    /// hashing them again (on a file of large arrays that second pass was 20% of a load).
+    crc_checked: HashSet<String>,
 }
 
 /// What the nodes referencing one member need it to be.
@@ -79,12 +82,16 @@ impl<'a> SkopsFile<'a> {
             }
             Schema::from_json(&schema_bytes, limits)?
         };
-        let array_headers = check_members(&archive, &schema, limits)?;
+        let Checked {
+            array_headers,
+            crc_checked,
+        } = check_members(&archive, &schema, limits)?;
         Ok(Self {
             data,
             archive,
             schema,
             array_headers,
+            crc_checked,
         })
     }
 
@@ -127,7 +134,8 @@ impl<'a> SkopsFile<'a> {
     }
 
     /// The decompressed bytes of member `name`: borrowed from the file when it is stored,
-    /// decompressed (size and CRC-32 checked) otherwise.
+    /// decompressed otherwise; size and CRC-32 checked (at `open` for the members the schema
+    /// references, else now).
     pub fn member(&self, name: &str) -> Result<Cow<'a, [u8]>> {
         let entry = self
             .archive
@@ -135,6 +143,11 @@ impl<'a> SkopsFile<'a> {
             .ok_or_else(|| Error::ZipMemberNotFound {
                 member: name.to_owned(),
             })?;
+        if self.crc_checked.contains(name) {
+            if let Some(bytes) = self.archive.stored_data_crc_checked(entry) {
+                return Ok(Cow::Borrowed(bytes));
+            }
+        }
         read_member(&self.archive, entry)
     }
 
@@ -197,12 +210,16 @@ fn read_member<'a>(archive: &Archive<'a>, entry: &Entry) -> Result<Cow<'a, [u8]>
     }
 }
 
-/// Checks every member the schema references; returns the `.npy` headers by member name.
-fn check_members(
-    archive: &Archive<'_>,
-    schema: &Schema,
-    limits: &Limits,
-) -> Result<HashMap<String, NpyHeader>> {
+/// What [`check_members`] learnt about the members.
+struct Checked {
+    /// The `.npy` headers by member name.
+    array_headers: HashMap<String, NpyHeader>,
+    /// The stored members whose CRC-32 matched.
+    crc_checked: HashSet<String>,
+}
+
+/// Checks every member the schema references.
+fn check_members(archive: &Archive<'_>, schema: &Schema, limits: &Limits) -> Result<Checked> {
     // Members in the order nodes reference them, each with what its nodes need.
     let mut order: Vec<&str> = Vec::new();
     let mut uses: HashMap<&str, Uses> = HashMap::new();
@@ -227,6 +244,7 @@ fn check_members(
             .unwrap_or_default()
     };
     let mut headers = HashMap::new();
+    let mut crc_checked = HashSet::new();
     for member in order {
         let Some(&use_) = uses.get(member) else {
             continue;
@@ -239,6 +257,9 @@ fn check_members(
             })?;
         // Zip errors (CRC, corrupt stream) name the member themselves.
         let bytes = read_member(archive, entry)?;
+        if matches!(bytes, Cow::Borrowed(_)) {
+            crc_checked.insert(member.to_owned());
+        }
         let invalid = |source: Error| Error::FileMemberInvalid {
             member: member.to_owned(),
             path: path_of(use_.first_node),
@@ -253,7 +274,10 @@ fn check_members(
         }
         // Bytes members need nothing beyond being readable (CRC-32 checked above).
     }
-    Ok(headers)
+    Ok(Checked {
+        array_headers: headers,
+        crc_checked,
+    })
 }
 
 /// Opens a sparse `.npz` member (a zip of `.npy` members) and checks its structure.

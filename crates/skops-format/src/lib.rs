@@ -11,7 +11,8 @@
 //! - [`npy`] / [`npz`]: numpy array members and scipy sparse members,
 //! - [`schema`]: the typed node model of `schema.json` (protocols 0, 1 and 2),
 //! - [`audit`]: default trust tables of skops 0.16 and the untrusted-type audit with node paths,
-//! - [`file`]: a whole `.skops` file opened, parsed and cross-checked in one step.
+//! - [`file`](mod@file): a whole `.skops` file opened, parsed and cross-checked in one step,
+//! - [`visualize`]: the rows of skops' `visualize` tree, and a tolerant variant for tools.
 #![cfg_attr(
     not(test),
     deny(
@@ -32,6 +33,7 @@ pub mod limits;
 pub mod npy;
 pub mod npz;
 pub mod schema;
+pub mod visualize;
 
 pub use error::{Error, Result};
 pub use file::SkopsFile;

@@ -4,6 +4,7 @@
 
 mod card;
 mod dump;
+mod errors;
 mod load;
 
 use pyo3::prelude::*;

@@ -32,7 +32,7 @@ mod tables;
 
 use std::collections::{BTreeMap, HashSet};
 
-pub use paths::node_path;
+pub use paths::{node_path, node_paths};
 pub use tables::TrustTables;
 
 use crate::json::{self, Value};

@@ -387,6 +387,13 @@ pub fn node_path(schema: &Schema, id: NodeId) -> String {
     build_order_of(schema).path(id.index())
 }
 
+/// The path by which skops first builds each node (`""` for the root), indexed by
+/// [`NodeId::index`]: [`node_path`] for every node at once.
+pub fn node_paths(schema: &Schema) -> Vec<String> {
+    let order = build_order_of(schema);
+    (0..schema.len()).map(|index| order.path(index)).collect()
+}
+
 /// [`build_order`] over a schema.
 pub(crate) fn build_order_of(schema: &Schema) -> BuildOrder<'_> {
     let ids: Vec<NodeId> = schema.nodes().map(|(id, _)| id).collect();

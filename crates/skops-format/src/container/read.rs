@@ -146,6 +146,16 @@ impl<'a> Archive<'a> {
         Some(bytes)
     }
 
+    /// Like [`Archive::stored_data`] without hashing: for a member whose CRC-32 the caller
+    /// has already seen match through [`Archive::stored_data`] (the archive is immutable).
+    pub fn stored_data_crc_checked(&self, entry: &Entry) -> Option<&'a [u8]> {
+        if entry.compression != Compression::Stored {
+            return None;
+        }
+        let bytes = self.raw_data(entry).ok()?;
+        (u64::try_from(bytes.len()).ok()? == entry.uncompressed_size).then_some(bytes)
+    }
+
     /// The member's bytes as they are in the file (compressed).
     fn raw_data(&self, entry: &Entry) -> Result<&'a [u8]> {
         let offset = u64::try_from(entry.data_offset).unwrap_or(u64::MAX);

@@ -33,6 +33,9 @@ fn offset_u64(offset: usize) -> u64 {
     u64::try_from(offset).unwrap_or(u64::MAX)
 }
 
+/// Members an object gets room for up front (a skops node has four to six).
+const OBJECT_CAPACITY: usize = 6;
+
 /// A keyword value: its text and how to build it.
 type Literal = (&'static [u8], fn() -> Value);
 
@@ -79,7 +82,9 @@ impl Parser<'_> {
                         Value::Object(Object::new())
                     } else {
                         let key = self.member_key()?;
-                        stack.push(Open::Object(Object::new(), key));
+                        // skops nodes have four to six members: one allocation for most.
+                        let object = Object::with_capacity(OBJECT_CAPACITY);
+                        stack.push(Open::Object(object, key));
                         continue;
                     }
                 }

@@ -7,3 +7,4 @@
 
 mod fixtures;
 mod malicious;
+mod visualize;

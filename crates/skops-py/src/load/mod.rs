@@ -1,11 +1,181 @@
 //! `.skops` archive -> Python objects: the native `loads` and the audit functions.
+//!
+//! Every function first opens the file with [`SkopsFile::open`] (container, schema and member
+//! validation, all in Rust, without the GIL) and audits it in Rust. `loads` builds the object
+//! only once the audit found nothing untrusted: until then no module named by the file is
+//! imported and nothing is constructed.
 
+mod arrays;
+mod build;
+mod imports;
+mod json;
+mod source;
+mod tree_arrays;
+
+use pyo3::exceptions::PyImportError;
 use pyo3::prelude::*;
-use pyo3::types::PyModule;
+use pyo3::types::{PyBytes, PyDict, PyModule};
+use skops_format::audit::{self, AuditReport, node_path};
+use skops_format::schema::{Loader, NodeKind, ReduceKind};
+use skops_format::{Error, Limits, SkopsFile, visualize};
+
+use crate::errors::format_error;
+use source::{FileSource, Opened, Reopened};
 
 /// Adds the loader's functions (`loads`, `get_untrusted_types`, `untrusted_type_paths`,
 /// `tree_nodes`) to the extension module.
-pub(crate) fn register(_m: &Bound<'_, PyModule>) -> PyResult<()> {
-    // TODO(load): add the functions; python/skops_rs/_skops_rs.pyi gives their signatures.
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(loads, m)?)?;
+    m.add_function(wrap_pyfunction!(get_untrusted_types, m)?)?;
+    m.add_function(wrap_pyfunction!(untrusted_type_paths, m)?)?;
+    m.add_function(wrap_pyfunction!(tree_nodes, m)?)?;
     Ok(())
+}
+
+/// Audit then construct the object of a `.skops` archive; `trusted` holds type names.
+#[pyfunction]
+fn loads<'py>(
+    py: Python<'py>,
+    data: &Bound<'py, PyBytes>,
+    trusted: Vec<String>,
+) -> PyResult<Bound<'py, PyAny>> {
+    if let Some(opened) = source::take(data) {
+        let file = Reopened::new(data.as_bytes(), opened).map_err(|e| format_error(py, &e))?;
+        return build_audited(py, &file, data, &trusted);
+    }
+    let file = open(py, data.as_bytes())?;
+    build_audited(py, &file, data, &trusted)
+}
+
+/// Audits with `trusted`, then builds the object unless something is untrusted.
+fn build_audited<'py>(
+    py: Python<'py>,
+    file: &dyn FileSource,
+    data: &Bound<'py, PyBytes>,
+    trusted: &[String],
+) -> PyResult<Bound<'py, PyAny>> {
+    let schema = file.schema();
+    let report = py
+        .detach(|| audit::audit(schema, trusted))
+        .map_err(|error| format_error(py, &error))?;
+    if !report.is_clean() {
+        return Err(untrusted_error(py, &report)?);
+    }
+    build::Builder::new(py, file, Some(data.clone())).build_root()
+}
+
+/// The sorted names of the types of the archive that are not trusted by default.
+///
+/// What was opened is kept for a `loads` of the same object (see `source.rs`).
+#[pyfunction]
+fn get_untrusted_types(py: Python<'_>, data: &Bound<'_, PyBytes>) -> PyResult<Vec<String>> {
+    let file = open(py, data.as_bytes())?;
+    let untrusted = audit(py, &file, &[])?.untrusted_types();
+    source::remember(data, Opened::of(&file));
+    Ok(untrusted)
+}
+
+/// For each untrusted type name of the archive, the node paths where it occurs.
+#[pyfunction]
+fn untrusted_type_paths<'py>(py: Python<'py>, data: &[u8]) -> PyResult<Bound<'py, PyDict>> {
+    let file = open(py, data)?;
+    let paths = PyDict::new(py);
+    for (name, occurrences) in audit(py, &file, &[])?.untrusted_with_paths() {
+        paths.set_item(name, occurrences)?;
+    }
+    Ok(paths)
+}
+
+/// One row of skops' `visualize` walk: `(level, key, val, is_self_safe, is_safe, is_last)`.
+type TreeNodeRow = (usize, String, String, bool, bool, bool);
+
+/// Depth-first `(level, key, val, is_self_safe, is_safe, is_last)` rows, as skops' walk.
+#[pyfunction]
+fn tree_nodes(py: Python<'_>, data: &[u8], trusted: Vec<String>) -> PyResult<Vec<TreeNodeRow>> {
+    let file = open(py, data)?;
+    let rows = py
+        .detach(|| visualize::tree_rows(&file, &trusted))
+        .map_err(|error| format_error(py, &error))?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            (
+                row.level,
+                row.key,
+                row.val,
+                row.is_self_safe,
+                row.is_safe,
+                row.is_last,
+            )
+        })
+        .collect())
+}
+
+/// Opens and checks the file (without the GIL), then refuses what skops 0.16 refuses while
+/// reading the tree, before its audit.
+fn open<'a>(py: Python<'_>, data: &'a [u8]) -> PyResult<SkopsFile<'a>> {
+    let file = py
+        .detach(|| SkopsFile::open(data, &Limits::default()))
+        .map_err(|error| format_error(py, &error))?;
+    refuse_unavailable_loaders(py, &file)?;
+    Ok(file)
+}
+
+/// skops 0.16 registers `_DictWithDeprecatedKeysNode` only with scikit-learn < 1.2 (which it
+/// does not support) and refuses a `QuantileForestNode` when `quantile_forest` is not
+/// installed, both while reading the tree. Whether `quantile_forest` is installed is asked
+/// without importing it.
+fn refuse_unavailable_loaders(py: Python<'_>, file: &SkopsFile<'_>) -> PyResult<()> {
+    let schema = file.schema();
+    let mut needs_quantile_forest = false;
+    for (id, node) in schema.nodes() {
+        if node.loader == Loader::DictWithDeprecatedKeys {
+            let error = Error::SchemaUnknownLoader {
+                loader: node.loader.name().to_owned(),
+                module: node.module.clone(),
+                class: node.class.clone(),
+                protocol: schema.protocol,
+                path: node_path(schema, id),
+            };
+            return Err(format_error(py, &error));
+        }
+        needs_quantile_forest |= matches!(
+            node.kind,
+            NodeKind::Reduce {
+                kind: ReduceKind::QuantileForest,
+                ..
+            }
+        );
+    }
+    if needs_quantile_forest {
+        let spec = py
+            .import("importlib.util")?
+            .getattr("find_spec")?
+            .call1(("quantile_forest",))?;
+        if spec.is_none() {
+            return Err(PyImportError::new_err(
+                "`quantile_forest` is missing and needs to be installed in order to load this \
+                 model.",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn audit(py: Python<'_>, file: &SkopsFile<'_>, trusted: &[String]) -> PyResult<AuditReport> {
+    py.detach(|| file.audit(trusted))
+        .map_err(|error| format_error(py, &error))
+}
+
+/// `skops_rs.exceptions.UntrustedTypesFoundException(types, paths)`.
+fn untrusted_error(py: Python<'_>, report: &AuditReport) -> PyResult<PyErr> {
+    let class = py
+        .import("skops_rs.exceptions")?
+        .getattr("UntrustedTypesFoundException")?;
+    let paths = PyDict::new(py);
+    for (name, occurrences) in report.untrusted_with_paths() {
+        paths.set_item(name, occurrences)?;
+    }
+    let instance = class.call1((report.untrusted_types(), paths))?;
+    Ok(PyErr::from_value(instance))
 }

@@ -1,0 +1,131 @@
+//! The command line, as clap parses it: doc comments here are the `--help` text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Inspect and audit `.skops` files (scikit-learn models saved with skops) without loading
+/// them: nothing in the file is imported or run.
+#[derive(Debug, Parser)]
+#[command(name = "skops-rs", version)]
+pub struct Cli {
+    /// When to color the output
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show the object tree of a `.skops` file, with its untrusted types
+    ///
+    /// The tree is the one skops' `visualize` shows: each node with the key its parent holds
+    /// it under and its type, `[UNSAFE]` after the nodes whose own type is not trusted. A
+    /// header gives the file's SHA-256, protocol and the skops and scikit-learn versions that
+    /// wrote it; a footer lists each untrusted type with where it occurs.
+    Inspect(InspectArgs),
+    /// List the untrusted types of a `.skops` file, with where they occur
+    ///
+    /// Exits with 0 when every type is trusted (by default, or by `--trusted`), 1 when some
+    /// are not, 2 when the file cannot be read.
+    Audit(AuditArgs),
+}
+
+/// Arguments of `skops-rs inspect`.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The `.skops` file
+    pub file: PathBuf,
+
+    /// Print a machine-readable JSON report instead of the tree
+    #[arg(long)]
+    pub json: bool,
+
+    /// Which nodes to show
+    #[arg(long, value_enum, default_value_t = Show::All)]
+    pub show: Show,
+
+    /// The types trusted beyond skops' defaults.
+    #[command(flatten)]
+    pub trust: TrustArgs,
+}
+
+/// Arguments of `skops-rs audit`.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// The `.skops` file
+    pub file: PathBuf,
+
+    /// Print a machine-readable JSON report
+    #[arg(long)]
+    pub json: bool,
+
+    /// The types trusted beyond skops' defaults.
+    #[command(flatten)]
+    pub trust: TrustArgs,
+}
+
+/// The types the user trusts beyond skops' defaults.
+#[derive(Debug, Args)]
+pub struct TrustArgs {
+    /// Trust TYPE (a full name such as `sklearn.tree._tree.Tree`) in addition to skops'
+    /// defaults; repeat the flag or separate names with commas
+    #[arg(long = "trusted", value_name = "TYPE", value_delimiter = ',')]
+    pub trusted: Vec<String>,
+}
+
+/// Which nodes `inspect` shows (skops' `visualize(show=...)`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Show {
+    /// Every node
+    All,
+    /// Only untrusted nodes and the nodes above them
+    Untrusted,
+    /// Only nodes whose own type is trusted (their subtrees are cut at an untrusted node)
+    Trusted,
+}
+
+/// When to color the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// When standard output is a terminal and `NO_COLOR` is not set
+    Auto,
+    /// Always
+    Always,
+    /// Never
+    Never,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn trusted_types_repeat_and_split_on_commas() {
+        let cli = Cli::try_parse_from([
+            "skops-rs",
+            "audit",
+            "--trusted",
+            "a.B,c.D",
+            "model.skops",
+            "--trusted",
+            "e.F",
+        ])
+        .unwrap();
+        let Command::Audit(args) = cli.command else {
+            panic!("not audit");
+        };
+        assert_eq!(args.trust.trusted, ["a.B", "c.D", "e.F"]);
+        assert_eq!(args.file, PathBuf::from("model.skops"));
+    }
+}

@@ -1,0 +1,243 @@
+//! What can go wrong in a command, and how it is reported: `error: ...`, one `caused by: ...`
+//! line per underlying error, and a `hint: ...` where there is something to suggest.
+//!
+//! Every [`skops_format::Error`] variant is mapped to its hint by an exhaustive `match`, so a new
+//! variant does not compile until someone decides what to tell the user about it.
+
+use std::error::Error as _;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use skops_format::Error as FormatError;
+
+use crate::sanitize::sanitize;
+
+/// A command that could not do its job (exit code 2).
+#[derive(Debug)]
+pub enum CliError {
+    /// The file could not be read, is not a valid `.skops` file, or cannot be audited.
+    File {
+        /// The path given on the command line.
+        path: PathBuf,
+        /// What is wrong (boxed: the error enum is large).
+        source: Box<FormatError>,
+    },
+    /// Writing the output failed (a closed pipe is not an error).
+    Output(std::io::Error),
+}
+
+impl CliError {
+    /// A [`CliError::File`] for `path`.
+    pub fn file(path: &Path, source: FormatError) -> Self {
+        Self::File {
+            path: path.to_owned(),
+            source: Box::new(source),
+        }
+    }
+
+    /// The report printed on standard error, every line escaped, ending with a newline.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        match self {
+            Self::File { path, source } => {
+                let source = source.as_ref();
+                let message = match source {
+                    // The message names the path already.
+                    FormatError::Io { .. } => source.to_string(),
+                    _ => format!("`{}`: {source}", path.display()),
+                };
+                line(&mut out, "error: ", &message);
+                let mut cause = source.source();
+                while let Some(error) = cause {
+                    line(&mut out, "  caused by: ", &error.to_string());
+                    cause = error.source();
+                }
+                if let Some(hint) = hint(source) {
+                    line(&mut out, "hint: ", hint);
+                }
+            }
+            Self::Output(error) => {
+                line(
+                    &mut out,
+                    "error: cannot write the output: ",
+                    &error.to_string(),
+                );
+            }
+        }
+        out
+    }
+}
+
+fn line(out: &mut String, label: &str, text: &str) {
+    let _ = writeln!(out, "{label}{}", sanitize(text));
+}
+
+/// What to suggest for `error`.
+pub fn hint(error: &FormatError) -> Option<&'static str> {
+    const CORRUPT_ZIP: &str = "the file is not an intact zip archive: it was cut short, damaged \
+                               in transfer, or crafted; get a fresh copy from its source";
+    const CRAFTED: &str = "skops never writes this: the file is corrupt or was crafted to \
+                           attack a loader; do not load it";
+    const BAD_MEMBER: &str = "a member the schema points to is not what skops writes there: \
+                              the file is corrupt or was crafted; do not load it";
+    const NEWER_SKOPS: &str = "the file may have been written by a newer skops than 0.16; \
+                               re-save it with skops 0.16, or update skops-rs";
+    const BUG: &str = "this is a bug in skops-rs, not a problem of the file: please report it";
+    match error {
+        FormatError::Io { .. } => Some("check that the path exists and is a readable file"),
+        FormatError::LimitExceeded { .. } => Some(
+            "the file is larger or deeper than skops-rs reads: it may be a decompression bomb \
+             or a crafted file",
+        ),
+        FormatError::ZipNotAnArchive
+        | FormatError::ZipTruncated { .. }
+        | FormatError::ZipBadSignature { .. }
+        | FormatError::ZipInconsistent { .. }
+        | FormatError::ZipBadExtraField { .. }
+        | FormatError::ZipMemberTooShort { .. }
+        | FormatError::ZipCrcMismatch { .. }
+        | FormatError::ZipCorruptData { .. } => Some(CORRUPT_ZIP),
+        FormatError::ZipMultiDisk
+        | FormatError::ZipEncrypted { .. }
+        | FormatError::ZipUnsupportedCompression { .. } => Some(
+            "skops writes plain single-file zip archives (stored, deflate, bzip2 or lzma): \
+             re-save the model with skops",
+        ),
+        FormatError::ZipInvalidName { .. }
+        | FormatError::ZipDuplicateMember { .. }
+        | FormatError::ZipStoredSizeMismatch { .. }
+        | FormatError::ZipLocalHeaderMismatch { .. }
+        | FormatError::ZipLocalNameMismatch { .. }
+        | FormatError::ZipDataDescriptorMismatch { .. }
+        | FormatError::ZipOverlappingMembers { .. }
+        | FormatError::ZipMemberTooLong { .. } => Some(CRAFTED),
+        FormatError::ZipMemberNotFound { .. } => Some(BAD_MEMBER),
+        FormatError::ZipAllocation { .. } => {
+            Some("not enough memory for a member of the file; free memory and retry")
+        }
+        FormatError::ZipInvalidCompressionLevel { .. } | FormatError::ZipCompression { .. } => {
+            Some(BUG)
+        }
+        FormatError::JsonNotUtf8 { .. }
+        | FormatError::JsonSyntax { .. }
+        | FormatError::JsonLoneSurrogate { .. }
+        | FormatError::JsonIntegerTooLong { .. }
+        | FormatError::JsonInvalidNumber { .. } => {
+            Some("`schema.json` is not valid JSON: the file is corrupt or was crafted")
+        }
+        FormatError::JsonTooDeep { .. } => Some(
+            "`schema.json` nests deeper than any model needs: the file was likely crafted to \
+             exhaust a reader's stack",
+        ),
+        FormatError::NpyBadMagic
+        | FormatError::NpyUnsupportedVersion { .. }
+        | FormatError::NpyTruncatedHeader { .. }
+        | FormatError::NpyHeaderEncoding { .. }
+        | FormatError::NpyHeaderSyntax { .. }
+        | FormatError::NpyInvalidHeader { .. }
+        | FormatError::NpyInvalidDescr { .. }
+        | FormatError::NpySizeOverflow { .. }
+        | FormatError::NpyDataLength { .. }
+        | FormatError::NpzMember { .. }
+        | FormatError::NpzMissingMember { .. }
+        | FormatError::NpzUnexpectedMember { .. }
+        | FormatError::NpzUnknownFormat { .. }
+        | FormatError::NpzInvalidStructure { .. } => Some(BAD_MEMBER),
+        FormatError::NpyObjectDtype => Some(
+            "skops stores object arrays in `schema.json`, never as pickled `.npy` data: this \
+             member would need pickle to load; do not load it",
+        ),
+        FormatError::NpyHeaderTooLarge { .. } => Some(BUG),
+        FormatError::SchemaNodeNotObject { .. }
+        | FormatError::SchemaMissingKey { .. }
+        | FormatError::SchemaWrongType { .. }
+        | FormatError::SchemaInvalidProtocol { .. }
+        | FormatError::SchemaProtocolNegative { .. }
+        | FormatError::SchemaCachedNodeUnknownId { .. }
+        | FormatError::SchemaIdCycle { .. }
+        | FormatError::SchemaUnknownArrayType { .. }
+        | FormatError::SchemaSparseType { .. }
+        | FormatError::SchemaBitGeneratorNameMissing { .. } => Some(CRAFTED),
+        FormatError::SchemaMethodTypeMismatch { .. } | FormatError::SchemaOperatorModule { .. } => {
+            Some(
+                "a node claims one type but would build another, a known way to smuggle a call \
+             past the audit: do not load this file",
+            )
+        }
+        FormatError::SchemaProtocolTooNew { .. } | FormatError::SchemaUnknownLoader { .. } => {
+            Some(NEWER_SKOPS)
+        }
+        FormatError::SchemaLoaderMismatch { .. }
+        | FormatError::SchemaUnknownNodeId { .. }
+        | FormatError::SchemaNodeProtocolMismatch { .. }
+        | FormatError::AuditTrustTables { .. } => Some(BUG),
+        FormatError::AuditRawGeneratorState { .. } => Some(
+            "skops 0.16 cannot audit this protocol 0 `numpy.random.Generator` either: re-save \
+             the model with a current skops",
+        ),
+        // `inspect` uses the tolerant walk, which does not fail like skops' `visualize`.
+        FormatError::VisualizeNotANode { .. } | FormatError::VisualizeInvalidKeyTypes { .. } => {
+            Some("use `skops-rs inspect`, which shows these nodes")
+        }
+        FormatError::FileSchemaMissing => Some(
+            "a `.skops` file is a zip archive with a `schema.json` member: check that this is \
+             the right file",
+        ),
+        FormatError::FileMemberMissing { .. } | FormatError::FileMemberInvalid { .. } => {
+            Some(BAD_MEMBER)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_errors_name_the_file_the_problem_and_its_causes() {
+        let error = CliError::file(
+            Path::new("model.skops"),
+            FormatError::FileMemberInvalid {
+                member: "1.npy".to_owned(),
+                path: "coef_".to_owned(),
+                source: Box::new(FormatError::NpyBadMagic),
+            },
+        );
+        assert_eq!(
+            error.render(),
+            "error: `model.skops`: member `1.npy` referenced by the node at `coef_` is invalid\n\
+             \x20 caused by: not a `.npy` array: the magic string `\\x93NUMPY` is missing\n\
+             hint: a member the schema points to is not what skops writes there: the file is \
+             corrupt or was crafted; do not load it\n"
+        );
+    }
+
+    #[test]
+    fn names_from_the_file_are_escaped_in_errors() {
+        let error = CliError::file(
+            Path::new("m.skops"),
+            FormatError::ZipMemberNotFound {
+                member: "x\u{1b}[2J.npy".to_owned(),
+            },
+        );
+        let text = error.render();
+        assert!(text.contains("x\\x1b[2J.npy"), "{text}");
+        assert!(!text.contains('\u{1b}'));
+    }
+
+    #[test]
+    fn io_errors_are_not_prefixed_twice() {
+        let error = CliError::file(
+            Path::new("missing.skops"),
+            FormatError::Io {
+                path: "missing.skops".to_owned(),
+                source: std::io::Error::from(std::io::ErrorKind::NotFound),
+            },
+        );
+        let text = error.render();
+        assert!(
+            text.starts_with("error: cannot access `missing.skops`\n  caused by: "),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,10 @@
+//! Integration tests of the `skops-rs` binary: snapshots of what people read, every hostile
+//! file of `testdata/malicious/`, and every fixture skops 0.16 wrote (`$SKOPS_RS_FIXTURES`).
+
+// The tests report what they checked on stderr.
+#![allow(clippy::print_stderr)]
+
+mod common;
+mod fixtures;
+mod malicious;
+mod output;

@@ -1,0 +1,242 @@
+//! The state of one dump: the schema text, the archive, skops' memo of visited objects, and
+//! the path for messages; and the framing every node shares.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyType};
+use skops_format::container::WriteCompression;
+
+use super::address_map::AddressMap;
+use super::archive::Archive;
+use super::dispatch::{TypeInfo, TypeTable};
+use super::error::{DumpError, DumpResult};
+use super::json_text::SchemaText;
+use super::npy::NpyEncoder;
+use super::path::{Segment, format_path};
+use super::{MAX_NESTING_DEPTH, SKOPS_PROTOCOL, SKOPS_VERSION};
+
+/// Addresses handed out as `__id__` of objects skops creates and we do not (the `key_types`
+/// list of every dict). Each is an address inside a live allocation of ours, so it cannot be
+/// the `id()` of any Python object alive during the dump: ids stay unique, as skops' are.
+struct SyntheticIds {
+    chunks: Vec<Box<[u8]>>,
+    used: usize,
+}
+
+/// Ids per chunk (one byte each).
+const SYNTHETIC_CHUNK: usize = 4096;
+
+impl SyntheticIds {
+    fn next(&mut self) -> u64 {
+        if self.chunks.is_empty() || self.used == SYNTHETIC_CHUNK {
+            self.chunks
+                .push(vec![0u8; SYNTHETIC_CHUNK].into_boxed_slice());
+            self.used = 0;
+        }
+        let base = self.chunks.last().map_or(0, |chunk| chunk.as_ptr() as u64);
+        let id = base + self.used as u64;
+        self.used += 1;
+        id
+    }
+}
+
+/// Stack kept free for one level of the walk and the Python code it calls; with less left,
+/// the walk continues on a new segment of [`STACK_SEGMENT`] bytes.
+const STACK_RED_ZONE: usize = 256 * 1024;
+
+/// The size of each extra stack segment.
+const STACK_SEGMENT: usize = 4 * 1024 * 1024;
+
+/// The length of the last `schema.json` written: objects are often dumped again and again
+/// (services, benchmarks), and reserving that much up front saves regrowing the text.
+static LAST_SCHEMA_LENGTH: AtomicUsize = AtomicUsize::new(0);
+
+/// What the schema text reserves: the last length (plus a little), at least 64 KiB.
+fn schema_capacity_hint() -> usize {
+    let last = LAST_SCHEMA_LENGTH.load(Ordering::Relaxed);
+    (last + last / 16).max(64 * 1024)
+}
+
+/// One dump in progress.
+pub(crate) struct Dumper<'py> {
+    pub(crate) py: Python<'py>,
+    pub(crate) text: SchemaText,
+    pub(crate) archive: Archive<'py>,
+    pub(crate) types: TypeTable<'py>,
+    pub(crate) npy: NpyEncoder<'py>,
+    /// skops' memo: every object given an `__id__` stays alive until the dump ends, so no
+    /// two distinct objects of the dump can have the same `id()`.
+    memo: Vec<Bound<'py, PyAny>>,
+    synthetic: SyntheticIds,
+    /// Reused buffer for the text of numbers.
+    pub(crate) number_text: Vec<u8>,
+    /// Where the walk is, for messages.
+    pub(crate) path: Vec<Segment<'py>>,
+    depth: usize,
+    /// The first error `json.dumps` would raise at the end (a bad dict key, a slice holding a
+    /// numpy int): skops raises it only after the whole object was walked.
+    deferred: Option<PyErr>,
+    /// `json.dumps(name)`, `json.dumps(module)` of functions and builtins met (by address).
+    pub(crate) callables: AddressMap<(String, String)>,
+}
+
+impl<'py> Dumper<'py> {
+    pub(crate) fn new(py: Python<'py>, compression: WriteCompression) -> PyResult<Self> {
+        Ok(Self {
+            py,
+            text: SchemaText::with_capacity(schema_capacity_hint()),
+            archive: Archive::new(compression),
+            types: TypeTable::new(py)?,
+            npy: NpyEncoder::new(),
+            memo: Vec::with_capacity(1024),
+            synthetic: SyntheticIds {
+                chunks: Vec::new(),
+                used: 0,
+            },
+            number_text: Vec::new(),
+            path: Vec::with_capacity(64),
+            depth: 0,
+            deferred: None,
+            callables: AddressMap::default(),
+        })
+    }
+
+    /// Walks `obj` and returns the bytes of the `.skops` archive.
+    pub(crate) fn dump(mut self, obj: &Bound<'py, PyAny>) -> DumpResult<Bound<'py, PyBytes>> {
+        self.write_state(obj)?;
+        if let Some(err) = self.deferred.take() {
+            return Err(DumpError::Python(err));
+        }
+        let schema = self.text.into_bytes();
+        LAST_SCHEMA_LENGTH.store(schema.len(), Ordering::Relaxed);
+        self.archive.finish(self.py, &schema)
+    }
+
+    /// Writes the node of `obj` (skops' `get_state`): memoised, dispatched, `__id__` last.
+    pub(crate) fn write_state(&mut self, obj: &Bound<'py, PyAny>) -> DumpResult<()> {
+        if self.depth >= MAX_NESTING_DEPTH {
+            return Err(DumpError::TooDeep {
+                path: self.path_text(),
+            });
+        }
+        self.depth += 1;
+        // Deep objects (or a small thread stack) continue on a new stack segment rather than
+        // overflowing the thread's stack.
+        let result = stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || self.dispatch(obj));
+        self.depth -= 1;
+        result
+    }
+
+    /// [`Self::write_state`] for a child reached through `segment`.
+    pub(crate) fn child(
+        &mut self,
+        segment: Segment<'py>,
+        obj: &Bound<'py, PyAny>,
+    ) -> DumpResult<()> {
+        self.path.push(segment);
+        let result = self.write_state(obj);
+        self.path.pop();
+        result
+    }
+
+    /// `save_context.memoize(obj)`: keeps `obj` alive and returns its `id()`.
+    pub(crate) fn memoize(&mut self, obj: &Bound<'py, PyAny>) -> u64 {
+        self.memo.push(obj.clone());
+        obj.as_ptr() as u64
+    }
+
+    /// An `__id__` for an object skops would create (and memoise) but we do not.
+    pub(crate) fn synthetic_id(&mut self) -> u64 {
+        self.synthetic.next()
+    }
+
+    pub(crate) fn path_text(&self) -> String {
+        format_path(&self.path)
+    }
+
+    /// `UnsupportedTypeException` for the object being written.
+    pub(crate) fn unsupported(&self, message: String, type_name: String) -> DumpError {
+        DumpError::Unsupported {
+            message,
+            type_name,
+            path: self.path_text(),
+        }
+    }
+
+    /// Remembers an error `json.dumps` would raise at the very end; the first one wins.
+    pub(crate) fn defer(&mut self, err: PyErr) {
+        if self.deferred.is_none() {
+            self.deferred = Some(err);
+        }
+    }
+
+    /// `TypeError` as `json.dumps` raises it for a dict key it cannot write.
+    pub(crate) fn defer_key_error(&mut self, key: &Bound<'py, PyAny>) -> PyResult<()> {
+        let type_name = key.get_type().name()?;
+        self.defer(PyTypeError::new_err(format!(
+            "keys must be str, int, float, bool or None, not {type_name}"
+        )));
+        Ok(())
+    }
+
+    /// The index of what is known about the type of `obj`.
+    pub(crate) fn type_index(&mut self, ty: &Bound<'py, PyType>) -> DumpResult<usize> {
+        self.types.lookup(ty)
+    }
+
+    pub(crate) fn type_info(&self, index: usize) -> DumpResult<&TypeInfo<'py>> {
+        self.types
+            .info(index)
+            .ok_or_else(|| DumpError::Python(PyTypeError::new_err("unknown type index")))
+    }
+
+    // ----- node framing ---------------------------------------------------------------------
+
+    /// `{"__class__": ..., "__module__": ..., "__loader__": ...` with pre-encoded names.
+    pub(crate) fn begin_node(&mut self, class_json: &str, module_json: &str, loader: &str) {
+        self.text.begin_object();
+        self.text.key("__class__");
+        self.text.raw(class_json);
+        self.text.key("__module__");
+        self.text.raw(module_json);
+        self.loader(loader);
+    }
+
+    /// [`Self::begin_node`] named after a type met before (`type(obj).__name__`, its module).
+    pub(crate) fn begin_node_of(&mut self, type_index: usize, loader: &str) -> DumpResult<()> {
+        let info = self
+            .types
+            .info(type_index)
+            .ok_or_else(|| DumpError::Python(PyTypeError::new_err("unknown type index")))?;
+        self.text.begin_object();
+        self.text.key("__class__");
+        self.text.raw(&info.class_json);
+        self.text.key("__module__");
+        self.text.raw(&info.module_json);
+        self.loader(loader);
+        Ok(())
+    }
+
+    /// `"__loader__": "<loader>"`.
+    pub(crate) fn loader(&mut self, loader: &str) {
+        self.text.key("__loader__");
+        self.text.raw("\"");
+        self.text.raw(loader);
+        self.text.raw("\"");
+    }
+
+    /// `"__id__": id}`; the root also gets `protocol` and `_skops_version`, as skops appends.
+    pub(crate) fn end_node(&mut self, id: u64) {
+        self.text.key("__id__");
+        self.text.uint(id);
+        if self.text.depth() == 1 {
+            self.text.key("protocol");
+            self.text.uint(SKOPS_PROTOCOL);
+            self.text.key("_skops_version");
+            self.text.string(SKOPS_VERSION);
+        }
+        self.text.end_object();
+    }
+}

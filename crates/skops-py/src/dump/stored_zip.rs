@@ -1,0 +1,357 @@
+//! A stored (uncompressed) zip archive written in one pass into a buffer of the exact size,
+//! byte for byte what skops_format's `ArchiveWriter` with `WriteCompression::Stored` writes
+//! for the same members and time stamp (a test checks it).
+//!
+//! `ArchiveWriter` appends to its own growing `Vec`, which then has to be copied into the
+//! Python `bytes` object: for models of hundreds of megabytes that is two extra passes over
+//! the data and twice the page faults. Stored members need no compression, so the whole
+//! layout is known before writing and the members' bytes (numpy buffers, `bytes` objects) can
+//! be copied exactly once, straight into the `bytes` object `dumps` returns.
+
+use std::mem::MaybeUninit;
+
+/// `ArchiveWriter`'s constants (zip specification values).
+const LOCAL_HEADER_SIGNATURE: u32 = 0x0403_4b50;
+const CENTRAL_HEADER_SIGNATURE: u32 = 0x0201_4b50;
+const END_OF_CENTRAL_DIRECTORY_SIGNATURE: u32 = 0x0605_4b50;
+const ZIP64_END_OF_CENTRAL_DIRECTORY_SIGNATURE: u32 = 0x0606_4b50;
+const ZIP64_LOCATOR_SIGNATURE: u32 = 0x0706_4b50;
+const LOCAL_HEADER_SIZE: usize = 30;
+const CENTRAL_HEADER_SIZE: usize = 46;
+const END_OF_CENTRAL_DIRECTORY_SIZE: usize = 22;
+const ZIP64_END_OF_CENTRAL_DIRECTORY_SIZE: usize = 56;
+const ZIP64_LOCATOR_SIZE: usize = 20;
+const ZIP64_EXTRA_ID: u16 = 0x0001;
+/// Python's `zipfile.ZIP64_LIMIT`.
+const ZIP64_LIMIT: u64 = (1 << 31) - 1;
+const ZIP_FILECOUNT_LIMIT: u64 = 0xFFFF;
+const MADE_BY_UNIX: u16 = 3 << 8;
+const VERSION_DEFAULT: u16 = 20;
+const VERSION_ZIP64: u16 = 45;
+const EXTERNAL_ATTRIBUTES: u32 = 0o600 << 16;
+const UTF8_NAME_FLAG: u16 = 1 << 11;
+
+/// One member: its name and its bytes, in pieces (a `.npy` header and the array's data).
+pub(crate) struct StoredMember<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) parts: [&'a [u8]; 2],
+}
+
+impl StoredMember<'_> {
+    fn data_len(&self) -> u64 {
+        self.parts.iter().map(|part| part.len() as u64).sum()
+    }
+}
+
+/// Where one member goes and how its records look.
+struct Placement {
+    header_offset: u64,
+    data_len: u64,
+    local_zip64: bool,
+    flags: u16,
+}
+
+/// The layout of an archive: each member's placement and the total size.
+pub(crate) struct StoredLayout {
+    placements: Vec<Placement>,
+    directory_offset: u64,
+    directory_size: u64,
+    total: u64,
+}
+
+/// Lays out `members` as `ArchiveWriter` would.
+pub(crate) fn layout(members: &[StoredMember<'_>]) -> StoredLayout {
+    let mut placements = Vec::with_capacity(members.len());
+    let mut offset = 0u64;
+    let mut directory_size = 0u64;
+    for member in members {
+        let data_len = member.data_len();
+        // Python decides zip64 for the local header before writing, allowing 5% growth.
+        let local_zip64 = data_len.saturating_mul(21) / 20 > ZIP64_LIMIT;
+        let local_extra = if local_zip64 { 20 } else { 0 };
+        let placement = Placement {
+            header_offset: offset,
+            data_len,
+            local_zip64,
+            flags: if member.name.is_ascii() {
+                0
+            } else {
+                UTF8_NAME_FLAG
+            },
+        };
+        offset += (LOCAL_HEADER_SIZE + member.name.len() + local_extra) as u64 + data_len;
+        let zip64_values = central_zip64_values(&placement).len() as u64;
+        let extra = if zip64_values == 0 {
+            0
+        } else {
+            4 + 8 * zip64_values
+        };
+        directory_size += (CENTRAL_HEADER_SIZE + member.name.len()) as u64 + extra;
+        placements.push(placement);
+    }
+    let directory_offset = offset;
+    let mut total = directory_offset + directory_size + END_OF_CENTRAL_DIRECTORY_SIZE as u64;
+    if needs_zip64_end(members.len() as u64, directory_offset, directory_size) {
+        total += (ZIP64_END_OF_CENTRAL_DIRECTORY_SIZE + ZIP64_LOCATOR_SIZE) as u64;
+    }
+    StoredLayout {
+        placements,
+        directory_offset,
+        directory_size,
+        total,
+    }
+}
+
+impl StoredLayout {
+    /// The archive's size in bytes.
+    pub(crate) fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// Writes the archive into `out`, which must be [`StoredLayout::total`] bytes long (its
+    /// bytes need not be initialised: every one is written). `stamp` is the (DOS time, DOS
+    /// date) of every member.
+    pub(crate) fn write(
+        &self,
+        members: &[StoredMember<'_>],
+        stamp: (u16, u16),
+        out: &mut [MaybeUninit<u8>],
+    ) {
+        let mut cursor = Cursor { out, position: 0 };
+        let mut crcs = Vec::with_capacity(members.len());
+        for (member, placement) in members.iter().zip(&self.placements) {
+            cursor.u32(LOCAL_HEADER_SIGNATURE);
+            cursor.u16(if placement.local_zip64 {
+                VERSION_ZIP64
+            } else {
+                VERSION_DEFAULT
+            });
+            cursor.u16(placement.flags);
+            cursor.u16(0); // stored
+            cursor.u16(stamp.0);
+            cursor.u16(stamp.1);
+            let mut crc = crc32fast::Hasher::new();
+            for part in member.parts {
+                crc.update(part);
+            }
+            let crc = crc.finalize();
+            cursor.u32(crc);
+            let size32 = if placement.local_zip64 {
+                u32::MAX
+            } else {
+                saturate32(placement.data_len)
+            };
+            cursor.u32(size32); // compressed
+            cursor.u32(size32); // uncompressed
+            cursor.u16(u16::try_from(member.name.len()).unwrap_or(u16::MAX));
+            cursor.u16(if placement.local_zip64 { 20 } else { 0 });
+            cursor.bytes(member.name.as_bytes());
+            if placement.local_zip64 {
+                cursor.u16(ZIP64_EXTRA_ID);
+                cursor.u16(16);
+                cursor.u64(placement.data_len);
+                cursor.u64(placement.data_len);
+            }
+            for part in member.parts {
+                cursor.bytes(part);
+            }
+            crcs.push(crc);
+        }
+        for ((member, placement), crc) in members.iter().zip(&self.placements).zip(crcs) {
+            let zip64_values = central_zip64_values(placement);
+            let sizes_zip64 = placement.data_len > ZIP64_LIMIT;
+            let offset_zip64 = placement.header_offset > ZIP64_LIMIT;
+            let version = if !zip64_values.is_empty() || placement.local_zip64 {
+                VERSION_ZIP64
+            } else {
+                VERSION_DEFAULT
+            };
+            cursor.u32(CENTRAL_HEADER_SIGNATURE);
+            cursor.u16(MADE_BY_UNIX | version);
+            cursor.u16(version);
+            cursor.u16(placement.flags);
+            cursor.u16(0); // stored
+            cursor.u16(stamp.0);
+            cursor.u16(stamp.1);
+            cursor.u32(crc);
+            let size32 = if sizes_zip64 {
+                u32::MAX
+            } else {
+                saturate32(placement.data_len)
+            };
+            cursor.u32(size32);
+            cursor.u32(size32);
+            cursor.u16(u16::try_from(member.name.len()).unwrap_or(u16::MAX));
+            let extra_size = if zip64_values.is_empty() {
+                0
+            } else {
+                4 + 8 * zip64_values.len()
+            };
+            cursor.u16(u16::try_from(extra_size).unwrap_or(u16::MAX));
+            cursor.u16(0); // comment size
+            cursor.u16(0); // disk number start
+            cursor.u16(0); // internal attributes
+            cursor.u32(EXTERNAL_ATTRIBUTES);
+            cursor.u32(if offset_zip64 {
+                u32::MAX
+            } else {
+                saturate32(placement.header_offset)
+            });
+            cursor.bytes(member.name.as_bytes());
+            if !zip64_values.is_empty() {
+                cursor.u16(ZIP64_EXTRA_ID);
+                cursor.u16(u16::try_from(8 * zip64_values.len()).unwrap_or(u16::MAX));
+                for value in zip64_values {
+                    cursor.u64(value);
+                }
+            }
+        }
+        let count = members.len() as u64;
+        if needs_zip64_end(count, self.directory_offset, self.directory_size) {
+            let record_offset = cursor.position as u64;
+            cursor.u32(ZIP64_END_OF_CENTRAL_DIRECTORY_SIGNATURE);
+            cursor.u64((ZIP64_END_OF_CENTRAL_DIRECTORY_SIZE - 12) as u64);
+            cursor.u16(MADE_BY_UNIX | VERSION_ZIP64);
+            cursor.u16(VERSION_ZIP64);
+            cursor.u32(0); // this disk
+            cursor.u32(0); // disk with the central directory
+            cursor.u64(count);
+            cursor.u64(count);
+            cursor.u64(self.directory_size);
+            cursor.u64(self.directory_offset);
+            cursor.u32(ZIP64_LOCATOR_SIGNATURE);
+            cursor.u32(0); // disk with the zip64 record
+            cursor.u64(record_offset);
+            cursor.u32(1); // total disks
+        }
+        cursor.u32(END_OF_CENTRAL_DIRECTORY_SIGNATURE);
+        cursor.u16(0); // this disk
+        cursor.u16(0); // disk with the central directory
+        let count16 = u16::try_from(count).unwrap_or(u16::MAX);
+        cursor.u16(count16);
+        cursor.u16(count16);
+        cursor.u32(saturate32(self.directory_size));
+        cursor.u32(saturate32(self.directory_offset));
+        cursor.u16(0); // comment size
+    }
+}
+
+/// The zip64 extra field values of a member's central record (Python's rules).
+fn central_zip64_values(placement: &Placement) -> Vec<u64> {
+    let mut values = Vec::new();
+    if placement.data_len > ZIP64_LIMIT {
+        values.extend([placement.data_len, placement.data_len]);
+    }
+    if placement.header_offset > ZIP64_LIMIT {
+        values.push(placement.header_offset);
+    }
+    values
+}
+
+fn needs_zip64_end(count: u64, directory_offset: u64, directory_size: u64) -> bool {
+    count > ZIP_FILECOUNT_LIMIT || directory_offset > ZIP64_LIMIT || directory_size > ZIP64_LIMIT
+}
+
+fn saturate32(value: u64) -> u32 {
+    u32::try_from(value).unwrap_or(u32::MAX)
+}
+
+/// Writes forward into a buffer of the right size (writes past its end are dropped, which
+/// cannot happen with a buffer of [`StoredLayout::total`] bytes).
+struct Cursor<'a> {
+    out: &'a mut [MaybeUninit<u8>],
+    position: usize,
+}
+
+impl Cursor<'_> {
+    fn bytes(&mut self, bytes: &[u8]) {
+        let end = self.position + bytes.len();
+        if let Some(target) = self.out.get_mut(self.position..end) {
+            // SAFETY: `target` and `bytes` have the same length, do not overlap (one is
+            // borrowed mutably), and `MaybeUninit<u8>` has the layout of `u8`.
+            unsafe {
+                std::ptr::copy_nonoverlapping(
+                    bytes.as_ptr(),
+                    target.as_mut_ptr().cast::<u8>(),
+                    bytes.len(),
+                );
+            }
+        }
+        self.position = end;
+    }
+
+    fn u16(&mut self, value: u16) {
+        self.bytes(&value.to_le_bytes());
+    }
+
+    fn u32(&mut self, value: u32) {
+        self.bytes(&value.to_le_bytes());
+    }
+
+    fn u64(&mut self, value: u64) {
+        self.bytes(&value.to_le_bytes());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use skops_format::container::{ArchiveWriter, WriteCompression};
+
+    /// The time stamp `ArchiveWriter` writes, read back from a one-member archive.
+    fn stamp_of(writer: ArchiveWriter) -> (u16, u16) {
+        let mut writer = writer;
+        writer.add("x", b"").unwrap();
+        let bytes = writer.finish().unwrap();
+        (
+            u16::from_le_bytes([bytes[10], bytes[11]]),
+            u16::from_le_bytes([bytes[12], bytes[13]]),
+        )
+    }
+
+    fn same_as_archive_writer(members: &[(String, Vec<u8>, Vec<u8>)]) {
+        let time = 1_700_000_000;
+        let mut writer = ArchiveWriter::new(WriteCompression::Stored).with_modification_time(time);
+        for (name, head, tail) in members {
+            writer.add(name, &[head.as_slice(), tail].concat()).unwrap();
+        }
+        let expected = writer.finish().unwrap();
+
+        let stored: Vec<StoredMember<'_>> = members
+            .iter()
+            .map(|(name, head, tail)| StoredMember {
+                name,
+                parts: [head, tail],
+            })
+            .collect();
+        let layout = layout(&stored);
+        let mut out = vec![MaybeUninit::new(0u8); layout.total() as usize];
+        let stamp =
+            stamp_of(ArchiveWriter::new(WriteCompression::Stored).with_modification_time(time));
+        layout.write(&stored, stamp, &mut out);
+        let out: Vec<u8> = out
+            .into_iter()
+            .map(|byte| unsafe { byte.assume_init() })
+            .collect();
+        assert_eq!(out, expected);
+    }
+
+    #[test]
+    fn matches_archive_writer() {
+        same_as_archive_writer(&[]);
+        same_as_archive_writer(&[
+            ("1.npy".into(), b"header".to_vec(), vec![7; 1000]),
+            ("empty.bin".into(), Vec::new(), Vec::new()),
+            ("né.bin".into(), Vec::new(), b"x".to_vec()),
+            ("schema.json".into(), b"{}".to_vec(), Vec::new()),
+        ]);
+    }
+
+    #[test]
+    fn matches_archive_writer_with_zip64_member_count() {
+        let members: Vec<_> = (0..70_000)
+            .map(|index| (format!("{index}.bin"), Vec::new(), vec![index as u8]))
+            .collect();
+        same_as_archive_writer(&members);
+    }
+}

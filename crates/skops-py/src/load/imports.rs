@@ -1,0 +1,126 @@
+//! skops' `_import_obj` and `gettype`, with each module and object looked up once per load.
+//!
+//! A model names the same few classes thousands of times (`builtins.str` for every dict key,
+//! the estimator class for every tree of a forest), so the lookups are cached by the
+//! `(module, name)` strings of the schema. They go through `importlib.import_module`, as in
+//! skops, so relative or empty module names fail exactly as they do there.
+
+use std::collections::HashMap;
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PySet, PyString, PyTuple};
+
+/// Builtin types the loader compares against, to take shortcuts for the common cases.
+pub(super) struct Builtins<'py> {
+    pub(super) str_type: Bound<'py, PyAny>,
+    pub(super) dict_type: Bound<'py, PyAny>,
+    pub(super) list_type: Bound<'py, PyAny>,
+    pub(super) tuple_type: Bound<'py, PyAny>,
+    pub(super) set_type: Bound<'py, PyAny>,
+}
+
+impl<'py> Builtins<'py> {
+    fn new(py: Python<'py>) -> Self {
+        Self {
+            str_type: py.get_type::<PyString>().into_any(),
+            dict_type: py.get_type::<PyDict>().into_any(),
+            list_type: py.get_type::<PyList>().into_any(),
+            tuple_type: py.get_type::<PyTuple>().into_any(),
+            set_type: py.get_type::<PySet>().into_any(),
+        }
+    }
+}
+
+/// Module and attribute lookups of one load, keyed by the schema's strings.
+pub(super) struct Imports<'a, 'py> {
+    py: Python<'py>,
+    import_module: Option<Bound<'py, PyAny>>,
+    modules: HashMap<&'a str, Bound<'py, PyAny>>,
+    objects: HashMap<(&'a str, &'a str), Bound<'py, PyAny>>,
+    pub(super) builtins: Builtins<'py>,
+}
+
+impl<'a, 'py> Imports<'a, 'py> {
+    pub(super) fn new(py: Python<'py>) -> Self {
+        Self {
+            py,
+            import_module: None,
+            modules: HashMap::new(),
+            objects: HashMap::new(),
+            builtins: Builtins::new(py),
+        }
+    }
+
+    /// `importlib.import_module(name)`.
+    pub(super) fn module(&mut self, name: &'a str) -> PyResult<Bound<'py, PyAny>> {
+        if let Some(module) = self.modules.get(name) {
+            return Ok(module.clone());
+        }
+        let import_module = match &self.import_module {
+            Some(function) => function.clone(),
+            None => {
+                let function = self.py.import("importlib")?.getattr("import_module")?;
+                self.import_module = Some(function.clone());
+                function
+            }
+        };
+        let module = import_module.call1((name,))?;
+        self.modules.insert(name, module.clone());
+        Ok(module)
+    }
+
+    /// skops' `_import_obj(module, name)`: `getattr(import_module(module), name)`.
+    pub(super) fn import_obj(
+        &mut self,
+        module: &'a str,
+        name: &'a str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        if let Some(object) = self.objects.get(&(module, name)) {
+            return Ok(object.clone());
+        }
+        let object = self.module(module)?.getattr(name)?;
+        self.objects.insert((module, name), object.clone());
+        Ok(object)
+    }
+
+    /// skops' `gettype(module, name)`: `_import_obj` unless either name is empty.
+    pub(super) fn gettype(
+        &mut self,
+        module: &'a str,
+        name: &'a str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        if module.is_empty() || name.is_empty() {
+            return Err(unknown_object(
+                self.py,
+                module,
+                &PyString::new(self.py, name),
+            )?);
+        }
+        self.import_obj(module, name)
+    }
+
+    /// `gettype(module, name)` for a name that is a Python object (a bit generator's name read
+    /// from its constructed state); not cached.
+    pub(super) fn gettype_dynamic(
+        &mut self,
+        module: &'a str,
+        name: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        if module.is_empty() || !name.is_truthy()? {
+            return Err(unknown_object(self.py, module, name)?);
+        }
+        // Python's own `getattr`, so a name that is not a string fails as in skops.
+        let getattr = self.import_obj("builtins", "getattr")?;
+        getattr.call1((self.module(module)?, name))
+    }
+}
+
+/// skops' `ValueError(f"Object {name!r} of module {module!r} is unknown")`.
+fn unknown_object(py: Python<'_>, module: &str, name: &Bound<'_, PyAny>) -> PyResult<PyErr> {
+    let module = PyString::new(py, module).repr()?;
+    Ok(PyValueError::new_err(format!(
+        "Object {} of module {module} is unknown",
+        name.repr()?
+    )))
+}

@@ -1,0 +1,97 @@
+"""The `skops-rs` console script on files skops 0.16 writes now: `audit` exit codes with and
+without `--trusted`, its JSON report against `skops.io.get_untrusted_types`, and `inspect`.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import skops
+import skops.io as sio
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.tree import DecisionTreeClassifier
+
+
+def console_script() -> Path:
+    return Path(sys.executable).parent / ("skops-rs.exe" if os.name == "nt" else "skops-rs")
+
+
+def skops_rs(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(console_script()), *args], capture_output=True, text=True, check=False, timeout=120
+    )
+
+
+@pytest.fixture(scope="module")
+def tree_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A pipeline with a decision tree, whose `Tree` skops does not trust by default."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(30, 3))
+    y = (x[:, 0] > 0).astype(int)
+    model = Pipeline([("scale", StandardScaler()), ("tree", DecisionTreeClassifier())])
+    path = tmp_path_factory.mktemp("cli") / "model.skops"
+    sio.dump(model.fit(x, y), path)
+    return path
+
+
+def test_audit_exits_1_while_types_are_untrusted(tree_model: Path) -> None:
+    untrusted = sio.get_untrusted_types(file=tree_model)
+    assert untrusted == ["sklearn.tree._tree.Tree"]
+    result = skops_rs("audit", str(tree_model))
+    assert result.returncode == 1, result.stderr
+    assert "  sklearn.tree._tree.Tree\n    at steps[1][1].tree_\n" in result.stdout
+
+
+def test_audit_exits_0_once_they_are_trusted(tree_model: Path) -> None:
+    untrusted = sio.get_untrusted_types(file=tree_model)
+    result = skops_rs("audit", *(f"--trusted={name}" for name in untrusted), str(tree_model))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.endswith("no untrusted types\n")
+    # skops agrees: it loads with the same list.
+    sio.load(tree_model, trusted=untrusted)
+
+
+def test_audit_json_reports_what_skops_reports(tree_model: Path) -> None:
+    result = skops_rs("audit", "--json", str(tree_model))
+    assert result.returncode == 1, result.stderr
+    report = json.loads(result.stdout)
+    assert [entry["type"] for entry in report["untrusted_types"]] == sorted(
+        sio.get_untrusted_types(file=tree_model)
+    )
+    assert report["clean"] is False
+    assert report["protocol"] == 2
+    assert report["skops_version"] == skops.__version__
+
+
+def test_inspect_marks_untrusted_nodes(tree_model: Path) -> None:
+    result = skops_rs("inspect", str(tree_model))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"file: {tree_model}\n")
+    assert "tree_: sklearn.tree._tree.Tree [UNSAFE]" in result.stdout
+    assert "root: sklearn.pipeline.Pipeline\n" in result.stdout
+
+
+def test_errors_exit_2(tmp_path: Path) -> None:
+    not_skops = tmp_path / "not_a_model.skops"
+    not_skops.write_bytes(b"this is not a zip archive")
+    result = skops_rs("audit", str(not_skops))
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"error: `{not_skops}`: not a zip archive")
+    assert skops_rs("audit", "--no-such-flag").returncode == 2
+
+
+def test_python_dash_m_runs_the_same_tool(tree_model: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "skops_rs", "audit", str(tree_model)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "sklearn.tree._tree.Tree" in result.stdout

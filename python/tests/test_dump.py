@@ -1,0 +1,795 @@
+"""The native writer (`skops_rs.io.dumps`) against skops 0.16's own `dumps`.
+
+For every object the fixture generator builds (the fitted estimators and composites of skops'
+own test list, and the special objects of the format), and for extra cases below:
+
+- both write the same ``schema.json`` (parsed, with ``__id__`` values and member file names
+  renumbered by first appearance, so the sharing of ids must be identical too), and ours is
+  exactly the text ``json.dumps(..., indent=2)`` writes;
+- both write the same members in the same order, with the same bytes (for a ``.npz``: the same
+  inner members);
+- skops 0.16 loads our bytes, trusting what it reports, to an object equal to the original;
+- where skops refuses an object, we raise the same exception with the same message; where
+  skops writes a file that it cannot load itself (lambdas, local functions, inherited bound
+  methods...), we refuse it with ``UnsupportedTypeException`` naming the type and the path.
+"""
+
+from __future__ import annotations
+
+import collections
+import copy
+import functools
+import importlib.util
+import io
+import json
+import math
+import operator
+import sys
+import threading
+import warnings
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from scipy import sparse
+from sklearn.base import BaseEstimator
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from skops_rs import _skops_rs
+from skops_rs.exceptions import UnsupportedTypeException
+from threadpoolctl import threadpool_limits
+
+
+def _import_generator() -> Any:
+    """The fixture generator module (it imports sklearn's experimental modules first)."""
+    name = "skops_rs_fixture_generate"
+    if name in sys.modules:
+        return sys.modules[name]
+    path = Path(__file__).resolve().parent / "fixtures" / "generate.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+generate = _import_generator()
+
+# isort: off
+import skops.io as sio  # noqa: E402  (after the generator: see its docstring on import order)
+from skops.io.tests import _utils as skops_test_utils  # noqa: E402
+from skops.io.tests import test_persist  # noqa: E402
+
+# isort: on
+
+
+def rs_dumps(obj: Any, compression: int = zipfile.ZIP_STORED, level: int | None = None) -> bytes:
+    return _skops_rs.dumps(obj, compression, level)
+
+
+# ----- comparing archives ---------------------------------------------------------------------
+
+
+def _normalised(schema: str) -> tuple[str, dict[str, str]]:
+    """`schema` with ids and file names renumbered by first appearance, and the name mapping."""
+    ids: dict[int, int] = {}
+    files: dict[str, str] = {}
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, dict):
+            out = {}
+            for key, item in value.items():
+                if key == "__id__":
+                    item = ids.setdefault(item, len(ids) + 1)
+                elif key == "file" and isinstance(item, str):
+                    suffix = item[item.rfind(".") :]
+                    item = files.setdefault(item, f"member{len(files)}{suffix}")
+                out[key] = walk(item)
+            return out
+        if isinstance(value, list):
+            return [walk(item) for item in value]
+        return value
+
+    return json.dumps(walk(json.loads(schema)), indent=2), files
+
+
+def _members(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def _npz_members(data: bytes) -> list[tuple[str, bytes]]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return [(name, archive.read(name)) for name in archive.namelist()]
+
+
+def assert_same_archive(theirs: bytes, ours: bytes) -> None:
+    """Same schema (up to ids and names), same members in the same order, same bytes."""
+    their_members, our_members = _members(theirs), _members(ours)
+    their_schema = their_members["schema.json"].decode()
+    our_schema = our_members["schema.json"].decode()
+    assert our_schema == json.dumps(json.loads(our_schema), indent=2)
+    expected, their_names = _normalised(their_schema)
+    got, our_names = _normalised(our_schema)
+    assert got == expected
+    assert [our_names.get(name, name) for name in our_members] == [
+        their_names.get(name, name) for name in their_members
+    ]
+    by_normal_name = {their_names.get(name, name): data for name, data in their_members.items()}
+    for name, data in our_members.items():
+        if name == "schema.json":
+            continue
+        expected_data = by_normal_name[our_names[name]]
+        if name.endswith(".npz"):
+            assert _npz_members(data) == _npz_members(expected_data), name
+        else:
+            assert data == expected_data, name
+
+
+# ----- comparing objects ----------------------------------------------------------------------
+
+
+def assert_same(expected: Any, got: Any, path: str = "obj") -> None:
+    """`got` is `expected` rebuilt: same types, values, array dtypes and memory orders."""
+    assert type(got) is type(expected), (path, type(expected), type(got))
+    if isinstance(expected, BaseEstimator):
+        skops_test_utils.assert_params_equal(expected.__dict__, got.__dict__)
+    elif isinstance(expected, np.random.RandomState):
+        assert_same(expected.get_state(legacy=False), got.get_state(legacy=False), path)
+    elif isinstance(expected, np.random.Generator):
+        assert_same(expected.bit_generator.state, got.bit_generator.state, path)
+    elif sparse.issparse(expected):
+        assert (expected.shape, expected.dtype) == (got.shape, got.dtype), path
+        assert (expected != got).nnz == 0, path
+    elif isinstance(expected, np.ma.MaskedArray):
+        np.testing.assert_array_equal(expected.data, got.data)
+        np.testing.assert_array_equal(np.ma.getmaskarray(expected), np.ma.getmaskarray(got))
+    elif isinstance(expected, (np.ndarray, np.generic)):
+        assert expected.dtype == got.dtype, path
+        if isinstance(expected, np.ndarray) and expected.dtype != object and expected.ndim > 1:
+            assert expected.flags.c_contiguous == got.flags.c_contiguous, path
+            assert expected.flags.f_contiguous == got.flags.f_contiguous, path
+        if expected.dtype == object:
+            assert expected.shape == got.shape, path
+            for position, (left, right) in enumerate(zip(expected.flat, got.flat, strict=True)):
+                assert_same(left, right, f"{path}[{position}]")
+        else:
+            np.testing.assert_array_equal(expected, got)
+    elif isinstance(expected, dict):
+        assert list(map(type, expected)) == list(map(type, got)), path
+        assert list(expected) == list(got), path
+        for key in expected:
+            assert_same(expected[key], got[key], f"{path}[{key!r}]")
+        if isinstance(expected, collections.defaultdict):
+            assert expected.default_factory is got.default_factory, path
+    elif isinstance(expected, (list, tuple)):
+        assert len(expected) == len(got), path
+        for position, (left, right) in enumerate(zip(expected, got, strict=True)):
+            assert_same(left, right, f"{path}[{position}]")
+    elif isinstance(expected, float) and math.isnan(expected):
+        assert math.isnan(got), path
+    elif isinstance(expected, functools.partial):
+        assert_same(expected.func, got.func, f"{path}.func")
+        assert_same(expected.args, got.args, f"{path}.args")
+        assert_same(expected.keywords, got.keywords, f"{path}.keywords")
+        assert_same(expected.__dict__, got.__dict__, f"{path}.__dict__")
+    elif isinstance(expected, (operator.attrgetter, operator.itemgetter, operator.methodcaller)):
+        assert expected.__reduce__() == got.__reduce__(), path
+    elif hasattr(expected, "__self__") and hasattr(expected, "__func__"):  # bound method
+        assert expected.__func__ is got.__func__, path
+        assert_same(expected.__self__, got.__self__, f"{path}.__self__")
+    elif isinstance(expected, (type, float, int, str, bytes, bytearray, set, frozenset, range)):
+        assert expected == got, path
+    elif hasattr(expected, "__dict__") and not callable(expected):
+        assert_same(vars(expected), vars(got), f"{path}.__dict__")
+    else:
+        assert expected == got, path
+
+
+# ----- the cases ------------------------------------------------------------------------------
+
+
+@dataclass
+class Case:
+    """An object of the generator and how both libraries dump it (made once per session)."""
+
+    obj: Any
+    X: Any  # input of the method outputs compared for an estimator, else None
+    theirs: bytes | BaseException
+    ours: bytes | BaseException
+
+
+def _estimator_builders() -> dict[str, Any]:
+    estimators, composites = generate.tested_estimators()
+    builders: dict[str, Any] = {}
+    for name, estimator in [*estimators, *composites]:
+        unique, count = name, 2
+        while unique in builders:
+            unique, count = f"{name}_{count}", count + 1
+        builders[f"estimator:{unique}"] = (estimator, True)
+    for estimator in test_persist._unsupported_estimators():
+        builders[f"unsupported:{type(estimator).__name__}"] = (estimator, True)
+    return builders
+
+
+def _object_builders() -> dict[str, Any]:
+    return {f"object:{name}": (factory, False) for name, factory in generate.special_objects()}
+
+
+BUILDERS: dict[str, Any] = {**_estimator_builders(), **_object_builders()}
+
+
+def _dump_both(obj: Any) -> tuple[bytes | BaseException, bytes | BaseException]:
+    results: list[bytes | BaseException] = []
+    for dumps in (sio.dumps, rs_dumps):
+        try:
+            results.append(dumps(obj))
+        except Exception as exc:  # what each raises is compared
+            results.append(exc)
+    return results[0], results[1]
+
+
+class Cases:
+    """Builds (fits) each case on first use and keeps it for the session."""
+
+    def __init__(self) -> None:
+        self._done: dict[str, Case | str] = {}
+
+    def get(self, name: str) -> Case:
+        if name not in self._done:
+            made, is_estimator = BUILDERS[name]
+            try:
+                with warnings.catch_warnings(), np.errstate(all="ignore"):
+                    warnings.simplefilter("ignore")
+                    if is_estimator:
+                        obj = generate.fit_like_skops_tests(made)
+                        X, _ = test_persist.get_input(obj)
+                    else:
+                        obj, X = made(), None
+                    theirs, ours = _dump_both(obj)
+                self._done[name] = Case(obj, X, theirs, ours)
+            except Exception as exc:  # the environment cannot build it (PIL missing...)
+                self._done[name] = f"{type(exc).__name__}: {exc}"
+        done = self._done[name]
+        if isinstance(done, str):
+            pytest.skip(f"{name} cannot be built here: {done}")
+        return done
+
+
+@pytest.fixture(scope="session")
+def cases() -> Cases:
+    return Cases()
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread() -> Any:
+    with threadpool_limits(limits=1):
+        yield
+
+
+def _loads_in_skops(data: bytes) -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return sio.loads(data, trusted=sio.get_untrusted_types(data=data))
+
+
+def _assert_skops_cannot_load(data: bytes) -> None:
+    with pytest.raises(Exception):  # noqa: B017  (any failure: the file is unusable)
+        _loads_in_skops(data)
+
+
+def assert_same_error(expected: BaseException, got: BaseException) -> None:
+    if type(expected).__module__ == "builtins":
+        assert type(got) is type(expected), (expected, got)
+    else:  # skops' own classes: ours have the same name and builtin bases
+        assert type(got).__name__ == type(expected).__name__, (expected, got)
+        assert type(got).__bases__ == type(expected).__bases__
+    assert str(got) == str(expected)
+
+
+# ----- every object of the generator -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(BUILDERS))
+def test_dumps_like_skops(name, cases):
+    """Same archive as skops; or the same error; or a refusal of what skops cannot load."""
+    case = cases.get(name)
+    if isinstance(case.theirs, BaseException):
+        assert isinstance(case.ours, BaseException), f"skops raised {case.theirs!r}"
+        assert_same_error(case.theirs, case.ours)
+        return
+    if isinstance(case.ours, UnsupportedTypeException):
+        # Refused on purpose: skops writes this object in a form it cannot load back.
+        _assert_skops_cannot_load(case.theirs)
+        assert case.ours.type_name and case.ours.path is not None
+        return
+    assert not isinstance(case.ours, BaseException), case.ours
+    assert_same_archive(case.theirs, case.ours)
+
+
+@pytest.mark.parametrize("name", list(BUILDERS))
+def test_skops_loads_ours_as_the_original(name, cases):
+    case = cases.get(name)
+    if isinstance(case.ours, BaseException):
+        pytest.skip("not dumped (see test_dumps_like_skops)")
+    assert isinstance(case.theirs, bytes)
+    loaded = _loads_in_skops(case.ours)
+    original = copy.deepcopy(case.obj)
+    try:
+        assert_same(original, _loads_in_skops(case.theirs))
+    except AssertionError:
+        # skops itself does not rebuild this object exactly ({True: .., False: ..} keys...):
+        # ours must load as skops' own file does.
+        expected = _loads_in_skops(case.theirs)
+    else:
+        expected = original
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        assert_same(expected, loaded)
+        if case.X is not None:
+            skops_test_utils.assert_method_outputs_equal(original, loaded, case.X)
+
+
+# ----- arrays: the `.npy` members are np.save's bytes ------------------------------------------
+
+_BASE = np.arange(24.0).reshape(4, 6)
+
+ARRAYS = {
+    "c_order": _BASE,
+    "f_order": np.asfortranarray(_BASE),
+    "strided": _BASE[::2, ::3],
+    "transposed_view": _BASE.T,
+    "negative_stride": _BASE[::-1],
+    "zero_d": np.array(3.5),
+    "empty": np.zeros((0, 3)),
+    "empty_f_order": np.asfortranarray(np.zeros((3, 0, 2))),
+    "big_endian": np.arange(6, dtype=">i4").reshape(2, 3),
+    "bool": np.array([True, False]),
+    "complex": np.array([1 + 2j, -0.5j], dtype=np.complex64),
+    "unicode": np.array(["a", "bé", "日本"]),
+    "bytes": np.array([b"ab", b"c\x00"]),
+    "datetime": np.array(["2020-01-01T10", "NaT"], dtype="M8[h]"),
+    "timedelta": np.array([1, 2], dtype="m8[ms]"),
+    "structured": np.array([(1, 2.0, b"ab")], dtype="i4,f8,S2"),
+    "structured_padded": np.zeros(
+        3, dtype=np.dtype({"names": ["a"], "formats": ["<i2"], "itemsize": 8})
+    ),
+    "subarray_field": np.zeros(2, dtype=[("a", "<f8", (2, 3)), ("b", "u1")]),
+    "titled_field": np.zeros(1, dtype=[(("title", "a"), "<i8")]),
+    "nested_structured": np.zeros(2, dtype=[("x", [("y", "<i2"), ("z", ">f4")])]),
+    "record_array": np.rec.fromrecords([(1, "x")], names="a,b"),
+    "matrix": np.asmatrix(_BASE),
+    "float16": np.arange(3, dtype=np.float16),
+    "large": np.random.RandomState(0).rand(300, 500),
+    "three_d_f_order": np.asfortranarray(np.arange(24).reshape(2, 3, 4)),
+    "void": np.zeros(2, dtype="V3"),
+}
+
+
+@pytest.mark.parametrize("name", list(ARRAYS))
+def test_array_member_is_what_np_save_writes(name):
+    array = ARRAYS[name]
+    theirs, ours = sio.dumps(array), rs_dumps(array)
+    assert_same_archive(theirs, ours)
+    (member,) = [
+        data for member_name, data in _members(ours).items() if member_name != "schema.json"
+    ]
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    assert member == buffer.getvalue()
+    try:
+        skops_loaded = _loads_in_skops(theirs)
+    except Exception:  # skops cannot rebuild some subclasses (recarray): nor can it ours
+        _assert_skops_cannot_load(ours)
+    else:
+        assert_same(skops_loaded, _loads_in_skops(ours))
+
+
+@pytest.mark.parametrize(
+    "scalar",
+    [np.float64(2.5), np.int8(-3), np.bool_(False), np.str_("é"), np.datetime64("2021-02-03")],
+    ids=repr,
+)
+def test_numpy_scalars(scalar):
+    assert_same_archive(sio.dumps([scalar, scalar]), rs_dumps([scalar, scalar]))
+
+
+def test_shared_array_is_written_once_and_shares_its_id():
+    shared = np.arange(10.0)
+    obj = {"a": shared, "b": [shared, shared.copy()], "c": StandardScaler().fit(shared[:, None])}
+    obj["d"] = obj["c"]
+    ours = rs_dumps(obj)
+    assert_same_archive(sio.dumps(obj), ours)
+    assert len([name for name in _members(ours) if name.endswith(".npy")]) == 1 + 1 + 4
+    loaded = _loads_in_skops(ours)
+    assert loaded["a"] is loaded["b"][0]
+    assert loaded["c"] is loaded["d"]
+
+
+# ----- JSON: numbers, strings and keys as json.dumps writes them ------------------------------
+
+FLOATS = [
+    0.0015344619750976562,  # an exact tie between two shortest decimal forms
+    5e-324,
+    1.7976931348623157e308,
+    1e16,
+    1e15,
+    1e-05,
+    0.0001,
+    0.1 + 0.2,
+    -0.0,
+    2.5e-10,
+    123456789.123,
+    float("nan"),
+    float("inf"),
+    float("-inf"),
+    *np.random.RandomState(1).standard_normal(200).tolist(),
+    *(np.random.RandomState(2).rand(100) * 10.0 ** np.arange(-50, 50)).tolist(),
+]
+
+STRINGS = [
+    "",
+    "plain",
+    'quote " backslash \\ slash /',
+    "\n\r\t\b\f\x00\x1f\x7f",
+    "é日本語🐍",
+    "\ud800 lone surrogate",
+    "\u2028\u2029",
+]
+
+
+def test_floats_are_python_reprs():
+    obj = {"floats": FLOATS, "keys": {value: 1 for value in FLOATS[:14]}}
+    assert_same_archive(sio.dumps(obj), rs_dumps(obj))
+
+
+def test_strings_and_string_keys_are_escaped_like_json():
+    obj = {"values": STRINGS, "keys": {text: text for text in STRINGS}}
+    assert_same_archive(sio.dumps(obj), rs_dumps(obj))
+
+
+class _Color(str):
+    pass
+
+
+def test_json_scalars_and_their_subclasses():
+    obj = [
+        2**100,
+        -(2**64),
+        -1,
+        True,
+        None,
+        _Color("red"),
+        collections.Counter(a=1),
+        {2**70: "big key", -5: 1, 1.5: 2, False: 4},
+    ]
+    assert_same_archive(sio.dumps(obj), rs_dumps(obj))
+
+
+def test_numpy_scalar_keys_become_items_but_keep_their_types():
+    obj = {np.int64(3): "a", np.float32(0.1): "b", np.bool_(True): "c", np.str_("k"): "d"}
+    assert_same_archive(sio.dumps(obj), rs_dumps(obj))
+
+
+def test_dict_subclasses_keep_their_order_and_skip_properties():
+    ordered = collections.OrderedDict([("b", 1), ("a", 2), ("c", 3)])
+    ordered.move_to_end("b")
+    with_property = {"x": 1, "p": property(lambda self: 1), "y": 2}
+    for obj in (ordered, with_property, collections.defaultdict(int, {"k": 2})):
+        assert_same_archive(sio.dumps(obj), rs_dumps(obj))
+
+
+def test_dispatch_follows_the_mro():
+    # dok_array lists `dict` before `sparray` in its MRO: skops writes it as a DictNode.
+    obj = [sparse.dok_array((3, 3)), sparse.coo_array(np.ones((2, 2, 2)))]
+    assert_same_archive(sio.dumps(obj), rs_dumps(obj))
+
+
+def test_slices_write_their_bounds_raw():
+    obj = [slice(1, 2), slice(None), slice(-1.5, "a", None), slice(True, 10**30, [1, [2]])]
+    assert_same_archive(sio.dumps(obj), rs_dumps(obj))
+
+
+# ----- generic objects: skops' __reduce__ / __getstate__ rules ---------------------------------
+
+
+class WithReduce:
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __reduce__(self) -> Any:
+        return (type(self), (self.value,), None, None)
+
+
+class WithReduceState(WithReduce):
+    def __reduce__(self) -> Any:
+        return (type(self), (self.value,), {"state": 1})
+
+
+class WithTupleState:
+    def __init__(self) -> None:
+        self.a, self.b = 1, [2]
+
+    def __getstate__(self) -> Any:
+        return (self.a, self.b)
+
+    def __setstate__(self, state: Any) -> None:
+        self.a, self.b = state
+
+
+class WithSlotsAndState:
+    __slots__ = ("a",)
+
+    def __init__(self) -> None:
+        self.a = 5
+
+    def __getstate__(self) -> Any:
+        return {"a": self.a}
+
+    def __setstate__(self, state: Any) -> None:
+        self.a = state["a"]
+
+
+class Plain:
+    def __init__(self) -> None:
+        self.x = {"nested": [1, 2]}
+
+
+class Empty:
+    pass
+
+
+class WithInstanceReduce:
+    def __init__(self) -> None:
+        self.__reduce__ = functools.partial(_reduce_to_plain, self)
+
+
+def _reduce_to_plain(obj: Any) -> Any:
+    return (WithInstanceReduce, ())
+
+
+class WithAttributeHook:
+    def __getattribute__(self, name: str) -> Any:
+        if name == "__reduce__":
+            return lambda: (WithAttributeHook, ())
+        return super().__getattribute__(name)
+
+
+class ReduceToString:
+    def __reduce__(self) -> str:
+        return "Plain"
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        WithReduce,
+        WithReduceState,
+        WithTupleState,
+        WithSlotsAndState,
+        Plain,
+        Empty,
+        ReduceToString,
+        WithInstanceReduce,
+        WithAttributeHook,
+    ],
+    ids=lambda make: make.__name__,
+)
+def test_generic_objects(make):
+    obj = make(3) if issubclass(make, WithReduce) else make()
+    assert_same_archive(sio.dumps(obj), rs_dumps(obj))
+
+
+def test_reduce_and_getstate_are_called_as_skops_calls_them():
+    before = test_persist.reduce_calls
+    obj = test_persist.CustomReduce(4)
+    rs_dumps(obj)
+    assert test_persist.reduce_calls == before + 1
+
+
+# ----- errors: the same as skops ----------------------------------------------------------------
+
+
+class Slotted:
+    __slots__ = ("a",)
+
+    def __init__(self) -> None:
+        self.a = 1
+
+
+def _self_referencing() -> list[Any]:
+    items: list[Any] = []
+    items.append(items)
+    return items
+
+
+SAME_ERRORS = {
+    "tuple_key": lambda: {(1, 2): 1},
+    "numpy_int_in_slice": lambda: slice(np.int64(1), 2),
+    "int_too_long_for_str": lambda: 10**5000,
+    "slots_without_getstate": Slotted,
+    "complex": lambda: 1j,
+    "lil_matrix": lambda: sparse.lil_matrix((2, 2)),
+    "dok_with_tuple_keys": lambda: _dok_with_entry(),
+    "object_field": lambda: np.zeros(2, dtype=[("a", "O")]),
+    "string_dtype": lambda: np.array(["a"], dtype=np.dtypes.StringDType()),
+    "birch_in_pipeline": lambda: Pipeline([("scale", StandardScaler()), ("birch", _birch())]),
+    "bad_key_then_unsupported_value": lambda: {(1,): 1, "b": np.zeros(1, dtype=[("a", "O")])},
+    "zoneinfo_from_file": lambda: _zoneinfo_from_file(),
+}
+
+
+def _dok_with_entry() -> Any:
+    dok = sparse.dok_array((3, 3))
+    dok[1, 2] = 4.0
+    return dok
+
+
+def _birch() -> Any:
+    from sklearn.cluster import Birch
+
+    return Birch(n_clusters=None).fit(np.arange(20.0).reshape(10, 2))
+
+
+def _zoneinfo_from_file() -> Any:
+    import zoneinfo
+
+    key = "Europe/Paris"
+    for root in zoneinfo.TZPATH:
+        path = Path(root) / key
+        if path.exists():
+            with path.open("rb") as f:
+                return zoneinfo.ZoneInfo.from_file(f, key=key)
+    pytest.skip("no time zone data file")
+
+
+@pytest.mark.parametrize("name", list(SAME_ERRORS))
+def test_same_error_as_skops(name):
+    obj = SAME_ERRORS[name]()
+    theirs, ours = _dump_both(obj)
+    assert isinstance(theirs, BaseException)
+    assert isinstance(ours, BaseException)
+    assert_same_error(theirs, ours)
+
+
+def test_unsupported_type_names_the_type_and_the_path():
+    with pytest.raises(UnsupportedTypeException) as info:
+        rs_dumps(SAME_ERRORS["birch_in_pipeline"]())
+    assert info.value.type_name == "sklearn.cluster._birch.Birch"
+    assert info.value.path == "steps[1][1]"
+
+
+def test_self_reference_is_a_recursion_error():
+    with pytest.raises(RecursionError):
+        sio.dumps(_self_referencing())
+    with pytest.raises(RecursionError, match="contains itself"):
+        rs_dumps(_self_referencing())
+
+
+def test_deep_objects_on_a_small_thread_stack_do_not_crash():
+    # The walk moves to a new stack segment when the thread's stack runs low.
+    results: list[BaseException | bytes] = []
+
+    def dump_all() -> None:
+        for obj in (_self_referencing(), _nested_dicts(900)):
+            try:
+                results.append(rs_dumps(obj))
+            except RecursionError as exc:
+                results.append(exc)
+
+    previous = threading.stack_size(256 * 1024)
+    try:
+        thread = threading.Thread(target=dump_all)
+        thread.start()
+        thread.join()
+    finally:
+        threading.stack_size(previous)
+    assert isinstance(results[0], RecursionError)
+    assert isinstance(results[1], bytes)
+
+
+def _nested_dicts(depth: int) -> dict[str, Any]:
+    nested: dict[str, Any] = {}
+    for _ in range(depth):
+        nested = {"a": nested}
+    return nested
+
+
+def test_deep_nesting_within_the_limit_is_written():
+    nested: list[Any] = []
+    for _ in range(200):
+        nested = [nested]
+    assert_same_archive(sio.dumps(nested), rs_dumps(nested))
+
+
+# ----- refusals: what skops writes but cannot load --------------------------------------------
+
+
+def module_level(x: Any) -> Any:
+    return x
+
+
+def _local_function() -> Any:
+    def local(x: Any) -> Any:
+        return x
+
+    return local
+
+
+def _local_class_instance() -> Any:
+    class Local:
+        pass
+
+    return Local()
+
+
+class Outer:
+    class Inner:
+        pass
+
+
+REFUSED = {
+    "lambda": (lambda: FunctionTransformer(lambda x: x), "func", "<lambda>"),
+    "local_function": (lambda: FunctionTransformer(_local_function()), "func", "<locals>.local"),
+    "local_class": (lambda: {"obj": _local_class_instance()}, '["obj"]', "<locals>.Local"),
+    "nested_class": (lambda: [Outer.Inner()], "[0]", "Outer.Inner"),
+    "nested_class_type": (lambda: [Outer.Inner], "[0]", "Outer.Inner"),
+    "none_key": (lambda: {None: 1}, "key_types[0]", "builtins.NoneType"),
+    "object_array_0d": (lambda: [np.array({"a": 1}, dtype=object)], "[0]", "numpy.ndarray"),
+}
+
+
+@pytest.mark.parametrize("name", list(REFUSED))
+def test_refused_where_skops_writes_a_file_it_cannot_load(name):
+    make, path, type_suffix = REFUSED[name]
+    obj = make()
+    with pytest.raises(UnsupportedTypeException) as info:
+        rs_dumps(obj)
+    assert info.value.path == path
+    assert info.value.type_name.endswith(type_suffix)
+    assert isinstance(info.value, TypeError)
+    _assert_skops_cannot_load(sio.dumps(obj))
+
+
+def test_module_level_functions_and_classes_are_written():
+    obj = [FunctionTransformer(module_level), Plain, module_level, len, np.sqrt, operator.add]
+    assert_same_archive(sio.dumps(obj), rs_dumps(obj))
+
+
+# ----- compression ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("level", [None, 0, 1, 6, 9])
+def test_deflated_archives(level):
+    obj = {"model": StandardScaler().fit(ARRAYS["large"]), "bytes": b"x" * 1000}
+    data = rs_dumps(obj, zipfile.ZIP_DEFLATED, level)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert archive.testzip() is None
+        assert {info.compress_type for info in archive.infolist()} == {zipfile.ZIP_DEFLATED}
+    assert_same_archive(sio.dumps(obj, compression=zipfile.ZIP_DEFLATED), data)
+    assert_same(obj, _loads_in_skops(data))
+
+
+def test_stored_archive_is_a_plain_zip():
+    data = rs_dumps({"a": ARRAYS["large"], "b": b"\x00\xff"})
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert archive.testzip() is None
+        infos = archive.infolist()
+        assert {info.compress_type for info in infos} == {zipfile.ZIP_STORED}
+        assert infos[-1].filename == "schema.json"
+        assert all(info.external_attr >> 16 == 0o600 for info in infos)
+
+
+@pytest.mark.parametrize("compression", [1, 12, 14, 99])
+def test_native_writer_refuses_other_methods(compression):
+    with pytest.raises(ValueError):
+        _skops_rs.dumps([1], compression, None)
+
+
+def test_native_writer_refuses_bad_levels():
+    with pytest.raises(ValueError):
+        _skops_rs.dumps([1], zipfile.ZIP_DEFLATED, 10)
