@@ -93,6 +93,11 @@ impl Card {
                 // around its body, so overwriting it changes only its content's bytes.
                 if section.source.is_none() {
                     section.source = old.source.take();
+                    // A parsed duplicate is keyed `Title (2)` but titled `Title`: overwriting
+                    // its content must not rename it.
+                    if section.title == leaf && old.title != old.key {
+                        section.title = std::mem::take(&mut old.title);
+                    }
                 }
                 *old = section;
             }

@@ -278,5 +278,8 @@ mod tests {
         let card = parse("# A\n\n## Usage\n\nx\n\n## Usage\n\ny\n").unwrap();
         assert_eq!(card.select("A/Usage").unwrap().content, "x");
         assert_eq!(card.select("A/Usage (2)").unwrap().content, "y");
+        let mut card = card;
+        card.add("A/Usage (2)", "z", false).unwrap();
+        assert_eq!(card.render(), "# A\n\n## Usage\n\nx\n\n## Usage\n\nz\n");
     }
 }
