@@ -281,6 +281,17 @@ def test_repr_details(model: Any) -> None:
     assert_same(sk, rs)
 
 
+def test_deepcopy_is_independent(model: Any) -> None:
+    import copy
+
+    sk, rs = both(model)
+    sk_copy, rs_copy = copy.deepcopy(sk), copy.deepcopy(rs)
+    for card in (sk_copy, rs_copy):
+        card.add(Extra="only in the copy")
+    assert_same(sk, rs)
+    assert_same(sk_copy, rs_copy)
+
+
 def test_repr_of_card_without_model() -> None:
     assert_same(*both(None, template={"A": "a"}, model_diagram=False))
 

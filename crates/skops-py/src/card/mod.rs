@@ -225,6 +225,18 @@ impl CardCore {
         skops_card::ops::show(&self.card)
     }
 
+    /// A copy (`copy.copy`).
+    fn __copy__(&self) -> Self {
+        CardCore {
+            card: self.card.clone(),
+        }
+    }
+
+    /// A copy (`copy.deepcopy`; the card holds no Python objects).
+    fn __deepcopy__(&self, _memo: &Bound<'_, PyAny>) -> Self {
+        self.__copy__()
+    }
+
     /// Parses markdown text.
     #[staticmethod]
     fn parse(text: &str) -> PyResult<Self> {
