@@ -243,3 +243,25 @@ def test_card_for_a_skops_file_without_loading_it(model: Any, tmp_path: Path) ->
     (tmp_path / "bad.skops").write_bytes(b"not a zip")
     with pytest.raises(ValueError, match=r"not a valid \.skops file"):
         native.CardCore.for_model_file(os.fspath(tmp_path / "bad.skops"))
+
+
+def test_unusual_front_matter_survives_the_python_round_trip(tmp_path: Path) -> None:
+    text = (
+        "---\n"
+        "a: 1e3\nb: .inf\nc: .nan\nd: ~\ne:\nf: 123456789012345678901234567890\n"
+        "g: {x: [1, 2.5, 'three'], y: {z: true}}\nh: |\n  literal\n  block\n"
+        "i: 'quoted # not a comment'\nj: \"caf\\u00e9\"\nk: 2024-01-01\nl: -0x1F\n"
+        "widget:\n- structured_data:\n    x0: [5.1, 4.9]\n"
+        "---\n# Title\n"
+    )
+    (tmp_path / "README.md").write_text(text, encoding="utf-8")
+    card = rs_card.parse_modelcard(tmp_path / "README.md")
+    assert card.render() == text
+    assert card.metadata["a"] == 1000.0
+    assert card.metadata["d"] is None and card.metadata["e"] is None
+    assert card.metadata["g"] == {"x": [1, 2.5, "three"], "y": {"z": True}}
+    assert card.metadata["h"] == "literal\nblock\n"
+    assert card.metadata["j"] == "café"
+    assert card.metadata["widget"] == [{"structured_data": {"x0": [5.1, 4.9]}}]
+    card.metadata["k"] = "2025-01-01"
+    assert card.render() == text.replace("k: 2024-01-01", "k: '2025-01-01'")

@@ -99,6 +99,23 @@ proptest! {
     }
 
     #[test]
+    fn any_text_parses_without_panicking_and_round_trips(text in any::<String>()) {
+        // Arbitrary text may open with malformed front matter (an error); anything that
+        // parses renders back unchanged.
+        if let Ok(card) = parse(&text) {
+            prop_assert_eq!(card.render(), text);
+        }
+    }
+
+    #[test]
+    fn any_front_matter_parses_or_fails_cleanly(yaml in "[-a-z:\\[\\]{}&*!|>'\" \n#,?]{0,60}") {
+        let text = format!("---\n{yaml}\n---\n# A\n");
+        if let Ok(card) = parse(&text) {
+            prop_assert_eq!(card.render(), text);
+        }
+    }
+
+    #[test]
     fn parsing_a_rendered_card_gives_back_its_tree(text in document()) {
         let card = parse(&text).unwrap();
         let again = parse(&card.render()).unwrap();
