@@ -2,6 +2,7 @@
 // PyO3's macro expansions contain `unsafe` blocks; the code written here has none.
 #![allow(unsafe_code)]
 
+mod card;
 mod dump;
 mod errors;
 mod load;
@@ -30,6 +31,7 @@ mod _skops_rs {
         use pyo3::types::PyModuleMethods;
         m.add("__version__", env!("CARGO_PKG_VERSION"))?;
         // Each side registers its own functions, so the writer and the loader stay apart.
+        super::card::register(m)?;
         super::dump::register(m)?;
         super::load::register(m)
     }

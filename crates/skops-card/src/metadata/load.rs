@@ -1,0 +1,321 @@
+//! YAML text -> [`Value`], bounded: aliases may not expand past [`MAX_YAML_NODES`] nodes and
+//! nesting may not exceed [`MAX_YAML_DEPTH`].
+//!
+//! Plain scalars are resolved with the YAML 1.2 core schema (what the Hub's YAML reader uses):
+//! `null`/`~`/empty, `true`/`false`, decimal/octal/hex integers, floats with `.inf`/`.nan`.
+
+use std::collections::HashMap;
+
+use yaml_rust2::parser::{Event, Parser, Tag};
+use yaml_rust2::scanner::TScalarStyle;
+
+use super::Value;
+use crate::limits::{MAX_YAML_DEPTH, MAX_YAML_NODES};
+use crate::{Error, Result};
+
+/// A collection being built.
+enum Frame {
+    List(Vec<Value>, usize),
+    Map(Vec<(String, Value)>, Option<String>, usize),
+}
+
+/// Parses `text` (one YAML document) into a top-level mapping; an empty document is an empty
+/// mapping. `first_line` is the card line the text starts on, for error positions.
+pub fn load_mapping(text: &str, first_line: usize) -> Result<Vec<(String, Value)>> {
+    match load(text, first_line)? {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Map(entries)) => Ok(entries),
+        Some(other) => Err(Error::FrontMatterInvalid {
+            message: format!("the top level is {}, not a mapping", kind_name(&other)),
+        }),
+    }
+}
+
+/// Parses one YAML document.
+fn load(text: &str, first_line: usize) -> Result<Option<Value>> {
+    let mut parser = Parser::new_from_str(text);
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut anchors: HashMap<usize, Value> = HashMap::new();
+    let mut nodes: u64 = 0;
+    let mut root: Option<Value> = None;
+    let mut documents = 0usize;
+    loop {
+        let (event, mark) = parser.next_token().map_err(|e| Error::FrontMatterSyntax {
+            line: first_line + e.marker().line().saturating_sub(1),
+            column: e.marker().col() + 1,
+            message: e.info().to_owned(),
+        })?;
+        let position = |message: String| Error::FrontMatterSyntax {
+            line: first_line + mark.line().saturating_sub(1),
+            column: mark.col() + 1,
+            message,
+        };
+        let value = match event {
+            Event::StreamEnd => break,
+            Event::DocumentStart => {
+                documents += 1;
+                if documents > 1 {
+                    return Err(position("more than one YAML document".to_owned()));
+                }
+                continue;
+            }
+            Event::Nothing | Event::StreamStart | Event::DocumentEnd => continue,
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                if stack.len() as u64 >= MAX_YAML_DEPTH {
+                    return Err(Error::LimitExceeded {
+                        what: "front matter nesting depth",
+                        value: stack.len() as u64 + 1,
+                        limit: MAX_YAML_DEPTH,
+                    });
+                }
+                stack.push(if matches!(event, Event::SequenceStart(..)) {
+                    Frame::List(Vec::new(), anchor)
+                } else {
+                    Frame::Map(Vec::new(), None, anchor)
+                });
+                continue;
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let (value, anchor) = match stack.pop() {
+                    Some(Frame::List(items, anchor)) => (Value::List(items), anchor),
+                    Some(Frame::Map(entries, _, anchor)) => (Value::Map(entries), anchor),
+                    None => return Err(position("unbalanced collection end".to_owned())),
+                };
+                if anchor > 0 {
+                    anchors.insert(anchor, value.clone());
+                }
+                value
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                let value = resolve_scalar(text, style, tag.as_ref());
+                if anchor > 0 {
+                    anchors.insert(anchor, value.clone());
+                }
+                value
+            }
+            Event::Alias(anchor) => {
+                let value = anchors
+                    .get(&anchor)
+                    .cloned()
+                    .ok_or_else(|| position("alias to an unknown anchor".to_owned()))?;
+                // Counted before the clone above is kept, so an exponential document stops at
+                // the first expansion that crosses the budget.
+                nodes += value.node_count();
+                value
+            }
+        };
+        nodes += 1;
+        if nodes > MAX_YAML_NODES {
+            return Err(Error::LimitExceeded {
+                what: "front matter node count (aliases expanded)",
+                value: nodes,
+                limit: MAX_YAML_NODES,
+            });
+        }
+        match stack.last_mut() {
+            None => root = Some(value),
+            Some(Frame::List(items, _)) => items.push(value),
+            Some(Frame::Map(entries, pending, _)) => match pending.take() {
+                None => *pending = Some(key_text(value).map_err(position)?),
+                Some(key) => match entries.iter_mut().find(|(k, _)| *k == key) {
+                    // A repeated key keeps its first position and takes the last value, like
+                    // a Python dict filled in order.
+                    Some(entry) => entry.1 = value,
+                    None => entries.push((key, value)),
+                },
+            },
+        }
+    }
+    Ok(root)
+}
+
+/// A mapping key as a string (the Hub and Python both see string keys in practice).
+fn key_text(value: Value) -> std::result::Result<String, String> {
+    match value {
+        Value::String(s) => Ok(s),
+        Value::Null => Ok("null".to_owned()),
+        Value::Bool(b) => Ok(if b { "true" } else { "false" }.to_owned()),
+        Value::Int(i) => Ok(i.to_string()),
+        Value::Float(f) => Ok(super::python_float_repr(f)),
+        Value::List(_) | Value::Map(_) => Err("a list or mapping used as a key".to_owned()),
+    }
+}
+
+/// A name for error messages.
+fn kind_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Int(_) | Value::Float(_) => "a number",
+        Value::String(_) => "a string",
+        Value::List(_) => "a list",
+        Value::Map(_) => "a mapping",
+    }
+}
+
+/// The value of a scalar: quoted ones are strings, plain ones follow the core schema, and the
+/// standard `!!str`/`!!int`/... tags force a type.
+fn resolve_scalar(text: String, style: TScalarStyle, tag: Option<&Tag>) -> Value {
+    if let Some(tag) = tag
+        && tag.handle == "tag:yaml.org,2002:"
+    {
+        return match tag.suffix.as_str() {
+            "str" => Value::String(text),
+            "null" => Value::Null,
+            "bool" => match text.as_str() {
+                "true" | "True" | "TRUE" => Value::Bool(true),
+                "false" | "False" | "FALSE" => Value::Bool(false),
+                _ => Value::String(text),
+            },
+            "int" | "float" => resolve_plain(text),
+            _ => Value::String(text),
+        };
+    }
+    if style != TScalarStyle::Plain || tag.is_some() {
+        return Value::String(text);
+    }
+    resolve_plain(text)
+}
+
+/// YAML 1.2 core schema resolution of a plain scalar.
+fn resolve_plain(text: String) -> Value {
+    match text.as_str() {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "true" | "True" | "TRUE" => return Value::Bool(true),
+        "false" | "False" | "FALSE" => return Value::Bool(false),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Value::Float(f64::INFINITY);
+        }
+        "-.inf" | "-.Inf" | "-.INF" => return Value::Float(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
+        _ => {}
+    }
+    if let Some(hex) = text.strip_prefix("0x")
+        && !hex.is_empty()
+        && hex.bytes().all(|b| b.is_ascii_hexdigit())
+    {
+        if let Ok(i) = i64::from_str_radix(hex, 16) {
+            return Value::Int(i);
+        }
+    }
+    if let Some(oct) = text.strip_prefix("0o")
+        && !oct.is_empty()
+        && oct.bytes().all(|b| (b'0'..=b'7').contains(&b))
+    {
+        if let Ok(i) = i64::from_str_radix(oct, 8) {
+            return Value::Int(i);
+        }
+    }
+    if is_decimal_int(&text) {
+        return match text.parse::<i64>() {
+            Ok(i) => Value::Int(i),
+            Err(_) => text
+                .parse::<f64>()
+                .map_or(Value::String(text), Value::Float),
+        };
+    }
+    if is_core_float(&text)
+        && let Ok(f) = text.parse::<f64>()
+    {
+        return Value::Float(f);
+    }
+    Value::String(text)
+}
+
+/// `[-+]?[0-9]+`.
+fn is_decimal_int(text: &str) -> bool {
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`.
+fn is_core_float(text: &str) -> bool {
+    let body = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let (mantissa, exponent) = match body.find(['e', 'E']) {
+        Some(at) => (body.get(..at).unwrap_or(""), body.get(at + 1..)),
+        None => (body, None),
+    };
+    let mantissa_ok = match mantissa.split_once('.') {
+        Some((int, frac)) => {
+            (!int.is_empty() || !frac.is_empty())
+                && int.bytes().all(|b| b.is_ascii_digit())
+                && frac.bytes().all(|b| b.is_ascii_digit())
+                && !(int.is_empty() && frac.is_empty())
+        }
+        None => !mantissa.is_empty() && mantissa.bytes().all(|b| b.is_ascii_digit()),
+    };
+    let exponent_ok = exponent.is_none_or(is_decimal_int);
+    mantissa_ok && exponent_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scalars_follow_the_core_schema() {
+        let map = load_mapping(
+            "a: 1\nb: 1.5\nc: true\nd: ~\ne: '1'\nf: 1e3\ng: .inf\nh: yes\ni: 0x1f\n",
+            1,
+        )
+        .unwrap();
+        let values: Vec<Value> = map.into_iter().map(|(_, v)| v).collect();
+        assert_eq!(
+            values,
+            [
+                Value::Int(1),
+                Value::Float(1.5),
+                Value::Bool(true),
+                Value::Null,
+                Value::from("1"),
+                Value::Float(1000.0),
+                Value::Float(f64::INFINITY),
+                Value::from("yes"),
+                Value::Int(31),
+            ]
+        );
+    }
+
+    #[test]
+    fn billion_laughs_is_refused() {
+        let mut doc = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        let mut previous = 'a';
+        for name in 'b'..='k' {
+            doc.push_str(&format!(
+                "{name}: &{name} [*{previous}, *{previous}, *{previous}, *{previous}, *{previous}, *{previous}, *{previous}, *{previous}, *{previous}, *{previous}]\n"
+            ));
+            previous = name;
+        }
+        assert!(matches!(
+            load_mapping(&doc, 1),
+            Err(Error::LimitExceeded { .. })
+        ));
+    }
+
+    #[test]
+    fn deep_nesting_is_refused() {
+        let doc = format!("a: {}{}", "[".repeat(1000), "]".repeat(1000));
+        let err = load_mapping(&doc, 1).unwrap_err();
+        // The YAML scanner has a recursion limit of its own that may trigger first.
+        assert!(
+            matches!(
+                err,
+                Error::LimitExceeded { .. } | Error::FrontMatterSyntax { .. }
+            ),
+            "{err}"
+        );
+        let doc = format!("a: {}{}", "[".repeat(200), "]".repeat(200));
+        assert!(load_mapping(&doc, 1).is_err());
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let err = load_mapping("a: 1\nb: [1, 2\n", 2).unwrap_err();
+        assert!(
+            matches!(err, Error::FrontMatterSyntax { line: 3.., .. }),
+            "{err}"
+        );
+        let err = load_mapping("- a\n- b\n", 2).unwrap_err();
+        assert!(matches!(err, Error::FrontMatterInvalid { .. }));
+    }
+}

@@ -1,0 +1,154 @@
+//! Rendering a card to markdown.
+//!
+//! skops joins its pieces (headings and formatted contents, empty ones skipped) as
+//! `"\n" + piece + "\n"` each, so a card it renders starts with a newline and separates
+//! every piece by one blank line. Pieces parsed from a file are instead written back as
+//! their exact bytes. Where the two meet, the seams get the blank line skops would have
+//! written: an unchanged parsed card is byte-identical to its file, a card built in code is
+//! byte-identical to skops' rendering, and a skops card that was parsed and then edited
+//! renders as skops would render the same edits.
+
+use crate::card::Card;
+use crate::section::{Section, Source};
+
+/// What the previous piece was, to join the next one correctly.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Last {
+    Nothing,
+    /// Bytes from a parsed file (or front matter), written as they were.
+    Raw,
+    /// A piece generated like skops does.
+    Generated,
+}
+
+/// Accumulates the rendered markdown.
+struct Emitter {
+    out: String,
+    last: Last,
+}
+
+impl Emitter {
+    /// Appends a generated piece; empty pieces are skipped as in skops.
+    fn generated(&mut self, piece: &str) {
+        if piece.is_empty() {
+            return;
+        }
+        if self.last == Last::Raw {
+            // After file bytes, make exactly one blank line (the file may already end with
+            // one, or with no newline at all).
+            if !self.out.ends_with('\n') {
+                self.out.push_str("\n\n");
+            } else if !self.out.ends_with("\n\n") {
+                self.out.push('\n');
+            }
+        } else {
+            self.out.push('\n');
+        }
+        self.out.push_str(piece);
+        self.out.push('\n');
+        self.last = Last::Generated;
+    }
+
+    /// Appends bytes from a file; after a generated piece they get the blank line that skops
+    /// would have put before them.
+    fn raw(&mut self, bytes: &str) {
+        if bytes.is_empty() {
+            return;
+        }
+        if self.last == Last::Generated {
+            self.out.push('\n');
+        }
+        self.out.push_str(bytes);
+        self.last = Last::Raw;
+    }
+}
+
+/// The whole card as markdown.
+pub(crate) fn render(card: &Card) -> String {
+    let mut emitter = Emitter {
+        out: String::new(),
+        last: Last::Nothing,
+    };
+    emitter.raw(&card.front_matter.render());
+    emitter.raw(&card.preamble);
+    for section in &card.sections {
+        render_section(&mut emitter, section, 0);
+    }
+    emitter.out
+}
+
+/// One visible section, then (unless folded) its subsections.
+fn render_section(emitter: &mut Emitter, section: &Section, parent_level: usize) {
+    if !section.visible {
+        return;
+    }
+    let level = section.source_level().unwrap_or(parent_level + 1);
+    let formatted = section.format();
+    match &section.source {
+        None => {
+            emitter.generated(&format!("{} {}", "#".repeat(level), section.title));
+            emitter.generated(&formatted);
+        }
+        Some(source) => {
+            if section.title == source.title {
+                emitter.raw(&source.heading);
+            } else {
+                emitter.raw(&regenerate_heading(source, &section.title));
+            }
+            if formatted == source.content {
+                emitter.raw(&source.body);
+            } else {
+                emitter.raw(&edited_body(source, &formatted));
+            }
+        }
+    }
+    if !section.folded {
+        for subsection in &section.subsections {
+            render_section(emitter, subsection, level);
+        }
+    }
+}
+
+/// An ATX heading with a new title, at the parsed level and with the parsed line ending.
+fn regenerate_heading(source: &Source, title: &str) -> String {
+    let ending = if source.heading.ends_with("\r\n") {
+        "\r\n"
+    } else if source.heading.ends_with('\n') {
+        "\n"
+    } else {
+        ""
+    };
+    format!("{} {title}{ending}", "#".repeat(source.level))
+}
+
+/// A parsed body with new content, keeping the blank lines that surrounded the old content.
+fn edited_body(source: &Source, content: &str) -> String {
+    let body = source.body.as_str();
+    let prefix = body.get(..source.prefix_len).unwrap_or_default();
+    let suffix = body
+        .get(source.prefix_len + source.content.len()..)
+        .unwrap_or_default();
+    if source.content.is_empty() {
+        // Nothing to replace: put the content after the heading, as skops would, then the
+        // blank lines that were there.
+        let mut out = String::new();
+        if !source.heading.ends_with('\n') {
+            out.push('\n');
+        }
+        out.push('\n');
+        out.push_str(content);
+        out.push('\n');
+        out.push_str(body);
+        return out;
+    }
+    if content.is_empty() {
+        // skops writes an empty section as its heading alone: drop the content and the line
+        // break that ended it.
+        let rest = suffix
+            .strip_prefix("\r\n")
+            .or_else(|| suffix.strip_prefix('\n'))
+            .unwrap_or(suffix);
+        return rest.to_owned();
+    }
+    format!("{prefix}{content}{suffix}")
+}

@@ -1,0 +1,141 @@
+//! Property tests: any markdown assembled from heading, code, HTML, list and text lines
+//! (LF or CRLF, with or without front matter) renders back byte for byte, and editing a
+//! section changes only that section's bytes.
+
+use proptest::prelude::*;
+use skops_card::{Card, parse};
+
+/// Lines that exercise the heading rules.
+fn line() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[a-zA-Z ]{0,12}".prop_map(|t| t),
+        (1usize..=7, "[a-zA-Z/ ]{0,10}").prop_map(|(n, t)| format!("{} {t}", "#".repeat(n))),
+        "[a-z]{1,8}".prop_map(|t| format!("## {t} ##")),
+        Just("===".to_owned()),
+        Just("---".to_owned()),
+        Just("```".to_owned()),
+        Just("~~~python".to_owned()),
+        Just("<details>".to_owned()),
+        Just("</details>".to_owned()),
+        Just("<div>".to_owned()),
+        Just("    # indented".to_owned()),
+        Just("> # quoted".to_owned()),
+        Just("- item".to_owned()),
+        Just("| a | b |".to_owned()),
+        Just("| :-: | :-: |".to_owned()),
+        Just(String::new()),
+        Just("   ".to_owned()),
+        Just("#no-space".to_owned()),
+        Just("\t# tab".to_owned()),
+    ]
+}
+
+fn document() -> impl Strategy<Value = String> {
+    (
+        prop::collection::vec(line(), 0..40),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(|(lines, crlf, front_matter, final_newline)| {
+            let eol = if crlf { "\r\n" } else { "\n" };
+            let mut text = String::new();
+            if front_matter {
+                text.push_str(&format!(
+                    "---{eol}license: mit{eol}tags:{eol}- a{eol}---{eol}"
+                ));
+            } else {
+                // A file opening with `---` has front matter, which must then be YAML (the
+                // error for malformed front matter is tested elsewhere).
+                text.push_str(&format!("intro{eol}"));
+            }
+            text.push_str(&lines.join(eol));
+            if final_newline {
+                text.push_str(eol);
+            }
+            text
+        })
+}
+
+/// Every section's path, depth first.
+fn all_paths(card: &Card) -> Vec<Vec<String>> {
+    fn walk(sections: &[skops_card::Section], parent: &[String], out: &mut Vec<Vec<String>>) {
+        for section in sections {
+            let mut path = parent.to_vec();
+            path.push(section.key.clone());
+            out.push(path.clone());
+            walk(&section.subsections, &path, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(&card.sections, &[], &mut out);
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn unchanged_cards_render_byte_identical(text in document()) {
+        let card = parse(&text).unwrap();
+        prop_assert_eq!(card.render(), text);
+    }
+
+    #[test]
+    fn editing_a_section_changes_only_its_bytes(text in document(), pick in any::<prop::sample::Index>()) {
+        let card = parse(&text).unwrap();
+        let paths = all_paths(&card);
+        prop_assume!(!paths.is_empty());
+        let path = pick.get(&paths).clone();
+        let mut edited = card.clone();
+        edited.select_parts_mut(&path).unwrap().content = "EDITED TEXT".to_owned();
+        let rendered = edited.render();
+        let at = rendered.find("EDITED TEXT").unwrap();
+        let tail = &rendered[at + "EDITED TEXT".len()..];
+        // The new content may bring the blank lines that separate it from its heading and
+        // the next section; every other byte is the original's.
+        prop_assert!(text.starts_with(rendered[..at].trim_end_matches(['\r', '\n'])));
+        prop_assert!(text.ends_with(tail.trim_start_matches(['\r', '\n'])));
+    }
+
+    #[test]
+    fn any_text_parses_without_panicking_and_round_trips(text in any::<String>()) {
+        // Arbitrary text may open with malformed front matter (an error); anything that
+        // parses renders back unchanged.
+        if let Ok(card) = parse(&text) {
+            prop_assert_eq!(card.render(), text);
+        }
+    }
+
+    #[test]
+    fn any_front_matter_parses_or_fails_cleanly(yaml in "[-a-z:\\[\\]{}&*!|>'\" \n#,?]{0,60}") {
+        let text = format!("---\n{yaml}\n---\n# A\n");
+        if let Ok(card) = parse(&text) {
+            prop_assert_eq!(card.render(), text);
+        }
+    }
+
+    #[test]
+    fn parsing_a_rendered_card_gives_back_its_tree(text in document()) {
+        let card = parse(&text).unwrap();
+        let again = parse(&card.render()).unwrap();
+        prop_assert_eq!(card.toc(), again.toc());
+    }
+}
+
+#[test]
+fn a_skops_card_parsed_and_edited_renders_like_skops() {
+    // Built in code (what skops would render) vs. the same card rendered, parsed and edited.
+    let mut built = Card::with_skops_template();
+    let mut parsed = parse(&built.render()).unwrap();
+    for card in [&mut built, &mut parsed] {
+        card.add("Model description", "A model.", false).unwrap();
+        card.add("Model description/New part", "new", false)
+            .unwrap();
+        card.add("Appendix", "", false).unwrap();
+        card.add("Model description/Evaluation Results", "", false)
+            .unwrap();
+        card.delete("Model Card Contact").unwrap();
+    }
+    assert_eq!(parsed.render(), built.render());
+}
