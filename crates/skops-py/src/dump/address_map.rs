@@ -38,5 +38,8 @@ type BuildAddressHasher = BuildHasherDefault<AddressHasher>;
 /// A map from addresses.
 pub(crate) type AddressMap<V> = HashMap<usize, V, BuildAddressHasher>;
 
+/// A map from (address, depth).
+pub(crate) type AddressDepthMap<V> = HashMap<(usize, usize), V, BuildAddressHasher>;
+
 /// A set of ids.
 pub(crate) type IdSet = HashSet<u64, BuildAddressHasher>;

@@ -8,7 +8,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyType};
 use skops_format::container::WriteCompression;
 
-use super::address_map::AddressMap;
+use super::address_map::{AddressDepthMap, AddressMap};
 use super::archive::Archive;
 use super::dispatch::{TypeInfo, TypeTable};
 use super::error::{DumpError, DumpResult};
@@ -78,6 +78,9 @@ pub(crate) struct Dumper<'py> {
     /// The first error `json.dumps` would raise at the end (a bad dict key, a slice holding a
     /// numpy int): skops raises it only after the whole object was walked.
     deferred: Option<PyErr>,
+    /// Where the text of leaf nodes (no children, no side effects) was written, by object and
+    /// depth: the same object at the same depth is the same text, copied instead of redone.
+    rendered: AddressDepthMap<std::ops::Range<usize>>,
     /// `json.dumps(name)`, `json.dumps(module)` of functions and builtins met (by address).
     pub(crate) callables: AddressMap<(String, String)>,
 }
@@ -99,6 +102,7 @@ impl<'py> Dumper<'py> {
             path: Vec::with_capacity(64),
             depth: 0,
             deferred: None,
+            rendered: AddressDepthMap::default(),
             callables: AddressMap::default(),
         })
     }
@@ -139,6 +143,27 @@ impl<'py> Dumper<'py> {
         let result = self.write_state(obj);
         self.path.pop();
         result
+    }
+
+    /// Writes the node of `obj`, a leaf, with `write`; or, if `obj` was written at this depth
+    /// before, copies that text (it is the same: same names, content and `__id__`). `write`
+    /// returns whether it wrote anything; nothing is remembered if it did not.
+    pub(crate) fn leaf(
+        &mut self,
+        obj: &Bound<'py, PyAny>,
+        write: impl FnOnce(&mut Self) -> DumpResult<bool>,
+    ) -> DumpResult<bool> {
+        let key = (obj.as_ptr() as usize, self.text.depth());
+        if let Some(range) = self.rendered.get(&key) {
+            self.text.repeat(range.clone());
+            return Ok(true);
+        }
+        let start = self.text.len();
+        let written = write(self)?;
+        if written {
+            self.rendered.insert(key, start..self.text.len());
+        }
+        Ok(written)
     }
 
     /// `save_context.memoize(obj)`: keeps `obj` alive and returns its `id()`.

@@ -34,6 +34,18 @@ impl SchemaText {
         self.open.len()
     }
 
+    /// Bytes written so far.
+    pub(crate) fn len(&self) -> usize {
+        self.out.len()
+    }
+
+    /// Writes again the bytes at `range` (a node rendered before at the same depth).
+    pub(crate) fn repeat(&mut self, range: std::ops::Range<usize>) {
+        if range.end <= self.out.len() {
+            self.out.extend_from_within(range);
+        }
+    }
+
     pub(crate) fn begin_object(&mut self) {
         self.out.push(b'{');
         self.open.push(false);

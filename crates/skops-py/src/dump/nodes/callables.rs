@@ -28,6 +28,11 @@ impl<'py> Dumper<'py> {
 
     /// `type_get_state`, for classes and builtin functions (`builtins.len`).
     pub(super) fn type_node(&mut self, obj: &Bound<'py, PyAny>, id: u64) -> DumpResult<()> {
+        self.leaf(obj, |dumper| dumper.write_type_node(obj, id).map(|()| true))?;
+        Ok(())
+    }
+
+    fn write_type_node(&mut self, obj: &Bound<'py, PyAny>, id: u64) -> DumpResult<()> {
         if let Ok(ty) = obj.cast::<PyType>() {
             let index = self.type_index(ty)?;
             self.require_importable_type(index)?;

@@ -27,7 +27,7 @@ impl<'py> Dumper<'py> {
             || obj.is_exact_instance_of::<PyInt>()
             || obj.is_instance_of::<PyBool>()
             || obj.is_none();
-        if json_scalar && self.json_node(obj, id)? {
+        if json_scalar && self.leaf(obj, |dumper| dumper.json_node(obj, id))? {
             return Ok(());
         }
         let ty = obj.get_type();
