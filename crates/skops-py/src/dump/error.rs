@@ -1,6 +1,6 @@
 //! Why a dump failed, and the Python exception each reason becomes.
 
-use pyo3::exceptions::{PyMemoryError, PyRecursionError, PyRuntimeError};
+use pyo3::exceptions::{PyMemoryError, PyRecursionError};
 use pyo3::prelude::*;
 
 /// A failed dump.
@@ -81,8 +81,9 @@ impl DumpError {
                 if matches!(err, skops_format::Error::ZipAllocation { .. }) {
                     PyMemoryError::new_err(err.to_string())
                 } else {
-                    // Not reachable with the names and levels the writer uses.
-                    PyRuntimeError::new_err(format!("could not write the archive: {err}"))
+                    // Not reachable with the names and levels the writer uses; if it ever is,
+                    // the format error says which (mapped like every other one, errors.rs).
+                    crate::errors::format_error(py, &err)
                 }
             }
         }
