@@ -793,3 +793,37 @@ def test_native_writer_refuses_other_methods(compression):
 def test_native_writer_refuses_bad_levels():
     with pytest.raises(ValueError):
         _skops_rs.dumps([1], zipfile.ZIP_DEFLATED, 10)
+
+
+def test_ids_are_numbered_in_walk_order_so_dumps_are_reproducible():
+    """`__id__`s are 1, 2, 3... (skops writes addresses): the same object gives the same schema
+    and member names on every run, and a shared object keeps one id (and one member)."""
+    shared = np.arange(6.0)
+    obj = {"a": shared, "b": [shared, {"c": 1.5}], "d": np.ones((2, 2))}
+
+    def contents(data: bytes) -> tuple[str, list[str]]:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return archive.read("schema.json").decode(), sorted(archive.namelist())
+
+    data = rs_dumps(obj)
+    schema, names = contents(data)
+    assert (schema, names) == contents(rs_dumps(copy.deepcopy(obj)))
+    ids: list[int] = []
+
+    def collect(node: Any) -> None:
+        if isinstance(node, dict):
+            if "__id__" in node:
+                ids.append(node["__id__"])
+            for value in node.values():
+                collect(value)
+        elif isinstance(node, list):
+            for value in node:
+                collect(value)
+
+    collect(json.loads(schema))
+    distinct = sorted(set(ids))
+    assert distinct == list(range(1, len(distinct) + 1))
+    assert len(ids) > len(distinct)  # the shared array's id appears twice
+    assert len([name for name in names if name.endswith(".npy")]) == 2
+    loaded = sio.loads(data, trusted=sio.get_untrusted_types(data=data))
+    assert loaded["a"] is loaded["b"][0]

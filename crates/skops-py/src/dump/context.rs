@@ -17,31 +17,6 @@ use super::npy::NpyEncoder;
 use super::path::{Segment, format_path};
 use super::{MAX_NESTING_DEPTH, SKOPS_PROTOCOL, SKOPS_VERSION};
 
-/// Addresses handed out as `__id__` of objects skops creates and we do not (the `key_types`
-/// list of every dict). Each is an address inside a live allocation of ours, so it cannot be
-/// the `id()` of any Python object alive during the dump: ids stay unique, as skops' are.
-struct SyntheticIds {
-    chunks: Vec<Box<[u8]>>,
-    used: usize,
-}
-
-/// Ids per chunk (one byte each).
-const SYNTHETIC_CHUNK: usize = 4096;
-
-impl SyntheticIds {
-    fn next(&mut self) -> u64 {
-        if self.chunks.is_empty() || self.used == SYNTHETIC_CHUNK {
-            self.chunks
-                .push(vec![0u8; SYNTHETIC_CHUNK].into_boxed_slice());
-            self.used = 0;
-        }
-        let base = self.chunks.last().map_or(0, |chunk| chunk.as_ptr() as u64);
-        let id = base + self.used as u64;
-        self.used += 1;
-        id
-    }
-}
-
 /// Stack kept free for one level of the walk and the Python code it calls; with less left,
 /// the walk continues on a new segment of [`STACK_SEGMENT`] bytes.
 const STACK_RED_ZONE: usize = 256 * 1024;
@@ -67,9 +42,15 @@ pub(crate) struct Dumper<'py> {
     pub(crate) types: TypeTable<'py>,
     pub(crate) npy: NpyEncoder<'py>,
     /// skops' memo: every object given an `__id__` stays alive until the dump ends, so no
-    /// two distinct objects of the dump can have the same `id()`.
+    /// two distinct objects of the dump can have the same address.
     memo: Vec<Bound<'py, PyAny>>,
-    synthetic: SyntheticIds,
+    /// The `__id__` of each memoised object, by address. skops writes `id()` (an address);
+    /// any distinct integers do for its loader, and small ones numbered in walk order make the
+    /// file the same on every run and smaller (random 15-digit ids do not compress, and they
+    /// name the array members too).
+    ids: AddressMap<u64>,
+    /// The last `__id__` handed out (ids start at 1).
+    last_id: u64,
     /// Reused buffer for the text of numbers.
     pub(crate) number_text: Vec<u8>,
     /// Where the walk is, for messages.
@@ -94,10 +75,8 @@ impl<'py> Dumper<'py> {
             types: TypeTable::new(py)?,
             npy: NpyEncoder::new(),
             memo: Vec::with_capacity(1024),
-            synthetic: SyntheticIds {
-                chunks: Vec::new(),
-                used: 0,
-            },
+            ids: AddressMap::default(),
+            last_id: 0,
             number_text: Vec::new(),
             path: Vec::with_capacity(64),
             depth: 0,
@@ -166,15 +145,23 @@ impl<'py> Dumper<'py> {
         Ok(written)
     }
 
-    /// `save_context.memoize(obj)`: keeps `obj` alive and returns its `id()`.
+    /// `save_context.memoize(obj)`: keeps `obj` alive and returns its `__id__`, the same for
+    /// every occurrence of the same object.
     pub(crate) fn memoize(&mut self, obj: &Bound<'py, PyAny>) -> u64 {
+        let address = obj.as_ptr() as usize;
+        if let Some(&id) = self.ids.get(&address) {
+            return id;
+        }
         self.memo.push(obj.clone());
-        obj.as_ptr() as u64
+        let id = self.synthetic_id();
+        self.ids.insert(address, id);
+        id
     }
 
     /// An `__id__` for an object skops would create (and memoise) but we do not.
     pub(crate) fn synthetic_id(&mut self) -> u64 {
-        self.synthetic.next()
+        self.last_id += 1;
+        self.last_id
     }
 
     pub(crate) fn path_text(&self) -> String {
