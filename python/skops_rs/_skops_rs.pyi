@@ -1,6 +1,23 @@
 """Type stubs of the native module `skops_rs._skops_rs` (checked by mypy.stubtest)."""
 
-from typing import Any
+from typing import Any, final
+
+__all__ = [
+    "CardCore",
+    "__version__",
+    "card_confusion_matrix_chart",
+    "card_feature_importances_chart",
+    "card_file_sha256",
+    "card_metadata_from_config",
+    "card_predicted_vs_true_chart",
+    "card_split_path",
+    "dumps",
+    "get_untrusted_types",
+    "loads",
+    "run_cli",
+    "tree_nodes",
+    "untrusted_type_paths",
+]
 
 __version__: str
 
@@ -26,6 +43,7 @@ def card_file_sha256(path: str) -> str: ...
 def card_metadata_from_config(config_json: str) -> dict[str, Any]: ...
 def card_split_path(key: str) -> list[str]: ...
 
+@final
 class CardCore:
     def __new__(cls, template: str | None = None) -> CardCore: ...
     @staticmethod

@@ -32,3 +32,15 @@ def test_help_exits_0_and_lists_the_subcommands():
     assert result.returncode == 0, result.stderr
     assert "inspect" in result.stdout
     assert "audit" in result.stdout
+
+
+def test_type_stubs_match_the_built_native_module():
+    """`_skops_rs.pyi` against the extension module as built (names, signatures, classes)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy.stubtest", "skops_rs._skops_rs"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
