@@ -55,7 +55,7 @@ pub enum CardCommand {
     /// Set the text of one section of a card, in place
     ///
     /// Only that section's bytes change; the file is replaced atomically. A section that does
-    /// not exist is added (with its parents) at the end of the card.
+    /// not exist is added after its siblings (its missing parents too).
     Set(CardSetArgs),
     /// Check that a card still describes a `.skops` file
     ///
@@ -100,7 +100,7 @@ pub struct CardSetArgs {
     #[arg(long, group = "content")]
     pub text: Option<String>,
 
-    /// Read the new text of the section from PATH (UTF-8)
+    /// Read the new text of the section from PATH (UTF-8; trailing newlines are dropped)
     #[arg(long, value_name = "PATH", group = "content")]
     pub file: Option<PathBuf>,
 }

@@ -331,4 +331,39 @@ mod tests {
             "{text}"
         );
     }
+
+    #[test]
+    fn card_errors_about_a_model_file_get_the_format_hint() {
+        let error = CliError::card(
+            Path::new("README.md"),
+            CardError::ModelFile {
+                path: "model.skops".to_owned(),
+                source: Box::new(FormatError::ZipNotAnArchive),
+            },
+        );
+        let text = error.render();
+        assert!(
+            text.starts_with("error: `model.skops` is not a valid .skops file\n  caused by: "),
+            "{text}"
+        );
+        assert!(text.contains(&format!(
+            "hint: {}",
+            hint(&FormatError::ZipNotAnArchive).unwrap()
+        )));
+    }
+
+    #[test]
+    fn card_errors_name_the_card() {
+        let error = CliError::card(
+            Path::new("README.md"),
+            CardError::SectionNotFound {
+                name: "Usage\u{1b}[2J".to_owned(),
+            },
+        );
+        assert_eq!(
+            error.render(),
+            "error: `README.md`: section `Usage\\x1b[2J` does not exist\n\
+             hint: `skops-rs card show` lists the sections of the card\n"
+        );
+    }
 }

@@ -71,10 +71,15 @@ fn show(args: &CardShowArgs) -> Result<Outcome, CliError> {
 fn set(args: &CardSetArgs, style: Style) -> Result<Outcome, CliError> {
     let text = match (&args.text, &args.file) {
         (Some(text), _) => text.clone(),
-        (None, Some(path)) => read_text(path)?,
+        // A text file ends with a newline, which is not part of the section (the card adds
+        // its own blank line): dropped, as the shell's `$(cat PATH)` would.
+        (None, Some(path)) => read_text(path)?.trim_end_matches(['\n', '\r']).to_owned(),
         // clap requires one of the two.
         (None, None) => String::new(),
     };
+    // `Card::add` accepts empty titles (as skops does); a path typed by hand never means one.
+    skops_card::path::split_non_empty(&args.section)
+        .map_err(|error| CliError::card(&args.card, error))?;
     let mut card = read(&args.card)?;
     let existed = card.select(&args.section).is_ok();
     ops::set_section(&mut card, &args.section, &text)
