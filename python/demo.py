@@ -9,6 +9,10 @@ Usage: `python python/demo.py` (run by `scripts/demo.sh` inside the project's ve
 4. Loads the file with `skops_rs.io.load`: without a trusted list it refuses and names the
    untrusted types; with the reviewed list it loads, and predicts what the original predicts.
 5. Loads the same file with skops 0.16 (`skops.io.load`), and a file skops wrote with skops_rs.
+6. Writes a model card for the saved model with `skops_rs.card` (skops' template, hyperparameters,
+   model diagram, evaluation on the held-out rows with its metrics and plots drawn without
+   matplotlib, metadata bound to the file's sha256), then edits one section with
+   `skops-rs card set` and shows that `skops-rs card check` passes.
 
 Exits 2 if a step fails (a command errors, or a loaded model predicts something else).
 """
@@ -16,11 +20,13 @@ Exits 2 if a step fails (a command errors, or a loaded model predicts something 
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
@@ -32,6 +38,7 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
+from skops_rs.card import Card
 from skops_rs.exceptions import UntrustedTypesFoundException
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,8 +69,8 @@ def shown(path: Path) -> str:
     return str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else str(path)
 
 
-def train() -> tuple[Pipeline, np.ndarray]:
-    """A fitted scaler + random forest pipeline, and held-out rows to predict on."""
+def train() -> tuple[Pipeline, np.ndarray, np.ndarray]:
+    """A fitted scaler + random forest pipeline, and held-out rows and labels to evaluate on."""
     X, y = make_classification(n_samples=3000, n_features=20, n_informative=8, random_state=0)
     X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
     model = Pipeline(
@@ -74,7 +81,7 @@ def train() -> tuple[Pipeline, np.ndarray]:
     ).fit(X_train, y_train)
     print(f"trained {model}")
     print(f"held-out accuracy: {model.score(X_test, y_test):.3f}")
-    return model, X_test
+    return model, X_test, y_test
 
 
 def timed(action: Callable[[], T]) -> tuple[T, float]:
@@ -86,11 +93,46 @@ def timed(action: Callable[[], T]) -> tuple[T, float]:
 
 def run_cli(args: list[str], expected: int) -> None:
     """Run one skops-rs command with a header; fail unless it exits with `expected`."""
-    print(f"\n$ skops-rs {' '.join(args)}", flush=True)
+    print(f"\n$ skops-rs {shlex.join(args)}", flush=True)
     completed = subprocess.run([str(skops_rs_executable()), *args], check=False)
     print(f"[exit code {completed.returncode}]", flush=True)
     if completed.returncode != expected:
         raise DemoFailed(f"skops-rs {args[0]} exited {completed.returncode}, not {expected}")
+
+
+@contextmanager
+def working_directory(folder: Path) -> Iterator[None]:
+    """Run the block inside `folder` (`contextlib.chdir` needs Python 3.11)."""
+    previous = Path.cwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
+
+
+def write_card(model: Pipeline, model_file: Path, X_test: np.ndarray, y_test: np.ndarray) -> Path:
+    """A full model card for `model_file` in its folder, with the evaluation plots next to it."""
+    card = Card(model)
+    card.add(
+        folded=False,
+        **{
+            "Model description": "A random forest on standardised features, trained on a "
+            "synthetic binary classification task (`make_classification`, 20 features).",
+            "Model description/Intended uses & limitations": "A demo of skops-rs; not for "
+            "real decisions.",
+        },
+    )
+    # Inside the card's folder, so that the card links its plots by relative paths.
+    with working_directory(model_file.parent):
+        card.add_evaluation(X_test, y_test, plot_dir=".", dataset_name="held-out split")
+        card.bind_model(model_file.name)
+        card.save("README.md")
+    readme = model_file.parent / "README.md"
+    print(f"wrote {shown(readme)}: {readme.stat().st_size} bytes")
+    for plot in sorted(model_file.parent.glob("*.png")):
+        print(f"plot {shown(plot)}: {plot.stat().st_size} bytes (and {plot.stem}.svg)")
+    return readme
 
 
 def check_same_predictions(name: str, loaded: object, model: Pipeline, X: np.ndarray) -> None:
@@ -104,7 +146,7 @@ def check_same_predictions(name: str, loaded: object, model: Pipeline, X: np.nda
 def demo() -> None:
     OUT.mkdir(exist_ok=True)
     section("1. train")
-    model, X_test = train()
+    model, X_test, y_test = train()
 
     section("2. save with skops_rs (and with skops 0.16, to compare)")
     ours = OUT / "forest_pipeline.skops"
@@ -141,6 +183,22 @@ def demo() -> None:
     check_same_predictions("skops 0.16 load of the skops_rs file", by_skops, model, X_test)
     from_skops = sio.load(theirs, trusted=["sklearn.tree._tree.Tree"])
     check_same_predictions("skops_rs load of the skops 0.16 file", from_skops, model, X_test)
+
+    section("6. a model card for the saved model, checked against the file")
+    readme = write_card(model, ours, X_test, y_test)
+    run_cli(["card", "show", shown(readme)], expected=0)
+    run_cli(
+        [
+            "card",
+            "set",
+            shown(readme),
+            "Model Card Authors",
+            "--text",
+            "The skops-rs demo, edited with `skops-rs card set`.",
+        ],
+        expected=0,
+    )
+    run_cli(["card", "check", shown(readme), shown(ours)], expected=0)
 
 
 def main() -> int:

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Inspect and audit `.skops` files (scikit-learn models saved with skops) without loading
-/// them: nothing in the file is imported or run.
+/// them: nothing in the file is imported or run. Write, edit and check their model cards.
 #[derive(Debug, Parser)]
 #[command(name = "skops-rs", version)]
 pub struct Cli {
@@ -33,6 +33,86 @@ pub enum Command {
     /// Exits with 0 when every type is trusted (by default, or by `--trusted`), 1 when some
     /// are not, 2 when the file cannot be read.
     Audit(AuditArgs),
+    /// Write, show, edit and check model cards (`README.md`)
+    ///
+    /// Cards are read and written without pandoc and without loading the model: editing one
+    /// section changes only that section's bytes, and every write is atomic.
+    #[command(subcommand)]
+    Card(CardCommand),
+}
+
+/// The `card` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CardCommand {
+    /// Write a new model card for a `.skops` file
+    ///
+    /// The card is skops' default template with the model's hyperparameters table (read from
+    /// the file without loading it), and metadata binding it to the file: its name, sha256 and
+    /// the scikit-learn version recorded in it (what `card check` compares).
+    New(CardNewArgs),
+    /// Show a card's metadata and table of contents
+    Show(CardShowArgs),
+    /// Set the text of one section of a card, in place
+    ///
+    /// Only that section's bytes change; the file is replaced atomically. A section that does
+    /// not exist is added after its siblings (its missing parents too).
+    Set(CardSetArgs),
+    /// Check that a card still describes a `.skops` file
+    ///
+    /// Compares the sha256 and scikit-learn version the card records with the file's. Exits
+    /// with 0 when they match, 1 when they do not (each difference is listed), 2 on error.
+    Check(CardCheckArgs),
+}
+
+/// Arguments of `skops-rs card new`.
+#[derive(Debug, Args)]
+pub struct CardNewArgs {
+    /// The `.skops` file
+    pub model: PathBuf,
+
+    /// Where to write the card (e.g. `README.md`)
+    #[arg(short, long, value_name = "PATH")]
+    pub output: PathBuf,
+
+    /// Replace the output file if it exists
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Arguments of `skops-rs card show`.
+#[derive(Debug, Args)]
+pub struct CardShowArgs {
+    /// The card (a markdown file)
+    pub card: PathBuf,
+}
+
+/// Arguments of `skops-rs card set`.
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("content").required(true))]
+pub struct CardSetArgs {
+    /// The card (a markdown file), edited in place
+    pub card: PathBuf,
+
+    /// The section's path: titles separated by `/` (`\/` for a slash inside a title)
+    pub section: String,
+
+    /// The new text of the section
+    #[arg(long, group = "content")]
+    pub text: Option<String>,
+
+    /// Read the new text of the section from PATH (UTF-8; trailing newlines are dropped)
+    #[arg(long, value_name = "PATH", group = "content")]
+    pub file: Option<PathBuf>,
+}
+
+/// Arguments of `skops-rs card check`.
+#[derive(Debug, Args)]
+pub struct CardCheckArgs {
+    /// The card (a markdown file)
+    pub card: PathBuf,
+
+    /// The `.skops` file the card should describe
+    pub model: PathBuf,
 }
 
 /// Arguments of `skops-rs inspect`.
@@ -127,5 +207,27 @@ mod tests {
         };
         assert_eq!(args.trust.trusted, ["a.B", "c.D", "e.F"]);
         assert_eq!(args.file, PathBuf::from("model.skops"));
+    }
+
+    #[test]
+    fn card_set_takes_exactly_one_of_text_and_file() {
+        let parse = |extra: &[&str]| {
+            let mut args = vec!["skops-rs", "card", "set", "README.md", "A/B"];
+            args.extend_from_slice(extra);
+            Cli::try_parse_from(args)
+        };
+        assert!(parse(&[]).is_err());
+        assert!(parse(&["--text", "t", "--file", "f"]).is_err());
+        let Ok(Cli {
+            command: Command::Card(CardCommand::Set(args)),
+            ..
+        }) = parse(&["--text", "new text"])
+        else {
+            panic!("not card set");
+        };
+        assert_eq!(
+            (args.section.as_str(), args.text.as_deref()),
+            ("A/B", Some("new text"))
+        );
     }
 }

@@ -1,13 +1,14 @@
 //! What can go wrong in a command, and how it is reported: `error: ...`, one `caused by: ...`
 //! line per underlying error, and a `hint: ...` where there is something to suggest.
 //!
-//! Every [`skops_format::Error`] variant is mapped to its hint by an exhaustive `match`, so a new
-//! variant does not compile until someone decides what to tell the user about it.
+//! Every [`skops_format::Error`] and [`skops_card::Error`] variant is mapped to its hint by an
+//! exhaustive `match`, so a new variant does not compile until someone decides what to tell the
+//! user about it.
 
-use std::error::Error as _;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use skops_card::Error as CardError;
 use skops_format::Error as FormatError;
 
 use crate::sanitize::sanitize;
@@ -22,6 +23,18 @@ pub enum CliError {
         /// What is wrong (boxed: the error enum is large).
         source: Box<FormatError>,
     },
+    /// A card could not be read, built, edited or written, or its model file is invalid.
+    Card {
+        /// The card (or model file) the command was working on, as given.
+        path: PathBuf,
+        /// What is wrong (boxed: the error enum is large).
+        source: Box<CardError>,
+    },
+    /// `card new -o PATH` would replace an existing file without `--force`.
+    OutputExists {
+        /// The output path given.
+        path: PathBuf,
+    },
     /// Writing the output failed (a closed pipe is not an error).
     Output(std::io::Error),
 }
@@ -30,6 +43,14 @@ impl CliError {
     /// A [`CliError::File`] for `path`.
     pub fn file(path: &Path, source: FormatError) -> Self {
         Self::File {
+            path: path.to_owned(),
+            source: Box::new(source),
+        }
+    }
+
+    /// A [`CliError::Card`] about `path`.
+    pub fn card(path: &Path, source: CardError) -> Self {
+        Self::Card {
             path: path.to_owned(),
             source: Box::new(source),
         }
@@ -46,15 +67,31 @@ impl CliError {
                     FormatError::Io { .. } => source.to_string(),
                     _ => format!("`{}`: {source}", path.display()),
                 };
-                line(&mut out, "error: ", &message);
-                let mut cause = source.source();
-                while let Some(error) = cause {
-                    line(&mut out, "  caused by: ", &error.to_string());
-                    cause = error.source();
-                }
-                if let Some(hint) = hint(source) {
-                    line(&mut out, "hint: ", hint);
-                }
+                error_with_causes(&mut out, &message, source, hint(source));
+            }
+            Self::Card { path, source } => {
+                let source = source.as_ref();
+                let message = match source {
+                    // These messages name their file already.
+                    CardError::Io { .. }
+                    | CardError::NotUtf8 { .. }
+                    | CardError::ModelFile { .. }
+                    | CardError::PlotFileMissing { .. } => source.to_string(),
+                    _ => format!("`{}`: {source}", path.display()),
+                };
+                error_with_causes(&mut out, &message, source, card_hint(source));
+            }
+            Self::OutputExists { path } => {
+                line(
+                    &mut out,
+                    "error: ",
+                    &format!("`{}` exists already", path.display()),
+                );
+                line(
+                    &mut out,
+                    "hint: ",
+                    "pass `--force` to replace it, or edit it with `skops-rs card set`",
+                );
             }
             Self::Output(error) => {
                 line(
@@ -70,6 +107,60 @@ impl CliError {
 
 fn line(out: &mut String, label: &str, text: &str) {
     let _ = writeln!(out, "{label}{}", sanitize(text));
+}
+
+/// `error: message`, a `caused by:` line per underlying error of `source`, then the hint.
+fn error_with_causes(
+    out: &mut String,
+    message: &str,
+    source: &dyn std::error::Error,
+    hint: Option<&str>,
+) {
+    line(out, "error: ", message);
+    let mut cause = source.source();
+    while let Some(error) = cause {
+        line(out, "  caused by: ", &error.to_string());
+        cause = error.source();
+    }
+    if let Some(hint) = hint {
+        line(out, "hint: ", hint);
+    }
+}
+
+/// What to suggest for a card `error`.
+pub fn card_hint(error: &CardError) -> Option<&'static str> {
+    const BUG: &str = "this is a bug in skops-rs, not a problem of the card: please report it";
+    match error {
+        CardError::EmptySectionName { .. } => Some(
+            "a section path is titles separated by `/`, none of them empty; write `\\/` for a \
+             slash inside a title",
+        ),
+        CardError::SectionNotFound { .. } => {
+            Some("`skops-rs card show` lists the sections of the card")
+        }
+        CardError::ConflictingSubsections { .. }
+        | CardError::MissingPlotPath
+        | CardError::EmptyTable
+        | CardError::ColumnLength { .. }
+        | CardError::UnknownTemplate { .. }
+        | CardError::InvalidConfig { .. } => Some(BUG),
+        CardError::FrontMatterSyntax { .. } | CardError::FrontMatterInvalid { .. } => Some(
+            "the YAML metadata between the `---` lines at the top of the card must be a \
+             mapping of keys to values; fix it in an editor",
+        ),
+        CardError::NotUtf8 { .. } => Some("save the file as UTF-8 text"),
+        CardError::LimitExceeded { .. } => Some(
+            "no real model card is this large or this deep: the file may have been crafted to \
+             exhaust a reader",
+        ),
+        CardError::PlotFileMissing { .. } => {
+            Some("write the plot file first, or remove its section from the card")
+        }
+        CardError::ModelFile { source, .. } => hint(source),
+        CardError::Io { .. } => {
+            Some("check that the path exists and that you may read it (or write its folder)")
+        }
+    }
 }
 
 /// What to suggest for `error`.
@@ -238,6 +329,41 @@ mod tests {
         assert!(
             text.starts_with("error: cannot access `missing.skops`\n  caused by: "),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn card_errors_about_a_model_file_get_the_format_hint() {
+        let error = CliError::card(
+            Path::new("README.md"),
+            CardError::ModelFile {
+                path: "model.skops".to_owned(),
+                source: Box::new(FormatError::ZipNotAnArchive),
+            },
+        );
+        let text = error.render();
+        assert!(
+            text.starts_with("error: `model.skops` is not a valid .skops file\n  caused by: "),
+            "{text}"
+        );
+        assert!(text.contains(&format!(
+            "hint: {}",
+            hint(&FormatError::ZipNotAnArchive).unwrap()
+        )));
+    }
+
+    #[test]
+    fn card_errors_name_the_card() {
+        let error = CliError::card(
+            Path::new("README.md"),
+            CardError::SectionNotFound {
+                name: "Usage\u{1b}[2J".to_owned(),
+            },
+        );
+        assert_eq!(
+            error.render(),
+            "error: `README.md`: section `Usage\\x1b[2J` does not exist\n\
+             hint: `skops-rs card show` lists the sections of the card\n"
         );
     }
 }

@@ -1,7 +1,7 @@
 //! The `skops-rs` command-line tool as a library, so the Python package can run it too.
 //!
 //! [`run`] takes the whole argument list (program name first) and returns the exit code:
-//! 0 ok, 1 problems found (e.g. untrusted types), 2 error (bad arguments, unreadable or invalid
+//! 0 ok, 1 problems found (e.g. untrusted types, a card that does not match its model), 2 error (bad arguments, unreadable or invalid
 //! file). Output goes to the process's standard output and error; a closed pipe ends the output
 //! quietly without changing the exit code.
 
@@ -51,6 +51,7 @@ where
     let outcome = match &cli.command {
         Command::Inspect(args) => commands::inspect::run(args, style),
         Command::Audit(args) => commands::audit::run(args, style),
+        Command::Card(command) => commands::card::run(command, style),
     };
     let result = outcome.and_then(|outcome| {
         write_stdout(&outcome.stdout)?;

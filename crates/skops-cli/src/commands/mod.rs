@@ -1,6 +1,8 @@
-//! The subcommands: each opens the file, audits it and returns its output and exit status.
+//! The subcommands: each opens its files (a `.skops` file is audited, a card parsed) and
+//! returns its output and exit status.
 
 pub mod audit;
+pub mod card;
 pub mod inspect;
 
 use std::path::Path;
