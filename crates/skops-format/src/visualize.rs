@@ -258,60 +258,26 @@ fn under_loss(schema: &Schema) -> Vec<bool> {
     under
 }
 
-/// For each node: whether it and every node below it are `own_ok`. Iterative postorder over
-/// the DAG (the schema layer refuses cycles; a node met again while open counts as ok).
+/// For each node: whether it and every node below it are `own_ok` (the audit's postorder walk,
+/// started from every node so that nodes the root does not reach get a value too).
 fn subtree_all(schema: &Schema, own_ok: &[bool]) -> Vec<bool> {
-    #[derive(Clone, Copy, PartialEq)]
-    enum State {
-        New,
-        Open,
-        Done,
-    }
-    let count = schema.len();
-    let mut state = vec![State::New; count];
-    let mut all = vec![true; count];
     let ids: Vec<NodeId> = schema.nodes().map(|(id, _)| id).collect();
-    for &start in &ids {
-        if state.get(start.index()) != Some(&State::New) {
-            continue;
-        }
-        let children = |id: NodeId| -> Vec<usize> {
-            schema
-                .children(id)
-                .into_iter()
-                .map(|(_, child)| child.index())
-                .collect()
-        };
-        if let Some(slot) = state.get_mut(start.index()) {
-            *slot = State::Open;
-        }
-        let mut stack: Vec<(usize, Vec<usize>, usize)> = vec![(start.index(), children(start), 0)];
-        while let Some((index, kids, next)) = stack.last_mut() {
-            if let Some(&child) = kids.get(*next) {
-                *next += 1;
-                if state.get(child) == Some(&State::New) {
-                    if let Some(slot) = state.get_mut(child) {
-                        *slot = State::Open;
-                    }
-                    let grandchildren = ids.get(child).map(|&id| children(id));
-                    stack.push((child, grandchildren.unwrap_or_default(), 0));
-                }
-                continue;
-            }
-            let index = *index;
-            let kids_ok = kids
-                .iter()
-                .all(|&kid| state.get(kid) == Some(&State::Open) || all.get(kid) == Some(&true));
-            if let Some(slot) = all.get_mut(index) {
-                *slot = own_ok.get(index).copied().unwrap_or(false) && kids_ok;
-            }
-            if let Some(slot) = state.get_mut(index) {
-                *slot = State::Done;
-            }
-            stack.pop();
-        }
-    }
-    all
+    crate::audit::paths::subtree_safe_from(
+        ids.iter().map(|id| id.index()),
+        schema.len(),
+        |index| own_ok.get(index).copied().unwrap_or(false),
+        |index| {
+            ids.get(index)
+                .map(|&id| {
+                    schema
+                        .children(id)
+                        .into_iter()
+                        .map(|(_, child)| child.index())
+                        .collect()
+                })
+                .unwrap_or_default()
+        },
+    )
 }
 
 /// A raw value the walk meets among a node's children.

@@ -27,7 +27,7 @@
 //! and `_DictWithDeprecatedKeysNode` as with scikit-learn < 1.2 (the only versions where skops
 //! registers it).
 
-mod paths;
+pub(crate) mod paths;
 mod tables;
 
 use std::collections::{BTreeMap, HashSet};

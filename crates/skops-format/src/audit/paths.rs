@@ -265,9 +265,19 @@ pub(crate) fn build_order<'s>(
 ///
 /// Iterative postorder; a node met again while its own subtree is being computed (a cycle,
 /// which the schema layer already refuses) counts as safe there, as skops' cycle guard makes
-/// `get_unsafe_set` return an empty set for it.
+/// `get_unsafe_set` return an empty set for it. Nodes not reached from `root` stay `true`.
 pub(crate) fn subtree_safe(
     root: usize,
+    count: usize,
+    self_safe: impl Fn(usize) -> bool,
+    children: impl FnMut(usize) -> Vec<usize>,
+) -> Vec<bool> {
+    subtree_safe_from([root], count, self_safe, children)
+}
+
+/// [`subtree_safe`] from several starting nodes, each walked unless an earlier walk reached it.
+pub(crate) fn subtree_safe_from(
+    roots: impl IntoIterator<Item = usize>,
     count: usize,
     self_safe: impl Fn(usize) -> bool,
     mut children: impl FnMut(usize) -> Vec<usize>,
@@ -282,33 +292,35 @@ pub(crate) fn subtree_safe(
     let mut safe = vec![true; count];
     // (node, its children, next child to look at)
     let mut stack: Vec<(usize, Vec<usize>, usize)> = Vec::new();
-    if let Some(slot) = state.get_mut(root) {
-        *slot = State::Open;
-        stack.push((root, children(root), 0));
-    }
-    while let Some((index, kids, next)) = stack.last_mut() {
-        if let Some(&child) = kids.get(*next) {
-            *next += 1;
-            if state.get(child) == Some(&State::New) {
-                if let Some(slot) = state.get_mut(child) {
-                    *slot = State::Open;
+    for root in roots {
+        if let Some(slot) = state.get_mut(root).filter(|slot| **slot == State::New) {
+            *slot = State::Open;
+            stack.push((root, children(root), 0));
+        }
+        while let Some((index, kids, next)) = stack.last_mut() {
+            if let Some(&child) = kids.get(*next) {
+                *next += 1;
+                if state.get(child) == Some(&State::New) {
+                    if let Some(slot) = state.get_mut(child) {
+                        *slot = State::Open;
+                    }
+                    let grandchildren = children(child);
+                    stack.push((child, grandchildren, 0));
                 }
-                let grandchildren = children(child);
-                stack.push((child, grandchildren, 0));
+                continue;
             }
-            continue;
+            let index = *index;
+            let all_children_safe = kids.iter().all(|&child| {
+                state.get(child) == Some(&State::Open) || safe.get(child) == Some(&true)
+            });
+            if let Some(slot) = safe.get_mut(index) {
+                *slot = self_safe(index) && all_children_safe;
+            }
+            if let Some(slot) = state.get_mut(index) {
+                *slot = State::Done;
+            }
+            stack.pop();
         }
-        let index = *index;
-        let all_children_safe = kids
-            .iter()
-            .all(|&child| state.get(child) == Some(&State::Open) || safe.get(child) == Some(&true));
-        if let Some(slot) = safe.get_mut(index) {
-            *slot = self_safe(index) && all_children_safe;
-        }
-        if let Some(slot) = state.get_mut(index) {
-            *slot = State::Done;
-        }
-        stack.pop();
     }
     safe
 }
