@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from threadpoolctl import threadpool_limits
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 GENERATOR = Path(__file__).resolve().parent / "fixtures" / "generate.py"
@@ -44,6 +45,13 @@ def fixtures_dir() -> Path:
         )
     json.loads(manifest.read_text(encoding="utf-8"))  # fails loudly if it is not complete
     return directory
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    """OpenMP/BLAS on one thread: the fits are tiny, and the 2-core machine is shared."""
+    with threadpool_limits(limits=1):
+        yield
 
 
 # ----- compatibility matrix summary (test_compat.py) -----------------------------------------

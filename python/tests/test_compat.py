@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import skops_rs.io as rio
+from _support import BuiltOnce
 from scipy import special
 from sklearn.compose import ColumnTransformer
 from sklearn.datasets import make_classification, make_regression
@@ -50,7 +51,6 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.utils._testing import set_random_state
 from skops_rs.exceptions import UntrustedTypesFoundException
-from threadpoolctl import threadpool_limits
 
 
 def _import_generator() -> Any:
@@ -298,39 +298,18 @@ class Fitted:
         return self._rs_data
 
 
-class FittedCases:
-    """Fits each case on first use and keeps it (and its skops file) for the session."""
+def _fit_case(name: str) -> Fitted:
+    case = CASES[name]
+    obj, X = case.build()
+    return Fitted(obj, X, case.check, sio.dumps(obj))
 
-    def __init__(self) -> None:
-        self._done: dict[str, Fitted | str] = {}
 
-    def get(self, name: str) -> Fitted:
-        if name not in self._done:
-            case = CASES[name]
-            try:
-                with warnings.catch_warnings(), np.errstate(all="ignore"):
-                    warnings.simplefilter("ignore")
-                    obj, X = case.build()
-                    skops_data = sio.dumps(obj)
-                self._done[name] = Fitted(obj, X, case.check, skops_data)
-            except Exception as exc:  # the environment cannot fit it (e.g. PIL missing)
-                self._done[name] = f"{type(exc).__name__}: {exc}"
-        done = self._done[name]
-        if isinstance(done, str):
-            pytest.skip(f"{name} cannot be fitted or dumped by skops here: {done}")
-        return done
+FittedCases = BuiltOnce[Fitted]
 
 
 @pytest.fixture(scope="session")
 def fitted_cases() -> FittedCases:
-    return FittedCases()
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread() -> Any:
-    """OpenMP/BLAS on one thread: tiny fits, a 2-core machine shared with compilers."""
-    with threadpool_limits(limits=1):
-        yield
+    return BuiltOnce(_fit_case, "cannot be fitted or dumped by skops here")
 
 
 def _params(column: str) -> list[Any]:

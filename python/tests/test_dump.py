@@ -34,13 +34,13 @@ from typing import Any
 
 import numpy as np
 import pytest
+from _support import BuiltOnce
 from scipy import sparse
 from sklearn.base import BaseEstimator
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from skops_rs import _skops_rs
 from skops_rs.exceptions import UnsupportedTypeException
-from threadpoolctl import threadpool_limits
 
 
 def _import_generator() -> Any:
@@ -233,42 +233,23 @@ def _dump_both(obj: Any) -> tuple[bytes | BaseException, bytes | BaseException]:
     return results[0], results[1]
 
 
-class Cases:
-    """Builds (fits) each case on first use and keeps it for the session."""
+def _build_case(name: str) -> Case:
+    made, is_estimator = BUILDERS[name]
+    if is_estimator:
+        obj = generate.fit_like_skops_tests(made)
+        X, _ = test_persist.get_input(obj)
+    else:
+        obj, X = made(), None
+    theirs, ours = _dump_both(obj)
+    return Case(obj, X, theirs, ours)
 
-    def __init__(self) -> None:
-        self._done: dict[str, Case | str] = {}
 
-    def get(self, name: str) -> Case:
-        if name not in self._done:
-            made, is_estimator = BUILDERS[name]
-            try:
-                with warnings.catch_warnings(), np.errstate(all="ignore"):
-                    warnings.simplefilter("ignore")
-                    if is_estimator:
-                        obj = generate.fit_like_skops_tests(made)
-                        X, _ = test_persist.get_input(obj)
-                    else:
-                        obj, X = made(), None
-                    theirs, ours = _dump_both(obj)
-                self._done[name] = Case(obj, X, theirs, ours)
-            except Exception as exc:  # the environment cannot build it (PIL missing...)
-                self._done[name] = f"{type(exc).__name__}: {exc}"
-        done = self._done[name]
-        if isinstance(done, str):
-            pytest.skip(f"{name} cannot be built here: {done}")
-        return done
+Cases = BuiltOnce[Case]
 
 
 @pytest.fixture(scope="session")
 def cases() -> Cases:
-    return Cases()
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread() -> Any:
-    with threadpool_limits(limits=1):
-        yield
+    return BuiltOnce(_build_case, "cannot be built here")
 
 
 def _loads_in_skops(data: bytes) -> Any:

@@ -1,0 +1,40 @@
+"""Helpers shared by the test modules (imported as a plain module: pytest puts this folder on
+``sys.path``)."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+import numpy as np
+import pytest
+
+T = TypeVar("T")
+
+
+class BuiltOnce(Generic[T]):
+    """Builds each named case on first use (fitting, dumping...) and keeps it for the session.
+
+    A case the environment cannot build (an optional library missing, say) is remembered with
+    the reason, and every test that asks for it is skipped with that reason. Warnings and numpy
+    floating-point complaints of the build are silenced: the tests check results, not noise.
+    """
+
+    def __init__(self, build: Callable[[str], T], failure: str) -> None:
+        self._build = build
+        self._failure = failure
+        self._done: dict[str, T] = {}
+        self._unbuildable: dict[str, str] = {}
+
+    def get(self, name: str) -> T:
+        if name not in self._done and name not in self._unbuildable:
+            try:
+                with warnings.catch_warnings(), np.errstate(all="ignore"):
+                    warnings.simplefilter("ignore")
+                    self._done[name] = self._build(name)
+            except Exception as exc:  # recorded, and reported as the skip reason
+                self._unbuildable[name] = f"{type(exc).__name__}: {exc}"
+        if name in self._unbuildable:
+            pytest.skip(f"{name} {self._failure}: {self._unbuildable[name]}")
+        return self._done[name]
