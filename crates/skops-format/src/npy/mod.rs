@@ -17,6 +17,8 @@ mod pylit;
 
 pub use descr::{ByteOrder, Descr, Field, TypeStr};
 pub use header::NpyHeader;
+// Python's `repr(str)`, which `.npy` headers use and model cards show.
+pub use pylit::str_repr;
 
 use crate::limits::Limits;
 use crate::{Error, Result};

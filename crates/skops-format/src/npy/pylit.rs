@@ -454,7 +454,7 @@ impl Parser<'_> {
 /// `"`; `\\`, `\t`, `\n`, `\r` and the quote escaped; other non-printable characters as
 /// `\xhh`, `\uhhhh` or `\Uhhhhhhhh`. Printability of non-ASCII characters is decided by
 /// [`is_printable`], which knows the non-printable categories except unassigned code points.
-pub(crate) fn str_repr(text: &str) -> String {
+pub fn str_repr(text: &str) -> String {
     let quote = if text.contains('\'') && !text.contains('"') {
         '"'
     } else {
