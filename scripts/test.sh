@@ -35,4 +35,5 @@ step "trusted-type tables match the pinned environment"
 .venv/bin/python scripts/check_trusted_types.py
 
 step "pytest"
-SKOPS_RS_FIXTURES="$PWD/testdata/generated" .venv/bin/python -m pytest -q python/tests
+SKOPS_RS_FIXTURES="$PWD/testdata/generated" HYPOTHESIS_PROFILE=ci \
+    .venv/bin/python -m pytest -q python/tests

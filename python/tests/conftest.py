@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from threadpoolctl import threadpool_limits
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -45,6 +46,14 @@ def fixtures_dir() -> Path:
         )
     json.loads(manifest.read_text(encoding="utf-8"))  # fails loudly if it is not complete
     return directory
+
+
+# The test command (scripts/test.sh, so CI) runs property tests with a fixed seed: a CI run
+# fails for a change, not for a lucky draw. Run pytest without it to explore new examples;
+# a failure found that way becomes an explicit test.
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("HYPOTHESIS_PROFILE"):
+    settings.load_profile(os.environ["HYPOTHESIS_PROFILE"])
 
 
 @pytest.fixture(autouse=True, scope="module")

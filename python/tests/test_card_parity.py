@@ -364,3 +364,18 @@ def test_table_widths_like_prettytable(cells: list[str], header: str) -> None:
     for card in (sk, rs):
         card.add_table(T={header: cells, "x": ["y"] * len(cells)})
     assert rs.render() == sk.render()
+
+
+def test_text_over_a_table_section_takes_the_new_title_like_skops():
+    """skops titles a table added at `A/B` with the whole key; `add` over it retitles it `B`.
+
+    (Found by test_random_operations_render_like_skops.)
+    """
+    model = LogisticRegression()
+    rendered = []
+    for module in (sk_card, rs_card):
+        card = module.Card(model, template=None)
+        card.add_table(**{"A/B": {"": []}})
+        card.add(**{"A/B": ""})
+        rendered.append(card.render())
+    assert rendered[0] == rendered[1]

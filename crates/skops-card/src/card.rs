@@ -92,10 +92,12 @@ impl Card {
                 // A section read from a file keeps its heading bytes and the blank lines
                 // around its body, so overwriting it changes only its content's bytes.
                 if section.source.is_none() {
+                    let parsed = old.source.is_some();
                     section.source = old.source.take();
                     // A parsed duplicate is keyed `Title (2)` but titled `Title`: overwriting
-                    // its content must not rename it.
-                    if section.title == leaf && old.title != old.key {
+                    // its content must not rename it. (A section added in code keeps skops'
+                    // rule: the new section's title wins, e.g. over `add_table`'s full key.)
+                    if parsed && section.title == leaf && old.title != old.key {
                         section.title = std::mem::take(&mut old.title);
                     }
                 }
