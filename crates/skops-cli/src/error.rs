@@ -266,6 +266,22 @@ pub fn hint(error: &FormatError) -> Option<&'static str> {
             "skops 0.16 cannot audit this protocol 0 `numpy.random.Generator` either: re-save \
              the model with a current skops",
         ),
+        FormatError::PolicySyntax { .. }
+        | FormatError::PolicyInvalid { .. }
+        | FormatError::PolicyMalformedDigest { .. }
+        | FormatError::PolicyDuplicateType { .. }
+        | FormatError::PolicyMalformedTimestamp { .. } => Some(
+            "a trust policy is the JSON document `skops-rs audit FILE --write-policy` writes \
+             (see docs/trust.md); write a new one after reviewing the file",
+        ),
+        FormatError::PolicyUnsupportedVersion { .. } => Some(
+            "the policy was written by another version of skops-rs; review the file and write \
+             a new policy with `skops-rs audit FILE --write-policy`",
+        ),
+        FormatError::PolicyDigestMismatch { .. } => Some(
+            "a policy approves only the exact file it was written for: this file is another \
+             one, or was changed since; review it and write a new policy",
+        ),
         // `inspect` uses the tolerant walk, which does not fail like skops' `visualize`.
         FormatError::VisualizeNotANode { .. } | FormatError::VisualizeInvalidKeyTypes { .. } => {
             Some("use `skops-rs inspect`, which shows these nodes")
