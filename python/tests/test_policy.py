@@ -175,3 +175,14 @@ def test_invalid_fields_are_refused_on_construction():
     with pytest.raises(SkopsFormatError) as info:
         TrustPolicy.from_json(b"{")
     assert info.value.kind == "policy-syntax"
+
+
+def test_visualize_takes_a_policy_for_its_file_only(files):
+    paths, _ = files
+    policy = TrustPolicy.for_file(paths["a"])
+    seen = []
+    rio.visualize(paths["a"], trusted=policy, sink=lambda nodes, show: seen.extend(nodes))
+    assert seen and all(node.is_safe for node in seen)
+    with pytest.raises(SkopsFormatError) as info:
+        rio.visualize(paths["b"], trusted=policy, sink=lambda nodes, show: list(nodes))
+    assert info.value.kind == "policy-digest-mismatch"

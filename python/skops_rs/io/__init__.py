@@ -439,7 +439,7 @@ def visualize(
     file: Path | str | bytes | BinaryIO,
     *,
     show: Literal["all", "untrusted", "trusted"] = "all",
-    trusted: TrustedTypes | None = None,
+    trusted: TrustedTypes | TrustPolicy | None = None,
     sink: Callable[..., None] = pretty_print_tree,
     **kwargs: Any,
 ) -> None:
@@ -457,8 +457,9 @@ def visualize(
     show : {"all", "untrusted", "trusted"}, default="all"
         Print every node, only the nodes that are or contain something untrusted, or only the
         nodes whose own type is trusted. The root is always printed.
-    trusted : list of str or type, default=None
-        Types to count as trusted besides the default ones, as for :func:`load`.
+    trusted : list of str or type, or TrustPolicy, default=None
+        Types to count as trusted besides the default ones, as for :func:`load` (a policy
+        only for the file whose sha256 it records).
     sink : callable, default=pretty_print_tree
         Called as ``sink(nodes, show, **kwargs)`` where ``nodes`` iterates over
         :class:`~skops_rs.io._visualize.NodeInfo` (level, key, val, is_self_safe, is_safe,
@@ -473,7 +474,10 @@ def visualize(
         content = _as_bytes(file)
     else:
         content = _read_source(file)
-    names = _get_type_paths(trusted)
+    if isinstance(trusted, TrustPolicy):
+        names = trusted.trusted_types_for(content)
+    else:
+        names = _get_type_paths(trusted)
     rows = _skops_rs.tree_nodes(content, names)
     nodes = (NodeInfo(*row) for row in rows)
     sink(nodes, show, **kwargs)

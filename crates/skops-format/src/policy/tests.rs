@@ -253,3 +253,36 @@ fn policies_are_written_atomically_and_read_back() {
     assert!(matches!(error, Error::Io { .. }));
     std::fs::remove_dir_all(&folder).unwrap();
 }
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::super::*;
+
+    proptest! {
+        #[test]
+        fn parsing_arbitrary_bytes_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let _ = TrustPolicy::parse(&bytes);
+        }
+
+        #[test]
+        fn every_valid_policy_round_trips(
+            data in proptest::collection::vec(any::<u8>(), 0..64),
+            types in proptest::collection::btree_set("[a-z_][a-z0-9_.]{0,20}", 0..8),
+            approver in "[a-zA-Z][a-zA-Z0-9 ._-]{0,20}",
+            note in proptest::option::of("[ -~\n\t]{0,40}"),
+            seconds in 0u64..4_102_444_800,
+        ) {
+            let policy = TrustPolicy::new(
+                &sha256_hex(&data),
+                types.into_iter().collect(),
+                &approver,
+                &format_utc(seconds),
+                note,
+            )
+            .unwrap();
+            prop_assert_eq!(TrustPolicy::parse(policy.to_json().as_bytes()).unwrap(), policy.clone());
+            prop_assert_eq!(policy.trusted_types_for(&data).unwrap(), policy.types());
+        }
+    }
+}
