@@ -35,6 +35,11 @@ pub enum CliError {
         /// The output path given.
         path: PathBuf,
     },
+    /// `audit --write-policy PATH` names the model file itself, which the policy would replace.
+    PolicyIsModel {
+        /// The path given to `--write-policy`.
+        path: PathBuf,
+    },
     /// Writing the output failed (a closed pipe is not an error).
     Output(std::io::Error),
 }
@@ -91,6 +96,21 @@ impl CliError {
                     &mut out,
                     "hint: ",
                     "pass `--force` to replace it, or edit it with `skops-rs card set`",
+                );
+            }
+            Self::PolicyIsModel { path } => {
+                line(
+                    &mut out,
+                    "error: ",
+                    &format!(
+                        "`{}` is the model file: writing the policy there would replace it",
+                        path.display()
+                    ),
+                );
+                line(
+                    &mut out,
+                    "hint: ",
+                    "write the policy to its own file, e.g. `model.policy.json`",
                 );
             }
             Self::Output(error) => {

@@ -31,6 +31,9 @@ pub fn run(args: &AuditArgs, style: Style) -> Result<Outcome, CliError> {
         Some((_, policy)) => open_with_policy(&args.file, &args.trust.trusted, policy)?,
     };
     if let Some(path) = &args.write_policy {
+        if is_same_file(path, &args.file) {
+            return Err(CliError::PolicyIsModel { path: path.clone() });
+        }
         return write_policy(args, path, &summary, style);
     }
     let code = if summary.untrusted.is_empty() {
@@ -72,6 +75,14 @@ fn open_with_policy(
     trusted.extend(policy.types().iter().cloned());
     let report = file.audit(&trusted).map_err(fail)?;
     Ok(Summary::new(path, &file, &report, &trusted))
+}
+
+/// Whether `a` and `b` name the same existing file (through links and relative paths).
+fn is_same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
 }
 
 fn io_error(path: &Path, source: std::io::Error) -> FormatError {

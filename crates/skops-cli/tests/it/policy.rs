@@ -226,6 +226,17 @@ fn invalid_policies_are_errors() {
 }
 
 #[test]
+fn a_policy_is_never_written_over_its_model() {
+    let ws = Workspace::new();
+    let model = ws.copy("function_partial", "a.skops");
+    let before = std::fs::read(&model).unwrap();
+    let run = skops_rs(["audit", &arg(&model), "--write-policy", &arg(&model)]);
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert!(run.stderr.contains("is the model file"), "{}", run.stderr);
+    assert_eq!(std::fs::read(&model).unwrap(), before);
+}
+
+#[test]
 fn policy_flags_are_checked() {
     let conflicting = skops_rs([
         "audit",
