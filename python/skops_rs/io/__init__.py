@@ -103,12 +103,12 @@ def _trusted_names(trusted: Any) -> list[str]:
     return _get_type_paths(trusted)
 
 
-def _load_content(content: bytes, trusted: Any) -> Any:
-    """Load `content`; a :class:`TrustPolicy` counts only if it is for these very bytes."""
-    if isinstance(trusted, TrustPolicy):
-        # The digest is checked before the file is even parsed; nothing is built on mismatch.
-        return _skops_rs.loads(content, trusted.trusted_types_for(content))
-    return _skops_rs.loads(content, _trusted_names(trusted))
+def _load_with_policy(content: bytes, policy: TrustPolicy) -> Any:
+    """Load `content` trusting `policy`'s types, only if the policy is for these very bytes.
+
+    The digest is checked before the content is even parsed; nothing is built on a mismatch.
+    """
+    return _skops_rs.loads(content, policy.trusted_types_for(content))
 
 
 # ----- inputs and outputs ------------------------------------------------------------------
@@ -353,7 +353,7 @@ def load(file: str | Path | BinaryIO, trusted: TrustedTypes | TrustPolicy | None
         If ``trusted`` is ``True``.
     """
     if isinstance(trusted, TrustPolicy):
-        return _load_content(_read_source(file), trusted)
+        return _load_with_policy(_read_source(file), trusted)
     names = _trusted_names(trusted)
     data = _read_source(file)
     return _skops_rs.loads(data, names)
@@ -388,7 +388,7 @@ def loads(data: bytes, trusted: TrustedTypes | TrustPolicy | None = None) -> Any
     if isinstance(data, str):
         raise TypeError("Can't load skops format from string, pass bytes")
     if isinstance(trusted, TrustPolicy):
-        return _load_content(_as_bytes(data), trusted)
+        return _load_with_policy(_as_bytes(data), trusted)
     names = _trusted_names(trusted)
     content = _as_bytes(data)
     return _skops_rs.loads(content, names)
