@@ -14,6 +14,11 @@ __all__ = [
     "dumps",
     "get_untrusted_types",
     "loads",
+    "policy_check",
+    "policy_for_data",
+    "policy_from_json",
+    "policy_read",
+    "policy_to_json",
     "run_cli",
     "tree_nodes",
     "untrusted_type_paths",
@@ -36,6 +41,18 @@ def untrusted_type_paths(data: bytes) -> dict[str, list[str]]:
 
 def tree_nodes(data: bytes, trusted: list[str]) -> list[tuple[int, str, str, bool, bool, bool]]:
     """Depth-first `(level, key, val, is_self_safe, is_safe, is_last)` rows, as skops' walk."""
+
+# ----- trust policies (skops_rs.io.TrustPolicy) -----------------------------------------
+
+def policy_from_json(text: bytes) -> dict[str, Any]: ...
+def policy_read(path: str) -> dict[str, Any]: ...
+def policy_to_json(
+    sha256: str, types: list[str], approved_by: str, approved_at: str, note: str | None = None
+) -> str: ...
+def policy_for_data(
+    data: bytes, types: list[str], approved_by: str | None = None, note: str | None = None
+) -> dict[str, Any]: ...
+def policy_check(data: bytes, sha256: str) -> None: ...
 
 # ----- model cards (skops_rs.card) ------------------------------------------------------
 

@@ -30,8 +30,10 @@ pub enum Command {
     Inspect(InspectArgs),
     /// List the untrusted types of a `.skops` file, with where they occur
     ///
-    /// Exits with 0 when every type is trusted (by default, or by `--trusted`), 1 when some
-    /// are not, 2 when the file cannot be read.
+    /// Exits with 0 when every type is trusted (by default, by `--trusted` or by the
+    /// `--policy`), 1 when some are not, 2 when the file cannot be read or the policy is not
+    /// for this file. With `--write-policy`, approves the untrusted types of this exact file
+    /// in a trust policy (see docs/trust.md) and exits with 0.
     Audit(AuditArgs),
     /// Write, show, edit and check model cards (`README.md`)
     ///
@@ -147,6 +149,25 @@ pub struct AuditArgs {
     /// The types trusted beyond skops' defaults.
     #[command(flatten)]
     pub trust: TrustArgs,
+
+    /// Trust the types a trust policy approves; the policy must be for this exact file (its
+    /// sha256), else the command fails with exit code 2
+    #[arg(long, value_name = "POLICY.json", conflicts_with = "write_policy")]
+    pub policy: Option<PathBuf>,
+
+    /// Approve the untrusted types of this exact file (those left after `--trusted`): show
+    /// them, then write a trust policy bound to the file's sha256 to POLICY.json
+    #[arg(long, value_name = "POLICY.json", conflicts_with = "json")]
+    pub write_policy: Option<PathBuf>,
+
+    /// Who approves the types of `--write-policy` [default: the user name from the
+    /// environment]
+    #[arg(long, value_name = "NAME", requires = "write_policy")]
+    pub approved_by: Option<String>,
+
+    /// A note to record in the policy of `--write-policy` (e.g. where the review is)
+    #[arg(long, value_name = "TEXT", requires = "write_policy")]
+    pub note: Option<String>,
 }
 
 /// The types the user trusts beyond skops' defaults.

@@ -35,6 +35,11 @@ pub enum CliError {
         /// The output path given.
         path: PathBuf,
     },
+    /// `audit --write-policy PATH` names the model file itself, which the policy would replace.
+    PolicyIsModel {
+        /// The path given to `--write-policy`.
+        path: PathBuf,
+    },
     /// Writing the output failed (a closed pipe is not an error).
     Output(std::io::Error),
 }
@@ -91,6 +96,21 @@ impl CliError {
                     &mut out,
                     "hint: ",
                     "pass `--force` to replace it, or edit it with `skops-rs card set`",
+                );
+            }
+            Self::PolicyIsModel { path } => {
+                line(
+                    &mut out,
+                    "error: ",
+                    &format!(
+                        "`{}` is the model file: writing the policy there would replace it",
+                        path.display()
+                    ),
+                );
+                line(
+                    &mut out,
+                    "hint: ",
+                    "write the policy to its own file, e.g. `model.policy.json`",
                 );
             }
             Self::Output(error) => {
@@ -265,6 +285,22 @@ pub fn hint(error: &FormatError) -> Option<&'static str> {
         FormatError::AuditRawGeneratorState { .. } => Some(
             "skops 0.16 cannot audit this protocol 0 `numpy.random.Generator` either: re-save \
              the model with a current skops",
+        ),
+        FormatError::PolicySyntax { .. }
+        | FormatError::PolicyInvalid { .. }
+        | FormatError::PolicyMalformedDigest { .. }
+        | FormatError::PolicyDuplicateType { .. }
+        | FormatError::PolicyMalformedTimestamp { .. } => Some(
+            "a trust policy is the JSON document `skops-rs audit FILE --write-policy` writes \
+             (see docs/trust.md); write a new one after reviewing the file",
+        ),
+        FormatError::PolicyUnsupportedVersion { .. } => Some(
+            "the policy was written by another version of skops-rs; review the file and write \
+             a new policy with `skops-rs audit FILE --write-policy`",
+        ),
+        FormatError::PolicyDigestMismatch { .. } => Some(
+            "a policy approves only the exact file it was written for: this file is another \
+             one, or was changed since; review it and write a new policy",
         ),
         // `inspect` uses the tolerant walk, which does not fail like skops' `visualize`.
         FormatError::VisualizeNotANode { .. } | FormatError::VisualizeInvalidKeyTypes { .. } => {

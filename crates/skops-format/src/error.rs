@@ -584,6 +584,57 @@ pub enum Error {
         /// Where the node is, as a Python access path from the root object.
         path: String,
     },
+    // ----- policy ----------------------------------------------------------------------------
+    /// A trust policy is not valid JSON.
+    #[error("the trust policy is not valid JSON")]
+    PolicySyntax {
+        /// The JSON error.
+        #[source]
+        source: Box<Error>,
+    },
+    /// A trust policy's JSON does not have the documented form (a missing, unknown or
+    /// repeated key, a value of the wrong type, an empty name).
+    #[error("invalid trust policy: {reason}")]
+    PolicyInvalid {
+        /// What is wrong.
+        reason: String,
+    },
+    /// A trust policy has a `version` this build does not read.
+    #[error("trust policy version {found} is not supported, only version {supported}")]
+    PolicyUnsupportedVersion {
+        /// The version found, as text.
+        found: String,
+        /// The version this build reads and writes.
+        supported: u64,
+    },
+    /// A trust policy's `sha256` is not 64 lowercase hexadecimal digits.
+    #[error("trust policy `sha256` is `{found}`, not 64 lowercase hexadecimal digits")]
+    PolicyMalformedDigest {
+        /// The value found (its first 80 characters).
+        found: String,
+    },
+    /// A trust policy lists a type twice.
+    #[error("trust policy lists type `{name}` more than once")]
+    PolicyDuplicateType {
+        /// The repeated type name.
+        name: String,
+    },
+    /// A trust policy's `approved_at` is not a UTC timestamp `YYYY-MM-DDTHH:MM:SSZ`.
+    #[error("trust policy `approved_at` is `{found}`, not a UTC timestamp `YYYY-MM-DDTHH:MM:SSZ`")]
+    PolicyMalformedTimestamp {
+        /// The value found (its first 80 characters).
+        found: String,
+    },
+    /// A trust policy approves a different file: its digest is not the digest of the data.
+    #[error(
+        "the trust policy is for the file with sha256 {policy}, but this file has sha256 {file}"
+    )]
+    PolicyDigestMismatch {
+        /// The sha256 the policy records.
+        policy: String,
+        /// The sha256 of the data being checked.
+        file: String,
+    },
     // ----- visualize -------------------------------------------------------------------------
     /// skops 0.16's `visualize` walk meets a child that is not a node (a method name, a slice
     /// bound, a missing object state) and raises `TypeError("Cannot deal with <class

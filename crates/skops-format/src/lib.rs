@@ -12,6 +12,7 @@
 //! - [`schema`]: the typed node model of `schema.json` (protocols 0, 1 and 2),
 //! - [`audit`]: default trust tables of skops 0.16 and the untrusted-type audit with node paths,
 //! - [`file`](mod@file): a whole `.skops` file opened, parsed and cross-checked in one step,
+//! - [`policy`]: trust policies, type approvals bound to one file's sha256,
 //! - [`visualize`]: the rows of skops' `visualize` tree, and a tolerant variant for tools.
 #![cfg_attr(
     not(test),
@@ -32,6 +33,7 @@ pub mod json;
 pub mod limits;
 pub mod npy;
 pub mod npz;
+pub mod policy;
 pub mod schema;
 pub mod visualize;
 

@@ -61,6 +61,12 @@ pub const MAX_NPY_HEADER_DEPTH: u64 = 64;
 /// by path would never end.
 pub const MAX_EXPANDED_NODES: u64 = 8 * 1024 * 1024;
 
+/// Largest trust policy file accepted (see [`crate::policy`]).
+///
+/// A policy lists a few type names and who approved them: a few KB. 1 MiB allows thousands of
+/// names and keeps a hostile "policy" from costing memory before it is refused.
+pub const MAX_POLICY_SIZE: u64 = 1024 * 1024;
+
 /// All limits in one value, so callers can change them together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {

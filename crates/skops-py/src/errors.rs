@@ -29,6 +29,9 @@
 //!   `schema-operator-module`, `schema-bit-generator-name-missing`, `schema-loader-mismatch`,
 //!   `schema-unknown-node-id`, `schema-node-protocol-mismatch`;
 //! - audit: `audit-trust-tables`, `audit-raw-generator-state`;
+//! - trust policies: `policy-syntax`, `policy-invalid`, `policy-unsupported-version`,
+//!   `policy-malformed-digest`, `policy-duplicate-type`, `policy-malformed-timestamp`,
+//!   `policy-digest-mismatch`;
 //! - visualize: `visualize-not-a-node`, `visualize-invalid-key-types`;
 //! - file: `file-schema-missing`, `file-member-missing`.
 //!
@@ -240,6 +243,13 @@ pub(crate) fn describe(error: &Error) -> (&'static str, String) {
         Error::SchemaNodeProtocolMismatch { .. } => ("schema-node-protocol-mismatch", own()),
         Error::AuditTrustTables { .. } => ("audit-trust-tables", own()),
         Error::AuditRawGeneratorState { .. } => ("audit-raw-generator-state", own()),
+        Error::PolicySyntax { .. } => ("policy-syntax", own()),
+        Error::PolicyInvalid { .. } => ("policy-invalid", own()),
+        Error::PolicyUnsupportedVersion { .. } => ("policy-unsupported-version", own()),
+        Error::PolicyMalformedDigest { .. } => ("policy-malformed-digest", own()),
+        Error::PolicyDuplicateType { .. } => ("policy-duplicate-type", own()),
+        Error::PolicyMalformedTimestamp { .. } => ("policy-malformed-timestamp", own()),
+        Error::PolicyDigestMismatch { .. } => ("policy-digest-mismatch", own()),
         Error::VisualizeNotANode { path, python_type } => (
             "visualize-not-a-node",
             skops_text(

@@ -6,6 +6,7 @@ mod card;
 mod dump;
 mod errors;
 mod load;
+mod policy;
 
 use pyo3::prelude::*;
 
@@ -33,6 +34,7 @@ mod _skops_rs {
         // Each side registers its own functions, so the writer and the loader stay apart.
         super::card::register(m)?;
         super::dump::register(m)?;
-        super::load::register(m)
+        super::load::register(m)?;
+        super::policy::register(m)
     }
 }

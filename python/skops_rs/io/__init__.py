@@ -26,8 +26,10 @@ from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
 from skops_rs import _skops_rs
+from skops_rs.io._policy import TrustPolicy
 from skops_rs.io._visualize import NodeInfo, pretty_print_tree
 
+# The names of skops.io; `TrustPolicy` is an addition, importable but not in `__all__`.
 __all__ = ["dump", "dumps", "get_untrusted_types", "load", "loads", "visualize"]
 
 #: Types the caller trusts: fully qualified names (as `get_untrusted_types` returns them) or
@@ -99,6 +101,14 @@ def _trusted_names(trusted: Any) -> list[str]:
     if trusted is True:
         raise TypeError(_TRUSTED_IS_TRUE_MESSAGE)
     return _get_type_paths(trusted)
+
+
+def _load_with_policy(content: bytes, policy: TrustPolicy) -> Any:
+    """Load `content` trusting `policy`'s types, only if the policy is for these very bytes.
+
+    The digest is checked before the content is even parsed; nothing is built on a mismatch.
+    """
+    return _skops_rs.loads(content, policy.trusted_types_for(content))
 
 
 # ----- inputs and outputs ------------------------------------------------------------------
@@ -307,7 +317,7 @@ def dumps(
     return _dumps(obj, compression, compresslevel)
 
 
-def load(file: str | Path | BinaryIO, trusted: TrustedTypes | None = None) -> Any:
+def load(file: str | Path | BinaryIO, trusted: TrustedTypes | TrustPolicy | None = None) -> Any:
     """Load an object saved in the skops format, from a file.
 
     The file is audited before anything is built: every type it names must be trusted, by
@@ -320,10 +330,12 @@ def load(file: str | Path | BinaryIO, trusted: TrustedTypes | None = None) -> An
     file : str, path-like or binary file object
         The file to read. A file object is read whole (from its start if it is seekable) and
         is not closed.
-    trusted : list of str or type, default=None
+    trusted : list of str or type, or TrustPolicy, default=None
         Types to trust besides the default ones: fully qualified names as
         :func:`get_untrusted_types` returns them, or the types themselves. A single string or
         type is accepted too. ``True`` is refused (it used to mean "trust everything").
+        Or a :class:`TrustPolicy`: its types are trusted only if its sha256 is the file's
+        (a policy approves one exact file, see ``docs/trust.md``).
 
     Returns
     -------
@@ -335,24 +347,28 @@ def load(file: str | Path | BinaryIO, trusted: TrustedTypes | None = None) -> An
     skops_rs.exceptions.UntrustedTypesFoundException
         If the file holds types that are not trusted; ``.types`` lists them.
     skops_rs.exceptions.SkopsFormatError
-        If the file is not a valid ``.skops`` file (a ``ValueError``).
+        If the file is not a valid ``.skops`` file (a ``ValueError``), or ``trusted`` is a
+        policy for another file (``kind="policy-digest-mismatch"``).
     TypeError
         If ``trusted`` is ``True``.
     """
+    if isinstance(trusted, TrustPolicy):
+        return _load_with_policy(_read_source(file), trusted)
     names = _trusted_names(trusted)
     data = _read_source(file)
     return _skops_rs.loads(data, names)
 
 
-def loads(data: bytes, trusted: TrustedTypes | None = None) -> Any:
+def loads(data: bytes, trusted: TrustedTypes | TrustPolicy | None = None) -> Any:
     """Load an object saved in the skops format, from bytes.
 
     Parameters
     ----------
     data : bytes
         The content of a ``.skops`` file (any bytes-like object).
-    trusted : list of str or type, default=None
-        Types to trust besides the default ones, as for :func:`load`.
+    trusted : list of str or type, or TrustPolicy, default=None
+        Types to trust besides the default ones, as for :func:`load`; a
+        :class:`TrustPolicy` only for the data whose sha256 it records.
 
     Returns
     -------
@@ -364,12 +380,15 @@ def loads(data: bytes, trusted: TrustedTypes | None = None) -> Any:
     skops_rs.exceptions.UntrustedTypesFoundException
         If the data holds types that are not trusted; ``.types`` lists them.
     skops_rs.exceptions.SkopsFormatError
-        If the data is not a valid ``.skops`` file (a ``ValueError``).
+        If the data is not a valid ``.skops`` file (a ``ValueError``), or ``trusted`` is a
+        policy for other data (``kind="policy-digest-mismatch"``).
     TypeError
         If ``data`` is a ``str`` or ``trusted`` is ``True``.
     """
     if isinstance(data, str):
         raise TypeError("Can't load skops format from string, pass bytes")
+    if isinstance(trusted, TrustPolicy):
+        return _load_with_policy(_as_bytes(data), trusted)
     names = _trusted_names(trusted)
     content = _as_bytes(data)
     return _skops_rs.loads(content, names)
@@ -420,7 +439,7 @@ def visualize(
     file: Path | str | bytes | BinaryIO,
     *,
     show: Literal["all", "untrusted", "trusted"] = "all",
-    trusted: TrustedTypes | None = None,
+    trusted: TrustedTypes | TrustPolicy | None = None,
     sink: Callable[..., None] = pretty_print_tree,
     **kwargs: Any,
 ) -> None:
@@ -438,8 +457,9 @@ def visualize(
     show : {"all", "untrusted", "trusted"}, default="all"
         Print every node, only the nodes that are or contain something untrusted, or only the
         nodes whose own type is trusted. The root is always printed.
-    trusted : list of str or type, default=None
-        Types to count as trusted besides the default ones, as for :func:`load`.
+    trusted : list of str or type, or TrustPolicy, default=None
+        Types to count as trusted besides the default ones, as for :func:`load` (a policy
+        only for the file whose sha256 it records).
     sink : callable, default=pretty_print_tree
         Called as ``sink(nodes, show, **kwargs)`` where ``nodes`` iterates over
         :class:`~skops_rs.io._visualize.NodeInfo` (level, key, val, is_self_safe, is_safe,
@@ -454,7 +474,10 @@ def visualize(
         content = _as_bytes(file)
     else:
         content = _read_source(file)
-    names = _get_type_paths(trusted)
+    if isinstance(trusted, TrustPolicy):
+        names = trusted.trusted_types_for(content)
+    else:
+        names = _get_type_paths(trusted)
     rows = _skops_rs.tree_nodes(content, names)
     nodes = (NodeInfo(*row) for row in rows)
     sink(nodes, show, **kwargs)

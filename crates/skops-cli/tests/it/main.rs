@@ -10,3 +10,4 @@ mod common;
 mod fixtures;
 mod malicious;
 mod output;
+mod policy;
