@@ -116,6 +116,24 @@ pub(crate) fn validate_tree(
     }
     Limits::check("tree `node_count`", node_count, MAX_TREE_NODES)?;
 
+    let nodes_bytes = numpy_member(file, entry("nodes")?).map_err(malformed)?;
+    let nodes = read_npy(&nodes_bytes, limits)?;
+    let length = match nodes.header.shape.as_slice() {
+        [length] => *length,
+        shape => {
+            return Err(malformed(format!(
+                "`nodes` has shape {shape:?}, not one dimension"
+            )));
+        }
+    };
+    if length != node_count {
+        return Err(Error::ValidateTreeNodeCount {
+            path: path(),
+            node_count,
+            array: "nodes",
+            length,
+        });
+    }
     let values_bytes = numpy_member(file, entry("values")?).map_err(malformed)?;
     let values = read_npy(&values_bytes, limits)?;
     match &values.header.descr {
@@ -136,24 +154,6 @@ pub(crate) fn validate_tree(
         });
     }
 
-    let nodes_bytes = numpy_member(file, entry("nodes")?).map_err(malformed)?;
-    let nodes = read_npy(&nodes_bytes, limits)?;
-    let length = match nodes.header.shape.as_slice() {
-        [length] => *length,
-        shape => {
-            return Err(malformed(format!(
-                "`nodes` has shape {shape:?}, not one dimension"
-            )));
-        }
-    };
-    if length != node_count {
-        return Err(Error::ValidateTreeNodeCount {
-            path: path(),
-            node_count,
-            array: "nodes",
-            length,
-        });
-    }
     let fields = NodeFields::find(&nodes).map_err(malformed)?;
     let records = Records::new(&nodes).map_err(malformed)?;
 
