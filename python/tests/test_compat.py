@@ -413,6 +413,31 @@ def test_d_untrusted_types_agree(name, fitted_cases):
         assert not DEFAULT_TRUSTED.intersection(got)
 
 
+def test_zero_trust_count(fitted_cases, capsys):
+    """How many fittable estimators load with no `trusted` list: skops 0.16's count, and ours,
+    which is higher by exactly the estimators whose only untrusted types are validated."""
+    estimators, _ = generate.tested_estimators()
+    names = [name for name, _ in estimators if name in CASES]
+    skops_clean = rs_clean = fitted = 0
+    for name in names:
+        try:
+            data = fitted_cases.get(name).skops_data
+        except pytest.skip.Exception:
+            continue
+        fitted += 1
+        skops_list = sio.get_untrusted_types(data=data)
+        skops_clean += not skops_list
+        rs_clean += not rio.get_untrusted_types(data=data)
+        if skops_list and set(skops_list) <= VALIDATED_TYPES:
+            assert rio.get_untrusted_types(data=data) == [], name
+    with capsys.disabled():
+        print(
+            f"\nzero-trust estimators: skops_rs {rs_clean} of {fitted}, "
+            f"skops 0.16 {skops_clean} of {fitted}"
+        )
+    assert rs_clean > skops_clean
+
+
 def test_generator_import_order_made_experimental_estimators_trusted():
     # Otherwise skops would report the Halving*SearchCV / IterativeImputer as untrusted and
     # column (d) would compare against the wrong reference.
