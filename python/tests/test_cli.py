@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import skops
 import skops.io as sio
+from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier
@@ -39,40 +40,62 @@ def tree_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def test_audit_exits_1_while_types_are_untrusted(tree_model: Path) -> None:
-    untrusted = sio.get_untrusted_types(file=tree_model)
-    assert untrusted == ["sklearn.tree._tree.Tree"]
+@pytest.fixture(scope="module")
+def knn_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A pipeline with a k-d tree, whose `KDTree` and metric neither skops nor skops-rs trust."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(30, 3))
+    y = (x[:, 0] > 0).astype(int)
+    model = Pipeline(
+        [("scale", StandardScaler()), ("knn", KNeighborsClassifier(algorithm="kd_tree"))]
+    )
+    path = tmp_path_factory.mktemp("cli") / "knn.skops"
+    sio.dump(model.fit(x, y), path)
+    return path
+
+
+def test_audit_of_a_validated_tree_exits_0(tree_model: Path) -> None:
+    # skops lists the tree; skops-rs validated its state, so nothing is left untrusted.
+    assert sio.get_untrusted_types(file=tree_model) == ["sklearn.tree._tree.Tree"]
     result = skops_rs("audit", str(tree_model))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.endswith("no untrusted types\n")
+
+
+def test_audit_exits_1_while_types_are_untrusted(knn_model: Path) -> None:
+    untrusted = sio.get_untrusted_types(file=knn_model)
+    assert "sklearn.neighbors._kd_tree.KDTree" in untrusted
+    result = skops_rs("audit", str(knn_model))
     assert result.returncode == 1, result.stderr
-    assert "  sklearn.tree._tree.Tree\n    at steps[1][1].tree_\n" in result.stdout
+    assert "  sklearn.neighbors._kd_tree.KDTree\n    at steps[1][1]._tree\n" in result.stdout
 
 
-def test_audit_exits_0_once_they_are_trusted(tree_model: Path) -> None:
-    untrusted = sio.get_untrusted_types(file=tree_model)
-    result = skops_rs("audit", *(f"--trusted={name}" for name in untrusted), str(tree_model))
+def test_audit_exits_0_once_they_are_trusted(knn_model: Path) -> None:
+    untrusted = sio.get_untrusted_types(file=knn_model)
+    result = skops_rs("audit", *(f"--trusted={name}" for name in untrusted), str(knn_model))
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.endswith("no untrusted types\n")
     # skops agrees: it loads with the same list.
-    sio.load(tree_model, trusted=untrusted)
+    sio.load(knn_model, trusted=untrusted)
 
 
-def test_audit_json_reports_what_skops_reports(tree_model: Path) -> None:
-    result = skops_rs("audit", "--json", str(tree_model))
+def test_audit_json_reports_what_skops_reports(knn_model: Path) -> None:
+    result = skops_rs("audit", "--json", str(knn_model))
     assert result.returncode == 1, result.stderr
     report = json.loads(result.stdout)
     assert [entry["type"] for entry in report["untrusted_types"]] == sorted(
-        sio.get_untrusted_types(file=tree_model)
+        sio.get_untrusted_types(file=knn_model)
     )
     assert report["clean"] is False
     assert report["protocol"] == 2
     assert report["skops_version"] == skops.__version__
 
 
-def test_inspect_marks_untrusted_nodes(tree_model: Path) -> None:
-    result = skops_rs("inspect", str(tree_model))
+def test_inspect_marks_untrusted_nodes(knn_model: Path) -> None:
+    result = skops_rs("inspect", str(knn_model))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith(f"file: {tree_model}\n")
-    assert "tree_: sklearn.tree._tree.Tree [UNSAFE]" in result.stdout
+    assert result.stdout.startswith(f"file: {knn_model}\n")
+    assert "_tree: sklearn.neighbors._kd_tree.KDTree [UNSAFE]" in result.stdout
     assert "root: sklearn.pipeline.Pipeline\n" in result.stdout
 
 
@@ -85,13 +108,13 @@ def test_errors_exit_2(tmp_path: Path) -> None:
     assert skops_rs("audit", "--no-such-flag").returncode == 2
 
 
-def test_python_dash_m_runs_the_same_tool(tree_model: Path) -> None:
+def test_python_dash_m_runs_the_same_tool(knn_model: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "skops_rs", "audit", str(tree_model)],
+        [sys.executable, "-m", "skops_rs", "audit", str(knn_model)],
         capture_output=True,
         text=True,
         check=False,
         timeout=120,
     )
     assert result.returncode == 1, result.stderr
-    assert "sklearn.tree._tree.Tree" in result.stdout
+    assert "sklearn.neighbors._kd_tree.KDTree" in result.stdout

@@ -33,6 +33,9 @@ from scipy import sparse
 from skops_rs import _skops_rs
 from skops_rs.exceptions import SkopsFormatError, UntrustedTypesFoundException
 
+# The types skops_rs trusts once their validator passed (`skops_format::validate`).
+VALIDATED_TYPES = frozenset({"sklearn.tree._tree.Tree"})
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 MALICIOUS = ROOT / "testdata" / "malicious"
 
@@ -185,13 +188,17 @@ def test_fixture_loads_as_skops_loads_it(entry, fixtures_dir):
         assert str(got.value).startswith(str(expected.value))
         return
     trusted = entry["untrusted"]
-    assert rio.get_untrusted_types(data=data) == sio.get_untrusted_types(data=data) == trusted
+    assert sio.get_untrusted_types(data=data) == trusted
+    # skops' list minus the types skops_rs validated (and so trusts).
+    ours = [name for name in trusted if name not in VALIDATED_TYPES]
+    assert rio.get_untrusted_types(data=data) == ours
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         expected = sio.loads(data, trusted=trusted)
         got = rio.loads(data, trusted=trusted)  # reuses what get_untrusted_types opened
         assert_same(expected, got)
         assert_same(expected, rio.loads(data, trusted=trusted))  # opens the file itself
+        assert_same(expected, rio.loads(data, trusted=ours))
         if entry["kind"] == "estimator":
             _same_predictions(expected, got)
 
@@ -406,15 +413,28 @@ def test_untrusted_file_imports_nothing(canary_file):
     assert type(loaded).__name__ == "Canary" and loaded.value == 42  # __init__ not called
 
 
-def test_untrusted_tree_message_is_skops_message():
-    from sklearn.tree import DecisionTreeClassifier
+def test_untrusted_kd_tree_message_is_skops_message():
+    from sklearn.neighbors import KNeighborsClassifier
 
-    data = sio.dumps(DecisionTreeClassifier(max_depth=2).fit([[0], [1], [2]], [0, 1, 1]))
+    model = KNeighborsClassifier(n_neighbors=1, algorithm="kd_tree")
+    data = sio.dumps(model.fit([[0], [1], [2]], [0, 1, 1]))
     expected = _raised(lambda: sio.loads(data))
     got = _raised(lambda: rio.loads(data))
     assert isinstance(got, UntrustedTypesFoundException)
     assert str(got) == str(expected)
-    assert got.paths == {"sklearn.tree._tree.Tree": ["tree_"]}
+    assert got.paths["sklearn.neighbors._kd_tree.KDTree"] == ["_tree"]
+
+
+def test_a_valid_tree_loads_without_trusted_list():
+    from sklearn.tree import DecisionTreeClassifier
+
+    model = DecisionTreeClassifier(max_depth=2).fit([[0], [1], [2]], [0, 1, 1])
+    data = sio.dumps(model)
+    assert type(_raised(lambda: sio.loads(data))).__name__ == "UntrustedTypesFoundException"
+    assert rio.get_untrusted_types(data=data) == []
+    assert (
+        rio.loads(data).predict([[0.4], [2.0]]).tolist() == model.predict([[0.4], [2.0]]).tolist()
+    )
 
 
 # ----- construction errors propagate as in skops ----------------------------------------------

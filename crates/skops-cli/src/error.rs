@@ -302,6 +302,21 @@ pub fn hint(error: &FormatError) -> Option<&'static str> {
             "a policy approves only the exact file it was written for: this file is another \
              one, or was changed since; review it and write a new policy",
         ),
+        FormatError::ValidateTreeState { .. }
+        | FormatError::ValidateTreeClasses { .. }
+        | FormatError::ValidateTreeNodeCount { .. }
+        | FormatError::ValidateTreeChildOutOfRange { .. }
+        | FormatError::ValidateTreeHalfLeaf { .. }
+        | FormatError::ValidateTreeNodeReachedTwice { .. }
+        | FormatError::ValidateTreeNodeUnreached { .. }
+        | FormatError::ValidateTreeFeature { .. }
+        | FormatError::ValidateTreeMissingGoToLeft { .. }
+        | FormatError::ValidateTreeValueShape { .. }
+        | FormatError::ValidateTreeMaxDepth { .. } => Some(
+            "the state of a `sklearn.tree._tree.Tree` breaks an invariant scikit-learn relies \
+             on at predict time (it would read out of bounds or loop): the file is corrupt or \
+             was crafted; do not load it",
+        ),
         // `inspect` uses the tolerant walk, which does not fail like skops' `visualize`.
         FormatError::VisualizeNotANode { .. } | FormatError::VisualizeInvalidKeyTypes { .. } => {
             Some("use `skops-rs inspect`, which shows these nodes")

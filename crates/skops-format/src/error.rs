@@ -635,6 +635,132 @@ pub enum Error {
         /// The sha256 of the data being checked.
         file: String,
     },
+
+    // ----- validate --------------------------------------------------------------------------
+    /// The arguments or state of a `sklearn.tree._tree.Tree` are not what sklearn writes: a
+    /// missing or malformed `n_features`, `n_classes`, `n_outputs`, `max_depth`, `node_count`,
+    /// `nodes` or `values`, or a `nodes`/`values` array of another dtype.
+    #[error("the tree at `{path}` is malformed: {reason}")]
+    ValidateTreeState {
+        /// Where the tree is, as a Python access path from the root object.
+        path: String,
+        /// What is missing or malformed.
+        reason: String,
+    },
+    /// `n_classes` does not hold one positive class count per output.
+    #[error("the tree at `{path}` has inconsistent classes: {reason}")]
+    ValidateTreeClasses {
+        /// Where the tree is.
+        path: String,
+        /// How `n_classes` and `n_outputs` disagree.
+        reason: String,
+    },
+    /// `node_count` differs from the length of the `nodes` array (or `values`' first axis).
+    #[error(
+        "the tree at `{path}` declares {node_count} nodes but its `{array}` array has {length}"
+    )]
+    ValidateTreeNodeCount {
+        /// Where the tree is.
+        path: String,
+        /// The declared `node_count`.
+        node_count: u64,
+        /// `nodes` or `values`.
+        array: &'static str,
+        /// The array's length.
+        length: u64,
+    },
+    /// A child index is neither -1 (leaf) nor a node index in `[1, node_count)`.
+    #[error(
+        "node {node} of the tree at `{path}` has {side} child {child}, outside [1, {node_count}) and not -1"
+    )]
+    ValidateTreeChildOutOfRange {
+        /// Where the tree is.
+        path: String,
+        /// The node index.
+        node: u64,
+        /// `left` or `right`.
+        side: &'static str,
+        /// The child index found.
+        child: i64,
+        /// The declared `node_count`.
+        node_count: u64,
+    },
+    /// Exactly one of a node's children is -1: a node is a leaf only when both are.
+    #[error(
+        "node {node} of the tree at `{path}` has children ({left}, {right}): a leaf has both -1"
+    )]
+    ValidateTreeHalfLeaf {
+        /// Where the tree is.
+        path: String,
+        /// The node index.
+        node: u64,
+        /// The left child.
+        left: i64,
+        /// The right child.
+        right: i64,
+    },
+    /// A node is the child of two nodes, or of itself through a cycle.
+    #[error(
+        "node {node} of the tree at `{path}` is reached twice from the root (shared or cyclic)"
+    )]
+    ValidateTreeNodeReachedTwice {
+        /// Where the tree is.
+        path: String,
+        /// The node index.
+        node: u64,
+    },
+    /// A node is not reached from the root.
+    #[error("node {node} of the tree at `{path}` is not reached from the root")]
+    ValidateTreeNodeUnreached {
+        /// Where the tree is.
+        path: String,
+        /// The node index.
+        node: u64,
+    },
+    /// A split node tests a feature outside `[0, n_features)`.
+    #[error(
+        "split node {node} of the tree at `{path}` tests feature {feature}, outside [0, {n_features})"
+    )]
+    ValidateTreeFeature {
+        /// Where the tree is.
+        path: String,
+        /// The node index.
+        node: u64,
+        /// The feature found.
+        feature: i64,
+        /// The declared `n_features`.
+        n_features: u64,
+    },
+    /// `missing_go_to_left` is neither 0 nor 1.
+    #[error("node {node} of the tree at `{path}` has `missing_go_to_left` {value}, not 0 or 1")]
+    ValidateTreeMissingGoToLeft {
+        /// Where the tree is.
+        path: String,
+        /// The node index.
+        node: u64,
+        /// The value found.
+        value: u64,
+    },
+    /// `values` does not have shape `(node_count, n_outputs, max(n_classes))`.
+    #[error("the tree at `{path}` has `values` of shape {found:?}, expected {expected:?}")]
+    ValidateTreeValueShape {
+        /// Where the tree is.
+        path: String,
+        /// `(node_count, n_outputs, max(n_classes))`.
+        expected: Vec<u64>,
+        /// The shape found.
+        found: Vec<u64>,
+    },
+    /// `max_depth` differs from the depth of the tree the nodes describe.
+    #[error("the tree at `{path}` declares `max_depth` {declared} but its nodes are {actual} deep")]
+    ValidateTreeMaxDepth {
+        /// Where the tree is.
+        path: String,
+        /// The declared `max_depth`.
+        declared: i64,
+        /// The depth of the deepest leaf (the root at depth 0).
+        actual: u64,
+    },
     // ----- visualize -------------------------------------------------------------------------
     /// skops 0.16's `visualize` walk meets a child that is not a node (a method name, a slice
     /// bound, a missing object state) and raises `TypeError("Cannot deal with <class

@@ -21,6 +21,7 @@ use crate::limits::Limits;
 use crate::npy::{NpyHeader, read_npy};
 use crate::npz::Sparse;
 use crate::schema::{NdArrayStorage, NodeId, NodeKind, Schema};
+use crate::validate::{self, Validated};
 use crate::{Error, Result};
 
 /// The member holding the schema.
@@ -40,6 +41,8 @@ pub struct SkopsFile<'a> {
     /// Stored members whose CRC-32 `open` checked: [`SkopsFile::member`] lends them without
     /// hashing them again (on a file of large arrays that second pass was 20% of a load).
     crc_checked: HashSet<String>,
+    /// The limits the file was opened with (the validators read members with them).
+    limits: Limits,
 }
 
 /// What [`SkopsFile::open`] checked about a file, detached from its bytes.
@@ -104,6 +107,7 @@ impl<'a> SkopsFile<'a> {
             schema,
             array_headers,
             crc_checked,
+            limits: *limits,
         })
     }
 
@@ -140,6 +144,7 @@ impl<'a> SkopsFile<'a> {
             schema: checked.schema,
             array_headers: checked.array_headers,
             crc_checked: checked.crc_checked,
+            limits: *limits,
         })
     }
 
@@ -166,9 +171,20 @@ impl<'a> SkopsFile<'a> {
         &self.archive
     }
 
-    /// Audits the schema as skops 0.16 does when loading with `trusted` (see [`audit::audit`]).
+    /// Runs the validators of the native state sklearn trusts blindly (see
+    /// [`validate::validate`]), then audits the schema as skops 0.16 does when loading with
+    /// `trusted`, except that the validated nodes are trusted (see [`audit::audit_validated`]).
+    ///
+    /// Fails with a `Validate*` error for a node whose state fails its validator, whether or
+    /// not `trusted` names its type.
     pub fn audit(&self, trusted: &[String]) -> Result<AuditReport> {
-        audit::audit(&self.schema, trusted)
+        let validated = self.validate()?;
+        audit::audit_validated(&self.schema, trusted, &validated)
+    }
+
+    /// Runs the validators on the nodes that have one (see [`validate::validate`]).
+    pub fn validate(&self) -> Result<Validated> {
+        validate::validate(self, &self.limits)
     }
 
     /// The SHA-256 of the whole file, as lowercase hex.

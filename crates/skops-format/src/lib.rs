@@ -10,6 +10,7 @@
 //!   and a writer that matches `json.dumps(indent=2)`,
 //! - [`npy`] / [`npz`]: numpy array members and scipy sparse members,
 //! - [`schema`]: the typed node model of `schema.json` (protocols 0, 1 and 2),
+//! - [`validate`]: validators of the native state sklearn trusts blindly (tree nodes),
 //! - [`audit`]: default trust tables of skops 0.16 and the untrusted-type audit with node paths,
 //! - [`file`](mod@file): a whole `.skops` file opened, parsed and cross-checked in one step,
 //! - [`policy`]: trust policies, type approvals bound to one file's sha256,
@@ -35,6 +36,7 @@ pub mod npy;
 pub mod npz;
 pub mod policy;
 pub mod schema;
+pub mod validate;
 pub mod visualize;
 
 pub use error::{Error, Result};

@@ -32,6 +32,13 @@ pub const MAX_COMPRESSION_RATIO: u64 = 10_000;
 /// they cannot cost much memory however well they compress.
 pub const COMPRESSION_RATIO_FLOOR: u64 = 1024 * 1024;
 
+/// Most nodes a `sklearn.tree._tree.Tree` may declare for its validator to walk it.
+///
+/// A fully grown tree has at most twice as many nodes as training samples; 2^28 (268M) nodes
+/// is the most the largest member ([`MAX_MEMBER_SIZE`], 64 bytes a node) can hold, and bounds
+/// the walk's memory at a few bytes a node.
+pub const MAX_TREE_NODES: u64 = 1 << 28;
+
 /// Deepest nesting of JSON arrays and objects in `schema.json`.
 ///
 /// sklearn models nest a few dozen levels (pipelines of column transformers of pipelines);

@@ -157,7 +157,11 @@ fn skops_safety(
                 in_node_list(id.index(), node.loader, &node.type_name())
             }
             _ => match audit.reason {
-                TrustReason::AlwaysSafe | TrustReason::Default { .. } => true,
+                // The `visualize` rows audit the schema alone, as skops does: no node is
+                // validated there, but a validated one would be safe.
+                TrustReason::AlwaysSafe
+                | TrustReason::Default { .. }
+                | TrustReason::Validated { .. } => true,
                 TrustReason::User => !ignores_caller_list(node.loader),
                 TrustReason::Untrusted => false,
             },

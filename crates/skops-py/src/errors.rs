@@ -32,6 +32,7 @@
 //! - trust policies: `policy-syntax`, `policy-invalid`, `policy-unsupported-version`,
 //!   `policy-malformed-digest`, `policy-duplicate-type`, `policy-malformed-timestamp`,
 //!   `policy-digest-mismatch`;
+//! - validate: `validate-tree-state`, `validate-tree-classes`, `validate-tree-node-count`, `validate-tree-child-out-of-range`, `validate-tree-half-leaf`, `validate-tree-node-reached-twice`, `validate-tree-node-unreached`, `validate-tree-feature`, `validate-tree-missing-go-to-left`, `validate-tree-value-shape`, `validate-tree-max-depth`;
 //! - visualize: `visualize-not-a-node`, `visualize-invalid-key-types`;
 //! - file: `file-schema-missing`, `file-member-missing`.
 //!
@@ -250,6 +251,17 @@ pub(crate) fn describe(error: &Error) -> (&'static str, String) {
         Error::PolicyDuplicateType { .. } => ("policy-duplicate-type", own()),
         Error::PolicyMalformedTimestamp { .. } => ("policy-malformed-timestamp", own()),
         Error::PolicyDigestMismatch { .. } => ("policy-digest-mismatch", own()),
+        Error::ValidateTreeState { .. } => ("validate-tree-state", own()),
+        Error::ValidateTreeClasses { .. } => ("validate-tree-classes", own()),
+        Error::ValidateTreeNodeCount { .. } => ("validate-tree-node-count", own()),
+        Error::ValidateTreeChildOutOfRange { .. } => ("validate-tree-child-out-of-range", own()),
+        Error::ValidateTreeHalfLeaf { .. } => ("validate-tree-half-leaf", own()),
+        Error::ValidateTreeNodeReachedTwice { .. } => ("validate-tree-node-reached-twice", own()),
+        Error::ValidateTreeNodeUnreached { .. } => ("validate-tree-node-unreached", own()),
+        Error::ValidateTreeFeature { .. } => ("validate-tree-feature", own()),
+        Error::ValidateTreeMissingGoToLeft { .. } => ("validate-tree-missing-go-to-left", own()),
+        Error::ValidateTreeValueShape { .. } => ("validate-tree-value-shape", own()),
+        Error::ValidateTreeMaxDepth { .. } => ("validate-tree-max-depth", own()),
         Error::VisualizeNotANode { path, python_type } => (
             "visualize-not-a-node",
             skops_text(

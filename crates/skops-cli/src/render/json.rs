@@ -89,6 +89,7 @@ fn node_object(file: &SkopsFile<'_>, report: &AuditReport, id: NodeId, path: Str
         TrustReason::AlwaysSafe => ("always_safe", None),
         TrustReason::Default { list } => ("default", Some(list)),
         TrustReason::User => ("user", None),
+        TrustReason::Validated { .. } => ("validated", None),
         TrustReason::Untrusted => ("untrusted", None),
     };
     let mut object = Object::new();

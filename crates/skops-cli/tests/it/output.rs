@@ -154,14 +154,14 @@ fn audit_clean_file() {
 
 #[test]
 fn colors_only_when_asked_without_a_terminal() {
-    let file = visualize_file("pipeline_tree");
+    let file = visualize_file("function_partial");
     let plain = skops_rs(["inspect", &file]);
     assert!(!plain.stdout.contains('\u{1b}'), "no colors into a pipe");
     let colored = skops_rs(["--color", "always", "inspect", &file]);
     assert!(
         colored
             .stdout
-            .contains("\u{1b}[38;5;214msklearn.tree._tree.Tree [UNSAFE]\u{1b}[0m")
+            .contains("\u{1b}[38;5;214mfunctools.partial [UNSAFE]\u{1b}[0m")
     );
     assert_eq!(colored.code, 0);
 }

@@ -37,6 +37,7 @@ pub use tables::TrustTables;
 
 use crate::json::{self, Value};
 use crate::schema::{Loader, NodeId, NodeKind, ReduceKind, Schema};
+use crate::validate::Validated;
 use crate::{Error, Result};
 
 /// At most this many paths are kept per untrusted type; the others are only counted
@@ -67,6 +68,12 @@ pub enum TrustReason {
     },
     /// The type is trusted only because the caller's `trusted` list names it.
     User,
+    /// The type is trusted because its validator checked the node's state and found it sound
+    /// (see [`crate::validate`]).
+    Validated {
+        /// The validated type (e.g. `"sklearn.tree._tree.Tree"`).
+        validator: &'static str,
+    },
     /// The type is not trusted.
     Untrusted,
 }
@@ -169,8 +176,19 @@ pub fn node_path_display(path: &str) -> &str {
 /// Fails only where skops fails too ([`Error::AuditRawGeneratorState`]), or if the embedded
 /// trust tables are malformed ([`Error::AuditTrustTables`]).
 pub fn audit(schema: &Schema, trusted: &[String]) -> Result<AuditReport> {
+    audit_validated(schema, trusted, &Validated::none())
+}
+
+/// [`audit`], where the nodes in `validated` (whose state a validator checked, see
+/// [`crate::validate::validate`]) are trusted for their validated type: their own type and
+/// their reduce constructor are not untrusted.
+pub fn audit_validated(
+    schema: &Schema,
+    trusted: &[String],
+    validated: &Validated,
+) -> Result<AuditReport> {
     let tables = TrustTables::skops_defaults()?;
-    audit_with_tables(schema, trusted, tables)
+    audit_with_tables(schema, trusted, tables, validated)
 }
 
 /// [`audit`] with explicit tables.
@@ -178,6 +196,7 @@ fn audit_with_tables(
     schema: &Schema,
     trusted: &[String],
     tables: &TrustTables,
+    validated: &Validated,
 ) -> Result<AuditReport> {
     let user: HashSet<&str> = trusted.iter().map(String::as_str).collect();
     let ids: Vec<NodeId> = schema.nodes().map(|(id, _)| id).collect();
@@ -209,6 +228,7 @@ fn audit_with_tables(
             tables,
             user: &user,
             under_loss: under_loss.get(index).copied().unwrap_or(false),
+            validated,
         };
         let node_audit = context.audit_node(id).map_err(|error| match error {
             Error::AuditRawGeneratorState { .. } => Error::AuditRawGeneratorState {
@@ -286,6 +306,8 @@ struct Context<'a> {
     user: &'a HashSet<&'a str>,
     /// Whether skops builds this node below a LossNode (it then also trusts `ALLOWED_LOSSES`).
     under_loss: bool,
+    /// The nodes a validator found sound.
+    validated: &'a Validated,
 }
 
 impl Context<'_> {
@@ -326,7 +348,9 @@ impl Context<'_> {
     ) -> (TrustReason, Option<String>) {
         let reason = self.reason(&name, defaults, inherit);
         match reason {
-            TrustReason::Default { .. } | TrustReason::AlwaysSafe => (reason, None),
+            TrustReason::Default { .. }
+            | TrustReason::AlwaysSafe
+            | TrustReason::Validated { .. } => (reason, None),
             TrustReason::User | TrustReason::Untrusted => (reason, Some(name)),
         }
     }
@@ -364,7 +388,15 @@ impl Context<'_> {
                 }
                 self.own_check(node.type_name(), own_defaults, inherit)
             }
-            _ => self.own_check(node.type_name(), own_defaults, inherit),
+            _ => {
+                let name = node.type_name();
+                match self.validated.validator(id) {
+                    Some(validator) if validator == name => {
+                        (TrustReason::Validated { validator }, None)
+                    }
+                    _ => self.own_check(name, own_defaults, inherit),
+                }
+            }
         };
         let mut names: Vec<String> = own.into_iter().collect();
         match &node.kind {
@@ -398,7 +430,8 @@ impl Context<'_> {
                     .is_some()
                     || self
                         .default_label(&constructor, own_defaults, true)
-                        .is_some();
+                        .is_some()
+                    || self.validated.validator(id) == Some(constructor.as_str());
                 if !trusted {
                     names.push(constructor);
                 }

@@ -7,4 +7,5 @@
 
 mod fixtures;
 mod malicious;
+mod validate;
 mod visualize;

@@ -15,7 +15,7 @@ mod tree_arrays;
 use pyo3::exceptions::PyImportError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyModule};
-use skops_format::audit::{self, AuditReport, node_path};
+use skops_format::audit::{AuditReport, node_path};
 use skops_format::schema::{Loader, NodeKind, ReduceKind};
 use skops_format::{Error, Limits, SkopsFile, visualize};
 
@@ -54,9 +54,8 @@ fn build_audited<'py>(
     data: &Bound<'py, PyBytes>,
     trusted: &[String],
 ) -> PyResult<Bound<'py, PyAny>> {
-    let schema = file.schema();
     let report = py
-        .detach(|| audit::audit(schema, trusted))
+        .detach(|| file.audit(trusted))
         .map_err(|error| format_error(py, &error))?;
     if !report.is_clean() {
         return Err(untrusted_error(py, &report)?);

@@ -1,0 +1,77 @@
+//! Validators of the native state scikit-learn trusts blindly at predict time.
+//!
+//! skops 0.16 leaves such types untrusted (a crafted `sklearn.tree._tree.Tree` can read out of
+//! bounds or loop forever in `predict`), so every tree model needs a `trusted` list. Here a
+//! type with a validator is trusted when its state passes the validator, which reads the
+//! node's arguments and array members before anything is built; a state that fails is refused
+//! with an error naming the node path and the broken invariant.
+//!
+//! Validators: [`tree`] (`sklearn.tree._tree.Tree`).
+
+mod records;
+mod tree;
+
+use std::collections::{BTreeSet, HashMap};
+
+use crate::Result;
+use crate::audit;
+use crate::file::SkopsFile;
+use crate::limits::Limits;
+use crate::schema::{NodeId, NodeKind, ReduceKind};
+
+/// The type the tree validator checks.
+pub const TREE_TYPE: &str = "sklearn.tree._tree.Tree";
+
+/// The nodes whose state a validator checked and found sound, each with the validated type.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validated {
+    nodes: HashMap<NodeId, &'static str>,
+}
+
+impl Validated {
+    /// Nothing validated (what a schema-only audit assumes).
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// The type whose validator passed on node `id`, if one did.
+    pub fn validator(&self, id: NodeId) -> Option<&'static str> {
+        self.nodes.get(&id).copied()
+    }
+
+    /// The validated types, sorted.
+    pub fn types(&self) -> BTreeSet<&'static str> {
+        self.nodes.values().copied().collect()
+    }
+
+    /// How many nodes were validated.
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Whether no node was validated.
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+}
+
+/// Runs every validator on the nodes of `file` that have one.
+///
+/// Fails with the first `Validate*` error (see [`crate::Error`]) of the first node, in schema
+/// order, whose state is unsound.
+pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
+    let schema = file.schema();
+    let mut nodes = HashMap::new();
+    for (id, node) in schema.nodes() {
+        if let NodeKind::Reduce {
+            kind: ReduceKind::Tree,
+            ..
+        } = node.kind
+        {
+            let path = || audit::node_path(schema, id);
+            tree::validate_tree(file, id, limits, &path)?;
+            nodes.insert(id, TREE_TYPE);
+        }
+    }
+    Ok(Validated { nodes })
+}

@@ -1,0 +1,394 @@
+//! The validator of `sklearn.tree._tree.Tree`: the invariants sklearn's Cython predict code
+//! assumes without checking.
+//!
+//! `Tree.apply` follows `left_child`/`right_child` from node 0 until it meets a leaf (-1) and
+//! reads `X[i, feature]` at each split, with no bounds checks: an index out of range reads
+//! (or a cycle loops) outside the arrays. The validator reads the `nodes` records and checks:
+//! - the arguments: `n_features >= 0`, `n_outputs >= 1`, `n_classes` one positive count per
+//!   output;
+//! - `node_count` (at most [`MAX_TREE_NODES`], at least 1) equals the length of `nodes`;
+//! - each node is a leaf (both children -1) or has both children in `[1, node_count)`;
+//! - every node is reached exactly once from the root (no cycles, no sharing, no orphans),
+//!   walked iteratively;
+//! - split nodes test a feature in `[0, n_features)`; `missing_go_to_left` is 0 or 1;
+//! - `values` is float64 of shape `(node_count, n_outputs, max(n_classes))`;
+//! - `max_depth` is the depth of the deepest leaf.
+
+use std::borrow::Cow;
+
+use super::records::{FieldProblem, IntField};
+use crate::file::SkopsFile;
+use crate::json::{self, Value};
+use crate::limits::{Limits, MAX_TREE_NODES};
+use crate::npy::{Descr, NpyView, read_npy};
+use crate::schema::{NdArrayStorage, NodeId, NodeKind, ReduceKind};
+use crate::{Error, Result};
+
+/// sklearn's `_TREE_LEAF`: the child index of a leaf.
+const TREE_LEAF: i128 = -1;
+
+/// Validates the TreeNode `id` of `file`; `path` gives its access path for error messages.
+pub(crate) fn validate_tree(
+    file: &SkopsFile<'_>,
+    id: NodeId,
+    limits: &Limits,
+    path: &dyn Fn() -> String,
+) -> Result<()> {
+    let malformed = |reason: String| Error::ValidateTreeState {
+        path: path(),
+        reason,
+    };
+    let schema = file.schema();
+    let NodeKind::Reduce {
+        kind: ReduceKind::Tree,
+        args,
+        state,
+        ..
+    } = &schema.node(id).kind
+    else {
+        return Err(malformed("not a `TreeNode`".to_owned()));
+    };
+
+    // `Tree(n_features, n_classes, n_outputs)`.
+    let NodeKind::Tuple(arguments) = &schema.node(*args).kind else {
+        return Err(malformed(
+            "the constructor arguments are not a tuple".to_owned(),
+        ));
+    };
+    let [n_features, n_classes, n_outputs] = arguments.as_slice() else {
+        return Err(malformed(format!(
+            "the constructor takes 3 arguments, not {}",
+            arguments.len()
+        )));
+    };
+    let n_features = json_int(file, *n_features)
+        .and_then(|value| u64::try_from(value).ok())
+        .ok_or_else(|| malformed("`n_features` is not a non-negative integer".to_owned()))?;
+    let n_outputs = json_int(file, *n_outputs)
+        .and_then(|value| u64::try_from(value).ok())
+        .filter(|&value| value >= 1)
+        .ok_or_else(|| malformed("`n_outputs` is not a positive integer".to_owned()))?;
+    let class_counts = read_class_counts(file, *n_classes, limits).map_err(malformed)?;
+    if class_counts.len() as u64 != n_outputs {
+        return Err(Error::ValidateTreeClasses {
+            path: path(),
+            reason: format!(
+                "`n_classes` has {} entries for {n_outputs} outputs",
+                class_counts.len()
+            ),
+        });
+    }
+    if let Some(count) = class_counts.iter().find(|&&count| count < 1) {
+        return Err(Error::ValidateTreeClasses {
+            path: path(),
+            reason: format!("`n_classes` holds {count}, not a positive class count"),
+        });
+    }
+    let max_classes = class_counts
+        .iter()
+        .copied()
+        .max()
+        .and_then(|count| u64::try_from(count).ok())
+        .unwrap_or(0);
+
+    // The state: `max_depth`, `node_count`, `nodes`, `values`.
+    let NodeKind::Dict { entries, .. } = &schema.node(*state).kind else {
+        return Err(malformed("the state is not a dict".to_owned()));
+    };
+    let entry = |key: &str| {
+        entries
+            .iter()
+            .rev()
+            .find(|(name, _)| name == key)
+            .map(|(_, child)| *child)
+            .ok_or_else(|| malformed(format!("the state has no `{key}`")))
+    };
+    let max_depth = json_int(file, entry("max_depth")?)
+        .and_then(|value| i64::try_from(value).ok())
+        .ok_or_else(|| malformed("`max_depth` is not an integer".to_owned()))?;
+    let node_count = json_int(file, entry("node_count")?)
+        .and_then(|value| u64::try_from(value).ok())
+        .ok_or_else(|| malformed("`node_count` is not a non-negative integer".to_owned()))?;
+    if node_count == 0 {
+        return Err(malformed(
+            "`node_count` is 0: a fitted tree has a root".to_owned(),
+        ));
+    }
+    Limits::check("tree `node_count`", node_count, MAX_TREE_NODES)?;
+
+    let nodes_bytes = numpy_member(file, entry("nodes")?).map_err(malformed)?;
+    let nodes = read_npy(&nodes_bytes, limits)?;
+    let length = match nodes.header.shape.as_slice() {
+        [length] => *length,
+        shape => {
+            return Err(malformed(format!(
+                "`nodes` has shape {shape:?}, not one dimension"
+            )));
+        }
+    };
+    if length != node_count {
+        return Err(Error::ValidateTreeNodeCount {
+            path: path(),
+            node_count,
+            array: "nodes",
+            length,
+        });
+    }
+    let values_bytes = numpy_member(file, entry("values")?).map_err(malformed)?;
+    let values = read_npy(&values_bytes, limits)?;
+    match &values.header.descr {
+        Descr::Simple(type_str) if type_str.kind == 'f' && type_str.size == 8 => {}
+        other => {
+            return Err(malformed(format!(
+                "`values` has dtype {}, not float64",
+                other.to_python_repr()
+            )));
+        }
+    }
+    let expected = vec![node_count, n_outputs, max_classes];
+    if values.header.shape != expected {
+        return Err(Error::ValidateTreeValueShape {
+            path: path(),
+            expected,
+            found: values.header.shape.clone(),
+        });
+    }
+
+    let fields = NodeFields::find(&nodes).map_err(malformed)?;
+    let records = Records::new(&nodes).map_err(malformed)?;
+
+    let children = read_children(&records, &fields, node_count, n_features, path)?;
+    let actual = walk(&children, path)?;
+    if i128::from(max_depth) != i128::from(actual) {
+        return Err(Error::ValidateTreeMaxDepth {
+            path: path(),
+            declared: max_depth,
+            actual,
+        });
+    }
+    Ok(())
+}
+
+/// The integer a JsonNode holds, if it holds one.
+fn json_int(file: &SkopsFile<'_>, id: NodeId) -> Option<i128> {
+    let NodeKind::Json { content } = &file.schema().node(id).kind else {
+        return None;
+    };
+    match json::parse(content.as_bytes(), 1) {
+        Ok(Value::Number(number)) => number.as_i64().map(i128::from),
+        _ => None,
+    }
+}
+
+/// The bytes of the `.npy` member of NdArrayNode `id`.
+fn numpy_member<'a>(
+    file: &SkopsFile<'a>,
+    id: NodeId,
+) -> std::result::Result<Cow<'a, [u8]>, String> {
+    let node = file.schema().node(id);
+    let NodeKind::NdArray(NdArrayStorage::Numpy { file: member }) = &node.kind else {
+        return Err(format!(
+            "`{}` node where a numpy array belongs",
+            node.loader.name()
+        ));
+    };
+    file.member(member)
+        .map_err(|error| format!("cannot read `{member}`: {error}"))
+}
+
+/// The class counts of the `n_classes` array (one-dimensional, integer).
+fn read_class_counts(
+    file: &SkopsFile<'_>,
+    id: NodeId,
+    limits: &Limits,
+) -> std::result::Result<Vec<i128>, String> {
+    let bytes = numpy_member(file, id)?;
+    let view = read_npy(&bytes, limits).map_err(|error| error.to_string())?;
+    let Descr::Simple(type_str) = &view.header.descr else {
+        return Err("`n_classes` is a structured array".to_owned());
+    };
+    if view.header.shape.len() != 1 {
+        return Err(format!(
+            "`n_classes` has shape {:?}, not one dimension",
+            view.header.shape
+        ));
+    }
+    let field = IntField::plain(type_str)
+        .map_err(|_| format!("`n_classes` has dtype {}", type_str.to_type_string()))?;
+    let size = usize::try_from(type_str.size).map_err(|_| "`n_classes` item size".to_owned())?;
+    view.data
+        .chunks_exact(size)
+        .map(|item| {
+            field
+                .read(item)
+                .ok_or_else(|| "`n_classes` item".to_owned())
+        })
+        .collect()
+}
+
+/// The fields of the `nodes` records the validator reads.
+struct NodeFields {
+    left: IntField,
+    right: IntField,
+    feature: IntField,
+    /// Absent in files of scikit-learn < 1.3, which sklearn reads as all zeros.
+    missing_go_to_left: Option<IntField>,
+}
+
+impl NodeFields {
+    fn find(nodes: &NpyView<'_>) -> std::result::Result<Self, String> {
+        let descr = &nodes.header.descr;
+        let field = |name: &str| {
+            IntField::find(descr, name).map_err(|problem| match problem {
+                FieldProblem::Missing => format!("`nodes` has no integer field `{name}`"),
+                FieldProblem::NotAnInteger(dtype) => {
+                    format!("`nodes` field `{name}` has dtype {dtype}, not an integer")
+                }
+            })
+        };
+        let missing_go_to_left = match IntField::find(descr, "missing_go_to_left") {
+            Ok(field) => Some(field),
+            Err(FieldProblem::Missing) => None,
+            Err(FieldProblem::NotAnInteger(dtype)) => {
+                return Err(format!(
+                    "`nodes` field `missing_go_to_left` has dtype {dtype}, not an integer"
+                ));
+            }
+        };
+        Ok(Self {
+            left: field("left_child")?,
+            right: field("right_child")?,
+            feature: field("feature")?,
+            missing_go_to_left,
+        })
+    }
+}
+
+/// The records of a structured array, one slice each.
+struct Records<'a> {
+    data: &'a [u8],
+    itemsize: usize,
+}
+
+impl<'a> Records<'a> {
+    fn new(view: &NpyView<'a>) -> std::result::Result<Self, String> {
+        let itemsize = view
+            .header
+            .descr
+            .itemsize()
+            .and_then(|size| usize::try_from(size).ok())
+            .filter(|&size| size > 0)
+            .ok_or_else(|| "`nodes` records have no size".to_owned())?;
+        Ok(Self {
+            data: view.data,
+            itemsize,
+        })
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &'a [u8]> {
+        self.data.chunks_exact(self.itemsize)
+    }
+}
+
+/// Checks each node's children, feature and `missing_go_to_left`; returns the children,
+/// `None` for a leaf.
+fn read_children(
+    records: &Records<'_>,
+    fields: &NodeFields,
+    node_count: u64,
+    n_features: u64,
+    path: &dyn Fn() -> String,
+) -> Result<Vec<Option<(u64, u64)>>> {
+    let capacity = usize::try_from(node_count).unwrap_or(0);
+    let mut children = Vec::with_capacity(capacity);
+    let truncated = || Error::ValidateTreeState {
+        path: path(),
+        reason: "a `nodes` record is shorter than its dtype".to_owned(),
+    };
+    for (node, record) in (0u64..).zip(records.iter()) {
+        let left = fields.left.read(record).ok_or_else(truncated)?;
+        let right = fields.right.read(record).ok_or_else(truncated)?;
+        let as_i64 = |value: i128| i64::try_from(value).unwrap_or(i64::MAX);
+        if let Some(field) = &fields.missing_go_to_left {
+            let value = field.read(record).ok_or_else(truncated)?;
+            if value != 0 && value != 1 {
+                return Err(Error::ValidateTreeMissingGoToLeft {
+                    path: path(),
+                    node,
+                    value: u64::try_from(value).unwrap_or(u64::MAX),
+                });
+            }
+        }
+        if left == TREE_LEAF && right == TREE_LEAF {
+            children.push(None);
+            continue;
+        }
+        if left == TREE_LEAF || right == TREE_LEAF {
+            return Err(Error::ValidateTreeHalfLeaf {
+                path: path(),
+                node,
+                left: as_i64(left),
+                right: as_i64(right),
+            });
+        }
+        let in_range = |child: i128| child >= 1 && child < i128::from(node_count);
+        for (side, child) in [("left", left), ("right", right)] {
+            if !in_range(child) {
+                return Err(Error::ValidateTreeChildOutOfRange {
+                    path: path(),
+                    node,
+                    side,
+                    child: as_i64(child),
+                    node_count,
+                });
+            }
+        }
+        let feature = fields.feature.read(record).ok_or_else(truncated)?;
+        if feature < 0 || feature >= i128::from(n_features) {
+            return Err(Error::ValidateTreeFeature {
+                path: path(),
+                node,
+                feature: as_i64(feature),
+                n_features,
+            });
+        }
+        // Both are in `[1, node_count)`, so they fit in u64.
+        children.push(Some((
+            u64::try_from(left).unwrap_or(0),
+            u64::try_from(right).unwrap_or(0),
+        )));
+    }
+    Ok(children)
+}
+
+/// Walks the tree from node 0 (iteratively), checking that every node is reached exactly
+/// once; returns the depth of the deepest node.
+fn walk(children: &[Option<(u64, u64)>], path: &dyn Fn() -> String) -> Result<u64> {
+    let mut reached = vec![false; children.len()];
+    let mut stack: Vec<(u64, u64)> = vec![(0, 0)];
+    let mut deepest = 0u64;
+    // Each node is pushed at most once per parent and each parent is expanded once, so the
+    // loop runs at most 2 * node_count + 1 times.
+    while let Some((node, depth)) = stack.pop() {
+        let index = usize::try_from(node).unwrap_or(usize::MAX);
+        let Some(slot) = reached.get_mut(index) else {
+            return Err(Error::ValidateTreeNodeUnreached { path: path(), node });
+        };
+        if *slot {
+            return Err(Error::ValidateTreeNodeReachedTwice { path: path(), node });
+        }
+        *slot = true;
+        deepest = deepest.max(depth);
+        if let Some(Some((left, right))) = children.get(index) {
+            stack.push((*right, depth + 1));
+            stack.push((*left, depth + 1));
+        }
+    }
+    if let Some(node) = reached.iter().position(|&reached| !reached) {
+        return Err(Error::ValidateTreeNodeUnreached {
+            path: path(),
+            node: node as u64,
+        });
+    }
+    Ok(deepest)
+}

@@ -1,0 +1,230 @@
+"""The `sklearn.tree._tree.Tree` validator: a real skops-written tree file, rewritten to break
+one invariant at a time, is refused with that invariant's error kind; skops 0.16 with the type
+trusted loads such a file and sklearn's predict then crashes (shown in a subprocess)."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import textwrap
+import zipfile
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+import skops.io as sio
+import skops_rs.io as rio
+from sklearn.tree import DecisionTreeClassifier
+from skops_rs.exceptions import SkopsFormatError
+
+# A fresh `__id__` for each edited JsonNode: skops (and skops_rs) keep the first node of an id,
+# and small ints share one (`max_depth` and `n_features` are often the same object).
+_NEXT_ID = iter(range(10**15, 10**16))
+
+
+@pytest.fixture(scope="module")
+def tree_file() -> bytes:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(60, 3))
+    y = (x[:, 0] > 0).astype(int) + (x[:, 1] > 0.5)
+    return sio.dumps(DecisionTreeClassifier(max_depth=3, random_state=0).fit(x, y))
+
+
+def _tree_node(schema: dict[str, Any]) -> dict[str, Any]:
+    return schema["content"]["content"]["tree_"]
+
+
+def _rewrite(
+    data: bytes,
+    schema_change: Callable[[dict[str, Any]], None] | None = None,
+    nodes_change: Callable[[np.ndarray], np.ndarray] | None = None,
+    values_change: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> bytes:
+    """`data` with the tree's schema node, `nodes` or `values` member changed."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    schema = json.loads(members["schema.json"])
+    state = _tree_node(schema)["content"]["content"]
+    for key, change in (("nodes", nodes_change), ("values", values_change)):
+        if change is not None:
+            member = state[key]["file"]
+            array = np.load(io.BytesIO(members[member]), allow_pickle=False)
+            out = io.BytesIO()
+            np.save(out, change(array.copy()), allow_pickle=False)
+            members[member] = out.getvalue()
+    if schema_change is not None:
+        schema_change(schema)
+    members["schema.json"] = json.dumps(schema).encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return out.getvalue()
+
+
+def _set_json_int(node: dict[str, Any], value: int) -> None:
+    node["content"] = json.dumps(value)
+    node["__id__"] = next(_NEXT_ID)
+
+
+def _first_leaf(nodes: np.ndarray) -> int:
+    return int(np.flatnonzero(nodes["left_child"] == -1)[0])
+
+
+def _first_split_below_root(nodes: np.ndarray) -> int:
+    return int(np.flatnonzero(nodes["left_child"][1:] != -1)[0]) + 1
+
+
+def _with(field: str, index: int, value: int) -> Callable[[np.ndarray], np.ndarray]:
+    def change(nodes: np.ndarray) -> np.ndarray:
+        nodes[field][index] = value
+        return nodes
+
+    return change
+
+
+def _root_children_equal(nodes: np.ndarray) -> np.ndarray:
+    nodes["right_child"][0] = nodes["left_child"][0]
+    return nodes
+
+
+def _self_loop(nodes: np.ndarray) -> np.ndarray:
+    split = _first_split_below_root(nodes)
+    nodes["left_child"][split] = split
+    return nodes
+
+
+def _half_leaf(nodes: np.ndarray) -> np.ndarray:
+    nodes["left_child"][_first_leaf(nodes)] = 1
+    return nodes
+
+
+def _root_is_leaf(nodes: np.ndarray) -> np.ndarray:
+    nodes["left_child"][0] = nodes["right_child"][0] = -1
+    return nodes
+
+
+def _float_feature(nodes: np.ndarray) -> np.ndarray:
+    dtype = [
+        (name, "<f8" if name == "feature" else nodes.dtype[name]) for name in nodes.dtype.names
+    ]
+    return nodes.astype(dtype)
+
+
+def _big_endian(nodes: np.ndarray) -> np.ndarray:
+    return nodes.astype(nodes.dtype.newbyteorder(">"))
+
+
+def _n_features(value: int) -> Callable[[dict[str, Any]], None]:
+    return lambda schema: _set_json_int(
+        _tree_node(schema)["__reduce__"]["args"]["content"][0], value
+    )
+
+
+def _n_outputs(value: int) -> Callable[[dict[str, Any]], None]:
+    return lambda schema: _set_json_int(
+        _tree_node(schema)["__reduce__"]["args"]["content"][2], value
+    )
+
+
+def _state_int(key: str, delta: int) -> Callable[[dict[str, Any]], None]:
+    def change(schema: dict[str, Any]) -> None:
+        node = _tree_node(schema)["content"]["content"][key]
+        _set_json_int(node, json.loads(node["content"]) + delta)
+
+    return change
+
+
+CASES: dict[str, tuple[str, dict[str, Any]]] = {
+    "child-too-large": (
+        "validate-tree-child-out-of-range",
+        {"nodes_change": _with("left_child", 0, 10**9)},
+    ),
+    "child-zero": (
+        "validate-tree-child-out-of-range",
+        {"nodes_change": _with("right_child", 0, 0)},
+    ),
+    "child-negative": (
+        "validate-tree-child-out-of-range",
+        {"nodes_change": _with("left_child", 0, -5)},
+    ),
+    "half-leaf": ("validate-tree-half-leaf", {"nodes_change": _half_leaf}),
+    "shared-child": ("validate-tree-node-reached-twice", {"nodes_change": _root_children_equal}),
+    "cycle": ("validate-tree-node-reached-twice", {"nodes_change": _self_loop}),
+    "orphans": ("validate-tree-node-unreached", {"nodes_change": _root_is_leaf}),
+    "feature-too-large": ("validate-tree-feature", {"nodes_change": _with("feature", 0, 3)}),
+    "feature-negative": ("validate-tree-feature", {"nodes_change": _with("feature", 0, -2)}),
+    "n-features-smaller": ("validate-tree-feature", {"schema_change": _n_features(0)}),
+    "missing-go-to-left": (
+        "validate-tree-missing-go-to-left",
+        {"nodes_change": _with("missing_go_to_left", 0, 2)},
+    ),
+    "values-shape": ("validate-tree-value-shape", {"values_change": lambda v: v[:, :, :-1].copy()}),
+    "values-rows": ("validate-tree-value-shape", {"values_change": lambda v: v[:-1].copy()}),
+    "max-depth": ("validate-tree-max-depth", {"schema_change": _state_int("max_depth", 1)}),
+    "node-count": ("validate-tree-node-count", {"schema_change": _state_int("node_count", 1)}),
+    "nodes-shorter": ("validate-tree-node-count", {"nodes_change": lambda n: n[:-1].copy()}),
+    "n-outputs": ("validate-tree-classes", {"schema_change": _n_outputs(2)}),
+    "feature-dtype": ("validate-tree-state", {"nodes_change": _float_feature}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_each_broken_invariant_is_refused_with_its_kind(case, tree_file):
+    kind, changes = CASES[case]
+    data = _rewrite(tree_file, **changes)
+    for call in (
+        lambda: rio.get_untrusted_types(data=data),
+        lambda: rio.loads(data),
+        lambda: rio.loads(data, trusted=["sklearn.tree._tree.Tree"]),
+    ):
+        with pytest.raises(SkopsFormatError) as info:
+            call()
+        assert info.value.kind == kind, str(info.value)
+        assert "tree_" in str(info.value)
+
+
+def test_the_unchanged_and_byte_swapped_trees_load_without_trusted(tree_file):
+    x = np.random.default_rng(1).normal(size=(20, 3))
+    expected = sio.loads(tree_file, trusted=["sklearn.tree._tree.Tree"]).predict(x)
+    for data in (_rewrite(tree_file), _rewrite(tree_file, nodes_change=_big_endian)):
+        assert rio.get_untrusted_types(data=data) == []
+        np.testing.assert_array_equal(rio.loads(data).predict(x), expected)
+
+
+_PREDICT_WITH_SKOPS = textwrap.dedent(
+    """
+    import sys, numpy as np, skops.io as sio
+    model = sio.load(sys.argv[1], trusted=["sklearn.tree._tree.Tree"])
+    print("loaded", flush=True)
+    model.predict(np.zeros((4, 3)))
+    print("predicted", flush=True)
+    """
+)
+
+
+def test_skops_loads_a_crafted_tree_that_crashes_predict_and_we_refuse_it(tree_file, tmp_path):
+    def far_children(nodes: np.ndarray) -> np.ndarray:
+        nodes["left_child"][0] = nodes["right_child"][0] = 10**12
+        return nodes
+
+    data = _rewrite(tree_file, nodes_change=far_children)
+    path = tmp_path / "crafted.skops"
+    path.write_bytes(data)
+    result = subprocess.run(
+        [sys.executable, "-c", _PREDICT_WITH_SKOPS, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    # skops 0.16 loads it; sklearn's predict then reads far outside `nodes` and the process
+    # dies from a signal.
+    assert result.stdout.startswith("loaded"), result.stderr
+    assert result.returncode < 0, (result.returncode, result.stdout, result.stderr)
+    with pytest.raises(SkopsFormatError) as info:
+        rio.load(path, trusted=["sklearn.tree._tree.Tree"])
+    assert info.value.kind == "validate-tree-child-out-of-range"
