@@ -6,8 +6,10 @@
 //! node's arguments and array members before anything is built; a state that fails is refused
 //! with an error naming the node path and the broken invariant.
 //!
-//! Validators: [`tree`] (`sklearn.tree._tree.Tree`).
+//! Validators: [`tree`] (`sklearn.tree._tree.Tree`), [`hist_predictor`] (HistGradientBoosting's
+//! `TreePredictor`).
 
+mod hist_predictor;
 mod records;
 mod tree;
 
@@ -21,6 +23,9 @@ use crate::schema::{NodeId, NodeKind, ReduceKind};
 
 /// The type the tree validator checks.
 pub const TREE_TYPE: &str = "sklearn.tree._tree.Tree";
+
+/// The type the tree predictor validator checks.
+pub const PREDICTOR_TYPE: &str = "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor";
 
 /// The nodes whose state a validator checked and found sound, each with the validated type.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -63,14 +68,20 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
     let schema = file.schema();
     let mut nodes = HashMap::new();
     for (id, node) in schema.nodes() {
-        if let NodeKind::Reduce {
-            kind: ReduceKind::Tree,
-            ..
-        } = node.kind
-        {
-            let path = || audit::node_path(schema, id);
-            tree::validate_tree(file, id, limits, &path)?;
-            nodes.insert(id, TREE_TYPE);
+        let path = || audit::node_path(schema, id);
+        match node.kind {
+            NodeKind::Reduce {
+                kind: ReduceKind::Tree,
+                ..
+            } => {
+                tree::validate_tree(file, id, limits, &path)?;
+                nodes.insert(id, TREE_TYPE);
+            }
+            NodeKind::Object { .. } if node.type_name() == PREDICTOR_TYPE => {
+                hist_predictor::validate_predictor(file, id, limits, &path)?;
+                nodes.insert(id, PREDICTOR_TYPE);
+            }
+            _ => {}
         }
     }
     Ok(Validated { nodes })
