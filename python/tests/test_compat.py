@@ -377,12 +377,7 @@ DEFAULT_TRUSTED = {
 
 
 # The types skops_rs trusts once their validator passed (`skops_format::validate`).
-VALIDATED_TYPES = frozenset(
-    {
-        "sklearn.tree._tree.Tree",
-        "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
-    }
-)
+VALIDATED_TYPES = frozenset({"sklearn.tree._tree.Tree"})
 
 
 @pytest.mark.parametrize("name", _params("d"))

@@ -34,12 +34,7 @@ from skops_rs import _skops_rs
 from skops_rs.exceptions import SkopsFormatError, UntrustedTypesFoundException
 
 # The types skops_rs trusts once their validator passed (`skops_format::validate`).
-VALIDATED_TYPES = frozenset(
-    {
-        "sklearn.tree._tree.Tree",
-        "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
-    }
-)
+VALIDATED_TYPES = frozenset({"sklearn.tree._tree.Tree"})
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 MALICIOUS = ROOT / "testdata" / "malicious"

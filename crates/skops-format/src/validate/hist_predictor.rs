@@ -11,7 +11,8 @@
 //! - both bitset arrays are uint32 of shape `(n_bitsets, 8)`;
 //! - `is_leaf`, `missing_go_to_left` and `is_categorical` are 0 or 1;
 //! - each split node has both children in `[1, n_nodes)` and `feature_idx >= 0` (the number of
-//!   features is not stored in the predictor; the estimator checks `X`'s width);
+//!   features is not stored in the predictor, so the upper bound is not checked here: that is
+//!   why a sound predictor is not trusted yet, see [`super::validate`]);
 //! - a categorical split's `bitset_idx` is a row of both bitset arrays;
 //! - every node is reached exactly once from node 0 (no cycles, no sharing, no orphans),
 //!   walked iteratively.

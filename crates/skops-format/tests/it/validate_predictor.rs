@@ -1,7 +1,8 @@
 //! The HistGradientBoosting `TreePredictor` validator on a real skops-written file
 //! (`tests/data/validate/hist_gradient_boosting.skops`, from `make_hist_predictor.py`):
-//! unchanged, its predictors are trusted as validated; with the first predictor's state edited
-//! to break one invariant, the audit fails with that invariant's error.
+//! unchanged, its predictors pass the validator (and stay untrusted: the predictor alone cannot
+//! bound `feature_idx`); with the first predictor's state edited to break one invariant, the
+//! audit fails with that invariant's error, whatever is trusted.
 
 use std::path::PathBuf;
 
@@ -89,38 +90,39 @@ fn find(haystack: &[u8], needle: &[u8]) -> usize {
         .unwrap()
 }
 
+/// The audit's error, with the predictor type trusted (the validator runs first regardless).
 fn audit_error(bytes: &[u8]) -> Error {
     let file = SkopsFile::open(bytes, &Limits::default()).unwrap();
-    file.audit(&[]).unwrap_err()
+    file.audit(&[PREDICTOR.to_owned()]).unwrap_err()
 }
 
-/// Checks that both predictors of `bytes` are trusted as validated. (The file has other
-/// untrusted types: the `functools.partial` of `check_array` sklearn stores for categorical
-/// features.)
-fn assert_predictors_validated(bytes: &[u8]) {
+/// Checks that both predictors of `bytes` pass the validator and stay untrusted. (The file has
+/// other untrusted types: the `functools.partial` of `check_array` sklearn stores for
+/// categorical features.)
+fn assert_predictors_pass(bytes: &[u8]) {
     let file = SkopsFile::open(bytes, &Limits::default()).unwrap();
     let report = file.audit(&[]).unwrap();
     let ids = predictors(&file);
     assert_eq!(ids.len(), 2);
     for id in ids {
-        assert_eq!(
-            report.node(id).reason,
-            TrustReason::Validated {
-                validator: PREDICTOR
-            }
-        );
+        assert_eq!(report.node(id).reason, TrustReason::Untrusted);
     }
     assert_eq!(
         report.untrusted_types(),
-        ["functools.partial", "sklearn.utils.validation.check_array"]
+        [
+            "functools.partial",
+            PREDICTOR,
+            "sklearn.utils.validation.check_array"
+        ]
     );
+    assert!(file.validate().unwrap().is_empty());
 }
 
 #[test]
-fn valid_predictors_are_trusted_as_validated() {
-    assert_predictors_validated(&predictor_file());
+fn valid_predictors_pass_and_stay_untrusted() {
+    assert_predictors_pass(&predictor_file());
     // Rewritten unchanged, it still validates.
-    assert_predictors_validated(&with_field(0, LEFT, &1u32.to_le_bytes()));
+    assert_predictors_pass(&with_field(0, LEFT, &1u32.to_le_bytes()));
 }
 
 #[test]
@@ -196,7 +198,7 @@ fn each_broken_invariant_has_its_error() {
         "{error:?}"
     );
     // A numeric split (node 1) may hold any `bitset_idx`: predict does not read it.
-    assert_predictors_validated(&with_field(1, BITSET_IDX, &9u32.to_le_bytes()));
+    assert_predictors_pass(&with_field(1, BITSET_IDX, &9u32.to_le_bytes()));
 }
 
 #[test]
