@@ -317,6 +317,18 @@ pub fn hint(error: &FormatError) -> Option<&'static str> {
              on at predict time (it would read out of bounds or loop): the file is corrupt or \
              was crafted; do not load it",
         ),
+        FormatError::ValidatePredictorState { .. }
+        | FormatError::ValidatePredictorBitsets { .. }
+        | FormatError::ValidatePredictorChildOutOfRange { .. }
+        | FormatError::ValidatePredictorNodeReachedTwice { .. }
+        | FormatError::ValidatePredictorNodeUnreached { .. }
+        | FormatError::ValidatePredictorFlag { .. }
+        | FormatError::ValidatePredictorFeature { .. }
+        | FormatError::ValidatePredictorBitsetIndex { .. } => Some(
+            "the state of a HistGradientBoosting `TreePredictor` breaks an invariant \
+             scikit-learn relies on at predict time (it would read out of bounds or loop): the \
+             file is corrupt or was crafted; do not load it",
+        ),
         // `inspect` uses the tolerant walk, which does not fail like skops' `visualize`.
         FormatError::VisualizeNotANode { .. } | FormatError::VisualizeInvalidKeyTypes { .. } => {
             Some("use `skops-rs inspect`, which shows these nodes")

@@ -761,6 +761,98 @@ pub enum Error {
         /// The depth of the deepest leaf (the root at depth 0).
         actual: u64,
     },
+    /// The state of a HistGradientBoosting `TreePredictor` is not what sklearn writes: a
+    /// missing `nodes`, `binned_left_cat_bitsets` or `raw_left_cat_bitsets`, an empty `nodes`,
+    /// or a `nodes` dtype other than `PREDICTOR_RECORD_DTYPE`'s fields.
+    #[error("the tree predictor at `{path}` is malformed: {reason}")]
+    ValidatePredictorState {
+        /// Where the predictor is, as a Python access path from the root object.
+        path: String,
+        /// What is missing or malformed.
+        reason: String,
+    },
+    /// A bitset array is not uint32 of shape `(n_bitsets, 8)` (predict reads 8 words a row).
+    #[error("the tree predictor at `{path}` has `{array}` {reason}, not uint32 of shape (n, 8)")]
+    ValidatePredictorBitsets {
+        /// Where the predictor is.
+        path: String,
+        /// `binned_left_cat_bitsets` or `raw_left_cat_bitsets`.
+        array: &'static str,
+        /// The dtype or shape found.
+        reason: String,
+    },
+    /// A split node's child is outside `[1, n_nodes)`.
+    #[error(
+        "split node {node} of the tree predictor at `{path}` has {side} child {child}, outside [1, {n_nodes})"
+    )]
+    ValidatePredictorChildOutOfRange {
+        /// Where the predictor is.
+        path: String,
+        /// The node index.
+        node: u64,
+        /// `left` or `right`.
+        side: &'static str,
+        /// The child index found.
+        child: i64,
+        /// The length of `nodes`.
+        n_nodes: u64,
+    },
+    /// A node is the child of two nodes, or of itself through a cycle.
+    #[error(
+        "node {node} of the tree predictor at `{path}` is reached twice from the root (shared or cyclic)"
+    )]
+    ValidatePredictorNodeReachedTwice {
+        /// Where the predictor is.
+        path: String,
+        /// The node index.
+        node: u64,
+    },
+    /// A node is not reached from the root.
+    #[error("node {node} of the tree predictor at `{path}` is not reached from the root")]
+    ValidatePredictorNodeUnreached {
+        /// Where the predictor is.
+        path: String,
+        /// The node index.
+        node: u64,
+    },
+    /// `is_leaf`, `missing_go_to_left` or `is_categorical` is neither 0 nor 1.
+    #[error("node {node} of the tree predictor at `{path}` has `{field}` {value}, not 0 or 1")]
+    ValidatePredictorFlag {
+        /// Where the predictor is.
+        path: String,
+        /// The node index.
+        node: u64,
+        /// The field.
+        field: &'static str,
+        /// The value found.
+        value: u64,
+    },
+    /// A split node tests a negative feature index.
+    #[error("split node {node} of the tree predictor at `{path}` tests feature {feature}, below 0")]
+    ValidatePredictorFeature {
+        /// Where the predictor is.
+        path: String,
+        /// The node index.
+        node: u64,
+        /// The feature found.
+        feature: i64,
+    },
+    /// A categorical split's `bitset_idx` is not a row of a bitset array.
+    #[error(
+        "categorical split node {node} of the tree predictor at `{path}` has `bitset_idx` {bitset_idx}, but `{array}` has {rows} rows"
+    )]
+    ValidatePredictorBitsetIndex {
+        /// Where the predictor is.
+        path: String,
+        /// The node index.
+        node: u64,
+        /// The index found.
+        bitset_idx: u64,
+        /// The bitset array indexed.
+        array: &'static str,
+        /// Its number of rows.
+        rows: u64,
+    },
     // ----- visualize -------------------------------------------------------------------------
     /// skops 0.16's `visualize` walk meets a child that is not a node (a method name, a slice
     /// bound, a missing object state) and raises `TypeError("Cannot deal with <class

@@ -262,6 +262,20 @@ pub(crate) fn describe(error: &Error) -> (&'static str, String) {
         Error::ValidateTreeMissingGoToLeft { .. } => ("validate-tree-missing-go-to-left", own()),
         Error::ValidateTreeValueShape { .. } => ("validate-tree-value-shape", own()),
         Error::ValidateTreeMaxDepth { .. } => ("validate-tree-max-depth", own()),
+        Error::ValidatePredictorState { .. } => ("validate-predictor-state", own()),
+        Error::ValidatePredictorBitsets { .. } => ("validate-predictor-bitsets", own()),
+        Error::ValidatePredictorChildOutOfRange { .. } => {
+            ("validate-predictor-child-out-of-range", own())
+        }
+        Error::ValidatePredictorNodeReachedTwice { .. } => {
+            ("validate-predictor-node-reached-twice", own())
+        }
+        Error::ValidatePredictorNodeUnreached { .. } => {
+            ("validate-predictor-node-unreached", own())
+        }
+        Error::ValidatePredictorFlag { .. } => ("validate-predictor-flag", own()),
+        Error::ValidatePredictorFeature { .. } => ("validate-predictor-feature", own()),
+        Error::ValidatePredictorBitsetIndex { .. } => ("validate-predictor-bitset-index", own()),
         Error::VisualizeNotANode { path, python_type } => (
             "visualize-not-a-node",
             skops_text(

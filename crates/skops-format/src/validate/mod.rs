@@ -6,8 +6,10 @@
 //! node's arguments and array members before anything is built; a state that fails is refused
 //! with an error naming the node path and the broken invariant.
 //!
-//! Validators: [`tree`] (`sklearn.tree._tree.Tree`).
+//! Validators: [`tree`] (`sklearn.tree._tree.Tree`), [`hist_predictor`] (HistGradientBoosting's
+//! `TreePredictor`: checked, refused when unsound, but not yet trusted, see [`validate`]).
 
+mod hist_predictor;
 mod records;
 mod tree;
 
@@ -21,6 +23,9 @@ use crate::schema::{NodeId, NodeKind, ReduceKind};
 
 /// The type the tree validator checks.
 pub const TREE_TYPE: &str = "sklearn.tree._tree.Tree";
+
+/// The type the tree predictor validator checks (its nodes are checked, not trusted).
+pub const PREDICTOR_TYPE: &str = "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor";
 
 /// The nodes whose state a validator checked and found sound, each with the validated type.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -63,14 +68,25 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
     let schema = file.schema();
     let mut nodes = HashMap::new();
     for (id, node) in schema.nodes() {
-        if let NodeKind::Reduce {
-            kind: ReduceKind::Tree,
-            ..
-        } = node.kind
-        {
-            let path = || audit::node_path(schema, id);
-            tree::validate_tree(file, id, limits, &path)?;
-            nodes.insert(id, TREE_TYPE);
+        let path = || audit::node_path(schema, id);
+        match node.kind {
+            NodeKind::Reduce {
+                kind: ReduceKind::Tree,
+                ..
+            } => {
+                tree::validate_tree(file, id, limits, &path)?;
+                nodes.insert(id, TREE_TYPE);
+            }
+            NodeKind::Object { .. } if node.type_name() == PREDICTOR_TYPE => {
+                // A predictor whose state breaks an invariant is refused, whatever the caller
+                // trusts; but a sound one is not trusted by default yet: the predictor alone
+                // cannot bound `feature_idx` by the width of the `X` predict reads (nor tie a
+                // categorical split to the `_bin_mapper`'s categorical features), so a huge
+                // `feature_idx` passes and reads out of bounds. That needs a check across the
+                // estimator (`n_features_in_`, `_preprocessor`, `_bin_mapper`).
+                hist_predictor::validate_predictor(file, id, limits, &path)?;
+            }
+            _ => {}
         }
     }
     Ok(Validated { nodes })

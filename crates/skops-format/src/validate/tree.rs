@@ -181,7 +181,7 @@ fn json_int(file: &SkopsFile<'_>, id: NodeId) -> Option<i128> {
 }
 
 /// The bytes of the `.npy` member of NdArrayNode `id`.
-fn numpy_member<'a>(
+pub(super) fn numpy_member<'a>(
     file: &SkopsFile<'a>,
     id: NodeId,
 ) -> std::result::Result<Cow<'a, [u8]>, String> {
@@ -265,13 +265,13 @@ impl NodeFields {
 }
 
 /// The records of a structured array, one slice each.
-struct Records<'a> {
+pub(super) struct Records<'a> {
     data: &'a [u8],
     itemsize: usize,
 }
 
 impl<'a> Records<'a> {
-    fn new(view: &NpyView<'a>) -> std::result::Result<Self, String> {
+    pub(super) fn new(view: &NpyView<'a>) -> std::result::Result<Self, String> {
         let itemsize = view
             .header
             .descr
@@ -285,7 +285,7 @@ impl<'a> Records<'a> {
         })
     }
 
-    fn iter(&self) -> impl Iterator<Item = &'a [u8]> {
+    pub(super) fn iter(&self) -> impl Iterator<Item = &'a [u8]> {
         self.data.chunks_exact(self.itemsize)
     }
 }

@@ -8,4 +8,5 @@
 mod fixtures;
 mod malicious;
 mod validate;
+mod validate_predictor;
 mod visualize;
