@@ -4,11 +4,10 @@ Usage: `python python/demo.py` (run by `scripts/demo.sh` inside the project's ve
 
 1. Trains a pipeline (scaler + random forest) on a synthetic classification task.
 2. Saves it with `skops_rs.io.dump` into `demo-output/` (and, for comparison, with skops 0.16).
-3. Runs `skops-rs inspect` and `skops-rs audit` on the file: the forest's trees pass skops-rs'
-   tree validator, so nothing is untrusted (exit code 0), where skops 0.16 lists
-   `sklearn.tree._tree.Tree`.
-4. Loads the file with `skops_rs.io.load` and no trusted list (skops 0.16 refuses that), and
-   checks it predicts what the original predicts.
+3. Runs `skops-rs inspect` and `skops-rs audit` on the file: the forest's trees are reported as
+   untrusted (exit code 1, a finding), and `audit --trusted sklearn.tree._tree.Tree` passes.
+4. Loads the file with `skops_rs.io.load`: without a trusted list it refuses and names the
+   untrusted types; with the reviewed list it loads, and predicts what the original predicts.
 5. Loads the same file with skops 0.16 (`skops.io.load`), and a file skops wrote with skops_rs.
 6. Writes a model card for the saved model with `skops_rs.card` (skops' template, hyperparameters,
    model diagram, evaluation on the held-out rows with its metrics and plots drawn without
@@ -40,6 +39,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from skops_rs.card import Card
+from skops_rs.exceptions import UntrustedTypesFoundException
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Where the files go; `SKOPS_RS_DEMO_OUT` overrides it (the demo test uses a temporary folder).
@@ -161,28 +161,27 @@ def demo() -> None:
 
     section("3. inspect and audit without running anything from the file")
     run_cli(["inspect", "--show", "untrusted", shown(ours)], expected=0)
-    run_cli(["audit", shown(ours)], expected=0)
+    run_cli(["audit", shown(ours)], expected=1)
+    run_cli(["audit", "--trusted", "sklearn.tree._tree.Tree", shown(ours)], expected=0)
 
-    section("4. load with skops_rs and no trusted list: the trees were validated")
+    section("4. load with skops_rs: refused until the untrusted types are reviewed")
     try:
-        skops_io.load(ours)
-    except skops_io.exceptions.UntrustedTypesFoundException as exc:
-        print(f"skops 0.16 load(file) refuses: UntrustedTypesFoundException, {exc}"[:120])
+        sio.load(ours)
+    except UntrustedTypesFoundException as exc:
+        print(f"load(file) refused: UntrustedTypesFoundException, .types = {exc.types}")
+        print(f"  where: {exc.paths.get('sklearn.tree._tree.Tree', [])[:3]} ...")
     else:
-        raise DemoFailed("skops 0.16 loaded the forest without a trusted list")
-    print(f"skops 0.16 get_untrusted_types(file=...) = {skops_io.get_untrusted_types(file=ours)}")
+        raise DemoFailed("the file loaded although it holds untrusted types")
     untrusted = sio.get_untrusted_types(file=ours)
-    print(f"skops_rs get_untrusted_types(file=...) = {untrusted}")
-    if untrusted:
-        raise DemoFailed(f"skops_rs left {untrusted} untrusted")
-    loaded, seconds = timed(lambda: sio.load(ours))
-    print(f"skops_rs load(file) took {seconds:.4f} s")
+    print(f"get_untrusted_types(file=...) = {untrusted}")
+    loaded, seconds = timed(lambda: sio.load(ours, trusted=["sklearn.tree._tree.Tree"]))
+    print(f'load(file, trusted=["sklearn.tree._tree.Tree"]) took {seconds:.4f} s')
     check_same_predictions("skops_rs load", loaded, model, X_test)
 
     section("5. skops 0.16 reads our file, and we read skops' file")
     by_skops = skops_io.load(ours, trusted=skops_io.get_untrusted_types(file=ours))
     check_same_predictions("skops 0.16 load of the skops_rs file", by_skops, model, X_test)
-    from_skops = sio.load(theirs)
+    from_skops = sio.load(theirs, trusted=["sklearn.tree._tree.Tree"])
     check_same_predictions("skops_rs load of the skops 0.16 file", from_skops, model, X_test)
 
     section("6. a model card for the saved model, checked against the file")

@@ -3,13 +3,9 @@
 The classes keep skops' names and bases (``TypeError``), so code that catches skops'
 exceptions keeps working, and add structured attributes so nobody has to parse a message.
 ``SkopsFormatError`` (a ``ValueError``) reports a file that is malformed or hostile; its
-``kind`` attribute names the problem (e.g. ``"crc-mismatch"``; ``"validate-tree-..."`` for a
-``sklearn.tree._tree.Tree`` whose state fails skops-rs' validator, such as
-``"validate-tree-child-out-of-range"``).
-
-A tree that passes the validator is trusted without a ``trusted`` list, so
-``UNTRUSTED_TYPE_REASONS["sklearn.tree._tree.Tree"]`` (skops' text) only explains skops' own
-message.
+``kind`` attribute names the problem (e.g. ``"zip-crc-mismatch"``; ``"validate-tree-..."`` for
+a ``sklearn.tree._tree.Tree`` whose state fails skops-rs' validator, such as
+``"validate-tree-child-out-of-range"``, even when the type is trusted).
 """
 
 from __future__ import annotations

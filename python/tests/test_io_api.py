@@ -383,11 +383,12 @@ def test_untrusted_exception_matches_skops(fitted_kd_tree):
     assert error.types == KD_TREE_TYPES
 
 
-def test_a_validated_tree_needs_no_trusted_list(fitted_tree):
-    # skops 0.16 refuses it without `trusted`; skops_rs validated the tree's state.
+def test_a_tree_needs_its_type_trusted_as_in_skops(fitted_tree):
+    # Validated, but not trusted by default yet (see skops_format::validate).
     data = sio.dumps(fitted_tree)
     assert isinstance(raised(lambda: sio.loads(data)), sio_exceptions.UntrustedTypesFoundException)
-    loaded = rio.loads(data)
+    assert isinstance(raised(lambda: rio.loads(data)), rio_exceptions.UntrustedTypesFoundException)
+    loaded = rio.loads(data, trusted=[TREE])
     np.testing.assert_array_equal(loaded.predict([[3.0, 4.0]]), fitted_tree.predict([[3.0, 4.0]]))
 
 
@@ -410,11 +411,10 @@ def test_trusted_by_name_or_type_loads(trusted, fitted_tree):
 def test_get_untrusted_types_from_data_path_and_str(tmp_path, fitted_tree):
     path = tmp_path / "tree.skops"
     rio.dump(fitted_tree, path)
-    # skops lists the tree; skops_rs validated it, so nothing is left.
     assert sio.get_untrusted_types(file=path) == [TREE]
-    assert rio.get_untrusted_types(file=path) == []
-    assert rio.get_untrusted_types(file=str(path)) == []
-    assert rio.get_untrusted_types(data=path.read_bytes()) == []
+    assert rio.get_untrusted_types(file=path) == [TREE]
+    assert rio.get_untrusted_types(file=str(path)) == [TREE]
+    assert rio.get_untrusted_types(data=path.read_bytes()) == [TREE]
 
 
 def test_unsupported_type_matches_skops():

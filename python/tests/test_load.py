@@ -34,7 +34,9 @@ from skops_rs import _skops_rs
 from skops_rs.exceptions import SkopsFormatError, UntrustedTypesFoundException
 
 # The types skops_rs trusts once their validator passed (`skops_format::validate`).
-VALIDATED_TYPES = frozenset({"sklearn.tree._tree.Tree"})
+# Types a validator makes trusted by default: none yet (see skops_format::validate: a tree's
+# `feature` is only bounded by its own `n_features`, which a crafted file sets too).
+VALIDATED_TYPES: frozenset[str] = frozenset()
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 MALICIOUS = ROOT / "testdata" / "malicious"
@@ -425,16 +427,16 @@ def test_untrusted_kd_tree_message_is_skops_message():
     assert got.paths["sklearn.neighbors._kd_tree.KDTree"] == ["_tree"]
 
 
-def test_a_valid_tree_loads_without_trusted_list():
+def test_a_valid_tree_still_needs_its_type_trusted():
     from sklearn.tree import DecisionTreeClassifier
 
     model = DecisionTreeClassifier(max_depth=2).fit([[0], [1], [2]], [0, 1, 1])
     data = sio.dumps(model)
     assert type(_raised(lambda: sio.loads(data))).__name__ == "UntrustedTypesFoundException"
-    assert rio.get_untrusted_types(data=data) == []
-    assert (
-        rio.loads(data).predict([[0.4], [2.0]]).tolist() == model.predict([[0.4], [2.0]]).tolist()
-    )
+    assert rio.get_untrusted_types(data=data) == ["sklearn.tree._tree.Tree"]
+    assert type(_raised(lambda: rio.loads(data))).__name__ == "UntrustedTypesFoundException"
+    loaded = rio.loads(data, trusted=["sklearn.tree._tree.Tree"])
+    assert loaded.predict([[0.4], [2.0]]).tolist() == model.predict([[0.4], [2.0]]).tolist()
 
 
 # ----- construction errors propagate as in skops ----------------------------------------------

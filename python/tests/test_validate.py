@@ -189,12 +189,30 @@ def test_each_broken_invariant_is_refused_with_its_kind(case, tree_file):
         assert "tree_" in str(info.value)
 
 
-def test_the_unchanged_and_byte_swapped_trees_load_without_trusted(tree_file):
+def test_sound_trees_pass_validation_but_still_need_trust(tree_file):
+    """A sound tree (also with big-endian nodes) loads once trusted; it is not trusted by
+    default: the validator bounds `feature` by the tree's own `n_features` only."""
     x = np.random.default_rng(1).normal(size=(20, 3))
     expected = sio.loads(tree_file, trusted=["sklearn.tree._tree.Tree"]).predict(x)
     for data in (_rewrite(tree_file), _rewrite(tree_file, nodes_change=_big_endian)):
-        assert rio.get_untrusted_types(data=data) == []
-        np.testing.assert_array_equal(rio.loads(data).predict(x), expected)
+        assert rio.get_untrusted_types(data=data) == ["sklearn.tree._tree.Tree"]
+        loaded = rio.loads(data, trusted=["sklearn.tree._tree.Tree"])
+        np.testing.assert_array_equal(loaded.predict(x), expected)
+
+
+def test_a_tree_whose_own_n_features_covers_a_far_feature_is_not_trusted(tree_file):
+    """The gap that keeps trees out of the default trust: `n_features = 10**13` and
+    `feature = 10**12` satisfy the tree's own invariants (predict would read far out of
+    bounds), so such a file must still be reported untrusted and refused without a list."""
+
+    def far_feature(nodes: np.ndarray) -> np.ndarray:
+        nodes["feature"][0] = 10**12
+        return nodes
+
+    data = _rewrite(tree_file, schema_change=_n_features(10**13), nodes_change=far_feature)
+    assert rio.get_untrusted_types(data=data) == ["sklearn.tree._tree.Tree"]
+    with pytest.raises(UntrustedTypesFoundException):
+        rio.loads(data)
 
 
 _PREDICT_WITH_SKOPS = textwrap.dedent(
