@@ -378,7 +378,7 @@ impl Card {
                 copy_plot(Path::new(plot), &folder)?;
             }
         }
-        write_atomic(path, &folder, text.as_bytes())
+        write_atomic(path, text.as_bytes())
     }
 }
 
@@ -465,51 +465,10 @@ fn copy_plot(plot: &Path, folder: &Path) -> Result<()> {
         .map_err(|e| Error::io(&target, e))
 }
 
-/// Writes `bytes` to a fresh temporary file in `folder`, syncs it and renames it to `path`.
-pub fn write_atomic(path: &Path, folder: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "card".to_owned());
-    let mut attempt = 0u32;
-    let (tmp_path, mut file) = loop {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or_default();
-        let candidate = folder.join(format!(
-            ".{file_name}.{}.{nanos:08x}{attempt}.tmp",
-            std::process::id()
-        ));
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&candidate)
-        {
-            Ok(file) => break (candidate, file),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 100 => {
-                attempt += 1;
-            }
-            Err(e) => return Err(Error::io(&candidate, e)),
-        }
-    };
-    let written = file
-        .write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .map_err(|e| Error::io(&tmp_path, e));
-    drop(file);
-    let result = written.and_then(|()| {
-        // Keep the permissions of the card being replaced.
-        if let Ok(meta) = std::fs::metadata(path) {
-            let _ = std::fs::set_permissions(&tmp_path, meta.permissions());
-        }
-        std::fs::rename(&tmp_path, path).map_err(|e| Error::io(path, e))
-    });
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp_path);
-    }
-    result
+/// Replaces `path` by `bytes` atomically ([`skops_format::atomic::write_atomic`]).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    skops_format::atomic::write_atomic(path, bytes)
+        .map_err(|failed| Error::io(&failed.path, failed.source))
 }
 
 #[cfg(test)]

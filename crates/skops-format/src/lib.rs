@@ -26,6 +26,7 @@
     )
 )]
 
+pub mod atomic;
 pub mod audit;
 pub mod container;
 pub mod error;

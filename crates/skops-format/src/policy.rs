@@ -24,7 +24,7 @@
 //! [`MAX_POLICY_SIZE`] are refused with a `Policy*` [`Error`] (or [`Error::LimitExceeded`]).
 
 use std::collections::HashSet;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -429,51 +429,12 @@ fn check_timestamp(text: &str) -> Result<()> {
     }
 }
 
-/// Writes `bytes` to a new file next to `path`, syncs it and renames it over `path`.
+/// [`crate::atomic::write_atomic`] with its failure as this crate's [`Error::Io`].
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let io = |at: &Path, source| Error::Io {
-        path: at.display().to_string(),
-        source,
-    };
-    let folder = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .map_or_else(|| "policy".into(), |name| name.to_string_lossy());
-    let mut attempt = 0u32;
-    let (tmp_path, mut file) = loop {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |elapsed| elapsed.subsec_nanos());
-        let candidate = folder.join(format!(
-            ".{name}.{}.{nanos:08x}{attempt}.tmp",
-            std::process::id()
-        ));
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&candidate)
-        {
-            Ok(file) => break (candidate, file),
-            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists && attempt < 100 => {
-                attempt += 1;
-            }
-            Err(error) => return Err(io(&candidate, error)),
-        }
-    };
-    let written = file
-        .write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .map_err(|error| io(&tmp_path, error));
-    drop(file);
-    let result =
-        written.and_then(|()| std::fs::rename(&tmp_path, path).map_err(|error| io(path, error)));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp_path);
-    }
-    result
+    crate::atomic::write_atomic(path, bytes).map_err(|failed| Error::Io {
+        path: failed.path.display().to_string(),
+        source: failed.source,
+    })
 }
 
 #[cfg(test)]

@@ -201,8 +201,8 @@ impl Chart {
     pub fn save(&self, folder: &Path, stem: &str) -> Result<()> {
         let png = folder.join(format!("{stem}.png"));
         let svg = folder.join(format!("{stem}.svg"));
-        write_atomic(&png, folder, &self.to_png())?;
-        write_atomic(&svg, folder, self.to_svg().as_bytes())
+        write_atomic(&png, &self.to_png())?;
+        write_atomic(&svg, self.to_svg().as_bytes())
     }
 }
 
