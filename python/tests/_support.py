@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 import warnings
 from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
 from typing import Generic, TypeVar
 
 import numpy as np
@@ -38,3 +42,21 @@ class BuiltOnce(Generic[T]):
         if name in self._unbuildable:
             pytest.skip(f"{name} {self._failure}: {self._unbuildable[name]}")
         return self._done[name]
+
+
+def import_generator() -> ModuleType:
+    """The fixture generator module, imported once under a fixed name.
+
+    Importing it imports sklearn's experimental modules, which must happen before skops.io is
+    imported (see the generator's docstring), so test modules call this first.
+    """
+    name = "skops_rs_fixture_generate"
+    if name in sys.modules:
+        return sys.modules[name]
+    path = Path(__file__).resolve().parent / "fixtures" / "generate.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module

@@ -24,19 +24,16 @@ Each estimator is fitted once per session, when a test first needs it.
 from __future__ import annotations
 
 import copy
-import importlib.util
-import sys
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 import skops_rs.io as rio
-from _support import BuiltOnce
+from _support import BuiltOnce, import_generator
 from scipy import special
 from sklearn.compose import ColumnTransformer
 from sklearn.datasets import make_classification, make_regression
@@ -52,22 +49,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.utils._testing import set_random_state
 from skops_rs.exceptions import UntrustedTypesFoundException
 
-
-def _import_generator() -> Any:
-    """The fixture generator module (it imports sklearn's experimental modules first)."""
-    name = "skops_rs_fixture_generate"
-    if name in sys.modules:
-        return sys.modules[name]
-    path = Path(__file__).resolve().parent / "fixtures" / "generate.py"
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-generate = _import_generator()
+generate = import_generator()
 
 # isort: off
 import skops.io as sio  # noqa: E402  (after the generator: see its docstring on import order)

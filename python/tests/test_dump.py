@@ -19,12 +19,10 @@ from __future__ import annotations
 import collections
 import copy
 import functools
-import importlib.util
 import io
 import json
 import math
 import operator
-import sys
 import threading
 import warnings
 import zipfile
@@ -34,7 +32,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from _support import BuiltOnce
+from _support import BuiltOnce, import_generator
 from scipy import sparse
 from sklearn.base import BaseEstimator
 from sklearn.pipeline import Pipeline
@@ -42,22 +40,7 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from skops_rs import _skops_rs
 from skops_rs.exceptions import UnsupportedTypeException
 
-
-def _import_generator() -> Any:
-    """The fixture generator module (it imports sklearn's experimental modules first)."""
-    name = "skops_rs_fixture_generate"
-    if name in sys.modules:
-        return sys.modules[name]
-    path = Path(__file__).resolve().parent / "fixtures" / "generate.py"
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-generate = _import_generator()
+generate = import_generator()
 
 # isort: off
 import skops.io as sio  # noqa: E402  (after the generator: see its docstring on import order)
