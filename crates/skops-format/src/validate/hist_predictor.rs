@@ -19,6 +19,7 @@
 
 use super::records::{FieldProblem, IntField};
 use super::tree::{Records, numpy_member};
+use super::walk::WalkError;
 use crate::file::SkopsFile;
 use crate::limits::{Limits, MAX_TREE_NODES};
 use crate::npy::{Descr, read_npy};
@@ -224,32 +225,15 @@ impl PredictorFields {
     }
 }
 
-/// Walks the predictor from node 0 (iteratively), checking that every node is reached
-/// exactly once.
+/// Checks that every node of the predictor is reached exactly once from node 0.
 fn walk(children: &[Option<(u64, u64)>], path: &dyn Fn() -> String) -> Result<()> {
-    let mut reached = vec![false; children.len()];
-    let mut stack: Vec<u64> = vec![0];
-    // Each node is marked once and expanded once, pushing two, so the loop runs at most
-    // 2 * n_nodes + 1 times.
-    while let Some(node) = stack.pop() {
-        let index = usize::try_from(node).unwrap_or(usize::MAX);
-        let Some(slot) = reached.get_mut(index) else {
-            return Err(Error::ValidatePredictorNodeUnreached { path: path(), node });
-        };
-        if *slot {
-            return Err(Error::ValidatePredictorNodeReachedTwice { path: path(), node });
+    match super::walk::walk(children) {
+        Ok(_) => Ok(()),
+        Err(WalkError::Unreached(node)) => {
+            Err(Error::ValidatePredictorNodeUnreached { path: path(), node })
         }
-        *slot = true;
-        if let Some(Some((left, right))) = children.get(index) {
-            stack.push(*right);
-            stack.push(*left);
+        Err(WalkError::ReachedTwice(node)) => {
+            Err(Error::ValidatePredictorNodeReachedTwice { path: path(), node })
         }
     }
-    if let Some(node) = reached.iter().position(|&reached| !reached) {
-        return Err(Error::ValidatePredictorNodeUnreached {
-            path: path(),
-            node: node as u64,
-        });
-    }
-    Ok(())
 }

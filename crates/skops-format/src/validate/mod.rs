@@ -12,6 +12,7 @@
 mod hist_predictor;
 mod records;
 mod tree;
+mod walk;
 
 use std::collections::{BTreeSet, HashMap};
 

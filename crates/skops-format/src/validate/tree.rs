@@ -17,6 +17,7 @@
 use std::borrow::Cow;
 
 use super::records::{FieldProblem, IntField};
+use super::walk::WalkError;
 use crate::file::SkopsFile;
 use crate::json::{self, Value};
 use crate::limits::{Limits, MAX_TREE_NODES};
@@ -361,34 +362,11 @@ fn read_children(
     Ok(children)
 }
 
-/// Walks the tree from node 0 (iteratively), checking that every node is reached exactly
-/// once; returns the depth of the deepest node.
+/// Checks that every node of the tree is reached exactly once from node 0; returns the depth
+/// of the deepest node.
 fn walk(children: &[Option<(u64, u64)>], path: &dyn Fn() -> String) -> Result<u64> {
-    let mut reached = vec![false; children.len()];
-    let mut stack: Vec<(u64, u64)> = vec![(0, 0)];
-    let mut deepest = 0u64;
-    // Each node is pushed at most once per parent and each parent is expanded once, so the
-    // loop runs at most 2 * node_count + 1 times.
-    while let Some((node, depth)) = stack.pop() {
-        let index = usize::try_from(node).unwrap_or(usize::MAX);
-        let Some(slot) = reached.get_mut(index) else {
-            return Err(Error::ValidateTreeNodeUnreached { path: path(), node });
-        };
-        if *slot {
-            return Err(Error::ValidateTreeNodeReachedTwice { path: path(), node });
-        }
-        *slot = true;
-        deepest = deepest.max(depth);
-        if let Some(Some((left, right))) = children.get(index) {
-            stack.push((*right, depth + 1));
-            stack.push((*left, depth + 1));
-        }
-    }
-    if let Some(node) = reached.iter().position(|&reached| !reached) {
-        return Err(Error::ValidateTreeNodeUnreached {
-            path: path(),
-            node: node as u64,
-        });
-    }
-    Ok(deepest)
+    super::walk::walk(children).map_err(|error| match error {
+        WalkError::Unreached(node) => Error::ValidateTreeNodeUnreached { path: path(), node },
+        WalkError::ReachedTwice(node) => Error::ValidateTreeNodeReachedTwice { path: path(), node },
+    })
 }
