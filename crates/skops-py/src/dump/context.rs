@@ -239,6 +239,28 @@ impl<'py> Dumper<'py> {
         self.text.raw("\"");
     }
 
+    /// A whole node whose `content` is an object of named parts, each walked as an attribute
+    /// (`{"data": ..., "mask": ...}` of a masked array, `{"main": ..., "default_factory": ...}`
+    /// of a defaultdict).
+    pub(crate) fn named_parts_node(
+        &mut self,
+        id: u64,
+        type_index: usize,
+        loader: &str,
+        parts: [(&'static str, Bound<'py, PyAny>); 2],
+    ) -> DumpResult<()> {
+        self.begin_node_of(type_index, loader)?;
+        self.text.key("content");
+        self.text.begin_object();
+        for (name, part) in &parts {
+            self.text.key(name);
+            self.child(Segment::Attr(name), part)?;
+        }
+        self.text.end_object();
+        self.end_node(id);
+        Ok(())
+    }
+
     /// `"__id__": id}`; the root also gets `protocol` and `_skops_version`, as skops appends.
     pub(crate) fn end_node(&mut self, id: u64) {
         self.text.key("__id__");

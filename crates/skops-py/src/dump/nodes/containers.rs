@@ -80,18 +80,14 @@ impl<'py> Dumper<'py> {
         id: u64,
         type_index: usize,
     ) -> DumpResult<()> {
-        self.begin_node_of(type_index, "DefaultDictNode")?;
-        self.text.key("content");
-        self.text.begin_object();
-        self.text.key("main");
         let main = self.py.get_type::<PyDict>().call1((obj,))?;
-        self.child(Segment::Attr("main"), &main)?;
-        self.text.key("default_factory");
         let factory = obj.getattr(intern!(self.py, "default_factory"))?;
-        self.child(Segment::Attr("default_factory"), &factory)?;
-        self.text.end_object();
-        self.end_node(id);
-        Ok(())
+        self.named_parts_node(
+            id,
+            type_index,
+            "DefaultDictNode",
+            [("main", main), ("default_factory", factory)],
+        )
     }
 
     /// `list_get_state`, `set_get_state`, `tuple_get_state`: `content` lists the items' nodes

@@ -108,17 +108,11 @@ impl<'py> Dumper<'py> {
         id: u64,
         type_index: usize,
     ) -> DumpResult<()> {
-        self.begin_node_of(type_index, "MaskedArrayNode")?;
-        self.text.key("content");
-        self.text.begin_object();
-        for name in ["data", "mask"] {
-            self.text.key(name);
-            let part = obj.getattr(name)?;
-            self.child(Segment::Attr(name), &part)?;
-        }
-        self.text.end_object();
-        self.end_node(id);
-        Ok(())
+        let parts = [
+            ("data", obj.getattr("data")?),
+            ("mask", obj.getattr("mask")?),
+        ];
+        self.named_parts_node(id, type_index, "MaskedArrayNode", parts)
     }
 
     /// `dtype_get_state`: the node of an empty array of that dtype (`np.ndarray(0, dtype)`).
