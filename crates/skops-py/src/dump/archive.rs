@@ -122,27 +122,22 @@ impl<'py> Archive<'py> {
                 })?)
             }
             WriteCompression::Deflated { .. } => {
-                let capacity = self
+                let parts: Vec<(&str, &[u8], &[u8])> = self
                     .members
                     .iter()
-                    .map(|member| member.prefix.len() + member.body.as_slice().len() / 2)
-                    .sum::<usize>()
-                    + schema.len() / 4;
-                let mut writer = ArchiveWriter::with_capacity(self.compression, capacity);
-                let mut joined = Vec::new();
-                for member in &self.members {
-                    let body = member.body.as_slice();
-                    if member.prefix.is_empty() {
-                        writer.add(&member.name, body)?;
-                    } else {
-                        joined.clear();
-                        joined.extend_from_slice(&member.prefix);
-                        joined.extend_from_slice(body);
-                        writer.add(&member.name, &joined)?;
-                    }
-                }
-                writer.add("schema.json", schema)?;
-                Ok(PyBytes::new(py, &writer.finish()?))
+                    .map(|member| {
+                        (
+                            member.name.as_str(),
+                            &member.prefix[..],
+                            member.body.as_slice(),
+                        )
+                    })
+                    .collect();
+                let compression = self.compression;
+                // Deflate is most of a compressed dump's time: other Python threads run meanwhile
+                // (the arrays stay alive in the memo, and only their bytes are read).
+                let archive = py.detach(|| deflated_archive(compression, &parts, schema))?;
+                Ok(PyBytes::new(py, &archive))
             }
         }
     }
@@ -185,6 +180,34 @@ fn time_stamp() -> DumpResult<(u16, u16)> {
             .map_or(0, u16::from_le_bytes)
     };
     Ok((field(10), field(12)))
+}
+
+/// The deflated archive of `parts` (`(name, prefix, body)`, the member being prefix + body)
+/// followed by `schema.json`; pure Rust, run without the GIL.
+fn deflated_archive(
+    compression: WriteCompression,
+    parts: &[(&str, &[u8], &[u8])],
+    schema: &[u8],
+) -> skops_format::Result<Vec<u8>> {
+    let capacity = parts
+        .iter()
+        .map(|(_, prefix, body)| prefix.len() + body.len() / 2)
+        .sum::<usize>()
+        + schema.len() / 4;
+    let mut writer = ArchiveWriter::with_capacity(compression, capacity);
+    let mut joined = Vec::new();
+    for (name, prefix, body) in parts {
+        if prefix.is_empty() {
+            writer.add(name, body)?;
+        } else {
+            joined.clear();
+            joined.extend_from_slice(prefix);
+            joined.extend_from_slice(body);
+            writer.add(name, &joined)?;
+        }
+    }
+    writer.add("schema.json", schema)?;
+    writer.finish()
 }
 
 /// The inner zip of a `.npz` member, as `np.savez_compressed` writes it: deflated members
