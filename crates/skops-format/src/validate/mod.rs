@@ -28,10 +28,38 @@ pub const TREE_TYPE: &str = "sklearn.tree._tree.Tree";
 /// The type the tree predictor validator checks (its nodes are checked, not trusted).
 pub const PREDICTOR_TYPE: &str = "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor";
 
+/// A validator: what `inspect` names for a node it trusted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Validator {
+    /// [`tree`]: `sklearn.tree._tree.Tree` and the estimators that feed it `X`.
+    Tree,
+    /// [`hist_predictor`]: HistGradientBoosting's `TreePredictor` and its estimator.
+    HistPredictor,
+}
+
+impl Validator {
+    /// The name shown by `skops-rs inspect` and in JSON reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Validator::Tree => "tree",
+            Validator::HistPredictor => "hist-predictor",
+        }
+    }
+}
+
+/// One node a validator found sound: the type it trusts the node as, and the validator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Check {
+    /// The validated type (e.g. `"sklearn.tree._tree.Tree"`).
+    pub type_name: &'static str,
+    /// The validator that passed.
+    pub validator: Validator,
+}
+
 /// The nodes whose state a validator checked and found sound, each with the validated type.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Validated {
-    nodes: HashMap<NodeId, &'static str>,
+    nodes: HashMap<NodeId, Check>,
 }
 
 impl Validated {
@@ -40,14 +68,31 @@ impl Validated {
         Self::default()
     }
 
+    /// Records that `validator` found node `id` sound as a `type_name`.
+    #[allow(dead_code)] // TODO(issue 4): used as soon as a validator grants trust
+    pub(crate) fn insert(&mut self, id: NodeId, type_name: &'static str, validator: Validator) {
+        self.nodes.insert(
+            id,
+            Check {
+                type_name,
+                validator,
+            },
+        );
+    }
+
     /// The type whose validator passed on node `id`, if one did.
     pub fn validator(&self, id: NodeId) -> Option<&'static str> {
+        self.nodes.get(&id).map(|check| check.type_name)
+    }
+
+    /// The check that passed on node `id`, if one did.
+    pub fn check(&self, id: NodeId) -> Option<Check> {
         self.nodes.get(&id).copied()
     }
 
     /// The validated types, sorted.
     pub fn types(&self) -> BTreeSet<&'static str> {
-        self.nodes.values().copied().collect()
+        self.nodes.values().map(|check| check.type_name).collect()
     }
 
     /// How many nodes were validated.
@@ -67,7 +112,8 @@ impl Validated {
 /// order, whose state is unsound.
 pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
     let schema = file.schema();
-    let nodes = HashMap::new(); // no validator grants trust yet (see below)
+    #[allow(unused_mut)] // no validator grants trust yet (see below)
+    let mut validated = Validated::none();
     for (id, node) in schema.nodes() {
         let path = || audit::node_path(schema, id);
         match node.kind {
@@ -96,5 +142,5 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
             _ => {}
         }
     }
-    Ok(Validated { nodes })
+    Ok(validated)
 }
