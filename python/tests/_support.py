@@ -60,3 +60,8 @@ def import_generator() -> ModuleType:
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+# The types skops_rs trusts by default once their validator passed (`skops_format::validate`),
+# one line per type, each added together with its validator and its tests.
+VALIDATED_TYPES: frozenset[str] = frozenset({})

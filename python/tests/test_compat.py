@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import skops_rs.io as rio
-from _support import BuiltOnce, import_generator
+from _support import VALIDATED_TYPES, BuiltOnce, import_generator
 from scipy import special
 from sklearn.compose import ColumnTransformer
 from sklearn.datasets import make_classification, make_regression
@@ -356,12 +356,6 @@ DEFAULT_TRUSTED = {
     *_trusted_types.NUMPY_UFUNC_TYPE_NAMES,
     *_trusted_types.NUMPY_DTYPE_TYPE_NAMES,
 }
-
-
-# The types skops_rs trusts once their validator passed (`skops_format::validate`).
-# Types a validator makes trusted by default: none yet (see skops_format::validate: a tree's
-# `feature` is only bounded by its own `n_features`, which a crafted file sets too).
-VALIDATED_TYPES: frozenset[str] = frozenset()
 
 
 @pytest.mark.parametrize("name", _params("d"))

@@ -29,14 +29,10 @@ import numpy as np
 import pytest
 import skops.io as sio
 import skops_rs.io as rio
+from _support import VALIDATED_TYPES
 from scipy import sparse
 from skops_rs import _skops_rs
 from skops_rs.exceptions import SkopsFormatError, UntrustedTypesFoundException
-
-# The types skops_rs trusts once their validator passed (`skops_format::validate`).
-# Types a validator makes trusted by default: none yet (see skops_format::validate: a tree's
-# `feature` is only bounded by its own `n_features`, which a crafted file sets too).
-VALIDATED_TYPES: frozenset[str] = frozenset()
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 MALICIOUS = ROOT / "testdata" / "malicious"
