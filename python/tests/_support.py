@@ -64,4 +64,9 @@ def import_generator() -> ModuleType:
 
 # The types skops_rs trusts by default once their validator passed (`skops_format::validate`),
 # one line per type, each added together with its validator and its tests.
-VALIDATED_TYPES: frozenset[str] = frozenset({})
+VALIDATED_TYPES: frozenset[str] = frozenset(
+    {
+        "sklearn.tree._tree.Tree",
+        "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+    }
+)

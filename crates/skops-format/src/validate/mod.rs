@@ -6,12 +6,16 @@
 //! node's arguments and array members before anything is built; a state that fails is refused
 //! with an error naming the node path and the broken invariant.
 //!
+//! A sound state is trusted only where its use is bounded by what was checked: [`usage`] ties
+//! a tree's split features to the `n_features_in_` of the estimators that validate `X` for it.
+//!
 //! Validators: [`tree`] (`sklearn.tree._tree.Tree`), [`hist_predictor`] (HistGradientBoosting's
-//! `TreePredictor`: checked, refused when unsound, but not yet trusted, see [`validate`]).
+//! `TreePredictor`).
 
 mod hist_predictor;
 mod records;
 mod tree;
+mod usage;
 mod walk;
 
 use std::collections::{BTreeSet, HashMap};
@@ -25,7 +29,7 @@ use crate::schema::{NodeId, NodeKind, ReduceKind};
 /// The type the tree validator checks.
 pub const TREE_TYPE: &str = "sklearn.tree._tree.Tree";
 
-/// The type the tree predictor validator checks (its nodes are checked, not trusted).
+/// The type the tree predictor validator checks.
 pub const PREDICTOR_TYPE: &str = "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor";
 
 /// A validator: what `inspect` names for a node it trusted.
@@ -69,7 +73,6 @@ impl Validated {
     }
 
     /// Records that `validator` found node `id` sound as a `type_name`.
-    #[allow(dead_code)] // TODO(issue 4): used as soon as a validator grants trust
     pub(crate) fn insert(&mut self, id: NodeId, type_name: &'static str, validator: Validator) {
         self.nodes.insert(
             id,
@@ -112,8 +115,9 @@ impl Validated {
 /// order, whose state is unsound.
 pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
     let schema = file.schema();
-    #[allow(unused_mut)] // no validator grants trust yet (see below)
     let mut validated = Validated::none();
+    // Built on the first tree or predictor: most files have neither.
+    let mut referrers = None;
     for (id, node) in schema.nodes() {
         let path = || audit::node_path(schema, id);
         match node.kind {
@@ -121,23 +125,18 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
                 kind: ReduceKind::Tree,
                 ..
             } => {
-                // Same reasoning as for the predictor below: the tree's own `n_features` bounds
-                // `feature`, but a crafted file sets both (n_features = 10**13, feature = 10**12
-                // passes and segfaults predict). Until `feature` is bounded by the width of
-                // the `X` that predict really reads (the `n_features_in_` of every estimator
-                // above the tree, and how each slices `X`), a sound tree is checked and
-                // refused when unsound, but not trusted by default.
-                // TODO(issue 4): the cross-estimator width check, then `nodes.insert(id, TREE_TYPE)`.
-                tree::validate_tree(file, id, limits, &path)?;
+                let n_features = tree::validate_tree(file, id, limits, &path)?;
+                let referrers = referrers.get_or_insert_with(|| usage::Referrers::new(schema));
+                if usage::tree_is_bounded(file, referrers, id, n_features) {
+                    validated.insert(id, TREE_TYPE, Validator::Tree);
+                }
             }
             NodeKind::Object { .. } if node.type_name() == PREDICTOR_TYPE => {
-                // A predictor whose state breaks an invariant is refused, whatever the caller
-                // trusts; but a sound one is not trusted by default yet: the predictor alone
-                // cannot bound `feature_idx` by the width of the `X` predict reads (nor tie a
-                // categorical split to the `_bin_mapper`'s categorical features), so a huge
-                // `feature_idx` passes and reads out of bounds. That needs a check across the
-                // estimator (`n_features_in_`, `_preprocessor`, `_bin_mapper`).
-                hist_predictor::validate_predictor(file, id, limits, &path)?;
+                let splits = hist_predictor::validate_predictor(file, id, limits, &path)?;
+                let referrers = referrers.get_or_insert_with(|| usage::Referrers::new(schema));
+                if usage::predictor_is_bounded(file, referrers, id, &splits, limits) {
+                    validated.insert(id, PREDICTOR_TYPE, Validator::HistPredictor);
+                }
             }
             _ => {}
         }
