@@ -5,13 +5,17 @@ then crashes (shown in a subprocess)."""
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import io
 import json
+import re
 import subprocess
 import sys
 import textwrap
 import zipfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -33,6 +37,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.tree import DecisionTreeClassifier
 from skops_rs.exceptions import SkopsFormatError, UntrustedTypesFoundException
+
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 # A fresh `__id__` for each edited JsonNode: skops (and skops_rs) keep the first node of an id,
 # and small ints share one (`max_depth` and `n_features` are often the same object).
@@ -652,3 +658,78 @@ def test_skops_loads_a_widened_boosted_tree_that_crashes_predict_and_we_refuse_i
     assert result.returncode < 0, (result.returncode, result.stdout, result.stderr)
     with pytest.raises(UntrustedTypesFoundException):
         rio.load(path)
+
+
+# ----- reviewed pure-Python helpers --------------------------------------------------------------
+
+_REVIEWED_RS = ROOT / "crates" / "skops-format" / "src" / "validate" / "reviewed.rs"
+# Python's Py_TPFLAGS_HEAPTYPE: set for classes defined by a `class` statement, not for static
+# extension types (Cython `cdef class`, C types).
+_HEAP_TYPE = 1 << 9
+
+
+def _reviewed_types() -> list[tuple[str, str]]:
+    """The (type, loader) table of `validate/reviewed.rs`."""
+    text = _REVIEWED_RS.read_text()
+    table = text[text.index("REVIEWED_TYPES") : text.index("];")]
+    return re.findall(r'"([\w.]+)",\s*Loader::(\w+)', table)
+
+
+def _resolve(name: str) -> Any:
+    module, _, attribute = name.rpartition(".")
+    return getattr(importlib.import_module(module), attribute)
+
+
+def test_the_reviewed_table_is_read():
+    assert len(_reviewed_types()) == 20
+
+
+@pytest.mark.parametrize("name,loader", _reviewed_types())
+def test_each_reviewed_type_is_still_pure_python(name, loader):
+    """A release that moves a reviewed class or function to compiled code fails here, instead
+    of silently widening what skops_rs trusts."""
+    target = _resolve(name)
+    if loader == "Function":
+        function = getattr(target, "_implementation", target)  # numpy's dispatcher
+        assert inspect.isfunction(function), (name, type(target))
+        return
+    assert isinstance(target, type), name
+    for cls in target.__mro__:
+        if cls in (object, dict, tuple):
+            continue
+        assert cls.__flags__ & _HEAP_TYPE, (name, cls)
+        assert not cls.__module__.startswith("builtins"), (name, cls)
+    setstate = target.__dict__.get("__setstate__")
+    assert setstate is None or inspect.isfunction(setstate), name
+
+
+def test_reviewed_types_are_trusted_only_in_their_plain_form():
+    """A search's scorer and splitter, stored by skops (ObjectNodes with dict states), are
+    trusted; the same type name with another state form (here a list) is not."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GridSearchCV
+
+    x, y = _tree_data()
+    search = GridSearchCV(LogisticRegression(), {"C": [0.5, 1.0]}).fit(x, y)
+    data = sio.dumps(search)
+    assert sio.get_untrusted_types(data=data) == [
+        "sklearn.metrics._scorer._PassthroughScorer",
+        "sklearn.model_selection._split.StratifiedKFold",
+    ]
+    assert rio.get_untrusted_types(data=data) == []
+    np.testing.assert_array_equal(rio.loads(data).predict(x), search.predict(x))
+
+    def list_state(schema: dict[str, Any], _: dict[str, bytes]) -> None:
+        scorer = schema["content"]["content"]["scorer_"]
+        assert scorer["__class__"] == "_PassthroughScorer"
+        scorer["content"] = {
+            "__class__": "list",
+            "__module__": "builtins",
+            "__loader__": "ListNode",
+            "content": [],
+            "__id__": next(_NEXT_ID),
+        }
+
+    assert rio.get_untrusted_types(data=_edit(data, list_state)) == [
+        "sklearn.metrics._scorer._PassthroughScorer"
+    ]

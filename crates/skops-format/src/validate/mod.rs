@@ -10,10 +10,11 @@
 //! a tree's split features to the `n_features_in_` of the estimators that validate `X` for it.
 //!
 //! Validators: [`tree`] (`sklearn.tree._tree.Tree`), [`hist_predictor`] (HistGradientBoosting's
-//! `TreePredictor`).
+//! `TreePredictor`), [`reviewed`] (pure-Python helpers, in their plain form).
 
 mod hist_predictor;
 mod records;
+mod reviewed;
 mod tree;
 mod usage;
 mod walk;
@@ -39,6 +40,9 @@ pub enum Validator {
     Tree,
     /// [`hist_predictor`]: HistGradientBoosting's `TreePredictor` and its estimator.
     HistPredictor,
+    /// [`reviewed`]: a pure-Python helper reviewed as safe to build from any state, in its
+    /// plain form.
+    Reviewed,
 }
 
 impl Validator {
@@ -47,6 +51,7 @@ impl Validator {
         match self {
             Validator::Tree => "tree",
             Validator::HistPredictor => "hist-predictor",
+            Validator::Reviewed => "reviewed",
         }
     }
 }
@@ -138,7 +143,11 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
                     validated.insert(id, PREDICTOR_TYPE, Validator::HistPredictor);
                 }
             }
-            _ => {}
+            _ => {
+                if let Some(name) = reviewed::reviewed_type(schema, node) {
+                    validated.insert(id, name, Validator::Reviewed);
+                }
+            }
         }
     }
     Ok(validated)
