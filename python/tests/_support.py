@@ -68,6 +68,7 @@ VALIDATED_TYPES: frozenset[str] = frozenset(
     {
         "sklearn.tree._tree.Tree",
         "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+        "sklearn.cluster._bisect_k_means._BisectingTree",
         # validate/reviewed.rs: pure-Python helpers, in their plain form.
         "sklearn.calibration._CalibratedClassifier",
         "sklearn.calibration._SigmoidCalibration",

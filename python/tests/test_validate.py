@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 import skops.io as sio
 import skops_rs.io as rio
+from sklearn.cluster import BisectingKMeans
 from sklearn.ensemble import (
     AdaBoostClassifier,
     BaggingClassifier,
@@ -733,3 +734,81 @@ def test_reviewed_types_are_trusted_only_in_their_plain_form():
     assert rio.get_untrusted_types(data=_edit(data, list_state)) == [
         "sklearn.metrics._scorer._PassthroughScorer"
     ]
+
+
+# ----- BisectingKMeans' cluster tree -------------------------------------------------------------
+
+BISECTING_TREE = "sklearn.cluster._bisect_k_means._BisectingTree"
+
+
+@pytest.fixture(scope="module")
+def bisecting_file() -> bytes:
+    x, _ = _tree_data()
+    return sio.dumps(BisectingKMeans(n_clusters=4, random_state=0).fit(x))
+
+
+def _cluster_nodes(node: Any) -> list[dict[str, Any]]:
+    """The `_BisectingTree` ObjectNodes, in schema order."""
+    found: list[dict[str, Any]] = []
+    if isinstance(node, dict):
+        if node.get("__class__") == "_BisectingTree":
+            found.append(node)
+        for value in node.values():
+            found.extend(_cluster_nodes(value))
+    elif isinstance(node, list):
+        for value in node:
+            found.extend(_cluster_nodes(value))
+    return found
+
+
+def _narrow_center(schema: dict[str, Any], members: dict[str, bytes]) -> None:
+    center = _cluster_nodes(schema)[-1]["content"]["content"]["center"]
+    array = np.load(io.BytesIO(members[center["file"]]), allow_pickle=False)
+    out = io.BytesIO()
+    np.save(out, array[:1].copy(), allow_pickle=False)
+    members[center["file"]] = out.getvalue()
+
+
+def _int_center(schema: dict[str, Any], members: dict[str, bytes]) -> None:
+    center = _cluster_nodes(schema)[-1]["content"]["content"]["center"]
+    array = np.load(io.BytesIO(members[center["file"]]), allow_pickle=False)
+    out = io.BytesIO()
+    np.save(out, array.astype(np.int64), allow_pickle=False)
+    members[center["file"]] = out.getvalue()
+
+
+def _string_child(schema: dict[str, Any], _: dict[str, bytes]) -> None:
+    _cluster_nodes(schema)[0]["content"]["content"]["left"] = _json_node("not a cluster")
+
+
+def test_bisecting_kmeans_loads_with_no_trusted_list(bisecting_file):
+    x, _ = _tree_data()
+    assert BISECTING_TREE in sio.get_untrusted_types(data=bisecting_file)
+    assert rio.get_untrusted_types(data=bisecting_file) == []
+    expected = sio.loads(bisecting_file, trusted=sio.get_untrusted_types(data=bisecting_file))
+    expected = expected.predict(x)
+    np.testing.assert_array_equal(rio.loads(bisecting_file).predict(x), expected)
+
+
+@pytest.mark.parametrize("change", [_narrow_center, _int_center, _string_child])
+def test_a_broken_cluster_node_is_refused(change, bisecting_file):
+    data = _edit(bisecting_file, change)
+    for call in (
+        lambda: rio.get_untrusted_types(data=data),
+        lambda: rio.loads(data, trusted=[BISECTING_TREE]),
+    ):
+        with pytest.raises(SkopsFormatError) as info:
+            call()
+        assert info.value.kind == "validate-bisecting-tree", str(info.value)
+        assert "_bisecting_tree" in str(info.value)
+
+
+def test_a_cluster_node_elsewhere_stays_untrusted(bisecting_file):
+    """Outside a BisectingKMeans nothing bounds a center's width: untrusted, as in skops."""
+
+    def move_tree(schema: dict[str, Any], _: dict[str, bytes]) -> None:
+        state = schema["content"]["content"]
+        state["elsewhere"] = state["_bisecting_tree"]
+        del state["_bisecting_tree"]
+
+    assert rio.get_untrusted_types(data=_edit(bisecting_file, move_tree)) == [BISECTING_TREE]

@@ -32,7 +32,7 @@
 //! - trust policies: `policy-syntax`, `policy-invalid`, `policy-unsupported-version`,
 //!   `policy-malformed-digest`, `policy-duplicate-type`, `policy-malformed-timestamp`,
 //!   `policy-digest-mismatch`;
-//! - validate: `validate-tree-state`, `validate-tree-classes`, `validate-tree-node-count`, `validate-tree-child-out-of-range`, `validate-tree-half-leaf`, `validate-tree-node-reached-twice`, `validate-tree-node-unreached`, `validate-tree-feature`, `validate-tree-missing-go-to-left`, `validate-tree-value-shape`, `validate-tree-max-depth`;
+//! - validate: `validate-tree-state`, `validate-tree-classes`, `validate-tree-node-count`, `validate-tree-child-out-of-range`, `validate-tree-half-leaf`, `validate-tree-node-reached-twice`, `validate-tree-node-unreached`, `validate-tree-feature`, `validate-tree-missing-go-to-left`, `validate-tree-value-shape`, `validate-tree-max-depth`, `validate-bisecting-tree`;
 //! - visualize: `visualize-not-a-node`, `visualize-invalid-key-types`;
 //! - file: `file-schema-missing`, `file-member-missing`.
 //!
@@ -263,6 +263,7 @@ pub(crate) fn describe(error: &Error) -> (&'static str, String) {
         Error::ValidateTreeValueShape { .. } => ("validate-tree-value-shape", own()),
         Error::ValidateTreeMaxDepth { .. } => ("validate-tree-max-depth", own()),
         Error::ValidatePredictorState { .. } => ("validate-predictor-state", own()),
+        Error::ValidateBisectingTree { .. } => ("validate-bisecting-tree", own()),
         Error::ValidatePredictorBitsets { .. } => ("validate-predictor-bitsets", own()),
         Error::ValidatePredictorChildOutOfRange { .. } => {
             ("validate-predictor-child-out-of-range", own())

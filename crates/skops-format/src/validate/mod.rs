@@ -10,8 +10,10 @@
 //! a tree's split features to the `n_features_in_` of the estimators that validate `X` for it.
 //!
 //! Validators: [`tree`] (`sklearn.tree._tree.Tree`), [`hist_predictor`] (HistGradientBoosting's
-//! `TreePredictor`), [`reviewed`] (pure-Python helpers, in their plain form).
+//! `TreePredictor`), [`bisecting`] (BisectingKMeans' cluster tree), [`reviewed`] (pure-Python
+//! helpers, in their plain form).
 
+mod bisecting;
 mod hist_predictor;
 mod records;
 mod reviewed;
@@ -43,6 +45,8 @@ pub enum Validator {
     /// [`reviewed`]: a pure-Python helper reviewed as safe to build from any state, in its
     /// plain form.
     Reviewed,
+    /// [`bisecting`]: BisectingKMeans' cluster tree, against the estimator's width.
+    BisectingTree,
 }
 
 impl Validator {
@@ -52,6 +56,7 @@ impl Validator {
             Validator::Tree => "tree",
             Validator::HistPredictor => "hist-predictor",
             Validator::Reviewed => "reviewed",
+            Validator::BisectingTree => "bisecting-tree",
         }
     }
 }
@@ -121,7 +126,7 @@ impl Validated {
 pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
     let schema = file.schema();
     let mut validated = Validated::none();
-    // Built on the first tree or predictor: most files have neither.
+    // Built on the first node that needs it: most files have none.
     let mut referrers = None;
     for (id, node) in schema.nodes() {
         let path = || audit::node_path(schema, id);
@@ -141,6 +146,12 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
                 let referrers = referrers.get_or_insert_with(|| usage::Referrers::new(schema));
                 if usage::predictor_is_bounded(file, referrers, id, &splits, limits) {
                     validated.insert(id, PREDICTOR_TYPE, Validator::HistPredictor);
+                }
+            }
+            NodeKind::Object { .. } if node.type_name() == bisecting::BISECTING_TREE_TYPE => {
+                let referrers = referrers.get_or_insert_with(|| usage::Referrers::new(schema));
+                if bisecting::validate_bisecting_tree(file, referrers, id, limits, &path)? {
+                    validated.insert(id, bisecting::BISECTING_TREE_TYPE, Validator::BisectingTree);
                 }
             }
             _ => {

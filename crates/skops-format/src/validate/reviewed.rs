@@ -17,8 +17,8 @@
 //! to Cython fails the tests instead of silently widening the trust.
 //!
 //! Not here, on purpose: `functools.partial` (it binds arguments the file chooses to a function;
-//! skops leaves it to the user), `sklearn.cluster._bisect_k_means._BisectingTree` (its centers
-//! reach Cython k-means code that trusts their width: that needs a validator).
+//! skops leaves it to the user), and `_BisectingTree`, whose centers reach Cython k-means code
+//! that trusts their width (see [`super::bisecting`]).
 
 use crate::schema::{Loader, Node, NodeKind, Schema};
 

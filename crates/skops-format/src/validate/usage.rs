@@ -91,7 +91,7 @@ impl<'a> Referrers<'a> {
         Self { schema, parents }
     }
 
-    fn of(&self, id: NodeId) -> &[(NodeId, ChildKey<'a>)] {
+    pub(super) fn of(&self, id: NodeId) -> &[(NodeId, ChildKey<'a>)] {
         self.parents.get(id.index()).map_or(&[], Vec::as_slice)
     }
 
@@ -109,7 +109,7 @@ impl<'a> Referrers<'a> {
     }
 
     /// Whether `id` is a DictNode referred to only as the state of ObjectNodes.
-    fn is_object_state(&self, id: NodeId) -> bool {
+    pub(super) fn is_object_state(&self, id: NodeId) -> bool {
         let referrers = self.of(id);
         matches!(self.schema.node(id).kind, NodeKind::Dict { .. })
             && !referrers.is_empty()
@@ -147,7 +147,7 @@ impl<'a> Referrers<'a> {
     }
 
     /// Whether a MethodNode binds a method of `id`.
-    fn has_bound_method(&self, id: NodeId) -> bool {
+    pub(super) fn has_bound_method(&self, id: NodeId) -> bool {
         self.of(id)
             .iter()
             .any(|&(parent, _)| matches!(self.schema.node(parent).kind, NodeKind::Method { .. }))
@@ -270,7 +270,7 @@ fn categorical_features_marked(
 }
 
 /// The node that ObjectNode `id`'s state holds under `name` (the last one, as in a dict).
-fn attribute(file: &SkopsFile<'_>, id: NodeId, name: &str) -> Option<NodeId> {
+pub(super) fn attribute(file: &SkopsFile<'_>, id: NodeId, name: &str) -> Option<NodeId> {
     let schema = file.schema();
     let NodeKind::Object {
         content: Some(state),
@@ -289,12 +289,12 @@ fn attribute(file: &SkopsFile<'_>, id: NodeId, name: &str) -> Option<NodeId> {
 }
 
 /// The integer attribute `name` of ObjectNode `id`, when it is a plain JSON integer.
-fn attribute_int(file: &SkopsFile<'_>, id: NodeId, name: &str) -> Option<i128> {
+pub(super) fn attribute_int(file: &SkopsFile<'_>, id: NodeId, name: &str) -> Option<i128> {
     json_int(file, attribute(file, id, name)?)
 }
 
 /// The JSON value of attribute `name` of ObjectNode `id`, when it is a JsonNode.
-fn attribute_json(file: &SkopsFile<'_>, id: NodeId, name: &str) -> Option<Value> {
+pub(super) fn attribute_json(file: &SkopsFile<'_>, id: NodeId, name: &str) -> Option<Value> {
     let NodeKind::Json { content } = &file.schema().node(attribute(file, id, name)?).kind else {
         return None;
     };
