@@ -226,3 +226,31 @@ fn each_broken_invariant_has_its_error() {
         "{error:?}"
     );
 }
+
+/// The validators run once per opened file: their result travels with `into_checked` and
+/// `reopen` (which promise the very same bytes), so `get_untrusted_types` then `load` reads
+/// the tree members once. Shown by reopening onto bytes whose tree is broken: the kept
+/// result is used; without one, the validators run on the bytes at hand.
+#[test]
+fn validation_runs_once_per_opened_file() {
+    let bytes = tree_file();
+    let broken = with_nodes(|records| set(records, 0, LEFT, 1_000));
+    assert!(
+        SkopsFile::open(&broken, &Limits::default())
+            .unwrap()
+            .audit(&[])
+            .is_err()
+    );
+
+    let validated = SkopsFile::open(&bytes, &Limits::default()).unwrap();
+    assert!(validated.audit(&[]).unwrap().is_clean());
+    let reopened = SkopsFile::reopen(&broken, validated.into_checked(), &Limits::default());
+    assert!(reopened.unwrap().audit(&[]).unwrap().is_clean());
+
+    let not_validated = SkopsFile::open(&bytes, &Limits::default()).unwrap();
+    let reopened = SkopsFile::reopen(&broken, not_validated.into_checked(), &Limits::default());
+    assert!(matches!(
+        reopened.unwrap().audit(&[]),
+        Err(Error::ValidateTreeChildOutOfRange { .. })
+    ));
+}
