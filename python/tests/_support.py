@@ -64,4 +64,15 @@ def import_generator() -> ModuleType:
 
 # The types skops_rs trusts by default once their validator passed (`skops_format::validate`),
 # one line per type, each added together with its validator and its tests.
-VALIDATED_TYPES: frozenset[str] = frozenset({})
+VALIDATED_TYPES: frozenset[str] = frozenset(
+    {
+        "scipy.sparse._bsr.bsr_array",
+        "scipy.sparse._bsr.bsr_matrix",
+        "scipy.sparse._coo.coo_array",
+        "scipy.sparse._coo.coo_matrix",
+        "scipy.sparse._csc.csc_array",
+        "scipy.sparse._csc.csc_matrix",
+        "scipy.sparse._csr.csr_array",
+        "scipy.sparse._csr.csr_matrix",
+    }
+)

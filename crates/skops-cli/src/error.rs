@@ -329,6 +329,13 @@ pub fn hint(error: &FormatError) -> Option<&'static str> {
              scikit-learn relies on at predict time (it would read out of bounds or loop): the \
              file is corrupt or was crafted; do not load it",
         ),
+        FormatError::ValidateSparseDtype { .. }
+        | FormatError::ValidateSparseShape { .. }
+        | FormatError::ValidateSparseIndptr { .. }
+        | FormatError::ValidateSparseIndex { .. } => Some(
+            "a scipy sparse matrix breaks an invariant scipy's native code relies on (it \
+             would read out of bounds): the file is corrupt or was crafted; do not load it",
+        ),
         // `inspect` uses the tolerant walk, which does not fail like skops' `visualize`.
         FormatError::VisualizeNotANode { .. } | FormatError::VisualizeInvalidKeyTypes { .. } => {
             Some("use `skops-rs inspect`, which shows these nodes")

@@ -7,10 +7,12 @@
 //! with an error naming the node path and the broken invariant.
 //!
 //! Validators: [`tree`] (`sklearn.tree._tree.Tree`), [`hist_predictor`] (HistGradientBoosting's
-//! `TreePredictor`: checked, refused when unsound, but not yet trusted, see [`validate`]).
+//! `TreePredictor`: checked, refused when unsound, but not yet trusted, see [`validate`]),
+//! [`sparse`] (scipy sparse matrices and arrays: csr, csc, bsr and coo trusted when sound).
 
 mod hist_predictor;
 mod records;
+mod sparse;
 mod tree;
 mod walk;
 
@@ -25,6 +27,8 @@ use crate::schema::{NodeId, NodeKind, ReduceKind};
 /// The type the tree validator checks.
 pub const TREE_TYPE: &str = "sklearn.tree._tree.Tree";
 
+pub use sparse::SPARSE_TYPES;
+
 /// The type the tree predictor validator checks (its nodes are checked, not trusted).
 pub const PREDICTOR_TYPE: &str = "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor";
 
@@ -35,6 +39,8 @@ pub enum Validator {
     Tree,
     /// [`hist_predictor`]: HistGradientBoosting's `TreePredictor` and its estimator.
     HistPredictor,
+    /// [`sparse`]: scipy sparse matrices and arrays (csr, csc, bsr, coo).
+    Sparse,
 }
 
 impl Validator {
@@ -43,6 +49,7 @@ impl Validator {
         match self {
             Validator::Tree => "tree",
             Validator::HistPredictor => "hist-predictor",
+            Validator::Sparse => "sparse",
         }
     }
 }
@@ -69,7 +76,6 @@ impl Validated {
     }
 
     /// Records that `validator` found node `id` sound as a `type_name`.
-    #[allow(dead_code)] // TODO(issue 4): used as soon as a validator grants trust
     pub(crate) fn insert(&mut self, id: NodeId, type_name: &'static str, validator: Validator) {
         self.nodes.insert(
             id,
@@ -112,7 +118,6 @@ impl Validated {
 /// order, whose state is unsound.
 pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
     let schema = file.schema();
-    #[allow(unused_mut)] // no validator grants trust yet (see below)
     let mut validated = Validated::none();
     for (id, node) in schema.nodes() {
         let path = || audit::node_path(schema, id);
@@ -138,6 +143,11 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
                 // `feature_idx` passes and reads out of bounds. That needs a check across the
                 // estimator (`n_features_in_`, `_preprocessor`, `_bin_mapper`).
                 hist_predictor::validate_predictor(file, id, limits, &path)?;
+            }
+            NodeKind::SparseMatrix { .. } => {
+                if let Some(class) = sparse::validate_sparse(file, id, limits, &path)? {
+                    validated.insert(id, class, Validator::Sparse);
+                }
             }
             _ => {}
         }
