@@ -66,6 +66,7 @@ def import_generator() -> ModuleType:
 # one line per type, each added together with its validator and its tests.
 VALIDATED_TYPES: frozenset[str] = frozenset(
     {
+        "numpy.dtype",
         "scipy.sparse._bsr.bsr_array",
         "scipy.sparse._bsr.bsr_matrix",
         "scipy.sparse._coo.coo_array",

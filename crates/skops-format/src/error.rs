@@ -901,6 +901,15 @@ pub enum Error {
         /// The dimension it indexes.
         bound: u64,
     },
+    /// The content of a `numpy.dtype` node is not an NdArrayNode (skops always writes the
+    /// dtype as an empty array; its loader returns whatever `.dtype` the content has).
+    #[error("the dtype at `{path}` is carried by a `{loader}`, not an NdArrayNode")]
+    ValidateDtypeContent {
+        /// Where the dtype is, as a Python access path from the root object.
+        path: String,
+        /// The loader of the content node.
+        loader: &'static str,
+    },
     // ----- visualize -------------------------------------------------------------------------
     /// skops 0.16's `visualize` walk meets a child that is not a node (a method name, a slice
     /// bound, a missing object state) and raises `TypeError("Cannot deal with <class

@@ -34,7 +34,7 @@
 //!   `policy-digest-mismatch`;
 //! - validate: `validate-tree-state`, `validate-tree-classes`, `validate-tree-node-count`, `validate-tree-child-out-of-range`, `validate-tree-half-leaf`, `validate-tree-node-reached-twice`, `validate-tree-node-unreached`, `validate-tree-feature`, `validate-tree-missing-go-to-left`, `validate-tree-value-shape`, `validate-tree-max-depth`,
 //!   `validate-sparse-dtype`, `validate-sparse-shape`, `validate-sparse-indptr`,
-//!   `validate-sparse-index`;
+//!   `validate-sparse-index`, `validate-dtype-content`;
 //! - visualize: `visualize-not-a-node`, `visualize-invalid-key-types`;
 //! - file: `file-schema-missing`, `file-member-missing`.
 //!
@@ -282,6 +282,7 @@ pub(crate) fn describe(error: &Error) -> (&'static str, String) {
         Error::ValidateSparseShape { .. } => ("validate-sparse-shape", own()),
         Error::ValidateSparseIndptr { .. } => ("validate-sparse-indptr", own()),
         Error::ValidateSparseIndex { .. } => ("validate-sparse-index", own()),
+        Error::ValidateDtypeContent { .. } => ("validate-dtype-content", own()),
         Error::VisualizeNotANode { path, python_type } => (
             "visualize-not-a-node",
             skops_text(

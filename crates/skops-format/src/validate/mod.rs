@@ -8,8 +8,10 @@
 //!
 //! Validators: [`tree`] (`sklearn.tree._tree.Tree`), [`hist_predictor`] (HistGradientBoosting's
 //! `TreePredictor`: checked, refused when unsound, but not yet trusted, see [`validate`]),
-//! [`sparse`] (scipy sparse matrices and arrays: csr, csc, bsr and coo trusted when sound).
+//! [`sparse`] (scipy sparse matrices and arrays: csr, csc, bsr and coo trusted when sound),
+//! [`dtype`] (`numpy.dtype` trusted when plain).
 
+mod dtype;
 mod hist_predictor;
 mod records;
 mod sparse;
@@ -27,6 +29,7 @@ use crate::schema::{NodeId, NodeKind, ReduceKind};
 /// The type the tree validator checks.
 pub const TREE_TYPE: &str = "sklearn.tree._tree.Tree";
 
+pub use dtype::DTYPE_TYPE;
 pub use sparse::SPARSE_TYPES;
 
 /// The type the tree predictor validator checks (its nodes are checked, not trusted).
@@ -41,6 +44,8 @@ pub enum Validator {
     HistPredictor,
     /// [`sparse`]: scipy sparse matrices and arrays (csr, csc, bsr, coo).
     Sparse,
+    /// [`dtype`]: `numpy.dtype` of a plain (non-object, non-structured) dtype.
+    DType,
 }
 
 impl Validator {
@@ -50,6 +55,7 @@ impl Validator {
             Validator::Tree => "tree",
             Validator::HistPredictor => "hist-predictor",
             Validator::Sparse => "sparse",
+            Validator::DType => "dtype",
         }
     }
 }
@@ -148,6 +154,9 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
                 if let Some(class) = sparse::validate_sparse(file, id, limits, &path)? {
                     validated.insert(id, class, Validator::Sparse);
                 }
+            }
+            NodeKind::DType { .. } if dtype::validate_dtype(file, id, &path)? => {
+                validated.insert(id, dtype::DTYPE_TYPE, Validator::DType);
             }
             _ => {}
         }

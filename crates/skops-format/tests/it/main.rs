@@ -8,6 +8,7 @@
 mod fixtures;
 mod malicious;
 mod validate;
+mod validate_dtype;
 mod validate_predictor;
 mod validate_sparse;
 mod visualize;
