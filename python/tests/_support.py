@@ -75,5 +75,7 @@ VALIDATED_TYPES: frozenset[str] = frozenset(
         "scipy.sparse._csc.csc_matrix",
         "scipy.sparse._csr.csr_array",
         "scipy.sparse._csr.csr_matrix",
+        "sklearn._loss.loss.HalfTweedieLoss",
+        "sklearn._loss.loss.HalfTweedieLossIdentity",
     }
 )

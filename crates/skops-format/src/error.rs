@@ -910,6 +910,34 @@ pub enum Error {
         /// The loader of the content node.
         loader: &'static str,
     },
+    /// The state of a validated sklearn loss object is not a dict with `closs` and `link`.
+    #[error("the loss at `{path}` is malformed: {reason}")]
+    ValidateLossState {
+        /// Where the loss is, as a Python access path from the root object.
+        path: String,
+        /// What is missing or malformed.
+        reason: String,
+    },
+    /// A loss object's `closs` or `link` is not the class its `__init__` builds.
+    #[error("the loss at `{path}` has `{field}` {found}, not `{expected}`")]
+    ValidateLossComponent {
+        /// Where the loss is.
+        path: String,
+        /// `closs` or `link`.
+        field: &'static str,
+        /// What was found.
+        found: String,
+        /// The class sklearn builds.
+        expected: &'static str,
+    },
+    /// A loss object's Cython loss has the wrong number of parameters, or a non-finite one.
+    #[error("the loss at `{path}` has unsound parameters: {reason}")]
+    ValidateLossParameter {
+        /// Where the loss is.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
     // ----- visualize -------------------------------------------------------------------------
     /// skops 0.16's `visualize` walk meets a child that is not a node (a method name, a slice
     /// bound, a missing object state) and raises `TypeError("Cannot deal with <class

@@ -34,7 +34,8 @@
 //!   `policy-digest-mismatch`;
 //! - validate: `validate-tree-state`, `validate-tree-classes`, `validate-tree-node-count`, `validate-tree-child-out-of-range`, `validate-tree-half-leaf`, `validate-tree-node-reached-twice`, `validate-tree-node-unreached`, `validate-tree-feature`, `validate-tree-missing-go-to-left`, `validate-tree-value-shape`, `validate-tree-max-depth`,
 //!   `validate-sparse-dtype`, `validate-sparse-shape`, `validate-sparse-indptr`,
-//!   `validate-sparse-index`, `validate-dtype-content`;
+//!   `validate-sparse-index`, `validate-dtype-content`, `validate-loss-state`,
+//!   `validate-loss-component`, `validate-loss-parameter`;
 //! - visualize: `visualize-not-a-node`, `visualize-invalid-key-types`;
 //! - file: `file-schema-missing`, `file-member-missing`.
 //!
@@ -283,6 +284,9 @@ pub(crate) fn describe(error: &Error) -> (&'static str, String) {
         Error::ValidateSparseIndptr { .. } => ("validate-sparse-indptr", own()),
         Error::ValidateSparseIndex { .. } => ("validate-sparse-index", own()),
         Error::ValidateDtypeContent { .. } => ("validate-dtype-content", own()),
+        Error::ValidateLossState { .. } => ("validate-loss-state", own()),
+        Error::ValidateLossComponent { .. } => ("validate-loss-component", own()),
+        Error::ValidateLossParameter { .. } => ("validate-loss-parameter", own()),
         Error::VisualizeNotANode { path, python_type } => (
             "visualize-not-a-node",
             skops_text(

@@ -9,10 +9,12 @@
 //! Validators: [`tree`] (`sklearn.tree._tree.Tree`), [`hist_predictor`] (HistGradientBoosting's
 //! `TreePredictor`: checked, refused when unsound, but not yet trusted, see [`validate`]),
 //! [`sparse`] (scipy sparse matrices and arrays: csr, csc, bsr and coo trusted when sound),
-//! [`dtype`] (`numpy.dtype` trusted when plain).
+//! [`dtype`] (`numpy.dtype` trusted when plain), [`loss`] (sklearn's Tweedie loss objects
+//! trusted when their Cython loss and link are the ones their class builds).
 
 mod dtype;
 mod hist_predictor;
+mod loss;
 mod records;
 mod sparse;
 mod tree;
@@ -46,6 +48,8 @@ pub enum Validator {
     Sparse,
     /// [`dtype`]: `numpy.dtype` of a plain (non-object, non-structured) dtype.
     DType,
+    /// [`loss`]: sklearn's Tweedie loss objects (`HalfTweedieLoss`, `HalfTweedieLossIdentity`).
+    Loss,
 }
 
 impl Validator {
@@ -56,6 +60,7 @@ impl Validator {
             Validator::HistPredictor => "hist-predictor",
             Validator::Sparse => "sparse",
             Validator::DType => "dtype",
+            Validator::Loss => "loss",
         }
     }
 }
@@ -157,6 +162,13 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
             }
             NodeKind::DType { .. } if dtype::validate_dtype(file, id, &path)? => {
                 validated.insert(id, dtype::DTYPE_TYPE, Validator::DType);
+            }
+            NodeKind::Object { .. } => {
+                if let Some(spec) = loss::spec(&node.type_name())
+                    && loss::validate_loss(file, id, spec, &path)?
+                {
+                    validated.insert(id, spec.class, Validator::Loss);
+                }
             }
             _ => {}
         }
