@@ -79,3 +79,10 @@ VALIDATED_TYPES: frozenset[str] = frozenset(
         "sklearn._loss.loss.HalfTweedieLossIdentity",
     }
 )
+
+# Fixtures holding a node of a VALIDATED_TYPES type that its validator checks but leaves to the
+# caller's list (the validator trusts only part of what the type can hold), with those types.
+DECLINED_BY_VALIDATORS: dict[str, frozenset[str]] = {
+    # A structured dtype: the dtype validator trusts plain dtypes only.
+    "objects/dtype_structured.skops": frozenset({"numpy.dtype"}),
+}
