@@ -334,6 +334,23 @@ pub fn hint(error: &FormatError) -> Option<&'static str> {
              scikit-learn would read past it at predict time; the file is corrupt or was \
              crafted; do not load it",
         ),
+        FormatError::ValidateSparseDtype { .. }
+        | FormatError::ValidateSparseShape { .. }
+        | FormatError::ValidateSparseIndptr { .. }
+        | FormatError::ValidateSparseIndex { .. } => Some(
+            "a scipy sparse matrix breaks an invariant scipy's native code relies on (it \
+             would read out of bounds): the file is corrupt or was crafted; do not load it",
+        ),
+        FormatError::ValidateDtypeContent { .. } => Some(
+            "skops writes a `numpy.dtype` as an empty array; this one is carried by another \
+             node, which could pass off any object as a dtype: the file was crafted",
+        ),
+        FormatError::ValidateLossState { .. }
+        | FormatError::ValidateLossComponent { .. }
+        | FormatError::ValidateLossParameter { .. } => Some(
+            "a scikit-learn loss object does not hold the Cython loss and link its class \
+             builds: the file is corrupt or was crafted; do not load it",
+        ),
         // `inspect` uses the tolerant walk, which does not fail like skops' `visualize`.
         FormatError::VisualizeNotANode { .. } | FormatError::VisualizeInvalidKeyTypes { .. } => {
             Some("use `skops-rs inspect`, which shows these nodes")

@@ -864,6 +864,91 @@ pub enum Error {
         /// What is malformed.
         reason: String,
     },
+    /// A sparse matrix's `data` is not numeric or bool, or an index array is not a plain
+    /// integer array.
+    #[error("the sparse matrix at `{path}` has `{array}` of dtype {dtype}, which scipy cannot use")]
+    ValidateSparseDtype {
+        /// Where the matrix is, as a Python access path from the root object.
+        path: String,
+        /// `data`, `indptr`, `indices`, `row` or `col`.
+        array: &'static str,
+        /// The dtype found.
+        dtype: String,
+    },
+    /// A sparse matrix's `shape` does not fit scipy's `int64` indices.
+    #[error("the sparse matrix at `{path}` has shape ({rows}, {cols}), beyond int64")]
+    ValidateSparseShape {
+        /// Where the matrix is.
+        path: String,
+        /// The rows of `shape`.
+        rows: u64,
+        /// The columns of `shape`.
+        cols: u64,
+    },
+    /// A compressed matrix's `indptr` does not start at 0, decreases, or does not end at the
+    /// number of stored entries.
+    #[error("the sparse matrix at `{path}` has `indptr` that {reason} (at position {position})")]
+    ValidateSparseIndptr {
+        /// Where the matrix is.
+        path: String,
+        /// The position in `indptr` where the invariant breaks.
+        position: u64,
+        /// How it breaks.
+        reason: String,
+    },
+    /// An index (`indices`, `row`, `col`) is outside `[0, bound)`.
+    #[error(
+        "the sparse matrix at `{path}` has `{array}[{position}]` = {index}, outside [0, {bound})"
+    )]
+    ValidateSparseIndex {
+        /// Where the matrix is.
+        path: String,
+        /// `indices`, `row` or `col`.
+        array: &'static str,
+        /// The position in the array.
+        position: u64,
+        /// The index found.
+        index: i64,
+        /// The dimension it indexes.
+        bound: u64,
+    },
+    /// The content of a `numpy.dtype` node is not an NdArrayNode (skops always writes the
+    /// dtype as an empty array; its loader returns whatever `.dtype` the content has).
+    #[error("the dtype at `{path}` is carried by a `{loader}`, not an NdArrayNode")]
+    ValidateDtypeContent {
+        /// Where the dtype is, as a Python access path from the root object.
+        path: String,
+        /// The loader of the content node.
+        loader: &'static str,
+    },
+    /// The state of a validated sklearn loss object is not a dict with `closs` and `link`.
+    #[error("the loss at `{path}` is malformed: {reason}")]
+    ValidateLossState {
+        /// Where the loss is, as a Python access path from the root object.
+        path: String,
+        /// What is missing or malformed.
+        reason: String,
+    },
+    /// A loss object's `closs` or `link` is not the class its `__init__` builds.
+    #[error("the loss at `{path}` has `{field}` {found}, not `{expected}`")]
+    ValidateLossComponent {
+        /// Where the loss is.
+        path: String,
+        /// `closs` or `link`.
+        field: &'static str,
+        /// What was found.
+        found: String,
+        /// The class sklearn builds.
+        expected: &'static str,
+    },
+    /// A loss object's Cython loss has the wrong number of parameters, or a non-finite one.
+    #[error("the loss at `{path}` has unsound parameters: {reason}")]
+    ValidateLossParameter {
+        /// Where the loss is.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
     // ----- visualize -------------------------------------------------------------------------
     /// skops 0.16's `visualize` walk meets a child that is not a node (a method name, a slice
     /// bound, a missing object state) and raises `TypeError("Cannot deal with <class

@@ -32,7 +32,10 @@
 //! - trust policies: `policy-syntax`, `policy-invalid`, `policy-unsupported-version`,
 //!   `policy-malformed-digest`, `policy-duplicate-type`, `policy-malformed-timestamp`,
 //!   `policy-digest-mismatch`;
-//! - validate: `validate-tree-state`, `validate-tree-classes`, `validate-tree-node-count`, `validate-tree-child-out-of-range`, `validate-tree-half-leaf`, `validate-tree-node-reached-twice`, `validate-tree-node-unreached`, `validate-tree-feature`, `validate-tree-missing-go-to-left`, `validate-tree-value-shape`, `validate-tree-max-depth`, `validate-bisecting-tree`;
+//! - validate: `validate-tree-state`, `validate-tree-classes`, `validate-tree-node-count`, `validate-tree-child-out-of-range`, `validate-tree-half-leaf`, `validate-tree-node-reached-twice`, `validate-tree-node-unreached`, `validate-tree-feature`, `validate-tree-missing-go-to-left`, `validate-tree-value-shape`, `validate-tree-max-depth`, `validate-bisecting-tree`,
+//!   `validate-sparse-dtype`, `validate-sparse-shape`, `validate-sparse-indptr`,
+//!   `validate-sparse-index`, `validate-dtype-content`, `validate-loss-state`,
+//!   `validate-loss-component`, `validate-loss-parameter`;
 //! - visualize: `visualize-not-a-node`, `visualize-invalid-key-types`;
 //! - file: `file-schema-missing`, `file-member-missing`.
 //!
@@ -277,6 +280,14 @@ pub(crate) fn describe(error: &Error) -> (&'static str, String) {
         Error::ValidatePredictorFlag { .. } => ("validate-predictor-flag", own()),
         Error::ValidatePredictorFeature { .. } => ("validate-predictor-feature", own()),
         Error::ValidatePredictorBitsetIndex { .. } => ("validate-predictor-bitset-index", own()),
+        Error::ValidateSparseDtype { .. } => ("validate-sparse-dtype", own()),
+        Error::ValidateSparseShape { .. } => ("validate-sparse-shape", own()),
+        Error::ValidateSparseIndptr { .. } => ("validate-sparse-indptr", own()),
+        Error::ValidateSparseIndex { .. } => ("validate-sparse-index", own()),
+        Error::ValidateDtypeContent { .. } => ("validate-dtype-content", own()),
+        Error::ValidateLossState { .. } => ("validate-loss-state", own()),
+        Error::ValidateLossComponent { .. } => ("validate-loss-component", own()),
+        Error::ValidateLossParameter { .. } => ("validate-loss-parameter", own()),
         Error::VisualizeNotANode { path, python_type } => (
             "visualize-not-a-node",
             skops_text(

@@ -10,13 +10,19 @@
 //! a tree's split features to the `n_features_in_` of the estimators that validate `X` for it.
 //!
 //! Validators: [`tree`] (`sklearn.tree._tree.Tree`), [`hist_predictor`] (HistGradientBoosting's
-//! `TreePredictor`), [`bisecting`] (BisectingKMeans' cluster tree), [`reviewed`] (pure-Python
-//! helpers, in their plain form).
+//! `TreePredictor`), [`bisecting`] (BisectingKMeans' cluster tree), [`sparse`] (scipy sparse
+//! matrices and arrays: csr, csc, bsr and coo trusted when sound), [`dtype`] (`numpy.dtype`
+//! trusted when plain), [`loss`] (sklearn's Tweedie loss objects trusted when their Cython loss
+//! and link are the ones their class builds), [`reviewed`] (pure-Python helpers, in their plain
+//! form).
 
 mod bisecting;
+mod dtype;
 mod hist_predictor;
+mod loss;
 mod records;
 mod reviewed;
+mod sparse;
 mod tree;
 mod usage;
 mod walk;
@@ -31,6 +37,9 @@ use crate::schema::{NodeId, NodeKind, ReduceKind};
 
 /// The type the tree validator checks.
 pub const TREE_TYPE: &str = "sklearn.tree._tree.Tree";
+
+pub use dtype::DTYPE_TYPE;
+pub use sparse::SPARSE_TYPES;
 
 /// The type the tree predictor validator checks.
 pub const PREDICTOR_TYPE: &str = "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor";
@@ -47,6 +56,12 @@ pub enum Validator {
     Reviewed,
     /// [`bisecting`]: BisectingKMeans' cluster tree, against the estimator's width.
     BisectingTree,
+    /// [`sparse`]: scipy sparse matrices and arrays (csr, csc, bsr, coo).
+    Sparse,
+    /// [`dtype`]: `numpy.dtype` of a plain (non-object, non-structured) dtype.
+    DType,
+    /// [`loss`]: sklearn's Tweedie loss objects (`HalfTweedieLoss`, `HalfTweedieLossIdentity`).
+    Loss,
 }
 
 impl Validator {
@@ -57,6 +72,9 @@ impl Validator {
             Validator::HistPredictor => "hist-predictor",
             Validator::Reviewed => "reviewed",
             Validator::BisectingTree => "bisecting-tree",
+            Validator::Sparse => "sparse",
+            Validator::DType => "dtype",
+            Validator::Loss => "loss",
         }
     }
 }
@@ -152,6 +170,21 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
                 let referrers = referrers.get_or_insert_with(|| usage::Referrers::new(schema));
                 if bisecting::validate_bisecting_tree(file, referrers, id, limits, &path)? {
                     validated.insert(id, bisecting::BISECTING_TREE_TYPE, Validator::BisectingTree);
+                }
+            }
+            NodeKind::SparseMatrix { .. } => {
+                if let Some(class) = sparse::validate_sparse(file, id, limits, &path)? {
+                    validated.insert(id, class, Validator::Sparse);
+                }
+            }
+            NodeKind::DType { .. } if dtype::validate_dtype(file, id, &path)? => {
+                validated.insert(id, dtype::DTYPE_TYPE, Validator::DType);
+            }
+            NodeKind::Object { .. } if loss::spec(&node.type_name()).is_some() => {
+                if let Some(spec) = loss::spec(&node.type_name())
+                    && loss::validate_loss(file, id, spec, &path)?
+                {
+                    validated.insert(id, spec.class, Validator::Loss);
                 }
             }
             _ => {

@@ -8,5 +8,8 @@
 mod fixtures;
 mod malicious;
 mod validate;
+mod validate_dtype;
+mod validate_loss;
 mod validate_predictor;
+mod validate_sparse;
 mod visualize;

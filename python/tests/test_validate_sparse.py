@@ -1,0 +1,268 @@
+"""The sparse matrix validator: real skops-written sparse matrices (and the estimators holding
+them) load with no `trusted` list and equal what skops 0.16 builds; a matrix rewritten to break
+one invariant is refused with that invariant's error kind, even when its type is trusted; skops
+0.16 with the type trusted loads such a file and scipy's native code then crashes (shown in a
+subprocess)."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import textwrap
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import skops.io as sio
+import skops_rs.io as rio
+from sklearn.random_projection import SparseRandomProjection
+from skops_rs.exceptions import SkopsFormatError, UntrustedTypesFoundException
+
+SPARSE_OBJECTS = [
+    "bsr_matrix",
+    "coo_array",
+    "coo_matrix",
+    "csc_matrix",
+    "csr_array",
+    "csr_matrix",
+    "csr_matrix.deflated",
+    "csr_matrix_empty",
+]
+
+Members = dict[str, np.ndarray]
+
+
+def _dense() -> np.ndarray:
+    return np.array(
+        [
+            [1.0, 0.0, 2.0, 0.0],
+            [0.0, 0.0, 3.0, 0.0],
+            [4.0, 5.0, 0.0, 0.0],
+            [0.0, 0.0, 0.0, 6.0],
+            [0.0, 7.0, 0.0, 0.0],
+            [0.0, 0.0, 0.0, 0.0],
+        ]
+    )
+
+
+@pytest.fixture(scope="module")
+def matrices_file() -> bytes:
+    dense = _dense()
+    return sio.dumps(
+        {
+            "csr": sp.csr_matrix(dense),
+            "csc": sp.csc_array(dense),
+            "bsr": sp.bsr_matrix(dense, blocksize=(2, 2)),
+            "coo": sp.coo_matrix(dense),
+            "dia": sp.dia_matrix(dense),
+        }
+    )
+
+
+def _rewrite(data: bytes, key: str, change: Callable[[Members], None]) -> bytes:
+    """`data` (a dumped dict of sparse matrices, or an estimator) with the `.npz` members of
+    entry `key` (of the dict, or of the estimator's state) changed in place by `change`."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    schema = json.loads(members["schema.json"])
+    entries = schema["content"]
+    if entries.get("__loader__") == "DictNode":  # an estimator: its state dict
+        entries = entries["content"]
+    node = entries[key]
+    name = node["file"]
+    with np.load(io.BytesIO(members[name]), allow_pickle=False) as npz:
+        arrays = {member: npz[member] for member in npz.files}
+    change(arrays)
+    out = io.BytesIO()
+    np.savez(out, **arrays)
+    members[name] = out.getvalue()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for member, content in members.items():
+            archive.writestr(member, content)
+    return out.getvalue()
+
+
+def _set(name: str, index: int, value: int) -> Callable[[Members], None]:
+    def change(arrays: Members) -> None:
+        array = arrays[name].copy()
+        array[index] = value
+        arrays[name] = array
+
+    return change
+
+
+def _as_dtype(name: str, dtype: str) -> Callable[[Members], None]:
+    def change(arrays: Members) -> None:
+        arrays[name] = arrays[name].view(dtype)
+
+    return change
+
+
+def _end_early(arrays: Members) -> None:
+    indptr = arrays["indptr"].copy()
+    indptr[-2:] = indptr[-1] - 1
+    arrays["indptr"] = indptr
+
+
+def _widen_rows(arrays: Members) -> None:
+    arrays["shape"] = np.array([2**63, arrays["shape"][1]], dtype=np.uint64)
+
+
+# case: (entry, change, expected kind)
+CASES: dict[str, tuple[str, Callable[[Members], None], str]] = {
+    "csr-indptr-start": ("csr", _set("indptr", 0, 1), "validate-sparse-indptr"),
+    "csr-indptr-decreases": ("csr", _set("indptr", 2, 1), "validate-sparse-indptr"),
+    "csr-indptr-end": ("csr", _end_early, "validate-sparse-indptr"),
+    "csr-index-too-big": ("csr", _set("indices", 0, 4), "validate-sparse-index"),
+    "csr-index-negative": ("csr", _set("indices", 0, -1), "validate-sparse-index"),
+    "csc-index-too-big": ("csc", _set("indices", 3, 6), "validate-sparse-index"),
+    "bsr-block-index": ("bsr", _set("indices", 0, 2), "validate-sparse-index"),
+    "bsr-indptr-start": ("bsr", _set("indptr", 0, 1), "validate-sparse-indptr"),
+    "coo-row": ("coo", _set("row", 0, 6), "validate-sparse-index"),
+    "coo-col": ("coo", _set("col", 0, -1), "validate-sparse-index"),
+    "csr-data-datetime": ("csr", _as_dtype("data", "m8[s]"), "validate-sparse-dtype"),
+    "dia-data-datetime": ("dia", _as_dtype("data", "M8[s]"), "validate-sparse-dtype"),
+    "csc-shape-beyond-int64": ("csc", _widen_rows, "validate-sparse-shape"),
+    # Caught by the structure check at open, before the validator.
+    "csr-float-indices": ("csr", _as_dtype("indices", "f4"), "npz-invalid-structure"),
+}
+
+ALL_SPARSE = [
+    "scipy.sparse._csr.csr_matrix",
+    "scipy.sparse._csc.csc_array",
+    "scipy.sparse._bsr.bsr_matrix",
+    "scipy.sparse._coo.coo_matrix",
+    "scipy.sparse._dia.dia_matrix",
+]
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_each_broken_invariant_is_refused_with_its_kind(case, matrices_file):
+    key, change, kind = CASES[case]
+    data = _rewrite(matrices_file, key, change)
+    for call in (
+        lambda: rio.get_untrusted_types(data=data),
+        lambda: rio.loads(data),
+        lambda: rio.loads(data, trusted=ALL_SPARSE),
+    ):
+        with pytest.raises(SkopsFormatError) as info:
+            call()
+        assert info.value.kind == kind, str(info.value)
+        assert key in str(info.value)
+
+
+def test_sound_matrices_load_without_trust_except_dia(matrices_file):
+    assert rio.get_untrusted_types(data=matrices_file) == ["scipy.sparse._dia.dia_matrix"]
+    with pytest.raises(UntrustedTypesFoundException):
+        rio.loads(matrices_file)
+    # Rewritten unchanged (by numpy's savez, uncompressed), they still validate.
+    same = _rewrite(matrices_file, "csr", lambda arrays: None)
+    assert rio.get_untrusted_types(data=same) == ["scipy.sparse._dia.dia_matrix"]
+    trusted = ["scipy.sparse._dia.dia_matrix"]
+    expected = sio.loads(matrices_file, trusted=ALL_SPARSE)
+    loaded = rio.loads(matrices_file, trusted=trusted)
+    for key, matrix in expected.items():
+        assert type(loaded[key]) is type(matrix)
+        np.testing.assert_array_equal(loaded[key].toarray(), matrix.toarray())
+        np.testing.assert_array_equal(loaded[key].toarray(), _dense())
+
+
+def test_a_schema_naming_another_class_keeps_its_own_audit(matrices_file):
+    """The trusted name is the class the `.npz` builds: a csr `.npz` under a node naming
+    `csc_matrix` is validated (and refused when broken) but not trusted as either."""
+    with zipfile.ZipFile(io.BytesIO(matrices_file)) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    schema = json.loads(members["schema.json"])
+    node = schema["content"]["csr"]
+    node["__class__"], node["__module__"] = "csc_matrix", "scipy.sparse._csc"
+    members["schema.json"] = json.dumps(schema).encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    assert rio.get_untrusted_types(data=out.getvalue()) == [
+        "scipy.sparse._csc.csc_matrix",
+        "scipy.sparse._dia.dia_matrix",
+    ]
+
+
+@pytest.mark.parametrize("name", SPARSE_OBJECTS)
+def test_real_sparse_objects_load_with_no_trusted_list(name, fixtures_dir):
+    path = fixtures_dir / "objects" / f"{name}.skops"
+    assert sio.get_untrusted_types(file=path)  # skops 0.16 asks for the class
+    assert rio.get_untrusted_types(file=path) == []
+    expected = sio.load(path, trusted=sio.get_untrusted_types(file=path))
+    loaded = rio.load(path)
+    assert type(loaded) is type(expected)
+    np.testing.assert_array_equal(loaded.toarray(), expected.toarray())
+
+
+def test_real_dia_matrix_stays_untrusted(fixtures_dir):
+    path = fixtures_dir / "objects" / "dia_matrix.skops"
+    assert rio.get_untrusted_types(file=path) == ["scipy.sparse._dia.dia_matrix"]
+
+
+@pytest.mark.parametrize("name", ["SparseRandomProjection", "SpectralEmbedding"])
+def test_real_estimators_load_with_no_trusted_list(name, fixtures_dir):
+    path = fixtures_dir / "estimators" / f"{name}.skops"
+    assert sio.get_untrusted_types(file=path) == ["scipy.sparse._csr.csr_matrix"]
+    assert rio.get_untrusted_types(file=path) == []
+    expected = sio.load(path, trusted=["scipy.sparse._csr.csr_matrix"])
+    loaded = rio.load(path)
+    if name == "SparseRandomProjection":
+        x = np.random.default_rng(0).normal(size=(5, expected.n_features_in_))
+        np.testing.assert_array_equal(loaded.transform(x), expected.transform(x))
+    else:
+        np.testing.assert_array_equal(
+            loaded.affinity_matrix_.toarray(), expected.affinity_matrix_.toarray()
+        )
+
+
+_TRANSFORM_WITH_SKOPS = textwrap.dedent(
+    """
+    import sys, numpy as np, skops.io as sio
+    model = sio.load(sys.argv[1], trusted=["scipy.sparse._csr.csr_matrix"])
+    print("loaded", flush=True)
+    model.transform(np.zeros((4, model.n_features_in_)))
+    print("transformed", flush=True)
+    """
+)
+
+
+def test_skops_loads_a_crafted_projection_that_crashes_transform_and_we_refuse_it(
+    tmp_path: Path,
+):
+    x = np.random.default_rng(0).normal(size=(20, 50))
+    model = SparseRandomProjection(n_components=5, random_state=0).fit(x)
+    data = sio.dumps(model)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        schema = json.loads(archive.read("schema.json"))
+    assert schema["content"]["content"]["components_"]["__loader__"] == "SparseMatrixNode"
+
+    def far_index(arrays: Members) -> None:
+        _set("indices", 0, 10**9)(arrays)
+
+    crafted = _rewrite(data, "components_", far_index)
+    path = tmp_path / "crafted.skops"
+    path.write_bytes(crafted)
+    result = subprocess.run(
+        [sys.executable, "-c", _TRANSFORM_WITH_SKOPS, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    # skops 0.16 loads it (scipy's constructor does not check indices); `X @ components_.T`
+    # then reads far outside `X` in sparsetools and the process dies from a signal.
+    assert result.stdout.startswith("loaded"), result.stderr
+    assert result.returncode < 0, (result.returncode, result.stdout, result.stderr)
+    with pytest.raises(SkopsFormatError) as info:
+        rio.load(path, trusted=["scipy.sparse._csr.csr_matrix"])
+    assert info.value.kind == "validate-sparse-index"
+    assert "components_" in str(info.value)
