@@ -7,12 +7,19 @@
 //! with an error naming the node path and the broken invariant.
 //!
 //! Validators: [`tree`] (`sklearn.tree._tree.Tree`), [`hist_predictor`] (HistGradientBoosting's
-//! `TreePredictor`: checked, refused when unsound, but not yet trusted, see [`validate`]).
+//! `TreePredictor`: checked, refused when unsound, but not yet trusted, see [`validate`]),
+//! [`svm`] (the libsvm state of sklearn's SVMs, which skops already trusts: refused when
+//! unsound), [`bspline`] (`scipy.interpolate.BSpline` in a `SplineTransformer`).
 
+mod bspline;
 mod hist_predictor;
 mod records;
+mod state;
+mod svm;
 mod tree;
 mod walk;
+
+pub use bspline::{ASARRAY_FUNCTION, BSPLINE_TYPE};
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -35,6 +42,8 @@ pub enum Validator {
     Tree,
     /// [`hist_predictor`]: HistGradientBoosting's `TreePredictor` and its estimator.
     HistPredictor,
+    /// [`bspline`]: a `BSpline` of a `SplineTransformer` and its `_asarray` function.
+    Bspline,
 }
 
 impl Validator {
@@ -43,6 +52,7 @@ impl Validator {
         match self {
             Validator::Tree => "tree",
             Validator::HistPredictor => "hist-predictor",
+            Validator::Bspline => "bspline",
         }
     }
 }
@@ -69,7 +79,6 @@ impl Validated {
     }
 
     /// Records that `validator` found node `id` sound as a `type_name`.
-    #[allow(dead_code)] // TODO(issue 4): used as soon as a validator grants trust
     pub(crate) fn insert(&mut self, id: NodeId, type_name: &'static str, validator: Validator) {
         self.nodes.insert(
             id,
@@ -112,8 +121,8 @@ impl Validated {
 /// order, whose state is unsound.
 pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
     let schema = file.schema();
-    #[allow(unused_mut)] // no validator grants trust yet (see below)
     let mut validated = Validated::none();
+    let placed_bsplines = bspline::placed_bsplines(file);
     for (id, node) in schema.nodes() {
         let path = || audit::node_path(schema, id);
         match node.kind {
@@ -138,6 +147,22 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
                 // `feature_idx` passes and reads out of bounds. That needs a check across the
                 // estimator (`n_features_in_`, `_preprocessor`, `_bin_mapper`).
                 hist_predictor::validate_predictor(file, id, limits, &path)?;
+            }
+            NodeKind::Object { .. } if node.type_name() == BSPLINE_TYPE => {
+                // Evaluating a sound BSpline reads only within its own arrays; it is trusted
+                // where its use is the one checked (an item of a consistent
+                // `SplineTransformer.bsplines_`), together with its `_asarray` function.
+                let function = bspline::validate_bspline(file, id, limits, &path)?;
+                if let (Some(function), true) = (function, placed_bsplines.contains(&id)) {
+                    validated.insert(id, BSPLINE_TYPE, Validator::Bspline);
+                    validated.insert(function, ASARRAY_FUNCTION, Validator::Bspline);
+                }
+            }
+            NodeKind::Object { .. } => {
+                // skops trusts the SVMs by default: their state is only refused when unsound.
+                if let Some(kind) = svm::svm_kind(&node.type_name()) {
+                    svm::validate_svm(file, id, kind, limits, &path)?;
+                }
             }
             _ => {}
         }
