@@ -98,8 +98,8 @@ pub(crate) fn validate_bspline(
         path: path(),
         reason,
     };
-    let state = State::of(file, id)
-        .ok_or_else(|| malformed("the object has no state dict".to_owned()))?;
+    let state =
+        State::of(file, id).ok_or_else(|| malformed("the object has no state dict".to_owned()))?;
     if let Some(key) = state.keys().find(|key| !STATE_KEYS.contains(key)) {
         return Err(malformed(format!(
             "the state sets `{key}`, which a BSpline does not have"
@@ -150,7 +150,7 @@ pub(crate) fn validate_bspline(
     if let Some(index) = t.iter().position(|knot| !knot.is_finite()) {
         return Err(bad_knots(format!("`t[{index}]` is not finite")));
     }
-    if let Some(index) = t.windows(2).position(|pair| pair[1] < pair[0]) {
+    if let Some(index) = t.windows(2).position(|pair| matches!(pair, [low, high] if high < low)) {
         return Err(bad_knots(format!(
             "`t[{}]` is below `t[{index}]`: knots must not decrease",
             index + 1
@@ -163,10 +163,7 @@ pub(crate) fn validate_bspline(
     if !(coefficients.is('f', 8) || coefficients.is('c', 16)) {
         return Err(Error::ValidateBsplineCoefficients {
             path: path(),
-            reason: format!(
-                "`c` is {}, not float64 or complex128",
-                coefficients.dtype()
-            ),
+            reason: format!("`c` is {}, not float64 or complex128", coefficients.dtype()),
         });
     }
     let rows = match coefficients.shape().first() {
@@ -188,10 +185,10 @@ pub(crate) fn validate_bspline(
     }
     let ndim = coefficients.shape().len() as u64;
     let axis = json_int(file, entry("axis")?);
-    if !axis
+    let in_range = axis
         .and_then(|axis| u64::try_from(axis).ok())
-        .is_some_and(|axis| axis < ndim)
-    {
+        .is_some_and(|axis| axis < ndim);
+    if !in_range {
         return Err(Error::ValidateBsplineAxis {
             path: path(),
             axis: match axis {

@@ -234,7 +234,7 @@ pub(crate) fn validate_svm(
                     Err(shape_error(
                         array,
                         &[shape.0, shape.1],
-                        format!("{coef_shape:?}"),
+                        format!("({}, {})", coef_shape[0], coef_shape[1]),
                     ))
                 }
             })?;
@@ -273,7 +273,11 @@ pub(crate) fn validate_svm(
             let coef = Array::load(file, entry(array)?, limits, &malformed)?;
             float64(&coef, array).map_err(malformed)?;
             if coef.shape() != coef_shape {
-                return Err(shape_error(array, coef.shape(), format!("{coef_shape:?}")));
+                return Err(shape_error(
+                    array,
+                    coef.shape(),
+                    format!("({}, {})", coef_shape[0], coef_shape[1]),
+                ));
             }
         }
     }
@@ -372,8 +376,7 @@ fn check_csr(
     let data = matrix
         .member("data")
         .ok_or_else(|| bad("no `data`".to_owned()))?;
-    if !matches!(&data.header.descr, crate::npy::Descr::Simple(t) if t.kind == 'f' && t.size == 8)
-    {
+    if !matches!(&data.header.descr, crate::npy::Descr::Simple(t) if t.kind == 'f' && t.size == 8) {
         return Err(bad(format!(
             "`data` is {}, not float64",
             data.header.descr.to_python_repr()

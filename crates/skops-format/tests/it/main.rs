@@ -9,4 +9,5 @@ mod fixtures;
 mod malicious;
 mod validate;
 mod validate_predictor;
+mod validate_svm;
 mod visualize;
