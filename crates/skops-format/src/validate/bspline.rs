@@ -150,7 +150,10 @@ pub(crate) fn validate_bspline(
     if let Some(index) = t.iter().position(|knot| !knot.is_finite()) {
         return Err(bad_knots(format!("`t[{index}]` is not finite")));
     }
-    if let Some(index) = t.windows(2).position(|pair| matches!(pair, [low, high] if high < low)) {
+    if let Some(index) = t
+        .windows(2)
+        .position(|pair| matches!(pair, [low, high] if high < low))
+    {
         return Err(bad_knots(format!(
             "`t[{}]` is below `t[{index}]`: knots must not decrease",
             index + 1
