@@ -64,4 +64,9 @@ def import_generator() -> ModuleType:
 
 # The types skops_rs trusts by default once their validator passed (`skops_format::validate`),
 # one line per type, each added together with its validator and its tests.
-VALIDATED_TYPES: frozenset[str] = frozenset({})
+VALIDATED_TYPES: frozenset[str] = frozenset(
+    {
+        "scipy._lib.array_api_compat.numpy._aliases.asarray",
+        "scipy.interpolate._bsplines.BSpline",
+    }
+)

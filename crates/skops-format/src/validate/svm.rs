@@ -30,7 +30,7 @@
 //! a known kernel name (a callable kernel, a function node, is left to the audit and bounded
 //! as "precomputed"); `support_` and `_n_support` are int32 vectors; `_n_support` has one
 //! non-negative count per class of `classes_` summing to the SVs (a regressor or one-class
-//! model stores `[n_SV, n_SV]`); `support_` lies in `[0, shape_fit_[0])`; `support_vectors_`
+//! model stores `[n_SV, n_SV]`, or `[n_SV, 0]` when sparse); `support_` lies in `[0, shape_fit_[0])`; `support_vectors_`
 //! is float64 `(n_SV, n_features_in_)` (`(0, 0)` allowed for a precomputed kernel), dense or
 //! a CSR matrix with a sound `indptr`; `dual_coef_`/`_dual_coef_` are `(n_class - 1, n_SV)`;
 //! `intercept_`/`_intercept_` hold `n_class * (n_class - 1) / 2` values, `_probA`/`_probB`
@@ -168,10 +168,17 @@ pub(crate) fn validate_svm(
                 "the counts sum to {total} but `support_` has {n_sv} support vectors"
             )));
         }
-    } else if counts != [i128::from(n_sv), i128::from(n_sv)] {
-        return Err(bad_counts(format!(
-            "{counts:?}, but a regressor or one-class model stores [n_SV, n_SV] = [{n_sv}, {n_sv}]"
-        )));
+    } else {
+        // libsvm reads only `len(_n_support)` (2) of a regressor's counts; sklearn's
+        // `n_support_` is the first, which its own check compares to the support vectors.
+        let second = if sparse { 0 } else { n_sv };
+        if counts != [i128::from(n_sv), i128::from(second)] {
+            return Err(bad_counts(format!(
+                "{counts:?}, but a {} regressor or one-class model stores [{n_sv}, {second}] \
+                 (n_SV = {n_sv})",
+                if sparse { "sparse" } else { "dense" }
+            )));
+        }
     }
     let pairs = n_class * (n_class - 1) / 2;
 
