@@ -238,8 +238,7 @@ def _replace_npz(data: bytes, key: str, change: Callable[[dict[str, np.ndarray]]
     member = json.loads(members["schema.json"])["content"]["content"][key]["file"]
     with zipfile.ZipFile(io.BytesIO(members[member])) as npz:
         arrays = {
-            name: np.load(io.BytesIO(npz.read(name)), allow_pickle=False)
-            for name in npz.namelist()
+            name: np.load(io.BytesIO(npz.read(name)), allow_pickle=False) for name in npz.namelist()
         }
     change(arrays)
     out = io.BytesIO()
