@@ -20,6 +20,7 @@ import pytest
 import scipy.sparse as sp
 import skops.io as sio
 import skops_rs.io as rio
+from sklearn.metrics.pairwise import rbf_kernel
 from sklearn.preprocessing import SplineTransformer
 from sklearn.svm import SVC, SVR, NuSVC, NuSVR, OneClassSVM
 from skops_rs.exceptions import SkopsFormatError, UntrustedTypesFoundException
@@ -27,6 +28,7 @@ from skops_rs.exceptions import SkopsFormatError, UntrustedTypesFoundException
 BSPLINE = "scipy.interpolate._bsplines.BSpline"
 ASARRAY = "scipy._lib.array_api_compat.numpy._aliases.asarray"
 CSR = "scipy.sparse._csr.csr_matrix"
+RBF_KERNEL = "sklearn.metrics.pairwise.rbf_kernel"
 
 # A fresh `__id__` for each edited JsonNode: skops (and skops_rs) keep the first node of an id,
 # and small ints share one.
@@ -50,6 +52,7 @@ def _build(name: str) -> Any:
         "oneclass": lambda: OneClassSVM().fit(X),
         "svc-sparse": lambda: SVC().fit(sp.csr_array(np.where(np.abs(X) > 0.5, X, 0.0)), Y2),
         "svr-sparse": lambda: SVR().fit(sp.csr_array(np.where(np.abs(X) > 0.5, X, 0.0)), Y2),
+        "svc-callable": lambda: SVC(kernel=rbf_kernel).fit(X, Y3),
         "splines": lambda: SplineTransformer(n_knots=4, degree=3).fit(X),
     }[name]()
 
@@ -221,6 +224,17 @@ SVM_CASES: dict[str, tuple[str, str, dict[str, Any]]] = {
         {"json_values": {"_sparse": True}},
     ),
     "sparse-dense-vectors": ("validate-svm-sparse", "svc", {"json_values": {"_sparse": True}}),
+    # `decision_function` reads the kernel row of `_BaseLibSVM__Xfit` at `support_` unchecked.
+    "callable-training-rows": (
+        "validate-svm-state",
+        "svc-callable",
+        {"arrays": {"_BaseLibSVM__Xfit": _rows(2)}},
+    ),
+    "callable-support-index": (
+        "validate-svm-support-index",
+        "svc-callable",
+        {"arrays": {"support_": _set(0, 40)}},
+    ),
 }
 
 
@@ -228,7 +242,7 @@ SVM_CASES: dict[str, tuple[str, str, dict[str, Any]]] = {
 def test_each_broken_svm_invariant_is_refused_with_its_kind(case):
     kind, model, changes = SVM_CASES[case]
     data = _rewrite(_data(model), **changes)
-    _assert_refused(data, kind, "the SVM at", [CSR])
+    _assert_refused(data, kind, "the SVM at", [CSR, RBF_KERNEL])
 
 
 def _replace_npz(data: bytes, key: str, change: Callable[[dict[str, np.ndarray]], None]) -> bytes:
@@ -304,6 +318,17 @@ def test_real_svms_load_with_no_trusted_list_and_predict_equal(name):
     np.testing.assert_array_equal(loaded.predict(x), original.predict(x))
     if hasattr(original, "decision_function"):
         np.testing.assert_array_equal(loaded.decision_function(x), original.decision_function(x))
+
+
+def test_a_real_svm_with_a_callable_kernel_passes_and_predicts_equal():
+    data = _data("svc-callable")
+    assert rio.get_untrusted_types(data=data) == sio.get_untrusted_types(data=data)
+    loaded = rio.loads(data, trusted=[RBF_KERNEL])
+    original = _model("svc-callable")
+    np.testing.assert_array_equal(loaded.predict(X_TEST), original.predict(X_TEST))
+    np.testing.assert_array_equal(
+        loaded.decision_function(X_TEST), original.decision_function(X_TEST)
+    )
 
 
 @pytest.mark.parametrize("name", ["svc-sparse", "svr-sparse"])

@@ -28,7 +28,8 @@
 //!
 //! Checked: `_impl` (when the state sets it) is the class's; `_sparse` is a bool; `kernel` is
 //! a known kernel name (a callable kernel, a function node, is left to the audit and bounded
-//! as "precomputed"); `support_` and `_n_support` are int32 vectors; `_n_support` has one
+//! as "precomputed": its `decision_function` runs the kernel against `_BaseLibSVM__Xfit` and
+//! skips the width check, so that array must have `shape_fit_[0]` rows); `support_` and `_n_support` are int32 vectors; `_n_support` has one
 //! non-negative count per class of `classes_` summing to the SVs (a regressor or one-class
 //! model stores `[n_SV, n_SV]`, or `[n_SV, 0]` when sparse); `support_` lies in `[0, shape_fit_[0])`; `support_vectors_`
 //! is float64 `(n_SV, n_features_in_)` (`(0, 0)` allowed for a precomputed kernel), dense or
@@ -40,11 +41,13 @@
 //! results but not what is read; the Python-level attributes predict uses through numpy
 //! (bounds-checked there).
 
+use super::records::IntField;
 use super::state::{Array, State, json_int, json_int_sequence, json_value};
 use crate::container::Archive;
 use crate::file::SkopsFile;
 use crate::json::Value;
 use crate::limits::Limits;
+use crate::npy::Descr;
 use crate::npz::{Sparse, SparseFormat};
 use crate::schema::{NodeId, NodeKind};
 use crate::{Error, Result};
@@ -113,8 +116,10 @@ pub(crate) fn validate_svm(
         _ => return Err(malformed("`_sparse` is not a bool".to_owned())),
     };
     let kernel_id = entry("kernel")?;
-    let precomputed = match &file.schema().node(kernel_id).kind {
-        NodeKind::Json { .. } => match json_value(file, kernel_id) {
+    let callable = !matches!(file.schema().node(kernel_id).kind, NodeKind::Json { .. });
+    // A callable kernel: predict passes "precomputed" to libsvm.
+    let precomputed = callable
+        || match json_value(file, kernel_id) {
             Some(Value::String(kernel)) if KERNELS.contains(&kernel.as_str()) => {
                 kernel == "precomputed"
             }
@@ -123,10 +128,7 @@ pub(crate) fn validate_svm(
                     "`kernel` is not one of {KERNELS:?} nor a callable"
                 )));
             }
-        },
-        // A callable kernel: predict passes "precomputed" to libsvm.
-        _ => true,
-    };
+        };
     if sparse && precomputed {
         return Err(malformed(
             "a sparse model with a precomputed or callable kernel: libsvm reads the test row at \
@@ -180,7 +182,7 @@ pub(crate) fn validate_svm(
             )));
         }
     }
-    let pairs = n_class * (n_class - 1) / 2;
+    let pairs = n_class.saturating_mul(n_class - 1) / 2;
 
     // `support_` indexes the training samples (the kernel row for a precomputed kernel).
     let shape_fit = json_int_sequence(file, entry("shape_fit_")?)
@@ -198,6 +200,18 @@ pub(crate) fn validate_svm(
             index: i64::try_from(index).unwrap_or(i64::MAX),
             bound: n_train,
         });
+    }
+    if callable {
+        // `decision_function` runs `kernel(X, _BaseLibSVM__Xfit)` and hands the result to
+        // libsvm without comparing its width to `shape_fit_[0]` (only `predict` does): the
+        // training rows kept for the kernel must be the ones `support_` indexes.
+        let rows = training_rows(file, entry("_BaseLibSVM__Xfit")?, limits, &malformed)?;
+        if rows != n_train {
+            return Err(malformed(format!(
+                "a callable kernel's training data `_BaseLibSVM__Xfit` has {rows} rows, but \
+                 `shape_fit_[0]` is {n_train}"
+            )));
+        }
     }
     let n_features = match state.get("n_features_in_") {
         Some(node) => Some(
@@ -245,7 +259,7 @@ pub(crate) fn validate_svm(
                     ))
                 }
             })?;
-            let needed = coef_shape[0] * coef_shape[1];
+            let needed = coef_shape[0].saturating_mul(coef_shape[1]);
             if stored < needed {
                 return Err(Error::ValidateSvmSparse {
                     path: path(),
@@ -324,6 +338,49 @@ pub(crate) fn validate_svm(
     Ok(())
 }
 
+/// The rows of the training data a callable kernel keeps (a numpy array or a sparse matrix).
+fn training_rows(
+    file: &SkopsFile<'_>,
+    id: NodeId,
+    limits: &Limits,
+    malformed: &dyn Fn(String) -> Error,
+) -> Result<u64> {
+    match &file.schema().node(id).kind {
+        NodeKind::SparseMatrix { file: member } => {
+            with_sparse(file, member, limits, |matrix| Ok(matrix.shape.0))
+        }
+        _ => {
+            let array = Array::load(file, id, limits, malformed)?;
+            match array.shape() {
+                [rows, _] => Ok(*rows),
+                shape => Err(malformed(format!(
+                    "`_BaseLibSVM__Xfit` has shape {shape:?}, not two dimensions"
+                ))),
+            }
+        }
+    }
+}
+
+/// Opens the sparse `.npz` member `member` and runs `inspect` on the matrix it holds.
+fn with_sparse<T>(
+    file: &SkopsFile<'_>,
+    member: &str,
+    limits: &Limits,
+    inspect: impl FnOnce(&Sparse<'_>) -> Result<T>,
+) -> Result<T> {
+    let bytes = file.member(member)?;
+    let archive = Archive::parse(&bytes, limits)?;
+    let mut members = Vec::with_capacity(archive.entries().len());
+    for entry in archive.entries() {
+        members.push((entry.name.clone(), archive.read_entry(entry)?));
+    }
+    let borrowed = members
+        .iter()
+        .map(|(name, content)| (name.as_str(), content.as_slice()))
+        .collect();
+    inspect(&Sparse::from_members(borrowed, limits)?)
+}
+
 /// The items of a one-dimensional int32 array (what the Cython signatures take).
 fn int32_vector(array: &Array<'_>, name: &str) -> std::result::Result<Vec<i128>, String> {
     if !array.is('i', 4) || array.shape().len() != 1 {
@@ -365,57 +422,49 @@ fn check_csr(
     let NodeKind::SparseMatrix { file: member } = &file.schema().node(id).kind else {
         return Err(bad("not a sparse matrix in a sparse model".to_owned()));
     };
-    let bytes = file.member(member)?;
-    let archive = Archive::parse(&bytes, limits)?;
-    let mut members = Vec::with_capacity(archive.entries().len());
-    for entry in archive.entries() {
-        members.push((entry.name.clone(), archive.read_entry(entry)?));
-    }
-    let borrowed = members
-        .iter()
-        .map(|(name, content)| (name.as_str(), content.as_slice()))
-        .collect();
-    let matrix = Sparse::from_members(borrowed, limits)?;
-    if matrix.format != SparseFormat::Csr {
-        return Err(bad(format!("a {} matrix, not csr", matrix.format.as_str())));
-    }
-    check_shape(matrix.shape)?;
-    let data = matrix
-        .member("data")
-        .ok_or_else(|| bad("no `data`".to_owned()))?;
-    if !matches!(&data.header.descr, crate::npy::Descr::Simple(t) if t.kind == 'f' && t.size == 8) {
-        return Err(bad(format!(
-            "`data` is {}, not float64",
-            data.header.descr.to_python_repr()
-        )));
-    }
-    let stored = data.header.shape.first().copied().unwrap_or(0);
-    let indptr = matrix
-        .member("indptr")
-        .ok_or_else(|| bad("no `indptr`".to_owned()))?;
-    let crate::npy::Descr::Simple(type_str) = &indptr.header.descr else {
-        return Err(bad("`indptr` is structured".to_owned()));
-    };
-    let field = super::records::IntField::plain(type_str)
-        .map_err(|_| bad(format!("`indptr` is {}", type_str.to_type_string())))?;
-    let size = usize::try_from(type_str.size).unwrap_or(1).max(1);
-    let mut previous = 0i128;
-    for (row, item) in indptr.data.chunks_exact(size).enumerate() {
-        let value = field
-            .read(item)
-            .ok_or_else(|| bad("`indptr` item".to_owned()))?;
-        let sound = if row == 0 {
-            value == 0
-        } else {
-            value >= previous && value <= i128::from(stored)
-        };
-        if !sound {
+    with_sparse(file, member, limits, |matrix| {
+        if matrix.format != SparseFormat::Csr {
+            return Err(bad(format!("a {} matrix, not csr", matrix.format.as_str())));
+        }
+        check_shape(matrix.shape)?;
+        let data = matrix
+            .member("data")
+            .ok_or_else(|| bad("no `data`".to_owned()))?;
+        if !matches!(&data.header.descr, Descr::Simple(t) if t.kind == 'f' && t.size == 8)
+        {
             return Err(bad(format!(
-                "`indptr[{row}]` is {value}: it must start at 0 and not decrease nor pass the \
-                 {stored} stored values"
+                "`data` is {}, not float64",
+                data.header.descr.to_python_repr()
             )));
         }
-        previous = value;
-    }
-    Ok(stored)
+        let stored = data.header.shape.first().copied().unwrap_or(0);
+        let indptr = matrix
+            .member("indptr")
+            .ok_or_else(|| bad("no `indptr`".to_owned()))?;
+        let Descr::Simple(type_str) = &indptr.header.descr else {
+            return Err(bad("`indptr` is structured".to_owned()));
+        };
+        let field = IntField::plain(type_str)
+            .map_err(|_| bad(format!("`indptr` is {}", type_str.to_type_string())))?;
+        let size = usize::try_from(type_str.size).unwrap_or(1).max(1);
+        let mut previous = 0i128;
+        for (row, item) in indptr.data.chunks_exact(size).enumerate() {
+            let value = field
+                .read(item)
+                .ok_or_else(|| bad("`indptr` item".to_owned()))?;
+            let sound = if row == 0 {
+                value == 0
+            } else {
+                value >= previous && value <= i128::from(stored)
+            };
+            if !sound {
+                return Err(bad(format!(
+                    "`indptr[{row}]` is {value}: it must start at 0 and not decrease nor pass the \
+                     {stored} stored values"
+                )));
+            }
+            previous = value;
+        }
+        Ok(stored)
+    })
 }
