@@ -410,6 +410,14 @@ SPLINE_CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "knots-infinite": ("validate-bspline-knots", {"arrays": {"_t": _set(-1, np.inf)}}),
     "knots-2d": ("validate-bspline-knots", {"arrays": {"_t": lambda t: t.reshape(2, -1)}}),
     "knots-dtype": ("validate-bspline-knots", {"arrays": {"_t": lambda t: t.astype(np.float32)}}),
+    "knots-big-endian": (
+        "validate-bspline-knots",
+        {"arrays": {"_t": lambda t: t.astype(">f8")}},
+    ),
+    "coefficient-big-endian": (
+        "validate-bspline-coefficients",
+        {"arrays": {"_c": lambda c: c.astype(">f8")}},
+    ),
     "degree-huge": ("validate-bspline-knots", {"json_values": {"k": 10**8}}),
     "degree-negative": ("validate-bspline-state", {"json_values": {"k": -1}}),
     "degree-float": ("validate-bspline-state", {"json_values": {"k": 3.0}}),

@@ -15,9 +15,10 @@
 //!   `axis`, `_asarray`): another attribute could shadow a method `__call__` uses
 //!   (`_ensure_c_contiguous`);
 //! - `k` is a non-negative integer; `extrapolate` is a bool or `"periodic"`;
-//! - `_t` is one-dimensional float64, finite, non-decreasing, with `len(t) >= 2k + 2` (so the
+//! - `_t` is one-dimensional float64 in the machine's byte order (the C code checks the type
+//!   number only, and would read swapped bytes as other values), finite, non-decreasing, with `len(t) >= 2k + 2` (so the
 //!   interval search stays in `[k, n)` and reads `t` up to `n + k = len(t) - 1`);
-//! - `_c` is float64 or complex128 with at least one dimension and `c.shape[0] >= n` (the rows
+//! - `_c` is native float64 or complex128 with at least one dimension and `c.shape[0] >= n` (the rows
 //!   the intervals read); `axis` is an integer in `[0, c.ndim)`;
 //! - `_asarray` (which `BSpline.t`, `.c` and `__call__` call) is exactly the FunctionNode of
 //!   `scipy._lib.array_api_compat.numpy._aliases.asarray`, scipy's numpy namespace.
@@ -130,12 +131,12 @@ pub(crate) fn validate_bspline(
     };
     let knots = Array::load(file, entry("_t")?, limits, &malformed)?;
     let t = match knots.shape() {
-        [_] if knots.is('f', 8) => knots
+        [_] if knots.is('f', 8) && knots.is_native() => knots
             .floats()
             .ok_or_else(|| bad_knots("the knots cannot be read".to_owned()))?,
         shape => {
             return Err(bad_knots(format!(
-                "`t` is {} of shape {shape:?}, not one-dimensional float64",
+                "`t` is {} of shape {shape:?}, not one-dimensional native float64",
                 knots.dtype()
             )));
         }
@@ -163,7 +164,7 @@ pub(crate) fn validate_bspline(
     // `len_t >= 2k + 2`, so `n >= k + 1`.
     let n = len_t - k - 1;
     let coefficients = Array::load(file, entry("_c")?, limits, &malformed)?;
-    if !(coefficients.is('f', 8) || coefficients.is('c', 16)) {
+    if !(coefficients.is('f', 8) || coefficients.is('c', 16)) || !coefficients.is_native() {
         return Err(Error::ValidateBsplineCoefficients {
             path: path(),
             reason: format!("`c` is {}, not float64 or complex128", coefficients.dtype()),

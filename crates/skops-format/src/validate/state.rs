@@ -112,6 +112,19 @@ impl<'a> Array<'a> {
         matches!(&self.header.descr, Descr::Simple(type_str) if type_str.kind == kind && type_str.size == size)
     }
 
+    /// Whether the items are in the machine's byte order (C code that only checks the type
+    /// number reads them as native values).
+    pub(super) fn is_native(&self) -> bool {
+        match &self.header.descr {
+            Descr::Simple(type_str) => match type_str.byte_order {
+                ByteOrder::Big => cfg!(target_endian = "big"),
+                ByteOrder::Little => cfg!(target_endian = "little"),
+                ByteOrder::Native | ByteOrder::NotApplicable => true,
+            },
+            Descr::Structured(_) => false,
+        }
+    }
+
     /// The dtype, as numpy prints it.
     pub(super) fn dtype(&self) -> String {
         self.header.descr.to_python_repr()

@@ -430,8 +430,7 @@ fn check_csr(
         let data = matrix
             .member("data")
             .ok_or_else(|| bad("no `data`".to_owned()))?;
-        if !matches!(&data.header.descr, Descr::Simple(t) if t.kind == 'f' && t.size == 8)
-        {
+        if !matches!(&data.header.descr, Descr::Simple(t) if t.kind == 'f' && t.size == 8) {
             return Err(bad(format!(
                 "`data` is {}, not float64",
                 data.header.descr.to_python_repr()
