@@ -283,6 +283,11 @@ def _fewer_coefficients(arrays: dict[str, np.ndarray]) -> None:
     arrays["indptr.npy"] = np.minimum(arrays["indptr.npy"], keep)
 
 
+def _pruned_coefficients(arrays: dict[str, np.ndarray]) -> None:
+    """Every value stored, but `indptr` ends one short: scipy prunes `data` to `indptr[-1]`."""
+    arrays["indptr.npy"] = np.minimum(arrays["indptr.npy"], arrays["data.npy"].size - 1)
+
+
 def _other_width(arrays: dict[str, np.ndarray]) -> None:
     arrays["shape.npy"] = arrays["shape.npy"] + np.array([0, 2])
 
@@ -293,6 +298,7 @@ def _other_width(arrays: dict[str, np.ndarray]) -> None:
         ("support_vectors_", _decreasing_indptr),
         ("support_vectors_", _other_width),
         ("_dual_coef_", _fewer_coefficients),
+        ("_dual_coef_", _pruned_coefficients),
         ("dual_coef_", _decreasing_indptr),
     ],
 )

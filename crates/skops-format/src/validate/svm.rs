@@ -405,7 +405,8 @@ fn float64(array: &Array<'_>, name: &str) -> std::result::Result<(), String> {
 }
 
 /// Checks the CSR matrix of SparseMatrixNode `id`: format, shape (by `check_shape`) and an
-/// `indptr` from 0, non-decreasing, ending within `data`; returns the number of stored values.
+/// `indptr` from 0, non-decreasing, ending within `data`; returns `indptr[-1]`, the number of
+/// values the loaded matrix keeps.
 fn check_csr(
     file: &SkopsFile<'_>,
     id: NodeId,
@@ -464,6 +465,7 @@ fn check_csr(
             }
             previous = value;
         }
-        Ok(stored)
+        // scipy's constructor prunes `data` to `indptr[-1]` values: that is what libsvm gets.
+        Ok(u64::try_from(previous).unwrap_or(0))
     })
 }
