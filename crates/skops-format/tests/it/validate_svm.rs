@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 
 use skops_format::audit::TrustReason;
-use skops_format::container::{ArchiveWriter, WriteCompression};
+use skops_format::container::{Archive, ArchiveWriter, WriteCompression};
 use skops_format::json::{self, Object, Value};
 use skops_format::npy::{Descr, NpyHeader, read_npy, write_npy};
 use skops_format::schema::{NdArrayStorage, NodeKind};
@@ -19,10 +19,13 @@ use skops_format::{Error, Limits, SkopsFile};
 const RBF_SVC: usize = 0;
 const PRECOMPUTED_SVC: usize = 1;
 const NU_SVR: usize = 2;
+const SPARSE_SVC: usize = 4;
 const SPLINES: usize = 5;
+const CALLABLE_SVC: usize = 6;
 
-/// The sparse SVC's matrix type, which skops leaves untrusted.
+/// The sparse SVC's matrix type and the callable SVC's kernel, which skops leaves untrusted.
 const CSR: &str = "scipy.sparse._csr.csr_matrix";
+const RBF_KERNEL: &str = "sklearn.metrics.pairwise.rbf_kernel";
 
 fn fixture() -> Vec<u8> {
     let path =
@@ -46,13 +49,11 @@ fn state_member(file: &SkopsFile<'_>, model: usize, spline: bool, key: &str) -> 
         object = splines[0];
     }
     let array = entry(file, object, key);
-    let NdArrayStorage::Numpy { file: name } = (match &schema.node(array).kind {
-        NodeKind::NdArray(storage) => storage,
+    match &schema.node(array).kind {
+        NodeKind::NdArray(NdArrayStorage::Numpy { file: name })
+        | NodeKind::SparseMatrix { file: name } => name.clone(),
         other => panic!("{other:?}"),
-    }) else {
-        unreachable!()
-    };
-    name.clone()
+    }
 }
 
 fn entry(
@@ -90,6 +91,35 @@ fn with_array(
             let mut data = view.data.to_vec();
             edit(&mut header, &mut data);
             *content = write_npy(&header, &data).unwrap();
+        }
+    })
+}
+
+/// The fixture with the `key` sparse matrix of model `model` rewritten: `edit` gets each
+/// `.npy` member of its `.npz` (name, header, data).
+fn with_sparse(
+    model: usize,
+    key: &str,
+    edit: impl Fn(&str, &mut NpyHeader, &mut Vec<u8>),
+) -> Vec<u8> {
+    let bytes = fixture();
+    let file = SkopsFile::open(&bytes, &Limits::default()).unwrap();
+    let member = state_member(&file, model, false, key);
+    rewrite(&file, |name, content| {
+        if name == member {
+            let npz = Archive::parse(content, &Limits::default()).unwrap();
+            let mut writer = ArchiveWriter::new(WriteCompression::Stored);
+            for entry in npz.entries() {
+                let array = npz.read_entry(entry).unwrap();
+                let view = read_npy(&array, &Limits::default()).unwrap();
+                let mut header = view.header.clone();
+                let mut data = view.data.to_vec();
+                edit(&entry.name, &mut header, &mut data);
+                writer
+                    .add(&entry.name, &write_npy(&header, &data).unwrap())
+                    .unwrap();
+            }
+            *content = writer.finish().unwrap();
         }
     })
 }
@@ -169,6 +199,7 @@ fn audit_error(bytes: &[u8]) -> Error {
     let file = SkopsFile::open(bytes, &Limits::default()).unwrap();
     file.audit(&[
         CSR.to_owned(),
+        RBF_KERNEL.to_owned(),
         BSPLINE_TYPE.to_owned(),
         ASARRAY_FUNCTION.to_owned(),
     ])
@@ -206,7 +237,7 @@ fn the_real_models_pass_and_only_the_splines_gain_trust() {
     // Three BSplines (one per feature) and their one shared `_asarray` function.
     assert_eq!(validated.len(), 4);
     let report = file.audit(&[]).unwrap();
-    assert_eq!(report.untrusted_types(), [CSR]);
+    assert_eq!(report.untrusted_types(), [CSR, RBF_KERNEL]);
     let bspline = file
         .schema()
         .nodes()
@@ -219,7 +250,11 @@ fn the_real_models_pass_and_only_the_splines_gain_trust() {
             validator: BSPLINE_TYPE
         }
     );
-    assert!(file.audit(&[CSR.to_owned()]).unwrap().is_clean());
+    assert!(
+        file.audit(&[CSR.to_owned(), RBF_KERNEL.to_owned()])
+            .unwrap()
+            .is_clean()
+    );
     // Rewritten unchanged, it still validates.
     let same = with_array(RBF_SVC, false, "support_", |_, _| {});
     assert_eq!(
@@ -239,7 +274,7 @@ fn a_spline_outside_a_consistent_transformer_is_checked_but_not_trusted() {
     assert!(file.validate().unwrap().is_empty());
     assert_eq!(
         file.audit(&[]).unwrap().untrusted_types(),
-        [ASARRAY_FUNCTION, BSPLINE_TYPE, CSR]
+        [ASARRAY_FUNCTION, BSPLINE_TYPE, CSR, RBF_KERNEL]
     );
 }
 
@@ -360,6 +395,62 @@ fn each_broken_svm_invariant_has_its_error() {
     let error = audit_error(&with_json_nodes(&[(&precomputed("_sparse"), "true")]));
     assert!(
         matches!(&error, Error::ValidateSvmState { path, reason } if path == "[1]" && reason.contains("sparse model with a precomputed")),
+        "{error:?}"
+    );
+}
+
+/// Sets item `index` of an `indptr` (int32 or int64, little-endian), from its items.
+fn set_indptr(
+    index: usize,
+    value: impl Fn(&[i64]) -> i64,
+) -> impl Fn(&str, &mut NpyHeader, &mut Vec<u8>) {
+    move |name, header, data| {
+        if name == "indptr.npy" {
+            let size = data.len() / header.shape[0] as usize;
+            let items: Vec<i64> = data
+                .chunks_exact(size)
+                .map(|item| match size {
+                    4 => i64::from(i32::from_le_bytes(item.try_into().unwrap())),
+                    _ => i64::from_le_bytes(item.try_into().unwrap()),
+                })
+                .collect();
+            let value = value(&items);
+            data[index * size..(index + 1) * size].copy_from_slice(&value.to_le_bytes()[..size]);
+        }
+    }
+}
+
+#[test]
+fn each_broken_sparse_or_callable_svm_invariant_has_its_error() {
+    let error = audit_error(&with_sparse(
+        SPARSE_SVC,
+        "support_vectors_",
+        set_indptr(1, |_| 1 << 20),
+    ));
+    assert!(
+        matches!(&error, Error::ValidateSvmSparse { path, array, reason } if path == "[4]" && array == "support_vectors_" && reason.contains("indptr[1]")),
+        "{error:?}"
+    );
+    // `indptr` ends one value short: scipy prunes `data`, libsvm still copies every coefficient.
+    let last = |items: &[i64]| items[items.len() - 1] - 1;
+    let error = audit_error(&with_sparse(SPARSE_SVC, "_dual_coef_", set_indptr(1, last)));
+    assert!(
+        matches!(&error, Error::ValidateSvmSparse { array, reason, .. } if array.ends_with("dual_coef_") && reason.contains("copies")),
+        "{error:?}"
+    );
+    let error = audit_error(&with_array(
+        CALLABLE_SVC,
+        false,
+        "_BaseLibSVM__Xfit",
+        first_rows(3),
+    ));
+    assert!(
+        matches!(&error, Error::ValidateSvmState { path, reason } if path == "[6]" && reason.contains("_BaseLibSVM__Xfit")),
+        "{error:?}"
+    );
+    let error = audit_error(&with_array(CALLABLE_SVC, false, "support_", set_i32(0, 30)));
+    assert!(
+        matches!(&error, Error::ValidateSvmSupportIndex { path, bound: 30, .. } if path == "[6]"),
         "{error:?}"
     );
 }
