@@ -158,11 +158,9 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
                     validated.insert(function, ASARRAY_FUNCTION, Validator::Bspline);
                 }
             }
-            NodeKind::Object { .. } => {
+            NodeKind::Object { .. } if svm::svm_kind(&node.type_name()).is_some() => {
                 // skops trusts the SVMs by default: their state is only refused when unsound.
-                if let Some(kind) = svm::svm_kind(&node.type_name()) {
-                    svm::validate_svm(file, id, kind, limits, &path)?;
-                }
+                svm::validate_svm(file, id, limits, &path)?;
             }
             _ => {}
         }

@@ -78,13 +78,15 @@ pub(crate) fn svm_kind(type_name: &str) -> Option<(&'static str, bool)> {
 pub(crate) fn validate_svm(
     file: &SkopsFile<'_>,
     id: NodeId,
-    (implementation, classifier): (&'static str, bool),
     limits: &Limits,
     path: &dyn Fn() -> String,
 ) -> Result<()> {
     let malformed = |reason: String| Error::ValidateSvmState {
         path: path(),
         reason,
+    };
+    let Some((implementation, classifier)) = svm_kind(&file.schema().node(id).type_name()) else {
+        return Err(malformed("not an SVM estimator".to_owned()));
     };
     let Some(state) = State::of(file, id) else {
         return Ok(());
