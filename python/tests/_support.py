@@ -101,6 +101,8 @@ VALIDATED_TYPES: frozenset[str] = frozenset(
         "scipy.sparse._csr.csr_matrix",
         "sklearn._loss.loss.HalfTweedieLoss",
         "sklearn._loss.loss.HalfTweedieLossIdentity",
+        "scipy._lib.array_api_compat.numpy._aliases.asarray",
+        "scipy.interpolate._bsplines.BSpline",
     }
 )
 

@@ -351,6 +351,22 @@ pub fn hint(error: &FormatError) -> Option<&'static str> {
             "a scikit-learn loss object does not hold the Cython loss and link its class \
              builds: the file is corrupt or was crafted; do not load it",
         ),
+        FormatError::ValidateSvmState { .. }
+        | FormatError::ValidateSvmSupportCounts { .. }
+        | FormatError::ValidateSvmShape { .. }
+        | FormatError::ValidateSvmSupportIndex { .. }
+        | FormatError::ValidateSvmSparse { .. } => Some(
+            "the libsvm state of an SVM breaks an invariant libsvm relies on at predict time (it \
+             would read out of bounds): the file is corrupt or was crafted; do not load it",
+        ),
+        FormatError::ValidateBsplineState { .. }
+        | FormatError::ValidateBsplineKnots { .. }
+        | FormatError::ValidateBsplineCoefficients { .. }
+        | FormatError::ValidateBsplineAxis { .. } => Some(
+            "the state of a scipy `BSpline` breaks an invariant scipy relies on when it \
+             evaluates the spline (it would read out of bounds): the file is corrupt or was \
+             crafted; do not load it",
+        ),
         // `inspect` uses the tolerant walk, which does not fail like skops' `visualize`.
         FormatError::VisualizeNotANode { .. } | FormatError::VisualizeInvalidKeyTypes { .. } => {
             Some("use `skops-rs inspect`, which shows these nodes")

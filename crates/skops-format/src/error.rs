@@ -949,6 +949,101 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// The libsvm state of an SVM (`SVC`, `NuSVC`, `SVR`, `NuSVR`, `OneClassSVM`) is not what
+    /// sklearn writes: a missing entry, an array of another dtype or dimension, an unknown
+    /// kernel, a sparse model with a precomputed kernel, or an `_impl` of another class.
+    #[error("the libsvm state of the SVM at `{path}` is malformed: {reason}")]
+    ValidateSvmState {
+        /// Where the estimator is, as a Python access path from the root object.
+        path: String,
+        /// What is missing or malformed.
+        reason: String,
+    },
+    /// `_n_support` does not hold one non-negative count per class summing to the number of
+    /// support vectors (`[n_SV, n_SV]` for a regressor or one-class model).
+    #[error("the SVM at `{path}` has inconsistent `_n_support`: {reason}")]
+    ValidateSvmSupportCounts {
+        /// Where the estimator is.
+        path: String,
+        /// How the counts disagree.
+        reason: String,
+    },
+    /// An array of the libsvm state does not have the shape the class counts and the number of
+    /// support vectors give it.
+    #[error("the SVM at `{path}` has `{array}` of shape {found:?}, expected {expected}")]
+    ValidateSvmShape {
+        /// Where the estimator is.
+        path: String,
+        /// The array (`support_vectors_`, `_dual_coef_`, `_intercept_`, ...).
+        array: String,
+        /// The shape found.
+        found: Vec<u64>,
+        /// The shape expected.
+        expected: String,
+    },
+    /// A `support_` entry is not the index of a training sample (a precomputed kernel reads
+    /// the test row there).
+    #[error(
+        "`support_[{position}]` of the SVM at `{path}` is {index}, outside [0, {bound}) (`shape_fit_[0]`)"
+    )]
+    ValidateSvmSupportIndex {
+        /// Where the estimator is.
+        path: String,
+        /// The position in `support_`.
+        position: u64,
+        /// The index found.
+        index: i64,
+        /// `shape_fit_[0]`, the number of training samples.
+        bound: u64,
+    },
+    /// A sparse matrix of a sparse SVM is not a CSR matrix whose `indptr` runs from 0, does not
+    /// decrease and stays within `data`, or stores fewer values than libsvm copies.
+    #[error("the SVM at `{path}` has a malformed sparse `{array}`: {reason}")]
+    ValidateSvmSparse {
+        /// Where the estimator is.
+        path: String,
+        /// `support_vectors_`, `dual_coef_` or `_dual_coef_`.
+        array: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The state of a `scipy.interpolate.BSpline` is not what `BSpline.__init__` sets: an
+    /// unexpected or missing attribute, `k` not a non-negative integer, or `extrapolate`
+    /// neither a bool nor `"periodic"`.
+    #[error("the BSpline at `{path}` is malformed: {reason}")]
+    ValidateBsplineState {
+        /// Where the spline is, as a Python access path from the root object.
+        path: String,
+        /// What is missing or malformed.
+        reason: String,
+    },
+    /// The knots are not a one-dimensional float64 array of at least `2k + 2` finite,
+    /// non-decreasing values.
+    #[error("the BSpline at `{path}` has unsound knots: {reason}")]
+    ValidateBsplineKnots {
+        /// Where the spline is.
+        path: String,
+        /// Which invariant the knots break.
+        reason: String,
+    },
+    /// The coefficients are not float64 or complex128 with at least `len(t) - k - 1` rows.
+    #[error("the BSpline at `{path}` has unsound coefficients: {reason}")]
+    ValidateBsplineCoefficients {
+        /// Where the spline is.
+        path: String,
+        /// Which invariant the coefficients break.
+        reason: String,
+    },
+    /// `axis` is not an integer in `[0, c.ndim)`.
+    #[error("the BSpline at `{path}` has `axis` {axis}, outside [0, {ndim})")]
+    ValidateBsplineAxis {
+        /// Where the spline is.
+        path: String,
+        /// The axis found (or why it is not one).
+        axis: String,
+        /// The dimensions of the coefficients.
+        ndim: u64,
+    },
     // ----- visualize -------------------------------------------------------------------------
     /// skops 0.16's `visualize` walk meets a child that is not a node (a method name, a slice
     /// bound, a missing object state) and raises `TypeError("Cannot deal with <class

@@ -35,7 +35,10 @@
 //! - validate: `validate-tree-state`, `validate-tree-classes`, `validate-tree-node-count`, `validate-tree-child-out-of-range`, `validate-tree-half-leaf`, `validate-tree-node-reached-twice`, `validate-tree-node-unreached`, `validate-tree-feature`, `validate-tree-missing-go-to-left`, `validate-tree-value-shape`, `validate-tree-max-depth`, `validate-bisecting-tree`,
 //!   `validate-sparse-dtype`, `validate-sparse-shape`, `validate-sparse-indptr`,
 //!   `validate-sparse-index`, `validate-dtype-content`, `validate-loss-state`,
-//!   `validate-loss-component`, `validate-loss-parameter`;
+//!   `validate-loss-component`, `validate-loss-parameter`, `validate-svm-state`,
+//!   `validate-svm-support-counts`, `validate-svm-shape`, `validate-svm-support-index`,
+//!   `validate-svm-sparse`, `validate-bspline-state`, `validate-bspline-knots`,
+//!   `validate-bspline-coefficients`, `validate-bspline-axis`;
 //! - visualize: `visualize-not-a-node`, `visualize-invalid-key-types`;
 //! - file: `file-schema-missing`, `file-member-missing`.
 //!
@@ -280,6 +283,15 @@ pub(crate) fn describe(error: &Error) -> (&'static str, String) {
         Error::ValidatePredictorFlag { .. } => ("validate-predictor-flag", own()),
         Error::ValidatePredictorFeature { .. } => ("validate-predictor-feature", own()),
         Error::ValidatePredictorBitsetIndex { .. } => ("validate-predictor-bitset-index", own()),
+        Error::ValidateSvmState { .. } => ("validate-svm-state", own()),
+        Error::ValidateSvmSupportCounts { .. } => ("validate-svm-support-counts", own()),
+        Error::ValidateSvmShape { .. } => ("validate-svm-shape", own()),
+        Error::ValidateSvmSupportIndex { .. } => ("validate-svm-support-index", own()),
+        Error::ValidateSvmSparse { .. } => ("validate-svm-sparse", own()),
+        Error::ValidateBsplineState { .. } => ("validate-bspline-state", own()),
+        Error::ValidateBsplineKnots { .. } => ("validate-bspline-knots", own()),
+        Error::ValidateBsplineCoefficients { .. } => ("validate-bspline-coefficients", own()),
+        Error::ValidateBsplineAxis { .. } => ("validate-bspline-axis", own()),
         Error::ValidateSparseDtype { .. } => ("validate-sparse-dtype", own()),
         Error::ValidateSparseShape { .. } => ("validate-sparse-shape", own()),
         Error::ValidateSparseIndptr { .. } => ("validate-sparse-indptr", own()),

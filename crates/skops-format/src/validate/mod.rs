@@ -13,19 +13,25 @@
 //! `TreePredictor`), [`bisecting`] (BisectingKMeans' cluster tree), [`sparse`] (scipy sparse
 //! matrices and arrays: csr, csc, bsr and coo trusted when sound), [`dtype`] (`numpy.dtype`
 //! trusted when plain), [`loss`] (sklearn's Tweedie loss objects trusted when their Cython loss
-//! and link are the ones their class builds), [`reviewed`] (pure-Python helpers, in their plain
-//! form).
+//! and link are the ones their class builds), [`svm`] (the libsvm state of sklearn's SVMs,
+//! which skops already trusts: refused when unsound), [`bspline`] (`scipy.interpolate.BSpline`
+//! in a `SplineTransformer`), [`reviewed`] (pure-Python helpers, in their plain form).
 
 mod bisecting;
+mod bspline;
 mod dtype;
 mod hist_predictor;
 mod loss;
 mod records;
 mod reviewed;
 mod sparse;
+mod state;
+mod svm;
 mod tree;
 mod usage;
 mod walk;
+
+pub use bspline::{ASARRAY_FUNCTION, BSPLINE_TYPE};
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -62,6 +68,8 @@ pub enum Validator {
     DType,
     /// [`loss`]: sklearn's Tweedie loss objects (`HalfTweedieLoss`, `HalfTweedieLossIdentity`).
     Loss,
+    /// [`bspline`]: a `BSpline` of a `SplineTransformer` and its `_asarray` function.
+    Bspline,
 }
 
 impl Validator {
@@ -75,6 +83,7 @@ impl Validator {
             Validator::Sparse => "sparse",
             Validator::DType => "dtype",
             Validator::Loss => "loss",
+            Validator::Bspline => "bspline",
         }
     }
 }
@@ -146,6 +155,7 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
     let mut validated = Validated::none();
     // Built on the first node that needs it: most files have none.
     let mut referrers = None;
+    let placed_bsplines = bspline::placed_bsplines(file);
     for (id, node) in schema.nodes() {
         let path = || audit::node_path(schema, id);
         match node.kind {
@@ -186,6 +196,20 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
                 {
                     validated.insert(id, spec.class, Validator::Loss);
                 }
+            }
+            NodeKind::Object { .. } if node.type_name() == BSPLINE_TYPE => {
+                // Evaluating a sound BSpline reads only within its own arrays; it is trusted
+                // where its use is the one checked (an item of a consistent
+                // `SplineTransformer.bsplines_`), together with its `_asarray` function.
+                let function = bspline::validate_bspline(file, id, limits, &path)?;
+                if let (Some(function), true) = (function, placed_bsplines.contains(&id)) {
+                    validated.insert(id, BSPLINE_TYPE, Validator::Bspline);
+                    validated.insert(function, ASARRAY_FUNCTION, Validator::Bspline);
+                }
+            }
+            NodeKind::Object { .. } if svm::svm_kind(&node.type_name()).is_some() => {
+                // skops trusts the SVMs by default: their state is only refused when unsound.
+                svm::validate_svm(file, id, limits, &path)?;
             }
             _ => {
                 if let Some(name) = reviewed::reviewed_type(schema, node) {

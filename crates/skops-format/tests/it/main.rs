@@ -12,4 +12,5 @@ mod validate_dtype;
 mod validate_loss;
 mod validate_predictor;
 mod validate_sparse;
+mod validate_svm;
 mod visualize;
