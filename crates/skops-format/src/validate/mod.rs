@@ -7,10 +7,15 @@
 //! with an error naming the node path and the broken invariant.
 //!
 //! Validators: [`tree`] (`sklearn.tree._tree.Tree`), [`hist_predictor`] (HistGradientBoosting's
-//! `TreePredictor`: checked, refused when unsound, but not yet trusted, see [`validate`]).
+//! `TreePredictor`: checked, refused when unsound, but not yet trusted, see [`validate`]),
+//! [`binary_tree`] (`KDTree`, `BallTree`, with their [`dist_metric`]).
 
+mod arrays;
+mod binary_tree;
+mod dist_metric;
 mod hist_predictor;
 mod records;
+mod references;
 mod tree;
 mod walk;
 
@@ -28,6 +33,8 @@ pub const TREE_TYPE: &str = "sklearn.tree._tree.Tree";
 /// The type the tree predictor validator checks (its nodes are checked, not trusted).
 pub const PREDICTOR_TYPE: &str = "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor";
 
+pub use binary_tree::{BALL_TREE_TYPE, KD_TREE_TYPE};
+
 /// A validator: what `inspect` names for a node it trusted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Validator {
@@ -35,6 +42,8 @@ pub enum Validator {
     Tree,
     /// [`hist_predictor`]: HistGradientBoosting's `TreePredictor` and its estimator.
     HistPredictor,
+    /// [`binary_tree`]: `KDTree`/`BallTree` and the distance metric each carries.
+    BinaryTree,
 }
 
 impl Validator {
@@ -43,6 +52,7 @@ impl Validator {
         match self {
             Validator::Tree => "tree",
             Validator::HistPredictor => "hist-predictor",
+            Validator::BinaryTree => "binary-tree",
         }
     }
 }
@@ -69,7 +79,6 @@ impl Validated {
     }
 
     /// Records that `validator` found node `id` sound as a `type_name`.
-    #[allow(dead_code)] // TODO(issue 4): used as soon as a validator grants trust
     pub(crate) fn insert(&mut self, id: NodeId, type_name: &'static str, validator: Validator) {
         self.nodes.insert(
             id,
@@ -112,8 +121,8 @@ impl Validated {
 /// order, whose state is unsound.
 pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
     let schema = file.schema();
-    #[allow(unused_mut)] // no validator grants trust yet (see below)
     let mut validated = Validated::none();
+    let mut binary_trees = Vec::new();
     for (id, node) in schema.nodes() {
         let path = || audit::node_path(schema, id);
         match node.kind {
@@ -139,8 +148,29 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
                 // estimator (`n_features_in_`, `_preprocessor`, `_bin_mapper`).
                 hist_predictor::validate_predictor(file, id, limits, &path)?;
             }
+            NodeKind::Object { .. } => {
+                // A KDTree/BallTree checks the width of `X` against its own `data` before any
+                // query, so a sound tree is safe wherever it sits; its metric is trusted with
+                // it only where nothing else uses the metric (see `binary_tree::trust`).
+                if let Some(kind) = binary_tree::TreeKind::of(&node.type_name()) {
+                    let tree = binary_tree::validate_binary_tree(file, id, kind, limits, &path)?;
+                    binary_trees.push((id, tree));
+                }
+            }
             _ => {}
         }
     }
+    if !binary_trees.is_empty() {
+        let references = references::References::of(schema);
+        for (id, tree) in &binary_trees {
+            binary_tree::check_estimators(file, &references, *id, tree)?;
+        }
+        binary_tree::trust(&references, &binary_trees, &mut validated);
+    }
     Ok(validated)
+}
+
+/// The access path of node `id` of `file`, for error messages.
+fn audit_path(file: &SkopsFile<'_>, id: NodeId) -> String {
+    audit::node_path(file.schema(), id)
 }

@@ -171,7 +171,7 @@ pub(crate) fn validate_tree(
 }
 
 /// The integer a JsonNode holds, if it holds one.
-fn json_int(file: &SkopsFile<'_>, id: NodeId) -> Option<i128> {
+pub(super) fn json_int(file: &SkopsFile<'_>, id: NodeId) -> Option<i128> {
     let NodeKind::Json { content } = &file.schema().node(id).kind else {
         return None;
     };
