@@ -64,4 +64,15 @@ def import_generator() -> ModuleType:
 
 # The types skops_rs trusts by default once their validator passed (`skops_format::validate`),
 # one line per type, each added together with its validator and its tests.
-VALIDATED_TYPES: frozenset[str] = frozenset({})
+VALIDATED_TYPES: frozenset[str] = frozenset(
+    {
+        "sklearn.metrics._dist_metrics.ChebyshevDistance64",
+        "sklearn.metrics._dist_metrics.EuclideanDistance64",
+        "sklearn.metrics._dist_metrics.MahalanobisDistance64",
+        "sklearn.metrics._dist_metrics.ManhattanDistance64",
+        "sklearn.metrics._dist_metrics.MinkowskiDistance64",
+        "sklearn.metrics._dist_metrics.SEuclideanDistance64",
+        "sklearn.neighbors._ball_tree.BallTree",
+        "sklearn.neighbors._kd_tree.KDTree",
+    }
+)
