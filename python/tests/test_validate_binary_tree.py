@@ -24,6 +24,7 @@ import skops_rs.io as rio
 from _support import VALIDATED_TYPES
 from sklearn.metrics import DistanceMetric
 from sklearn.neighbors import (
+    BallTree,
     KDTree,
     KernelDensity,
     KNeighborsClassifier,
@@ -593,3 +594,18 @@ def test_skops_loads_a_crafted_tree_that_crashes_predict_and_we_refuse_it(files,
     with pytest.raises(SkopsFormatError) as info:
         rio.load(Path(path), trusted=trusted)
     assert info.value.kind == "validate-binary-tree-index-out-of-range"
+
+
+@pytest.mark.parametrize("tree_class", [KDTree, BallTree])
+def test_the_layout_matches_sklearn_for_every_size(tree_class):
+    """`n_levels`, `n_nodes` and every node's range as the validator computes them are
+    sklearn's, across sample counts around powers of two and leaf sizes (including a single
+    sample, and fewer samples than `leaf_size`)."""
+    sizes = [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 64, 65, 100, 129]
+    for n_samples in sizes:
+        for leaf_size in (1, 2, 3, 5, 40):
+            tree = tree_class(
+                X[:1].repeat(n_samples, axis=0) + np.arange(n_samples)[:, None], leaf_size=leaf_size
+            )
+            data = sio.dumps(tree)
+            assert rio.get_untrusted_types(data=data) == [], (n_samples, leaf_size)

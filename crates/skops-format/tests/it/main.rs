@@ -8,5 +8,6 @@
 mod fixtures;
 mod malicious;
 mod validate;
+mod validate_binary_tree;
 mod validate_predictor;
 mod visualize;
