@@ -1,8 +1,8 @@
 """The validator of `KDTree`/`BallTree` and of the distance metric each carries: real files
 written by skops 0.16 load with no `trusted` list and answer as the originals; each broken
 invariant is refused with its error kind (with or without the types trusted); metrics the
-validator does not bound (Haversine, a Python function, Minkowski below p = 1, a metric object
-shared with the estimator) leave the tree untrusted; and a crafted `idx_array` that skops 0.16
+validator does not bound (a Python function, Minkowski below p = 1, a metric object shared
+with the estimator) leave the tree untrusted; and a crafted `idx_array` that skops 0.16
 loads when trusted crashes sklearn's predict (in a subprocess), while we refuse it."""
 
 from __future__ import annotations
@@ -77,6 +77,11 @@ MODELS: dict[str, Callable[[], Any]] = {
         algorithm="ball_tree", metric="mahalanobis", metric_params={"VI": np.eye(3) * 2.0}
     ).fit(X),
     "kd-tree-alone": lambda: KDTree(X, leaf_size=3),
+    "haversine": lambda: NearestNeighbors(algorithm="ball_tree", metric="haversine").fit(X[:, :2]),
+    "hamming": lambda: KNeighborsClassifier(algorithm="ball_tree", metric="hamming").fit(
+        (X > 0).astype(float), Y
+    ),
+    "canberra": lambda: NearestNeighbors(algorithm="ball_tree", metric="canberra").fit(X),
 }
 
 
@@ -86,25 +91,27 @@ def files() -> dict[str, bytes]:
 
 
 def _outputs(model: Any) -> list[np.ndarray]:
-    """What the model answers on `QUERY`, through the tree."""
+    """What the model answers on `QUERY` (its first `n_features_in_` columns), through the
+    tree."""
+    query = QUERY[:, : getattr(model, "n_features_in_", QUERY.shape[1])]
     if isinstance(model, KDTree):
-        dist, ind = model.query(QUERY, k=4)
+        dist, ind = model.query(query, k=4)
         return [
             dist,
             ind,
-            model.kernel_density(QUERY, h=0.5),
-            model.two_point_correlation(QUERY, [0.5, 1.0]),
+            model.kernel_density(query, h=0.5),
+            model.two_point_correlation(query, [0.5, 1.0]),
         ]
     if isinstance(model, KernelDensity):
-        return [model.score_samples(QUERY)]
+        return [model.score_samples(query)]
     if isinstance(model, LocalOutlierFactor):
-        return [model.score_samples(QUERY)]
+        return [model.score_samples(query)]
     if isinstance(model, RadiusNeighborsClassifier):
-        return [model.predict(QUERY), model.radius_neighbors_graph(QUERY).toarray()]
-    dist, ind = model.kneighbors(QUERY, n_neighbors=4)
-    outputs = [dist, ind, model.kneighbors_graph(QUERY).toarray()]
+        return [model.predict(query), model.radius_neighbors_graph(query).toarray()]
+    dist, ind = model.kneighbors(query, n_neighbors=4)
+    outputs = [dist, ind, model.kneighbors_graph(query).toarray()]
     if hasattr(model, "predict"):
-        outputs.append(model.predict(QUERY))
+        outputs.append(model.predict(query))
     return outputs
 
 
@@ -297,6 +304,13 @@ def _metric_p(value: float) -> Callable[[Crafted], None]:
     return lambda crafted: _json(crafted.metric_items[P], value)
 
 
+def _metric_class(name: str) -> Callable[[Crafted], None]:
+    def change(crafted: Crafted) -> None:
+        crafted.items[DIST_METRIC]["__class__"] = name
+
+    return change
+
+
 # case: (model, kind, change)
 CASES: dict[str, tuple[str, str, Callable[[Crafted], None]]] = {
     "idx-far": (
@@ -455,6 +469,16 @@ CASES: dict[str, tuple[str, str, Callable[[Crafted], None]]] = {
         "validate-metric-size",
         _edit_metric(VEC, lambda a: a[:1].copy()),
     ),
+    "haversine-3-features": (
+        "manhattan",
+        "validate-metric-state",
+        _metric_class("HaversineDistance64"),
+    ),
+    "mahalanobis-in-kd-tree-mat-small": (
+        "knn-kd",
+        "validate-metric-size",
+        _metric_class("MahalanobisDistance64"),
+    ),
     "mahalanobis-mat-small": (
         "mahalanobis",
         "validate-metric-size",
@@ -527,10 +551,6 @@ UNBOUNDED: dict[str, tuple[Callable[[], Any], str]] = {
     "minkowski-below-1": (
         lambda: KDTree(X, metric="minkowski", p=0.5),
         "sklearn.metrics._dist_metrics.MinkowskiDistance64",
-    ),
-    "haversine": (
-        lambda: NearestNeighbors(algorithm="ball_tree", metric="haversine").fit(X[:, :2]),
-        "sklearn.metrics._dist_metrics.HaversineDistance64",
     ),
     "python-function": (
         lambda: NearestNeighbors(algorithm="ball_tree", metric=_callable_metric).fit(X),
@@ -609,3 +629,15 @@ def test_the_layout_matches_sklearn_for_every_size(tree_class):
             )
             data = sio.dumps(tree)
             assert rio.get_untrusted_types(data=data) == [], (n_samples, leaf_size)
+
+
+def test_a_sound_metric_in_a_tree_that_does_not_allow_it_stays_untrusted(files):
+    """SEuclidean is a BallTree metric: in a KDTree (which sklearn never builds) it is checked
+    and sound, but the tree is not trusted."""
+    crafted = Crafted(files["knn-kd"])
+    _metric_class("SEuclideanDistance64")(crafted)
+    crafted.set_array(crafted.metric_items[VEC], np.ones(3))
+    data = crafted.to_bytes()
+    untrusted = rio.get_untrusted_types(data=data)
+    assert set(untrusted) == {KD_TREE, "sklearn.metrics._dist_metrics.SEuclideanDistance64"}
+    assert untrusted == sio.get_untrusted_types(data=data)

@@ -10,20 +10,27 @@
 //! - Euclidean, Manhattan, Chebyshev and unweighted Minkowski read only `x1` and `x2`;
 //! - weighted Minkowski (`vec` not empty) reads `vec[j]` for `j < n_features`;
 //! - SEuclidean reads `vec[j]` for `j < n_features`;
-//! - Mahalanobis writes `buffer[i]` and reads `mat[i, j]` for `i, j < n_features`.
+//! - Mahalanobis writes `buffer[i]` and reads `mat[i, j]` for `i, j < n_features`;
+//! - Haversine reads `x1[0]`, `x1[1]` (and `x2`'s), whatever `size` is;
+//! - Hamming, Canberra, BrayCurtis and the boolean metrics (Jaccard, Matching, Dice,
+//!   Kulsinski, RogersTanimoto, RussellRao, SokalMichener, SokalSneath) read only `x1[j]`,
+//!   `x2[j]` for `j < size`, never `p`, `vec` or `mat`.
 //!
 //! So each is checked: the state is the `(p, vec, mat)` tuple of a number, a 1-D and a 2-D
 //! C-ordered little-endian float64 array; `p` is the class's (2 for Euclidean, SEuclidean and
 //! Mahalanobis, 1 for Manhattan, infinity for Chebyshev, a finite `p > 0` for Minkowski, as
 //! `MinkowskiDistance.__init__` requires); Minkowski's `vec` is empty or has `n_features`
 //! finite non-negative weights; SEuclidean's `vec` has `n_features` entries; Mahalanobis'
-//! `mat` is `n_features` x `n_features`.
+//! `mat` is `n_features` x `n_features`; Haversine's tree has 2 features (`__init__`'s
+//! `_validate_data` requires it; `__setstate__` does not check); the others need nothing more
+//! (their `p` is unused and not checked).
 //!
 //! Only these metrics, and each only in the trees scikit-learn allows it in (KDTree:
-//! Euclidean, Manhattan, Chebyshev, Minkowski; BallTree: all six), can be trusted, and
-//! Minkowski only with `p >= 1` (below 1 it is no metric, which the tree's pruning assumes;
-//! the estimators refuse it with a tree). Any other metric (`PyFuncDistance64` holds a Python
-//! function; Haversine, the boolean metrics, ...) is not checked and leaves the tree untrusted.
+//! Euclidean, Manhattan, Chebyshev, Minkowski; BallTree: all), can be trusted, and Minkowski
+//! only with `p >= 1` (below 1 it is no metric, which the tree's pruning assumes; the
+//! estimators refuse it with a tree). A checked metric in a tree that does not allow it is
+//! still refused when unsound, but not trusted. Any other metric (`PyFuncDistance64` holds a
+//! Python function) is not checked and leaves the tree untrusted.
 //! A `*Distance32` metric cannot be the metric of these trees (`__setstate__` raises
 //! `TypeError`), so it is never trusted here either.
 
@@ -47,10 +54,13 @@ enum Metric {
     Minkowski,
     SEuclidean,
     Mahalanobis,
+    Haversine,
+    /// A metric that reads only the two points, `size` coordinates each.
+    Plain,
 }
 
 /// The checked metrics: class name and full type name.
-const METRICS: [(Metric, &str, &str); 6] = [
+const METRICS: [(Metric, &str, &str); 18] = [
     (
         Metric::Euclidean,
         "EuclideanDistance64",
@@ -81,6 +91,66 @@ const METRICS: [(Metric, &str, &str); 6] = [
         "MahalanobisDistance64",
         "sklearn.metrics._dist_metrics.MahalanobisDistance64",
     ),
+    (
+        Metric::Haversine,
+        "HaversineDistance64",
+        "sklearn.metrics._dist_metrics.HaversineDistance64",
+    ),
+    (
+        Metric::Plain,
+        "HammingDistance64",
+        "sklearn.metrics._dist_metrics.HammingDistance64",
+    ),
+    (
+        Metric::Plain,
+        "CanberraDistance64",
+        "sklearn.metrics._dist_metrics.CanberraDistance64",
+    ),
+    (
+        Metric::Plain,
+        "BrayCurtisDistance64",
+        "sklearn.metrics._dist_metrics.BrayCurtisDistance64",
+    ),
+    (
+        Metric::Plain,
+        "JaccardDistance64",
+        "sklearn.metrics._dist_metrics.JaccardDistance64",
+    ),
+    (
+        Metric::Plain,
+        "MatchingDistance64",
+        "sklearn.metrics._dist_metrics.MatchingDistance64",
+    ),
+    (
+        Metric::Plain,
+        "DiceDistance64",
+        "sklearn.metrics._dist_metrics.DiceDistance64",
+    ),
+    (
+        Metric::Plain,
+        "KulsinskiDistance64",
+        "sklearn.metrics._dist_metrics.KulsinskiDistance64",
+    ),
+    (
+        Metric::Plain,
+        "RogersTanimotoDistance64",
+        "sklearn.metrics._dist_metrics.RogersTanimotoDistance64",
+    ),
+    (
+        Metric::Plain,
+        "RussellRaoDistance64",
+        "sklearn.metrics._dist_metrics.RussellRaoDistance64",
+    ),
+    (
+        Metric::Plain,
+        "SokalMichenerDistance64",
+        "sklearn.metrics._dist_metrics.SokalMichenerDistance64",
+    ),
+    (
+        Metric::Plain,
+        "SokalSneathDistance64",
+        "sklearn.metrics._dist_metrics.SokalSneathDistance64",
+    ),
 ];
 
 impl Metric {
@@ -88,14 +158,16 @@ impl Metric {
     fn valid_in(self, kind: TreeKind) -> bool {
         match self {
             Metric::Euclidean | Metric::Manhattan | Metric::Chebyshev | Metric::Minkowski => true,
-            Metric::SEuclidean | Metric::Mahalanobis => kind == TreeKind::Ball,
+            Metric::SEuclidean | Metric::Mahalanobis | Metric::Haversine | Metric::Plain => {
+                kind == TreeKind::Ball
+            }
         }
     }
 }
 
 /// Validates metric node `id` of a tree of `kind` whose `data` has `n_features` columns;
 /// returns the metric's type when it is one this module checks, valid in that tree, and
-/// trustworthy. Fails when a checked metric's state is unsound.
+/// trustworthy. Fails when a checked metric's state is unsound (in any tree).
 pub(crate) fn validate_metric(
     file: &SkopsFile<'_>,
     id: NodeId,
@@ -112,9 +184,6 @@ pub(crate) fn validate_metric(
     else {
         return Ok(None);
     };
-    if !metric.valid_in(kind) {
-        return Ok(None);
-    }
     let malformed = |reason: String| Error::ValidateMetricState {
         path: path(),
         metric: class,
@@ -152,8 +221,14 @@ pub(crate) fn validate_metric(
             return Err(wrong_p("a finite p > 0"));
         }
         Metric::Minkowski => p >= 1.0,
+        Metric::Haversine if n_features != 2 => {
+            return Err(malformed(format!(
+                "Haversine reads 2 features (latitude, longitude), but the tree's `data` has \
+                 {n_features}"
+            )));
+        }
         _ => true,
-    };
+    } && metric.valid_in(kind);
 
     let size = |array: &'static str, shape: &[u64], expected: String| Error::ValidateMetricSize {
         path: path(),
