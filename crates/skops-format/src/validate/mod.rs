@@ -118,7 +118,8 @@ impl Validated {
 /// Runs every validator on the nodes of `file` that have one.
 ///
 /// Fails with the first `Validate*` error (see [`crate::Error`]) of the first node, in schema
-/// order, whose state is unsound.
+/// order, whose state is unsound; then with the first estimator that disagrees with its
+/// binary tree (checked once every tree passed).
 pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
     let schema = file.schema();
     let mut validated = Validated::none();
