@@ -637,3 +637,38 @@ fn is_none(file: &SkopsFile<'_>, id: NodeId) -> bool {
 fn saturate(value: i128) -> i64 {
     i64::try_from(value).unwrap_or(if value < 0 { i64::MIN } else { i64::MAX })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layout_size_is_sklearns() {
+        // `int(np.log2(max(1, (n - 1) / leaf_size)) + 1)`, computed by hand.
+        assert_eq!(layout_size(1, 40), (1, Some(1)));
+        assert_eq!(layout_size(40, 5), (3, Some(7)));
+        assert_eq!(layout_size(41, 5), (4, Some(15)));
+        assert_eq!(layout_size(120, 30), (2, Some(3)));
+        // 2**64 - 1 rounds to 2**64 as a float, as in Python: 65 levels, too many nodes for u64.
+        assert_eq!(layout_size(u64::MAX, 1), (65, None));
+    }
+
+    #[test]
+    fn layout_halves_ranges_down_to_the_last_level() {
+        assert_eq!(layout(5, 3), [(0, 5, false), (0, 2, true), (2, 5, true)]);
+        // Too many levels for 3 samples: node 1 holds one point and stays a leaf, so its
+        // children keep `np.zeros`' records.
+        assert_eq!(
+            layout(3, 7),
+            [
+                (0, 3, false),
+                (0, 1, true),
+                (1, 3, false),
+                (0, 0, false),
+                (0, 0, false),
+                (1, 2, true),
+                (2, 3, true),
+            ]
+        );
+    }
+}
