@@ -81,7 +81,8 @@ pub(super) fn with_plain<T>(
     problem: &dyn Fn(String) -> Error,
     check: impl FnOnce(Plain<'_>) -> Result<T>,
 ) -> Result<T> {
-    let bytes = numpy_member(file, id).map_err(problem)?;
+    let bytes = numpy_member(file, id)
+        .map_err(|reason| problem(format!("that is not a `.npy` array ({reason})")))?;
     let view = read_npy(&bytes, limits)?;
     match &view.header.descr {
         Descr::Simple(type_str)

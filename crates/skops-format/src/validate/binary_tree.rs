@@ -429,7 +429,8 @@ fn check_node_data(
         array: "node_data",
         reason,
     };
-    let bytes = numpy_member(file, id).map_err(problem)?;
+    let bytes = numpy_member(file, id)
+        .map_err(|reason| problem(format!("that is not a `.npy` array ({reason})")))?;
     let view = read_npy(&bytes, limits)?;
     if !is_node_dtype(&view.header.descr) {
         return Err(problem(format!(
