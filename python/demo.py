@@ -4,10 +4,12 @@ Usage: `python python/demo.py` (run by `scripts/demo.sh` inside the project's ve
 
 1. Trains a pipeline (scaler + random forest) on a synthetic classification task.
 2. Saves it with `skops_rs.io.dump` into `demo-output/` (and, for comparison, with skops 0.16).
-3. Runs `skops-rs inspect` and `skops-rs audit` on the file: the forest's trees are reported as
-   untrusted (exit code 1, a finding), and `audit --trusted sklearn.tree._tree.Tree` passes.
-4. Loads the file with `skops_rs.io.load`: without a trusted list it refuses and names the
-   untrusted types; with the reviewed list it loads, and predicts what the original predicts.
+3. Runs `skops-rs inspect` and `skops-rs audit` on the file: the forest's trees are trusted
+   because their validator checked them (`[validated: tree]`), so the audit passes (exit 0)
+   where skops 0.16 asks for `trusted=["sklearn.tree._tree.Tree"]`.
+4. Loads the file with `skops_rs.io.load` and no trusted list; it predicts what the original
+   predicts. A copy with one tree node pointing outside the tree is refused, naming the node
+   (skops 0.16 loads such a file once the tree type is trusted, and predict then crashes).
 5. Loads the same file with skops 0.16 (`skops.io.load`), and a file skops wrote with skops_rs.
 6. Writes a model card for the saved model with `skops_rs.card` (skops' template, hyperparameters,
    model diagram, evaluation on the held-out rows with its metrics and plots drawn without
@@ -19,12 +21,14 @@ Exits 2 if a step fails (a command errors, or a loaded model predicts something 
 
 from __future__ import annotations
 
+import io
 import os
 import shlex
 import subprocess
 import sys
 import time
 import warnings
+import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,7 +43,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from skops_rs.card import Card
-from skops_rs.exceptions import UntrustedTypesFoundException
+from skops_rs.exceptions import SkopsFormatError
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Where the files go; `SKOPS_RS_DEMO_OUT` overrides it (the demo test uses a temporary folder).
@@ -91,13 +95,49 @@ def timed(action: Callable[[], T]) -> tuple[T, float]:
     return result, time.perf_counter() - start
 
 
-def run_cli(args: list[str], expected: int) -> None:
-    """Run one skops-rs command with a header; fail unless it exits with `expected`."""
+def run_cli(args: list[str], expected: int, max_lines: int | None = None) -> None:
+    """Run one skops-rs command with a header; fail unless it exits with `expected`. With
+    `max_lines`, only the first lines of the output are shown, two validated nodes, and a
+    count of the rest."""
     print(f"\n$ skops-rs {shlex.join(args)}", flush=True)
-    completed = subprocess.run([str(skops_rs_executable()), *args], check=False)
+    if max_lines is None:
+        completed = subprocess.run([str(skops_rs_executable()), *args], check=False)
+    else:
+        completed = subprocess.run(
+            [str(skops_rs_executable()), *args], check=False, capture_output=True, text=True
+        )
+        lines = completed.stdout.splitlines()
+        print("\n".join(lines[:max_lines]))
+        validated = [line for line in lines if "[validated: " in line]
+        print("...")
+        print("\n".join(validated[:2]))
+        print(
+            f"... {len(lines) - max_lines - 2} more lines; {len(validated)} nodes [validated: ...]"
+        )
+        sys.stderr.write(completed.stderr)
     print(f"[exit code {completed.returncode}]", flush=True)
     if completed.returncode != expected:
         raise DemoFailed(f"skops-rs {args[0]} exited {completed.returncode}, not {expected}")
+
+
+def with_a_tree_child_out_of_range(data: bytes) -> bytes:
+    """A copy of the archive `data` whose first tree's root points past the end of the tree."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    text = members["schema.json"].decode()
+    # The first tree's `nodes` array: the member named right after `"nodes"` in the schema.
+    after = text[text.index('"nodes"') :]
+    member = after[after.index('"file": "') + len('"file": "') :].split('"', 1)[0]
+    nodes = np.load(io.BytesIO(members[member]), allow_pickle=False).copy()
+    nodes["left_child"][0] = 10**9
+    out = io.BytesIO()
+    np.save(out, nodes, allow_pickle=False)
+    members[member] = out.getvalue()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
 
 
 @contextmanager
@@ -160,28 +200,28 @@ def demo() -> None:
     )
 
     section("3. inspect and audit without running anything from the file")
-    run_cli(["inspect", "--show", "untrusted", shown(ours)], expected=0)
-    run_cli(["audit", shown(ours)], expected=1)
-    run_cli(["audit", "--trusted", "sklearn.tree._tree.Tree", shown(ours)], expected=0)
+    run_cli(["inspect", "--show", "trusted", shown(ours)], expected=0, max_lines=12)
+    run_cli(["audit", shown(ours)], expected=0)
+    print(f"skops 0.16 get_untrusted_types: {skops_io.get_untrusted_types(file=ours)}")
 
-    section("4. load with skops_rs: refused until the untrusted types are reviewed")
-    try:
-        sio.load(ours)
-    except UntrustedTypesFoundException as exc:
-        print(f"load(file) refused: UntrustedTypesFoundException, .types = {exc.types}")
-        print(f"  where: {exc.paths.get('sklearn.tree._tree.Tree', [])[:3]} ...")
-    else:
-        raise DemoFailed("the file loaded although it holds untrusted types")
-    untrusted = sio.get_untrusted_types(file=ours)
-    print(f"get_untrusted_types(file=...) = {untrusted}")
-    loaded, seconds = timed(lambda: sio.load(ours, trusted=["sklearn.tree._tree.Tree"]))
-    print(f'load(file, trusted=["sklearn.tree._tree.Tree"]) took {seconds:.4f} s')
+    section("4. load with skops_rs: no trusted list needed; a tampered tree is refused")
+    loaded, seconds = timed(lambda: sio.load(ours))
+    print(f"load(file) took {seconds:.4f} s")
     check_same_predictions("skops_rs load", loaded, model, X_test)
+    tampered = OUT / "forest_pipeline.tampered.skops"
+    tampered.write_bytes(with_a_tree_child_out_of_range(ours.read_bytes()))
+    try:
+        sio.load(tampered, trusted=["sklearn.tree._tree.Tree"])
+    except SkopsFormatError as exc:
+        print(f"load(tampered copy) refused: SkopsFormatError(kind={exc.kind!r}):\n  {exc}")
+    else:
+        raise DemoFailed("the tampered file loaded")
+    run_cli(["audit", shown(tampered)], expected=2)
 
     section("5. skops 0.16 reads our file, and we read skops' file")
     by_skops = skops_io.load(ours, trusted=skops_io.get_untrusted_types(file=ours))
     check_same_predictions("skops 0.16 load of the skops_rs file", by_skops, model, X_test)
-    from_skops = sio.load(theirs, trusted=["sklearn.tree._tree.Tree"])
+    from_skops = sio.load(theirs)
     check_same_predictions("skops_rs load of the skops 0.16 file", from_skops, model, X_test)
 
     section("6. a model card for the saved model, checked against the file")

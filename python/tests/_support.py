@@ -66,6 +66,31 @@ def import_generator() -> ModuleType:
 # one line per type, each added together with its validator and its tests.
 VALIDATED_TYPES: frozenset[str] = frozenset(
     {
+        "sklearn.tree._tree.Tree",
+        "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+        "sklearn.cluster._bisect_k_means._BisectingTree",
+        # validate/reviewed.rs: pure-Python helpers, in their plain form.
+        "sklearn.calibration._CalibratedClassifier",
+        "sklearn.calibration._SigmoidCalibration",
+        "sklearn.gaussian_process._gpc._BinaryGaussianProcessClassifierLaplace",
+        "sklearn.gaussian_process.kernels.ConstantKernel",
+        "sklearn.gaussian_process.kernels.Product",
+        "sklearn.gaussian_process.kernels.RBF",
+        "sklearn.model_selection._split.StratifiedKFold",
+        "sklearn.metrics._scorer._PassthroughScorer",
+        "sklearn.metrics._scorer._Scorer",
+        "sklearn.metrics._scorer._CurveScorer",
+        "sklearn.utils._metadata_requests.MetadataRequest",
+        "sklearn.utils._metadata_requests.MethodMetadataRequest",
+        "sklearn.utils._bunch.Bunch",
+        "sklearn.impute._iterative._ImputerTriplet",
+        "sklearn.multiclass._ConstantPredictor",
+        "sklearn.neural_network._stochastic_optimizers.AdamOptimizer",
+        "sklearn.feature_selection._univariate_selection.f_classif",
+        "sklearn.metrics._classification.balanced_accuracy_score",
+        "sklearn.cluster._kmeans._kmeans_single_lloyd",
+        "numpy.mean",
+        # validate/binary_tree.rs, dist_metric.rs: KD/ball trees and their metrics.
         "sklearn.metrics._dist_metrics.BrayCurtisDistance64",
         "sklearn.metrics._dist_metrics.CanberraDistance64",
         "sklearn.metrics._dist_metrics.ChebyshevDistance64",

@@ -55,13 +55,15 @@ def knn_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def test_audit_of_a_tree_lists_it_as_skops_does(tree_model: Path) -> None:
-    # The tree's state is validated, but a sound tree is not trusted by default yet (its
-    # `feature` is bounded only by its own `n_features`): listed, as skops lists it.
+def test_audit_of_a_tree_passes_where_skops_lists_it(tree_model: Path) -> None:
+    # The tree's state is validated and tied to the estimator's `n_features_in_`: trusted,
+    # where skops lists it; `inspect` names the validator.
     assert sio.get_untrusted_types(file=tree_model) == ["sklearn.tree._tree.Tree"]
     result = skops_rs("audit", str(tree_model))
-    assert result.returncode == 1, result.stdout + result.stderr
-    assert "  sklearn.tree._tree.Tree\n" in result.stdout
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.endswith("no untrusted types\n")
+    inspected = skops_rs("inspect", str(tree_model))
+    assert "tree_: sklearn.tree._tree.Tree [validated: tree]\n" in inspected.stdout
 
 
 def test_audit_exits_1_while_types_are_untrusted(knn_model: Path) -> None:

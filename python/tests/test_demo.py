@@ -22,8 +22,12 @@ def test_demo_runs_every_step(tmp_path):
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "demo finished: every step did what it should" in completed.stdout
-    # The steps that matter to a user: refused first, then loaded by both libraries.
-    assert "UntrustedTypesFoundException" in completed.stdout
+    # The steps that matter to a user: the trees are validated, so the file loads with no
+    # trusted list (skops 0.16 asks for one); a tampered tree is refused; both libraries load.
+    assert "[validated: tree]" in completed.stdout
+    assert "skops 0.16 get_untrusted_types: ['sklearn.tree._tree.Tree']" in completed.stdout
+    assert "no untrusted types" in completed.stdout
+    assert "kind='validate-tree-child-out-of-range'" in completed.stdout
     assert "skops 0.16 load of the skops_rs file: predict_proba" in completed.stdout
     assert {p.name for p in tmp_path.iterdir()} >= {
         "forest_pipeline.skops",

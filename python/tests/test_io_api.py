@@ -386,13 +386,14 @@ def test_untrusted_exception_matches_skops(fitted_kd_tree):
     assert error.types == KD_TREE_TYPES
 
 
-def test_a_tree_needs_its_type_trusted_as_in_skops(fitted_tree):
-    # Validated, but not trusted by default yet (see skops_format::validate).
+def test_a_tree_loads_with_no_trusted_list_where_skops_needs_one(fitted_tree):
+    # Validated and tied to the estimator's `n_features_in_` (see skops_format::validate).
     data = sio.dumps(fitted_tree)
     assert isinstance(raised(lambda: sio.loads(data)), sio_exceptions.UntrustedTypesFoundException)
-    assert isinstance(raised(lambda: rio.loads(data)), rio_exceptions.UntrustedTypesFoundException)
-    loaded = rio.loads(data, trusted=[TREE])
-    np.testing.assert_array_equal(loaded.predict([[3.0, 4.0]]), fitted_tree.predict([[3.0, 4.0]]))
+    for loaded in (rio.loads(data), rio.loads(data, trusted=[TREE])):
+        np.testing.assert_array_equal(
+            loaded.predict([[3.0, 4.0]]), fitted_tree.predict([[3.0, 4.0]])
+        )
 
 
 @pytest.mark.parametrize(
@@ -411,13 +412,15 @@ def test_trusted_by_name_or_type_loads(trusted, fitted_tree):
         )
 
 
-def test_get_untrusted_types_from_data_path_and_str(tmp_path, fitted_tree):
-    path = tmp_path / "tree.skops"
-    rio.dump(fitted_tree, path)
-    assert sio.get_untrusted_types(file=path) == [TREE]
-    assert rio.get_untrusted_types(file=path) == [TREE]
-    assert rio.get_untrusted_types(file=str(path)) == [TREE]
-    assert rio.get_untrusted_types(data=path.read_bytes()) == [TREE]
+def test_get_untrusted_types_from_data_path_and_str(tmp_path, pipeline):
+    path = tmp_path / "pipeline.skops"
+    rio.dump(pipeline, path)
+    # skops lists the function and the tree; the tree is validated here.
+    expected = [name for name in sio.get_untrusted_types(file=path) if name != TREE]
+    assert expected == [f"{__name__}.unsafe_function"]
+    assert rio.get_untrusted_types(file=path) == expected
+    assert rio.get_untrusted_types(file=str(path)) == expected
+    assert rio.get_untrusted_types(data=path.read_bytes()) == expected
 
 
 def test_unsupported_type_matches_skops():

@@ -427,16 +427,15 @@ def test_untrusted_kd_tree_message_is_skops_message():
     assert got.paths["sklearn.neighbors._kd_tree.KDTree"] == ["_tree"]
 
 
-def test_a_valid_tree_still_needs_its_type_trusted():
+def test_a_valid_tree_loads_without_a_trusted_list_where_skops_needs_one():
     from sklearn.tree import DecisionTreeClassifier
 
     model = DecisionTreeClassifier(max_depth=2).fit([[0], [1], [2]], [0, 1, 1])
     data = sio.dumps(model)
     assert type(_raised(lambda: sio.loads(data))).__name__ == "UntrustedTypesFoundException"
-    assert rio.get_untrusted_types(data=data) == ["sklearn.tree._tree.Tree"]
-    assert type(_raised(lambda: rio.loads(data))).__name__ == "UntrustedTypesFoundException"
-    loaded = rio.loads(data, trusted=["sklearn.tree._tree.Tree"])
-    assert loaded.predict([[0.4], [2.0]]).tolist() == model.predict([[0.4], [2.0]]).tolist()
+    assert rio.get_untrusted_types(data=data) == []
+    for loaded in (rio.loads(data), rio.loads(data, trusted=["sklearn.tree._tree.Tree"])):
+        assert loaded.predict([[0.4], [2.0]]).tolist() == model.predict([[0.4], [2.0]]).tolist()
 
 
 # ----- construction errors propagate as in skops ----------------------------------------------

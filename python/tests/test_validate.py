@@ -5,22 +5,41 @@ then crashes (shown in a subprocess)."""
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import io
 import json
+import re
 import subprocess
 import sys
 import textwrap
 import zipfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 import skops.io as sio
 import skops_rs.io as rio
-from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+from sklearn.cluster import BisectingKMeans
+from sklearn.ensemble import (
+    AdaBoostClassifier,
+    BaggingClassifier,
+    ExtraTreesRegressor,
+    GradientBoostingClassifier,
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+    IsolationForest,
+    RandomForestClassifier,
+    RandomTreesEmbedding,
+)
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
 from sklearn.tree import DecisionTreeClassifier
 from skops_rs.exceptions import SkopsFormatError, UntrustedTypesFoundException
+
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 # A fresh `__id__` for each edited JsonNode: skops (and skops_rs) keep the first node of an id,
 # and small ints share one (`max_depth` and `n_features` are often the same object).
@@ -189,21 +208,20 @@ def test_each_broken_invariant_is_refused_with_its_kind(case, tree_file):
         assert "tree_" in str(info.value)
 
 
-def test_sound_trees_pass_validation_but_still_need_trust(tree_file):
-    """A sound tree (also with big-endian nodes) loads once trusted; it is not trusted by
-    default: the validator bounds `feature` by the tree's own `n_features` only."""
+def test_sound_trees_are_trusted_by_default(tree_file):
+    """A sound tree (also with big-endian nodes) held by its decision tree, whose
+    `n_features_in_` equals the tree's `n_features`, loads with no `trusted` list."""
     x = np.random.default_rng(1).normal(size=(20, 3))
     expected = sio.loads(tree_file, trusted=["sklearn.tree._tree.Tree"]).predict(x)
     for data in (_rewrite(tree_file), _rewrite(tree_file, nodes_change=_big_endian)):
-        assert rio.get_untrusted_types(data=data) == ["sklearn.tree._tree.Tree"]
-        loaded = rio.loads(data, trusted=["sklearn.tree._tree.Tree"])
-        np.testing.assert_array_equal(loaded.predict(x), expected)
+        assert rio.get_untrusted_types(data=data) == []
+        np.testing.assert_array_equal(rio.loads(data).predict(x), expected)
 
 
 def test_a_tree_whose_own_n_features_covers_a_far_feature_is_not_trusted(tree_file):
-    """The gap that keeps trees out of the default trust: `n_features = 10**13` and
-    `feature = 10**12` satisfy the tree's own invariants (predict would read far out of
-    bounds), so such a file must still be reported untrusted and refused without a list."""
+    """`n_features = 10**13` and `feature = 10**12` satisfy the tree's own invariants (predict
+    would read far out of bounds): the estimator's `n_features_in_` (3, what predict checks `X`
+    against) does not match, so such a file is reported untrusted and refused without a list."""
 
     def far_feature(nodes: np.ndarray) -> np.ndarray:
         nodes["feature"][0] = 10**12
@@ -384,20 +402,27 @@ def test_the_categorical_predictors_pass_and_stay_untrusted(predictor_file):
 @pytest.mark.parametrize(
     "estimator", [HistGradientBoostingClassifier, HistGradientBoostingRegressor]
 )
-def test_real_hist_gradient_boosting_passes_and_needs_the_predictor_trusted(estimator, tmp_path):
-    """The predictor is validated but not trusted by default: it cannot bound `feature_idx` by
-    the width of `X` (a file whose `feature_idx` is far out of range passes the validator and
-    sklearn's predict then reads out of bounds), so `load(file)` still asks for it."""
+def test_real_hist_gradient_boosting_is_trusted_by_default(estimator, tmp_path):
+    """A numeric-only HistGradientBoosting model loads with no `trusted` list: its predictors
+    are sound and every split feature is below the `n_features_in_` predict checks `X`
+    against. A far `feature_idx` (which would read out of bounds), or a model marked `_in_fit`
+    (predict then skips the check), stays untrusted."""
     x, y = _hgb_data()
     model = estimator(max_iter=5, random_state=0).fit(x, y)
     path = tmp_path / "model.skops"
     sio.dump(model, path)
-    assert rio.get_untrusted_types(file=path) == sio.get_untrusted_types(file=path) == [PREDICTOR]
-    with pytest.raises(UntrustedTypesFoundException):
-        rio.load(path)
-    np.testing.assert_array_equal(rio.load(path, trusted=[PREDICTOR]).predict(x), model.predict(x))
+    assert sio.get_untrusted_types(file=path) == [PREDICTOR]
+    assert rio.get_untrusted_types(file=path) == []
+    np.testing.assert_array_equal(rio.load(path).predict(x), model.predict(x))
     far_feature = _rewrite_predictor(path.read_bytes(), "nodes", _set("feature_idx", 10**12))
     assert rio.get_untrusted_types(data=far_feature) == [PREDICTOR]
+    just_outside = _rewrite_predictor(path.read_bytes(), "nodes", _set("feature_idx", 2))
+    assert rio.get_untrusted_types(data=just_outside) == [PREDICTOR]
+
+    def in_fit(schema: dict[str, Any], _: dict[str, bytes]) -> None:
+        schema["content"]["content"]["_in_fit"] = _json_node(True)
+
+    assert rio.get_untrusted_types(data=_edit(path.read_bytes(), in_fit)) == [PREDICTOR]
 
 
 _PREDICT_HGB_WITH_SKOPS = textwrap.dedent(
@@ -434,3 +459,356 @@ def test_skops_loads_a_crafted_predictor_that_crashes_predict_and_we_refuse_it(
     with pytest.raises(SkopsFormatError) as info:
         rio.load(path, trusted=[PREDICTOR, *CATEGORICAL_EXTRAS])
     assert info.value.kind == "validate-predictor-child-out-of-range"
+
+
+# ----- where trees are used: the width of `X` that reaches them ----------------------------------
+
+TREE = "sklearn.tree._tree.Tree"
+
+
+def _edit(data: bytes, change: Callable[[dict[str, Any], dict[str, bytes]], None]) -> bytes:
+    """`data` with its schema and members changed in place by `change`."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    schema = json.loads(members["schema.json"])
+    change(schema, members)
+    members["schema.json"] = json.dumps(schema).encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return out.getvalue()
+
+
+def _json_node(value: Any) -> dict[str, Any]:
+    return {
+        "__class__": type(value).__name__,
+        "__module__": "builtins",
+        "__loader__": "JsonNode",
+        "content": json.dumps(value),
+        "is_json": True,
+        "__id__": next(_NEXT_ID),
+    }
+
+
+def _tree_estimators(node: Any) -> list[dict[str, Any]]:
+    """The ObjectNodes holding a `tree_`, in schema order."""
+    found: list[dict[str, Any]] = []
+    if isinstance(node, dict):
+        state = node.get("content")
+        if isinstance(state, dict) and isinstance(state.get("content"), dict):
+            if "tree_" in state["content"]:
+                found.append(node)
+        for value in node.values():
+            found.extend(_tree_estimators(value))
+    elif isinstance(node, list):
+        for value in node:
+            found.extend(_tree_estimators(value))
+    return found
+
+
+def _widen_last_tree(width: int) -> Callable[[dict[str, Any], dict[str, bytes]], None]:
+    """Makes the last tree and its estimator agree on `width` features and split the root on
+    the last one: sound on its own, out of bounds for an `X` checked against another width
+    (gradient boosting checks `X` with its first tree only)."""
+
+    def change(schema: dict[str, Any], members: dict[str, bytes]) -> None:
+        estimator = _tree_estimators(schema)[-1]
+        state = estimator["content"]["content"]
+        state["n_features_in_"] = _json_node(width)
+        tree = state["tree_"]
+        tree["__reduce__"]["args"]["content"][0] = _json_node(width)
+        member = tree["content"]["content"]["nodes"]["file"]
+        nodes = np.load(io.BytesIO(members[member]), allow_pickle=False).copy()
+        assert nodes["left_child"][0] != -1
+        nodes["feature"][0] = width - 1
+        out = io.BytesIO()
+        np.save(out, nodes, allow_pickle=False)
+        members[member] = out.getvalue()
+
+    return change
+
+
+def _tree_data() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(80, 3))
+    return x, (x[:, 0] + x[:, 1] > 0).astype(int)
+
+
+_SMALL = {"n_estimators": 3, "random_state": 0}
+TREE_MODELS: dict[str, Callable[[], Any]] = {
+    "decision_tree": lambda: DecisionTreeClassifier(max_depth=3, random_state=0),
+    "random_forest": lambda: RandomForestClassifier(max_depth=3, **_SMALL),
+    "extra_trees": lambda: ExtraTreesRegressor(max_depth=3, **_SMALL),
+    "random_trees_embedding": lambda: RandomTreesEmbedding(max_depth=3, **_SMALL),
+    "isolation_forest": lambda: IsolationForest(**_SMALL),
+    "gradient_boosting": lambda: GradientBoostingClassifier(max_depth=2, **_SMALL),
+    "bagging": lambda: BaggingClassifier(DecisionTreeClassifier(max_depth=3), **_SMALL),
+    "bagging_some_features": lambda: BaggingClassifier(
+        DecisionTreeClassifier(max_depth=3), max_features=2, **_SMALL
+    ),
+    "adaboost": lambda: AdaBoostClassifier(DecisionTreeClassifier(max_depth=2), **_SMALL),
+}
+# Those that validate `X` once and call their trees with `check_input=False`.
+UNCHECKED = {
+    "random_forest",
+    "extra_trees",
+    "random_trees_embedding",
+    "isolation_forest",
+    "gradient_boosting",
+}
+
+
+def _outputs(model: Any, x: np.ndarray) -> np.ndarray:
+    for method in ("predict_proba", "decision_function", "predict", "transform"):
+        if hasattr(model, method):
+            out = getattr(model, method)(x)
+            return out.toarray() if hasattr(out, "toarray") else out
+    raise AssertionError(model)
+
+
+@pytest.fixture(scope="module")
+def tree_models() -> dict[str, tuple[Any, bytes]]:
+    x, y = _tree_data()
+    fitted = {name: make().fit(x, y) for name, make in TREE_MODELS.items()}
+    return {name: (model, sio.dumps(model)) for name, model in fitted.items()}
+
+
+@pytest.mark.parametrize("name", sorted(TREE_MODELS))
+def test_tree_models_load_with_no_trusted_list(name, tree_models):
+    model, data = tree_models[name]
+    assert sio.get_untrusted_types(data=data) == [TREE]
+    assert rio.get_untrusted_types(data=data) == []
+    x, _ = _tree_data()
+    np.testing.assert_array_equal(_outputs(rio.loads(data), x), _outputs(model, x))
+
+
+@pytest.mark.parametrize("name", sorted(TREE_MODELS))
+def test_a_tree_wider_than_the_x_checked_for_it_is_not_trusted(name, tree_models):
+    """The last tree and its estimator agree on 10**9 features; an ensemble that checks `X`
+    itself (and then calls its trees unchecked) still checks 3, so the tree is untrusted
+    there. Alone, or under an ensemble whose trees check `X` themselves, the tree estimator
+    checks `X` against 10**9 (no real `X` is that wide), so the tree is trusted."""
+    _, data = tree_models[name]
+    widened = _edit(data, _widen_last_tree(10**9))
+    expected = [TREE] if name in UNCHECKED else []
+    assert rio.get_untrusted_types(data=widened) == expected
+
+
+def test_isolation_forest_that_slices_x_is_not_trusted(tree_models):
+    """With `_max_features` below the width, IsolationForest hands each tree the columns of
+    `estimators_features_` without checking them against the tree."""
+    _, data = tree_models["isolation_forest"]
+
+    def fewer_features(schema: dict[str, Any], _: dict[str, bytes]) -> None:
+        schema["content"]["content"]["_max_features"] = _json_node(2)
+
+    assert rio.get_untrusted_types(data=_edit(data, fewer_features)) == [TREE]
+
+
+def test_a_tree_estimator_without_n_features_in_is_not_trusted(tree_file):
+    """`validate_data` checks nothing when `n_features_in_` is absent."""
+
+    def forget_width(schema: dict[str, Any], _: dict[str, bytes]) -> None:
+        del schema["content"]["content"]["n_features_in_"]
+
+    assert rio.get_untrusted_types(data=_edit(tree_file, forget_width)) == [TREE]
+
+
+def test_a_tree_whose_estimator_has_a_bound_method_in_the_file_is_not_trusted():
+    """A bound method of the tree estimator can be called with `check_input=False` (here by a
+    FunctionTransformer's `kw_args`), which skips the width check."""
+    x, y = _tree_data()
+    tree = DecisionTreeClassifier(max_depth=3, random_state=0).fit(x, y)
+    transformer = FunctionTransformer(tree.apply, kw_args={"check_input": False})
+    data = sio.dumps(make_pipeline(transformer).fit(x.astype(np.float32)))
+    assert TREE in sio.get_untrusted_types(data=data)
+    assert TREE in rio.get_untrusted_types(data=data)
+
+
+_PREDICT_BOOSTING_WITH_SKOPS = textwrap.dedent(
+    """
+    import sys, numpy as np, skops.io as sio
+    model = sio.load(sys.argv[1], trusted=["sklearn.tree._tree.Tree"])
+    print("loaded", flush=True)
+    model.predict(np.zeros((4, 3)))
+    print("predicted", flush=True)
+    """
+)
+
+
+def test_skops_loads_a_widened_boosted_tree_that_crashes_predict_and_we_refuse_it(
+    tree_models, tmp_path
+):
+    """Every tree invariant holds and the last tree agrees with its own estimator, but gradient
+    boosting checks `X` against its first tree's 3 features and then reads each `tree_`
+    directly: skops 0.16
+    (Tree trusted) loads it and predict reads 4 GB past `X`; skops_rs reports the tree
+    untrusted and refuses to load it without a list."""
+    _, data = tree_models["gradient_boosting"]
+    path = tmp_path / "widened.skops"
+    path.write_bytes(_edit(data, _widen_last_tree(10**9)))
+    result = subprocess.run(
+        [sys.executable, "-c", _PREDICT_BOOSTING_WITH_SKOPS, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.stdout.startswith("loaded"), result.stderr
+    assert result.returncode < 0, (result.returncode, result.stdout, result.stderr)
+    with pytest.raises(UntrustedTypesFoundException):
+        rio.load(path)
+
+
+# ----- reviewed pure-Python helpers --------------------------------------------------------------
+
+_REVIEWED_RS = ROOT / "crates" / "skops-format" / "src" / "validate" / "reviewed.rs"
+# Python's Py_TPFLAGS_HEAPTYPE: set for classes defined by a `class` statement, not for static
+# extension types (Cython `cdef class`, C types).
+_HEAP_TYPE = 1 << 9
+
+
+def _reviewed_types() -> list[tuple[str, str]]:
+    """The (type, loader) table of `validate/reviewed.rs`."""
+    text = _REVIEWED_RS.read_text()
+    table = text[text.index("REVIEWED_TYPES") : text.index("];")]
+    return re.findall(r'"([\w.]+)",\s*Loader::(\w+)', table)
+
+
+def _resolve(name: str) -> Any:
+    module, _, attribute = name.rpartition(".")
+    return getattr(importlib.import_module(module), attribute)
+
+
+def test_the_reviewed_table_is_read():
+    assert len(_reviewed_types()) == 20
+
+
+@pytest.mark.parametrize("name,loader", _reviewed_types())
+def test_each_reviewed_type_is_still_pure_python(name, loader):
+    """A release that moves a reviewed class or function to compiled code fails here, instead
+    of silently widening what skops_rs trusts."""
+    target = _resolve(name)
+    if loader == "Function":
+        function = getattr(target, "_implementation", target)  # numpy's dispatcher
+        assert inspect.isfunction(function), (name, type(target))
+        return
+    assert isinstance(target, type), name
+    for cls in target.__mro__:
+        if cls in (object, dict, tuple):
+            continue
+        assert cls.__flags__ & _HEAP_TYPE, (name, cls)
+        assert not cls.__module__.startswith("builtins"), (name, cls)
+    setstate = target.__dict__.get("__setstate__")
+    assert setstate is None or inspect.isfunction(setstate), name
+
+
+def test_reviewed_types_are_trusted_only_in_their_plain_form():
+    """A search's scorer and splitter, stored by skops (ObjectNodes with dict states), are
+    trusted; the same type name with another state form (here a list) is not."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GridSearchCV
+
+    x, y = _tree_data()
+    search = GridSearchCV(LogisticRegression(), {"C": [0.5, 1.0]}).fit(x, y)
+    data = sio.dumps(search)
+    assert sio.get_untrusted_types(data=data) == [
+        "sklearn.metrics._scorer._PassthroughScorer",
+        "sklearn.model_selection._split.StratifiedKFold",
+    ]
+    assert rio.get_untrusted_types(data=data) == []
+    np.testing.assert_array_equal(rio.loads(data).predict(x), search.predict(x))
+
+    def list_state(schema: dict[str, Any], _: dict[str, bytes]) -> None:
+        scorer = schema["content"]["content"]["scorer_"]
+        assert scorer["__class__"] == "_PassthroughScorer"
+        scorer["content"] = {
+            "__class__": "list",
+            "__module__": "builtins",
+            "__loader__": "ListNode",
+            "content": [],
+            "__id__": next(_NEXT_ID),
+        }
+
+    assert rio.get_untrusted_types(data=_edit(data, list_state)) == [
+        "sklearn.metrics._scorer._PassthroughScorer"
+    ]
+
+
+# ----- BisectingKMeans' cluster tree -------------------------------------------------------------
+
+BISECTING_TREE = "sklearn.cluster._bisect_k_means._BisectingTree"
+
+
+@pytest.fixture(scope="module")
+def bisecting_file() -> bytes:
+    x, _ = _tree_data()
+    return sio.dumps(BisectingKMeans(n_clusters=4, random_state=0).fit(x))
+
+
+def _cluster_nodes(node: Any) -> list[dict[str, Any]]:
+    """The `_BisectingTree` ObjectNodes, in schema order."""
+    found: list[dict[str, Any]] = []
+    if isinstance(node, dict):
+        if node.get("__class__") == "_BisectingTree":
+            found.append(node)
+        for value in node.values():
+            found.extend(_cluster_nodes(value))
+    elif isinstance(node, list):
+        for value in node:
+            found.extend(_cluster_nodes(value))
+    return found
+
+
+def _narrow_center(schema: dict[str, Any], members: dict[str, bytes]) -> None:
+    center = _cluster_nodes(schema)[-1]["content"]["content"]["center"]
+    array = np.load(io.BytesIO(members[center["file"]]), allow_pickle=False)
+    out = io.BytesIO()
+    np.save(out, array[:1].copy(), allow_pickle=False)
+    members[center["file"]] = out.getvalue()
+
+
+def _int_center(schema: dict[str, Any], members: dict[str, bytes]) -> None:
+    center = _cluster_nodes(schema)[-1]["content"]["content"]["center"]
+    array = np.load(io.BytesIO(members[center["file"]]), allow_pickle=False)
+    out = io.BytesIO()
+    np.save(out, array.astype(np.int64), allow_pickle=False)
+    members[center["file"]] = out.getvalue()
+
+
+def _string_child(schema: dict[str, Any], _: dict[str, bytes]) -> None:
+    _cluster_nodes(schema)[0]["content"]["content"]["left"] = _json_node("not a cluster")
+
+
+def test_bisecting_kmeans_loads_with_no_trusted_list(bisecting_file):
+    x, _ = _tree_data()
+    assert BISECTING_TREE in sio.get_untrusted_types(data=bisecting_file)
+    assert rio.get_untrusted_types(data=bisecting_file) == []
+    expected = sio.loads(bisecting_file, trusted=sio.get_untrusted_types(data=bisecting_file))
+    expected = expected.predict(x)
+    np.testing.assert_array_equal(rio.loads(bisecting_file).predict(x), expected)
+
+
+@pytest.mark.parametrize("change", [_narrow_center, _int_center, _string_child])
+def test_a_broken_cluster_node_is_refused(change, bisecting_file):
+    data = _edit(bisecting_file, change)
+    for call in (
+        lambda: rio.get_untrusted_types(data=data),
+        lambda: rio.loads(data, trusted=[BISECTING_TREE]),
+    ):
+        with pytest.raises(SkopsFormatError) as info:
+            call()
+        assert info.value.kind == "validate-bisecting-tree", str(info.value)
+        assert "_bisecting_tree" in str(info.value)
+
+
+def test_a_cluster_node_elsewhere_stays_untrusted(bisecting_file):
+    """Outside a BisectingKMeans nothing bounds a center's width: untrusted, as in skops."""
+
+    def move_tree(schema: dict[str, Any], _: dict[str, bytes]) -> None:
+        state = schema["content"]["content"]
+        state["elsewhere"] = state["_bisecting_tree"]
+        del state["_bisecting_tree"]
+
+    assert rio.get_untrusted_types(data=_edit(bisecting_file, move_tree)) == [BISECTING_TREE]

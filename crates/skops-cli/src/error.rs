@@ -347,6 +347,11 @@ pub fn hint(error: &FormatError) -> Option<&'static str> {
              scikit-learn relies on in its queries (they would read or write out of bounds): \
              the file is corrupt or was crafted; do not load it",
         ),
+        FormatError::ValidateBisectingTree { .. } => Some(
+            "a BisectingKMeans cluster center does not match the model's number of features: \
+             scikit-learn would read past it at predict time; the file is corrupt or was \
+             crafted; do not load it",
+        ),
         // `inspect` uses the tolerant walk, which does not fail like skops' `visualize`.
         FormatError::VisualizeNotANode { .. } | FormatError::VisualizeInvalidKeyTypes { .. } => {
             Some("use `skops-rs inspect`, which shows these nodes")

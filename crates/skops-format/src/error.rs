@@ -1043,6 +1043,17 @@ pub enum Error {
         /// The shape the tree's `data` requires.
         expected: String,
     },
+    /// A BisectingKMeans cluster node (`_BisectingTree`) is malformed: its `center` is not a
+    /// one-dimensional float array as wide as the estimator's `n_features_in_` (Cython k-means
+    /// reads that many values of each center, unchecked), or a child is neither `None` nor a
+    /// cluster node.
+    #[error("the BisectingKMeans cluster node at `{path}` is malformed: {reason}")]
+    ValidateBisectingTree {
+        /// Where the cluster node is, as a Python access path from the root object.
+        path: String,
+        /// What is malformed.
+        reason: String,
+    },
     // ----- visualize -------------------------------------------------------------------------
     /// skops 0.16's `visualize` walk meets a child that is not a node (a method name, a slice
     /// bound, a missing object state) and raises `TypeError("Cannot deal with <class

@@ -12,6 +12,7 @@
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use std::sync::OnceLock;
 
 use sha2::{Digest, Sha256};
 
@@ -43,6 +44,9 @@ pub struct SkopsFile<'a> {
     crc_checked: HashSet<String>,
     /// The limits the file was opened with (the validators read members with them).
     limits: Limits,
+    /// What the validators found, once they ran: the usual `get_untrusted_types` then `load`
+    /// of one file validates it once (tree members are read and walked again otherwise).
+    validated: OnceLock<Validated>,
 }
 
 /// What [`SkopsFile::open`] checked about a file, detached from its bytes.
@@ -55,6 +59,7 @@ pub struct CheckedFile {
     schema: Schema,
     array_headers: HashMap<String, NpyHeader>,
     crc_checked: HashSet<String>,
+    validated: Option<Validated>,
 }
 
 /// What the nodes referencing one member need it to be.
@@ -108,6 +113,7 @@ impl<'a> SkopsFile<'a> {
             array_headers,
             crc_checked,
             limits: *limits,
+            validated: OnceLock::new(),
         })
     }
 
@@ -117,6 +123,7 @@ impl<'a> SkopsFile<'a> {
             schema: self.schema,
             array_headers: self.array_headers,
             crc_checked: self.crc_checked,
+            validated: self.validated.into_inner(),
         }
     }
 
@@ -145,6 +152,7 @@ impl<'a> SkopsFile<'a> {
             array_headers: checked.array_headers,
             crc_checked: checked.crc_checked,
             limits: *limits,
+            validated: checked.validated.map_or_else(OnceLock::new, OnceLock::from),
         })
     }
 
@@ -178,13 +186,24 @@ impl<'a> SkopsFile<'a> {
     /// Fails with a `Validate*` error for a node whose state fails its validator, whether or
     /// not `trusted` names its type.
     pub fn audit(&self, trusted: &[String]) -> Result<AuditReport> {
-        let validated = self.validate()?;
-        audit::audit_validated(&self.schema, trusted, &validated)
+        let validated = self.validated()?;
+        audit::audit_validated(&self.schema, trusted, validated)
     }
 
     /// Runs the validators on the nodes that have one (see [`validate::validate`]).
     pub fn validate(&self) -> Result<Validated> {
-        validate::validate(self, &self.limits)
+        self.validated().cloned()
+    }
+
+    /// The validators' result: computed on the first call, then kept (also across
+    /// [`SkopsFile::into_checked`] and [`SkopsFile::reopen`]). A failure is not kept: it
+    /// recurs on the next call.
+    fn validated(&self) -> Result<&Validated> {
+        if let Some(validated) = self.validated.get() {
+            return Ok(validated);
+        }
+        let validated = validate::validate(self, &self.limits)?;
+        Ok(self.validated.get_or_init(|| validated))
     }
 
     /// The SHA-256 of the whole file, as lowercase hex.

@@ -35,6 +35,7 @@ use crate::audit::{self, AuditReport, TrustReason, TrustTables};
 use crate::file::SkopsFile;
 use crate::json::{self, Value};
 use crate::schema::{Loader, NodeId, NodeKind, ReduceKind, Schema};
+use crate::validate::Validator;
 use crate::{Error, Result};
 
 /// The class `TreeNode` calls whatever the node's own type (skops: `get_module(Tree)`).
@@ -74,6 +75,8 @@ pub struct InspectRow {
     pub row: TreeRow,
     /// The node, or `None` for a reduce node's `constructor` and for raw values.
     pub node: Option<NodeId>,
+    /// The validator whose check made the node's type trusted, if one did.
+    pub validator: Option<Validator>,
 }
 
 /// The rows skops 0.16's `visualize(file, trusted=trusted)` shows for `file`, or the error
@@ -112,7 +115,15 @@ pub fn inspect_rows(file: &SkopsFile<'_>, report: &AuditReport) -> Result<Vec<In
         strict: false,
         read_member: &|member| file.member(member),
     };
-    walker.walk()
+    let mut rows = walker.walk()?;
+    for row in &mut rows {
+        if let Some(id) = row.node
+            && let TrustReason::Validated { validator, .. } = report.node(id).reason
+        {
+            row.validator = Some(validator);
+        }
+    }
+    Ok(rows)
 }
 
 /// Per node: what a row shows about its safety.
@@ -395,6 +406,7 @@ impl<'s> Walker<'s, '_, '_> {
                             is_last: item.is_last,
                         },
                         node: Some(id),
+                        validator: None,
                     });
                     let first = stack.len();
                     self.push_children(id, item.level + 1, &mut stack);
@@ -417,6 +429,7 @@ impl<'s> Walker<'s, '_, '_> {
                             is_last: item.is_last,
                         },
                         node: None,
+                        validator: None,
                     });
                 }
                 What::Raw(raw) => self.raw(&item, raw, &mut rows, &mut stack)?,
@@ -459,6 +472,7 @@ impl<'s> Walker<'s, '_, '_> {
                     is_last: item.is_last,
                 },
                 node: None,
+                validator: None,
             });
             return Ok(());
         }

@@ -32,7 +32,7 @@
 //! - trust policies: `policy-syntax`, `policy-invalid`, `policy-unsupported-version`,
 //!   `policy-malformed-digest`, `policy-duplicate-type`, `policy-malformed-timestamp`,
 //!   `policy-digest-mismatch`;
-//! - validate: `validate-tree-state`, `validate-tree-classes`, `validate-tree-node-count`, `validate-tree-child-out-of-range`, `validate-tree-half-leaf`, `validate-tree-node-reached-twice`, `validate-tree-node-unreached`, `validate-tree-feature`, `validate-tree-missing-go-to-left`, `validate-tree-value-shape`, `validate-tree-max-depth`,
+//! - validate: `validate-tree-state`, `validate-tree-classes`, `validate-tree-node-count`, `validate-tree-child-out-of-range`, `validate-tree-half-leaf`, `validate-tree-node-reached-twice`, `validate-tree-node-unreached`, `validate-tree-feature`, `validate-tree-missing-go-to-left`, `validate-tree-value-shape`, `validate-tree-max-depth`, `validate-bisecting-tree`,
 //!   `validate-binary-tree-state`, `validate-binary-tree-array`, `validate-binary-tree-leaf-size`, `validate-binary-tree-levels`, `validate-binary-tree-node-count`, `validate-binary-tree-index-out-of-range`, `validate-binary-tree-index-repeated`, `validate-binary-tree-node-range`, `validate-binary-tree-leaf-flag`, `validate-binary-tree-radius`, `validate-binary-tree-estimator`, `validate-metric-state`, `validate-metric-p`, `validate-metric-size`;
 //! - visualize: `visualize-not-a-node`, `visualize-invalid-key-types`;
 //! - file: `file-schema-missing`, `file-member-missing`.
@@ -264,6 +264,7 @@ pub(crate) fn describe(error: &Error) -> (&'static str, String) {
         Error::ValidateTreeValueShape { .. } => ("validate-tree-value-shape", own()),
         Error::ValidateTreeMaxDepth { .. } => ("validate-tree-max-depth", own()),
         Error::ValidatePredictorState { .. } => ("validate-predictor-state", own()),
+        Error::ValidateBisectingTree { .. } => ("validate-bisecting-tree", own()),
         Error::ValidatePredictorBitsets { .. } => ("validate-predictor-bitsets", own()),
         Error::ValidatePredictorChildOutOfRange { .. } => {
             ("validate-predictor-child-out-of-range", own())

@@ -85,12 +85,12 @@ fn summary_object(summary: &Summary) -> Object {
 fn node_object(file: &SkopsFile<'_>, report: &AuditReport, id: NodeId, path: String) -> Object {
     let node = file.schema().node(id);
     let audit = report.node(id);
-    let (reason, list) = match audit.reason {
-        TrustReason::AlwaysSafe => ("always_safe", None),
-        TrustReason::Default { list } => ("default", Some(list)),
-        TrustReason::User => ("user", None),
-        TrustReason::Validated { .. } => ("validated", None),
-        TrustReason::Untrusted => ("untrusted", None),
+    let (reason, list, validator) = match audit.reason {
+        TrustReason::AlwaysSafe => ("always_safe", None, None),
+        TrustReason::Default { list } => ("default", Some(list), None),
+        TrustReason::User => ("user", None, None),
+        TrustReason::Validated { validator, .. } => ("validated", None, Some(validator.name())),
+        TrustReason::Untrusted => ("untrusted", None, None),
     };
     let mut object = Object::new();
     object.push("path", path);
@@ -99,6 +99,7 @@ fn node_object(file: &SkopsFile<'_>, report: &AuditReport, id: NodeId, path: Str
     object.push("trusted", audit.self_safe);
     object.push("reason", reason);
     object.push("default_list", optional(list));
+    object.push("validator", optional(validator));
     object.push("untrusted_names", strings(&audit.untrusted_names));
     object.push("subtree_trusted", audit.safe);
     object.push(

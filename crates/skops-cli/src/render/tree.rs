@@ -1,6 +1,7 @@
 //! The object tree as text, drawn as skops' `visualize` draws it without `rich`:
 //! `root: <type>`, then one `├── key: type` / `└── key: type` line per node, `[UNSAFE]` after
-//! the nodes whose own type is not trusted.
+//! the nodes whose own type is not trusted, and `[validated: <validator>]` after those trusted
+//! because a validator checked their state (skops has no such tag: it trusts no state).
 
 use std::fmt::Write as _;
 
@@ -12,6 +13,9 @@ use crate::sanitize::sanitize;
 
 /// The tag skops puts after an untrusted node.
 const UNSAFE_TAG: &str = "[UNSAFE]";
+
+/// The tag put after a node trusted by validation, before the validator's name.
+const VALIDATED_TAG: &str = "validated:";
 
 /// Whether `row` is shown for `show`, as skops decides it.
 fn visible(row: &TreeRow, show: Show) -> bool {
@@ -66,8 +70,13 @@ pub fn render(rows: &[InspectRow], style: Style) -> String {
     // For each open ancestor level from 1: whether its guide continues below it.
     let mut guides: Vec<bool> = Vec::new();
     for (index, row) in rows.iter().enumerate() {
+        let validator = row.validator;
         let row = &row.row;
-        let label = label(row, style);
+        let mut label = label(row, style);
+        if let Some(validator) = validator {
+            let tag = format!("[{VALIDATED_TAG} {}]", validator.name());
+            let _ = write!(label, " {}", style.paint(Paint::Dim, &tag));
+        }
         let key = sanitize(&row.key);
         if index == 0 {
             let _ = writeln!(out, "{key}: {label}");
@@ -112,6 +121,7 @@ mod tests {
 
     fn row(level: usize, key: &str, self_safe: bool, safe: bool, is_last: bool) -> InspectRow {
         InspectRow {
+            validator: None,
             row: TreeRow {
                 level,
                 key: key.to_owned(),

@@ -38,7 +38,7 @@ fn inspect_pipeline_with_a_tree() {
 
 #[test]
 fn inspect_shows_only_untrusted_nodes() {
-    let file = visualize_file("pipeline_tree");
+    let file = visualize_file("function_partial");
     assert_snapshot!(transcript(
         &["inspect", "--show", "untrusted", &file],
         Some(&file)
@@ -117,11 +117,18 @@ fn inspect_json_report() {
 
 #[test]
 fn inspect_json_untrusted_nodes_with_arrays() {
-    let file = visualize_file("pipeline_tree");
+    let file = visualize_file("function_partial");
     assert_snapshot!(transcript(
         &["inspect", "--json", "--show", "untrusted", &file],
         Some(&file)
     ));
+    // Every node of a pipeline whose tree is trusted by validation (`"validator": "tree"`),
+    // with its arrays.
+    let file = visualize_file("pipeline_tree");
+    assert_snapshot!(
+        "inspect_json_validated_tree",
+        transcript(&["inspect", "--json", &file], Some(&file))
+    );
     let file = visualize_file("numpy_arrays");
     assert_snapshot!(
         "inspect_json_arrays",
@@ -131,12 +138,19 @@ fn inspect_json_untrusted_nodes_with_arrays() {
 
 #[test]
 fn audit_untrusted_then_trusted() {
-    let file = visualize_file("pipeline_tree");
+    let file = visualize_file("function_partial");
     assert_snapshot!(transcript(&["audit", &file], None));
     assert_snapshot!(
         "audit_trusted",
         transcript(
-            &["audit", "--trusted", "sklearn.tree._tree.Tree", &file],
+            &[
+                "audit",
+                "--trusted",
+                "functools.partial",
+                "--trusted",
+                "numpy.round",
+                &file
+            ],
             None
         )
     );

@@ -37,7 +37,7 @@ pub use tables::TrustTables;
 
 use crate::json::{self, Value};
 use crate::schema::{Loader, NodeId, NodeKind, ReduceKind, Schema};
-use crate::validate::Validated;
+use crate::validate::{Validated, Validator};
 use crate::{Error, Result};
 
 /// At most this many paths are kept per untrusted type; the others are only counted
@@ -72,7 +72,9 @@ pub enum TrustReason {
     /// (see [`crate::validate`]).
     Validated {
         /// The validated type (e.g. `"sklearn.tree._tree.Tree"`).
-        validator: &'static str,
+        type_name: &'static str,
+        /// The validator that passed.
+        validator: Validator,
     },
     /// The type is not trusted.
     Untrusted,
@@ -390,10 +392,14 @@ impl Context<'_> {
             }
             _ => {
                 let name = node.type_name();
-                match self.validated.validator(id) {
-                    Some(validator) if validator == name => {
-                        (TrustReason::Validated { validator }, None)
-                    }
+                match self.validated.check(id) {
+                    Some(check) if check.type_name == name => (
+                        TrustReason::Validated {
+                            type_name: check.type_name,
+                            validator: check.validator,
+                        },
+                        None,
+                    ),
                     _ => self.own_check(name, own_defaults, inherit),
                 }
             }

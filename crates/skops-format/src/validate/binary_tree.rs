@@ -73,8 +73,8 @@ use std::collections::HashSet;
 use super::Validator;
 use super::arrays::{Element, little_endian, with_plain};
 use super::dist_metric;
-use super::references::References;
 use super::tree::{json_int, numpy_member};
+use super::usage::Referrers;
 use super::{Validated, audit_path};
 use crate::file::SkopsFile;
 use crate::json::{self, Value};
@@ -548,12 +548,12 @@ fn layout(n_samples: u64, n_nodes: u64) -> Vec<(u64, u64, bool)> {
 /// (`n_features_in_`, `n_samples_fit_`).
 pub(crate) fn check_estimators(
     file: &SkopsFile<'_>,
-    references: &References<'_>,
+    referrers: &Referrers<'_>,
     id: NodeId,
     tree: &SoundTree,
 ) -> Result<()> {
     let schema = file.schema();
-    for &(parent, _) in references.parents(id) {
+    for &(parent, _) in referrers.of(id) {
         let NodeKind::Dict { entries, .. } = &schema.node(parent).kind else {
             continue;
         };
@@ -585,7 +585,7 @@ pub(crate) fn check_estimators(
 /// Trusts each sound tree whose metric was validated, with its metric node, when that metric
 /// node serves only as the `dist_metric` of such trees (see the module doc).
 pub(crate) fn trust(
-    references: &References<'_>,
+    referrers: &Referrers<'_>,
     trees: &[(NodeId, SoundTree)],
     validated: &mut Validated,
 ) {
@@ -600,8 +600,8 @@ pub(crate) fn trust(
         .map(|(_, tree)| tree.state)
         .collect();
     let only_in_trees = |state: NodeId| {
-        references
-            .parents(state)
+        referrers
+            .of(state)
             .iter()
             .all(|&(owner, key)| key == ChildKey::Attr("content") && trusted_trees.contains(&owner))
     };
@@ -609,14 +609,11 @@ pub(crate) fn trust(
         let Some(metric_type) = tree.metric_type else {
             continue;
         };
-        let confined = references
-            .parents(tree.metric)
-            .iter()
-            .all(|&(parent, key)| {
-                key == ChildKey::Index(DIST_METRIC_ITEM)
-                    && trusted_states.contains(&parent)
-                    && only_in_trees(parent)
-            });
+        let confined = referrers.of(tree.metric).iter().all(|&(parent, key)| {
+            key == ChildKey::Index(DIST_METRIC_ITEM)
+                && trusted_states.contains(&parent)
+                && only_in_trees(parent)
+        });
         if confined {
             validated.insert(*id, tree.kind.type_name(), Validator::BinaryTree);
             validated.insert(tree.metric, metric_type, Validator::BinaryTree);

@@ -17,6 +17,8 @@
 //! - every node is reached exactly once from node 0 (no cycles, no sharing, no orphans),
 //!   walked iteratively.
 
+use std::collections::BTreeSet;
+
 use super::records::{FieldProblem, IntField};
 use super::tree::{Records, numpy_member};
 use super::walk::WalkError;
@@ -49,13 +51,22 @@ const BITSET_WORDS: u64 = 8;
 /// The bitset arrays, in the order they are checked.
 const BITSET_ARRAYS: [&str; 2] = ["binned_left_cat_bitsets", "raw_left_cat_bitsets"];
 
+/// The features a sound predictor splits on: what [`super::usage`] bounds by the estimator.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct PredictorSplits {
+    /// The largest `feature_idx` of a split node (`None` for a single leaf).
+    pub(crate) max_feature: Option<u64>,
+    /// The features of the categorical splits.
+    pub(crate) categorical_features: BTreeSet<u64>,
+}
+
 /// Validates the `TreePredictor` ObjectNode `id` of `file`; `path` gives its access path.
 pub(crate) fn validate_predictor(
     file: &SkopsFile<'_>,
     id: NodeId,
     limits: &Limits,
     path: &dyn Fn() -> String,
-) -> Result<()> {
+) -> Result<PredictorSplits> {
     let malformed = |reason: String| Error::ValidatePredictorState {
         path: path(),
         reason,
@@ -119,6 +130,7 @@ pub(crate) fn validate_predictor(
     let records = Records::new(&nodes).map_err(malformed)?;
 
     let mut children = Vec::with_capacity(usize::try_from(n_nodes).unwrap_or(0));
+    let mut splits = PredictorSplits::default();
     let truncated = || malformed("a `nodes` record is shorter than its dtype".to_owned());
     let as_i64 = |value: i128| i64::try_from(value).unwrap_or(i64::MAX);
     let as_u64 = |value: i128| u64::try_from(value).unwrap_or(u64::MAX);
@@ -163,7 +175,11 @@ pub(crate) fn validate_predictor(
                 feature: as_i64(feature),
             });
         }
+        // Non-negative and read from an integer field of at most 64 bits: it fits in u64.
+        let feature = as_u64(feature);
+        splits.max_feature = splits.max_feature.max(Some(feature));
         if is_categorical {
+            splits.categorical_features.insert(feature);
             let bitset_idx = fields.bitset_idx.read(record).ok_or_else(truncated)?;
             for &(array, rows) in &bitset_rows {
                 if bitset_idx < 0 || bitset_idx >= i128::from(rows) {
@@ -180,7 +196,8 @@ pub(crate) fn validate_predictor(
         // Both are in `[1, n_nodes)`, so they fit in u64.
         children.push(Some((as_u64(left), as_u64(right))));
     }
-    walk(&children, path)
+    walk(&children, path)?;
+    Ok(splits)
 }
 
 /// The integer fields of the `nodes` records the validator reads.

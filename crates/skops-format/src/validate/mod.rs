@@ -6,17 +6,23 @@
 //! node's arguments and array members before anything is built; a state that fails is refused
 //! with an error naming the node path and the broken invariant.
 //!
+//! A sound state is trusted only where its use is bounded by what was checked: [`usage`] ties
+//! a tree's split features to the `n_features_in_` of the estimators that validate `X` for it.
+//!
 //! Validators: [`tree`] (`sklearn.tree._tree.Tree`), [`hist_predictor`] (HistGradientBoosting's
-//! `TreePredictor`: checked, refused when unsound, but not yet trusted, see [`validate`]),
-//! [`binary_tree`] (`KDTree`, `BallTree`, with their [`dist_metric`]).
+//! `TreePredictor`), [`bisecting`] (BisectingKMeans' cluster tree), [`reviewed`] (pure-Python
+//! helpers, in their plain form), [`binary_tree`] (`KDTree`, `BallTree`, with their
+//! [`dist_metric`]).
 
 mod arrays;
 mod binary_tree;
+mod bisecting;
 mod dist_metric;
 mod hist_predictor;
 mod records;
-mod references;
+mod reviewed;
 mod tree;
+mod usage;
 mod walk;
 
 use std::collections::{BTreeSet, HashMap};
@@ -30,7 +36,7 @@ use crate::schema::{NodeId, NodeKind, ReduceKind};
 /// The type the tree validator checks.
 pub const TREE_TYPE: &str = "sklearn.tree._tree.Tree";
 
-/// The type the tree predictor validator checks (its nodes are checked, not trusted).
+/// The type the tree predictor validator checks.
 pub const PREDICTOR_TYPE: &str = "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor";
 
 pub use binary_tree::{BALL_TREE_TYPE, KD_TREE_TYPE};
@@ -42,6 +48,11 @@ pub enum Validator {
     Tree,
     /// [`hist_predictor`]: HistGradientBoosting's `TreePredictor` and its estimator.
     HistPredictor,
+    /// [`reviewed`]: a pure-Python helper reviewed as safe to build from any state, in its
+    /// plain form.
+    Reviewed,
+    /// [`bisecting`]: BisectingKMeans' cluster tree, against the estimator's width.
+    BisectingTree,
     /// [`binary_tree`]: `KDTree`/`BallTree` and the distance metric each carries.
     BinaryTree,
 }
@@ -52,6 +63,8 @@ impl Validator {
         match self {
             Validator::Tree => "tree",
             Validator::HistPredictor => "hist-predictor",
+            Validator::Reviewed => "reviewed",
+            Validator::BisectingTree => "bisecting-tree",
             Validator::BinaryTree => "binary-tree",
         }
     }
@@ -123,6 +136,8 @@ impl Validated {
 pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
     let schema = file.schema();
     let mut validated = Validated::none();
+    // Built on the first node that needs it: most files have none.
+    let mut referrers = None;
     let mut binary_trees = Vec::new();
     for (id, node) in schema.nodes() {
         let path = || audit::node_path(schema, id);
@@ -131,25 +146,26 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
                 kind: ReduceKind::Tree,
                 ..
             } => {
-                // Same reasoning as for the predictor below: the tree's own `n_features` bounds
-                // `feature`, but a crafted file sets both (n_features = 10**13, feature = 10**12
-                // passes and segfaults predict). Until `feature` is bounded by the width of
-                // the `X` that predict really reads (the `n_features_in_` of every estimator
-                // above the tree, and how each slices `X`), a sound tree is checked and
-                // refused when unsound, but not trusted by default.
-                // TODO(issue 4): the cross-estimator width check, then `nodes.insert(id, TREE_TYPE)`.
-                tree::validate_tree(file, id, limits, &path)?;
+                let n_features = tree::validate_tree(file, id, limits, &path)?;
+                let referrers = referrers.get_or_insert_with(|| usage::Referrers::new(schema));
+                if usage::tree_is_bounded(file, referrers, id, n_features) {
+                    validated.insert(id, TREE_TYPE, Validator::Tree);
+                }
             }
             NodeKind::Object { .. } if node.type_name() == PREDICTOR_TYPE => {
-                // A predictor whose state breaks an invariant is refused, whatever the caller
-                // trusts; but a sound one is not trusted by default yet: the predictor alone
-                // cannot bound `feature_idx` by the width of the `X` predict reads (nor tie a
-                // categorical split to the `_bin_mapper`'s categorical features), so a huge
-                // `feature_idx` passes and reads out of bounds. That needs a check across the
-                // estimator (`n_features_in_`, `_preprocessor`, `_bin_mapper`).
-                hist_predictor::validate_predictor(file, id, limits, &path)?;
+                let splits = hist_predictor::validate_predictor(file, id, limits, &path)?;
+                let referrers = referrers.get_or_insert_with(|| usage::Referrers::new(schema));
+                if usage::predictor_is_bounded(file, referrers, id, &splits, limits) {
+                    validated.insert(id, PREDICTOR_TYPE, Validator::HistPredictor);
+                }
             }
-            NodeKind::Object { .. } => {
+            NodeKind::Object { .. } if node.type_name() == bisecting::BISECTING_TREE_TYPE => {
+                let referrers = referrers.get_or_insert_with(|| usage::Referrers::new(schema));
+                if bisecting::validate_bisecting_tree(file, referrers, id, limits, &path)? {
+                    validated.insert(id, bisecting::BISECTING_TREE_TYPE, Validator::BisectingTree);
+                }
+            }
+            NodeKind::Object { .. } if binary_tree::TreeKind::of(&node.type_name()).is_some() => {
                 // A KDTree/BallTree checks the width of `X` against its own `data` before any
                 // query, so a sound tree is safe wherever it sits; its metric is trusted with
                 // it only where nothing else uses the metric (see `binary_tree::trust`).
@@ -158,15 +174,19 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
                     binary_trees.push((id, tree));
                 }
             }
-            _ => {}
+            _ => {
+                if let Some(name) = reviewed::reviewed_type(schema, node) {
+                    validated.insert(id, name, Validator::Reviewed);
+                }
+            }
         }
     }
     if !binary_trees.is_empty() {
-        let references = references::References::of(schema);
+        let referrers = referrers.get_or_insert_with(|| usage::Referrers::new(schema));
         for (id, tree) in &binary_trees {
-            binary_tree::check_estimators(file, &references, *id, tree)?;
+            binary_tree::check_estimators(file, referrers, *id, tree)?;
         }
-        binary_tree::trust(&references, &binary_trees, &mut validated);
+        binary_tree::trust(referrers, &binary_trees, &mut validated);
     }
     Ok(validated)
 }

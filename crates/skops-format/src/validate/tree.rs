@@ -29,12 +29,13 @@ use crate::{Error, Result};
 const TREE_LEAF: i128 = -1;
 
 /// Validates the TreeNode `id` of `file`; `path` gives its access path for error messages.
+/// Returns the tree's `n_features`, which bounds every split feature.
 pub(crate) fn validate_tree(
     file: &SkopsFile<'_>,
     id: NodeId,
     limits: &Limits,
     path: &dyn Fn() -> String,
-) -> Result<()> {
+) -> Result<u64> {
     let malformed = |reason: String| Error::ValidateTreeState {
         path: path(),
         reason,
@@ -167,7 +168,7 @@ pub(crate) fn validate_tree(
             actual,
         });
     }
-    Ok(())
+    Ok(n_features)
 }
 
 /// The integer a JsonNode holds, if it holds one.

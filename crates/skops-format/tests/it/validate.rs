@@ -9,6 +9,7 @@ use skops_format::audit::{self, TrustReason};
 use skops_format::container::{ArchiveWriter, WriteCompression};
 use skops_format::npy::read_npy;
 use skops_format::schema::{NdArrayStorage, NodeId, NodeKind, ReduceKind};
+use skops_format::validate::Validator;
 use skops_format::{Error, Limits, SkopsFile};
 
 /// Offsets of sklearn's `NODE_DTYPE` fields in a 64-byte record.
@@ -81,23 +82,68 @@ fn audit_error(bytes: &[u8]) -> Error {
 
 /// A sound tree passes its validator but stays untrusted by default: its own `n_features`
 /// bounds `feature`, and a crafted file sets both (see `validate::validate`).
-#[test]
-fn a_valid_tree_passes_validation_but_is_not_trusted_by_default() {
+/// The file with `schema.json` rewritten by `edit`.
+fn with_schema(edit: impl Fn(&str) -> String) -> Vec<u8> {
     let bytes = tree_file();
     let file = SkopsFile::open(&bytes, &Limits::default()).unwrap();
-    assert!(file.validate().unwrap().types().is_empty());
+    let mut writer = ArchiveWriter::new(WriteCompression::Deflated { level: 6 });
+    for entry in file.archive().entries() {
+        let content = file.member(&entry.name).unwrap().into_owned();
+        if entry.name == "schema.json" {
+            let text = edit(std::str::from_utf8(&content).unwrap());
+            writer.add(&entry.name, text.as_bytes()).unwrap();
+        } else {
+            writer.add(&entry.name, &content).unwrap();
+        }
+    }
+    writer.finish().unwrap()
+}
+
+/// `schema` with the value of every `n_features_in_` (3 in this file) set to `value`.
+fn set_n_features_in(schema: &str, value: &str) -> String {
+    let key = "\"n_features_in_\"";
+    let old = "\"content\": \"3\"";
+    let mut out = String::new();
+    let mut rest = schema;
+    while let Some(at) = rest.find(key) {
+        let (head, tail) = rest.split_at(at);
+        out.push_str(head);
+        let block = tail.find('}').unwrap();
+        // skops gives equal small ints one `__id__` (Python caches them), and a repeated
+        // `__id__` is one shared node: the edited value gets an `__id__` of its own.
+        let edited = tail[..block].replace(old, &format!("\"content\": \"{value}\""));
+        let id_at = edited.find("\"__id__\"").unwrap();
+        out.push_str(&edited[..id_at]);
+        out.push_str("\"__id__\": 7\n");
+        rest = &tail[block..];
+    }
+    out.push_str(rest);
+    assert_ne!(out, schema);
+    out
+}
+
+/// A sound tree held as `tree_` by a decision tree whose `n_features_in_` (what predict checks
+/// `X` against) equals the tree's `n_features` is trusted by default, as validated.
+#[test]
+fn a_valid_tree_held_by_its_estimator_is_trusted() {
+    let bytes = tree_file();
+    let file = SkopsFile::open(&bytes, &Limits::default()).unwrap();
+    let validated = file.validate().unwrap();
+    assert_eq!(
+        validated.types().into_iter().collect::<Vec<_>>(),
+        ["sklearn.tree._tree.Tree"]
+    );
+    let check = validated.check(tree_node(&file)).unwrap();
+    assert_eq!(check.validator, Validator::Tree);
+    assert_eq!(check.validator.name(), "tree");
     let report = file.audit(&[]).unwrap();
-    assert_eq!(report.untrusted_types(), ["sklearn.tree._tree.Tree"]);
-    assert_ne!(
+    assert!(report.is_clean(), "{:?}", report.untrusted_types());
+    assert_eq!(
         report.node(tree_node(&file)).reason,
         TrustReason::Validated {
-            validator: "sklearn.tree._tree.Tree"
+            type_name: "sklearn.tree._tree.Tree",
+            validator: Validator::Tree,
         }
-    );
-    assert!(
-        file.audit(&["sklearn.tree._tree.Tree".to_owned()])
-            .unwrap()
-            .is_clean()
     );
     // The schema alone (no members to validate) is audited exactly as skops does.
     assert_eq!(
@@ -107,7 +153,24 @@ fn a_valid_tree_passes_validation_but_is_not_trusted_by_default() {
     // Rewritten unchanged, it still validates.
     let same = with_nodes(|_| {});
     let file = SkopsFile::open(&same, &Limits::default()).unwrap();
-    assert!(file.validate().is_ok());
+    assert!(file.audit(&[]).unwrap().is_clean());
+}
+
+/// When the estimator's `n_features_in_` differs from the tree's `n_features`, predict checks
+/// `X` against a width the tree's splits are not bounded by: the tree stays untrusted.
+#[test]
+fn a_tree_wider_than_its_estimator_checks_is_not_trusted() {
+    let bytes = with_schema(|schema| set_n_features_in(schema, "2"));
+    let file = SkopsFile::open(&bytes, &Limits::default()).unwrap();
+    assert!(file.validate().unwrap().is_empty());
+    assert_eq!(
+        file.audit(&[]).unwrap().untrusted_types(),
+        ["sklearn.tree._tree.Tree"]
+    );
+    // Without `n_features_in_`, validate_data checks nothing: untrusted too.
+    let bytes = with_schema(|schema| schema.replace("\"n_features_in_\"", "\"n_features_seen\""));
+    let file = SkopsFile::open(&bytes, &Limits::default()).unwrap();
+    assert!(file.validate().unwrap().is_empty());
 }
 
 #[test]
@@ -162,4 +225,32 @@ fn each_broken_invariant_has_its_error() {
         matches!(error, Error::ValidateTreeHalfLeaf { node: 0, .. }),
         "{error:?}"
     );
+}
+
+/// The validators run once per opened file: their result travels with `into_checked` and
+/// `reopen` (which promise the very same bytes), so `get_untrusted_types` then `load` reads
+/// the tree members once. Shown by reopening onto bytes whose tree is broken: the kept
+/// result is used; without one, the validators run on the bytes at hand.
+#[test]
+fn validation_runs_once_per_opened_file() {
+    let bytes = tree_file();
+    let broken = with_nodes(|records| set(records, 0, LEFT, 1_000));
+    assert!(
+        SkopsFile::open(&broken, &Limits::default())
+            .unwrap()
+            .audit(&[])
+            .is_err()
+    );
+
+    let validated = SkopsFile::open(&bytes, &Limits::default()).unwrap();
+    assert!(validated.audit(&[]).unwrap().is_clean());
+    let reopened = SkopsFile::reopen(&broken, validated.into_checked(), &Limits::default());
+    assert!(reopened.unwrap().audit(&[]).unwrap().is_clean());
+
+    let not_validated = SkopsFile::open(&bytes, &Limits::default()).unwrap();
+    let reopened = SkopsFile::reopen(&broken, not_validated.into_checked(), &Limits::default());
+    assert!(matches!(
+        reopened.unwrap().audit(&[]),
+        Err(Error::ValidateTreeChildOutOfRange { .. })
+    ));
 }

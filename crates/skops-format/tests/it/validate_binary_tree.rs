@@ -11,7 +11,7 @@ use skops_format::container::{ArchiveWriter, WriteCompression};
 use skops_format::json::{self, Object, Value};
 use skops_format::npy::{NpyHeader, read_npy, write_npy};
 use skops_format::schema::{NdArrayStorage, NodeId, NodeKind};
-use skops_format::validate::{BALL_TREE_TYPE, KD_TREE_TYPE};
+use skops_format::validate::{BALL_TREE_TYPE, KD_TREE_TYPE, Validator};
 use skops_format::{Error, Limits, SkopsFile};
 
 const EUCLIDEAN: &str = "sklearn.metrics._dist_metrics.EuclideanDistance64";
@@ -241,13 +241,15 @@ fn real_trees_and_their_metrics_are_trusted_as_validated() {
         assert_eq!(
             report.node(tree).reason,
             TrustReason::Validated {
-                validator: tree_type
+                type_name: tree_type,
+                validator: Validator::BinaryTree,
             }
         );
         assert_eq!(
             report.node(metric).reason,
             TrustReason::Validated {
-                validator: metric_type
+                type_name: metric_type,
+                validator: Validator::BinaryTree,
             }
         );
         assert_eq!(
