@@ -103,6 +103,27 @@ VALIDATED_TYPES: frozenset[str] = frozenset(
         "sklearn._loss.loss.HalfTweedieLossIdentity",
         "scipy._lib.array_api_compat.numpy._aliases.asarray",
         "scipy.interpolate._bsplines.BSpline",
+        # validate/binary_tree.rs, dist_metric.rs: KD/ball trees and their metrics.
+        "sklearn.metrics._dist_metrics.BrayCurtisDistance64",
+        "sklearn.metrics._dist_metrics.CanberraDistance64",
+        "sklearn.metrics._dist_metrics.ChebyshevDistance64",
+        "sklearn.metrics._dist_metrics.DiceDistance64",
+        "sklearn.metrics._dist_metrics.EuclideanDistance64",
+        "sklearn.metrics._dist_metrics.HammingDistance64",
+        "sklearn.metrics._dist_metrics.HaversineDistance64",
+        "sklearn.metrics._dist_metrics.JaccardDistance64",
+        "sklearn.metrics._dist_metrics.KulsinskiDistance64",
+        "sklearn.metrics._dist_metrics.MahalanobisDistance64",
+        "sklearn.metrics._dist_metrics.ManhattanDistance64",
+        "sklearn.metrics._dist_metrics.MatchingDistance64",
+        "sklearn.metrics._dist_metrics.MinkowskiDistance64",
+        "sklearn.metrics._dist_metrics.RogersTanimotoDistance64",
+        "sklearn.metrics._dist_metrics.RussellRaoDistance64",
+        "sklearn.metrics._dist_metrics.SEuclideanDistance64",
+        "sklearn.metrics._dist_metrics.SokalMichenerDistance64",
+        "sklearn.metrics._dist_metrics.SokalSneathDistance64",
+        "sklearn.neighbors._ball_tree.BallTree",
+        "sklearn.neighbors._kd_tree.KDTree",
     }
 )
 

@@ -413,9 +413,13 @@ def test_untrusted_file_imports_nothing(canary_file):
 
 
 def test_untrusted_kd_tree_message_is_skops_message():
+    from sklearn.metrics import DistanceMetric
     from sklearn.neighbors import KNeighborsClassifier
 
-    model = KNeighborsClassifier(n_neighbors=1, algorithm="kd_tree")
+    # A metric object shared with the estimator keeps the KDTree untrusted (a KDTree alone is
+    # validated and trusted: test_validate_binary_tree.py).
+    metric = DistanceMetric.get_metric("euclidean")
+    model = KNeighborsClassifier(n_neighbors=1, algorithm="kd_tree", metric=metric)
     data = sio.dumps(model.fit([[0], [1], [2]], [0, 1, 1]))
     expected = _raised(lambda: sio.loads(data))
     got = _raised(lambda: rio.loads(data))

@@ -329,6 +329,24 @@ pub fn hint(error: &FormatError) -> Option<&'static str> {
              scikit-learn relies on at predict time (it would read out of bounds or loop): the \
              file is corrupt or was crafted; do not load it",
         ),
+        FormatError::ValidateBinaryTreeState { .. }
+        | FormatError::ValidateBinaryTreeArray { .. }
+        | FormatError::ValidateBinaryTreeLeafSize { .. }
+        | FormatError::ValidateBinaryTreeLevels { .. }
+        | FormatError::ValidateBinaryTreeNodeCount { .. }
+        | FormatError::ValidateBinaryTreeIndexOutOfRange { .. }
+        | FormatError::ValidateBinaryTreeIndexRepeated { .. }
+        | FormatError::ValidateBinaryTreeNodeRange { .. }
+        | FormatError::ValidateBinaryTreeLeafFlag { .. }
+        | FormatError::ValidateBinaryTreeRadius { .. }
+        | FormatError::ValidateBinaryTreeEstimator { .. }
+        | FormatError::ValidateMetricState { .. }
+        | FormatError::ValidateMetricP { .. }
+        | FormatError::ValidateMetricSize { .. } => Some(
+            "the state of a `KDTree`/`BallTree` or of its distance metric breaks an invariant \
+             scikit-learn relies on in its queries (they would read or write out of bounds): \
+             the file is corrupt or was crafted; do not load it",
+        ),
         FormatError::ValidateBisectingTree { .. } => Some(
             "a BisectingKMeans cluster center does not match the model's number of features: \
              scikit-learn would read past it at predict time; the file is corrupt or was \

@@ -853,6 +853,196 @@ pub enum Error {
         /// Its number of rows.
         rows: u64,
     },
+    /// The state of a `KDTree`/`BallTree` is not what scikit-learn writes: no state, not the
+    /// 13-item `__getstate__` tuple, a non-integer count, a `dist_metric` that is not a metric
+    /// object.
+    #[error("the binary tree at `{path}` is malformed: {reason}")]
+    ValidateBinaryTreeState {
+        /// Where the tree is, as a Python access path from the root object.
+        path: String,
+        /// What is missing or malformed.
+        reason: String,
+    },
+    /// An array of a `KDTree`/`BallTree` (`data`, `idx_array`, `node_data`, `node_bounds`,
+    /// `sample_weight`) has another dtype, shape or memory order than the tree reads, or holds
+    /// a value scikit-learn never writes (a non-finite float, a negative weight).
+    #[error("the binary tree at `{path}` has `{array}` {reason}")]
+    ValidateBinaryTreeArray {
+        /// Where the tree is.
+        path: String,
+        /// The array.
+        array: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// `leaf_size` is below 1.
+    #[error("the binary tree at `{path}` has `leaf_size` {leaf_size}, not at least 1")]
+    ValidateBinaryTreeLeafSize {
+        /// Where the tree is.
+        path: String,
+        /// The value found.
+        leaf_size: i64,
+    },
+    /// `n_levels` or `n_nodes` is not what scikit-learn computes from the number of samples and
+    /// `leaf_size` (`n_levels = 1 + floor(log2(max(1, (n_samples - 1) / leaf_size)))`,
+    /// `n_nodes = 2**n_levels - 1`).
+    #[error(
+        "the binary tree at `{path}` declares {n_levels} levels and {n_nodes} nodes, but {n_samples} samples with `leaf_size` {leaf_size} make {expected_levels} levels and {expected_nodes} nodes"
+    )]
+    ValidateBinaryTreeLevels {
+        /// Where the tree is.
+        path: String,
+        /// The declared `n_levels`.
+        n_levels: i64,
+        /// The declared `n_nodes`.
+        n_nodes: i64,
+        /// The rows of `data`.
+        n_samples: u64,
+        /// The declared `leaf_size`.
+        leaf_size: u64,
+        /// The levels scikit-learn computes.
+        expected_levels: u64,
+        /// `2**expected_levels - 1`.
+        expected_nodes: u64,
+    },
+    /// `node_data` (or `node_bounds`' second axis) does not have one entry per node.
+    #[error("the binary tree at `{path}` declares {n_nodes} nodes but its `{array}` has {length}")]
+    ValidateBinaryTreeNodeCount {
+        /// Where the tree is.
+        path: String,
+        /// The declared `n_nodes`.
+        n_nodes: u64,
+        /// `node_data` or `node_bounds`.
+        array: &'static str,
+        /// The number of nodes the array holds.
+        length: u64,
+    },
+    /// `idx_array` holds an index outside `[0, n_samples)`: the queries read `data` at it.
+    #[error(
+        "the binary tree at `{path}` has `idx_array[{position}]` = {index}, outside [0, {n_samples})"
+    )]
+    ValidateBinaryTreeIndexOutOfRange {
+        /// Where the tree is.
+        path: String,
+        /// The position in `idx_array`.
+        position: u64,
+        /// The index found.
+        index: i64,
+        /// The rows of `data`.
+        n_samples: u64,
+    },
+    /// `idx_array` holds an index twice: it is not a permutation of the rows of `data`.
+    #[error("the binary tree at `{path}` has sample {index} twice in `idx_array`")]
+    ValidateBinaryTreeIndexRepeated {
+        /// Where the tree is.
+        path: String,
+        /// The repeated index.
+        index: u64,
+    },
+    /// A node's `[idx_start, idx_end)` is not the range scikit-learn's build gives it (each
+    /// node halves its parent's range, the root covering `[0, n_samples)`).
+    #[error(
+        "node {node} of the binary tree at `{path}` covers [{idx_start}, {idx_end}) of `idx_array`, but the tree's layout gives it [{expected_start}, {expected_end})"
+    )]
+    ValidateBinaryTreeNodeRange {
+        /// Where the tree is.
+        path: String,
+        /// The node index.
+        node: u64,
+        /// The `idx_start` found.
+        idx_start: i64,
+        /// The `idx_end` found.
+        idx_end: i64,
+        /// The `idx_start` of the layout.
+        expected_start: u64,
+        /// The `idx_end` of the layout.
+        expected_end: u64,
+    },
+    /// A node's `is_leaf` is not the layout's (a leaf exactly when its children would fall
+    /// past `n_nodes`): a split node past the last level makes the queries read past
+    /// `node_data`.
+    #[error(
+        "node {node} of the binary tree at `{path}` has `is_leaf` {is_leaf}, expected {expected}"
+    )]
+    ValidateBinaryTreeLeafFlag {
+        /// Where the tree is.
+        path: String,
+        /// The node index.
+        node: u64,
+        /// The value found.
+        is_leaf: i64,
+        /// 1 for a leaf, 0 for a split node.
+        expected: u8,
+    },
+    /// A node's `radius` is negative or not finite.
+    #[error(
+        "node {node} of the binary tree at `{path}` has radius {radius}, not a finite non-negative number"
+    )]
+    ValidateBinaryTreeRadius {
+        /// Where the tree is.
+        path: String,
+        /// The node index.
+        node: u64,
+        /// The radius found.
+        radius: f64,
+    },
+    /// The estimator holding the tree disagrees with it on the training data's shape
+    /// (`n_features_in_` against the columns of `data`, `n_samples_fit_` against its rows).
+    #[error(
+        "the estimator at `{path}` has `{attribute}` {value}, but its binary tree holds {expected}"
+    )]
+    ValidateBinaryTreeEstimator {
+        /// Where the estimator's state is.
+        path: String,
+        /// `n_features_in_` or `n_samples_fit_`.
+        attribute: &'static str,
+        /// The estimator's value.
+        value: i64,
+        /// The tree's value.
+        expected: u64,
+    },
+    /// The state of a distance metric a binary tree carries is not what scikit-learn writes:
+    /// no state, not the `(p, vec, mat)` tuple, a `vec`/`mat` of another dtype or number of
+    /// dimensions, a negative or non-finite weight.
+    #[error("the distance metric `{metric}` at `{path}` is malformed: {reason}")]
+    ValidateMetricState {
+        /// Where the metric is.
+        path: String,
+        /// The metric class.
+        metric: &'static str,
+        /// What is missing or malformed.
+        reason: String,
+    },
+    /// The metric's `p` is not the one its class uses (2 for Euclidean, 1 for Manhattan, ...)
+    /// or, for Minkowski, not a positive finite number.
+    #[error("the distance metric `{metric}` at `{path}` has p = {p}, expected {expected}")]
+    ValidateMetricP {
+        /// Where the metric is.
+        path: String,
+        /// The metric class.
+        metric: &'static str,
+        /// The `p` found.
+        p: f64,
+        /// What the class requires.
+        expected: &'static str,
+    },
+    /// The metric's `vec` or `mat` does not cover the tree's features: the metric reads (or,
+    /// for Mahalanobis, writes a buffer of `mat`'s size) one entry per feature of `data`.
+    #[error(
+        "the distance metric `{metric}` at `{path}` has `{array}` of shape {shape:?}, expected {expected}"
+    )]
+    ValidateMetricSize {
+        /// Where the metric is.
+        path: String,
+        /// The metric class.
+        metric: &'static str,
+        /// `vec` or `mat`.
+        array: &'static str,
+        /// The shape found.
+        shape: Vec<u64>,
+        /// The shape the tree's `data` requires.
+        expected: String,
+    },
     /// A BisectingKMeans cluster node (`_BisectingTree`) is malformed: its `center` is not a
     /// one-dimensional float array as wide as the estimator's `n_features_in_` (Cython k-means
     /// reads that many values of each center, unchecked), or a child is neither `None` nor a

@@ -32,13 +32,25 @@
 //! - trust policies: `policy-syntax`, `policy-invalid`, `policy-unsupported-version`,
 //!   `policy-malformed-digest`, `policy-duplicate-type`, `policy-malformed-timestamp`,
 //!   `policy-digest-mismatch`;
-//! - validate: `validate-tree-state`, `validate-tree-classes`, `validate-tree-node-count`, `validate-tree-child-out-of-range`, `validate-tree-half-leaf`, `validate-tree-node-reached-twice`, `validate-tree-node-unreached`, `validate-tree-feature`, `validate-tree-missing-go-to-left`, `validate-tree-value-shape`, `validate-tree-max-depth`, `validate-bisecting-tree`,
-//!   `validate-sparse-dtype`, `validate-sparse-shape`, `validate-sparse-indptr`,
-//!   `validate-sparse-index`, `validate-dtype-content`, `validate-loss-state`,
-//!   `validate-loss-component`, `validate-loss-parameter`, `validate-svm-state`,
-//!   `validate-svm-support-counts`, `validate-svm-shape`, `validate-svm-support-index`,
-//!   `validate-svm-sparse`, `validate-bspline-state`, `validate-bspline-knots`,
-//!   `validate-bspline-coefficients`, `validate-bspline-axis`;
+//! - validate: `validate-tree-state`, `validate-tree-classes`, `validate-tree-node-count`,
+//!   `validate-tree-child-out-of-range`, `validate-tree-half-leaf`,
+//!   `validate-tree-node-reached-twice`, `validate-tree-node-unreached`, `validate-tree-feature`,
+//!   `validate-tree-missing-go-to-left`, `validate-tree-value-shape`, `validate-tree-max-depth`,
+//!   `validate-predictor-state`, `validate-bisecting-tree`, `validate-predictor-bitsets`,
+//!   `validate-predictor-child-out-of-range`, `validate-predictor-node-reached-twice`,
+//!   `validate-predictor-node-unreached`, `validate-predictor-flag`, `validate-predictor-feature`,
+//!   `validate-predictor-bitset-index`, `validate-svm-state`, `validate-svm-support-counts`,
+//!   `validate-svm-shape`, `validate-svm-support-index`, `validate-svm-sparse`,
+//!   `validate-bspline-state`, `validate-bspline-knots`, `validate-bspline-coefficients`,
+//!   `validate-bspline-axis`, `validate-sparse-dtype`, `validate-sparse-shape`,
+//!   `validate-sparse-indptr`, `validate-sparse-index`, `validate-dtype-content`,
+//!   `validate-loss-state`, `validate-loss-component`, `validate-loss-parameter`,
+//!   `validate-binary-tree-state`, `validate-binary-tree-array`, `validate-binary-tree-leaf-size`,
+//!   `validate-binary-tree-levels`, `validate-binary-tree-node-count`,
+//!   `validate-binary-tree-index-out-of-range`, `validate-binary-tree-index-repeated`,
+//!   `validate-binary-tree-node-range`, `validate-binary-tree-leaf-flag`,
+//!   `validate-binary-tree-radius`, `validate-binary-tree-estimator`, `validate-metric-state`,
+//!   `validate-metric-p`, `validate-metric-size`;
 //! - visualize: `visualize-not-a-node`, `visualize-invalid-key-types`;
 //! - file: `file-schema-missing`, `file-member-missing`.
 //!
@@ -300,6 +312,24 @@ pub(crate) fn describe(error: &Error) -> (&'static str, String) {
         Error::ValidateLossState { .. } => ("validate-loss-state", own()),
         Error::ValidateLossComponent { .. } => ("validate-loss-component", own()),
         Error::ValidateLossParameter { .. } => ("validate-loss-parameter", own()),
+        Error::ValidateBinaryTreeState { .. } => ("validate-binary-tree-state", own()),
+        Error::ValidateBinaryTreeArray { .. } => ("validate-binary-tree-array", own()),
+        Error::ValidateBinaryTreeLeafSize { .. } => ("validate-binary-tree-leaf-size", own()),
+        Error::ValidateBinaryTreeLevels { .. } => ("validate-binary-tree-levels", own()),
+        Error::ValidateBinaryTreeNodeCount { .. } => ("validate-binary-tree-node-count", own()),
+        Error::ValidateBinaryTreeIndexOutOfRange { .. } => {
+            ("validate-binary-tree-index-out-of-range", own())
+        }
+        Error::ValidateBinaryTreeIndexRepeated { .. } => {
+            ("validate-binary-tree-index-repeated", own())
+        }
+        Error::ValidateBinaryTreeNodeRange { .. } => ("validate-binary-tree-node-range", own()),
+        Error::ValidateBinaryTreeLeafFlag { .. } => ("validate-binary-tree-leaf-flag", own()),
+        Error::ValidateBinaryTreeRadius { .. } => ("validate-binary-tree-radius", own()),
+        Error::ValidateBinaryTreeEstimator { .. } => ("validate-binary-tree-estimator", own()),
+        Error::ValidateMetricState { .. } => ("validate-metric-state", own()),
+        Error::ValidateMetricP { .. } => ("validate-metric-p", own()),
+        Error::ValidateMetricSize { .. } => ("validate-metric-size", own()),
         Error::VisualizeNotANode { path, python_type } => (
             "visualize-not-a-node",
             skops_text(

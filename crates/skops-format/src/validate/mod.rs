@@ -15,10 +15,14 @@
 //! trusted when plain), [`loss`] (sklearn's Tweedie loss objects trusted when their Cython loss
 //! and link are the ones their class builds), [`svm`] (the libsvm state of sklearn's SVMs,
 //! which skops already trusts: refused when unsound), [`bspline`] (`scipy.interpolate.BSpline`
-//! in a `SplineTransformer`), [`reviewed`] (pure-Python helpers, in their plain form).
+//! in a `SplineTransformer`), [`binary_tree`] (`KDTree`, `BallTree`, with their
+//! [`dist_metric`]), [`reviewed`] (pure-Python helpers, in their plain form).
 
+mod arrays;
+mod binary_tree;
 mod bisecting;
 mod bspline;
+mod dist_metric;
 mod dtype;
 mod hist_predictor;
 mod loss;
@@ -50,6 +54,8 @@ pub use sparse::SPARSE_TYPES;
 /// The type the tree predictor validator checks.
 pub const PREDICTOR_TYPE: &str = "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor";
 
+pub use binary_tree::{BALL_TREE_TYPE, KD_TREE_TYPE};
+
 /// A validator: what `inspect` names for a node it trusted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Validator {
@@ -70,6 +76,8 @@ pub enum Validator {
     Loss,
     /// [`bspline`]: a `BSpline` of a `SplineTransformer` and its `_asarray` function.
     Bspline,
+    /// [`binary_tree`]: `KDTree`/`BallTree` and the distance metric each carries.
+    BinaryTree,
 }
 
 impl Validator {
@@ -84,6 +92,7 @@ impl Validator {
             Validator::DType => "dtype",
             Validator::Loss => "loss",
             Validator::Bspline => "bspline",
+            Validator::BinaryTree => "binary-tree",
         }
     }
 }
@@ -149,13 +158,15 @@ impl Validated {
 /// Runs every validator on the nodes of `file` that have one.
 ///
 /// Fails with the first `Validate*` error (see [`crate::Error`]) of the first node, in schema
-/// order, whose state is unsound.
+/// order, whose state is unsound; then with the first estimator that disagrees with its
+/// binary tree (checked once every tree passed).
 pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
     let schema = file.schema();
     let mut validated = Validated::none();
     // Built on the first node that needs it: most files have none.
     let mut referrers = None;
     let placed_bsplines = bspline::placed_bsplines(file);
+    let mut binary_trees = Vec::new();
     for (id, node) in schema.nodes() {
         let path = || audit::node_path(schema, id);
         match node.kind {
@@ -211,6 +222,15 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
                 // skops trusts the SVMs by default: their state is only refused when unsound.
                 svm::validate_svm(file, id, limits, &path)?;
             }
+            NodeKind::Object { .. } if binary_tree::TreeKind::of(&node.type_name()).is_some() => {
+                // A KDTree/BallTree checks the width of `X` against its own `data` before any
+                // query, so a sound tree is safe wherever it sits; its metric is trusted with
+                // it only where nothing else uses the metric (see `binary_tree::trust`).
+                if let Some(kind) = binary_tree::TreeKind::of(&node.type_name()) {
+                    let tree = binary_tree::validate_binary_tree(file, id, kind, limits, &path)?;
+                    binary_trees.push((id, tree));
+                }
+            }
             _ => {
                 if let Some(name) = reviewed::reviewed_type(schema, node) {
                     validated.insert(id, name, Validator::Reviewed);
@@ -218,5 +238,17 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
             }
         }
     }
+    if !binary_trees.is_empty() {
+        let referrers = referrers.get_or_insert_with(|| usage::Referrers::new(schema));
+        for (id, tree) in &binary_trees {
+            binary_tree::check_estimators(file, referrers, *id, tree)?;
+        }
+        binary_tree::trust(referrers, &binary_trees, &mut validated);
+    }
     Ok(validated)
+}
+
+/// The access path of node `id` of `file`, for error messages.
+fn audit_path(file: &SkopsFile<'_>, id: NodeId) -> String {
+    audit::node_path(file.schema(), id)
 }

@@ -8,6 +8,7 @@
 mod fixtures;
 mod malicious;
 mod validate;
+mod validate_binary_tree;
 mod validate_dtype;
 mod validate_loss;
 mod validate_predictor;
