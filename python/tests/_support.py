@@ -88,6 +88,7 @@ VALIDATED_TYPES: frozenset[str] = frozenset(
         "sklearn.neural_network._stochastic_optimizers.AdamOptimizer",
         "sklearn.feature_selection._univariate_selection.f_classif",
         "sklearn.metrics._classification.balanced_accuracy_score",
+        # ... and where scikit-learn calls it (reviewed.rs HELD_FUNCTIONS).
         "sklearn.cluster._kmeans._kmeans_single_lloyd",
         "numpy.mean",
         "numpy.dtype",

@@ -682,7 +682,7 @@ def _resolve(name: str) -> Any:
 
 
 def test_the_reviewed_table_is_read():
-    assert len(_reviewed_types()) == 20
+    assert len(_reviewed_types()) == 19
 
 
 @pytest.mark.parametrize("name,loader", _reviewed_types())
@@ -734,6 +734,48 @@ def test_reviewed_types_are_trusted_only_in_their_plain_form():
     assert rio.get_untrusted_types(data=_edit(data, list_state)) == [
         "sklearn.metrics._scorer._PassthroughScorer"
     ]
+
+
+KMEANS_SINGLE = "sklearn.cluster._kmeans._kmeans_single_lloyd"
+
+_TRANSFORM_WITH_SKOPS = textwrap.dedent(
+    f"""
+    import sys, numpy as np, skops.io as sio
+    model = sio.load(sys.argv[1], trusted=[{KMEANS_SINGLE!r}])
+    print("loaded", flush=True)
+    model.transform(np.ones((2, 2_000_000)))
+    print("transformed", flush=True)
+    """
+)
+
+
+def test_a_function_harmless_only_where_sklearn_calls_it_is_trusted_only_there(tmp_path):
+    """`_kmeans_single_lloyd` is trusted as BisectingKMeans' `_kmeans_single`; held by a
+    FunctionTransformer whose `kw_args` pass narrow `centers_init`, Cython k-means reads far
+    past them: skops 0.16 with the function trusted crashes; skops_rs leaves it untrusted."""
+    from sklearn.cluster._kmeans import _kmeans_single_lloyd
+
+    x, _ = _tree_data()
+    kmeans = sio.dumps(BisectingKMeans(n_clusters=3, random_state=0).fit(x))
+    assert KMEANS_SINGLE in sio.get_untrusted_types(data=kmeans)
+    assert KMEANS_SINGLE not in rio.get_untrusted_types(data=kmeans)
+
+    kw_args = {"sample_weight": np.ones(2), "centers_init": np.zeros((2, 1)), "max_iter": 1}
+    gadget = FunctionTransformer(_kmeans_single_lloyd, kw_args=kw_args)
+    path = tmp_path / "gadget.skops"
+    sio.dump(gadget, path)
+    assert rio.get_untrusted_types(file=path) == [KMEANS_SINGLE]
+    with pytest.raises(UntrustedTypesFoundException):
+        rio.load(path)
+    result = subprocess.run(
+        [sys.executable, "-c", _TRANSFORM_WITH_SKOPS, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.stdout.startswith("loaded"), result.stderr
+    assert result.returncode < 0, (result.returncode, result.stdout, result.stderr)
 
 
 # ----- BisectingKMeans' cluster tree -------------------------------------------------------------

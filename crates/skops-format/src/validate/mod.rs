@@ -231,6 +231,12 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
                     binary_trees.push((id, tree));
                 }
             }
+            NodeKind::Function if reviewed::is_held_function(node) => {
+                let referrers = referrers.get_or_insert_with(|| usage::Referrers::new(schema));
+                if let Some(name) = reviewed::held_function(schema, referrers, id) {
+                    validated.insert(id, name, Validator::Reviewed);
+                }
+            }
             _ => {
                 if let Some(name) = reviewed::reviewed_type(schema, node) {
                     validated.insert(id, name, Validator::Reviewed);

@@ -12,6 +12,9 @@
 //! form listed (an ObjectNode with a dict state, a FunctionNode, ...), so a type name cannot be
 //! borrowed by another loader.
 //!
+//! A function that is harmless only where scikit-learn calls it is trusted only there
+//! ([`HELD_FUNCTIONS`]).
+//!
 //! `python/tests/test_validate.py` checks against the installed libraries that every class
 //! here is still pure Python and every function a Python function, so a release that moves one
 //! to Cython fails the tests instead of silently widening the trust.
@@ -20,10 +23,11 @@
 //! skops leaves it to the user), and `_BisectingTree`, whose centers reach Cython k-means code
 //! that trusts their width (see [`super::bisecting`]).
 
-use crate::schema::{Loader, Node, NodeKind, Schema};
+use super::usage::Referrers;
+use crate::schema::{Loader, Node, NodeId, NodeKind, Schema};
 
 /// The reviewed types, each with the loader of the plain form it is trusted in.
-pub(crate) const REVIEWED_TYPES: [(&str, Loader); 20] = [
+pub(crate) const REVIEWED_TYPES: [(&str, Loader); 19] = [
     // Probability calibration (`CalibratedClassifierCV.calibrated_classifiers_`).
     ("sklearn.calibration._CalibratedClassifier", Loader::Object),
     ("sklearn.calibration._SigmoidCalibration", Loader::Object),
@@ -71,12 +75,52 @@ pub(crate) const REVIEWED_TYPES: [(&str, Loader); 20] = [
         "sklearn.metrics._classification.balanced_accuracy_score",
         Loader::Function,
     ),
-    (
-        "sklearn.cluster._kmeans._kmeans_single_lloyd",
-        Loader::Function,
-    ),
     ("numpy.mean", Loader::Function),
 ];
+
+/// Functions that are harmless only where scikit-learn itself calls them: each is trusted only
+/// as the given attribute of the given estimator (function, estimator, attribute).
+///
+/// `_kmeans_single_lloyd(X, sample_weight, centers_init, ...)` runs Cython k-means that reads
+/// `X.shape[1]` values of each row of `centers_init` unchecked: BisectingKMeans calls it in
+/// `fit` with centers it draws from `X`, but held anywhere a caller passes arguments the file
+/// chooses (a `FunctionTransformer`'s `kw_args`, a scorer's `kwargs`), narrow centers read out
+/// of bounds.
+pub(crate) const HELD_FUNCTIONS: [(&str, &str, &str); 1] = [(
+    "sklearn.cluster._kmeans._kmeans_single_lloyd",
+    "sklearn.cluster._bisect_k_means.BisectingKMeans",
+    "_kmeans_single",
+)];
+
+/// Whether `node` names one of [`HELD_FUNCTIONS`] (whatever its placement).
+pub(crate) fn is_held_function(node: &Node) -> bool {
+    let name = node.type_name();
+    HELD_FUNCTIONS
+        .iter()
+        .any(|(function, _, _)| *function == name)
+}
+
+/// The function FunctionNode `id` is, when it is one of [`HELD_FUNCTIONS`] and every reference
+/// to it is the attribute its estimator holds it as.
+pub(crate) fn held_function(
+    schema: &Schema,
+    referrers: &Referrers<'_>,
+    id: NodeId,
+) -> Option<&'static str> {
+    let node = schema.node(id);
+    if !matches!(node.kind, NodeKind::Function) {
+        return None;
+    }
+    let name = node.type_name();
+    let (function, estimator, attribute) = HELD_FUNCTIONS
+        .iter()
+        .find(|(function, _, _)| *function == name)?;
+    let owners = referrers.attribute_owners(id, attribute)?;
+    owners
+        .iter()
+        .all(|&owner| schema.node(owner).type_name() == *estimator)
+        .then_some(*function)
+}
 
 /// The reviewed type `node` is, when it has the form that type is trusted in (for an
 /// ObjectNode: a dict state, or none).

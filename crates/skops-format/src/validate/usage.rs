@@ -97,7 +97,7 @@ impl<'a> Referrers<'a> {
 
     /// The objects that hold `id` as their attribute `attr`, or `None` when some reference
     /// to `id` is anything else (or there is none).
-    fn attribute_owners(&self, id: NodeId, attr: &str) -> Option<Vec<NodeId>> {
+    pub(super) fn attribute_owners(&self, id: NodeId, attr: &str) -> Option<Vec<NodeId>> {
         let mut owners = Vec::new();
         for &(state, key) in self.of(id) {
             if key != ChildKey::Key(attr) || !self.is_object_state(state) {
