@@ -854,3 +854,28 @@ def test_a_cluster_node_elsewhere_stays_untrusted(bisecting_file):
         del state["_bisecting_tree"]
 
     assert rio.get_untrusted_types(data=_edit(bisecting_file, move_tree)) == [BISECTING_TREE]
+
+
+def test_categorical_splits_must_read_features_the_bin_mapper_marks(predictor_file):
+    """Without a `_preprocessor` (a crafted file: sklearn keeps one for categorical data), the
+    raw values reach the categorical splits, which stay within the bitsets; predict then looks
+    the split's feature up in the table of categorical features (unchecked), so every feature a
+    categorical split reads must be marked in `_bin_mapper.is_categorical_`."""
+
+    def no_preprocessor(schema: dict[str, Any], _: dict[str, bytes]) -> None:
+        schema["content"]["content"]["_preprocessor"] = _json_node(None)
+
+    def unmarked(schema: dict[str, Any], members: dict[str, bytes]) -> None:
+        no_preprocessor(schema, members)
+        mapper = schema["content"]["content"]["_bin_mapper"]["content"]["content"]
+        member = mapper["is_categorical_"]["file"]
+        flags = np.load(io.BytesIO(members[member]), allow_pickle=False)
+        out = io.BytesIO()
+        np.save(out, np.zeros_like(flags), allow_pickle=False)
+        members[member] = out.getvalue()
+
+    x, _ = _hgb_data()
+    bare = _edit(predictor_file, no_preprocessor)
+    assert rio.get_untrusted_types(data=bare) == []
+    assert rio.loads(bare).predict_proba(x).shape == (len(x), 2)
+    assert rio.get_untrusted_types(data=_edit(predictor_file, unmarked)) == [PREDICTOR]
