@@ -169,6 +169,9 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
     let mut binary_trees = Vec::new();
     for (id, node) in schema.nodes() {
         let path = || audit::node_path(schema, id);
+        // Once per node: the guards below compare it (most nodes are JSON scalars, cheap).
+        let name = node.type_name();
+        let name = name.as_str();
         match node.kind {
             NodeKind::Reduce {
                 kind: ReduceKind::Tree,
@@ -180,14 +183,14 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
                     validated.insert(id, TREE_TYPE, Validator::Tree);
                 }
             }
-            NodeKind::Object { .. } if node.type_name() == PREDICTOR_TYPE => {
+            NodeKind::Object { .. } if name == PREDICTOR_TYPE => {
                 let splits = hist_predictor::validate_predictor(file, id, limits, &path)?;
                 let referrers = referrers.get_or_insert_with(|| usage::Referrers::new(schema));
                 if usage::predictor_is_bounded(file, referrers, id, &splits, limits) {
                     validated.insert(id, PREDICTOR_TYPE, Validator::HistPredictor);
                 }
             }
-            NodeKind::Object { .. } if node.type_name() == bisecting::BISECTING_TREE_TYPE => {
+            NodeKind::Object { .. } if name == bisecting::BISECTING_TREE_TYPE => {
                 let referrers = referrers.get_or_insert_with(|| usage::Referrers::new(schema));
                 if bisecting::validate_bisecting_tree(file, referrers, id, limits, &path)? {
                     validated.insert(id, bisecting::BISECTING_TREE_TYPE, Validator::BisectingTree);
@@ -201,14 +204,14 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
             NodeKind::DType { .. } if dtype::validate_dtype(file, id, &path)? => {
                 validated.insert(id, dtype::DTYPE_TYPE, Validator::DType);
             }
-            NodeKind::Object { .. } if loss::spec(&node.type_name()).is_some() => {
-                if let Some(spec) = loss::spec(&node.type_name())
+            NodeKind::Object { .. } if loss::spec(name).is_some() => {
+                if let Some(spec) = loss::spec(name)
                     && loss::validate_loss(file, id, spec, &path)?
                 {
                     validated.insert(id, spec.class, Validator::Loss);
                 }
             }
-            NodeKind::Object { .. } if node.type_name() == BSPLINE_TYPE => {
+            NodeKind::Object { .. } if name == BSPLINE_TYPE => {
                 // Evaluating a sound BSpline reads only within its own arrays; it is trusted
                 // where its use is the one checked (an item of a consistent
                 // `SplineTransformer.bsplines_`), together with its `_asarray` function.
@@ -218,15 +221,15 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
                     validated.insert(function, ASARRAY_FUNCTION, Validator::Bspline);
                 }
             }
-            NodeKind::Object { .. } if svm::svm_kind(&node.type_name()).is_some() => {
+            NodeKind::Object { .. } if svm::svm_kind(name).is_some() => {
                 // skops trusts the SVMs by default: their state is only refused when unsound.
                 svm::validate_svm(file, id, limits, &path)?;
             }
-            NodeKind::Object { .. } if binary_tree::TreeKind::of(&node.type_name()).is_some() => {
+            NodeKind::Object { .. } if binary_tree::TreeKind::of(name).is_some() => {
                 // A KDTree/BallTree checks the width of `X` against its own `data` before any
                 // query, so a sound tree is safe wherever it sits; its metric is trusted with
                 // it only where nothing else uses the metric (see `binary_tree::trust`).
-                if let Some(kind) = binary_tree::TreeKind::of(&node.type_name()) {
+                if let Some(kind) = binary_tree::TreeKind::of(name) {
                     let tree = binary_tree::validate_binary_tree(file, id, kind, limits, &path)?;
                     binary_trees.push((id, tree));
                 }
