@@ -26,6 +26,7 @@ mod dist_metric;
 mod dtype;
 mod hist_predictor;
 mod loss;
+mod parallel;
 mod records;
 mod reviewed;
 mod sparse;
@@ -167,6 +168,7 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
     let mut referrers = None;
     let placed_bsplines = bspline::placed_bsplines(file);
     let mut binary_trees = Vec::new();
+    let mut trees = parallel::validate_trees(file, limits);
     for (id, node) in schema.nodes() {
         let path = || audit::node_path(schema, id);
         // Once per node: the guards below compare it (most nodes are JSON scalars, cheap).
@@ -177,7 +179,10 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
                 kind: ReduceKind::Tree,
                 ..
             } => {
-                let n_features = tree::validate_tree(file, id, limits, &path)?;
+                let n_features = match trees.remove(&id) {
+                    Some(result) => result?,
+                    None => tree::validate_tree(file, id, limits, &path)?,
+                };
                 let referrers = referrers.get_or_insert_with(|| usage::Referrers::new(schema));
                 if usage::tree_is_bounded(file, referrers, id, n_features) {
                     validated.insert(id, TREE_TYPE, Validator::Tree);
