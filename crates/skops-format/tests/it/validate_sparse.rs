@@ -284,9 +284,7 @@ fn neighbors_file(n_features_in: Option<i64>, n_samples_fit: Option<i64>) -> Vec
         key_types.join(", ")
     );
     let mut writer = ArchiveWriter::new(WriteCompression::Deflated { level: 6 });
-    writer
-        .add(npz, &file.member(npz).unwrap().into_owned())
-        .unwrap();
+    writer.add(npz, &file.member(npz).unwrap()).unwrap();
     writer.add("schema.json", schema.as_bytes()).unwrap();
     writer.finish().unwrap()
 }
