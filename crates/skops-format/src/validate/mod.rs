@@ -202,8 +202,11 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
                 }
             }
             NodeKind::SparseMatrix { .. } => {
-                if let Some(class) = sparse::validate_sparse(file, id, limits, &path)? {
-                    validated.insert(id, class, Validator::Sparse);
+                if let Some((class, shape)) = sparse::validate_sparse(file, id, limits, &path)? {
+                    let referrers = referrers.get_or_insert_with(|| usage::Referrers::new(schema));
+                    if sparse::placement_is_bounded(file, referrers, id, shape) {
+                        validated.insert(id, class, Validator::Sparse);
+                    }
                 }
             }
             NodeKind::DType { .. } if dtype::validate_dtype(file, id, &path)? => {

@@ -35,8 +35,16 @@
 //! operand of a product is checked against `shape` in Python by scipy (`matmul: dimension
 //! mismatch`), so `X` of any width cannot be over-read through a sound matrix. sklearn's
 //! uses of stored sparse attributes (`SparseRandomProjection.components_`, a sparsified
-//! `coef_`) go through scipy's operators (`safe_sparse_dot`), not through their own Cython,
-//! so no tie to the enclosing estimator (`n_features_in_`) is needed for memory safety.
+//! `coef_`) go through scipy's operators (`safe_sparse_dot`), not through their own Cython.
+//!
+//! One use is not: the neighbors estimators (KNeighbors*, RadiusNeighbors*, NearestNeighbors,
+//! the neighbors transformers, LocalOutlierFactor) hand a sparse `_fit_X` to the
+//! pairwise-distance reductions (`ArgKmin`, `RadiusNeighbors`), whose dense-sparse pair reads
+//! the dense query at `j * _fit_X.shape[1] + indices[k]` (and the Euclidean middle term at
+//! `Y[j, indices[k]]`) with the query checked only against `n_features_in_`; the results index
+//! graphs of `n_samples_fit_` columns. So a matrix held as `_fit_X` is trusted only when every
+//! object holding it has `n_features_in_` and `n_samples_fit_` equal to its shape (a
+//! `_fit_X` wider than `n_features_in_` reads far past the query: a segfault).
 //!
 //! The node is trusted as the class the members build (e.g. `scipy.sparse._csr.csr_matrix`
 //! for `format == "csr"` without `_is_array`), and only when the schema names that class: a
@@ -45,22 +53,24 @@
 use std::borrow::Cow;
 
 use super::records::IntField;
+use super::usage::{Referrers, attribute_int};
 use crate::container::Archive;
 use crate::file::SkopsFile;
 use crate::limits::Limits;
 use crate::npy::{Descr, NpyView};
 use crate::npz::{Sparse, SparseFormat};
-use crate::schema::{NodeId, NodeKind};
+use crate::schema::{ChildKey, NodeId, NodeKind};
 use crate::{Error, Result};
 
 /// Validates the SparseMatrixNode `id` of `file`; `path` gives its access path for error
-/// messages. Returns the class it is trusted as, when it may be trusted (see the module doc).
+/// messages. Returns the class it is trusted as, when it may be trusted (see the module doc),
+/// with its shape, for [`placement_is_bounded`].
 pub(crate) fn validate_sparse(
     file: &SkopsFile<'_>,
     id: NodeId,
     limits: &Limits,
     path: &dyn Fn() -> String,
-) -> Result<Option<&'static str>> {
+) -> Result<Option<(&'static str, (u64, u64))>> {
     let node = file.schema().node(id);
     let NodeKind::SparseMatrix { file: member } = &node.kind else {
         return Ok(None);
@@ -82,7 +92,32 @@ pub(crate) fn validate_sparse(
     let sparse = Sparse::from_members(borrowed, limits)?;
     check_sparse(&sparse, path)?;
     let class = class_name(sparse.format, sparse.is_array);
-    Ok((sparse.format != SparseFormat::Dia && node.type_name() == class).then_some(class))
+    Ok(
+        (sparse.format != SparseFormat::Dia && node.type_name() == class)
+            .then_some((class, sparse.shape)),
+    )
+}
+
+/// The attribute in which the neighbors estimators keep their training data.
+const FIT_X: &str = "_fit_X";
+
+/// Whether the sound matrix `id` of shape `(rows, cols)` is used only where its shape is
+/// checked: held as `_fit_X` only by objects whose `n_features_in_` is `cols` and whose
+/// `n_samples_fit_` is `rows` (see the module doc).
+pub(crate) fn placement_is_bounded(
+    file: &SkopsFile<'_>,
+    referrers: &Referrers<'_>,
+    id: NodeId,
+    (rows, cols): (u64, u64),
+) -> bool {
+    referrers.of(id).iter().all(|&(parent, key)| {
+        key != ChildKey::Key(FIT_X)
+            || (referrers.is_object_state(parent)
+                && referrers.of(parent).iter().all(|&(owner, _)| {
+                    attribute_int(file, owner, "n_features_in_") == Some(i128::from(cols))
+                        && attribute_int(file, owner, "n_samples_fit_") == Some(i128::from(rows))
+                }))
+    })
 }
 
 /// The class `load_npz` builds for `format` (a `*_array` when `_is_array` is true).

@@ -250,3 +250,82 @@ fn the_structure_check_at_open_refuses_non_integer_indices_and_bad_lengths() {
         );
     }
 }
+
+/// A file whose root is a `KNeighborsClassifier` holding the fixture's csr matrix (shape
+/// `(6, 4)`) as `_fit_X`, with the given `n_features_in_` and `n_samples_fit_` (`None`: left
+/// out).
+fn neighbors_file(n_features_in: Option<i64>, n_samples_fit: Option<i64>) -> Vec<u8> {
+    let bytes = sparse_file();
+    let file = SkopsFile::open(&bytes, &Limits::default()).unwrap();
+    let NodeKind::SparseMatrix { file: npz } = &file.schema().node(entry(&file, "csr")).kind else {
+        unreachable!()
+    };
+    let int = |id: u64, value: i64| {
+        format!(
+            r#"{{"__class__": "int", "__module__": "builtins", "__loader__": "JsonNode", "content": "{value}", "is_json": true, "__id__": {id}}}"#
+        )
+    };
+    let mut entries = vec![format!(
+        r#""_fit_X": {{"__class__": "csr_matrix", "__module__": "scipy.sparse._csr", "__loader__": "SparseMatrixNode", "type": "scipy", "file": "{npz}", "__id__": 10}}"#
+    )];
+    if let Some(value) = n_features_in {
+        entries.push(format!(r#""n_features_in_": {}"#, int(11, value)));
+    }
+    if let Some(value) = n_samples_fit {
+        entries.push(format!(r#""n_samples_fit_": {}"#, int(12, value)));
+    }
+    let key_types = vec![
+        r#"{"__class__": "str", "__module__": "builtins", "__loader__": "TypeNode", "__id__": 13}"#;
+        entries.len()
+    ];
+    let schema = format!(
+        r#"{{"__class__": "KNeighborsClassifier", "__module__": "sklearn.neighbors._classification", "__loader__": "ObjectNode", "content": {{"__class__": "dict", "__module__": "builtins", "__loader__": "DictNode", "content": {{{}}}, "key_types": {{"__class__": "list", "__module__": "builtins", "__loader__": "ListNode", "content": [{}], "__id__": 14}}, "__id__": 15}}, "__id__": 16, "protocol": 2, "_skops_version": "0.16.0"}}"#,
+        entries.join(", "),
+        key_types.join(", ")
+    );
+    let mut writer = ArchiveWriter::new(WriteCompression::Deflated { level: 6 });
+    writer.add(npz, &file.member(npz).unwrap()).unwrap();
+    writer.add("schema.json", schema.as_bytes()).unwrap();
+    writer.finish().unwrap()
+}
+
+/// Whether the `_fit_X` matrix of a [`neighbors_file`] is trusted by its validator.
+fn fit_x_trusted(bytes: &[u8]) -> bool {
+    let file = SkopsFile::open(bytes, &Limits::default()).unwrap();
+    let report = file.audit(&[]).unwrap();
+    let fit_x = file
+        .schema()
+        .nodes()
+        .find(|(_, node)| matches!(node.kind, NodeKind::SparseMatrix { .. }))
+        .unwrap()
+        .0;
+    match report.node(fit_x).reason {
+        TrustReason::Validated { validator, .. } => validator == Validator::Sparse,
+        _ => false,
+    }
+}
+
+/// A neighbors estimator's sparse `_fit_X` is read by the pairwise-distance reductions with the
+/// query's width (checked against `n_features_in_`) and its rows index graphs of
+/// `n_samples_fit_` columns: it is trusted only when both match its shape.
+#[test]
+fn a_fit_x_is_trusted_only_when_tied_to_its_estimator() {
+    assert!(fit_x_trusted(&neighbors_file(Some(4), Some(6))));
+    for (n_features_in, n_samples_fit) in [
+        (Some(3), Some(6)),
+        (Some(5), Some(6)),
+        (Some(4), Some(5)),
+        (Some(4), Some(7)),
+        (None, Some(6)),
+        (Some(4), None),
+    ] {
+        let bytes = neighbors_file(n_features_in, n_samples_fit);
+        assert!(
+            !fit_x_trusted(&bytes),
+            "{n_features_in:?} {n_samples_fit:?}"
+        );
+        // A sound matrix is never refused for where it sits.
+        let file = SkopsFile::open(&bytes, &Limits::default()).unwrap();
+        assert!(file.validate().is_ok());
+    }
+}

@@ -1,0 +1,193 @@
+"""Red-team files against the validators that trust types by default (sparse, binary trees,
+dtype, loss, bspline, svm): each is state the validator once passed with no `trusted` list,
+and that crashes sklearn (or reads out of bounds) on a normally shaped `X`. Each test shows
+the file is now untrusted or refused, and, in a subprocess, what skops 0.16 does with it when
+the type is trusted by hand; real files of the same models still load with no list."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import textwrap
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import skops.io as sio
+import skops_rs.io as rio
+from sklearn.neighbors import (
+    KNeighborsClassifier,
+    KNeighborsTransformer,
+    LocalOutlierFactor,
+    NearestNeighbors,
+    RadiusNeighborsRegressor,
+)
+from skops_rs.exceptions import UntrustedTypesFoundException
+
+CSR = "scipy.sparse._csr.csr_matrix"
+
+# A fresh `__id__` for each edited node (an id seen before would make skops reuse that node).
+_NEXT_ID = iter(range(10**15, 10**16))
+
+_SPARSE_X = sp.random(40, 5, density=0.5, format="csr", random_state=0)
+_Y = np.arange(40) % 2
+
+
+class Crafted:
+    """A skops file opened for editing its schema and members."""
+
+    def __init__(self, data: bytes) -> None:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            self.members = {name: archive.read(name) for name in archive.namelist()}
+        self.schema = json.loads(self.members["schema.json"])
+
+    @property
+    def state(self) -> dict[str, Any]:
+        """The root object's state dict."""
+        return self.schema["content"]["content"]
+
+    def sparse_members(self, node: dict[str, Any]) -> dict[str, np.ndarray]:
+        with zipfile.ZipFile(io.BytesIO(self.members[node["file"]])) as archive:
+            return {
+                name: np.load(io.BytesIO(archive.read(name)), allow_pickle=False)
+                for name in archive.namelist()
+            }
+
+    def set_sparse_members(self, node: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as archive:
+            for name, array in arrays.items():
+                buffer = io.BytesIO()
+                np.save(buffer, array, allow_pickle=False)
+                archive.writestr(name, buffer.getvalue())
+        self.members[node["file"]] = out.getvalue()
+        node["__id__"] = next(_NEXT_ID)
+
+    def to_bytes(self) -> bytes:
+        self.members["schema.json"] = json.dumps(self.schema).encode()
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as archive:
+            for name, content in self.members.items():
+                archive.writestr(name, content)
+        return out.getvalue()
+
+
+def _json(value: Any) -> dict[str, Any]:
+    return {
+        "__class__": type(value).__name__,
+        "__module__": "builtins",
+        "__loader__": "JsonNode",
+        "content": json.dumps(value),
+        "is_json": True,
+        "__id__": next(_NEXT_ID),
+    }
+
+
+# Loads a file with skops 0.16 trusting the given types, then calls a method on a zero `X`
+# of the model's width.
+_CALL_WITH_SKOPS = textwrap.dedent(
+    """
+    import sys
+    import numpy as np
+    import skops.io as sio
+    model = sio.load(sys.argv[1], trusted=sys.argv[4:])
+    print("loaded", flush=True)
+    X = np.zeros((int(sys.argv[3]), model.n_features_in_))
+    getattr(model, sys.argv[2])(X)
+    print("answered", flush=True)
+    """
+)
+
+
+def _crash_with_skops(path: Path, method: str, rows: int, trusted: list[str]) -> None:
+    """Asserts that skops 0.16 loads `path` when trusting `trusted` and that calling `method`
+    then kills the process with a signal."""
+    result = subprocess.run(
+        [sys.executable, "-c", _CALL_WITH_SKOPS, str(path), method, str(rows), *trusted],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.stdout.startswith("loaded"), result.stderr
+    assert result.returncode < 0, (result.returncode, result.stdout, result.stderr)
+
+
+# ----- a sparse `_fit_X` wider than `n_features_in_` ---------------------------------------
+
+NEIGHBORS = {
+    "knn-classifier": lambda: KNeighborsClassifier(algorithm="brute", n_neighbors=3).fit(
+        _SPARSE_X, _Y
+    ),
+    "nearest-manhattan": lambda: NearestNeighbors(algorithm="brute", metric="manhattan").fit(
+        _SPARSE_X
+    ),
+    "radius-regressor": lambda: RadiusNeighborsRegressor(algorithm="brute", radius=2.0).fit(
+        _SPARSE_X, _Y.astype(float)
+    ),
+    "transformer": lambda: KNeighborsTransformer(n_neighbors=3).fit(_SPARSE_X),
+    "lof": lambda: LocalOutlierFactor(novelty=True, n_neighbors=3).fit(_SPARSE_X),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NEIGHBORS))
+def test_a_sparse_fit_x_of_a_real_neighbors_model_is_trusted(name):
+    model = NEIGHBORS[name]()
+    data = sio.dumps(model)
+    assert rio.get_untrusted_types(data=data) == []
+    loaded = rio.loads(data)
+    query = np.random.default_rng(1).normal(size=(7, 5))
+    if hasattr(model, "kneighbors"):
+        for ours, theirs in zip(loaded.kneighbors(query), model.kneighbors(query), strict=True):
+            np.testing.assert_array_equal(ours, theirs)
+
+
+def _widened_fit_x(model: Any, extra: int, *, samples: int = 0) -> bytes:
+    """`model`'s file with its sparse `_fit_X` `extra` columns wider (indices shifted into
+    the new columns: still a sound matrix) and `samples` rows more, the rest untouched."""
+    crafted = Crafted(sio.dumps(model))
+    node = crafted.state["_fit_X"]
+    members = crafted.sparse_members(node)
+    rows, cols = members["shape.npy"]
+    members["shape.npy"] = np.array([rows + samples, cols + extra])
+    members["indices.npy"] = members["indices.npy"] + np.int32(extra)
+    if samples:
+        last = members["indptr.npy"][-1]
+        members["indptr.npy"] = np.concatenate(
+            [members["indptr.npy"], np.full(samples, last, dtype=members["indptr.npy"].dtype)]
+        )
+    crafted.set_sparse_members(node, members)
+    return crafted.to_bytes()
+
+
+@pytest.mark.parametrize("name", sorted(NEIGHBORS))
+def test_a_sparse_fit_x_wider_than_n_features_in_is_untrusted(name):
+    data = _widened_fit_x(NEIGHBORS[name](), 1000)
+    assert rio.get_untrusted_types(data=data) == [CSR]
+    with pytest.raises(UntrustedTypesFoundException):
+        rio.loads(data)
+
+
+def test_a_sparse_fit_x_with_more_rows_than_n_samples_fit_is_untrusted():
+    data = _widened_fit_x(NEIGHBORS["transformer"](), 0, samples=3)
+    assert rio.get_untrusted_types(data=data) == [CSR]
+
+
+def test_a_sparse_fit_x_without_n_features_in_is_untrusted():
+    crafted = Crafted(sio.dumps(NEIGHBORS["knn-classifier"]()))
+    del crafted.state["n_features_in_"]
+    assert rio.get_untrusted_types(data=crafted.to_bytes()) == [CSR]
+
+
+@pytest.mark.parametrize("method", ["kneighbors", "predict"])
+def test_a_wide_sparse_fit_x_crashes_knn_in_skops_and_we_do_not_trust_it(method, tmp_path):
+    # The dense query is read at `j * _fit_X.shape[1] + indices[k]`: 10**8 columns past it.
+    path = tmp_path / "wide-fit-x.skops"
+    path.write_bytes(_widened_fit_x(NEIGHBORS["knn-classifier"](), 10**8))
+    _crash_with_skops(path, method, 200, [CSR])
+    assert rio.get_untrusted_types(file=path) == [CSR]
