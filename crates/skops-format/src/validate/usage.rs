@@ -14,6 +14,9 @@
 //!   ensemble's `n_features_in_` must equal the tree's (conservative for the forests, exact
 //!   for boosting); `IsolationForest` slices `X` by `estimators_features_` unless
 //!   `_max_features` is the full width, so that must hold too;
+//! - `GradientBoosting*` also writes each tree's prediction to column `k` of an output as
+//!   wide as its init estimator's prediction, unchecked, for every column `k` of
+//!   `estimators_`: see [`super::boosting`];
 //! - `validate_data` skips the check when `n_features_in_` is absent, so it must be present,
 //!   and a plain integer.
 //!
@@ -33,6 +36,7 @@
 
 use std::collections::HashSet;
 
+use super::boosting;
 use super::hist_predictor::PredictorSplits;
 use super::tree::{json_int, numpy_member};
 use crate::file::SkopsFile;
@@ -161,6 +165,7 @@ pub(super) fn tree_is_bounded(
     referrers: &Referrers<'_>,
     tree: NodeId,
     n_features: u64,
+    limits: &Limits,
 ) -> bool {
     let schema = file.schema();
     let Some(owners) = referrers.attribute_owners(tree, "tree_") else {
@@ -179,6 +184,8 @@ pub(super) fn tree_is_bounded(
                 }
                 let width = attribute_int(file, above, "n_features_in_");
                 width == Some(i128::from(n_features))
+                    && (!boosting::GRADIENT_BOOSTING.contains(&name.as_str())
+                        || boosting::stages_fit_output(file, above, &TREE_ESTIMATORS, limits))
                     && (name != ISOLATION_FOREST
                         || attribute_int(file, above, "_max_features") == width)
             })

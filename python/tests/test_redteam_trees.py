@@ -1,0 +1,123 @@
+"""Red-team cases against the tree validators: files that skops_rs used to trust with no
+`trusted` list and that crash sklearn at predict time. Each is now refused or reported
+untrusted; where skops 0.16 (with the type trusted) loads it, a subprocess shows the crash."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import textwrap
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import skops.io as sio
+import skops_rs.io as rio
+from sklearn.ensemble import GradientBoostingRegressor
+from sklearn.tree import DecisionTreeRegressor
+from skops_rs.exceptions import SkopsFormatError
+
+Members = dict[str, bytes]
+
+
+def _edit(data: bytes, change: Callable[[dict[str, Any], Members], None]) -> bytes:
+    """`data` with its schema and members changed by `change` (in place)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    schema = json.loads(members["schema.json"])
+    change(schema, members)
+    members["schema.json"] = json.dumps(schema).encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return out.getvalue()
+
+
+def _crashes_under_skops(path: Path, trusted: list[str], width: int, rows: int) -> int:
+    """The return code of a subprocess that loads `path` with skops 0.16 and predicts."""
+    code = textwrap.dedent(
+        f"""
+        import numpy as np, skops.io as sio
+        model = sio.load({str(path)!r}, trusted={trusted!r})
+        print(model.predict(np.zeros(({rows}, {width}))).sum())
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=300)
+    return result.returncode
+
+
+def _data() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(60, 3))
+    return x, x[:, 0] + x[:, 1]
+
+
+def _reorder_feature_and_samples(schema: dict[str, Any], members: Members) -> None:
+    """Swaps the positions of the `feature` and `n_node_samples` fields of the tree's `nodes`
+    (names kept), and puts a far feature in `n_node_samples` of every split."""
+    state = schema["content"]["content"]["tree_"]["content"]["content"]
+    member = state["nodes"]["file"]
+    nodes = np.load(io.BytesIO(members[member]), allow_pickle=False)
+    names = list(nodes.dtype.names)
+    fields = [(name, nodes.dtype.fields[name][0]) for name in names]
+    first, second = names.index("feature"), names.index("n_node_samples")
+    fields[first], fields[second] = fields[second], fields[first]
+    reordered = np.zeros(nodes.shape, dtype=np.dtype(fields))
+    for name in names:
+        reordered[name] = nodes[name]
+    reordered["n_node_samples"][reordered["left_child"] != -1] = 10**12
+    out = io.BytesIO()
+    np.save(out, reordered, allow_pickle=False)
+    members[member] = out.getvalue()
+
+
+def test_tree_nodes_with_reordered_fields_are_refused(tmp_path):
+    # sklearn's `Tree.__setstate__` compares the field names as a dict and then casts with
+    # `astype`, field by position: it reads `n_node_samples` as `feature`.
+    x, y = _data()
+    data = sio.dumps(DecisionTreeRegressor(max_depth=3, random_state=0).fit(x, y))
+    path = tmp_path / "reordered.skops"
+    path.write_bytes(_edit(data, _reorder_feature_and_samples))
+    with pytest.raises(SkopsFormatError) as caught:
+        rio.get_untrusted_types(file=path)
+    assert caught.value.kind == "validate-tree-state"
+    with pytest.raises(SkopsFormatError):
+        rio.load(path, trusted=["sklearn.tree._tree.Tree"])
+    assert _crashes_under_skops(path, ["sklearn.tree._tree.Tree"], 3, 5) < 0
+
+
+def _widen_stage(columns: int) -> Callable[[dict[str, Any], Members], None]:
+    """Makes the first stage of a gradient boosting's `estimators_` `columns` trees wide
+    (the same tree estimator each time) and drops the other stages."""
+
+    def change(schema: dict[str, Any], _: Members) -> None:
+        estimators = schema["content"]["content"]["estimators_"]
+        row = estimators["content"][0]
+        row["content"] = [row["content"][0]] * columns
+        estimators["content"] = [row]
+
+    return change
+
+
+def test_boosting_stages_wider_than_their_output_are_not_trusted(tmp_path):
+    # `predict_stages` adds tree `estimators_[i, k]` to `out[:, k]` for every column `k`,
+    # unchecked; `out` has the width of the init estimator's prediction (one column here).
+    x, y = _data()
+    data = sio.dumps(GradientBoostingRegressor(n_estimators=2, max_depth=2).fit(x, y))
+    path = tmp_path / "wide_stage.skops"
+    path.write_bytes(_edit(data, _widen_stage(2000)))
+    assert rio.get_untrusted_types(file=path) == ["sklearn.tree._tree.Tree"]
+    assert _crashes_under_skops(path, ["sklearn.tree._tree.Tree"], 3, 20000) < 0
+    # The real file, and one narrowed to a single stage, stay trusted.
+    assert rio.get_untrusted_types(data=data) == []
+    narrowed = tmp_path / "one_stage.skops"
+    narrowed.write_bytes(_edit(data, _widen_stage(1)))
+    assert rio.get_untrusted_types(file=narrowed) == []
+    model = rio.load(narrowed)
+    assert model.predict(x).shape == (60,)
