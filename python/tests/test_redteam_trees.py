@@ -18,11 +18,13 @@ import numpy as np
 import pytest
 import skops.io as sio
 import skops_rs.io as rio
-from sklearn.ensemble import GradientBoostingRegressor
+from sklearn.ensemble import GradientBoostingRegressor, HistGradientBoostingRegressor
 from sklearn.tree import DecisionTreeRegressor
 from skops_rs.exceptions import SkopsFormatError
 
 Members = dict[str, bytes]
+
+PREDICTOR = "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"
 
 
 def _edit(data: bytes, change: Callable[[dict[str, Any], Members], None]) -> bytes:
@@ -37,6 +39,14 @@ def _edit(data: bytes, change: Callable[[dict[str, Any], Members], None]) -> byt
         for name, content in members.items():
             archive.writestr(name, content)
     return out.getvalue()
+
+
+def _set_attribute(state: dict[str, Any], key: str, node: dict[str, Any]) -> None:
+    """Adds `key` to the DictNode `state` with a `str` key type, as skops writes it."""
+    state["content"][key] = node
+    state["key_types"]["content"].append(
+        {"__class__": "str", "__module__": "builtins", "__loader__": "TypeNode"}
+    )
 
 
 def _crashes_under_skops(path: Path, trusted: list[str], width: int, rows: int) -> int:
@@ -121,3 +131,74 @@ def test_boosting_stages_wider_than_their_output_are_not_trusted(tmp_path):
     assert rio.get_untrusted_types(file=narrowed) == []
     model = rio.load(narrowed)
     assert model.predict(x).shape == (60,)
+
+
+def test_hist_gradient_boosting_marked_in_fit_by_a_non_json_value_is_not_trusted(tmp_path):
+    # `_raw_predict` reads `getattr(self, "_in_fit", False)` for truth: a one-item list is
+    # truthy, and predict then skips `validate_data` and runs `predict_binned` on raw `X`.
+    x, y = _data()
+    data = sio.dumps(HistGradientBoostingRegressor(max_iter=3).fit(x, y))
+    assert rio.get_untrusted_types(data=data) == []
+
+    def in_fit(schema: dict[str, Any], _: Members) -> None:
+        _set_attribute(
+            schema["content"],
+            "_in_fit",
+            {
+                "__class__": "list",
+                "__module__": "builtins",
+                "__loader__": "ListNode",
+                "content": [
+                    {
+                        "__class__": "int",
+                        "__module__": "builtins",
+                        "__loader__": "JsonNode",
+                        "content": "1",
+                        "is_json": True,
+                        "__id__": 10**15 + 1,
+                    }
+                ],
+                "__id__": 10**15,
+            },
+        )
+
+    marked = _edit(data, in_fit)
+    assert rio.get_untrusted_types(data=marked) == [PREDICTOR]
+    assert rio.loads(marked, trusted=[PREDICTOR])._in_fit == [1]
+
+
+def _drop_width_from_python(far: int) -> Callable[[dict[str, Any], Members], None]:
+    """Makes the tree split on feature `far` with `n_features_in_` (and the tree's
+    `n_features`) `far + 1`, and moves `n_features_in_` last with one `key_types` item short:
+    skops zips the entries with `key_types`, so Python's estimator has no `n_features_in_`."""
+
+    def change(schema: dict[str, Any], members: Members) -> None:
+        state = schema["content"]
+        width = dict(state["content"].pop("n_features_in_"), content=str(far + 1))
+        width["__id__"] = 10**15 + 3
+        state["content"]["n_features_in_"] = width
+        state["key_types"]["content"].pop()
+        tree = state["content"]["tree_"]
+        arguments = tree["__reduce__"]["args"]["content"]
+        arguments[0] = dict(arguments[0], content=str(far + 1), __id__=10**15 + 4)
+        member = tree["content"]["content"]["nodes"]["file"]
+        nodes = np.load(io.BytesIO(members[member]), allow_pickle=False)
+        nodes["feature"][nodes["left_child"] != -1] = far
+        out = io.BytesIO()
+        np.save(out, nodes, allow_pickle=False)
+        members[member] = out.getvalue()
+
+    return change
+
+
+def test_an_n_features_in_that_skops_drops_does_not_bound_the_tree(tmp_path):
+    # The validators read the schema's entries; skops builds the dict from
+    # `zip(key_types, entries)`, so an entry past the end of `key_types` is never set.
+    x, y = _data()
+    data = sio.dumps(DecisionTreeRegressor(max_depth=3, random_state=0).fit(x, y))
+    path = tmp_path / "dropped_width.skops"
+    path.write_bytes(_edit(data, _drop_width_from_python(10**9)))
+    assert rio.get_untrusted_types(file=path) == ["sklearn.tree._tree.Tree"]
+    model = rio.load(path, trusted=["sklearn.tree._tree.Tree"])
+    assert not hasattr(model, "n_features_in_")
+    assert _crashes_under_skops(path, ["sklearn.tree._tree.Tree"], 3, 5) < 0

@@ -19,7 +19,7 @@
 //! item into more columns), all rows of one length.
 
 use super::tree::numpy_member;
-use super::usage::{attribute, attribute_int, attribute_json};
+use super::usage::{attribute, attribute_int, attribute_json, state_mentions};
 use crate::file::SkopsFile;
 use crate::json::Value;
 use crate::limits::Limits;
@@ -132,7 +132,7 @@ fn loss_is_multiclass(file: &SkopsFile<'_>, ensemble: NodeId) -> Option<bool> {
     let (_, default) = CLASSIFIER_LOSSES
         .iter()
         .find(|(name, _)| *name == loss_type)?;
-    if attribute(file, loss, "is_multiclass").is_none() {
+    if !state_mentions(file, loss, "is_multiclass") {
         return Some(*default);
     }
     match attribute_json(file, loss, "is_multiclass")? {

@@ -18,7 +18,8 @@
 //!   wide as its init estimator's prediction, unchecked, for every column `k` of
 //!   `estimators_`: see [`super::boosting`];
 //! - `validate_data` skips the check when `n_features_in_` is absent, so it must be present,
-//!   and a plain integer.
+//!   and a plain integer, in the dict skops builds (a short `key_types` drops entries: see
+//!   [`dict_entry`]).
 //!
 //! A tree is trusted only when every reference to it is the `tree_` of such an estimator,
 //! with `n_features_in_` equal to the tree's `n_features`, and every unchecked ensemble above
@@ -231,10 +232,9 @@ pub(super) fn predictor_is_bounded(
                     .is_none_or(|feature| i128::from(feature) < width)
             })
             && attribute_json(file, estimator, "_preprocessor") == Some(Value::Null)
-            && matches!(
-                attribute_json(file, estimator, "_in_fit"),
-                None | Some(Value::Bool(false))
-            )
+            // Absent, or a plain `False`: any other value may be truthy.
+            && (!state_mentions(file, estimator, "_in_fit")
+                || attribute_json(file, estimator, "_in_fit") == Some(Value::Bool(false)))
             && (splits.categorical_features.is_empty()
                 || categorical_features_marked(file, estimator, splits, width, limits))
     })
@@ -276,7 +276,8 @@ fn categorical_features_marked(
         })
 }
 
-/// The node that ObjectNode `id`'s state holds under `name` (the last one, as in a dict).
+/// The node that ObjectNode `id`'s state holds under `name`, when the dict skops builds from
+/// that state holds it (see [`dict_entry`]).
 pub(super) fn attribute(file: &SkopsFile<'_>, id: NodeId, name: &str) -> Option<NodeId> {
     let schema = file.schema();
     let NodeKind::Object {
@@ -285,14 +286,49 @@ pub(super) fn attribute(file: &SkopsFile<'_>, id: NodeId, name: &str) -> Option<
     else {
         return None;
     };
-    let NodeKind::Dict { entries, .. } = &schema.node(*state).kind else {
+    dict_entry(schema, *state, name)
+}
+
+/// Whether ObjectNode `id`'s state names `name` at all, whatever its key type: where it does
+/// not, Python's object cannot have that attribute from the file.
+pub(super) fn state_mentions(file: &SkopsFile<'_>, id: NodeId, name: &str) -> bool {
+    let schema = file.schema();
+    let NodeKind::Object {
+        content: Some(state),
+    } = &schema.node(id).kind
+    else {
+        return false;
+    };
+    match &schema.node(*state).kind {
+        NodeKind::Dict { entries, .. } => entries.iter().any(|(key, _)| key == name),
+        // Not a plain dict: assume it may set anything.
+        _ => true,
+    }
+}
+
+/// The value of key `name` in the dict skops 0.16 builds from DictNode `dict`, when that dict
+/// holds the string `name`.
+///
+/// skops pairs the entries with `key_types` by position (`zip`: entries past the end of
+/// `key_types` are dropped) and converts each key with its type: only a `builtins.str` type
+/// keeps the key the string it is in the schema. Any other form yields `None`, so a check
+/// that needs an attribute present never passes on an entry Python would not set (e.g. an
+/// `n_features_in_` dropped by a short `key_types`, which makes `validate_data` skip the
+/// width check). Entries are Python's (duplicates merged), so positions match.
+pub(super) fn dict_entry(schema: &Schema, dict: NodeId, name: &str) -> Option<NodeId> {
+    let NodeKind::Dict { entries, key_types } = &schema.node(dict).kind else {
         return None;
     };
-    entries
-        .iter()
-        .rev()
-        .find(|(key, _)| key == name)
-        .map(|(_, child)| *child)
+    let index = entries.iter().position(|(key, _)| key == name)?;
+    let NodeKind::List(types) = &schema.node(*key_types).kind else {
+        return None;
+    };
+    let key_type = schema.node(*types.get(index)?);
+    let keeps_string =
+        matches!(key_type.kind, NodeKind::Type) && key_type.type_name() == "builtins.str";
+    keeps_string
+        .then(|| entries.get(index).map(|(_, child)| *child))
+        .flatten()
 }
 
 /// The integer attribute `name` of ObjectNode `id`, when it is a plain JSON integer.
