@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 import skops.io as sio
 import skops_rs.io as rio
+from sklearn.cluster import BisectingKMeans
 from sklearn.ensemble import GradientBoostingRegressor, HistGradientBoostingRegressor
 from sklearn.tree import DecisionTreeRegressor
 from skops_rs.exceptions import SkopsFormatError
@@ -49,8 +50,10 @@ def _set_attribute(state: dict[str, Any], key: str, node: dict[str, Any]) -> Non
     )
 
 
-def _crashes_under_skops(path: Path, trusted: list[str], width: int, rows: int) -> int:
-    """The return code of a subprocess that loads `path` with skops 0.16 and predicts."""
+def _run_under_skops(
+    path: Path, trusted: list[str], width: int, rows: int
+) -> subprocess.CompletedProcess[str]:
+    """A subprocess that loads `path` with skops 0.16 and predicts."""
     code = textwrap.dedent(
         f"""
         import numpy as np, skops.io as sio
@@ -58,8 +61,7 @@ def _crashes_under_skops(path: Path, trusted: list[str], width: int, rows: int) 
         print(model.predict(np.zeros(({rows}, {width}))).sum())
         """
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=300)
-    return result.returncode
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
 
 
 def _data() -> tuple[np.ndarray, np.ndarray]:
@@ -99,7 +101,7 @@ def test_tree_nodes_with_reordered_fields_are_refused(tmp_path):
     assert caught.value.kind == "validate-tree-state"
     with pytest.raises(SkopsFormatError):
         rio.load(path, trusted=["sklearn.tree._tree.Tree"])
-    assert _crashes_under_skops(path, ["sklearn.tree._tree.Tree"], 3, 5) < 0
+    assert _run_under_skops(path, ["sklearn.tree._tree.Tree"], 3, 5).returncode < 0
 
 
 def _widen_stage(columns: int) -> Callable[[dict[str, Any], Members], None]:
@@ -123,7 +125,7 @@ def test_boosting_stages_wider_than_their_output_are_not_trusted(tmp_path):
     path = tmp_path / "wide_stage.skops"
     path.write_bytes(_edit(data, _widen_stage(2000)))
     assert rio.get_untrusted_types(file=path) == ["sklearn.tree._tree.Tree"]
-    assert _crashes_under_skops(path, ["sklearn.tree._tree.Tree"], 3, 20000) < 0
+    assert _run_under_skops(path, ["sklearn.tree._tree.Tree"], 3, 20000).returncode < 0
     # The real file, and one narrowed to a single stage, stay trusted.
     assert rio.get_untrusted_types(data=data) == []
     narrowed = tmp_path / "one_stage.skops"
@@ -201,4 +203,29 @@ def test_an_n_features_in_that_skops_drops_does_not_bound_the_tree(tmp_path):
     assert rio.get_untrusted_types(file=path) == ["sklearn.tree._tree.Tree"]
     model = rio.load(path, trusted=["sklearn.tree._tree.Tree"])
     assert not hasattr(model, "n_features_in_")
-    assert _crashes_under_skops(path, ["sklearn.tree._tree.Tree"], 3, 5) < 0
+    assert _run_under_skops(path, ["sklearn.tree._tree.Tree"], 3, 5).returncode < 0
+
+
+BISECTING_TREE = "sklearn.cluster._bisect_k_means._BisectingTree"
+KMEANS_SINGLE = "sklearn.cluster._kmeans._kmeans_single_lloyd"
+
+
+def test_bisecting_kmeans_with_a_negative_thread_count_is_not_trusted(tmp_path):
+    # `predict` passes `_n_threads` to the k-means `prange` (`num_threads`): libgomp sizes
+    # its pool by it, unsigned, and aborts the process on a negative count.
+    x, _ = _data()
+    data = sio.dumps(BisectingKMeans(n_clusters=3, random_state=0).fit(x))
+    assert rio.get_untrusted_types(data=data) == []
+
+    def negative_threads(schema: dict[str, Any], _: Members) -> None:
+        threads = schema["content"]["content"]["_n_threads"]
+        threads.update(content="-1", __id__=10**15 + 9)
+
+    path = tmp_path / "negative_threads.skops"
+    path.write_bytes(_edit(data, negative_threads))
+    assert rio.get_untrusted_types(file=path) == [BISECTING_TREE]
+    # libgomp exits the interpreter itself (status 1, no Python traceback).
+    result = _run_under_skops(path, [BISECTING_TREE, KMEANS_SINGLE], 3, 50000)
+    assert result.returncode != 0
+    assert "libgomp" in result.stderr
+    assert "Traceback" not in result.stderr
