@@ -58,7 +58,7 @@ pub(super) fn validate_bisecting_tree(
         }
         // Predict hands `_n_threads` to the k-means `prange` as OpenMP's `num_threads`: a
         // negative count makes libgomp abort the process (it sizes a pool by it, unsigned).
-        if !attribute_int(file, estimator, "_n_threads").is_some_and(|threads| threads >= 1) {
+        if attribute_int(file, estimator, "_n_threads").is_none_or(|threads| threads < 1) {
             return Ok(false);
         }
         width = Some(n_features);
