@@ -229,3 +229,54 @@ def test_bisecting_kmeans_with_a_negative_thread_count_is_not_trusted(tmp_path):
     assert result.returncode != 0
     assert "libgomp" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _shadow_the_width_check(far: int) -> Callable[[dict[str, Any], Members], None]:
+    """Makes the tree split on feature `far` with `n_features_in_` `far + 1`, and adds a state
+    entry `_validate_X_predict = numpy.fmax` (a ufunc skops trusts): the instance attribute
+    replaces the method, so `predict` hands `X` to the tree unchecked."""
+
+    def change(schema: dict[str, Any], members: Members) -> None:
+        state = schema["content"]
+        content = state["content"]
+        content["n_features_in_"] = dict(
+            content["n_features_in_"], content=str(far + 1), __id__=10**15 + 3
+        )
+        tree = content["tree_"]
+        arguments = tree["__reduce__"]["args"]["content"]
+        arguments[0] = dict(arguments[0], content=str(far + 1), __id__=10**15 + 4)
+        member = tree["content"]["content"]["nodes"]["file"]
+        nodes = np.load(io.BytesIO(members[member]), allow_pickle=False)
+        nodes["feature"][nodes["left_child"] != -1] = far
+        out = io.BytesIO()
+        np.save(out, nodes, allow_pickle=False)
+        members[member] = out.getvalue()
+        _set_attribute(
+            state,
+            "_validate_X_predict",
+            {
+                "__class__": "fmax",
+                "__module__": "numpy",
+                "__loader__": "FunctionNode",
+                "__id__": 10**15 + 5,
+            },
+        )
+
+    return change
+
+
+def test_a_callable_that_shadows_the_width_check_is_not_trusted(tmp_path):
+    x, y = _data()
+    data = sio.dumps(DecisionTreeRegressor(max_depth=3, random_state=0).fit(x, y))
+    path = tmp_path / "shadowed_check.skops"
+    path.write_bytes(_edit(data, _shadow_the_width_check(10**9)))
+    assert rio.get_untrusted_types(file=path) == ["sklearn.tree._tree.Tree"]
+    code = textwrap.dedent(
+        f"""
+        import numpy as np, skops.io as sio
+        model = sio.load({str(path)!r}, trusted=["sklearn.tree._tree.Tree"])
+        print(model.predict(np.zeros((5, 3), dtype=np.float32)))
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=300)
+    assert result.returncode < 0

@@ -27,6 +27,10 @@
 //! MethodNode) could be called with `check_input=False` (e.g. by a FunctionTransformer's
 //! `kw_args`), so a tree below one is not trusted either.
 //!
+//! None of these estimators may hold a callable where it could shadow a method (an instance
+//! attribute named `_validate_X_predict` is called in place of the method that checks `X`):
+//! see [`state_shadows_methods`].
+//!
 //! A HistGradientBoosting `TreePredictor` is trusted only when every reference to it is an
 //! item of an item of `_predictors` of a `HistGradientBoosting*` whose `n_features_in_`
 //! exceeds every split's `feature_idx`, that has no `_preprocessor` (which would change the
@@ -175,6 +179,7 @@ pub(super) fn tree_is_bounded(
     owners.into_iter().all(|owner| {
         TREE_ESTIMATORS.contains(&schema.node(owner).type_name().as_str())
             && attribute_int(file, owner, "n_features_in_") == Some(i128::from(n_features))
+            && !state_shadows_methods(file, owner)
             && referrers.with_ancestors(owner).into_iter().all(|above| {
                 if referrers.has_bound_method(above) {
                     return false;
@@ -185,6 +190,7 @@ pub(super) fn tree_is_bounded(
                 }
                 let width = attribute_int(file, above, "n_features_in_");
                 width == Some(i128::from(n_features))
+                    && !state_shadows_methods(file, above)
                     && (!boosting::GRADIENT_BOOSTING.contains(&name.as_str())
                         || boosting::stages_fit_output(file, above, &TREE_ESTIMATORS, limits))
                     && (name != ISOLATION_FOREST
@@ -222,6 +228,7 @@ pub(super) fn predictor_is_bounded(
     estimators.into_iter().all(|estimator| {
         let width = attribute_int(file, estimator, "n_features_in_");
         HIST_ESTIMATORS.contains(&schema.node(estimator).type_name().as_str())
+            && !state_shadows_methods(file, estimator)
             && !referrers
                 .with_ancestors(estimator)
                 .into_iter()
@@ -287,6 +294,55 @@ pub(super) fn attribute(file: &SkopsFile<'_>, id: NodeId, name: &str) -> Option<
         return None;
     };
     dict_entry(schema, *state, name)
+}
+
+/// The keys under which the estimators these validators rely on legitimately hold a callable
+/// (a loss, an early-stopping scorer, BisectingKMeans' k-means function): none names a method.
+const CALLABLE_KEYS: [&str; 3] = ["_loss", "_scorer", "_kmeans_single"];
+
+/// The classes skops_rs trusts whose instances Python can call (`__call__`): kernels, scorers,
+/// losses, splines, by module prefix.
+const CALLABLE_CLASS_PREFIXES: [&str; 4] = [
+    "sklearn.gaussian_process.kernels.",
+    "sklearn.metrics._scorer.",
+    "sklearn._loss.loss.",
+    "scipy.interpolate.",
+];
+
+/// Whether ObjectNode `id`'s state holds a callable (a function, type, method, partial, or a
+/// callable object) under a key other than [`CALLABLE_KEYS`]: as an instance attribute it
+/// would shadow a method of that name, e.g. `_validate_X_predict = numpy.fmax` makes a tree's
+/// `predict` skip the width check and hand `X` straight to the tree.
+pub(super) fn state_shadows_methods(file: &SkopsFile<'_>, id: NodeId) -> bool {
+    let schema = file.schema();
+    let NodeKind::Object { content } = &schema.node(id).kind else {
+        return true;
+    };
+    let Some(state) = content else {
+        return false;
+    };
+    let NodeKind::Dict { entries, .. } = &schema.node(*state).kind else {
+        return true;
+    };
+    entries.iter().any(|(key, child)| {
+        let node = schema.node(*child);
+        let callable = match &node.kind {
+            NodeKind::Type
+            | NodeKind::Function
+            | NodeKind::FunctionV0 { .. }
+            | NodeKind::Partial { .. }
+            | NodeKind::Method { .. }
+            | NodeKind::OperatorFunc { .. } => true,
+            NodeKind::Object { .. } => {
+                let name = node.type_name();
+                CALLABLE_CLASS_PREFIXES
+                    .iter()
+                    .any(|prefix| name.starts_with(prefix))
+            }
+            _ => false,
+        };
+        callable && !CALLABLE_KEYS.contains(&key.as_str())
+    })
 }
 
 /// Whether ObjectNode `id`'s state names `name` at all, whatever its key type: where it does
