@@ -280,3 +280,44 @@ def test_a_callable_that_shadows_the_width_check_is_not_trusted(tmp_path):
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=300)
     assert result.returncode < 0
+
+
+def _shadow_the_link(schema: dict[str, Any], _: Members) -> None:
+    """Gives the loss's `IdentityLink` the state `{"link": numpy.mean}`: the instance attribute
+    replaces `IdentityLink.link`, so the init prediction collapses to one row."""
+    link = schema["content"]["content"]["_loss"]["content"]["content"]["link"]
+    str_type = {"__class__": "str", "__module__": "builtins", "__loader__": "TypeNode"}
+    link["content"] = {
+        "__class__": "dict",
+        "__module__": "builtins",
+        "__loader__": "DictNode",
+        "content": {
+            "link": {
+                "__class__": "mean",
+                "__module__": "numpy",
+                "__loader__": "FunctionNode",
+                "__id__": 10**15 + 1,
+            }
+        },
+        "key_types": {
+            "__class__": "list",
+            "__module__": "builtins",
+            "__loader__": "ListNode",
+            "content": [dict(str_type, __id__=10**15 + 2)],
+            "__id__": 10**15 + 3,
+        },
+        "__id__": 10**15 + 4,
+    }
+
+
+def test_boosting_whose_link_is_shadowed_is_not_trusted(tmp_path):
+    # `_init_raw_predictions` returns `loss.link.link(predictions).reshape(-1, 1)`: with
+    # `link` shadowed by `numpy.mean` that is one row, and `predict_stages` writes one per
+    # sample of `X` into it.
+    x, y = _data()
+    data = sio.dumps(GradientBoostingRegressor(n_estimators=1, max_depth=2).fit(x, y))
+    path = tmp_path / "shadowed_link.skops"
+    path.write_bytes(_edit(data, _shadow_the_link))
+    assert rio.get_untrusted_types(file=path) == ["sklearn.tree._tree.Tree"]
+    result = _run_under_skops(path, ["sklearn.tree._tree.Tree"], 3, 200000)
+    assert result.returncode < 0

@@ -14,12 +14,16 @@
 //!   numeric `class_prior_`). Whether the loss is multiclass is its class attribute
 //!   `is_multiclass`, unless the loss's state sets it (then a JSON bool is required).
 //!
-//! The links sklearn's losses apply (`loss.link.link`) keep the shape of their input. Every
+//! The links sklearn's losses apply (`loss.link.link`) keep the shape of their input; the init
+//! estimator, the loss and its link must hold no callable that could shadow the methods used
+//! (an instance attribute `predict` would replace `DummyRegressor.predict`). Every
 //! row of `estimators_` must be a list of tree estimators (numpy would unpack a sequence-like
 //! item into more columns), all rows of one length.
 
 use super::tree::numpy_member;
-use super::usage::{attribute, attribute_int, attribute_json, state_mentions};
+use super::usage::{
+    attribute, attribute_int, attribute_json, state_mentions, state_shadows_methods,
+};
 use crate::file::SkopsFile;
 use crate::json::Value;
 use crate::limits::Limits;
@@ -36,6 +40,9 @@ const CLASSIFIER: &str = "sklearn.ensemble._gb.GradientBoostingClassifier";
 const REGRESSOR: &str = "sklearn.ensemble._gb.GradientBoostingRegressor";
 const DUMMY_CLASSIFIER: &str = "sklearn.dummy.DummyClassifier";
 const DUMMY_REGRESSOR: &str = "sklearn.dummy.DummyRegressor";
+
+/// The module of sklearn's link classes (`IdentityLink`, `LogitLink`, `MultinomialLogit`, ...).
+const LINK_MODULE: &str = "sklearn._loss.link.";
 
 /// The losses of `GradientBoostingClassifier`, with their class attribute `is_multiclass`.
 const CLASSIFIER_LOSSES: [(&str, bool); 3] = [
@@ -102,6 +109,8 @@ fn output_width(file: &SkopsFile<'_>, ensemble: NodeId, limits: &Limits) -> Opti
     }
     if !matches!(schema.node(init).kind, NodeKind::Object { .. })
         || attribute_int(file, init, "n_outputs_") != Some(1)
+        || state_shadows_methods(file, init)
+        || !plain_link(file, ensemble)
     {
         return None;
     }
@@ -123,6 +132,23 @@ fn output_width(file: &SkopsFile<'_>, ensemble: NodeId, limits: &Limits) -> Opti
         }
         _ => None,
     }
+}
+
+/// Whether `_loss.link.link`, which `_init_raw_predictions` applies to the init estimator's
+/// prediction, is the shape-keeping method of one of sklearn's links: the loss and its link
+/// hold no callable that could shadow a method.
+fn plain_link(file: &SkopsFile<'_>, ensemble: NodeId) -> bool {
+    let Some(loss) = attribute(file, ensemble, "_loss") else {
+        return false;
+    };
+    let Some(link) = attribute(file, loss, "link") else {
+        return false;
+    };
+    let link_node = file.schema().node(link);
+    matches!(link_node.kind, NodeKind::Object { .. })
+        && link_node.type_name().starts_with(LINK_MODULE)
+        && !state_shadows_methods(file, loss)
+        && !state_shadows_methods(file, link)
 }
 
 /// Whether the ensemble's `_loss` is multiclass, when it is a loss this module knows.

@@ -321,8 +321,12 @@ pub(super) fn state_shadows_methods(file: &SkopsFile<'_>, id: NodeId) -> bool {
     let Some(state) = content else {
         return false;
     };
-    let NodeKind::Dict { entries, .. } = &schema.node(*state).kind else {
-        return true;
+    let entries = match &schema.node(*state).kind {
+        NodeKind::Dict { entries, .. } => entries,
+        // A JSON state holds no callable (`None`, as sklearn's links have, sets nothing).
+        NodeKind::Json { .. } => return false,
+        // Anything else (e.g. a list of pairs, which `__dict__.update` accepts): assume it may.
+        _ => return true,
     };
     entries.iter().any(|(key, child)| {
         let node = schema.node(*child);
