@@ -256,7 +256,11 @@ fn categorical_features_marked(
     width: Option<i128>,
     limits: &Limits,
 ) -> bool {
-    let Some(bin_mapper) = attribute(file, estimator, "_bin_mapper") else {
+    // Predict calls `_bin_mapper.make_known_categories_bitsets()` for the table it then
+    // indexes unchecked: no attribute may replace that method.
+    let Some(bin_mapper) = attribute(file, estimator, "_bin_mapper")
+        .filter(|&bin_mapper| !state_shadows_methods(file, bin_mapper))
+    else {
         return false;
     };
     let Some(flags) = attribute(file, bin_mapper, "is_categorical_") else {
