@@ -9,7 +9,9 @@
 //! - every reference to it is the `_bisecting_tree` of a `BisectingKMeans` or the `left` /
 //!   `right` of another cluster node that is (checked up to the estimator);
 //! - that estimator has a plain integer `n_features_in_` and no bound method in the file (one
-//!   such as `_predict_recursive` takes `X` unchecked);
+//!   such as `_predict_recursive` takes `X` unchecked) nor callable attribute (one named
+//!   `_check_test_data` would replace the check), and a positive integer `_n_threads`
+//!   (the OpenMP thread count of the k-means loops: a negative one aborts the process);
 //! - its `center` is a one-dimensional float array of exactly `n_features_in_` values, and
 //!   `left` and `right` are each `None` or a cluster node.
 //!
@@ -21,7 +23,7 @@
 use std::collections::HashSet;
 
 use super::tree::numpy_member;
-use super::usage::{Referrers, attribute, attribute_int, attribute_json};
+use super::usage::{Referrers, attribute, attribute_int, attribute_json, state_shadows_methods};
 use crate::file::SkopsFile;
 use crate::json::Value;
 use crate::limits::Limits;
@@ -52,7 +54,15 @@ pub(super) fn validate_bisecting_tree(
         let Some(n_features) = attribute_int(file, estimator, "n_features_in_") else {
             return Ok(false);
         };
-        if width.is_some_and(|width| width != n_features) || referrers.has_bound_method(estimator) {
+        if width.is_some_and(|width| width != n_features)
+            || referrers.has_bound_method(estimator)
+            || state_shadows_methods(file, estimator)
+        {
+            return Ok(false);
+        }
+        // Predict hands `_n_threads` to the k-means `prange` as OpenMP's `num_threads`: a
+        // negative count makes libgomp abort the process (it sizes a pool by it, unsigned).
+        if attribute_int(file, estimator, "_n_threads").is_none_or(|threads| threads < 1) {
             return Ok(false);
         }
         width = Some(n_features);

@@ -21,6 +21,7 @@
 mod arrays;
 mod binary_tree;
 mod bisecting;
+mod boosting;
 mod bspline;
 mod dist_metric;
 mod dtype;
@@ -184,7 +185,7 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
                     None => tree::validate_tree(file, id, limits, &path)?,
                 };
                 let referrers = referrers.get_or_insert_with(|| usage::Referrers::new(schema));
-                if usage::tree_is_bounded(file, referrers, id, n_features) {
+                if usage::tree_is_bounded(file, referrers, id, n_features, limits) {
                     validated.insert(id, TREE_TYPE, Validator::Tree);
                 }
             }

@@ -12,6 +12,10 @@
 //!   walked iteratively;
 //! - split nodes test a feature in `[0, n_features)`; `missing_go_to_left` is 0 or 1;
 //! - `values` is float64 of shape `(node_count, n_outputs, max(n_classes))`;
+//! - the `nodes` fields are those of sklearn's `NODE_DTYPE` in its order: `__setstate__`
+//!   accepts any order of the right names (it compares them as a dict) and then casts with
+//!   `astype`, which numpy does field by position, so a reordered dtype would let sklearn read
+//!   as `feature` (or a child) the values the validator read under another name;
 //! - `max_depth` is the depth of the deepest leaf.
 
 use std::borrow::Cow;
@@ -228,6 +232,19 @@ fn read_class_counts(
         .collect()
 }
 
+/// The field names of sklearn's `NODE_DTYPE`, in order (`missing_go_to_left`, the last, is
+/// absent in files of scikit-learn < 1.3).
+const NODE_FIELDS: [&str; 8] = [
+    "left_child",
+    "right_child",
+    "feature",
+    "threshold",
+    "impurity",
+    "n_node_samples",
+    "weighted_n_node_samples",
+    "missing_go_to_left",
+];
+
 /// The fields of the `nodes` records the validator reads.
 struct NodeFields {
     left: IntField,
@@ -240,6 +257,24 @@ struct NodeFields {
 impl NodeFields {
     fn find(nodes: &NpyView<'_>) -> std::result::Result<Self, String> {
         let descr = &nodes.header.descr;
+        // Padding (`''` void fields) is skipped by numpy when it reads the header.
+        let Descr::Structured(all_fields) = descr else {
+            return Err("`nodes` is not a structured array".to_owned());
+        };
+        let names: Vec<&str> = all_fields
+            .iter()
+            .filter(|field| {
+                !(field.name.is_empty()
+                    && matches!(&field.descr, Descr::Simple(type_str) if type_str.kind == 'V'))
+            })
+            .map(|field| field.name.as_str())
+            .collect();
+        let legacy = NODE_FIELDS.get(..NODE_FIELDS.len() - 1);
+        if names != NODE_FIELDS && Some(names.as_slice()) != legacy {
+            return Err(format!(
+                "`nodes` has fields {names:?}, not those of `NODE_DTYPE` in its order"
+            ));
+        }
         let field = |name: &str| {
             IntField::find(descr, name).map_err(|problem| match problem {
                 FieldProblem::Missing => format!("`nodes` has no integer field `{name}`"),

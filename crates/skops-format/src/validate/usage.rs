@@ -14,14 +14,22 @@
 //!   ensemble's `n_features_in_` must equal the tree's (conservative for the forests, exact
 //!   for boosting); `IsolationForest` slices `X` by `estimators_features_` unless
 //!   `_max_features` is the full width, so that must hold too;
+//! - `GradientBoosting*` also writes each tree's prediction to column `k` of an output as
+//!   wide as its init estimator's prediction, unchecked, for every column `k` of
+//!   `estimators_`: see [`super::boosting`];
 //! - `validate_data` skips the check when `n_features_in_` is absent, so it must be present,
-//!   and a plain integer.
+//!   and a plain integer, in the dict skops builds (a short `key_types` drops entries: see
+//!   [`dict_entry`]).
 //!
 //! A tree is trusted only when every reference to it is the `tree_` of such an estimator,
 //! with `n_features_in_` equal to the tree's `n_features`, and every unchecked ensemble above
 //! that estimator agrees. A bound method of the estimator or of an ensemble above it (a
 //! MethodNode) could be called with `check_input=False` (e.g. by a FunctionTransformer's
 //! `kw_args`), so a tree below one is not trusted either.
+//!
+//! None of these estimators may hold a callable where it could shadow a method (an instance
+//! attribute named `_validate_X_predict` is called in place of the method that checks `X`):
+//! see [`state_shadows_methods`].
 //!
 //! A HistGradientBoosting `TreePredictor` is trusted only when every reference to it is an
 //! item of an item of `_predictors` of a `HistGradientBoosting*` whose `n_features_in_`
@@ -33,6 +41,7 @@
 
 use std::collections::HashSet;
 
+use super::boosting;
 use super::hist_predictor::PredictorSplits;
 use super::tree::{json_int, numpy_member};
 use crate::file::SkopsFile;
@@ -161,6 +170,7 @@ pub(super) fn tree_is_bounded(
     referrers: &Referrers<'_>,
     tree: NodeId,
     n_features: u64,
+    limits: &Limits,
 ) -> bool {
     let schema = file.schema();
     let Some(owners) = referrers.attribute_owners(tree, "tree_") else {
@@ -169,6 +179,7 @@ pub(super) fn tree_is_bounded(
     owners.into_iter().all(|owner| {
         TREE_ESTIMATORS.contains(&schema.node(owner).type_name().as_str())
             && attribute_int(file, owner, "n_features_in_") == Some(i128::from(n_features))
+            && !state_shadows_methods(file, owner)
             && referrers.with_ancestors(owner).into_iter().all(|above| {
                 if referrers.has_bound_method(above) {
                     return false;
@@ -179,6 +190,9 @@ pub(super) fn tree_is_bounded(
                 }
                 let width = attribute_int(file, above, "n_features_in_");
                 width == Some(i128::from(n_features))
+                    && !state_shadows_methods(file, above)
+                    && (!boosting::GRADIENT_BOOSTING.contains(&name.as_str())
+                        || boosting::stages_fit_output(file, above, &TREE_ESTIMATORS, limits))
                     && (name != ISOLATION_FOREST
                         || attribute_int(file, above, "_max_features") == width)
             })
@@ -214,6 +228,7 @@ pub(super) fn predictor_is_bounded(
     estimators.into_iter().all(|estimator| {
         let width = attribute_int(file, estimator, "n_features_in_");
         HIST_ESTIMATORS.contains(&schema.node(estimator).type_name().as_str())
+            && !state_shadows_methods(file, estimator)
             && !referrers
                 .with_ancestors(estimator)
                 .into_iter()
@@ -224,10 +239,9 @@ pub(super) fn predictor_is_bounded(
                     .is_none_or(|feature| i128::from(feature) < width)
             })
             && attribute_json(file, estimator, "_preprocessor") == Some(Value::Null)
-            && matches!(
-                attribute_json(file, estimator, "_in_fit"),
-                None | Some(Value::Bool(false))
-            )
+            // Absent, or a plain `False`: any other value may be truthy.
+            && (!state_mentions(file, estimator, "_in_fit")
+                || attribute_json(file, estimator, "_in_fit") == Some(Value::Bool(false)))
             && (splits.categorical_features.is_empty()
                 || categorical_features_marked(file, estimator, splits, width, limits))
     })
@@ -242,7 +256,11 @@ fn categorical_features_marked(
     width: Option<i128>,
     limits: &Limits,
 ) -> bool {
-    let Some(bin_mapper) = attribute(file, estimator, "_bin_mapper") else {
+    // Predict calls `_bin_mapper.make_known_categories_bitsets()` for the table it then
+    // indexes unchecked: no attribute may replace that method.
+    let Some(bin_mapper) = attribute(file, estimator, "_bin_mapper")
+        .filter(|&bin_mapper| !state_shadows_methods(file, bin_mapper))
+    else {
         return false;
     };
     let Some(flags) = attribute(file, bin_mapper, "is_categorical_") else {
@@ -269,7 +287,8 @@ fn categorical_features_marked(
         })
 }
 
-/// The node that ObjectNode `id`'s state holds under `name` (the last one, as in a dict).
+/// The node that ObjectNode `id`'s state holds under `name`, when the dict skops builds from
+/// that state holds it (see [`dict_entry`]).
 pub(super) fn attribute(file: &SkopsFile<'_>, id: NodeId, name: &str) -> Option<NodeId> {
     let schema = file.schema();
     let NodeKind::Object {
@@ -278,14 +297,102 @@ pub(super) fn attribute(file: &SkopsFile<'_>, id: NodeId, name: &str) -> Option<
     else {
         return None;
     };
-    let NodeKind::Dict { entries, .. } = &schema.node(*state).kind else {
+    dict_entry(schema, *state, name)
+}
+
+/// The keys under which the estimators these validators rely on legitimately hold a callable
+/// (a loss, an early-stopping scorer, BisectingKMeans' k-means function): none names a method.
+const CALLABLE_KEYS: [&str; 3] = ["_loss", "_scorer", "_kmeans_single"];
+
+/// The classes skops_rs trusts whose instances Python can call (`__call__`): kernels, scorers,
+/// losses, splines, by module prefix.
+const CALLABLE_CLASS_PREFIXES: [&str; 4] = [
+    "sklearn.gaussian_process.kernels.",
+    "sklearn.metrics._scorer.",
+    "sklearn._loss.loss.",
+    "scipy.interpolate.",
+];
+
+/// Whether ObjectNode `id`'s state holds a callable (a function, type, method, partial, or a
+/// callable object) under a key other than [`CALLABLE_KEYS`]: as an instance attribute it
+/// would shadow a method of that name, e.g. `_validate_X_predict = numpy.fmax` makes a tree's
+/// `predict` skip the width check and hand `X` straight to the tree.
+pub(super) fn state_shadows_methods(file: &SkopsFile<'_>, id: NodeId) -> bool {
+    let schema = file.schema();
+    let NodeKind::Object { content } = &schema.node(id).kind else {
+        return true;
+    };
+    let Some(state) = content else {
+        return false;
+    };
+    let entries = match &schema.node(*state).kind {
+        NodeKind::Dict { entries, .. } => entries,
+        // A JSON state holds no callable (`None`, as sklearn's links have, sets nothing).
+        NodeKind::Json { .. } => return false,
+        // Anything else (e.g. a list of pairs, which `__dict__.update` accepts): assume it may.
+        _ => return true,
+    };
+    entries.iter().any(|(key, child)| {
+        let node = schema.node(*child);
+        let callable = match &node.kind {
+            NodeKind::Type
+            | NodeKind::Function
+            | NodeKind::FunctionV0 { .. }
+            | NodeKind::Partial { .. }
+            | NodeKind::Method { .. }
+            | NodeKind::OperatorFunc { .. } => true,
+            NodeKind::Object { .. } => {
+                let name = node.type_name();
+                CALLABLE_CLASS_PREFIXES
+                    .iter()
+                    .any(|prefix| name.starts_with(prefix))
+            }
+            _ => false,
+        };
+        callable && !CALLABLE_KEYS.contains(&key.as_str())
+    })
+}
+
+/// Whether ObjectNode `id`'s state names `name` at all, whatever its key type: where it does
+/// not, Python's object cannot have that attribute from the file.
+pub(super) fn state_mentions(file: &SkopsFile<'_>, id: NodeId, name: &str) -> bool {
+    let schema = file.schema();
+    let NodeKind::Object {
+        content: Some(state),
+    } = &schema.node(id).kind
+    else {
+        return false;
+    };
+    match &schema.node(*state).kind {
+        NodeKind::Dict { entries, .. } => entries.iter().any(|(key, _)| key == name),
+        // Not a plain dict: assume it may set anything.
+        _ => true,
+    }
+}
+
+/// The value of key `name` in the dict skops 0.16 builds from DictNode `dict`, when that dict
+/// holds the string `name`.
+///
+/// skops pairs the entries with `key_types` by position (`zip`: entries past the end of
+/// `key_types` are dropped) and converts each key with its type: only a `builtins.str` type
+/// keeps the key the string it is in the schema. Any other form yields `None`, so a check
+/// that needs an attribute present never passes on an entry Python would not set (e.g. an
+/// `n_features_in_` dropped by a short `key_types`, which makes `validate_data` skip the
+/// width check). Entries are Python's (duplicates merged), so positions match.
+pub(super) fn dict_entry(schema: &Schema, dict: NodeId, name: &str) -> Option<NodeId> {
+    let NodeKind::Dict { entries, key_types } = &schema.node(dict).kind else {
         return None;
     };
-    entries
-        .iter()
-        .rev()
-        .find(|(key, _)| key == name)
-        .map(|(_, child)| *child)
+    let index = entries.iter().position(|(key, _)| key == name)?;
+    let NodeKind::List(types) = &schema.node(*key_types).kind else {
+        return None;
+    };
+    let key_type = schema.node(*types.get(index)?);
+    let keeps_string =
+        matches!(key_type.kind, NodeKind::Type) && key_type.type_name() == "builtins.str";
+    keeps_string
+        .then(|| entries.get(index).map(|(_, child)| *child))
+        .flatten()
 }
 
 /// The integer attribute `name` of ObjectNode `id`, when it is a plain JSON integer.
