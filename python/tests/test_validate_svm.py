@@ -113,6 +113,27 @@ def _rewrite(
     return out.getvalue()
 
 
+def _new_root_attribute(key: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    """Adds attribute `key` to the root object's state, with its `str` key type (skops sets
+    only the entries that have one)."""
+
+    def change(schema: dict[str, Any]) -> None:
+        state = schema["content"]
+        assert key not in state["content"]
+        state["content"][key] = {
+            "__class__": "str",
+            "__module__": "builtins",
+            "__loader__": "JsonNode",
+            "content": json.dumps(value),
+            "is_json": True,
+            "__id__": next(_NEXT_ID),
+        }
+        key_types = state["key_types"]["content"]
+        key_types.append(dict(key_types[0]))
+
+    return change
+
+
 def _set(index: int, value: Any) -> Callable[[np.ndarray], np.ndarray]:
     def change(array: np.ndarray) -> np.ndarray:
         array.flat[index] = value
@@ -217,7 +238,11 @@ SVM_CASES: dict[str, tuple[str, str, dict[str, Any]]] = {
     ),
     "kernel": ("validate-svm-state", "svc", {"json_values": {"kernel": "laplacian"}}),
     "sparse-flag": ("validate-svm-state", "svc", {"json_values": {"_sparse": "yes"}}),
-    "impl": ("validate-svm-state", "svc", {"json_values": {"_impl": "epsilon_svr"}}),
+    "impl": (
+        "validate-svm-state",
+        "svc",
+        {"schema_change": _new_root_attribute("_impl", "epsilon_svr")},
+    ),
     "sparse-precomputed": (
         "validate-svm-state",
         "svc-precomputed",

@@ -98,8 +98,14 @@ impl Table {
             .map(|row| row.iter().map(|cell| expand_tabs(cell)).collect())
             .collect();
         let widths = self.column_widths(&rows);
+        let headers: Vec<String> = self
+            .headers
+            .iter()
+            .zip(&widths)
+            .map(|(header, &width)| fit_header(header, width))
+            .collect();
         let mut lines = Vec::with_capacity(rows.len() + 2);
-        lines.push(render_row(&self.headers, &widths));
+        lines.push(render_row(&headers, &widths));
         lines.push(separator(&widths));
         for row in &rows {
             lines.push(render_row(row, &widths));
@@ -117,6 +123,16 @@ impl Table {
             }
         }
         widths
+    }
+}
+
+/// PrettyTable's `_stringify_header`: a header whose width as one line (its line breaks count
+/// nothing, its lines add up) exceeds the column is cut to that many characters.
+fn fit_header(header: &str, width: usize) -> String {
+    if display_width(header) > width {
+        header.chars().take(width).collect()
+    } else {
+        header.to_owned()
     }
 }
 
@@ -156,6 +172,14 @@ mod tests {
 
     fn table(columns: &[(&str, &[&str])]) -> Table {
         Table::from_columns(columns.iter().map(|(h, c)| (*h, c.iter().copied()))).unwrap()
+    }
+
+    /// A multi-line header is as wide as its widest line, but it is drawn cut to that many
+    /// characters (what PrettyTable 3 prints).
+    #[test]
+    fn multi_line_headers_are_cut_to_the_column() {
+        assert_eq!(table(&[("0\n0", &[])]).to_markdown(), "| 0 |\n| : |");
+        assert_eq!(fit_header("ab\ncd", 3), "ab\n");
     }
 
     #[test]

@@ -31,7 +31,9 @@ pub fn display_width(text: &str) -> usize {
             }
         };
     while let Some((index, c)) = chars.next() {
-        let is_control = c.is_control();
+        // wcwidth gives the line and paragraph separators (categories Zl, Zp) no width, as it
+        // does control characters; `unicode-width` gives them one column.
+        let is_control = c.is_control() || matches!(c, '\u{2028}' | '\u{2029}');
         if !is_control {
             run_start.get_or_insert(index);
             continue;
@@ -186,6 +188,12 @@ pub fn center(text: &str, width: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn separators_have_no_width() {
+        assert_eq!(display_width("\u{2028}"), 0);
+        assert_eq!(display_width("a\u{2029}b"), 2);
+    }
 
     #[test]
     fn widths() {

@@ -53,7 +53,7 @@
 use std::borrow::Cow;
 
 use super::records::IntField;
-use super::usage::{Referrers, attribute_int};
+use super::usage::{Referrers, attribute_int, state_shadows_methods};
 use crate::container::Archive;
 use crate::file::SkopsFile;
 use crate::limits::Limits;
@@ -114,7 +114,9 @@ pub(crate) fn placement_is_bounded(
         key != ChildKey::Key(FIT_X)
             || (referrers.is_object_state(parent)
                 && referrers.of(parent).iter().all(|&(owner, _)| {
-                    attribute_int(file, owner, "n_features_in_") == Some(i128::from(cols))
+                    // A callable in the state could replace the method that checks `X`.
+                    !state_shadows_methods(file, owner)
+                        && attribute_int(file, owner, "n_features_in_") == Some(i128::from(cols))
                         && attribute_int(file, owner, "n_samples_fit_") == Some(i128::from(rows))
                 }))
     })

@@ -5,15 +5,19 @@ use std::borrow::Cow;
 
 use super::records::IntField;
 use super::tree::numpy_member;
+use super::usage::dict_entry;
 use crate::file::SkopsFile;
 use crate::json::{self, Value};
 use crate::limits::Limits;
 use crate::npy::{ByteOrder, Descr, NpyHeader, read_npy};
-use crate::schema::{NodeId, NodeKind};
+use crate::schema::{NodeId, NodeKind, Schema};
 use crate::{Error, Result};
 
-/// The `__setstate__` dict of an ObjectNode.
+/// The `__setstate__` dict of an ObjectNode, as skops builds it: only the entries whose key
+/// type is `str` become attributes (see [`super::usage::dict_entry`]).
 pub(super) struct State<'s> {
+    schema: &'s Schema,
+    dict: NodeId,
     entries: &'s [(String, NodeId)],
 }
 
@@ -28,21 +32,22 @@ impl<'s> State<'s> {
             return None;
         };
         match &schema.node(*state).kind {
-            NodeKind::Dict { entries, .. } => Some(Self { entries }),
+            NodeKind::Dict { entries, .. } => Some(Self {
+                schema,
+                dict: *state,
+                entries,
+            }),
             _ => None,
         }
     }
 
-    /// The value of `key`; the last one wins, as in the dict skops builds.
+    /// The value of attribute `key`, if skops sets one.
     pub(super) fn get(&self, key: &str) -> Option<NodeId> {
-        self.entries
-            .iter()
-            .rev()
-            .find(|(name, _)| name == key)
-            .map(|(_, child)| *child)
+        dict_entry(self.schema, self.dict, key)
     }
 
-    /// The keys, in order.
+    /// The keys of the entries, in order (whatever their key type: an entry that does not
+    /// become an attribute is still one more key than sklearn writes).
     pub(super) fn keys(&self) -> impl Iterator<Item = &'s str> {
         self.entries.iter().map(|(name, _)| name.as_str())
     }
