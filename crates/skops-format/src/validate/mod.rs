@@ -16,7 +16,9 @@
 //! and link are the ones their class builds), [`svm`] (the libsvm state of sklearn's SVMs,
 //! which skops already trusts: refused when unsound), [`bspline`] (`scipy.interpolate.BSpline`
 //! in a `SplineTransformer`), [`binary_tree`] (`KDTree`, `BallTree`, with their
-//! [`dist_metric`]), [`reviewed`] (pure-Python helpers, in their plain form).
+//! [`dist_metric`]), [`reviewed`] (pure-Python helpers, in their plain form), [`neighbors`]
+//! and [`kmeans`] (the fitted state of the neighbors estimators and of `KMeans`, which skops
+//! already trusts: refused when unsound).
 
 mod arrays;
 mod binary_tree;
@@ -25,7 +27,9 @@ mod bspline;
 mod dist_metric;
 mod dtype;
 mod hist_predictor;
+mod kmeans;
 mod loss;
+mod neighbors;
 mod parallel;
 mod records;
 mod reviewed;
@@ -232,6 +236,14 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
             NodeKind::Object { .. } if svm::svm_kind(name).is_some() => {
                 // skops trusts the SVMs by default: their state is only refused when unsound.
                 svm::validate_svm(file, id, limits, &path)?;
+            }
+            NodeKind::Object { .. } if neighbors::neighbors_kind(name).is_some() => {
+                // skops trusts the neighbors estimators by default: refused when unsound.
+                neighbors::validate_neighbors(file, id, limits, &path)?;
+            }
+            NodeKind::Object { .. } if kmeans::is_kmeans(name) => {
+                // skops trusts KMeans and MiniBatchKMeans by default: refused when unsound.
+                kmeans::validate_kmeans(file, id, limits, &path)?;
             }
             NodeKind::Object { .. } if binary_tree::TreeKind::of(name).is_some() => {
                 // A KDTree/BallTree checks the width of `X` against its own `data` before any
