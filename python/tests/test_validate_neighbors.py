@@ -51,6 +51,10 @@ def _build(name: str) -> Any:
         "knn-2d": lambda: KNeighborsClassifier(algorithm="brute").fit(X, Y2),
         "knn-kd": lambda: KNeighborsClassifier(algorithm="kd_tree").fit(X, Y),
         "knn-strings": lambda: KNeighborsClassifier().fit(X, np.array(["a", "b"])[Y]),
+        # Object classes: skops stores `classes_` as a JSON-stored array of child nodes.
+        "knn-objects": lambda: KNeighborsClassifier(algorithm="brute").fit(
+            X, np.array(["a", "bb"], dtype=object)[Y]
+        ),
         "radius": lambda: RadiusNeighborsClassifier(
             radius=100.0, algorithm="brute", metric="manhattan"
         ).fit(X, Y),
@@ -174,6 +178,11 @@ CASES: dict[str, tuple[str, str, dict[str, Any]]] = {
         "knn-strings",
         {"arrays": {"_y": _set(0, 2)}},
     ),
+    "label-object-classes": (
+        "validate-neighbors-labels",
+        "knn-objects",
+        {"arrays": {"_y": _set(0, 2)}},
+    ),
     "label-multi-output": (
         "validate-neighbors-labels",
         "knn-2d",
@@ -233,6 +242,7 @@ REAL = [
     "knn-2d",
     "knn-kd",
     "knn-strings",
+    "knn-objects",
     "radius",
     "knn-regressor",
     "radius-regressor",
