@@ -164,7 +164,8 @@ impl Validated {
 ///
 /// Fails with the first `Validate*` error (see [`crate::Error`]) of the first node, in schema
 /// order, whose state is unsound; then with the first estimator that disagrees with its
-/// binary tree (checked once every tree passed).
+/// binary tree (checked once every tree passed); then with the first unsound neighbors
+/// estimator.
 pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
     let schema = file.schema();
     let mut validated = Validated::none();
@@ -172,6 +173,7 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
     let mut referrers = None;
     let placed_bsplines = bspline::placed_bsplines(file);
     let mut binary_trees = Vec::new();
+    let mut neighbors_estimators = Vec::new();
     let mut trees = parallel::validate_trees(file, limits);
     for (id, node) in schema.nodes() {
         let path = || audit::node_path(schema, id);
@@ -238,8 +240,9 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
                 svm::validate_svm(file, id, limits, &path)?;
             }
             NodeKind::Object { .. } if neighbors::neighbors_kind(name).is_some() => {
-                // skops trusts the neighbors estimators by default: refused when unsound.
-                neighbors::validate_neighbors(file, id, limits, &path)?;
+                // Checked after the binary trees, whose errors about a `_fit_X` they share
+                // name the tree's invariant.
+                neighbors_estimators.push(id);
             }
             NodeKind::Object { .. } if kmeans::is_kmeans(name) => {
                 // skops trusts KMeans and MiniBatchKMeans by default: refused when unsound.
@@ -273,6 +276,10 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
             binary_tree::check_estimators(file, referrers, *id, tree)?;
         }
         binary_tree::trust(referrers, &binary_trees, &mut validated);
+    }
+    for id in neighbors_estimators {
+        // skops trusts the neighbors estimators by default: refused when unsound.
+        neighbors::validate_neighbors(file, id, limits, &|| audit::node_path(schema, id))?;
     }
     Ok(validated)
 }

@@ -227,9 +227,9 @@ fn a_fit_x_of_other_rows_than_n_samples_fit_is_refused() {
 
 #[test]
 fn a_sparse_fit_x_of_another_shape_is_refused() {
-    let error = audit_error(&with_sparse_shape(SPARSE_NN, "_fit_X", [40, 3]));
+    let error = audit_error(&with_sparse_shape(SPARSE_NN, "_fit_X", [40, 6]));
     assert!(
-        matches!(&error, Error::ValidateNeighborsFitX { found, .. } if found == &[40, 3]),
+        matches!(&error, Error::ValidateNeighborsFitX { found, .. } if found == &[40, 6]),
         "{error:?}"
     );
 }
