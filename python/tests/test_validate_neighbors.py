@@ -137,7 +137,7 @@ CASES: dict[str, tuple[str, str, dict[str, Any]]] = {
     "fit-x-rows": ("validate-neighbors-fit-x", "radius", {"arrays": {"_fit_X": _rows(10)}}),
     "fit-x-columns": (
         "validate-neighbors-fit-x",
-        "knn-regressor",
+        "nearest",
         {"arrays": {"_fit_X": lambda fit: fit[:, :2].copy()}},
     ),
     "n-samples-fit": (
@@ -151,11 +151,6 @@ CASES: dict[str, tuple[str, str, dict[str, Any]]] = {
         {"json_values": {"n_features_in_": 50}},
     ),
     "lof-rows": ("validate-neighbors-fit-x", "lof", {"arrays": {"_fit_X": _rows(30)}}),
-    "kd-tree-model-width": (
-        "validate-neighbors-fit-x",
-        "knn-kd",
-        {"json_values": {"n_features_in_": 6}},
-    ),
     "n-features-in-float": (
         "validate-neighbors-state",
         "radius-regressor",
