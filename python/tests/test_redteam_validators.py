@@ -27,7 +27,7 @@ from sklearn.neighbors import (
     NearestNeighbors,
     RadiusNeighborsRegressor,
 )
-from skops_rs.exceptions import UntrustedTypesFoundException
+from skops_rs.exceptions import SkopsFormatError
 
 CSR = "scipy.sparse._csr.csr_matrix"
 
@@ -165,17 +165,25 @@ def _widened_fit_x(model: Any, extra: int, *, samples: int = 0) -> bytes:
     return crafted.to_bytes()
 
 
+def _refused_as_mismatched_fit_x(data: bytes) -> None:
+    """The neighbors validator refuses an estimator whose `_fit_X` disagrees with its
+    `n_features_in_`/`n_samples_fit_`, even with the matrix type trusted."""
+    for call in (
+        lambda: rio.get_untrusted_types(data=data),
+        lambda: rio.loads(data, trusted=[CSR]),
+    ):
+        with pytest.raises(SkopsFormatError) as info:
+            call()
+        assert info.value.kind == "validate-neighbors-fit-x", str(info.value)
+
+
 @pytest.mark.parametrize("name", sorted(NEIGHBORS))
-def test_a_sparse_fit_x_wider_than_n_features_in_is_untrusted(name):
-    data = _widened_fit_x(NEIGHBORS[name](), 1000)
-    assert rio.get_untrusted_types(data=data) == [CSR]
-    with pytest.raises(UntrustedTypesFoundException):
-        rio.loads(data)
+def test_a_sparse_fit_x_wider_than_n_features_in_is_refused(name):
+    _refused_as_mismatched_fit_x(_widened_fit_x(NEIGHBORS[name](), 1000))
 
 
-def test_a_sparse_fit_x_with_more_rows_than_n_samples_fit_is_untrusted():
-    data = _widened_fit_x(NEIGHBORS["transformer"](), 0, samples=3)
-    assert rio.get_untrusted_types(data=data) == [CSR]
+def test_a_sparse_fit_x_with_more_rows_than_n_samples_fit_is_refused():
+    _refused_as_mismatched_fit_x(_widened_fit_x(NEIGHBORS["transformer"](), 0, samples=3))
 
 
 def test_a_sparse_fit_x_without_n_features_in_is_untrusted():
@@ -185,9 +193,9 @@ def test_a_sparse_fit_x_without_n_features_in_is_untrusted():
 
 
 @pytest.mark.parametrize("method", ["kneighbors", "predict"])
-def test_a_wide_sparse_fit_x_crashes_knn_in_skops_and_we_do_not_trust_it(method, tmp_path):
+def test_a_wide_sparse_fit_x_crashes_knn_in_skops_and_we_refuse_it(method, tmp_path):
     # The dense query is read at `j * _fit_X.shape[1] + indices[k]`: 10**8 columns past it.
     path = tmp_path / "wide-fit-x.skops"
     path.write_bytes(_widened_fit_x(NEIGHBORS["knn-classifier"](), 10**8))
     _crash_with_skops(path, method, 200, [CSR])
-    assert rio.get_untrusted_types(file=path) == [CSR]
+    _refused_as_mismatched_fit_x(path.read_bytes())

@@ -377,6 +377,18 @@ pub fn hint(error: &FormatError) -> Option<&'static str> {
             "the libsvm state of an SVM breaks an invariant libsvm relies on at predict time (it \
              would read out of bounds): the file is corrupt or was crafted; do not load it",
         ),
+        FormatError::ValidateNeighborsState { .. }
+        | FormatError::ValidateNeighborsFitX { .. }
+        | FormatError::ValidateNeighborsLabels { .. } => Some(
+            "the fitted state of a neighbors estimator breaks an invariant sklearn's \
+             pairwise-distance code relies on at predict time (it would read or write out of \
+             bounds): the file is corrupt or was crafted; do not load it",
+        ),
+        FormatError::ValidateKMeansState { .. } | FormatError::ValidateKMeansShape { .. } => Some(
+            "the cluster centers of a k-means estimator do not match its `n_features_in_` \
+             (sklearn's k-means code would read out of bounds at predict time): the file is \
+             corrupt or was crafted; do not load it",
+        ),
         FormatError::ValidateBsplineState { .. }
         | FormatError::ValidateBsplineKnots { .. }
         | FormatError::ValidateBsplineCoefficients { .. }

@@ -1197,6 +1197,63 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// The fitted state of a neighbors estimator is not what sklearn writes: `n_features_in_`
+    /// or `n_samples_fit_` not a non-negative integer, `_fit_X` or `_y` not an array, or
+    /// `outputs_2d_` not a bool.
+    #[error("the fitted state of the neighbors estimator at `{path}` is malformed: {reason}")]
+    ValidateNeighborsState {
+        /// Where the estimator is, as a Python access path from the root object.
+        path: String,
+        /// What is missing or malformed.
+        reason: String,
+    },
+    /// `_fit_X` of a neighbors estimator is not `(n_samples_fit_, n_features_in_)`: the
+    /// pairwise-distance reductions would read its rows at the query's width.
+    #[error(
+        "the neighbors estimator at `{path}` has `_fit_X` of shape {found:?}, expected {expected}"
+    )]
+    ValidateNeighborsFitX {
+        /// Where the estimator is.
+        path: String,
+        /// The shape found.
+        found: Vec<u64>,
+        /// The shape expected.
+        expected: String,
+    },
+    /// The `_y` of a neighbors classifier is not one class index per sample of `_fit_X` in
+    /// `[0, len(classes_))` (per output): the class-mode reductions would write outside the
+    /// class scores.
+    #[error("the neighbors classifier at `{path}` has unsound labels: {reason}")]
+    ValidateNeighborsLabels {
+        /// Where the estimator is.
+        path: String,
+        /// Which label or shape is wrong.
+        reason: String,
+    },
+    /// The fitted state of `KMeans`/`MiniBatchKMeans` is not what sklearn writes: no
+    /// `n_features_in_`, or `cluster_centers_` not a float array.
+    #[error("the fitted state of the k-means estimator at `{path}` is malformed: {reason}")]
+    ValidateKMeansState {
+        /// Where the estimator is.
+        path: String,
+        /// What is missing or malformed.
+        reason: String,
+    },
+    /// `cluster_centers_` is not `(n_clusters, n_features_in_)`, or `_counts` not one count
+    /// per center: the Cython k-means loops would read or write past them.
+    #[error(
+        "the k-means estimator at `{path}` has `{array}` of shape {found:?}, expected {expected}"
+    )]
+    ValidateKMeansShape {
+        /// Where the estimator is.
+        path: String,
+        /// `cluster_centers_` or `_counts`.
+        array: String,
+        /// The shape found.
+        found: Vec<u64>,
+        /// The shape expected.
+        expected: String,
+    },
     /// The state of a `scipy.interpolate.BSpline` is not what `BSpline.__init__` sets: an
     /// unexpected or missing attribute, `k` not a non-negative integer, or `extrapolate`
     /// neither a bool nor `"periodic"`.

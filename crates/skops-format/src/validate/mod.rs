@@ -16,7 +16,9 @@
 //! and link are the ones their class builds), [`svm`] (the libsvm state of sklearn's SVMs,
 //! which skops already trusts: refused when unsound), [`bspline`] (`scipy.interpolate.BSpline`
 //! in a `SplineTransformer`), [`binary_tree`] (`KDTree`, `BallTree`, with their
-//! [`dist_metric`]), [`reviewed`] (pure-Python helpers, in their plain form).
+//! [`dist_metric`]), [`reviewed`] (pure-Python helpers, in their plain form), [`neighbors`]
+//! and [`kmeans`] (the fitted state of the neighbors estimators and of `KMeans`, which skops
+//! already trusts: refused when unsound).
 
 mod arrays;
 mod binary_tree;
@@ -26,7 +28,9 @@ mod bspline;
 mod dist_metric;
 mod dtype;
 mod hist_predictor;
+mod kmeans;
 mod loss;
+mod neighbors;
 mod parallel;
 mod records;
 mod reviewed;
@@ -161,7 +165,8 @@ impl Validated {
 ///
 /// Fails with the first `Validate*` error (see [`crate::Error`]) of the first node, in schema
 /// order, whose state is unsound; then with the first estimator that disagrees with its
-/// binary tree (checked once every tree passed).
+/// binary tree (checked once every tree passed); then with the first unsound neighbors
+/// estimator.
 pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
     let schema = file.schema();
     let mut validated = Validated::none();
@@ -169,6 +174,7 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
     let mut referrers = None;
     let placed_bsplines = bspline::placed_bsplines(file);
     let mut binary_trees = Vec::new();
+    let mut neighbors_estimators = Vec::new();
     let mut trees = parallel::validate_trees(file, limits);
     for (id, node) in schema.nodes() {
         let path = || audit::node_path(schema, id);
@@ -234,6 +240,15 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
                 // skops trusts the SVMs by default: their state is only refused when unsound.
                 svm::validate_svm(file, id, limits, &path)?;
             }
+            NodeKind::Object { .. } if neighbors::neighbors_kind(name).is_some() => {
+                // Checked after the binary trees, whose errors about a `_fit_X` they share
+                // name the tree's invariant.
+                neighbors_estimators.push(id);
+            }
+            NodeKind::Object { .. } if kmeans::is_kmeans(name) => {
+                // skops trusts KMeans and MiniBatchKMeans by default: refused when unsound.
+                kmeans::validate_kmeans(file, id, limits, &path)?;
+            }
             NodeKind::Object { .. } if binary_tree::TreeKind::of(name).is_some() => {
                 // A KDTree/BallTree checks the width of `X` against its own `data` before any
                 // query, so a sound tree is safe wherever it sits; its metric is trusted with
@@ -262,6 +277,10 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
             binary_tree::check_estimators(file, referrers, *id, tree)?;
         }
         binary_tree::trust(referrers, &binary_trees, &mut validated);
+    }
+    for id in neighbors_estimators {
+        // skops trusts the neighbors estimators by default: refused when unsound.
+        neighbors::validate_neighbors(file, id, limits, &|| audit::node_path(schema, id))?;
     }
     Ok(validated)
 }

@@ -364,7 +364,7 @@ fn training_rows(
 }
 
 /// Opens the sparse `.npz` member `member` and runs `inspect` on the matrix it holds.
-fn with_sparse<T>(
+pub(super) fn with_sparse<T>(
     file: &SkopsFile<'_>,
     member: &str,
     limits: &Limits,

@@ -11,6 +11,7 @@ mod validate;
 mod validate_binary_tree;
 mod validate_dtype;
 mod validate_loss;
+mod validate_neighbors;
 mod validate_predictor;
 mod validate_sparse;
 mod validate_svm;

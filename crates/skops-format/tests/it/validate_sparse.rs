@@ -289,10 +289,15 @@ fn neighbors_file(n_features_in: Option<i64>, n_samples_fit: Option<i64>) -> Vec
     writer.finish().unwrap()
 }
 
-/// Whether the `_fit_X` matrix of a [`neighbors_file`] is trusted by its validator.
+/// Whether the `_fit_X` matrix of a [`neighbors_file`] is trusted by its validator (a shape
+/// that disagrees with the estimator is refused outright by the neighbors validator).
 fn fit_x_trusted(bytes: &[u8]) -> bool {
     let file = SkopsFile::open(bytes, &Limits::default()).unwrap();
-    let report = file.audit(&[]).unwrap();
+    let report = match file.audit(&[]) {
+        Ok(report) => report,
+        Err(Error::ValidateNeighborsFitX { .. }) => return false,
+        Err(error) => panic!("{error:?}"),
+    };
     let fit_x = file
         .schema()
         .nodes()
@@ -324,8 +329,17 @@ fn a_fit_x_is_trusted_only_when_tied_to_its_estimator() {
             !fit_x_trusted(&bytes),
             "{n_features_in:?} {n_samples_fit:?}"
         );
-        // A sound matrix is never refused for where it sits.
+        // A sound matrix is never refused for where it sits: only the estimator whose
+        // `n_features_in_`/`n_samples_fit_` disagree with it is (by the neighbors validator).
         let file = SkopsFile::open(&bytes, &Limits::default()).unwrap();
-        assert!(file.validate().is_ok());
+        let mismatched =
+            n_features_in.is_some_and(|n| n != 4) || n_samples_fit.is_some_and(|n| n != 6);
+        match file.validate() {
+            Ok(_) => assert!(!mismatched),
+            Err(error) => assert!(
+                mismatched && matches!(error, Error::ValidateNeighborsFitX { .. }),
+                "{error:?}"
+            ),
+        }
     }
 }
