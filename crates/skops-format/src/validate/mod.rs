@@ -178,8 +178,12 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
     let mut trees = parallel::validate_trees(file, limits);
     for (id, node) in schema.nodes() {
         let path = || audit::node_path(schema, id);
-        // Once per node: the guards below compare it (most nodes are JSON scalars, cheap).
-        let name = node.type_name();
+        // Once per node, and not for JSON scalars and arrays, which no guard below compares
+        // by name (a vocabulary of 100k words is 100k JsonNodes).
+        let name = match node.kind {
+            NodeKind::Json { .. } | NodeKind::NdArray(_) => String::new(),
+            _ => node.type_name(),
+        };
         let name = name.as_str();
         match node.kind {
             NodeKind::Reduce {
@@ -265,7 +269,7 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
                 }
             }
             _ => {
-                if let Some(name) = reviewed::reviewed_type(schema, node) {
+                if let Some(name) = reviewed::reviewed_type(schema, node, name) {
                     validated.insert(id, name, Validator::Reviewed);
                 }
             }

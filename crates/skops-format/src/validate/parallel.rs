@@ -45,6 +45,10 @@ pub(super) fn validate_trees(
         let path = || audit::node_path(schema, id);
         (id, tree::validate_tree(file, id, limits, &path))
     };
+    if trees.len() < 2 * MIN_TREES_PER_THREAD {
+        // Not worth a thread (and `available_parallelism` reads cgroup files on Linux).
+        return trees.into_iter().map(validate_one).collect();
+    }
     let threads = thread::available_parallelism()
         .map_or(1, NonZeroUsize::get)
         .min(MAX_VALIDATION_THREADS)

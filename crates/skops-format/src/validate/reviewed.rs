@@ -122,10 +122,9 @@ pub(crate) fn held_function(
         .then_some(*function)
 }
 
-/// The reviewed type `node` is, when it has the form that type is trusted in (for an
-/// ObjectNode: a dict state, or none).
-pub(crate) fn reviewed_type(schema: &Schema, node: &Node) -> Option<&'static str> {
-    let name = node.type_name();
+/// The reviewed type `node` (whose type name is `name`) is, when it has the form that type is
+/// trusted in (for an ObjectNode: a dict state, or none).
+pub(crate) fn reviewed_type(schema: &Schema, node: &Node, name: &str) -> Option<&'static str> {
     let (reviewed, _) = REVIEWED_TYPES
         .iter()
         .find(|(reviewed, loader)| *reviewed == name && *loader == node.loader)?;
