@@ -397,6 +397,11 @@ pub fn hint(error: &FormatError) -> Option<&'static str> {
              evaluates the spline (it would read out of bounds): the file is corrupt or was \
              crafted; do not load it",
         ),
+        FormatError::ValidateBoostingStage { .. } => Some(
+            "a gradient-boosting stage holds something other than a tree where scikit-learn \
+             reads one at predict time (it would crash): the file is corrupt or was crafted; do \
+             not load it",
+        ),
         // `inspect` uses the tolerant walk, which does not fail like skops' `visualize`.
         FormatError::VisualizeNotANode { .. } | FormatError::VisualizeInvalidKeyTypes { .. } => {
             Some("use `skops-rs inspect`, which shows these nodes")

@@ -1291,6 +1291,22 @@ pub enum Error {
         /// The dimensions of the coefficients.
         ndim: u64,
     },
+    /// A stage of a fitted gradient-boosting ensemble has a `tree_` that is not a tree:
+    /// `predict_stages` dereferences it as one (a `None` crashes the interpreter).
+    #[error(
+        "the gradient-boosting ensemble at `{path}` has `estimators_[{row}, {column}].tree_` of \
+         type `{found}`, not a `sklearn.tree._tree.Tree`"
+    )]
+    ValidateBoostingStage {
+        /// Where the ensemble is, as a Python access path from the root object.
+        path: String,
+        /// The stage (row of `estimators_`).
+        row: u64,
+        /// The column of `estimators_` (the output the tree predicts).
+        column: u64,
+        /// The type found instead (`builtins.NoneType` for `None`).
+        found: String,
+    },
     // ----- visualize -------------------------------------------------------------------------
     /// skops 0.16's `visualize` walk meets a child that is not a node (a method name, a slice
     /// bound, a missing object state) and raises `TypeError("Cannot deal with <class

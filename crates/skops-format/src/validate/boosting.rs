@@ -28,7 +28,8 @@ use crate::file::SkopsFile;
 use crate::json::Value;
 use crate::limits::Limits;
 use crate::npy::{Descr, read_npy};
-use crate::schema::{NdArrayStorage, NodeId, NodeKind};
+use crate::schema::{NdArrayStorage, NodeId, NodeKind, ReduceKind};
+use crate::{Error, Result};
 
 /// The ensembles that call `predict_stages`.
 pub(super) const GRADIENT_BOOSTING: [&str; 2] = [
@@ -63,6 +64,53 @@ pub(super) fn stages_fit_output(
         return false;
     };
     output_width(file, ensemble, limits).is_some_and(|width| columns <= width)
+}
+
+/// Refuses a fitted gradient-boosting ensemble one of whose stages has a `tree_` that is not a
+/// tree: `predict_stages` assigns each `estimators_[i, k].tree_` to a Cython `Tree` variable,
+/// which accepts `None` and then dereferences it (a segfault skops 0.16 loads with no trusted
+/// list once the only tree is gone). sklearn's `fit` always stores a `Tree` there.
+pub(super) fn validate_stages(
+    file: &SkopsFile<'_>,
+    ensemble: NodeId,
+    path: &dyn Fn() -> String,
+) -> Result<()> {
+    let schema = file.schema();
+    let Some(estimators) = attribute(file, ensemble, "estimators_") else {
+        return Ok(());
+    };
+    let NodeKind::NdArray(NdArrayStorage::Json { items, .. }) = &schema.node(estimators).kind
+    else {
+        return Ok(());
+    };
+    for (row_index, &row) in items.iter().enumerate() {
+        let stages: &[NodeId] = match &schema.node(row).kind {
+            NodeKind::List(stages) => stages,
+            _ => std::slice::from_ref(&row),
+        };
+        for (column, &stage) in stages.iter().enumerate() {
+            let Some(tree) = attribute(file, stage, "tree_") else {
+                // No `tree_` attribute: Cython raises `AttributeError`.
+                continue;
+            };
+            let is_tree = matches!(
+                schema.node(tree).kind,
+                NodeKind::Reduce {
+                    kind: ReduceKind::Tree,
+                    ..
+                }
+            );
+            if !is_tree {
+                return Err(Error::ValidateBoostingStage {
+                    path: path(),
+                    row: row_index as u64,
+                    column: column as u64,
+                    found: schema.node(tree).type_name(),
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The number of columns of `estimators_`: every row a ListNode of tree estimators, all of

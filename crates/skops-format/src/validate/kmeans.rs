@@ -1,4 +1,4 @@
-//! The validator of the fitted state of `KMeans` and `MiniBatchKMeans`: the width of the
+//! The validator of the fitted state of `KMeans`, `MiniBatchKMeans` and `BisectingKMeans`: the width of the
 //! cluster centers the Cython k-means loops read without bounds checks.
 //!
 //! skops 0.16 trusts these estimators by default, so this validator grants no trust: it only
@@ -19,7 +19,8 @@
 //! non-negative integer; `cluster_centers_` is a two-dimensional float32 or float64 array of
 //! `n_features_in_` columns and `n_clusters` rows (when `n_clusters` is an integer); `_counts`,
 //! when present, is a one-dimensional array of one count per center. Not checked:
-//! `labels_`, `inertia_` and `_n_threads` (an OpenMP thread count, never an index).
+//! `labels_` and `inertia_`. `_n_threads`, when present, must be a positive integer: it is
+//! OpenMP's thread count, and libgomp aborts the process on a negative one.
 
 use super::neighbors::size_attribute;
 use super::state::{Array, State, json_int};
@@ -29,12 +30,13 @@ use crate::schema::NodeId;
 use crate::{Error, Result};
 
 /// The k-means estimators whose centers the Lloyd loops read.
-const KMEANS_TYPES: [&str; 2] = [
+const KMEANS_TYPES: [&str; 3] = [
     "sklearn.cluster._kmeans.KMeans",
     "sklearn.cluster._kmeans.MiniBatchKMeans",
+    "sklearn.cluster._bisect_k_means.BisectingKMeans",
 ];
 
-/// Whether `type_name` is `KMeans` or `MiniBatchKMeans`.
+/// Whether `type_name` is `KMeans`, `MiniBatchKMeans` or `BisectingKMeans`.
 pub(crate) fn is_kmeans(type_name: &str) -> bool {
     KMEANS_TYPES.contains(&type_name)
 }
@@ -54,6 +56,18 @@ pub(crate) fn validate_kmeans(
     let Some(state) = State::of(file, id) else {
         return Ok(());
     };
+    // `predict`/`score` pass `_n_threads` to OpenMP as the thread count: libgomp aborts the
+    // process on a negative one. `fit` stores `_openmp_effective_n_threads()`, at least 1.
+    if let Some(threads) = state.get("_n_threads") {
+        match json_int(file, threads) {
+            Some(threads) if threads >= 1 => {}
+            _ => {
+                return Err(malformed(
+                    "`_n_threads` is not a positive integer (the OpenMP thread count)".to_owned(),
+                ));
+            }
+        }
+    }
     let Some(centers_id) = state.get("cluster_centers_") else {
         return Ok(());
     };

@@ -249,6 +249,11 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
                 // name the tree's invariant.
                 neighbors_estimators.push(id);
             }
+            NodeKind::Object { .. } if boosting::GRADIENT_BOOSTING.contains(&name) => {
+                // skops trusts these ensembles by default: a stage that is not a tree is only
+                // refused (the trees themselves are validated as `Tree` nodes).
+                boosting::validate_stages(file, id, &path)?;
+            }
             NodeKind::Object { .. } if kmeans::is_kmeans(name) => {
                 // skops trusts KMeans and MiniBatchKMeans by default: refused when unsound.
                 kmeans::validate_kmeans(file, id, limits, &path)?;

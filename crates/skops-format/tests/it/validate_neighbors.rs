@@ -409,3 +409,22 @@ fn remove_key(value: Value, path: &[&str], key: &str) -> Value {
         (other, _) => panic!("no {path:?} in {other:?}"),
     }
 }
+
+/// `_n_threads` is OpenMP's thread count in `predict`: libgomp aborts on a negative one.
+#[test]
+fn a_thread_count_that_is_not_positive_is_refused() {
+    for text in ["-1", "0", "2.5", "\"4\""] {
+        let error = audit_error(&with_json(MINIBATCH, "_n_threads", text));
+        assert!(
+            matches!(&error, Error::ValidateKMeansState { reason, .. } if reason.contains("_n_threads")),
+            "{text}: {error:?}"
+        );
+    }
+    let bytes = with_json(MINIBATCH, "_n_threads", "3");
+    assert!(
+        SkopsFile::open(&bytes, &Limits::default())
+            .unwrap()
+            .audit(&[])
+            .is_ok()
+    );
+}
