@@ -4,12 +4,16 @@
 from __future__ import annotations
 
 import importlib.util
+import io
+import json
+import subprocess
 import sys
 import warnings
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 import pytest
@@ -134,3 +138,58 @@ DECLINED_BY_VALIDATORS: dict[str, frozenset[str]] = {
     # A structured dtype: the dtype validator trusts plain dtypes only.
     "objects/dtype_structured.skops": frozenset({"numpy.dtype"}),
 }
+
+
+# ----- crafted files and crash demos ------------------------------------------------------------
+
+
+def rewrite_archive(
+    data: bytes, change: Callable[[dict[str, Any], dict[str, bytes]], None]
+) -> bytes:
+    """The `.skops` archive `data` with its parsed schema and members changed in place by
+    `change(schema, members)`, written back as a new archive."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    schema = json.loads(members["schema.json"])
+    change(schema, members)
+    members["schema.json"] = json.dumps(schema).encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return out.getvalue()
+
+
+def run_python(code: str, *args: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    """Runs `code` in a fresh interpreter of this environment, with `args` as `sys.argv[1:]`
+    (crash demos run there: a segfault must not take the test process down)."""
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def assert_dies_after_loading(result: subprocess.CompletedProcess[str]) -> None:
+    """The child printed `loaded` (skops 0.16 accepted the file), then died from a signal."""
+    assert result.stdout.startswith("loaded"), result.stderr
+    assert result.returncode < 0, (result.returncode, result.stdout, result.stderr)
+
+
+# A fresh `__id__` for each node a test writes: skops (and skops_rs) keep the first node of an
+# id, and small ints share one, so an edited value must not reuse the original's.
+_FRESH_IDS = iter(range(10**15, 10**16))
+
+
+def json_node(value: Any) -> dict[str, Any]:
+    """A JsonNode holding `value`, under a fresh `__id__`."""
+    return {
+        "__class__": type(value).__name__,
+        "__module__": "builtins",
+        "__loader__": "JsonNode",
+        "content": json.dumps(value),
+        "is_json": True,
+        "__id__": next(_FRESH_IDS),
+    }

@@ -5,11 +5,9 @@ untrusted; where skops 0.16 (with the type trusted) loads it, a subprocess shows
 from __future__ import annotations
 
 import io
-import json
 import subprocess
 import sys
 import textwrap
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,7 @@ import numpy as np
 import pytest
 import skops.io as sio
 import skops_rs.io as rio
+from _support import rewrite_archive
 from sklearn.cluster import BisectingKMeans
 from sklearn.ensemble import GradientBoostingRegressor, HistGradientBoostingRegressor
 from sklearn.tree import DecisionTreeRegressor
@@ -26,20 +25,6 @@ from skops_rs.exceptions import SkopsFormatError
 Members = dict[str, bytes]
 
 PREDICTOR = "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"
-
-
-def _edit(data: bytes, change: Callable[[dict[str, Any], Members], None]) -> bytes:
-    """`data` with its schema and members changed by `change` (in place)."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        members = {name: archive.read(name) for name in archive.namelist()}
-    schema = json.loads(members["schema.json"])
-    change(schema, members)
-    members["schema.json"] = json.dumps(schema).encode()
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        for name, content in members.items():
-            archive.writestr(name, content)
-    return out.getvalue()
 
 
 def _set_attribute(state: dict[str, Any], key: str, node: dict[str, Any]) -> None:
@@ -95,7 +80,7 @@ def test_tree_nodes_with_reordered_fields_are_refused(tmp_path):
     x, y = _data()
     data = sio.dumps(DecisionTreeRegressor(max_depth=3, random_state=0).fit(x, y))
     path = tmp_path / "reordered.skops"
-    path.write_bytes(_edit(data, _reorder_feature_and_samples))
+    path.write_bytes(rewrite_archive(data, _reorder_feature_and_samples))
     with pytest.raises(SkopsFormatError) as caught:
         rio.get_untrusted_types(file=path)
     assert caught.value.kind == "validate-tree-state"
@@ -123,13 +108,13 @@ def test_boosting_stages_wider_than_their_output_are_not_trusted(tmp_path):
     x, y = _data()
     data = sio.dumps(GradientBoostingRegressor(n_estimators=2, max_depth=2).fit(x, y))
     path = tmp_path / "wide_stage.skops"
-    path.write_bytes(_edit(data, _widen_stage(2000)))
+    path.write_bytes(rewrite_archive(data, _widen_stage(2000)))
     assert rio.get_untrusted_types(file=path) == ["sklearn.tree._tree.Tree"]
     assert _run_under_skops(path, ["sklearn.tree._tree.Tree"], 3, 20000).returncode < 0
     # The real file, and one narrowed to a single stage, stay trusted.
     assert rio.get_untrusted_types(data=data) == []
     narrowed = tmp_path / "one_stage.skops"
-    narrowed.write_bytes(_edit(data, _widen_stage(1)))
+    narrowed.write_bytes(rewrite_archive(data, _widen_stage(1)))
     assert rio.get_untrusted_types(file=narrowed) == []
     model = rio.load(narrowed)
     assert model.predict(x).shape == (60,)
@@ -164,7 +149,7 @@ def test_hist_gradient_boosting_marked_in_fit_by_a_non_json_value_is_not_trusted
             },
         )
 
-    marked = _edit(data, in_fit)
+    marked = rewrite_archive(data, in_fit)
     assert rio.get_untrusted_types(data=marked) == [PREDICTOR]
     assert rio.loads(marked, trusted=[PREDICTOR])._in_fit == [1]
 
@@ -199,7 +184,7 @@ def test_an_n_features_in_that_skops_drops_does_not_bound_the_tree(tmp_path):
     x, y = _data()
     data = sio.dumps(DecisionTreeRegressor(max_depth=3, random_state=0).fit(x, y))
     path = tmp_path / "dropped_width.skops"
-    path.write_bytes(_edit(data, _drop_width_from_python(10**9)))
+    path.write_bytes(rewrite_archive(data, _drop_width_from_python(10**9)))
     assert rio.get_untrusted_types(file=path) == ["sklearn.tree._tree.Tree"]
     model = rio.load(path, trusted=["sklearn.tree._tree.Tree"])
     assert not hasattr(model, "n_features_in_")
@@ -224,7 +209,7 @@ def test_bisecting_kmeans_with_a_negative_thread_count_is_refused(tmp_path):
         threads.update(content="-1", __id__=10**15 + 9)
 
     path = tmp_path / "negative_threads.skops"
-    path.write_bytes(_edit(data, negative_threads))
+    path.write_bytes(rewrite_archive(data, negative_threads))
     with pytest.raises(SkopsFormatError) as info:
         rio.get_untrusted_types(file=path)
     assert info.value.kind == "validate-kmeans-state"
@@ -273,7 +258,7 @@ def test_a_callable_that_shadows_the_width_check_is_not_trusted(tmp_path):
     x, y = _data()
     data = sio.dumps(DecisionTreeRegressor(max_depth=3, random_state=0).fit(x, y))
     path = tmp_path / "shadowed_check.skops"
-    path.write_bytes(_edit(data, _shadow_the_width_check(10**9)))
+    path.write_bytes(rewrite_archive(data, _shadow_the_width_check(10**9)))
     assert rio.get_untrusted_types(file=path) == ["sklearn.tree._tree.Tree"]
     code = textwrap.dedent(
         f"""
@@ -321,7 +306,7 @@ def test_boosting_whose_link_is_shadowed_is_not_trusted(tmp_path):
     x, y = _data()
     data = sio.dumps(GradientBoostingRegressor(n_estimators=1, max_depth=2).fit(x, y))
     path = tmp_path / "shadowed_link.skops"
-    path.write_bytes(_edit(data, _shadow_the_link))
+    path.write_bytes(rewrite_archive(data, _shadow_the_link))
     assert rio.get_untrusted_types(file=path) == ["sklearn.tree._tree.Tree"]
     # skops 0.16 asks for `numpy.mean` too (skops_rs trusts it as a reviewed function).
     result = _run_under_skops(path, ["sklearn.tree._tree.Tree", "numpy.mean"], 3, 200000)

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
-import sys
 import textwrap
 import zipfile
 from pathlib import Path
@@ -20,6 +18,7 @@ import pytest
 import scipy.sparse as sp
 import skops.io as sio
 import skops_rs.io as rio
+from _support import assert_dies_after_loading, run_python
 from sklearn.neighbors import (
     KNeighborsClassifier,
     KNeighborsTransformer,
@@ -107,15 +106,8 @@ _CALL_WITH_SKOPS = textwrap.dedent(
 def _crash_with_skops(path: Path, method: str, rows: int, trusted: list[str]) -> None:
     """Asserts that skops 0.16 loads `path` when trusting `trusted` and that calling `method`
     then kills the process with a signal."""
-    result = subprocess.run(
-        [sys.executable, "-c", _CALL_WITH_SKOPS, str(path), method, str(rows), *trusted],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.stdout.startswith("loaded"), result.stderr
-    assert result.returncode < 0, (result.returncode, result.stdout, result.stderr)
+    result = run_python(_CALL_WITH_SKOPS, str(path), method, str(rows), *trusted)
+    assert_dies_after_loading(result)
 
 
 # ----- a sparse `_fit_X` wider than `n_features_in_` ---------------------------------------

@@ -10,8 +10,6 @@ import inspect
 import io
 import json
 import re
-import subprocess
-import sys
 import textwrap
 import zipfile
 from collections.abc import Callable
@@ -22,6 +20,7 @@ import numpy as np
 import pytest
 import skops.io as sio
 import skops_rs.io as rio
+from _support import assert_dies_after_loading, json_node, rewrite_archive, run_python
 from sklearn.cluster import BisectingKMeans
 from sklearn.ensemble import (
     AdaBoostClassifier,
@@ -252,17 +251,10 @@ def test_skops_loads_a_crafted_tree_that_crashes_predict_and_we_refuse_it(tree_f
     data = _rewrite(tree_file, nodes_change=far_children)
     path = tmp_path / "crafted.skops"
     path.write_bytes(data)
-    result = subprocess.run(
-        [sys.executable, "-c", _PREDICT_WITH_SKOPS, str(path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_python(_PREDICT_WITH_SKOPS, str(path), timeout=120)
     # skops 0.16 loads it; sklearn's predict then reads far outside `nodes` and the process
     # dies from a signal.
-    assert result.stdout.startswith("loaded"), result.stderr
-    assert result.returncode < 0, (result.returncode, result.stdout, result.stderr)
+    assert_dies_after_loading(result)
     with pytest.raises(SkopsFormatError) as info:
         rio.load(path, trusted=["sklearn.tree._tree.Tree"])
     assert info.value.kind == "validate-tree-child-out-of-range"
@@ -420,9 +412,9 @@ def test_real_hist_gradient_boosting_is_trusted_by_default(estimator, tmp_path):
     assert rio.get_untrusted_types(data=just_outside) == [PREDICTOR]
 
     def in_fit(schema: dict[str, Any], _: dict[str, bytes]) -> None:
-        schema["content"]["content"]["_in_fit"] = _json_node(True)
+        schema["content"]["content"]["_in_fit"] = json_node(True)
 
-    assert rio.get_untrusted_types(data=_edit(path.read_bytes(), in_fit)) == [PREDICTOR]
+    assert rio.get_untrusted_types(data=rewrite_archive(path.read_bytes(), in_fit)) == [PREDICTOR]
 
 
 _PREDICT_HGB_WITH_SKOPS = textwrap.dedent(
@@ -445,17 +437,10 @@ def test_skops_loads_a_crafted_predictor_that_crashes_predict_and_we_refuse_it(
 
     path = tmp_path / "crafted.skops"
     path.write_bytes(_rewrite_predictor(predictor_file, "nodes", far_children))
-    result = subprocess.run(
-        [sys.executable, "-c", _PREDICT_HGB_WITH_SKOPS, str(path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_python(_PREDICT_HGB_WITH_SKOPS, str(path), timeout=120)
     # skops 0.16 loads it; sklearn's predict then reads far outside `nodes` and the process
     # dies from a signal.
-    assert result.stdout.startswith("loaded"), result.stderr
-    assert result.returncode < 0, (result.returncode, result.stdout, result.stderr)
+    assert_dies_after_loading(result)
     with pytest.raises(SkopsFormatError) as info:
         rio.load(path, trusted=[PREDICTOR, *CATEGORICAL_EXTRAS])
     assert info.value.kind == "validate-predictor-child-out-of-range"
@@ -464,31 +449,6 @@ def test_skops_loads_a_crafted_predictor_that_crashes_predict_and_we_refuse_it(
 # ----- where trees are used: the width of `X` that reaches them ----------------------------------
 
 TREE = "sklearn.tree._tree.Tree"
-
-
-def _edit(data: bytes, change: Callable[[dict[str, Any], dict[str, bytes]], None]) -> bytes:
-    """`data` with its schema and members changed in place by `change`."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        members = {name: archive.read(name) for name in archive.namelist()}
-    schema = json.loads(members["schema.json"])
-    change(schema, members)
-    members["schema.json"] = json.dumps(schema).encode()
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        for name, content in members.items():
-            archive.writestr(name, content)
-    return out.getvalue()
-
-
-def _json_node(value: Any) -> dict[str, Any]:
-    return {
-        "__class__": type(value).__name__,
-        "__module__": "builtins",
-        "__loader__": "JsonNode",
-        "content": json.dumps(value),
-        "is_json": True,
-        "__id__": next(_NEXT_ID),
-    }
 
 
 def _tree_estimators(node: Any) -> list[dict[str, Any]]:
@@ -515,9 +475,9 @@ def _widen_last_tree(width: int) -> Callable[[dict[str, Any], dict[str, bytes]],
     def change(schema: dict[str, Any], members: dict[str, bytes]) -> None:
         estimator = _tree_estimators(schema)[-1]
         state = estimator["content"]["content"]
-        state["n_features_in_"] = _json_node(width)
+        state["n_features_in_"] = json_node(width)
         tree = state["tree_"]
-        tree["__reduce__"]["args"]["content"][0] = _json_node(width)
+        tree["__reduce__"]["args"]["content"][0] = json_node(width)
         member = tree["content"]["content"]["nodes"]["file"]
         nodes = np.load(io.BytesIO(members[member]), allow_pickle=False).copy()
         assert nodes["left_child"][0] != -1
@@ -590,7 +550,7 @@ def test_a_tree_wider_than_the_x_checked_for_it_is_not_trusted(name, tree_models
     there. Alone, or under an ensemble whose trees check `X` themselves, the tree estimator
     checks `X` against 10**9 (no real `X` is that wide), so the tree is trusted."""
     _, data = tree_models[name]
-    widened = _edit(data, _widen_last_tree(10**9))
+    widened = rewrite_archive(data, _widen_last_tree(10**9))
     expected = [TREE] if name in UNCHECKED else []
     assert rio.get_untrusted_types(data=widened) == expected
 
@@ -601,9 +561,9 @@ def test_isolation_forest_that_slices_x_is_not_trusted(tree_models):
     _, data = tree_models["isolation_forest"]
 
     def fewer_features(schema: dict[str, Any], _: dict[str, bytes]) -> None:
-        schema["content"]["content"]["_max_features"] = _json_node(2)
+        schema["content"]["content"]["_max_features"] = json_node(2)
 
-    assert rio.get_untrusted_types(data=_edit(data, fewer_features)) == [TREE]
+    assert rio.get_untrusted_types(data=rewrite_archive(data, fewer_features)) == [TREE]
 
 
 def test_a_tree_estimator_without_n_features_in_is_not_trusted(tree_file):
@@ -612,7 +572,7 @@ def test_a_tree_estimator_without_n_features_in_is_not_trusted(tree_file):
     def forget_width(schema: dict[str, Any], _: dict[str, bytes]) -> None:
         del schema["content"]["content"]["n_features_in_"]
 
-    assert rio.get_untrusted_types(data=_edit(tree_file, forget_width)) == [TREE]
+    assert rio.get_untrusted_types(data=rewrite_archive(tree_file, forget_width)) == [TREE]
 
 
 def test_a_tree_whose_estimator_has_a_bound_method_in_the_file_is_not_trusted():
@@ -647,16 +607,9 @@ def test_skops_loads_a_widened_boosted_tree_that_crashes_predict_and_we_refuse_i
     untrusted and refuses to load it without a list."""
     _, data = tree_models["gradient_boosting"]
     path = tmp_path / "widened.skops"
-    path.write_bytes(_edit(data, _widen_last_tree(10**9)))
-    result = subprocess.run(
-        [sys.executable, "-c", _PREDICT_BOOSTING_WITH_SKOPS, str(path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.stdout.startswith("loaded"), result.stderr
-    assert result.returncode < 0, (result.returncode, result.stdout, result.stderr)
+    path.write_bytes(rewrite_archive(data, _widen_last_tree(10**9)))
+    result = run_python(_PREDICT_BOOSTING_WITH_SKOPS, str(path), timeout=120)
+    assert_dies_after_loading(result)
     with pytest.raises(UntrustedTypesFoundException):
         rio.load(path)
 
@@ -731,7 +684,7 @@ def test_reviewed_types_are_trusted_only_in_their_plain_form():
             "__id__": next(_NEXT_ID),
         }
 
-    assert rio.get_untrusted_types(data=_edit(data, list_state)) == [
+    assert rio.get_untrusted_types(data=rewrite_archive(data, list_state)) == [
         "sklearn.metrics._scorer._PassthroughScorer"
     ]
 
@@ -767,15 +720,8 @@ def test_a_function_harmless_only_where_sklearn_calls_it_is_trusted_only_there(t
     assert rio.get_untrusted_types(file=path) == [KMEANS_SINGLE]
     with pytest.raises(UntrustedTypesFoundException):
         rio.load(path)
-    result = subprocess.run(
-        [sys.executable, "-c", _TRANSFORM_WITH_SKOPS, str(path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.stdout.startswith("loaded"), result.stderr
-    assert result.returncode < 0, (result.returncode, result.stdout, result.stderr)
+    result = run_python(_TRANSFORM_WITH_SKOPS, str(path), timeout=120)
+    assert_dies_after_loading(result)
 
 
 # ----- BisectingKMeans' cluster tree -------------------------------------------------------------
@@ -820,7 +766,7 @@ def _int_center(schema: dict[str, Any], members: dict[str, bytes]) -> None:
 
 
 def _string_child(schema: dict[str, Any], _: dict[str, bytes]) -> None:
-    _cluster_nodes(schema)[0]["content"]["content"]["left"] = _json_node("not a cluster")
+    _cluster_nodes(schema)[0]["content"]["content"]["left"] = json_node("not a cluster")
 
 
 def test_bisecting_kmeans_loads_with_no_trusted_list(bisecting_file):
@@ -834,7 +780,7 @@ def test_bisecting_kmeans_loads_with_no_trusted_list(bisecting_file):
 
 @pytest.mark.parametrize("change", [_narrow_center, _int_center, _string_child])
 def test_a_broken_cluster_node_is_refused(change, bisecting_file):
-    data = _edit(bisecting_file, change)
+    data = rewrite_archive(bisecting_file, change)
     for call in (
         lambda: rio.get_untrusted_types(data=data),
         lambda: rio.loads(data, trusted=[BISECTING_TREE]),
@@ -853,7 +799,9 @@ def test_a_cluster_node_elsewhere_stays_untrusted(bisecting_file):
         state["elsewhere"] = state["_bisecting_tree"]
         del state["_bisecting_tree"]
 
-    assert rio.get_untrusted_types(data=_edit(bisecting_file, move_tree)) == [BISECTING_TREE]
+    assert rio.get_untrusted_types(data=rewrite_archive(bisecting_file, move_tree)) == [
+        BISECTING_TREE
+    ]
 
 
 def test_categorical_splits_must_read_features_the_bin_mapper_marks(predictor_file):
@@ -863,7 +811,7 @@ def test_categorical_splits_must_read_features_the_bin_mapper_marks(predictor_fi
     categorical split reads must be marked in `_bin_mapper.is_categorical_`."""
 
     def no_preprocessor(schema: dict[str, Any], _: dict[str, bytes]) -> None:
-        schema["content"]["content"]["_preprocessor"] = _json_node(None)
+        schema["content"]["content"]["_preprocessor"] = json_node(None)
 
     def unmarked(schema: dict[str, Any], members: dict[str, bytes]) -> None:
         no_preprocessor(schema, members)
@@ -875,7 +823,7 @@ def test_categorical_splits_must_read_features_the_bin_mapper_marks(predictor_fi
         members[member] = out.getvalue()
 
     x, _ = _hgb_data()
-    bare = _edit(predictor_file, no_preprocessor)
+    bare = rewrite_archive(predictor_file, no_preprocessor)
     assert rio.get_untrusted_types(data=bare) == []
     assert rio.loads(bare).predict_proba(x).shape == (len(x), 2)
-    assert rio.get_untrusted_types(data=_edit(predictor_file, unmarked)) == [PREDICTOR]
+    assert rio.get_untrusted_types(data=rewrite_archive(predictor_file, unmarked)) == [PREDICTOR]

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
-import sys
 import textwrap
 import zipfile
 from collections.abc import Callable
@@ -21,7 +19,7 @@ import numpy as np
 import pytest
 import skops.io as sio
 import skops_rs.io as rio
-from _support import VALIDATED_TYPES
+from _support import VALIDATED_TYPES, assert_dies_after_loading, run_python
 from sklearn.metrics import DistanceMetric
 from sklearn.neighbors import (
     BallTree,
@@ -600,17 +598,10 @@ def test_skops_loads_a_crafted_tree_that_crashes_predict_and_we_refuse_it(files,
     path = tmp_path / "crafted.skops"
     path.write_bytes(crafted.to_bytes())
     trusted = [KD_TREE, EUCLIDEAN]
-    result = subprocess.run(
-        [sys.executable, "-c", _PREDICT_WITH_SKOPS, str(path), *trusted],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_python(_PREDICT_WITH_SKOPS, str(path), *trusted, timeout=120)
     # skops 0.16 loads it; the KD tree's query then reads `data` at row 10**12 and the
     # process dies from a signal.
-    assert result.stdout.startswith("loaded"), result.stderr
-    assert result.returncode < 0, (result.returncode, result.stdout, result.stderr)
+    assert_dies_after_loading(result)
     with pytest.raises(SkopsFormatError) as info:
         rio.load(Path(path), trusted=trusted)
     assert info.value.kind == "validate-binary-tree-index-out-of-range"

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
-import sys
 import textwrap
 import zipfile
 from collections.abc import Callable
@@ -20,6 +18,7 @@ import pytest
 import scipy.sparse as sp
 import skops.io as sio
 import skops_rs.io as rio
+from _support import assert_dies_after_loading, run_python
 from sklearn.random_projection import SparseRandomProjection
 from skops_rs.exceptions import SkopsFormatError, UntrustedTypesFoundException
 
@@ -251,17 +250,10 @@ def test_skops_loads_a_crafted_projection_that_crashes_transform_and_we_refuse_i
     crafted = _rewrite(data, "components_", far_index)
     path = tmp_path / "crafted.skops"
     path.write_bytes(crafted)
-    result = subprocess.run(
-        [sys.executable, "-c", _TRANSFORM_WITH_SKOPS, str(path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_python(_TRANSFORM_WITH_SKOPS, str(path), timeout=120)
     # skops 0.16 loads it (scipy's constructor does not check indices); `X @ components_.T`
     # then reads far outside `X` in sparsetools and the process dies from a signal.
-    assert result.stdout.startswith("loaded"), result.stderr
-    assert result.returncode < 0, (result.returncode, result.stdout, result.stderr)
+    assert_dies_after_loading(result)
     with pytest.raises(SkopsFormatError) as info:
         rio.load(path, trusted=["scipy.sparse._csr.csr_matrix"])
     assert info.value.kind == "validate-sparse-index"

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
-import sys
 import textwrap
 import zipfile
 from collections.abc import Callable
@@ -20,6 +18,7 @@ import pytest
 import scipy.sparse as sp
 import skops.io as sio
 import skops_rs.io as rio
+from _support import assert_dies_after_loading, run_python
 from sklearn.metrics.pairwise import rbf_kernel
 from sklearn.preprocessing import SplineTransformer
 from sklearn.svm import SVC, SVR, NuSVC, NuSVR, OneClassSVM
@@ -391,15 +390,8 @@ def test_skops_loads_a_crafted_svm_that_crashes_predict_and_we_refuse_it(case, t
     kind, model, changes = SVM_CASES[case]
     path = tmp_path / "crafted.skops"
     path.write_bytes(_rewrite(_data(model), **changes))
-    result = subprocess.run(
-        [sys.executable, "-c", _PREDICT_WITH_SKOPS, str(path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.stdout.startswith("loaded"), result.stderr
-    assert result.returncode < 0, (result.returncode, result.stdout, result.stderr)
+    result = run_python(_PREDICT_WITH_SKOPS, str(path), timeout=120)
+    assert_dies_after_loading(result)
     with pytest.raises(SkopsFormatError) as info:
         rio.load(path)
     assert info.value.kind == kind
@@ -540,15 +532,8 @@ def test_skops_loads_a_crafted_spline_that_crashes_transform_and_we_refuse_it(tm
     kind, changes = SPLINE_CASES["degree-huge"]
     path = tmp_path / "crafted.skops"
     path.write_bytes(_rewrite(_data("splines"), state=_first_spline, **changes))
-    result = subprocess.run(
-        [sys.executable, "-c", _TRANSFORM_WITH_SKOPS, str(path)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.stdout.startswith("loaded"), result.stderr
-    assert result.returncode < 0, (result.returncode, result.stdout, result.stderr)
+    result = run_python(_TRANSFORM_WITH_SKOPS, str(path), timeout=120)
+    assert_dies_after_loading(result)
     with pytest.raises(SkopsFormatError) as info:
         rio.load(path, trusted=[BSPLINE, ASARRAY])
     assert info.value.kind == kind
