@@ -20,12 +20,13 @@
 use std::collections::BTreeSet;
 
 use super::records::{FieldProblem, IntField};
+use super::state::State;
 use super::tree::{Records, numpy_member};
 use super::walk::WalkError;
 use crate::file::SkopsFile;
 use crate::limits::{Limits, MAX_TREE_NODES};
 use crate::npy::{Descr, read_npy};
-use crate::schema::{NodeId, NodeKind};
+use crate::schema::NodeId;
 use crate::{Error, Result};
 
 /// The field names of sklearn's `PREDICTOR_RECORD_DTYPE`, in order.
@@ -71,23 +72,11 @@ pub(crate) fn validate_predictor(
         path: path(),
         reason,
     };
-    let schema = file.schema();
-    let NodeKind::Object {
-        content: Some(state),
-    } = &schema.node(id).kind
-    else {
-        return Err(malformed("the object has no state".to_owned()));
-    };
-    let NodeKind::Dict { entries, .. } = &schema.node(*state).kind else {
-        return Err(malformed("the state is not a dict".to_owned()));
-    };
-    // The last value of a key wins, as in the dict skops builds.
+    let state =
+        State::of(file, id).ok_or_else(|| malformed("the object has no dict state".to_owned()))?;
     let entry = |key: &str| {
-        entries
-            .iter()
-            .rev()
-            .find(|(name, _)| name == key)
-            .map(|(_, child)| *child)
+        state
+            .get(key)
             .ok_or_else(|| malformed(format!("the state has no `{key}`")))
     };
 
