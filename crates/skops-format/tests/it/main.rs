@@ -5,6 +5,7 @@
 // The tests report what they checked on stderr.
 #![allow(clippy::print_stderr)]
 
+mod craft;
 mod fixtures;
 mod malicious;
 mod validate;

@@ -8,8 +8,9 @@
 
 use std::path::PathBuf;
 
+use super::craft::{remove_key, rewrite, set_at};
 use skops_format::container::{Archive, ArchiveWriter, WriteCompression};
-use skops_format::json::{self, Object, Value};
+use skops_format::json::{self, Value};
 use skops_format::npy::{NpyHeader, read_npy, write_npy};
 use skops_format::schema::{NdArrayStorage, NodeId, NodeKind};
 use skops_format::{Error, Limits, SkopsFile};
@@ -126,53 +127,6 @@ fn with_json(index: usize, key: &str, text: &str) -> Vec<u8> {
             *content = json::to_string_pretty(&schema).into_bytes();
         }
     })
-}
-
-fn set_at(value: Value, path: &[&str], new: Value) -> Value {
-    let Some((head, rest)) = path.split_first() else {
-        return new;
-    };
-    match value {
-        Value::Object(object) => {
-            let mut rebuilt = Object::new();
-            for (key, child) in object.into_vec() {
-                let child = if key == *head {
-                    set_at(child, rest, new.clone())
-                } else {
-                    child
-                };
-                rebuilt.push(key, child);
-            }
-            Value::Object(rebuilt)
-        }
-        Value::Array(items) => {
-            let index: usize = head.parse().unwrap();
-            Value::Array(
-                items
-                    .into_iter()
-                    .enumerate()
-                    .map(|(at, child)| {
-                        if at == index {
-                            set_at(child, rest, new.clone())
-                        } else {
-                            child
-                        }
-                    })
-                    .collect(),
-            )
-        }
-        other => panic!("no {head} in {other:?}"),
-    }
-}
-
-fn rewrite(file: &SkopsFile<'_>, edit: impl Fn(&str, &mut Vec<u8>)) -> Vec<u8> {
-    let mut writer = ArchiveWriter::new(WriteCompression::Deflated { level: 6 });
-    for entry in file.archive().entries() {
-        let mut content = file.member(&entry.name).unwrap().into_owned();
-        edit(&entry.name, &mut content);
-        writer.add(&entry.name, &content).unwrap();
-    }
-    writer.finish().unwrap()
 }
 
 /// The audit's error, with every type of the fixture trusted (the validators run first).
@@ -364,50 +318,6 @@ fn a_fitted_kmeans_without_n_features_in_is_refused() {
         matches!(error, Error::ValidateKMeansState { .. }),
         "{error:?}"
     );
-}
-
-/// `value` with entry `key` of the object at `path` removed.
-fn remove_key(value: Value, path: &[&str], key: &str) -> Value {
-    match (value, path.split_first()) {
-        (Value::Object(object), None) => {
-            let mut rebuilt = Object::new();
-            for (name, child) in object.into_vec() {
-                if name != key {
-                    rebuilt.push(name, child);
-                }
-            }
-            Value::Object(rebuilt)
-        }
-        (Value::Object(object), Some((head, rest))) => {
-            let mut rebuilt = Object::new();
-            for (name, child) in object.into_vec() {
-                let child = if name == *head {
-                    remove_key(child, rest, key)
-                } else {
-                    child
-                };
-                rebuilt.push(name, child);
-            }
-            Value::Object(rebuilt)
-        }
-        (Value::Array(items), Some((head, rest))) => {
-            let index: usize = head.parse().unwrap();
-            Value::Array(
-                items
-                    .into_iter()
-                    .enumerate()
-                    .map(|(at, child)| {
-                        if at == index {
-                            remove_key(child, rest, key)
-                        } else {
-                            child
-                        }
-                    })
-                    .collect(),
-            )
-        }
-        (other, _) => panic!("no {path:?} in {other:?}"),
-    }
 }
 
 /// `_n_threads` is OpenMP's thread count in `predict`: libgomp aborts on a negative one.

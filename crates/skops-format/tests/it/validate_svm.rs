@@ -7,9 +7,10 @@
 
 use std::path::PathBuf;
 
+use super::craft::{rewrite, set_at};
 use skops_format::audit::TrustReason;
 use skops_format::container::{Archive, ArchiveWriter, WriteCompression};
-use skops_format::json::{self, Object, Value};
+use skops_format::json::{self, Value};
 use skops_format::npy::{Descr, NpyHeader, read_npy, write_npy};
 use skops_format::schema::{NdArrayStorage, NodeKind};
 use skops_format::validate::Validator;
@@ -146,53 +147,6 @@ fn with_json_nodes(edits: &[(&[&str], &str)]) -> Vec<u8> {
             *content = json::to_string_pretty(&schema).into_bytes();
         }
     })
-}
-
-fn set_at(value: Value, path: &[&str], new: Value) -> Value {
-    let Some((head, rest)) = path.split_first() else {
-        return new;
-    };
-    match value {
-        Value::Object(object) => {
-            let mut rebuilt = Object::new();
-            for (key, child) in object.into_vec() {
-                let child = if key == *head {
-                    set_at(child, rest, new.clone())
-                } else {
-                    child
-                };
-                rebuilt.push(key, child);
-            }
-            Value::Object(rebuilt)
-        }
-        Value::Array(items) => {
-            let index: usize = head.parse().unwrap();
-            Value::Array(
-                items
-                    .into_iter()
-                    .enumerate()
-                    .map(|(at, child)| {
-                        if at == index {
-                            set_at(child, rest, new.clone())
-                        } else {
-                            child
-                        }
-                    })
-                    .collect(),
-            )
-        }
-        other => panic!("no {head} in {other:?}"),
-    }
-}
-
-fn rewrite(file: &SkopsFile<'_>, edit: impl Fn(&str, &mut Vec<u8>)) -> Vec<u8> {
-    let mut writer = ArchiveWriter::new(WriteCompression::Deflated { level: 6 });
-    for entry in file.archive().entries() {
-        let mut content = file.member(&entry.name).unwrap().into_owned();
-        edit(&entry.name, &mut content);
-        writer.add(&entry.name, &content).unwrap();
-    }
-    writer.finish().unwrap()
 }
 
 /// The audit's error, with every type of the fixture trusted (the validators run first).
