@@ -8,7 +8,7 @@
 
 use std::path::PathBuf;
 
-use super::craft::{remove_key, rewrite, set_at};
+use super::craft::{first_rows, remove_key, rewrite, set_at, set_item};
 use skops_format::container::{Archive, ArchiveWriter, WriteCompression};
 use skops_format::json::{self, Value};
 use skops_format::npy::{NpyHeader, read_npy, write_npy};
@@ -135,20 +135,6 @@ fn audit_error(bytes: &[u8]) -> Error {
     file.audit(&[CSR.to_owned()]).unwrap_err()
 }
 
-/// Sets item `index` of an int64 array.
-fn set_i64(index: usize, value: i64) -> impl Fn(&mut NpyHeader, &mut Vec<u8>) {
-    move |_, data| data[index * 8..index * 8 + 8].copy_from_slice(&value.to_le_bytes())
-}
-
-/// Keeps the first `rows` rows of an array.
-fn first_rows(rows: u64) -> impl Fn(&mut NpyHeader, &mut Vec<u8>) {
-    move |header, data| {
-        let row_bytes = data.len() / header.shape[0] as usize;
-        header.shape[0] = rows;
-        data.truncate(rows as usize * row_bytes);
-    }
-}
-
 #[test]
 fn the_real_models_pass_and_gain_no_trust() {
     let bytes = fixture();
@@ -201,7 +187,11 @@ fn a_float_n_features_in_is_refused() {
 fn a_label_outside_the_classes_is_refused() {
     for index in [KNN, RADIUS] {
         for label in [1_000_000_000, 2, -1] {
-            let error = audit_error(&with_array(index, "_y", set_i64(7, label)));
+            let error = audit_error(&with_array(
+                index,
+                "_y",
+                set_item(7, i64::to_le_bytes(label)),
+            ));
             let Error::ValidateNeighborsLabels { reason, .. } = &error else {
                 panic!("{error:?}")
             };
@@ -214,14 +204,14 @@ fn a_label_outside_the_classes_is_refused() {
 fn a_label_outside_its_outputs_classes_is_refused() {
     // `_y` is (40, 2) in C order: item 0 is output 0 (two classes), item 1 output 1 (three).
     assert!(matches!(
-        audit_error(&with_array(KNN_2D, "_y", set_i64(0, 2))),
+        audit_error(&with_array(KNN_2D, "_y", set_item(0, i64::to_le_bytes(2)))),
         Error::ValidateNeighborsLabels { .. }
     ));
     assert!(matches!(
-        audit_error(&with_array(KNN_2D, "_y", set_i64(1, 3))),
+        audit_error(&with_array(KNN_2D, "_y", set_item(1, i64::to_le_bytes(3)))),
         Error::ValidateNeighborsLabels { .. }
     ));
-    let sound = with_array(KNN_2D, "_y", set_i64(1, 2));
+    let sound = with_array(KNN_2D, "_y", set_item(1, i64::to_le_bytes(2)));
     SkopsFile::open(&sound, &Limits::default())
         .unwrap()
         .validate()

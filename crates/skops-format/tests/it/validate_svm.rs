@@ -7,7 +7,7 @@
 
 use std::path::PathBuf;
 
-use super::craft::{rewrite, set_at};
+use super::craft::{first_rows, rewrite, set_at, set_item};
 use skops_format::audit::TrustReason;
 use skops_format::container::{Archive, ArchiveWriter, WriteCompression};
 use skops_format::json::{self, Value};
@@ -161,25 +161,6 @@ fn audit_error(bytes: &[u8]) -> Error {
     .unwrap_err()
 }
 
-/// Sets item `index` of an int32 array.
-fn set_i32(index: usize, value: i32) -> impl Fn(&mut NpyHeader, &mut Vec<u8>) {
-    move |_, data| data[index * 4..index * 4 + 4].copy_from_slice(&value.to_le_bytes())
-}
-
-/// Sets item `index` of a float64 array.
-fn set_f64(index: usize, value: f64) -> impl Fn(&mut NpyHeader, &mut Vec<u8>) {
-    move |_, data| data[index * 8..index * 8 + 8].copy_from_slice(&value.to_le_bytes())
-}
-
-/// Keeps the first `rows` rows of an array.
-fn first_rows(rows: u64) -> impl Fn(&mut NpyHeader, &mut Vec<u8>) {
-    move |header, data| {
-        let row_bytes = data.len() / header.shape[0] as usize;
-        header.shape[0] = rows;
-        data.truncate(rows as usize * row_bytes);
-    }
-}
-
 #[test]
 fn the_real_models_pass_and_only_the_splines_and_sparse_matrices_gain_trust() {
     let bytes = fixture();
@@ -252,13 +233,18 @@ fn each_broken_svm_invariant_has_its_error() {
         PRECOMPUTED_SVC,
         false,
         "_n_support",
-        set_i32(1, 1 << 20),
+        set_item(1, i32::to_le_bytes(1 << 20)),
     ));
     assert!(
         matches!(&error, Error::ValidateSvmSupportCounts { path, reason } if path == "[1]" && reason.contains("sum")),
         "{error:?}"
     );
-    let error = audit_error(&with_array(RBF_SVC, false, "_n_support", set_i32(0, -1)));
+    let error = audit_error(&with_array(
+        RBF_SVC,
+        false,
+        "_n_support",
+        set_item(0, i32::to_le_bytes(-1)),
+    ));
     assert!(
         matches!(&error, Error::ValidateSvmSupportCounts { reason, .. } if reason.contains("negative")),
         "{error:?}"
@@ -268,7 +254,12 @@ fn each_broken_svm_invariant_has_its_error() {
         matches!(&error, Error::ValidateSvmSupportCounts { reason, .. } if reason.contains("classes_")),
         "{error:?}"
     );
-    let error = audit_error(&with_array(NU_SVR, false, "_n_support", set_i32(1, 3)));
+    let error = audit_error(&with_array(
+        NU_SVR,
+        false,
+        "_n_support",
+        set_item(1, i32::to_le_bytes(3)),
+    ));
     assert!(
         matches!(&error, Error::ValidateSvmSupportCounts { path, .. } if path == "[2]"),
         "{error:?}"
@@ -277,7 +268,7 @@ fn each_broken_svm_invariant_has_its_error() {
         PRECOMPUTED_SVC,
         false,
         "support_",
-        set_i32(0, 1 << 30),
+        set_item(0, i32::to_le_bytes(1 << 30)),
     ));
     assert!(
         matches!(
@@ -291,7 +282,12 @@ fn each_broken_svm_invariant_has_its_error() {
         ),
         "{error:?}"
     );
-    let error = audit_error(&with_array(RBF_SVC, false, "support_", set_i32(2, -4)));
+    let error = audit_error(&with_array(
+        RBF_SVC,
+        false,
+        "support_",
+        set_item(2, i32::to_le_bytes(-4)),
+    ));
     assert!(
         matches!(
             &error,
@@ -415,7 +411,12 @@ fn each_broken_sparse_or_callable_svm_invariant_has_its_error() {
         matches!(&error, Error::ValidateSvmState { path, reason } if path == "[6]" && reason.contains("_BaseLibSVM__Xfit")),
         "{error:?}"
     );
-    let error = audit_error(&with_array(CALLABLE_SVC, false, "support_", set_i32(0, 30)));
+    let error = audit_error(&with_array(
+        CALLABLE_SVC,
+        false,
+        "support_",
+        set_item(0, i32::to_le_bytes(30)),
+    ));
     assert!(
         matches!(&error, Error::ValidateSvmSupportIndex { path, bound: 30, .. } if path == "[6]"),
         "{error:?}"
@@ -429,12 +430,22 @@ fn each_broken_bspline_invariant_has_its_error() {
         matches!(&error, Error::ValidateBsplineCoefficients { path, .. } if path == "[5].bsplines_[0]"),
         "{error:?}"
     );
-    let error = audit_error(&with_array(SPLINES, true, "_t", set_f64(3, f64::NAN)));
+    let error = audit_error(&with_array(
+        SPLINES,
+        true,
+        "_t",
+        set_item(3, f64::to_le_bytes(f64::NAN)),
+    ));
     assert!(
         matches!(&error, Error::ValidateBsplineKnots { reason, .. } if reason.contains("finite")),
         "{error:?}"
     );
-    let error = audit_error(&with_array(SPLINES, true, "_t", set_f64(5, -1e9)));
+    let error = audit_error(&with_array(
+        SPLINES,
+        true,
+        "_t",
+        set_item(5, f64::to_le_bytes(-1e9)),
+    ));
     assert!(
         matches!(&error, Error::ValidateBsplineKnots { reason, .. } if reason.contains("decrease")),
         "{error:?}"
