@@ -74,7 +74,7 @@ use super::Validator;
 use super::arrays::{Element, little_endian, with_plain};
 use super::dist_metric;
 use super::tree::{json_int, numpy_member};
-use super::usage::Referrers;
+use super::usage::{Referrers, dict_entry};
 use super::{Validated, audit_path};
 use crate::file::SkopsFile;
 use crate::json::{self, Value};
@@ -554,18 +554,12 @@ pub(crate) fn check_estimators(
 ) -> Result<()> {
     let schema = file.schema();
     for &(parent, _) in referrers.of(id) {
-        let NodeKind::Dict { entries, .. } = &schema.node(parent).kind else {
-            continue;
-        };
         for (attribute, expected) in [
             ("n_features_in_", tree.n_features),
             ("n_samples_fit_", tree.n_samples),
         ] {
-            let Some(value) = entries
-                .iter()
-                .rev()
-                .find(|(key, _)| key == attribute)
-                .and_then(|(_, value)| json_int(file, *value))
+            let Some(value) =
+                dict_entry(schema, parent, attribute).and_then(|value| json_int(file, value))
             else {
                 continue;
             };

@@ -29,6 +29,7 @@
 //! enters the arithmetic. (The loop trusts the caller's `y` and `X` to have one length:
 //! sklearn's `score` does not check that, whatever the file.)
 
+use super::state::State;
 use crate::file::SkopsFile;
 use crate::json::{self, Value};
 use crate::schema::{NodeId, NodeKind, ReduceKind};
@@ -98,21 +99,10 @@ pub(crate) fn validate_loss(
         path: path(),
         reason,
     };
-    let NodeKind::Object {
-        content: Some(state),
-    } = &schema.node(id).kind
-    else {
-        return Err(malformed("it has no state".to_owned()));
-    };
-    let NodeKind::Dict { entries, .. } = &schema.node(*state).kind else {
-        return Err(malformed("the state is not a dict".to_owned()));
-    };
+    let state = State::of(file, id).ok_or_else(|| malformed("it has no dict state".to_owned()))?;
     let entry = |key: &str| {
-        entries
-            .iter()
-            .rev()
-            .find(|(name, _)| name == key)
-            .map(|(_, child)| *child)
+        state
+            .get(key)
             .ok_or_else(|| malformed(format!("the state has no `{key}`")))
     };
 
@@ -197,7 +187,7 @@ pub(crate) fn validate_loss(
         } => matches!(json_value(file, *content), Some(Value::Null)),
         _ => false,
     };
-    let entries_sound = entries.iter().all(|(key, child)| {
+    let entries_sound = state.entries().iter().all(|(key, child)| {
         let node = schema.node(*child);
         match key.as_str() {
             "closs" | "link" => true,

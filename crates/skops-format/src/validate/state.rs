@@ -31,10 +31,17 @@ impl<'s> State<'s> {
         else {
             return None;
         };
-        match &schema.node(*state).kind {
+        Self::of_dict(file, *state)
+    }
+
+    /// DictNode `dict` as the state skops builds from it (e.g. a reduce node's state), if it
+    /// is a DictNode.
+    pub(super) fn of_dict(file: &'s SkopsFile<'_>, dict: NodeId) -> Option<Self> {
+        let schema = file.schema();
+        match &schema.node(dict).kind {
             NodeKind::Dict { entries, .. } => Some(Self {
                 schema,
-                dict: *state,
+                dict,
                 entries,
             }),
             _ => None,
@@ -44,6 +51,11 @@ impl<'s> State<'s> {
     /// The value of attribute `key`, if skops sets one.
     pub(super) fn get(&self, key: &str) -> Option<NodeId> {
         dict_entry(self.schema, self.dict, key)
+    }
+
+    /// The entries, in order, with every key (whatever its key type).
+    pub(super) fn entries(&self) -> &'s [(String, NodeId)] {
+        self.entries
     }
 
     /// The keys of the entries, in order (whatever their key type: an entry that does not

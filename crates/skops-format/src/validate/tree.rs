@@ -21,6 +21,7 @@
 use std::borrow::Cow;
 
 use super::records::{FieldProblem, IntField};
+use super::state::State;
 use super::walk::WalkError;
 use crate::file::SkopsFile;
 use crate::json::{self, Value};
@@ -98,15 +99,11 @@ pub(crate) fn validate_tree(
         .unwrap_or(0);
 
     // The state: `max_depth`, `node_count`, `nodes`, `values`.
-    let NodeKind::Dict { entries, .. } = &schema.node(*state).kind else {
-        return Err(malformed("the state is not a dict".to_owned()));
-    };
+    let state = State::of_dict(file, *state)
+        .ok_or_else(|| malformed("the state is not a dict".to_owned()))?;
     let entry = |key: &str| {
-        entries
-            .iter()
-            .rev()
-            .find(|(name, _)| name == key)
-            .map(|(_, child)| *child)
+        state
+            .get(key)
             .ok_or_else(|| malformed(format!("the state has no `{key}`")))
     };
     let max_depth = json_int(file, entry("max_depth")?)
