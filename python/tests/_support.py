@@ -183,6 +183,11 @@ def assert_dies_after_loading(result: subprocess.CompletedProcess[str]) -> None:
 _FRESH_IDS = iter(range(10**15, 10**16))
 
 
+def fresh_id() -> int:
+    """An `__id__` no node of a skops-written file has, and no other test node gets."""
+    return next(_FRESH_IDS)
+
+
 def json_node(value: Any) -> dict[str, Any]:
     """A JsonNode holding `value`, under a fresh `__id__`."""
     return {
@@ -191,5 +196,15 @@ def json_node(value: Any) -> dict[str, Any]:
         "__loader__": "JsonNode",
         "content": json.dumps(value),
         "is_json": True,
-        "__id__": next(_FRESH_IDS),
+        "__id__": fresh_id(),
     }
+
+
+def edit_array(
+    members: dict[str, bytes], member: str, change: Callable[[np.ndarray], np.ndarray]
+) -> None:
+    """Replaces the `.npy` member `member` of `members` by `change(a copy of its array)`."""
+    array = np.load(io.BytesIO(members[member]), allow_pickle=False)
+    out = io.BytesIO()
+    np.save(out, change(array.copy()), allow_pickle=False)
+    members[member] = out.getvalue()

@@ -18,7 +18,7 @@ import pytest
 import scipy.sparse as sp
 import skops.io as sio
 import skops_rs.io as rio
-from _support import assert_dies_after_loading, run_python
+from _support import assert_dies_after_loading, fresh_id, run_python
 from sklearn.neighbors import (
     KNeighborsClassifier,
     KNeighborsTransformer,
@@ -30,8 +30,6 @@ from skops_rs.exceptions import SkopsFormatError
 
 CSR = "scipy.sparse._csr.csr_matrix"
 
-# A fresh `__id__` for each edited node (an id seen before would make skops reuse that node).
-_NEXT_ID = iter(range(10**15, 10**16))
 
 _SPARSE_X = sp.random(40, 5, density=0.5, format="csr", random_state=0)
 _Y = np.arange(40) % 2
@@ -65,7 +63,7 @@ class Crafted:
                 np.save(buffer, array, allow_pickle=False)
                 archive.writestr(name, buffer.getvalue())
         self.members[node["file"]] = out.getvalue()
-        node["__id__"] = next(_NEXT_ID)
+        node["__id__"] = fresh_id()
 
     def to_bytes(self) -> bytes:
         self.members["schema.json"] = json.dumps(self.schema).encode()
@@ -83,7 +81,7 @@ def _json(value: Any) -> dict[str, Any]:
         "__loader__": "JsonNode",
         "content": json.dumps(value),
         "is_json": True,
-        "__id__": next(_NEXT_ID),
+        "__id__": fresh_id(),
     }
 
 

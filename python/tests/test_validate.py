@@ -11,7 +11,6 @@ import io
 import json
 import re
 import textwrap
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,14 @@ import numpy as np
 import pytest
 import skops.io as sio
 import skops_rs.io as rio
-from _support import assert_dies_after_loading, json_node, rewrite_archive, run_python
+from _support import (
+    assert_dies_after_loading,
+    edit_array,
+    fresh_id,
+    json_node,
+    rewrite_archive,
+    run_python,
+)
 from sklearn.cluster import BisectingKMeans
 from sklearn.ensemble import (
     AdaBoostClassifier,
@@ -39,10 +45,6 @@ from sklearn.tree import DecisionTreeClassifier
 from skops_rs.exceptions import SkopsFormatError, UntrustedTypesFoundException
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-
-# A fresh `__id__` for each edited JsonNode: skops (and skops_rs) keep the first node of an id,
-# and small ints share one (`max_depth` and `n_features` are often the same object).
-_NEXT_ID = iter(range(10**15, 10**16))
 
 
 @pytest.fixture(scope="module")
@@ -64,30 +66,21 @@ def _rewrite(
     values_change: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> bytes:
     """`data` with the tree's schema node, `nodes` or `values` member changed."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        members = {name: archive.read(name) for name in archive.namelist()}
-    schema = json.loads(members["schema.json"])
-    state = _tree_node(schema)["content"]["content"]
-    for key, change in (("nodes", nodes_change), ("values", values_change)):
-        if change is not None:
-            member = state[key]["file"]
-            array = np.load(io.BytesIO(members[member]), allow_pickle=False)
-            out = io.BytesIO()
-            np.save(out, change(array.copy()), allow_pickle=False)
-            members[member] = out.getvalue()
-    if schema_change is not None:
-        schema_change(schema)
-    members["schema.json"] = json.dumps(schema).encode()
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        for name, content in members.items():
-            archive.writestr(name, content)
-    return out.getvalue()
+
+    def change(schema: dict[str, Any], members: dict[str, bytes]) -> None:
+        state = _tree_node(schema)["content"]["content"]
+        for key, array_change in (("nodes", nodes_change), ("values", values_change)):
+            if array_change is not None:
+                edit_array(members, state[key]["file"], array_change)
+        if schema_change is not None:
+            schema_change(schema)
+
+    return rewrite_archive(data, change)
 
 
 def _set_json_int(node: dict[str, Any], value: int) -> None:
     node["content"] = json.dumps(value)
-    node["__id__"] = next(_NEXT_ID)
+    node["__id__"] = fresh_id()
 
 
 def _first_leaf(nodes: np.ndarray) -> int:
@@ -288,21 +281,13 @@ def predictor_file() -> bytes:
 
 def _rewrite_predictor(data: bytes, key: str, change: Callable[[np.ndarray], np.ndarray]) -> bytes:
     """`data` with the `key` array of the first predictor's state changed."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        members = {name: archive.read(name) for name in archive.namelist()}
-    schema = json.loads(members["schema.json"])
-    predictor = schema["content"]["content"]["_predictors"]["content"][0]["content"][0]
-    assert predictor["__class__"] == "TreePredictor"
-    member = predictor["content"]["content"][key]["file"]
-    array = np.load(io.BytesIO(members[member]), allow_pickle=False)
-    out = io.BytesIO()
-    np.save(out, change(array.copy()), allow_pickle=False)
-    members[member] = out.getvalue()
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        for name, content in members.items():
-            archive.writestr(name, content)
-    return out.getvalue()
+
+    def edit(schema: dict[str, Any], members: dict[str, bytes]) -> None:
+        predictor = schema["content"]["content"]["_predictors"]["content"][0]["content"][0]
+        assert predictor["__class__"] == "TreePredictor"
+        edit_array(members, predictor["content"]["content"][key]["file"], change)
+
+    return rewrite_archive(data, edit)
 
 
 def _first_numeric_split(nodes: np.ndarray) -> int:
@@ -681,7 +666,7 @@ def test_reviewed_types_are_trusted_only_in_their_plain_form():
             "__module__": "builtins",
             "__loader__": "ListNode",
             "content": [],
-            "__id__": next(_NEXT_ID),
+            "__id__": fresh_id(),
         }
 
     assert rio.get_untrusted_types(data=rewrite_archive(data, list_state)) == [

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 import skops.io as sio
 import skops_rs.io as rio
-from _support import VALIDATED_TYPES, assert_dies_after_loading, run_python
+from _support import VALIDATED_TYPES, assert_dies_after_loading, fresh_id, run_python
 from sklearn.metrics import DistanceMetric
 from sklearn.neighbors import (
     BallTree,
@@ -50,8 +50,6 @@ Y = (X[:, 0] > 0).astype(int) + (X[:, 1] > 0.5)
 WEIGHTS = _RNG.uniform(0.5, 1.5, size=60)
 QUERY = np.random.default_rng(1).normal(size=(15, 3))
 
-# A fresh `__id__` for each edited JsonNode (small ints share one in skops' memo).
-_NEXT_ID = iter(range(10**15, 10**16))
 
 MODELS: dict[str, Callable[[], Any]] = {
     "knn-kd": lambda: KNeighborsClassifier(algorithm="kd_tree", leaf_size=5).fit(X, Y),
@@ -196,7 +194,7 @@ class Crafted:
         out = io.BytesIO()
         np.save(out, array, allow_pickle=False)
         self.members[node["file"]] = out.getvalue()
-        node["__id__"] = next(_NEXT_ID)
+        node["__id__"] = fresh_id()
 
     def change_array(self, node: dict[str, Any], change: Callable[[np.ndarray], np.ndarray]):
         self.set_array(node, change(self.array(node).copy()))
@@ -219,7 +217,7 @@ def _json(node: dict[str, Any], value: Any) -> None:
             "__loader__": "JsonNode",
             "content": json.dumps(value),
             "is_json": True,
-            "__id__": next(_NEXT_ID),
+            "__id__": fresh_id(),
         }
     )
 

@@ -6,9 +6,6 @@ state sklearn would not write stays untrusted."""
 
 from __future__ import annotations
 
-import io
-import json
-import zipfile
 from collections.abc import Callable
 from typing import Any
 
@@ -16,14 +13,12 @@ import numpy as np
 import pytest
 import skops.io as sio
 import skops_rs.io as rio
+from _support import fresh_id, rewrite_archive
 from sklearn.linear_model import TweedieRegressor
 from skops_rs.exceptions import SkopsFormatError, UntrustedTypesFoundException
 
 IDENTITY = "sklearn._loss.loss.HalfTweedieLossIdentity"
 LOG = "sklearn._loss.loss.HalfTweedieLoss"
-# Fresh `__id__`s for edited nodes: skops (and skops_rs) keep the first node of an id, and the
-# Cython loss's `power` shares its float with the estimator's `power`.
-_NEXT_ID = iter(range(10**15, 10**16))
 
 
 def _data() -> tuple[np.ndarray, np.ndarray]:
@@ -46,22 +41,16 @@ def _json(content: str) -> dict[str, Any]:
         "__loader__": "JsonNode",
         "content": content,
         "is_json": True,
-        "__id__": next(_NEXT_ID),
+        "__id__": fresh_id(),
     }
 
 
 def _rewrite(data: bytes, change: Callable[[dict[str, Any]], None]) -> bytes:
     """`data` with the `_base_loss` state dict (its `content`) changed by `change`."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        members = {name: archive.read(name) for name in archive.namelist()}
-    schema = json.loads(members["schema.json"])
-    change(schema["content"]["content"]["_base_loss"]["content"]["content"])
-    members["schema.json"] = json.dumps(schema).encode()
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        for name, content in members.items():
-            archive.writestr(name, content)
-    return out.getvalue()
+    return rewrite_archive(
+        data,
+        lambda schema, _: change(schema["content"]["content"]["_base_loss"]["content"]["content"]),
+    )
 
 
 def _closs_class(name: str) -> Callable[[dict[str, Any]], None]:

@@ -6,10 +6,7 @@ predict as the original; skops 0.16 loads crafted files that crash sklearn at pr
 
 from __future__ import annotations
 
-import io
-import json
 import textwrap
-import zipfile
 from collections.abc import Callable
 from typing import Any
 
@@ -18,7 +15,13 @@ import pytest
 import scipy.sparse as sp
 import skops.io as sio
 import skops_rs.io as rio
-from _support import assert_dies_after_loading, run_python
+from _support import (
+    assert_dies_after_loading,
+    edit_array,
+    json_node,
+    rewrite_archive,
+    run_python,
+)
 from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.neighbors import (
     KNeighborsClassifier,
@@ -31,10 +34,6 @@ from sklearn.neighbors import (
     RadiusNeighborsTransformer,
 )
 from skops_rs.exceptions import SkopsFormatError
-
-# A fresh `__id__` for each edited JsonNode: skops (and skops_rs) keep the first node of an id,
-# and small ints share one.
-_NEXT_ID = iter(range(10**15, 10**16))
 
 _RNG = np.random.default_rng(0)
 X = _RNG.normal(size=(40, 5))
@@ -88,31 +87,15 @@ def _rewrite(
     json_values: dict[str, Any] | None = None,
 ) -> bytes:
     """`data` with arrays and JSON values of the root's state dict changed."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        members = {name: archive.read(name) for name in archive.namelist()}
-    schema = json.loads(members["schema.json"])
-    entries = schema["content"]["content"]
-    for key, change in (arrays or {}).items():
-        member = entries[key]["file"]
-        array = np.load(io.BytesIO(members[member]), allow_pickle=False)
-        out = io.BytesIO()
-        np.save(out, change(array.copy()), allow_pickle=False)
-        members[member] = out.getvalue()
-    for key, value in (json_values or {}).items():
-        entries[key] = {
-            "__class__": type(value).__name__,
-            "__module__": "builtins",
-            "__loader__": "JsonNode",
-            "content": json.dumps(value),
-            "is_json": True,
-            "__id__": next(_NEXT_ID),
-        }
-    members["schema.json"] = json.dumps(schema).encode()
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        for name, content in members.items():
-            archive.writestr(name, content)
-    return out.getvalue()
+
+    def change(schema: dict[str, Any], members: dict[str, bytes]) -> None:
+        entries = schema["content"]["content"]
+        for key, array_change in (arrays or {}).items():
+            edit_array(members, entries[key]["file"], array_change)
+        for key, value in (json_values or {}).items():
+            entries[key] = json_node(value)
+
+    return rewrite_archive(data, change)
 
 
 def _set(index: int, value: Any) -> Callable[[np.ndarray], np.ndarray]:

@@ -12,13 +12,14 @@ import textwrap
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
 import skops.io as sio
 import skops_rs.io as rio
-from _support import assert_dies_after_loading, run_python
+from _support import assert_dies_after_loading, rewrite_archive, run_python
 from sklearn.random_projection import SparseRandomProjection
 from skops_rs.exceptions import SkopsFormatError, UntrustedTypesFoundException
 
@@ -66,25 +67,20 @@ def matrices_file() -> bytes:
 def _rewrite(data: bytes, key: str, change: Callable[[Members], None]) -> bytes:
     """`data` (a dumped dict of sparse matrices, or an estimator) with the `.npz` members of
     entry `key` (of the dict, or of the estimator's state) changed in place by `change`."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        members = {name: archive.read(name) for name in archive.namelist()}
-    schema = json.loads(members["schema.json"])
-    entries = schema["content"]
-    if entries.get("__loader__") == "DictNode":  # an estimator: its state dict
-        entries = entries["content"]
-    node = entries[key]
-    name = node["file"]
-    with np.load(io.BytesIO(members[name]), allow_pickle=False) as npz:
-        arrays = {member: npz[member] for member in npz.files}
-    change(arrays)
-    out = io.BytesIO()
-    np.savez(out, **arrays)
-    members[name] = out.getvalue()
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        for member, content in members.items():
-            archive.writestr(member, content)
-    return out.getvalue()
+
+    def edit(schema: dict[str, Any], members: dict[str, bytes]) -> None:
+        entries = schema["content"]
+        if entries.get("__loader__") == "DictNode":  # an estimator: its state dict
+            entries = entries["content"]
+        name = entries[key]["file"]
+        with np.load(io.BytesIO(members[name]), allow_pickle=False) as npz:
+            arrays = {member: npz[member] for member in npz.files}
+        change(arrays)
+        out = io.BytesIO()
+        np.savez(out, **arrays)
+        members[name] = out.getvalue()
+
+    return rewrite_archive(data, edit)
 
 
 def _set(name: str, index: int, value: int) -> Callable[[Members], None]:

@@ -18,7 +18,14 @@ import pytest
 import scipy.sparse as sp
 import skops.io as sio
 import skops_rs.io as rio
-from _support import assert_dies_after_loading, run_python
+from _support import (
+    assert_dies_after_loading,
+    edit_array,
+    fresh_id,
+    json_node,
+    rewrite_archive,
+    run_python,
+)
 from sklearn.metrics.pairwise import rbf_kernel
 from sklearn.preprocessing import SplineTransformer
 from sklearn.svm import SVC, SVR, NuSVC, NuSVR, OneClassSVM
@@ -29,9 +36,6 @@ ASARRAY = "scipy._lib.array_api_compat.numpy._aliases.asarray"
 CSR = "scipy.sparse._csr.csr_matrix"
 RBF_KERNEL = "sklearn.metrics.pairwise.rbf_kernel"
 
-# A fresh `__id__` for each edited JsonNode: skops (and skops_rs) keep the first node of an id,
-# and small ints share one.
-_NEXT_ID = iter(range(10**15, 10**16))
 
 _RNG = np.random.default_rng(0)
 X = _RNG.normal(size=(40, 3))
@@ -83,33 +87,17 @@ def _rewrite(
     schema_change: Callable[[dict[str, Any]], None] | None = None,
 ) -> bytes:
     """`data` with arrays and JSON values of one state dict (the root's by default) changed."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        members = {name: archive.read(name) for name in archive.namelist()}
-    schema = json.loads(members["schema.json"])
-    entries = state(schema)
-    for key, change in (arrays or {}).items():
-        member = entries[key]["file"]
-        array = np.load(io.BytesIO(members[member]), allow_pickle=False)
-        out = io.BytesIO()
-        np.save(out, change(array.copy()), allow_pickle=False)
-        members[member] = out.getvalue()
-    for key, value in (json_values or {}).items():
-        entries[key] = {
-            "__class__": "str" if isinstance(value, str) else type(value).__name__,
-            "__module__": "builtins",
-            "__loader__": "JsonNode",
-            "content": json.dumps(value),
-            "is_json": True,
-            "__id__": next(_NEXT_ID),
-        }
-    if schema_change is not None:
-        schema_change(schema)
-    members["schema.json"] = json.dumps(schema).encode()
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        for name, content in members.items():
-            archive.writestr(name, content)
-    return out.getvalue()
+
+    def change(schema: dict[str, Any], members: dict[str, bytes]) -> None:
+        entries = state(schema)
+        for key, array_change in (arrays or {}).items():
+            edit_array(members, entries[key]["file"], array_change)
+        for key, value in (json_values or {}).items():
+            entries[key] = json_node(value)
+        if schema_change is not None:
+            schema_change(schema)
+
+    return rewrite_archive(data, change)
 
 
 def _new_root_attribute(key: str, value: Any) -> Callable[[dict[str, Any]], None]:
@@ -125,7 +113,7 @@ def _new_root_attribute(key: str, value: Any) -> Callable[[dict[str, Any]], None
             "__loader__": "JsonNode",
             "content": json.dumps(value),
             "is_json": True,
-            "__id__": next(_NEXT_ID),
+            "__id__": fresh_id(),
         }
         key_types = state["key_types"]["content"]
         key_types.append(dict(key_types[0]))
@@ -413,7 +401,7 @@ def _add_attribute(schema: dict[str, Any]) -> None:
         "__loader__": "JsonNode",
         "content": "1",
         "is_json": True,
-        "__id__": next(_NEXT_ID),
+        "__id__": fresh_id(),
     }
 
 
@@ -492,7 +480,7 @@ def test_a_spline_of_an_inconsistent_transformer_is_not_trusted():
 def test_a_spline_with_another_asarray_is_not_trusted():
     def other_function(schema: dict[str, Any]) -> None:
         node = _first_spline(schema)["_asarray"]
-        node.update({"__class__": "asarray", "__module__": "numpy", "__id__": next(_NEXT_ID)})
+        node.update({"__class__": "asarray", "__module__": "numpy", "__id__": fresh_id()})
 
     data = _rewrite(_data("splines"), schema_change=other_function)
     # The first spline stays untrusted; the others (and their scipy `asarray`) are validated.
