@@ -172,7 +172,8 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
     let mut validated = Validated::none();
     // Built on the first node that needs it: most files have none.
     let mut referrers = None;
-    let placed_bsplines = bspline::placed_bsplines(file);
+    // Found on the first spline, like `referrers`: most files have none.
+    let mut placed_bsplines = None;
     let mut binary_trees = Vec::new();
     let mut neighbors_estimators = Vec::new();
     let mut trees = parallel::validate_trees(file, limits);
@@ -235,7 +236,8 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
                 // where its use is the one checked (an item of a consistent
                 // `SplineTransformer.bsplines_`), together with its `_asarray` function.
                 let function = bspline::validate_bspline(file, id, limits, &path)?;
-                if let (Some(function), true) = (function, placed_bsplines.contains(&id)) {
+                let placed = placed_bsplines.get_or_insert_with(|| bspline::placed_bsplines(file));
+                if let (Some(function), true) = (function, placed.contains(&id)) {
                     validated.insert(id, BSPLINE_TYPE, Validator::Bspline);
                     validated.insert(function, ASARRAY_FUNCTION, Validator::Bspline);
                 }
