@@ -20,6 +20,7 @@ __all__ = [
     "policy_read",
     "policy_to_json",
     "run_cli",
+    "state_reader_rules",
     "tree_nodes",
     "untrusted_type_paths",
 ]
@@ -41,6 +42,10 @@ def untrusted_type_paths(data: bytes) -> dict[str, list[str]]:
 
 def tree_nodes(data: bytes, trusted: list[str]) -> list[tuple[int, str, str, bool, bool, bool]]:
     """Depth-first `(level, key, val, is_self_safe, is_safe, is_last)` rows, as skops' walk."""
+
+def state_reader_rules() -> tuple[list[tuple[str, bool]], list[tuple[str, str]]]:
+    """The validators' state reader: `(key type, names an attribute)` for each key type it
+    knows, and `(loader, form)` for each loader (`mapping`, `none-or-mapping`, `unreadable`)."""
 
 # ----- trust policies (skops_rs.io.TrustPolicy) -----------------------------------------
 

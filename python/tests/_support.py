@@ -208,3 +208,14 @@ def edit_array(
     out = io.BytesIO()
     np.save(out, change(array.copy()), allow_pickle=False)
     members[member] = out.getvalue()
+
+
+def set_attribute(state: dict[str, Any], key: str, node: dict[str, Any]) -> None:
+    """Sets entry `key` of the DictNode `state` (an object's state) to `node`; a new key gets a
+    `str` key type, as skops writes one, so that skops sets the attribute (an entry past the
+    end of `key_types` is dropped by skops' `zip`)."""
+    if key not in state["content"]:
+        state["key_types"]["content"].append(
+            {"__class__": "str", "__module__": "builtins", "__loader__": "TypeNode"}
+        )
+    state["content"][key] = node

@@ -26,6 +26,7 @@ from _support import (
     json_node,
     rewrite_archive,
     run_python,
+    set_attribute,
 )
 from sklearn.cluster import BisectingKMeans
 from sklearn.ensemble import (
@@ -397,7 +398,7 @@ def test_real_hist_gradient_boosting_is_trusted_by_default(estimator, tmp_path):
     assert rio.get_untrusted_types(data=just_outside) == [PREDICTOR]
 
     def in_fit(schema: dict[str, Any], _: dict[str, bytes]) -> None:
-        schema["content"]["content"]["_in_fit"] = json_node(True)
+        set_attribute(schema["content"], "_in_fit", json_node(True))
 
     assert rio.get_untrusted_types(data=rewrite_archive(path.read_bytes(), in_fit)) == [PREDICTOR]
 

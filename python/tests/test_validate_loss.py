@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import skops.io as sio
 import skops_rs.io as rio
-from _support import fresh_id, rewrite_archive
+from _support import fresh_id, rewrite_archive, set_attribute
 from sklearn.linear_model import TweedieRegressor
 from skops_rs.exceptions import SkopsFormatError, UntrustedTypesFoundException
 
@@ -123,10 +123,10 @@ def test_a_state_sklearn_would_not_write_stays_untrusted(model_file):
     """A key that would shadow `BaseLoss.loss` is not refused (it is not provably unsound) but
     leaves the loss to the caller's list."""
 
-    def shadow_loss(state: dict[str, Any]) -> None:
-        state["loss"] = _json("1")
+    def shadow_loss(schema: dict[str, Any], _: dict[str, bytes]) -> None:
+        set_attribute(schema["content"]["content"]["_base_loss"]["content"], "loss", _json("1"))
 
-    data = _rewrite(model_file, shadow_loss)
+    data = rewrite_archive(model_file, shadow_loss)
     (expected_type,) = sio.get_untrusted_types(data=model_file)
     assert rio.get_untrusted_types(data=data) == [expected_type]
     with pytest.raises(UntrustedTypesFoundException):

@@ -25,6 +25,7 @@ from _support import (
     json_node,
     rewrite_archive,
     run_python,
+    set_attribute,
 )
 from sklearn.metrics.pairwise import rbf_kernel
 from sklearn.preprocessing import SplineTransformer
@@ -395,14 +396,8 @@ def _first_spline(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _add_attribute(schema: dict[str, Any]) -> None:
-    _first_spline(schema)["_ensure_c_contiguous"] = {
-        "__class__": "str",
-        "__module__": "builtins",
-        "__loader__": "JsonNode",
-        "content": "1",
-        "is_json": True,
-        "__id__": fresh_id(),
-    }
+    spline_state = schema["content"]["content"]["bsplines_"]["content"][0]["content"]
+    set_attribute(spline_state, "_ensure_c_contiguous", json_node(1))
 
 
 SPLINE_CASES: dict[str, tuple[str, dict[str, Any]]] = {

@@ -397,6 +397,12 @@ pub fn hint(error: &FormatError) -> Option<&'static str> {
              evaluates the spline (it would read out of bounds): the file is corrupt or was \
              crafted; do not load it",
         ),
+        FormatError::ValidateStateForm { .. } => Some(
+            "scikit-learn reads this object's attributes unchecked, and its state is in a form \
+             skops never writes (a non-dict state, an unusual dict class or key type): skops \
+             0.16 would set attributes no check could see; re-save the model with skops or \
+             skops-rs, or do not load it",
+        ),
         FormatError::ValidateBoostingStage { .. } => Some(
             "a gradient-boosting stage holds something other than a tree where scikit-learn \
              reads one at predict time (it would crash): the file is corrupt or was crafted; do \

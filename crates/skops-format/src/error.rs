@@ -637,6 +637,19 @@ pub enum Error {
     },
 
     // ----- validate --------------------------------------------------------------------------
+    /// The state of an object whose state a validator reads is in a form the one state reader
+    /// cannot interpret with certainty (another loader than a plain dict, a JSON object or a
+    /// defaultdict; a dict of another class; an unknown key type): skops 0.16 would set
+    /// attributes the validators cannot predict, so the file is refused.
+    #[error("the state of the `{type_name}` at `{path}` cannot be read with certainty: {reason}")]
+    ValidateStateForm {
+        /// Where the object is, as a Python access path from the root object.
+        path: String,
+        /// The object's type.
+        type_name: String,
+        /// What makes the state unreadable.
+        reason: String,
+    },
     /// The arguments or state of a `sklearn.tree._tree.Tree` are not what sklearn writes: a
     /// missing or malformed `n_features`, `n_classes`, `n_outputs`, `max_depth`, `node_count`,
     /// `nodes` or `values`, or a `nodes`/`values` array of another dtype.

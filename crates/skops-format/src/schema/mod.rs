@@ -117,7 +117,8 @@ pub enum Loader {
 }
 
 impl Loader {
-    const ALL: [Self; 26] = [
+    /// Every loader, in the order of skops 0.16's `NODE_TYPE_MAPPING`.
+    pub const ALL: [Self; 26] = [
         Self::Json,
         Self::Dict,
         Self::DefaultDict,

@@ -6,7 +6,7 @@
 //! attribute (with a `ValueError`, which is safe), but scikit-learn never writes one, and the
 //! validators read the values in little-endian order; so anything else is refused here.
 
-use super::tree::numpy_member;
+use super::state::numpy_member;
 use crate::file::SkopsFile;
 use crate::limits::Limits;
 use crate::npy::{ByteOrder, Descr, read_npy};

@@ -73,8 +73,8 @@ use std::collections::HashSet;
 use super::Validator;
 use super::arrays::{Element, little_endian, with_plain};
 use super::dist_metric;
-use super::tree::{json_int, numpy_member};
-use super::usage::{Referrers, dict_entry};
+use super::state::{State, json_int, numpy_member};
+use super::usage::Referrers;
 use super::{Validated, audit_path};
 use crate::file::SkopsFile;
 use crate::json::{self, Value};
@@ -558,8 +558,9 @@ pub(crate) fn check_estimators(
             ("n_features_in_", tree.n_features),
             ("n_samples_fit_", tree.n_samples),
         ] {
-            let Some(value) =
-                dict_entry(schema, parent, attribute).and_then(|value| json_int(file, value))
+            let Some(value) = State::of_node(schema, parent)
+                .ok()
+                .and_then(|state| state.int(file, attribute))
             else {
                 continue;
             };

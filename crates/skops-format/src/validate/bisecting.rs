@@ -22,7 +22,7 @@
 
 use std::collections::HashSet;
 
-use super::tree::numpy_member;
+use super::state::numpy_member;
 use super::usage::{Referrers, attribute, attribute_int, attribute_json, state_shadows_methods};
 use crate::file::SkopsFile;
 use crate::json::Value;
@@ -35,7 +35,7 @@ use crate::{Error, Result};
 pub(super) const BISECTING_TREE_TYPE: &str = "sklearn.cluster._bisect_k_means._BisectingTree";
 
 /// The estimator that holds the cluster tree.
-const BISECTING_KMEANS: &str = "sklearn.cluster._bisect_k_means.BisectingKMeans";
+pub(super) const BISECTING_KMEANS: &str = "sklearn.cluster._bisect_k_means.BisectingKMeans";
 
 /// Validates the `_BisectingTree` ObjectNode `id`; returns whether it is trusted (see the
 /// module documentation).

@@ -20,7 +20,7 @@
 //! row of `estimators_` must be a list of tree estimators (numpy would unpack a sequence-like
 //! item into more columns), all rows of one length.
 
-use super::tree::numpy_member;
+use super::state::{Slot, State, numpy_member};
 use super::usage::{
     attribute, attribute_int, attribute_json, state_mentions, state_shadows_methods,
 };
@@ -89,25 +89,29 @@ pub(super) fn validate_stages(
             _ => std::slice::from_ref(&row),
         };
         for (column, &stage) in stages.iter().enumerate() {
-            let Some(tree) = attribute(file, stage, "tree_") else {
-                // No `tree_` attribute: Cython raises `AttributeError`.
+            // A stage whose state is unreadable: refused as a tree estimator's (see
+            // `super::reads_state_of`), or of another class, which has no `tree_` Cython reads.
+            let Ok(state) = State::of(file, stage) else {
                 continue;
             };
-            let is_tree = matches!(
-                schema.node(tree).kind,
-                NodeKind::Reduce {
-                    kind: ReduceKind::Tree,
-                    ..
-                }
-            );
-            if !is_tree {
-                return Err(Error::ValidateBoostingStage {
-                    path: path(),
-                    row: row_index as u64,
-                    column: column as u64,
-                    found: schema.node(tree).type_name(),
-                });
-            }
+            let found = match state.get("tree_") {
+                // No `tree_` attribute: Cython raises `AttributeError`.
+                None => continue,
+                Some(Slot::Node(tree)) => match schema.node(tree).kind {
+                    NodeKind::Reduce {
+                        kind: ReduceKind::Tree,
+                        ..
+                    } => continue,
+                    _ => schema.node(tree).type_name(),
+                },
+                Some(Slot::Json(value)) => format!("builtins.{}", python_type(value)),
+            };
+            return Err(Error::ValidateBoostingStage {
+                path: path(),
+                row: row_index as u64,
+                column: column as u64,
+                found,
+            });
         }
     }
     Ok(())
@@ -227,4 +231,25 @@ fn prior_length(file: &SkopsFile<'_>, init: NodeId, limits: &Limits) -> Option<u
         [length] if numeric => Some(*length),
         _ => None,
     }
+}
+
+/// The name of the Python type `json.loads` makes of `value`.
+fn python_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "NoneType",
+        Value::Bool(_) => "bool",
+        Value::Number(number) if number.is_integer() => "int",
+        Value::Number(_) => "float",
+        Value::String(_) => "str",
+        Value::Array(_) => "list",
+        Value::Object(_) => "dict",
+    }
+}
+
+/// Whether this module reads the attributes of objects of type `name`.
+pub(super) fn reads_state_of(name: &str) -> bool {
+    GRADIENT_BOOSTING.contains(&name)
+        || [DUMMY_CLASSIFIER, DUMMY_REGRESSOR].contains(&name)
+        || CLASSIFIER_LOSSES.iter().any(|(loss, _)| *loss == name)
+        || name.starts_with(LINK_MODULE)
 }

@@ -48,7 +48,8 @@ pub const BSPLINE_TYPE: &str = "scipy.interpolate._bsplines.BSpline";
 pub const ASARRAY_FUNCTION: &str = "scipy._lib.array_api_compat.numpy._aliases.asarray";
 
 /// The estimator whose `bsplines_` ties a BSpline to its use.
-const SPLINE_TRANSFORMER_TYPE: &str = "sklearn.preprocessing._polynomial.SplineTransformer";
+pub(super) const SPLINE_TRANSFORMER_TYPE: &str =
+    "sklearn.preprocessing._polynomial.SplineTransformer";
 
 /// The attributes `BSpline.__init__` sets.
 const STATE_KEYS: [&str; 6] = ["_t", "_c", "k", "extrapolate", "axis", "_asarray"];
@@ -63,10 +64,10 @@ pub(crate) fn placed_bsplines(file: &SkopsFile<'_>) -> HashSet<NodeId> {
         {
             continue;
         }
-        let Some(state) = State::of(file, id) else {
+        let Ok(state) = State::of(file, id) else {
             continue;
         };
-        let (Some(list), Some(n_features)) = (state.get("bsplines_"), state.get("n_features_in_"))
+        let (Some(list), Some(n_features)) = (state.node("bsplines_"), state.get("n_features_in_"))
         else {
             continue;
         };
@@ -99,12 +100,19 @@ pub(crate) fn validate_bspline(
         path: path(),
         reason,
     };
-    let state =
-        State::of(file, id).ok_or_else(|| malformed("the object has no state dict".to_owned()))?;
-    if let Some(key) = state.keys().find(|key| !STATE_KEYS.contains(key)) {
+    let state = State::read(file, id, path)?;
+    if let Some((key, _)) = state
+        .attributes()
+        .find(|(key, _)| !STATE_KEYS.contains(key))
+    {
         return Err(malformed(format!(
             "the state sets `{key}`, which a BSpline does not have"
         )));
+    }
+    if state.other_keys() > 0 {
+        return Err(malformed(
+            "the state has keys that are not strings, which a BSpline does not have".to_owned(),
+        ));
     }
     let entry = |key: &str| {
         state
@@ -203,8 +211,9 @@ pub(crate) fn validate_bspline(
         });
     }
 
-    let function = entry("_asarray")?;
-    let node = file.schema().node(function);
-    let exact = matches!(node.kind, NodeKind::Function) && node.type_name() == ASARRAY_FUNCTION;
-    Ok(exact.then_some(function))
+    let function = entry("_asarray")?.node().filter(|&function| {
+        let node = file.schema().node(function);
+        matches!(node.kind, NodeKind::Function) && node.type_name() == ASARRAY_FUNCTION
+    });
+    Ok(function)
 }

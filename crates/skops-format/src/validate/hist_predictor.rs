@@ -21,7 +21,8 @@ use std::collections::BTreeSet;
 
 use super::records::{FieldProblem, IntField};
 use super::state::State;
-use super::tree::{Records, numpy_member};
+use super::state::numpy_member;
+use super::tree::Records;
 use super::walk::WalkError;
 use crate::file::SkopsFile;
 use crate::limits::{Limits, MAX_TREE_NODES};
@@ -72,8 +73,7 @@ pub(crate) fn validate_predictor(
         path: path(),
         reason,
     };
-    let state =
-        State::of(file, id).ok_or_else(|| malformed("the object has no dict state".to_owned()))?;
+    let state = State::read(file, id, path)?;
     let entry = |key: &str| {
         state
             .get(key)

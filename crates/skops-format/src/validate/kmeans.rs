@@ -53,9 +53,7 @@ pub(crate) fn validate_kmeans(
         path: path(),
         reason,
     };
-    let Some(state) = State::of(file, id) else {
-        return Ok(());
-    };
+    let state = State::read(file, id, path)?;
     // `predict`/`score` pass `_n_threads` to OpenMP as the thread count: libgomp aborts the
     // process on a negative one. `fit` stores `_openmp_effective_n_threads()`, at least 1.
     if let Some(threads) = state.get("_n_threads") {

@@ -29,9 +29,9 @@
 //! enters the arithmetic. (The loop trusts the caller's `y` and `X` to have one length:
 //! sklearn's `score` does not check that, whatever the file.)
 
-use super::state::State;
+use super::state::{State, json_value};
 use crate::file::SkopsFile;
-use crate::json::{self, Value};
+use crate::json::Value;
 use crate::schema::{NodeId, NodeKind, ReduceKind};
 use crate::{Error, Result};
 
@@ -99,7 +99,7 @@ pub(crate) fn validate_loss(
         path: path(),
         reason,
     };
-    let state = State::of(file, id).ok_or_else(|| malformed("it has no dict state".to_owned()))?;
+    let state = State::read(file, id, path)?;
     let entry = |key: &str| {
         state
             .get(key)
@@ -107,7 +107,15 @@ pub(crate) fn validate_loss(
     };
 
     // `closs`: the matching Cython loss with its finite parameters.
-    let closs = schema.node(entry("closs")?);
+    let closs = entry("closs")?
+        .node()
+        .map(|closs| schema.node(closs))
+        .ok_or_else(|| Error::ValidateLossComponent {
+            path: path(),
+            field: "closs",
+            found: "a JSON value".to_owned(),
+            expected: spec.closs,
+        })?;
     let NodeKind::Reduce {
         kind: ReduceKind::Loss,
         args,
@@ -165,7 +173,15 @@ pub(crate) fn validate_loss(
     }
 
     // `link`: the matching link class.
-    let link = schema.node(entry("link")?);
+    let link_id = entry("link")?
+        .node()
+        .ok_or_else(|| Error::ValidateLossComponent {
+            path: path(),
+            field: "link",
+            found: "a JSON value".to_owned(),
+            expected: spec.link,
+        })?;
+    let link = schema.node(link_id);
     if !matches!(link.kind, NodeKind::Object { .. }) || link.type_name() != spec.link {
         return Err(Error::ValidateLossComponent {
             path: path(),
@@ -176,10 +192,11 @@ pub(crate) fn validate_loss(
     }
 
     // Trust needs the rest to be exactly what `__init__` builds.
-    let closs_stateless = matches!(
-        &schema.node(*closs_state).kind,
-        NodeKind::Dict { entries, .. } if entries.is_empty()
-    );
+    // A reduce node's empty state and an object's empty state set nothing (skops skips them).
+    let closs_stateless =
+        State::of_node(schema, *closs_state).is_ok_and(|closs_state| closs_state.is_empty());
+    // Exactly what sklearn writes: no state, or `None` (an empty dict would do no harm, but
+    // trust asks for the form `__init__` builds).
     let link_stateless = match &link.kind {
         NodeKind::Object { content: None } => true,
         NodeKind::Object {
@@ -187,27 +204,23 @@ pub(crate) fn validate_loss(
         } => matches!(json_value(file, *content), Some(Value::Null)),
         _ => false,
     };
-    let entries_sound = state.entries().iter().all(|(key, child)| {
-        let node = schema.node(*child);
-        match key.as_str() {
-            "closs" | "link" => true,
-            "interval_y_true" | "interval_y_pred" => {
-                matches!(node.kind, NodeKind::Object { .. }) && node.type_name() == INTERVAL
+    let entries_sound = state.other_keys() == 0
+        && state.attributes().all(|(key, slot)| {
+            let Some(child) = slot.node() else {
+                return false;
+            };
+            let node = schema.node(child);
+            match key {
+                "closs" | "link" => true,
+                "interval_y_true" | "interval_y_pred" => {
+                    matches!(node.kind, NodeKind::Object { .. }) && node.type_name() == INTERVAL
+                }
+                key if BASE_LOSS_KEYS.contains(&key) => matches!(node.kind, NodeKind::Json { .. }),
+                _ => false,
             }
-            key if BASE_LOSS_KEYS.contains(&key) => matches!(node.kind, NodeKind::Json { .. }),
-            _ => false,
-        }
-    });
+        });
     Ok(closs_stateless
         && link_stateless
         && entries_sound
         && schema.node(id).type_name() == spec.class)
-}
-
-/// The value a JsonNode holds, if it is one and parses.
-fn json_value(file: &SkopsFile<'_>, id: NodeId) -> Option<Value> {
-    let NodeKind::Json { content } = &file.schema().node(id).kind else {
-        return None;
-    };
-    json::parse(content.as_bytes(), 1).ok()
 }

@@ -42,6 +42,7 @@ mod usage;
 mod walk;
 
 pub use bspline::{ASARRAY_FUNCTION, BSPLINE_TYPE};
+pub use state::{KEY_TYPES, STATE_DICT_CLASSES, StateForm, state_forms};
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -186,6 +187,11 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
             _ => node.type_name(),
         };
         let name = name.as_str();
+        if matches!(node.kind, NodeKind::Object { .. }) && reads_state_of(name) {
+            // The validators read these objects' attributes: a state they cannot read with
+            // certainty is refused here, before any of them would skip it.
+            state::State::read(file, id, &path)?;
+        }
         match node.kind {
             NodeKind::Reduce {
                 kind: ReduceKind::Tree,
@@ -294,6 +300,22 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
         neighbors::validate_neighbors(file, id, limits, &|| audit::node_path(schema, id))?;
     }
     Ok(validated)
+}
+
+/// Whether a validator reads the attributes of objects of type `name` through
+/// [`state::State`]: the estimators and helpers whose state it checks or relies on.
+fn reads_state_of(name: &str) -> bool {
+    usage::reads_state_of(name)
+        || boosting::reads_state_of(name)
+        || name == PREDICTOR_TYPE
+        || name == BSPLINE_TYPE
+        || name == bspline::SPLINE_TRANSFORMER_TYPE
+        || name == bisecting::BISECTING_TREE_TYPE
+        || name == bisecting::BISECTING_KMEANS
+        || loss::spec(name).is_some()
+        || kmeans::is_kmeans(name)
+        || neighbors::neighbors_kind(name).is_some()
+        || svm::svm_kind(name).is_some()
 }
 
 /// The access path of node `id` of `file`, for error messages.

@@ -42,7 +42,7 @@
 //! `_fit_X` over-reads it in sklearn itself); the regressors' `_y`, the metric and its
 //! parameters, `LocalOutlierFactor`'s `_lrd` and `_distances_fit_X_` (read by numpy indexing).
 
-use super::state::{Array, State, json_int, json_value};
+use super::state::{Array, Slot, State, json_int, json_value};
 use super::svm::with_sparse;
 use crate::file::SkopsFile;
 use crate::json::Value;
@@ -94,9 +94,7 @@ pub(crate) fn validate_neighbors(
     };
     let classifier = neighbors_kind(&file.schema().node(id).type_name())
         .ok_or_else(|| malformed("not a neighbors estimator".to_owned()))?;
-    let Some(state) = State::of(file, id) else {
-        return Ok(());
-    };
+    let state = State::read(file, id, path)?;
     let n_features = size_attribute(file, &state, "n_features_in_", &malformed)?;
     let n_samples = size_attribute(file, &state, "n_samples_fit_", &malformed)?;
     let fit_rows = match state.get("_fit_X") {
@@ -132,10 +130,14 @@ pub(super) fn size_attribute(
 /// needs a C-ordered numpy array or a CSR matrix).
 fn fit_x_shape(
     file: &SkopsFile<'_>,
-    id: NodeId,
+    slot: Slot<'_>,
     limits: &Limits,
     malformed: &dyn Fn(String) -> Error,
 ) -> Result<Option<Vec<u64>>> {
+    // A JSON value is no array either.
+    let Some(id) = slot.node() else {
+        return Ok(None);
+    };
     match &file.schema().node(id).kind {
         NodeKind::NdArray(NdArrayStorage::Numpy { .. }) => {
             let array = Array::load(file, id, limits, malformed)?;
@@ -209,7 +211,9 @@ fn check_labels(
     };
     // The number of classes of each output.
     let class_counts = if outputs_2d {
-        let (NodeKind::List(items) | NodeKind::Tuple(items)) = &file.schema().node(classes_id).kind
+        let Some(NodeKind::List(items) | NodeKind::Tuple(items)) = classes_id
+            .node()
+            .map(|classes| &file.schema().node(classes).kind)
         else {
             return Err(bad(
                 "`classes_` of a multi-output classifier is not a list".to_owned()
@@ -217,7 +221,7 @@ fn check_labels(
         };
         items
             .iter()
-            .map(|&item| class_count(file, item, limits, &bad))
+            .map(|&item| class_count(file, Slot::Node(item), limits, &bad))
             .collect::<Result<Vec<u64>>>()?
     } else {
         vec![class_count(file, classes_id, limits, &bad)?]
@@ -277,10 +281,13 @@ fn check_labels(
 /// `len(...)` of a `classes_` array: its first dimension.
 fn class_count(
     file: &SkopsFile<'_>,
-    id: NodeId,
+    slot: Slot<'_>,
     limits: &Limits,
     bad: &dyn Fn(String) -> Error,
 ) -> Result<u64> {
+    let Some(id) = slot.node() else {
+        return Err(bad("`classes_` is a JSON value, not an array".to_owned()));
+    };
     let shape = match &file.schema().node(id).kind {
         NodeKind::NdArray(NdArrayStorage::Numpy { .. }) => {
             Array::load(file, id, limits, bad)?.shape().to_vec()

@@ -42,7 +42,7 @@
 //! (bounds-checked there).
 
 use super::records::IntField;
-use super::state::{Array, State, json_int, json_int_sequence, json_value};
+use super::state::{Array, Slot, State, json_int, json_int_sequence, json_value};
 use crate::container::Archive;
 use crate::file::SkopsFile;
 use crate::json::Value;
@@ -88,9 +88,7 @@ pub(crate) fn validate_svm(
     let Some((implementation, classifier)) = svm_kind(&file.schema().node(id).type_name()) else {
         return Err(malformed("not an SVM estimator".to_owned()));
     };
-    let Some(state) = State::of(file, id) else {
-        return Ok(());
-    };
+    let state = State::read(file, id, path)?;
     let Some(support_id) = state.get("support_") else {
         return Ok(());
     };
@@ -118,7 +116,10 @@ pub(crate) fn validate_svm(
         _ => return Err(malformed("`_sparse` is not a bool".to_owned())),
     };
     let kernel_id = entry("kernel")?;
-    let callable = !matches!(file.schema().node(kernel_id).kind, NodeKind::Json { .. });
+    // A JSON value of a JSON-form state is no callable either.
+    let callable = kernel_id
+        .node()
+        .is_some_and(|kernel| !matches!(file.schema().node(kernel).kind, NodeKind::Json { .. }));
     // A callable kernel: predict passes "precomputed" to libsvm.
     let precomputed = callable
         || match json_value(file, kernel_id) {
@@ -343,16 +344,17 @@ pub(crate) fn validate_svm(
 /// The rows of the training data a callable kernel keeps (a numpy array or a sparse matrix).
 fn training_rows(
     file: &SkopsFile<'_>,
-    id: NodeId,
+    slot: Slot<'_>,
     limits: &Limits,
     malformed: &dyn Fn(String) -> Error,
 ) -> Result<u64> {
-    match &file.schema().node(id).kind {
-        NodeKind::SparseMatrix { file: member } => {
+    let kind = slot.node().map(|id| &file.schema().node(id).kind);
+    match kind {
+        Some(NodeKind::SparseMatrix { file: member }) => {
             with_sparse(file, member, limits, |matrix| Ok(matrix.shape.0))
         }
         _ => {
-            let array = Array::load(file, id, limits, malformed)?;
+            let array = Array::load(file, slot, limits, malformed)?;
             match array.shape() {
                 [rows, _] => Ok(*rows),
                 shape => Err(malformed(format!(
@@ -411,7 +413,7 @@ fn float64(array: &Array<'_>, name: &str) -> std::result::Result<(), String> {
 /// values the loaded matrix keeps.
 fn check_csr(
     file: &SkopsFile<'_>,
-    id: NodeId,
+    slot: Slot<'_>,
     array: &str,
     limits: &Limits,
     path: &dyn Fn() -> String,
@@ -422,7 +424,9 @@ fn check_csr(
         array: array.to_owned(),
         reason,
     };
-    let NodeKind::SparseMatrix { file: member } = &file.schema().node(id).kind else {
+    let Some(NodeKind::SparseMatrix { file: member }) =
+        slot.node().map(|id| &file.schema().node(id).kind)
+    else {
         return Err(bad("not a sparse matrix in a sparse model".to_owned()));
     };
     with_sparse(file, member, limits, |matrix| {

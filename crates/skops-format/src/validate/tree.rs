@@ -18,16 +18,13 @@
 //!   as `feature` (or a child) the values the validator read under another name;
 //! - `max_depth` is the depth of the deepest leaf.
 
-use std::borrow::Cow;
-
 use super::records::{FieldProblem, IntField};
-use super::state::State;
+use super::state::{State, Unreadable, json_int, numpy_member};
 use super::walk::WalkError;
 use crate::file::SkopsFile;
-use crate::json::{self, Value};
 use crate::limits::{Limits, MAX_TREE_NODES};
 use crate::npy::{Descr, NpyView, read_npy};
-use crate::schema::{NdArrayStorage, NodeId, NodeKind, ReduceKind};
+use crate::schema::{NodeId, NodeKind, ReduceKind};
 use crate::{Error, Result};
 
 /// sklearn's `_TREE_LEAF`: the child index of a leaf.
@@ -99,8 +96,12 @@ pub(crate) fn validate_tree(
         .unwrap_or(0);
 
     // The state: `max_depth`, `node_count`, `nodes`, `values`.
-    let state = State::of_dict(file, *state)
-        .ok_or_else(|| malformed("the state is not a dict".to_owned()))?;
+    let state =
+        State::of_node(schema, *state).map_err(|Unreadable(reason)| Error::ValidateStateForm {
+            path: path(),
+            type_name: super::TREE_TYPE.to_owned(),
+            reason,
+        })?;
     let entry = |key: &str| {
         state
             .get(key)
@@ -170,33 +171,6 @@ pub(crate) fn validate_tree(
         });
     }
     Ok(n_features)
-}
-
-/// The integer a JsonNode holds, if it holds one.
-pub(super) fn json_int(file: &SkopsFile<'_>, id: NodeId) -> Option<i128> {
-    let NodeKind::Json { content } = &file.schema().node(id).kind else {
-        return None;
-    };
-    match json::parse(content.as_bytes(), 1) {
-        Ok(Value::Number(number)) => number.as_i64().map(i128::from),
-        _ => None,
-    }
-}
-
-/// The bytes of the `.npy` member of NdArrayNode `id`.
-pub(super) fn numpy_member<'a>(
-    file: &SkopsFile<'a>,
-    id: NodeId,
-) -> std::result::Result<Cow<'a, [u8]>, String> {
-    let node = file.schema().node(id);
-    let NodeKind::NdArray(NdArrayStorage::Numpy { file: member }) = &node.kind else {
-        return Err(format!(
-            "`{}` node where a numpy array belongs",
-            node.loader.name()
-        ));
-    };
-    file.member(member)
-        .map_err(|error| format!("cannot read `{member}`: {error}"))
 }
 
 /// The class counts of the `n_classes` array (one-dimensional, integer).

@@ -18,8 +18,8 @@
 //!   wide as its init estimator's prediction, unchecked, for every column `k` of
 //!   `estimators_`: see [`super::boosting`];
 //! - `validate_data` skips the check when `n_features_in_` is absent, so it must be present,
-//!   and a plain integer, in the dict skops builds (a short `key_types` drops entries: see
-//!   [`dict_entry`]).
+//!   and a plain integer, among the attributes skops sets (see [`State`]: a short `key_types`
+//!   drops entries, a key type other than a string's names no attribute).
 //!
 //! A tree is trusted only when every reference to it is the `tree_` of such an estimator,
 //! with `n_features_in_` equal to the tree's `n_features`, and every unchecked ensemble above
@@ -43,9 +43,9 @@ use std::collections::HashSet;
 
 use super::boosting;
 use super::hist_predictor::PredictorSplits;
-use super::tree::{json_int, numpy_member};
+use super::state::{State, numpy_member, readable};
 use crate::file::SkopsFile;
-use crate::json::{self, Value};
+use crate::json::Value;
 use crate::limits::Limits;
 use crate::npy::{Descr, read_npy};
 use crate::schema::{ChildKey, NodeId, NodeKind, Schema};
@@ -81,6 +81,17 @@ const HIST_ESTIMATORS: [&str; 2] = [
     "sklearn.ensemble._hist_gradient_boosting.gradient_boosting.HistGradientBoostingRegressor",
 ];
 
+/// The bin mapper whose `is_categorical_` the predictor check reads.
+const BIN_MAPPER: &str = "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper";
+
+/// Whether this module reads the attributes of objects of type `name`.
+pub(super) fn reads_state_of(name: &str) -> bool {
+    TREE_ESTIMATORS.contains(&name)
+        || UNCHECKED_ENSEMBLES.contains(&name)
+        || HIST_ESTIMATORS.contains(&name)
+        || name == BIN_MAPPER
+}
+
 /// Every node's referrers: the parents that refer to it, with how it hangs from each.
 pub(super) struct Referrers<'a> {
     schema: &'a Schema,
@@ -112,7 +123,15 @@ impl<'a> Referrers<'a> {
             if key != ChildKey::Key(attr) || !self.is_object_state(state) {
                 return None;
             }
-            owners.extend(self.of(state).iter().map(|&(owner, _)| owner));
+            for &(owner, _) in self.of(state) {
+                // The entry must set the attribute (its key type keeps the key a string).
+                let sets = State::of_object(self.schema, owner)
+                    .is_ok_and(|owner_state| owner_state.node(attr) == Some(id));
+                if !sets {
+                    return None;
+                }
+                owners.push(owner);
+            }
         }
         (!owners.is_empty()).then_some(owners)
     }
@@ -287,17 +306,9 @@ fn categorical_features_marked(
         })
 }
 
-/// The node that ObjectNode `id`'s state holds under `name`, when the dict skops builds from
-/// that state holds it (see [`dict_entry`]).
+/// The node that ObjectNode `id` sets as attribute `name` (see [`State`]).
 pub(super) fn attribute(file: &SkopsFile<'_>, id: NodeId, name: &str) -> Option<NodeId> {
-    let schema = file.schema();
-    let NodeKind::Object {
-        content: Some(state),
-    } = &schema.node(id).kind
-    else {
-        return None;
-    };
-    dict_entry(schema, *state, name)
+    readable(file, id)?.node(name)
 }
 
 /// The keys under which the estimators these validators rely on legitimately hold a callable
@@ -313,27 +324,21 @@ const CALLABLE_CLASS_PREFIXES: [&str; 4] = [
     "scipy.interpolate.",
 ];
 
-/// Whether ObjectNode `id`'s state holds a callable (a function, type, method, partial, or a
-/// callable object) under a key other than [`CALLABLE_KEYS`]: as an instance attribute it
-/// would shadow a method of that name, e.g. `_validate_X_predict = numpy.fmax` makes a tree's
-/// `predict` skip the width check and hand `X` straight to the tree.
+/// Whether ObjectNode `id` sets a callable (a function, type, method, partial, or a callable
+/// object) as an attribute other than [`CALLABLE_KEYS`]: an instance attribute shadows the
+/// method of that name, e.g. `_validate_X_predict = numpy.fmax` makes a tree's `predict` skip
+/// the width check and hand `X` straight to the tree. An unreadable state may set anything.
 pub(super) fn state_shadows_methods(file: &SkopsFile<'_>, id: NodeId) -> bool {
     let schema = file.schema();
-    let NodeKind::Object { content } = &schema.node(id).kind else {
+    let Ok(state) = State::of(file, id) else {
         return true;
     };
-    let Some(state) = content else {
-        return false;
-    };
-    let entries = match &schema.node(*state).kind {
-        NodeKind::Dict { entries, .. } => entries,
-        // A JSON state holds no callable (`None`, as sklearn's links have, sets nothing).
-        NodeKind::Json { .. } => return false,
-        // Anything else (e.g. a list of pairs, which `__dict__.update` accepts): assume it may.
-        _ => return true,
-    };
-    entries.iter().any(|(key, child)| {
-        let node = schema.node(*child);
+    state.attributes().any(|(key, slot)| {
+        // A JSON value is never callable.
+        let Some(child) = slot.node() else {
+            return false;
+        };
+        let node = schema.node(child);
         let callable = match &node.kind {
             NodeKind::Type
             | NodeKind::Function
@@ -349,61 +354,22 @@ pub(super) fn state_shadows_methods(file: &SkopsFile<'_>, id: NodeId) -> bool {
             }
             _ => false,
         };
-        callable && !CALLABLE_KEYS.contains(&key.as_str())
+        callable && !CALLABLE_KEYS.contains(&key)
     })
 }
 
-/// Whether ObjectNode `id`'s state names `name` at all, whatever its key type: where it does
-/// not, Python's object cannot have that attribute from the file.
+/// Whether ObjectNode `id` may have attribute `name` from the file: it sets it, or its state is
+/// unreadable (and so may set anything).
 pub(super) fn state_mentions(file: &SkopsFile<'_>, id: NodeId, name: &str) -> bool {
-    let schema = file.schema();
-    let NodeKind::Object {
-        content: Some(state),
-    } = &schema.node(id).kind
-    else {
-        return false;
-    };
-    match &schema.node(*state).kind {
-        NodeKind::Dict { entries, .. } => entries.iter().any(|(key, _)| key == name),
-        // Not a plain dict: assume it may set anything.
-        _ => true,
-    }
-}
-
-/// The value of key `name` in the dict skops 0.16 builds from DictNode `dict`, when that dict
-/// holds the string `name`.
-///
-/// skops pairs the entries with `key_types` by position (`zip`: entries past the end of
-/// `key_types` are dropped) and converts each key with its type: only a `builtins.str` type
-/// keeps the key the string it is in the schema. Any other form yields `None`, so a check
-/// that needs an attribute present never passes on an entry Python would not set (e.g. an
-/// `n_features_in_` dropped by a short `key_types`, which makes `validate_data` skip the
-/// width check). Entries are Python's (duplicates merged), so positions match.
-pub(super) fn dict_entry(schema: &Schema, dict: NodeId, name: &str) -> Option<NodeId> {
-    let NodeKind::Dict { entries, key_types } = &schema.node(dict).kind else {
-        return None;
-    };
-    let index = entries.iter().position(|(key, _)| key == name)?;
-    let NodeKind::List(types) = &schema.node(*key_types).kind else {
-        return None;
-    };
-    let key_type = schema.node(*types.get(index)?);
-    let keeps_string =
-        matches!(key_type.kind, NodeKind::Type) && key_type.type_name() == "builtins.str";
-    keeps_string
-        .then(|| entries.get(index).map(|(_, child)| *child))
-        .flatten()
+    State::of(file, id).map_or(true, |state| state.has(name))
 }
 
 /// The integer attribute `name` of ObjectNode `id`, when it is a plain JSON integer.
 pub(super) fn attribute_int(file: &SkopsFile<'_>, id: NodeId, name: &str) -> Option<i128> {
-    json_int(file, attribute(file, id, name)?)
+    readable(file, id)?.int(file, name)
 }
 
-/// The JSON value of attribute `name` of ObjectNode `id`, when it is a JsonNode.
+/// The JSON value of attribute `name` of ObjectNode `id`, when it is a JSON value.
 pub(super) fn attribute_json(file: &SkopsFile<'_>, id: NodeId, name: &str) -> Option<Value> {
-    let NodeKind::Json { content } = &file.schema().node(attribute(file, id, name)?).kind else {
-        return None;
-    };
-    json::parse(content.as_bytes(), 1).ok()
+    readable(file, id)?.json(file, name)
 }

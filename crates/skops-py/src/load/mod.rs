@@ -22,13 +22,35 @@ use skops_format::{Error, Limits, SkopsFile, visualize};
 use crate::errors::format_error;
 
 /// Adds the loader's functions (`loads`, `get_untrusted_types`, `untrusted_type_paths`,
-/// `tree_nodes`) to the extension module.
+/// `tree_nodes`, `state_reader_rules`) to the extension module.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(loads, m)?)?;
     m.add_function(wrap_pyfunction!(get_untrusted_types, m)?)?;
     m.add_function(wrap_pyfunction!(untrusted_type_paths, m)?)?;
     m.add_function(wrap_pyfunction!(tree_nodes, m)?)?;
+    m.add_function(wrap_pyfunction!(state_reader_rules, m)?)?;
     Ok(())
+}
+
+/// `(key type, names an attribute)` pairs.
+type KeyTypeRules = Vec<(String, bool)>;
+/// `(loader, form)` pairs.
+type FormRules = Vec<(&'static str, &'static str)>;
+
+/// The rules of the validators' state reader (`skops_format::validate::state`): for each key
+/// type it knows, whether the key names an attribute; for each loader, how a state of that
+/// form is read. The tests compare them with skops 0.16 and Python at test time.
+#[pyfunction]
+fn state_reader_rules() -> (KeyTypeRules, FormRules) {
+    let key_types = skops_format::validate::KEY_TYPES
+        .iter()
+        .map(|(module, class, sets)| (format!("{module}.{class}"), *sets))
+        .collect();
+    let forms = skops_format::validate::state_forms()
+        .into_iter()
+        .map(|(loader, form)| (loader, form.name()))
+        .collect();
+    (key_types, forms)
 }
 
 /// Audit then construct the object of a `.skops` archive; `trusted` holds type names.
