@@ -183,12 +183,18 @@ def test_an_n_features_in_that_skops_drops_does_not_bound_the_tree(tmp_path):
     # `zip(key_types, entries)`, so an entry past the end of `key_types` is never set.
     x, y = _data()
     data = sio.dumps(DecisionTreeRegressor(max_depth=3, random_state=0).fit(x, y))
+    # Within the width limit (`validate-width`): left to the caller's list.
+    within = rewrite_archive(data, _drop_width_from_python(10**7))
+    assert rio.get_untrusted_types(data=within) == ["sklearn.tree._tree.Tree"]
+    model = rio.loads(within, trusted=["sklearn.tree._tree.Tree"])
+    assert not hasattr(model, "n_features_in_")
+    # Far enough to crash skops 0.16 reliably: beyond the width limit, refused outright.
     path = tmp_path / "dropped_width.skops"
     path.write_bytes(rewrite_archive(data, _drop_width_from_python(10**9)))
-    assert rio.get_untrusted_types(file=path) == ["sklearn.tree._tree.Tree"]
-    model = rio.load(path, trusted=["sklearn.tree._tree.Tree"])
-    assert not hasattr(model, "n_features_in_")
     assert _run_under_skops(path, ["sklearn.tree._tree.Tree"], 3, 5).returncode < 0
+    with pytest.raises(SkopsFormatError) as info:
+        rio.load(path, trusted=["sklearn.tree._tree.Tree"])
+    assert info.value.kind == "validate-width"
 
 
 BISECTING_TREE = "sklearn.cluster._bisect_k_means._BisectingTree"
@@ -257,9 +263,13 @@ def _shadow_the_width_check(far: int) -> Callable[[dict[str, Any], Members], Non
 def test_a_callable_that_shadows_the_width_check_is_not_trusted(tmp_path):
     x, y = _data()
     data = sio.dumps(DecisionTreeRegressor(max_depth=3, random_state=0).fit(x, y))
+    within = rewrite_archive(data, _shadow_the_width_check(10**7))
+    assert rio.get_untrusted_types(data=within) == ["sklearn.tree._tree.Tree"]
     path = tmp_path / "shadowed_check.skops"
     path.write_bytes(rewrite_archive(data, _shadow_the_width_check(10**9)))
-    assert rio.get_untrusted_types(file=path) == ["sklearn.tree._tree.Tree"]
+    with pytest.raises(SkopsFormatError) as info:
+        rio.load(path, trusted=["sklearn.tree._tree.Tree"])
+    assert info.value.kind == "validate-width"
     code = textwrap.dedent(
         f"""
         import numpy as np, skops.io as sio

@@ -212,18 +212,24 @@ def test_sound_trees_are_trusted_by_default(tree_file):
 
 
 def test_a_tree_whose_own_n_features_covers_a_far_feature_is_not_trusted(tree_file):
-    """`n_features = 10**13` and `feature = 10**12` satisfy the tree's own invariants (predict
+    """`n_features = 10**7` and `feature = 10**6` satisfy the tree's own invariants (predict
     would read far out of bounds): the estimator's `n_features_in_` (3, what predict checks `X`
-    against) does not match, so such a file is reported untrusted and refused without a list."""
+    against) does not match, so such a file is reported untrusted and refused without a list.
+    Beyond the width limit (`n_features = 10**13`) the tree is refused outright."""
 
     def far_feature(nodes: np.ndarray) -> np.ndarray:
-        nodes["feature"][0] = 10**12
+        nodes["feature"][0] = 10**6
         return nodes
 
-    data = _rewrite(tree_file, schema_change=_n_features(10**13), nodes_change=far_feature)
+    data = _rewrite(tree_file, schema_change=_n_features(10**7), nodes_change=far_feature)
     assert rio.get_untrusted_types(data=data) == ["sklearn.tree._tree.Tree"]
     with pytest.raises(UntrustedTypesFoundException):
         rio.loads(data)
+    wide = _rewrite(tree_file, schema_change=_n_features(10**13), nodes_change=far_feature)
+    with pytest.raises(SkopsFormatError) as info:
+        rio.get_untrusted_types(data=wide)
+    assert info.value.kind == "validate-width"
+    assert "n_features" in str(info.value)
 
 
 _PREDICT_WITH_SKOPS = textwrap.dedent(
@@ -531,14 +537,18 @@ def test_tree_models_load_with_no_trusted_list(name, tree_models):
 
 @pytest.mark.parametrize("name", sorted(TREE_MODELS))
 def test_a_tree_wider_than_the_x_checked_for_it_is_not_trusted(name, tree_models):
-    """The last tree and its estimator agree on 10**9 features; an ensemble that checks `X`
+    """The last tree and its estimator agree on 10**7 features; an ensemble that checks `X`
     itself (and then calls its trees unchecked) still checks 3, so the tree is untrusted
     there. Alone, or under an ensemble whose trees check `X` themselves, the tree estimator
-    checks `X` against 10**9 (no real `X` is that wide), so the tree is trusted."""
+    checks `X` against 10**7, so the tree is trusted. At 10**9 features the tree is beyond
+    the width limit and refused whatever holds it."""
     _, data = tree_models[name]
-    widened = rewrite_archive(data, _widen_last_tree(10**9))
+    widened = rewrite_archive(data, _widen_last_tree(10**7))
     expected = [TREE] if name in UNCHECKED else []
     assert rio.get_untrusted_types(data=widened) == expected
+    with pytest.raises(SkopsFormatError) as info:
+        rio.get_untrusted_types(data=rewrite_archive(data, _widen_last_tree(10**9)))
+    assert info.value.kind == "validate-width"
 
 
 def test_isolation_forest_that_slices_x_is_not_trusted(tree_models):
@@ -589,15 +599,16 @@ def test_skops_loads_a_widened_boosted_tree_that_crashes_predict_and_we_refuse_i
     """Every tree invariant holds and the last tree agrees with its own estimator, but gradient
     boosting checks `X` against its first tree's 3 features and then reads each `tree_`
     directly: skops 0.16
-    (Tree trusted) loads it and predict reads 4 GB past `X`; skops_rs reports the tree
-    untrusted and refuses to load it without a list."""
+    (Tree trusted) loads it and predict reads 4 GB past `X`; skops_rs refuses it (a tree
+    this wide is beyond the width limit; a narrower one stays untrusted, see above)."""
     _, data = tree_models["gradient_boosting"]
     path = tmp_path / "widened.skops"
     path.write_bytes(rewrite_archive(data, _widen_last_tree(10**9)))
     result = run_python(_PREDICT_BOOSTING_WITH_SKOPS, str(path), timeout=120)
     assert_dies_after_loading(result)
-    with pytest.raises(UntrustedTypesFoundException):
-        rio.load(path)
+    with pytest.raises(SkopsFormatError) as info:
+        rio.load(path, trusted=[TREE])
+    assert info.value.kind == "validate-width"
 
 
 # ----- reviewed pure-Python helpers --------------------------------------------------------------

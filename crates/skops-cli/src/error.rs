@@ -397,6 +397,10 @@ pub fn hint(error: &FormatError) -> Option<&'static str> {
              evaluates the spline (it would read out of bounds): the file is corrupt or was \
              crafted; do not load it",
         ),
+        FormatError::ValidateWidth { .. } => Some(
+            "scikit-learn would allocate arrays of this width at predict time from this value \
+             alone (far beyond real models): the file is corrupt or was crafted; do not load it",
+        ),
         FormatError::ValidateStateForm { .. } => Some(
             "scikit-learn reads this object's attributes unchecked, and its state is in a form \
              skops never writes (a non-dict state, an unusual dict class or key type): skops \

@@ -650,6 +650,25 @@ pub enum Error {
         /// What makes the state unreadable.
         reason: String,
     },
+    /// A width scikit-learn sizes predict-time arrays by (`n_features`, `n_classes`,
+    /// `n_outputs`, ...) is above its limit (see [`crate::limits::MAX_N_FEATURES`] and the
+    /// limits after it): the first `predict_proba` or `feature_importances_` would allocate
+    /// that much, whatever the file's size.
+    #[error(
+        "`{attribute}` of the `{type_name}` at `{path}` is {value}, above the limit of {limit}"
+    )]
+    ValidateWidth {
+        /// Where the object is, as a Python access path from the root object.
+        path: String,
+        /// The object's type.
+        type_name: String,
+        /// The width (`n_features`, `n_classes_`, `n_outputs * max(n_classes)`, ...).
+        attribute: String,
+        /// Its value in the file.
+        value: u64,
+        /// The limit.
+        limit: u64,
+    },
     /// The arguments or state of a `sklearn.tree._tree.Tree` are not what sklearn writes: a
     /// missing or malformed `n_features`, `n_classes`, `n_outputs`, `max_depth`, `node_count`,
     /// `nodes` or `values`, or a `nodes`/`values` array of another dtype.

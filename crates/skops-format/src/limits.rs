@@ -74,6 +74,34 @@ pub const MAX_EXPANDED_NODES: u64 = 8 * 1024 * 1024;
 /// names and keeps a hostile "policy" from costing memory before it is refused.
 pub const MAX_POLICY_SIZE: u64 = 1024 * 1024;
 
+/// Most features a `sklearn.tree._tree.Tree` may declare (`n_features`).
+///
+/// scikit-learn sizes arrays by this value alone at predict time: `feature_importances_` is
+/// `n_features` doubles per tree (128 MiB at this limit), so a crafted tree consistent with
+/// its estimator could otherwise ask for tens of GiB. 2^24 (16.7M) covers text models hashed
+/// into 2^24 features (`HashingVectorizer`'s default is 2^20).
+pub const MAX_N_FEATURES: u64 = 1 << 24;
+
+/// Most classes of one output (a tree's `n_classes` entries, an estimator's `n_classes_`,
+/// `n_trees_per_iteration_`).
+///
+/// `predict_proba` allocates `n_samples x n_classes` doubles from this value alone; a million
+/// classes (extreme classification) is far beyond what scikit-learn's classifiers are used for.
+pub const MAX_N_CLASSES: u64 = 1 << 20;
+
+/// Most outputs of a multi-output model (a tree's `n_outputs`, an estimator's `n_outputs_`).
+///
+/// Multi-output predict allocates one result per output; 65,536 outputs is far more than any
+/// multi-output model has.
+pub const MAX_N_OUTPUTS: u64 = 1 << 16;
+
+/// Most value columns of a tree: `n_outputs * max(n_classes)`, the width of each node's value
+/// row and of the `(n_samples, n_outputs, max_n_classes)` array tree `predict` allocates.
+///
+/// At this limit one sample's prediction is 128 MiB; each of the factors alone is bounded by
+/// [`MAX_N_OUTPUTS`] and [`MAX_N_CLASSES`], whose product would be far larger.
+pub const MAX_CLASS_COLUMNS: u64 = 1 << 24;
+
 /// All limits in one value, so callers can change them together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -101,6 +129,14 @@ pub struct Limits {
     pub max_npy_header_depth: u64,
     /// See [`MAX_EXPANDED_NODES`].
     pub max_expanded_nodes: u64,
+    /// See [`MAX_N_FEATURES`].
+    pub max_n_features: u64,
+    /// See [`MAX_N_CLASSES`].
+    pub max_n_classes: u64,
+    /// See [`MAX_N_OUTPUTS`].
+    pub max_n_outputs: u64,
+    /// See [`MAX_CLASS_COLUMNS`].
+    pub max_class_columns: u64,
 }
 
 impl Default for Limits {
@@ -118,6 +154,10 @@ impl Default for Limits {
             max_npy_header_size: MAX_NPY_HEADER_SIZE,
             max_npy_header_depth: MAX_NPY_HEADER_DEPTH,
             max_expanded_nodes: MAX_EXPANDED_NODES,
+            max_n_features: MAX_N_FEATURES,
+            max_n_classes: MAX_N_CLASSES,
+            max_n_outputs: MAX_N_OUTPUTS,
+            max_class_columns: MAX_CLASS_COLUMNS,
         }
     }
 }

@@ -15,6 +15,7 @@
 
 use crate::json::{self, Value};
 use crate::schema::{Loader, NdArrayStorage, NodeId, NodeKind, Schema};
+use crate::validate;
 
 /// How a child hangs from its parent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,9 +25,13 @@ pub(crate) enum Segment<'s> {
     /// The state dict of an ObjectNode: `.__dict__` when it is the end of the path, nothing
     /// when an entry of it follows (see [`Segment::StateAttr`]).
     StateDict,
-    /// An entry of an object's state dict: `.name` when `name` is an identifier, otherwise
-    /// `.__dict__["name"]`.
+    /// An entry of an object's state dict that sets an attribute: `.name` when `name` is an
+    /// identifier, otherwise `.__dict__["name"]`.
     StateAttr(&'s str),
+    /// An entry of an object's state dict that sets no attribute (its key type makes another
+    /// key of it, or `zip` drops it: see `validate::state`): `.__dict__[module.class("key")]`
+    /// with its key type, `.__dict__["key"]` without one.
+    StateKey(&'s str, Option<(&'s str, &'s str)>),
     /// `["key"]`.
     Key(&'s str),
     /// `[i]`.
@@ -65,9 +70,24 @@ pub(crate) fn child_segments<'s>(
             let state = reached_as == Some(Segment::StateDict);
             let mut children = Vec::with_capacity(entries.len().saturating_add(1));
             children.push((Attr("key_types"), *key_types));
-            children.extend(entries.iter().map(|(key, child)| {
+            let types: &[NodeId] = match &schema.node(*key_types).kind {
+                NodeKind::List(items) | NodeKind::Tuple(items) => items,
+                _ => &[],
+            };
+            children.extend(entries.iter().enumerate().map(|(index, (key, child))| {
                 let segment = if state {
-                    Segment::StateAttr(key.as_str())
+                    // Named as the state reader reads it: an attribute only where skops sets one.
+                    let key_type = types.get(index).map(|&id| schema.node(id));
+                    match key_type {
+                        Some(node) if validate::key_names_attribute(node) => {
+                            Segment::StateAttr(key.as_str())
+                        }
+                        Some(node) => Segment::StateKey(
+                            key.as_str(),
+                            Some((node.module.as_str(), node.class.as_str())),
+                        ),
+                        None => Segment::StateKey(key.as_str(), None),
+                    }
                 } else {
                     Segment::Key(key.as_str())
                 };
@@ -78,10 +98,18 @@ pub(crate) fn child_segments<'s>(
         NodeKind::DefaultDict {
             main,
             default_factory,
-        } => vec![
-            (Attr("main"), *main),
-            (Attr("default_factory"), *default_factory),
-        ],
+        } => {
+            // A defaultdict state holds the items of `main` (`defaultdict(**main)`).
+            let main_segment = if reached_as == Some(Segment::StateDict) {
+                Segment::StateDict
+            } else {
+                Attr("main")
+            };
+            vec![
+                (main_segment, *main),
+                (Attr("default_factory"), *default_factory),
+            ]
+        }
         NodeKind::List(items) | NodeKind::Set(items) | NodeKind::Tuple(items) => indexed(items),
         NodeKind::Partial {
             func,
@@ -99,7 +127,10 @@ pub(crate) fn child_segments<'s>(
         NodeKind::Object {
             content: Some(content),
         } => {
-            let segment = if schema.node(*content).loader == Loader::Dict {
+            let segment = if matches!(
+                schema.node(*content).loader,
+                Loader::Dict | Loader::DefaultDict
+            ) {
                 Segment::StateDict
             } else {
                 Attr("attrs")
@@ -152,8 +183,27 @@ pub(crate) fn render(segments: &[Segment<'_>]) -> String {
         match segment {
             Segment::Attr(name) => push_attr(&mut out, name),
             Segment::StateDict => {
-                if !matches!(iter.peek(), Some(Segment::StateAttr(_))) {
+                let transparent = matches!(
+                    iter.peek(),
+                    Some(Segment::StateAttr(_) | Segment::StateKey(..) | Segment::StateDict)
+                );
+                if !transparent {
                     push_attr(&mut out, "__dict__");
+                }
+            }
+            Segment::StateKey(key, key_type) => {
+                push_attr(&mut out, "__dict__");
+                match key_type {
+                    Some((module, class)) => {
+                        out.push('[');
+                        out.push_str(module);
+                        out.push('.');
+                        out.push_str(class);
+                        out.push('(');
+                        out.push_str(&json::to_string_compact(&Value::from(*key)));
+                        out.push_str(")]");
+                    }
+                    None => push_key(&mut out, key),
                 }
             }
             Segment::StateAttr(name) => {

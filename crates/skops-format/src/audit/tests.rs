@@ -1054,3 +1054,48 @@ fn foreign_ids_get_a_placeholder_verdict() {
     assert_eq!(report.node(last).reason, TrustReason::Untrusted);
     assert!(!report.node(last).safe);
 }
+
+#[test]
+fn state_paths_name_what_the_state_reader_reads() {
+    // Entries whose key type names no attribute, and an entry `zip` drops.
+    let root = object(
+        "mymod.Owner",
+        &[
+            ("a", type_node("os.system")),
+            ("b", type_node("os.popen")),
+            ("c", type_node("os.getcwd")),
+        ],
+    );
+    let root = root.replacen(&type_node("builtins.str"), &type_node("numpy.str_"), 1);
+    let root = root.replacen(&type_node("builtins.str"), &type_node("builtins.bool"), 1);
+    // Drop the last key type: its entry is not set.
+    let root = root.replacen(&format!(", {}]", type_node("builtins.str")), "]", 1);
+    let schema = read(&root, 2);
+    let report = audit(&schema, &[]).unwrap();
+    assert_eq!(report.paths("os.system"), ["a"]);
+    assert_eq!(
+        report.paths("os.popen"),
+        [r#"__dict__[builtins.bool("b")]"#]
+    );
+    assert_eq!(report.paths("os.getcwd"), [r#"__dict__["c"]"#]);
+
+    // A defaultdict state is as transparent as a dict state.
+    let state = node(
+        "defaultdict",
+        "collections",
+        "DefaultDictNode",
+        &format!(
+            r#""content": {{"main": {}, "default_factory": {}}}"#,
+            dict(&[("tree_", type_node("os.system"))]),
+            json_node("null")
+        ),
+    );
+    let root = node(
+        "Owner",
+        "mymod",
+        "ObjectNode",
+        &format!(r#""content": {state}"#),
+    );
+    let report = audit(&read(&root, 2), &[]).unwrap();
+    assert_eq!(report.paths("os.system"), ["tree_"]);
+}

@@ -40,9 +40,10 @@ mod svm;
 mod tree;
 mod usage;
 mod walk;
+mod widths;
 
 pub use bspline::{ASARRAY_FUNCTION, BSPLINE_TYPE};
-pub use state::{KEY_TYPES, STATE_DICT_CLASSES, StateForm, state_forms};
+pub use state::{KEY_TYPES, STATE_DICT_CLASSES, StateForm, key_names_attribute, state_forms};
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -187,10 +188,15 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
             _ => node.type_name(),
         };
         let name = name.as_str();
-        if matches!(node.kind, NodeKind::Object { .. }) && reads_state_of(name) {
-            // The validators read these objects' attributes: a state they cannot read with
-            // certainty is refused here, before any of them would skip it.
-            state::State::read(file, id, &path)?;
+        if matches!(node.kind, NodeKind::Object { .. }) {
+            if reads_state_of(name) {
+                // The validators read these objects' attributes: a state they cannot read
+                // with certainty is refused here, before any of them would skip it.
+                state::State::read(file, id, &path)?;
+            }
+            if name.starts_with("sklearn.") {
+                widths::check_object(file, id, name, limits, &path)?;
+            }
         }
         match node.kind {
             NodeKind::Reduce {

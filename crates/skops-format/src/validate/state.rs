@@ -404,6 +404,15 @@ fn key_sets_attribute(schema: &Schema, id: NodeId) -> Result<bool, Unreadable> {
         })
 }
 
+/// Whether TypeNode `node`, as a key type, makes a DictNode key the attribute of the same name
+/// (false for any other node or type: see [`KEY_TYPES`]).
+pub fn key_names_attribute(node: &crate::schema::Node) -> bool {
+    matches!(node.kind, NodeKind::Type)
+        && KEY_TYPES
+            .iter()
+            .any(|&(module, class, sets)| sets && module == node.module && class == node.class)
+}
+
 /// The attributes of ObjectNode `id`, or `None` when its state is unreadable (callers that
 /// need an attribute to prove something treat that as "not proven"; the classes whose state
 /// the validators read were refused before, see [`super::validate`]).
@@ -501,6 +510,23 @@ impl<'a> Array<'a> {
         let header = view.header.clone();
         let start = bytes.len() - view.data.len();
         Ok(Self {
+            bytes,
+            header,
+            start,
+        })
+    }
+
+    /// [`Array::load`] for callers that only use a sound array (anything else is `None`).
+    pub(crate) fn read<'v>(
+        file: &SkopsFile<'a>,
+        slot: impl Into<Slot<'v>>,
+        limits: &Limits,
+    ) -> Option<Self> {
+        let bytes = numpy_member(file, slot).ok()?;
+        let view = read_npy(&bytes, limits).ok()?;
+        let header = view.header.clone();
+        let start = bytes.len() - view.data.len();
+        Some(Self {
             bytes,
             header,
             start,

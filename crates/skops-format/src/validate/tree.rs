@@ -94,6 +94,28 @@ pub(crate) fn validate_tree(
         .max()
         .and_then(|count| u64::try_from(count).ok())
         .unwrap_or(0);
+    // The widths sklearn sizes predict-time arrays by (`feature_importances_`, `predict`'s
+    // `(n_samples, n_outputs, max_n_classes)`), bounded before anything trusts them.
+    for (attribute, value, limit) in [
+        ("n_features", n_features, limits.max_n_features),
+        ("n_outputs", n_outputs, limits.max_n_outputs),
+        ("n_classes", max_classes, limits.max_n_classes),
+        (
+            "n_outputs * max(n_classes)",
+            n_outputs.saturating_mul(max_classes),
+            limits.max_class_columns,
+        ),
+    ] {
+        if value > limit {
+            return Err(Error::ValidateWidth {
+                path: path(),
+                type_name: super::TREE_TYPE.to_owned(),
+                attribute: attribute.to_owned(),
+                value,
+                limit,
+            });
+        }
+    }
 
     // The state: `max_depth`, `node_count`, `nodes`, `values`.
     let state =

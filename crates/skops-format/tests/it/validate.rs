@@ -254,3 +254,48 @@ fn validation_runs_once_per_opened_file() {
         Err(Error::ValidateTreeChildOutOfRange { .. })
     ));
 }
+
+#[test]
+fn widths_above_their_limits_are_refused_with_the_width() {
+    let bytes = tree_file();
+    let sound = SkopsFile::open(&bytes, &Limits::default()).unwrap();
+    assert!(sound.validate().is_ok());
+    let tight = |limits: Limits| {
+        let file = SkopsFile::open(&bytes, &limits).unwrap();
+        file.validate().unwrap_err()
+    };
+    let cases = [
+        (
+            Limits {
+                max_n_features: 1,
+                ..Limits::default()
+            },
+            ("n_features", "steps[1][1].tree_"),
+        ),
+        (
+            Limits {
+                max_n_classes: 1,
+                ..Limits::default()
+            },
+            // The estimator's `n_classes_` comes first, in build order.
+            ("n_classes_", "steps[1][1]"),
+        ),
+        (
+            Limits {
+                max_class_columns: 1,
+                ..Limits::default()
+            },
+            ("n_outputs * max(n_classes)", "steps[1][1].tree_"),
+        ),
+    ];
+    for (limits, expected) in cases {
+        match tight(limits) {
+            Error::ValidateWidth {
+                attribute, path, ..
+            } => {
+                assert_eq!((attribute.as_str(), path.as_str()), expected);
+            }
+            other => panic!("{expected:?}: {other:?}"),
+        }
+    }
+}
