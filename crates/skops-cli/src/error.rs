@@ -413,6 +413,11 @@ pub fn hint(error: &FormatError) -> Option<&'static str> {
         FormatError::FileMemberMissing { .. } | FormatError::FileMemberInvalid { .. } => {
             Some(BAD_MEMBER)
         }
+        FormatError::FileMaterialisationBudget { .. } => Some(
+            "nodes with different ids name the same member, so loading would copy it once per \
+             node: skops never writes this; the file was crafted to exhaust memory; do not load \
+             it",
+        ),
     }
 }
 

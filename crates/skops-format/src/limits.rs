@@ -74,6 +74,17 @@ pub const MAX_EXPANDED_NODES: u64 = 8 * 1024 * 1024;
 /// names and keeps a hostile "policy" from costing memory before it is refused.
 pub const MAX_POLICY_SIZE: u64 = 1024 * 1024;
 
+/// Most bytes one load may materialise from archive members beyond one copy of each distinct
+/// member (see [`crate::budget`]).
+///
+/// Each node naming a member materialises it (decompressed, copied into an array or `bytes`),
+/// so a load needs the sum of the distinct members' sizes, and skops never names a member from
+/// two nodes. A crafted file naming one large member from thousands of nodes would make the
+/// loader allocate thousands of copies. 16 MiB lets a writer that stores identical small
+/// arrays once (a content-addressed writer) still load, while an attacker gains at most that
+/// much, whatever the file.
+pub const MAX_REMATERIALISED_SIZE: u64 = 16 * 1024 * 1024;
+
 /// All limits in one value, so callers can change them together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -101,6 +112,8 @@ pub struct Limits {
     pub max_npy_header_depth: u64,
     /// See [`MAX_EXPANDED_NODES`].
     pub max_expanded_nodes: u64,
+    /// See [`MAX_REMATERIALISED_SIZE`].
+    pub max_rematerialised_size: u64,
 }
 
 impl Default for Limits {
@@ -118,6 +131,7 @@ impl Default for Limits {
             max_npy_header_size: MAX_NPY_HEADER_SIZE,
             max_npy_header_depth: MAX_NPY_HEADER_DEPTH,
             max_expanded_nodes: MAX_EXPANDED_NODES,
+            max_rematerialised_size: MAX_REMATERIALISED_SIZE,
         }
     }
 }
