@@ -1354,7 +1354,7 @@ pub enum Error {
     /// [`crate::limits::MAX_REMATERIALISED_SIZE`] (see [`crate::budget`]). skops never writes
     /// this: a shared object is one node.
     #[error(
-        "the node at `{path}` names member `{member}` again: loading would materialise {planned} bytes from archive members, above the budget of {budget} (one copy of each distinct member plus the allowance for repeats)"
+        "the node at `{path}` names member `{member}` again: loading would materialise {planned} bytes from archive members, above the budget of {budget} bytes (one copy of each distinct member plus the allowance for repeats)"
     )]
     FileMaterialisationBudget {
         /// The member named again.
