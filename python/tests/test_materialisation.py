@@ -1,6 +1,7 @@
 """The materialisation budget (`skops_format::budget`): a small file naming one large member
 from many nodes (each with its own `__id__`) is refused when it is opened, before anything is
-built, and the memory of a load stays flat; skops 0.16 copies the member once per node.
+built, and the memory of a load stays flat; skops 0.16 copies the member once per node. So are
+`Tree`s sharing one state, each of which would copy its arrays.
 
 Peak memory is `ru_maxrss` of a child process that imports the library, then loads the file;
 each child runs under an address-space limit of what it had mapped after the import plus
@@ -9,6 +10,7 @@ each child runs under an address-space limit of what it had mapped after the imp
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import os
@@ -16,10 +18,14 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
+import skops.io as sio
 import skops_rs.io as rio
+from _support import fresh_id, rewrite_archive
+from skops_rs.exceptions import SkopsFormatError
 
 #: The size of the one `.npy` member's data (float64 zeros: it deflates to ~32 KB).
 MEMBER = 32 << 20
@@ -132,3 +138,65 @@ def test_a_member_named_by_a_few_nodes_loads_within_the_allowance():
     loaded = rio.loads(_archive(np.arange(128.0), 4))
     assert len(loaded) == 4 and len({id(array) for array in loaded}) == 4
     assert all(np.array_equal(array, np.arange(128.0)) for array in loaded)
+
+
+def _ref(node: dict[str, object]) -> dict[str, object]:
+    """A reference to `node` by its `__id__` (skops' reader returns the node it names)."""
+    return {
+        "__class__": node["__class__"],
+        "__module__": node["__module__"],
+        "__loader__": "CachedNode",
+        "__id__": node["__id__"],
+    }
+
+
+def _trees_sharing_one_state(trees: int) -> bytes:
+    """A list of `trees` DecisionTreeRegressors, each with its own estimator and `Tree` node,
+    all sharing the first one's tree arguments and state (`nodes`, `values`) by `__id__`."""
+    from sklearn.tree import DecisionTreeRegressor
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(20_000, 4))
+    data = sio.dumps(DecisionTreeRegressor(random_state=0).fit(x, x[:, 0]))
+
+    def share(schema: dict[str, Any], members: dict[str, bytes]) -> None:
+        first = copy.deepcopy(schema)
+        protocol = first.pop("protocol")
+        first.pop("_skops_version")
+        attributes = first["content"]["content"]
+        items = [first]
+        for _ in range(trees - 1):
+            tree = copy.deepcopy(attributes["tree_"])
+            tree["__id__"] = fresh_id()
+            tree["__reduce__"]["args"] = _ref(tree["__reduce__"]["args"])
+            tree["content"] = _ref(tree["content"])
+            state = {key: _ref(value) for key, value in attributes.items()}
+            state["tree_"] = tree
+            content = {**first["content"], "content": state, "__id__": fresh_id()}
+            content["key_types"] = _ref(content["key_types"])
+            items.append({**first, "content": content, "__id__": fresh_id()})
+        schema.clear()
+        schema.update(
+            {
+                "__class__": "list",
+                "__module__": "builtins",
+                "__loader__": "ListNode",
+                "content": items,
+                "__id__": fresh_id(),
+                "protocol": protocol,
+                "_skops_version": "0.16.0",
+            }
+        )
+
+    return rewrite_archive(data, share)
+
+
+def test_trees_sharing_one_state_are_refused_each_would_copy_it():
+    # sklearn's Tree copies `nodes` and `values` in `__setstate__`: ten trees sharing one
+    # state (2.9 MB of arrays) would hold ten copies. One tree loads and predicts.
+    one = rio.loads(_trees_sharing_one_state(1))
+    assert one[0].predict(np.zeros((1, 4))).shape == (1,)
+    with pytest.raises(SkopsFormatError) as refused:
+        rio.loads(_trees_sharing_one_state(10))
+    assert refused.value.kind == "file-materialisation-budget"
+    assert ".tree_` materialises member" in str(refused.value)

@@ -414,9 +414,8 @@ pub fn hint(error: &FormatError) -> Option<&'static str> {
             Some(BAD_MEMBER)
         }
         FormatError::FileMaterialisationBudget { .. } => Some(
-            "nodes with different ids name the same member, so loading would copy it once per \
-             node: skops never writes this; the file was crafted to exhaust memory; do not load \
-             it",
+            "the file makes loading copy the same data once per node that names or copies it: \
+             skops never writes this; the file was crafted to exhaust memory; do not load it",
         ),
     }
 }

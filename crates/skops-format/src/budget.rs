@@ -10,9 +10,15 @@
 //! their own `__id__` and the same `file`, and a 60 KB file then makes a loader allocate
 //! gigabytes (skops 0.16 does, until `MemoryError`).
 //!
+//! A constructor that copies arrays of its state materialises them again. sklearn's `Tree`
+//! (trusted once its validator passed) copies its `n_classes` argument and its `nodes` and
+//! `values` into buffers of its own; skops writes a fresh state for every tree, but a crafted
+//! file can give many `Tree` nodes one state, and each tree copies its arrays anew.
+//!
 //! So [`check`] counts, for every node that names a member, the member's checked size (for a
-//! sparse member, plus the sizes of the members inside it): what the load will materialise. The
-//! file needs one copy of each distinct member; beyond that, repeats may add at most
+//! sparse member, plus the sizes of the members inside it), and for every `Tree` the sizes of
+//! the arrays it copies: what the load will materialise. The file needs one copy of each
+//! distinct member, and one tree's copy of each array; beyond that, repeats may add at most
 //! [`Limits::max_rematerialised_size`] bytes ([`crate::limits::MAX_REMATERIALISED_SIZE`]), or
 //! the file is refused with [`Error::FileMaterialisationBudget`] before anything is built.
 //! The count is of member bytes, so what a load allocates stays within a small multiple of it
@@ -22,7 +28,7 @@ use std::collections::HashMap;
 
 use crate::audit;
 use crate::limits::Limits;
-use crate::schema::{NdArrayStorage, NodeId, NodeKind, Schema};
+use crate::schema::{NdArrayStorage, NodeId, NodeKind, ReduceKind, Schema};
 use crate::{Error, Result};
 
 /// How loading materialises the member a node names.
@@ -47,12 +53,49 @@ pub(crate) fn named_member(kind: &NodeKind) -> Option<(&str, Form)> {
     }
 }
 
+/// The arrays a node's construction copies beyond their own materialisation: for a `Tree`
+/// (`ctor(*args)`, then `__setstate__(state)`), the arrays among its arguments and state
+/// entries (`n_classes`, `nodes`, `values`). Every array entry counts, whatever its key and
+/// key type, so the count never falls short of what sklearn copies.
+fn copied_arrays(schema: &Schema, kind: &NodeKind) -> Vec<NodeId> {
+    let NodeKind::Reduce {
+        kind: ReduceKind::Tree,
+        args,
+        state,
+        ..
+    } = kind
+    else {
+        return Vec::new();
+    };
+    let mut children: Vec<NodeId> = match &schema.node(*args).kind {
+        NodeKind::Tuple(items) | NodeKind::List(items) => items.clone(),
+        _ => Vec::new(),
+    };
+    let mut state = *state;
+    if let NodeKind::DefaultDict { main, .. } = &schema.node(state).kind {
+        // A `defaultdict` is a `dict` to `__setstate__`.
+        state = *main;
+    }
+    if let NodeKind::Dict { entries, .. } = &schema.node(state).kind {
+        children.extend(entries.iter().map(|(_, child)| *child));
+    }
+    children.retain(|&child| {
+        matches!(
+            schema.node(child).kind,
+            NodeKind::NdArray(NdArrayStorage::Numpy { .. })
+        )
+    });
+    children
+}
+
 /// What a load of a file materialises from its members, in bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Plan {
-    /// What every node naming a member materialises, summed over the nodes.
+    /// What every node naming a member materialises, and every copy a constructor makes of
+    /// such a node's array, summed.
     pub planned: u64,
-    /// One copy of each distinct member: what the file honestly needs.
+    /// One copy of each distinct member, and one copy of each copied array: what the file
+    /// honestly needs.
     pub needed: u64,
 }
 
@@ -70,46 +113,85 @@ impl Tally {
     }
 }
 
-/// Plans what loading `schema` materialises, `size(member, form)` giving what one node of
-/// that form materialises of that member (its checked sizes), and checks it against one copy
-/// of each distinct member plus `limits.max_rematerialised_size`.
-///
-/// Fails with [`Error::FileMaterialisationBudget`] naming the node, in build order, whose copy
-/// takes the repeats over the allowance.
-pub(crate) fn check(
-    schema: &Schema,
-    size: impl Fn(&str, Form) -> u64,
-    limits: &Limits,
-) -> Result<Plan> {
-    let mut tallies: HashMap<&str, Tally> = HashMap::new();
-    let mut plan = Plan::default();
-    let mut excess = 0u64;
-    // The first node whose repeat takes the excess over the allowance.
-    let mut culprit: Option<(NodeId, &str)> = None;
-    for (id, node) in schema.nodes() {
-        let Some((member, form)) = named_member(&node.kind) else {
-            continue;
-        };
-        let cost = size(member, form);
-        let tally = tallies.entry(member).or_default();
+/// Sums what is materialised, per member or per copied array.
+#[derive(Debug, Default)]
+struct Ledger<'s> {
+    plan: Plan,
+    excess: u64,
+    members: HashMap<&'s str, Tally>,
+    copies: HashMap<NodeId, Tally>,
+    /// The first node whose repeat took the excess over the allowance, and the member.
+    culprit: Option<(NodeId, &'s str)>,
+}
+
+impl<'s> Ledger<'s> {
+    /// Adds `cost` materialised bytes to `tally`, to the plan, and to the excess (what
+    /// `tally` holds beyond its largest copy).
+    fn charge(tally: &mut Tally, cost: u64, plan: &mut Plan, excess: &mut u64) {
         let before = *tally;
         tally.sum = tally.sum.saturating_add(cost);
         tally.max = tally.max.max(cost);
         plan.planned = plan.planned.saturating_add(cost);
         plan.needed = plan.needed.saturating_add(tally.max - before.max);
-        excess = excess.saturating_add(tally.excess().saturating_sub(before.excess()));
-        if culprit.is_none() && excess > limits.max_rematerialised_size {
-            culprit = Some((id, member));
+        *excess = excess.saturating_add(tally.excess().saturating_sub(before.excess()));
+    }
+
+    /// Blames node `id` (copying `member`) if the excess is now over `allowance`, unless a
+    /// node was blamed before.
+    fn blame(&mut self, id: NodeId, member: &'s str, allowance: u64) {
+        if self.culprit.is_none() && self.excess > allowance {
+            self.culprit = Some((id, member));
         }
     }
-    let Some((id, member)) = culprit else {
+}
+
+/// Plans what loading `schema` materialises, `size(member, form)` giving what one node of
+/// that form materialises of that member (its checked sizes), and checks it against one copy
+/// of each distinct member and of each copied array, plus `limits.max_rematerialised_size`.
+///
+/// Fails with [`Error::FileMaterialisationBudget`] naming the node, in build order, whose copy
+/// takes the repeats over the allowance.
+pub(crate) fn check<'s>(
+    schema: &'s Schema,
+    size: impl Fn(&str, Form) -> u64,
+    limits: &Limits,
+) -> Result<Plan> {
+    let allowance = limits.max_rematerialised_size;
+    let mut ledger = Ledger::default();
+    for (id, node) in schema.nodes() {
+        if let Some((member, form)) = named_member(&node.kind) {
+            let tally = ledger.members.entry(member).or_default();
+            Ledger::charge(
+                tally,
+                size(member, form),
+                &mut ledger.plan,
+                &mut ledger.excess,
+            );
+            ledger.blame(id, member, allowance);
+        }
+        for array in copied_arrays(schema, &node.kind) {
+            let Some((member, form)) = named_member(&schema.node(array).kind) else {
+                continue;
+            };
+            let tally = ledger.copies.entry(array).or_default();
+            Ledger::charge(
+                tally,
+                size(member, form),
+                &mut ledger.plan,
+                &mut ledger.excess,
+            );
+            ledger.blame(id, member, allowance);
+        }
+    }
+    let plan = ledger.plan;
+    let Some((id, member)) = ledger.culprit else {
         return Ok(plan);
     };
     Err(Error::FileMaterialisationBudget {
         member: member.to_owned(),
         path: audit::node_path(schema, id),
         planned: plan.planned,
-        budget: plan.needed.saturating_add(limits.max_rematerialised_size),
+        budget: plan.needed.saturating_add(allowance),
     })
 }
 
@@ -226,6 +308,74 @@ mod tests {
             check(&schema, size, &limits(39)),
             Err(Error::FileMaterialisationBudget { path, .. }) if path == "[2]"
         ));
+    }
+
+    /// A list of `trees` Tree nodes (`__id__` 10, 11, ...) sharing one state whose `nodes`
+    /// array is member `n.npy`, and one argument tuple holding `n_classes` in `c.npy`.
+    fn trees_sharing_a_state(trees: u64) -> Schema {
+        let array = |file: &str, id: u64| {
+            format!(
+                r#"{{"__class__": "ndarray", "__module__": "numpy", "__loader__": "NdArrayNode", "type": "numpy", "file": "{file}", "__id__": {id}}}"#
+            )
+        };
+        let json = |content: &str, id: u64| {
+            format!(
+                r#"{{"__class__": "int", "__module__": "builtins", "__loader__": "JsonNode", "content": "{content}", "is_json": true, "__id__": {id}}}"#
+            )
+        };
+        let args = format!(
+            r#"{{"__class__": "tuple", "__module__": "builtins", "__loader__": "TupleNode", "content": [{}, {}, {}], "__id__": 2}}"#,
+            json("3", 3),
+            array("c.npy", 4),
+            json("1", 5)
+        );
+        let state = format!(
+            r#"{{"__class__": "dict", "__module__": "builtins", "__loader__": "DictNode", "content": {{"node_count": {}, "nodes": {}}}, "key_types": {{"__class__": "list", "__module__": "builtins", "__loader__": "ListNode", "content": [], "__id__": 8}}, "__id__": 6}}"#,
+            json("1", 7),
+            array("n.npy", 9)
+        );
+        let tree = |id: u64| {
+            format!(
+                r#"{{"__class__": "Tree", "__module__": "sklearn.tree._tree", "__loader__": "TreeNode", "__reduce__": {{"args": {args}}}, "content": {state}, "__id__": {id}}}"#
+            )
+        };
+        let items: Vec<String> = (10..10 + trees).map(tree).collect();
+        let text = format!(
+            r#"{{"__class__": "list", "__module__": "builtins", "__loader__": "ListNode", "content": [{}], "__id__": 1, "protocol": 2}}"#,
+            items.join(", ")
+        );
+        Schema::from_json(text.as_bytes(), &Limits::default()).unwrap()
+    }
+
+    #[test]
+    fn trees_copying_one_state_count_each_copy() {
+        let size = |member: &str, _: Form| if member == "n.npy" { 1000 } else { 10 };
+        // One tree: its arrays are materialised once and copied once.
+        assert_eq!(
+            check(&trees_sharing_a_state(1), size, &limits(0)).unwrap(),
+            Plan {
+                planned: 2020,
+                needed: 2020
+            }
+        );
+        // Five trees share the state and the arguments: the arrays are materialised once (one
+        // node each) but copied five times.
+        let five = trees_sharing_a_state(5);
+        assert_eq!(
+            check(&five, size, &limits(4040)).unwrap(),
+            Plan {
+                planned: 6060,
+                needed: 2020
+            }
+        );
+        match check(&five, size, &limits(3000)) {
+            Err(Error::FileMaterialisationBudget { member, path, .. }) => {
+                // The fourth tree's copy of `nodes` takes the repeats to 3030 bytes.
+                assert_eq!(member, "n.npy");
+                assert_eq!(path, "[3]");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
