@@ -151,8 +151,8 @@ impl<'s> Ledger<'s> {
 ///
 /// Fails with [`Error::FileMaterialisationBudget`] naming the node, in build order, whose copy
 /// takes the repeats over the allowance.
-pub(crate) fn check<'s>(
-    schema: &'s Schema,
+pub(crate) fn check(
+    schema: &Schema,
     size: impl Fn(&str, Form) -> u64,
     limits: &Limits,
 ) -> Result<Plan> {
