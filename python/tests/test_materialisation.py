@@ -3,7 +3,8 @@ from many nodes (each with its own `__id__`) is refused when it is opened, befor
 built, and the memory of a load stays flat; skops 0.16 copies the member once per node. So are
 `Tree`s sharing one state, each of which would copy its arrays.
 
-Peak memory is `ru_maxrss` of a child process that imports the library, then loads the file;
+Peak memory is the high-water mark of a child process's resident set (`VmHWM`; not
+`ru_maxrss`, which after `vfork` starts from the parent's), reset after the library is imported;
 each child runs under an address-space limit of what it had mapped after the import plus
 `HEADROOM`, so a regression fails with `MemoryError` instead of taking the machine's memory.
 """
@@ -36,12 +37,21 @@ HEADROOM = 1 << 30
 
 _CHILD = r"""
 import importlib, json, re, resource, sys
+
+def status(field):
+    with open("/proc/self/status") as text:
+        return int(re.search(field + r":\s+(\d+)", text.read()).group(1)) * 1024
+
 module = importlib.import_module(sys.argv[1])
-with open("/proc/self/status") as status:
-    mapped = int(re.search(r"VmSize:\s+(\d+)", status.read()).group(1)) * 1024
-limit = mapped + int(sys.argv[3])
+limit = status("VmSize") + int(sys.argv[3])
 resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+try:
+    # Resets the high-water mark to the current RSS, so `peak` is the load's own.
+    with open("/proc/self/clear_refs", "w") as clear_refs:
+        clear_refs.write("5")
+except OSError:
+    pass
+start = status("VmHWM")
 try:
     module.load(sys.argv[2])
     outcome, message = "loads", ""
@@ -49,8 +59,7 @@ except BaseException as exc:
     kind = getattr(exc, "kind", None)
     outcome = type(exc).__name__ + (f":{kind}" if kind else "")
     message = str(exc)
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-print(json.dumps({"start": start, "peak": peak, "outcome": outcome, "message": message}))
+print(json.dumps({"start": start, "peak": status("VmHWM"), "outcome": outcome, "message": message}))
 """
 
 
