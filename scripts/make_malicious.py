@@ -16,7 +16,8 @@ at most ~10 MB.
   (unknown compression method), `schema-missing`,
   `utf8`, `json`, `schema` (valid JSON, wrong structure), `depth`, `loader`, `protocol`,
   `shape`, `npy`, `id-cycle`, `id-unknown`, `method-class`, `operator-module`,
-  `member-missing`, `untrusted` (loads only if the user trusts the type named);
+  `member-missing`, `untrusted` (loads only if the user trusts the type named),
+  `materialisation` (nodes name one member so often that loading would exceed the budget);
 - `python_skops`: what skops 0.16 itself does with `skops.io.load(file)` (default trust):
   `loads` or the exception type (recorded in a child process with a 4 GiB address-space
   limit; skipped with `--no-python`, keeping the values already in cases.json).
@@ -754,6 +755,18 @@ def cases() -> dict[str, tuple[bytes, str, str]]:
         with_schema(root(object_node("subprocess", "Popen", {"args": json_node(["id"])}))),
         "an ObjectNode of `subprocess.Popen`, untrusted by default",
         "untrusted",
+    )
+    # One 10 MiB array (deflated to ~10 KB) named by 1,000 NdArrayNodes with their own
+    # `__id__`s: skops never writes this (a shared array is one `__id__`); a loader that
+    # materialises each node allocates 10 GiB.
+    reset_ids()
+    big = npy(np.zeros(10 * 1024 * 1024 // 8))
+    many = root(list_node([ndarray_node("1.npy") for _ in range(1_000)]))
+    add(
+        "member_named_by_many_nodes",
+        with_schema(many, [Member(b"1.npy", big, DEFLATED)], method=DEFLATED),
+        "1,000 nodes with their own `__id__` name one 10 MiB `1.npy`: 10 GiB if each is loaded",
+        "materialisation",
     )
     return out
 

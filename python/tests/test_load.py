@@ -294,6 +294,7 @@ EXPECTED_KINDS: dict[str, set[str]] = {
     "utf8": {"json-not-utf8"},
     "compression": {"zip-unsupported-compression"},
     "overlap": {"zip-overlapping-members"},
+    "materialisation": {"file-materialisation-budget"},
 }
 
 #: Refused by an earlier check than the `expect` word names (see the Rust test

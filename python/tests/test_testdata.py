@@ -10,7 +10,7 @@ EXPECT_WORDS = {
     "ok", "truncated", "crc", "ratio", "member-size", "name", "duplicate", "overlap", "mismatch",
     "compression", "schema-missing", "utf8", "json", "schema", "depth", "loader", "protocol",
     "shape", "npy", "id-cycle", "id-unknown", "method-class", "operator-module",
-    "member-missing", "untrusted",
+    "member-missing", "untrusted", "materialisation",
 }  # fmt: skip
 
 

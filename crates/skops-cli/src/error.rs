@@ -423,6 +423,10 @@ pub fn hint(error: &FormatError) -> Option<&'static str> {
         FormatError::FileMemberMissing { .. } | FormatError::FileMemberInvalid { .. } => {
             Some(BAD_MEMBER)
         }
+        FormatError::FileMaterialisationBudget { .. } => Some(
+            "the file makes loading copy the same data once per node that names or copies it: \
+             skops never writes this; the file was crafted to exhaust memory; do not load it",
+        ),
     }
 }
 

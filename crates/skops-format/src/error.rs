@@ -1381,4 +1381,22 @@ pub enum Error {
         #[source]
         source: Box<Error>,
     },
+    /// Nodes with different `__id__`s name the same archive member (or `Tree`s copy the same
+    /// array), and loading builds each, so it would materialise more bytes than one copy of
+    /// each distinct member plus [`crate::limits::MAX_REMATERIALISED_SIZE`] (see
+    /// [`crate::budget`]). skops never writes this: a shared object is one node.
+    #[error(
+        "the node at `{path}` materialises member `{member}` again: loading would materialise {planned} bytes from archive members, above the budget of {budget} bytes (one copy of each distinct member plus the allowance for repeats)"
+    )]
+    FileMaterialisationBudget {
+        /// The member named again.
+        member: String,
+        /// The node whose copy of it exceeds the budget (the node naming it, or the `Tree`
+        /// copying its array), as a Python access path from the root object.
+        path: String,
+        /// What every node naming a member would materialise, in bytes.
+        planned: u64,
+        /// The sum of the distinct members' sizes plus the allowance, in bytes.
+        budget: u64,
+    },
 }

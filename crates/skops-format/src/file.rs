@@ -7,7 +7,9 @@
 //! header for an NdArrayNode, a sparse `.npz` (itself a zip) with the members scipy writes for
 //! a SparseMatrixNode, bytes with a correct CRC-32 for a BytesNode. Each referenced member is
 //! decompressed once and dropped after its check, so memory stays bounded by the largest
-//! member; only the parsed `.npy` headers are kept.
+//! member; only the parsed `.npy` headers are kept. Then what loading will materialise from the
+//! members is held to the [`budget`]: one copy of each distinct member, plus a small
+//! allowance.
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -17,6 +19,7 @@ use std::sync::OnceLock;
 use sha2::{Digest, Sha256};
 
 use crate::audit::{self, AuditReport};
+use crate::budget::{self, Form, Plan};
 use crate::container::{Archive, Entry};
 use crate::limits::Limits;
 use crate::npy::{NpyHeader, read_npy};
@@ -44,6 +47,8 @@ pub struct SkopsFile<'a> {
     crc_checked: HashSet<String>,
     /// The limits the file was opened with (the validators read members with them).
     limits: Limits,
+    /// What loading materialises from the members (checked against the budget at open).
+    plan: Plan,
     /// What the validators found, once they ran: the usual `get_untrusted_types` then `load`
     /// of one file validates it once (tree members are read and walked again otherwise).
     validated: OnceLock<Validated>,
@@ -59,6 +64,7 @@ pub struct CheckedFile {
     schema: Schema,
     array_headers: HashMap<String, NpyHeader>,
     crc_checked: HashSet<String>,
+    plan: Plan,
     validated: Option<Validated>,
 }
 
@@ -67,7 +73,6 @@ pub struct CheckedFile {
 struct Uses {
     array: bool,
     sparse: bool,
-    bytes: bool,
     /// The first node referencing the member, for error messages.
     first_node: Option<NodeId>,
 }
@@ -79,7 +84,9 @@ impl<'a> SkopsFile<'a> {
     /// [`Error::LimitExceeded`] for a too large `schema.json`, the `Json*` and `Schema*` errors
     /// for a bad schema, [`Error::FileMemberMissing`] for a member a node references but the
     /// archive lacks, and [`Error::FileMemberInvalid`] (wrapping the `Npy*`/`Npz*`/`Zip*`
-    /// error) for a member that is not what its node needs.
+    /// error) for a member that is not what its node needs, and
+    /// [`Error::FileMaterialisationBudget`] when nodes with different `__id__`s name the same
+    /// member so often that loading would materialise more than the [`budget`] allows.
     pub fn open(data: &'a [u8], limits: &Limits) -> Result<Self> {
         let archive = Archive::parse(data, limits)?;
         let schema_entry = archive
@@ -105,6 +112,7 @@ impl<'a> SkopsFile<'a> {
         let Checked {
             array_headers,
             crc_checked,
+            plan,
         } = check_members(&archive, &schema, limits)?;
         Ok(Self {
             data,
@@ -113,6 +121,7 @@ impl<'a> SkopsFile<'a> {
             array_headers,
             crc_checked,
             limits: *limits,
+            plan,
             validated: OnceLock::new(),
         })
     }
@@ -123,6 +132,7 @@ impl<'a> SkopsFile<'a> {
             schema: self.schema,
             array_headers: self.array_headers,
             crc_checked: self.crc_checked,
+            plan: self.plan,
             validated: self.validated.into_inner(),
         }
     }
@@ -152,6 +162,7 @@ impl<'a> SkopsFile<'a> {
             array_headers: checked.array_headers,
             crc_checked: checked.crc_checked,
             limits: *limits,
+            plan: checked.plan,
             validated: checked.validated.map_or_else(OnceLock::new, OnceLock::from),
         })
     }
@@ -204,6 +215,12 @@ impl<'a> SkopsFile<'a> {
         }
         let validated = validate::validate(self, &self.limits)?;
         Ok(self.validated.get_or_init(|| validated))
+    }
+
+    /// What loading the file materialises from its archive members, and what it needs: equal
+    /// for every file skops writes (see [`budget`]).
+    pub fn materialisation(&self) -> Plan {
+        self.plan
     }
 
     /// The SHA-256 of the whole file, as lowercase hex.
@@ -299,26 +316,30 @@ struct Checked {
     array_headers: HashMap<String, NpyHeader>,
     /// The stored members whose CRC-32 matched.
     crc_checked: HashSet<String>,
+    /// What loading materialises from the members.
+    plan: Plan,
 }
 
-/// Checks every member the schema references.
+/// Checks every member the schema references, then what loading will materialise from them.
 fn check_members(archive: &Archive<'_>, schema: &Schema, limits: &Limits) -> Result<Checked> {
     // Members in the order nodes reference them, each with what its nodes need.
     let mut order: Vec<&str> = Vec::new();
     let mut uses: HashMap<&str, Uses> = HashMap::new();
     for (id, node) in schema.nodes() {
-        let (file, mark): (&str, fn(&mut Uses)) = match &node.kind {
-            NodeKind::NdArray(NdArrayStorage::Numpy { file }) => (file, |u| u.array = true),
-            NodeKind::SparseMatrix { file } => (file, |u| u.sparse = true),
-            NodeKind::Bytes { file } | NodeKind::Bytearray { file } => (file, |u| u.bytes = true),
-            _ => continue,
+        let Some((file, form)) = budget::named_member(&node.kind) else {
+            continue;
         };
         let slot = uses.entry(file).or_insert_with(|| {
             order.push(file);
             Uses::default()
         });
         slot.first_node.get_or_insert(id);
-        mark(slot);
+        match form {
+            Form::Array => slot.array = true,
+            Form::Sparse => slot.sparse = true,
+            // Bytes members need nothing beyond being readable (CRC-32 checked below).
+            Form::Bytes => {}
+        }
     }
 
     // Paths are only needed for errors; the build order is computed then.
@@ -328,6 +349,9 @@ fn check_members(archive: &Archive<'_>, schema: &Schema, limits: &Limits) -> Res
     };
     let mut headers = HashMap::new();
     let mut crc_checked = HashSet::new();
+    // The uncompressed size of each member, and of the members inside each sparse one.
+    let mut sizes: HashMap<&str, u64> = HashMap::new();
+    let mut inner_sizes: HashMap<&str, u64> = HashMap::new();
     for member in order {
         let Some(&use_) = uses.get(member) else {
             continue;
@@ -353,29 +377,46 @@ fn check_members(archive: &Archive<'_>, schema: &Schema, limits: &Limits) -> Res
             headers.insert(member.to_owned(), view.header);
         }
         if use_.sparse {
-            check_sparse(&bytes, limits).map_err(invalid)?;
+            let inner = check_sparse(&bytes, limits).map_err(invalid)?;
+            inner_sizes.insert(member, inner);
         }
-        // Bytes members need nothing beyond being readable (CRC-32 checked above).
+        sizes.insert(member, entry.uncompressed_size);
     }
+    // Sizes were all read above; a member missing from the maps cannot occur.
+    let plan = budget::check(
+        schema,
+        |member, form| {
+            let size = sizes.get(member).copied().unwrap_or(0);
+            match form {
+                Form::Sparse => size.saturating_add(inner_sizes.get(member).copied().unwrap_or(0)),
+                Form::Array | Form::Bytes => size,
+            }
+        },
+        limits,
+    )?;
     Ok(Checked {
         array_headers: headers,
         crc_checked,
+        plan,
     })
 }
 
-/// Opens a sparse `.npz` member (a zip of `.npy` members) and checks its structure.
-fn check_sparse(bytes: &[u8], limits: &Limits) -> Result<()> {
+/// Opens a sparse `.npz` member (a zip of `.npy` members) and checks its structure; returns
+/// the sum of its members' uncompressed sizes (what loading it decompresses and copies).
+fn check_sparse(bytes: &[u8], limits: &Limits) -> Result<u64> {
     let inner = Archive::parse(bytes, limits)?;
     let mut members: Vec<(&str, Cow<'_, [u8]>)> = Vec::with_capacity(inner.entries().len());
+    let mut total = 0u64;
     for entry in inner.entries() {
         members.push((entry.name.as_str(), read_member(&inner, entry)?));
+        total = total.saturating_add(entry.uncompressed_size);
     }
     let borrowed = members
         .iter()
         .map(|(name, bytes)| (*name, bytes.as_ref()))
         .collect();
     Sparse::from_members(borrowed, limits)?;
-    Ok(())
+    Ok(total)
 }
 
 #[cfg(test)]
@@ -614,7 +655,22 @@ mod tests {
             &[("1.npz", &npz), ("schema.json", schema.as_bytes())],
             WriteCompression::Stored,
         );
-        SkopsFile::open(&good, &Limits::default()).unwrap();
+        let file = SkopsFile::open(&good, &Limits::default()).unwrap();
+        // Loading a sparse matrix materialises the `.npz` and every member inside it.
+        let inner: u64 = Archive::parse(&npz, &Limits::default())
+            .unwrap()
+            .entries()
+            .iter()
+            .map(|entry| entry.uncompressed_size)
+            .sum();
+        let expected = npz.len() as u64 + inner;
+        assert_eq!(
+            file.materialisation(),
+            Plan {
+                planned: expected,
+                needed: expected
+            }
+        );
         let broken_npz = archive(&refs[..1], WriteCompression::Deflated { level: 6 });
         let bad = archive(
             &[("1.npz", &broken_npz), ("schema.json", schema.as_bytes())],
@@ -638,6 +694,60 @@ mod tests {
             SkopsFile::open(&not_zip, &Limits::default()),
             Err(Error::FileMemberInvalid { source, .. }) if matches!(*source, Error::ZipNotAnArchive)
         ));
+    }
+
+    #[test]
+    fn refuses_a_member_named_by_many_nodes_past_the_allowance() {
+        // Ten nodes with their own `__id__` name one 1,000-element array: ten copies of 8,128
+        // bytes where the file needs one; `__id__` 2 again is the same node and costs nothing.
+        let item = |id: u64| {
+            format!(
+                r#"{{"__class__": "ndarray", "__module__": "numpy", "__loader__": "NdArrayNode", "type": "numpy", "file": "1.npy", "__id__": {id}}}"#
+            )
+        };
+        let mut items: Vec<String> = (2..12).map(item).collect();
+        items.insert(1, item(2));
+        let schema = schema_with(&format!(
+            r#""__class__": "list", "__module__": "builtins", "__loader__": "ListNode", "content": [{}], "__id__": 1"#,
+            items.join(", ")
+        ));
+        let array = npy(&[1000], 8000);
+        let size = array.len() as u64;
+        let bytes = archive(
+            &[("1.npy", &array), ("schema.json", schema.as_bytes())],
+            WriteCompression::Deflated { level: 6 },
+        );
+        let file = SkopsFile::open(&bytes, &Limits::default()).unwrap();
+        assert_eq!(
+            file.materialisation(),
+            Plan {
+                planned: 10 * size,
+                needed: size
+            }
+        );
+        let strict = Limits {
+            max_rematerialised_size: 8 * size,
+            ..Limits::default()
+        };
+        match SkopsFile::open(&bytes, &strict) {
+            Err(Error::FileMaterialisationBudget {
+                member,
+                path,
+                planned,
+                budget,
+            }) => {
+                assert_eq!(member, "1.npy");
+                // The tenth distinct node (list item 10: item 1 repeats item 0) is the ninth
+                // repeat, the one past eight.
+                assert_eq!(path, "[10]");
+                assert_eq!((planned, budget), (10 * size, 9 * size));
+            }
+            other => panic!("{other:?}"),
+        }
+        // Checked once at open: a reopened file keeps the plan.
+        let checked = file.into_checked();
+        let reopened = SkopsFile::reopen(&bytes, checked, &Limits::default()).unwrap();
+        assert_eq!(reopened.materialisation().planned, 10 * size);
     }
 
     fn header(descr: &str, shape: &[u64]) -> NpyHeader {

@@ -13,6 +13,7 @@
 //! - [`validate`]: validators of the native state sklearn trusts blindly (tree nodes),
 //! - [`audit`]: default trust tables of skops 0.16 and the untrusted-type audit with node paths,
 //! - [`file`](mod@file): a whole `.skops` file opened, parsed and cross-checked in one step,
+//!   within the [`budget`] of what loading it may materialise,
 //! - [`policy`]: trust policies, type approvals bound to one file's sha256,
 //! - [`visualize`]: the rows of skops' `visualize` tree, and a tolerant variant for tools.
 #![cfg_attr(
@@ -28,6 +29,7 @@
 
 pub mod atomic;
 pub mod audit;
+pub mod budget;
 pub mod container;
 pub mod error;
 pub mod file;

@@ -102,6 +102,17 @@ pub const MAX_N_OUTPUTS: u64 = 1 << 16;
 /// [`MAX_N_OUTPUTS`] and [`MAX_N_CLASSES`], whose product would be far larger.
 pub const MAX_CLASS_COLUMNS: u64 = 1 << 24;
 
+/// Most bytes one load may materialise from archive members beyond one copy of each distinct
+/// member (see [`crate::budget`]).
+///
+/// Each node naming a member materialises it (decompressed, copied into an array or `bytes`),
+/// so a load needs the sum of the distinct members' sizes, and skops never names a member from
+/// two nodes. A crafted file naming one large member from thousands of nodes would make the
+/// loader allocate thousands of copies. 16 MiB lets a writer that stores identical small
+/// arrays once (a content-addressed writer) still load, while an attacker gains at most that
+/// much, whatever the file.
+pub const MAX_REMATERIALISED_SIZE: u64 = 16 * 1024 * 1024;
+
 /// All limits in one value, so callers can change them together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -137,6 +148,8 @@ pub struct Limits {
     pub max_n_outputs: u64,
     /// See [`MAX_CLASS_COLUMNS`].
     pub max_class_columns: u64,
+    /// See [`MAX_REMATERIALISED_SIZE`].
+    pub max_rematerialised_size: u64,
 }
 
 impl Default for Limits {
@@ -158,6 +171,7 @@ impl Default for Limits {
             max_n_classes: MAX_N_CLASSES,
             max_n_outputs: MAX_N_OUTPUTS,
             max_class_columns: MAX_CLASS_COLUMNS,
+            max_rematerialised_size: MAX_REMATERIALISED_SIZE,
         }
     }
 }

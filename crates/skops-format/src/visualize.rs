@@ -29,7 +29,7 @@
 //! ([`AuditReport`]), which is what loading with the same trusted list checks.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::audit::{self, AuditReport, TrustReason, TrustTables};
 use crate::file::SkopsFile;
@@ -382,6 +382,9 @@ impl<'s> Walker<'s, '_, '_> {
 
     fn walk(&self) -> Result<Vec<InspectRow>> {
         let mut rows = Vec::new();
+        // A shared node is shown under each parent, but a bytes node's member is read (and
+        // decompressed) once: the rows stand for up to `max_expanded_nodes` nodes.
+        let mut bytes_values = HashMap::new();
         let mut stack = vec![Item {
             key: "root",
             level: 0,
@@ -400,7 +403,7 @@ impl<'s> Walker<'s, '_, '_> {
                         row: TreeRow {
                             level: item.level,
                             key: item.key.to_owned(),
-                            val: self.format(id)?,
+                            val: self.format(id, &mut bytes_values)?,
                             is_self_safe: safety.self_safe,
                             is_safe: safety.safe,
                             is_last: item.is_last,
@@ -519,17 +522,24 @@ impl<'s> Walker<'s, '_, '_> {
         }
     }
 
-    /// `node.format()`.
-    fn format(&self, id: NodeId) -> Result<String> {
+    /// `node.format()`; the values of bytes nodes are kept in `bytes_values`.
+    fn format(&self, id: NodeId, bytes_values: &mut HashMap<NodeId, String>) -> Result<String> {
         let node = self.schema.node(id);
-        Ok(match &node.kind {
-            NodeKind::Json { content } => format!("json-type({content})"),
-            NodeKind::Bytes { file } => bytes_repr(&(self.read_member)(file)?),
-            NodeKind::Bytearray { file } => {
-                format!("bytearray({})", bytes_repr(&(self.read_member)(file)?))
-            }
-            _ => node.type_name(),
-        })
+        let file = match &node.kind {
+            NodeKind::Json { content } => return Ok(format!("json-type({content})")),
+            NodeKind::Bytes { file } | NodeKind::Bytearray { file } => file,
+            _ => return Ok(node.type_name()),
+        };
+        if let Some(value) = bytes_values.get(&id) {
+            return Ok(value.clone());
+        }
+        let repr = bytes_repr(&(self.read_member)(file)?);
+        let value = match node.kind {
+            NodeKind::Bytearray { .. } => format!("bytearray({repr})"),
+            _ => repr,
+        };
+        bytes_values.insert(id, value.clone());
+        Ok(value)
     }
 
     /// Pushes the items of `id`'s `children` dict, in walk order (none for the node kinds
@@ -761,6 +771,38 @@ pub(crate) fn bytes_repr(content: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_shared_bytes_node_reads_its_member_once() {
+        // One BytesNode and one BytearrayNode, each referred to again by `__id__` 50 times:
+        // 102 rows, two member reads.
+        let bytes = r#"{"__class__": "bytes", "__module__": "builtins", "__loader__": "BytesNode", "file": "b.bin", "__id__": 2}"#;
+        let bytearray = r#"{"__class__": "bytearray", "__module__": "builtins", "__loader__": "BytearrayNode", "file": "c.bin", "__id__": 3}"#;
+        let mut items = vec![bytes.to_owned(), bytearray.to_owned()];
+        for _ in 0..50 {
+            items.push(r#"{"__class__": "bytes", "__module__": "builtins", "__loader__": "CachedNode", "__id__": 2}"#.to_owned());
+            items.push(r#"{"__class__": "bytearray", "__module__": "builtins", "__loader__": "CachedNode", "__id__": 3}"#.to_owned());
+        }
+        let text = format!(
+            r#"{{"__class__": "list", "__module__": "builtins", "__loader__": "ListNode", "content": [{}], "__id__": 1, "protocol": 2}}"#,
+            items.join(", ")
+        );
+        let schema = Schema::from_json(text.as_bytes(), &crate::Limits::default()).unwrap();
+        let reads = std::cell::RefCell::new(Vec::new());
+        let read_member = |member: &str| -> Result<Cow<'static, [u8]>> {
+            reads.borrow_mut().push(member.to_owned());
+            Ok(Cow::Borrowed(b"xy".as_slice()))
+        };
+        let rows = schema_tree_rows(&schema, &[], &read_member).unwrap();
+        assert_eq!(*reads.borrow(), ["b.bin", "c.bin"]);
+        let values: Vec<&str> = rows.iter().skip(1).map(|row| row.val.as_str()).collect();
+        assert_eq!(values.len(), 102);
+        assert!(
+            values
+                .chunks(2)
+                .all(|pair| pair == ["b'xy'", "bytearray(b'xy')"])
+        );
+    }
 
     #[test]
     fn bytes_repr_matches_python() {

@@ -56,7 +56,7 @@
 //!   `validate-binary-tree-estimator`, `validate-metric-state`, `validate-metric-p`,
 //!   `validate-metric-size`;
 //! - visualize: `visualize-not-a-node`, `visualize-invalid-key-types`;
-//! - file: `file-schema-missing`, `file-member-missing`.
+//! - file: `file-schema-missing`, `file-member-missing`, `file-materialisation-budget`.
 //!
 //! Where skops 0.16 raises its own message for the same problem (protocol checks, unknown
 //! loaders, tampered method/operator/generator nodes, ...), the message is skops' text, so
@@ -365,6 +365,7 @@ pub(crate) fn describe(error: &Error) -> (&'static str, String) {
         Error::FileMemberMissing { .. } => ("file-member-missing", own()),
         // A wrapper: the kind of what is wrong with the member.
         Error::FileMemberInvalid { source, .. } => (describe(source).0, own()),
+        Error::FileMaterialisationBudget { .. } => ("file-materialisation-budget", own()),
     }
 }
 

@@ -34,6 +34,7 @@ fn problem_texts(expect: &str) -> &'static [&'static str] {
         "json" => &["invalid JSON", "byte order mark"],
         "utf8" => &["not valid UTF-8"],
         "compression" => &["compression method"],
+        "materialisation" => &["would materialise"],
         other => panic!("cases.json has an expect word this test does not know: {other}"),
     }
 }

@@ -1,6 +1,7 @@
 //! Every fixture skops 0.16 wrote (`python/tests/fixtures/generate.py --out DIR`, DIR in the
 //! environment variable `SKOPS_RS_FIXTURES`) opens, its schema is written back as skops wrote
-//! it, and its audit equals skops' `get_untrusted_types`.
+//! it, loading it materialises each member once, and its audit equals skops'
+//! `get_untrusted_types`.
 //!
 //! "As skops wrote it" means byte for byte, or equal once `__id__`s and member names are
 //! renumbered by first appearance, or, for files where skops wrote one object twice with
@@ -218,6 +219,13 @@ fn fixtures_open_round_trip_and_audit_like_skops() {
             }
         };
         opened += 1;
+
+        // skops names each member from one node (a shared object is one `__id__`), so loading
+        // materialises each member once, with no allowance needed.
+        let plan = file.materialisation();
+        if plan.planned != plan.needed {
+            failures.push(format!("{relative}: materialises {plan:?}"));
+        }
 
         let original = file.member("schema.json").expect("schema.json readable");
         let written = file.schema().to_json();

@@ -102,6 +102,7 @@ fn error_matches(expect: &str, error: &Error) -> bool {
         "utf8" => matches!(error, Error::JsonNotUtf8 { .. }),
         "compression" => matches!(error, Error::ZipUnsupportedCompression { .. }),
         "overlap" => matches!(error, Error::ZipOverlappingMembers { .. }),
+        "materialisation" => matches!(error, Error::FileMaterialisationBudget { .. }),
         _ => false,
     }
 }
