@@ -11,9 +11,10 @@ own test list, and the special objects of the format), and for extra cases below
 - skops 0.16 loads our bytes, trusting what it reports, to an object equal to the original;
 - where skops refuses an object, we raise the same exception with the same message;
 - functions and classes that cannot be imported by name (lambdas, things defined inside a
-  function or a class, ``NoneType`` as the type of a ``None`` key) are written as skops writes them, and fail to load in both the same way;
-  where skops writes a file whose state it cannot rebuild (0-d object arrays),
-  we refuse it with ``UnsupportedTypeException`` naming the type and the path.
+  function or a class, ``NoneType`` as the type of a ``None`` key) are written as skops writes
+  them, and fail to load in both the same way;
+- where skops writes a file whose state it cannot rebuild (0-d object arrays), we refuse it
+  with ``UnsupportedTypeException`` naming the type and the path.
 """
 
 from __future__ import annotations
