@@ -34,6 +34,9 @@ step "ruff"
 step "trusted-type tables match the pinned environment"
 .venv/bin/python scripts/check_trusted_types.py
 
+step "skops 0.16's own io tests against skops_rs.io (docs/compat.md)"
+.venv/bin/python scripts/skops_suite.py -q --disable-warnings
+
 step "pytest"
 SKOPS_RS_FIXTURES="$PWD/testdata/generated" HYPOTHESIS_PROFILE=ci \
     .venv/bin/python -m pytest -q python/tests

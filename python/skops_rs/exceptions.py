@@ -6,6 +6,11 @@ exceptions keeps working, and add structured attributes so nobody has to parse a
 ``kind`` attribute names the problem (e.g. ``"zip-crc-mismatch"``; ``"validate-tree-..."`` for
 a ``sklearn.tree._tree.Tree`` whose state fails skops-rs' validator, such as
 ``"validate-tree-child-out-of-range"``, even when the type is trusted).
+
+Where skops 0.16 raises a ``TypeError`` or an ``AttributeError`` for a bad file, the error is a
+subclass of ``SkopsFormatError`` that is also that builtin (`SkopsFormatTypeError`,
+`SkopsFormatAttributeError`), so both ``except SkopsFormatError`` and the ``except`` clause
+written for skops catch it.
 """
 
 from __future__ import annotations
@@ -14,7 +19,9 @@ from collections.abc import Iterable
 
 __all__ = [
     "UNTRUSTED_TYPE_REASONS",
+    "SkopsFormatAttributeError",
     "SkopsFormatError",
+    "SkopsFormatTypeError",
     "UnsupportedTypeException",
     "UntrustedTypesFoundException",
 ]
@@ -107,3 +114,20 @@ class SkopsFormatError(ValueError):
     def __init__(self, message: str, *, kind: str):
         super().__init__(message)
         self.kind = kind
+
+
+class SkopsFormatTypeError(SkopsFormatError, TypeError):
+    """A `SkopsFormatError` for a problem skops 0.16 reports with a ``TypeError``.
+
+    A ``protocol`` in ``schema.json`` that is not an integer (``kind="schema-invalid-protocol"``),
+    a node whose loader skops does not know (``kind="schema-unknown-loader"``), and a value
+    that ``visualize`` cannot show as a node (``kind="visualize-not-a-node"``).
+    """
+
+
+class SkopsFormatAttributeError(SkopsFormatError, AttributeError):
+    """A `SkopsFormatError` for a problem skops 0.16 reports with an ``AttributeError``.
+
+    A protocol 0 ``numpy.random.Generator`` whose raw state (a non-empty list or dict) skops
+    cannot audit (``kind="audit-raw-generator-state"``).
+    """

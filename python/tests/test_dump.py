@@ -9,9 +9,12 @@ own test list, and the special objects of the format), and for extra cases below
 - both write the same members in the same order, with the same bytes (for a ``.npz``: the same
   inner members);
 - skops 0.16 loads our bytes, trusting what it reports, to an object equal to the original;
-- where skops refuses an object, we raise the same exception with the same message; where
-  skops writes a file that it cannot load itself (lambdas, local functions, inherited bound
-  methods...), we refuse it with ``UnsupportedTypeException`` naming the type and the path.
+- where skops refuses an object, we raise the same exception with the same message;
+- functions and classes that cannot be imported by name (lambdas, things defined inside a
+  function or a class, ``NoneType`` as the type of a ``None`` key) are written as skops writes
+  them, and fail to load in both the same way;
+- where skops writes a file whose state it cannot rebuild (0-d object arrays), we refuse it
+  with ``UnsupportedTypeException`` naming the type and the path.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import io
 import json
 import math
 import operator
+import re
 import threading
 import warnings
 import zipfile
@@ -32,13 +36,14 @@ from typing import Any
 
 import numpy as np
 import pytest
+import skops_rs.io as rio
 from _support import BuiltOnce, import_generator
 from scipy import sparse
 from sklearn.base import BaseEstimator
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from skops_rs import _skops_rs
-from skops_rs.exceptions import UnsupportedTypeException
+from skops_rs.exceptions import UnsupportedTypeException, UntrustedTypesFoundException
 
 generate = import_generator()
 
@@ -670,7 +675,7 @@ def test_deep_nesting_within_the_limit_is_written():
     assert_same_archive(sio.dumps(nested), rs_dumps(nested))
 
 
-# ----- refusals: what skops writes but cannot load --------------------------------------------
+# ----- written by name, loaded by name ---------------------------------------------------------
 
 
 def module_level(x: Any) -> Any:
@@ -696,13 +701,39 @@ class Outer:
         pass
 
 
+#: Things skops writes by `__name__` although `getattr(module, __name__)` does not give them
+#: back: name -> (object, the untrusted name its file holds).
+NOT_IMPORTABLE = {
+    "lambda": (lambda: FunctionTransformer(lambda x: x), "test_dump.<lambda>"),
+    "local_function": (lambda: FunctionTransformer(_local_function()), "test_dump.local"),
+    "local_class": (lambda: {"obj": _local_class_instance()}, "test_dump.Local"),
+    "nested_class": (lambda: [Outer.Inner()], "test_dump.Inner"),
+    "nested_class_type": (lambda: [Outer.Inner], "test_dump.Inner"),
+    "none_key": (lambda: {None: 1}, "builtins.NoneType"),
+}
+
+
+@pytest.mark.parametrize("name", list(NOT_IMPORTABLE))
+def test_not_importable_names_are_written_as_skops_writes_them(name):
+    make, untrusted = NOT_IMPORTABLE[name]
+    obj = make()
+    ours = rs_dumps(obj)
+    assert_same_archive(sio.dumps(obj), ours)
+    assert rio.get_untrusted_types(data=ours) == [untrusted]
+    # Loading needs the name trusted, then fails in both as `getattr(module, name)` does.
+    with pytest.raises(UntrustedTypesFoundException):
+        rio.loads(ours)
+    module, attribute = untrusted.rsplit(".", 1)
+    message = f"module '{module}' has no attribute '{attribute}'"
+    with pytest.raises(AttributeError, match=re.escape(message)):
+        sio.loads(ours, trusted=[untrusted])
+    with pytest.raises(AttributeError, match=re.escape(message)):
+        rio.loads(ours, trusted=[untrusted])
+
+
+# ----- refusals: what skops writes but cannot rebuild -----------------------------------------
+
 REFUSED = {
-    "lambda": (lambda: FunctionTransformer(lambda x: x), "func", "<lambda>"),
-    "local_function": (lambda: FunctionTransformer(_local_function()), "func", "<locals>.local"),
-    "local_class": (lambda: {"obj": _local_class_instance()}, '["obj"]', "<locals>.Local"),
-    "nested_class": (lambda: [Outer.Inner()], "[0]", "Outer.Inner"),
-    "nested_class_type": (lambda: [Outer.Inner], "[0]", "Outer.Inner"),
-    "none_key": (lambda: {None: 1}, "key_types[0]", "builtins.NoneType"),
     "object_array_0d": (lambda: [np.array({"a": 1}, dtype=object)], "[0]", "numpy.ndarray"),
 }
 

@@ -282,7 +282,8 @@ pub fn hint(error: &FormatError) -> Option<&'static str> {
         | FormatError::SchemaUnknownNodeId { .. }
         | FormatError::SchemaNodeProtocolMismatch { .. }
         | FormatError::AuditTrustTables { .. } => Some(BUG),
-        FormatError::AuditRawGeneratorState { .. } => Some(
+        FormatError::AuditRawGeneratorState { .. }
+        | FormatError::AuditRawGeneratorScalar { .. } => Some(
             "skops 0.16 cannot audit this protocol 0 `numpy.random.Generator` either: re-save \
              the model with a current skops",
         ),

@@ -584,6 +584,18 @@ pub enum Error {
         /// Where the node is, as a Python access path from the root object.
         path: String,
     },
+    /// A protocol 0 `RandomGeneratorNode` whose raw bit generator state is a number or a
+    /// boolean: skops 0.16's `get_unsafe_set` raises `ValueError` ("Cannot determine the
+    /// safety of type ..."), so we refuse it too.
+    #[error(
+        "the protocol 0 `numpy.random.Generator` state at `{path}` is a {python_type}, whose safety skops 0.16 cannot determine either"
+    )]
+    AuditRawGeneratorScalar {
+        /// Where the node is, as a Python access path from the root object.
+        path: String,
+        /// The Python type of the state (`int`, `float`, `bool`).
+        python_type: &'static str,
+    },
     // ----- policy ----------------------------------------------------------------------------
     /// A trust policy is not valid JSON.
     #[error("the trust policy is not valid JSON")]

@@ -28,7 +28,7 @@
 //!   `schema-unknown-array-type`, `schema-sparse-type`, `schema-method-type-mismatch`,
 //!   `schema-operator-module`, `schema-bit-generator-name-missing`, `schema-loader-mismatch`,
 //!   `schema-unknown-node-id`, `schema-node-protocol-mismatch`;
-//! - audit: `audit-trust-tables`, `audit-raw-generator-state`;
+//! - audit: `audit-trust-tables`, `audit-raw-generator-state`, `audit-raw-generator-scalar`;
 //! - trust policies: `policy-syntax`, `policy-invalid`, `policy-unsupported-version`,
 //!   `policy-malformed-digest`, `policy-duplicate-type`, `policy-malformed-timestamp`,
 //!   `policy-digest-mismatch`;
@@ -75,10 +75,27 @@ pub(crate) fn format_error(py: Python<'_>, error: &Error) -> PyErr {
     }
 }
 
+/// The `skops_rs.exceptions` class raised for `kind`: a `SkopsFormatError` that is also the
+/// builtin exception skops 0.16 raises for the same problem where that is not a `ValueError`,
+/// so code written for skops (`except TypeError:`) still catches it.
+fn class_name(kind: &str) -> &'static str {
+    match kind {
+        // skops' `_check_protocol`: `TypeError` for a protocol that is not an `int`;
+        // `get_tree`: for a loader it has no node class for; `visualize`'s walk: for a value
+        // that is not a node.
+        "schema-invalid-protocol" | "schema-unknown-loader" | "visualize-not-a-node" => {
+            "SkopsFormatTypeError"
+        }
+        // skops' `get_unsafe_set` calls a method on each raw JSON value: `AttributeError`.
+        "audit-raw-generator-state" => "SkopsFormatAttributeError",
+        _ => "SkopsFormatError",
+    }
+}
+
 fn new_format_error(py: Python<'_>, message: &str, kind: &str) -> PyResult<PyErr> {
     let class = py
         .import("skops_rs.exceptions")?
-        .getattr("SkopsFormatError")?;
+        .getattr(class_name(kind))?;
     let kwargs = PyDict::new(py);
     kwargs.set_item("kind", kind)?;
     let instance = class.call((message,), Some(&kwargs))?;
@@ -266,6 +283,7 @@ pub(crate) fn describe(error: &Error) -> (&'static str, String) {
         Error::SchemaNodeProtocolMismatch { .. } => ("schema-node-protocol-mismatch", own()),
         Error::AuditTrustTables { .. } => ("audit-trust-tables", own()),
         Error::AuditRawGeneratorState { .. } => ("audit-raw-generator-state", own()),
+        Error::AuditRawGeneratorScalar { .. } => ("audit-raw-generator-scalar", own()),
         Error::PolicySyntax { .. } => ("policy-syntax", own()),
         Error::PolicyInvalid { .. } => ("policy-invalid", own()),
         Error::PolicyUnsupportedVersion { .. } => ("policy-unsupported-version", own()),

@@ -267,7 +267,10 @@ def dump(
     Raises
     ------
     skops_rs.exceptions.UnsupportedTypeException
-        If ``obj`` holds something the format cannot represent (a lambda, a local function...).
+        If ``obj`` holds something skops 0.16 refuses to save too (``Birch``, a numpy array
+        of a dtype it cannot store, ...). Functions and classes are saved by
+        module and ``__name__`` as skops saves them, even a lambda or one defined inside a
+        function, which loading cannot import back.
     ValueError
         If ``compression`` is ``ZIP_BZIP2`` or ``ZIP_LZMA`` (readable but not written by
         skops_rs) or ``compresslevel`` is out of range.

@@ -8,7 +8,6 @@ the same as skops 0.16's: plain ``├──``/``└──`` lines when ``rich`` 
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -48,7 +47,17 @@ class NodeInfo:
 
 
 def _rich_is_installed() -> bool:
-    return importlib.util.find_spec("rich") is not None
+    """Whether ``rich`` can be imported now.
+
+    Tried by importing it, as skops does (``try: import rich except ImportError``), so an
+    installed ``rich`` whose import fails counts as absent, as it does for skops.
+    """
+    try:
+        import rich.console  # type: ignore[import-not-found,unused-ignore]
+        import rich.tree  # type: ignore[import-not-found,unused-ignore]  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def _check_visibility(is_self_safe: bool, is_safe: bool, show: Show) -> bool:

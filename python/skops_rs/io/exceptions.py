@@ -6,14 +6,18 @@ Code written for skops imports ``from skops.io.exceptions import ...``; the same
 
 from skops_rs.exceptions import (
     UNTRUSTED_TYPE_REASONS,
+    SkopsFormatAttributeError,
     SkopsFormatError,
+    SkopsFormatTypeError,
     UnsupportedTypeException,
     UntrustedTypesFoundException,
 )
 
 __all__ = [
     "UNTRUSTED_TYPE_REASONS",
+    "SkopsFormatAttributeError",
     "SkopsFormatError",
+    "SkopsFormatTypeError",
     "UnsupportedTypeException",
     "UntrustedTypesFoundException",
 ]

@@ -175,7 +175,8 @@ pub fn node_path_display(path: &str) -> &str {
 /// Audits `schema` as skops 0.16 does when loading with `trusted` (type names such as
 /// `"sklearn.tree._tree.Tree"`).
 ///
-/// Fails only where skops fails too ([`Error::AuditRawGeneratorState`]), or if the embedded
+/// Fails only where skops fails too ([`Error::AuditRawGeneratorState`],
+/// [`Error::AuditRawGeneratorScalar`]), or if the embedded
 /// trust tables are malformed ([`Error::AuditTrustTables`]).
 pub fn audit(schema: &Schema, trusted: &[String]) -> Result<AuditReport> {
     audit_validated(schema, trusted, &Validated::none())
@@ -235,6 +236,10 @@ fn audit_with_tables(
         let node_audit = context.audit_node(id).map_err(|error| match error {
             Error::AuditRawGeneratorState { .. } => Error::AuditRawGeneratorState {
                 path: order.path(index),
+            },
+            Error::AuditRawGeneratorScalar { python_type, .. } => Error::AuditRawGeneratorScalar {
+                path: order.path(index),
+                python_type,
             },
             other => other,
         })?;
@@ -375,18 +380,25 @@ impl Context<'_> {
                 function,
             } => self.own_check(format!("{module_path}.{function}"), own_defaults, inherit),
             NodeKind::RandomGeneratorV0 { raw } => {
-                // skops calls `get_unsafe_set` on each item of the raw state: that fails
-                // unless there is none, or the state is a string or `None`, which it skips.
-                let auditable = match raw {
-                    Value::Null | Value::String(_) => true,
-                    Value::Array(items) => items.is_empty(),
-                    Value::Object(object) => object.is_empty(),
-                    Value::Bool(_) | Value::Number(_) => false,
+                // skops calls `get_unsafe_set` on each item of a raw list or dict state
+                // (`AttributeError` unless there is none), skips a string or `None`, and
+                // raises `ValueError` for any other value.
+                let scalar = |python_type| Error::AuditRawGeneratorScalar {
+                    path: String::new(),
+                    python_type,
                 };
-                if !auditable {
-                    return Err(Error::AuditRawGeneratorState {
-                        path: String::new(),
-                    });
+                match raw {
+                    Value::Null | Value::String(_) => {}
+                    Value::Array(items) if items.is_empty() => {}
+                    Value::Object(object) if object.is_empty() => {}
+                    Value::Array(_) | Value::Object(_) => {
+                        return Err(Error::AuditRawGeneratorState {
+                            path: String::new(),
+                        });
+                    }
+                    Value::Bool(_) => return Err(scalar("bool")),
+                    Value::Number(number) if number.is_integer() => return Err(scalar("int")),
+                    Value::Number(_) => return Err(scalar("float")),
                 }
                 self.own_check(node.type_name(), own_defaults, inherit)
             }

@@ -810,9 +810,22 @@ fn protocol_0_generators_with_raw_state_fail_like_skops() {
         let schema = read(&raw(auditable), 0);
         assert!(audit(&schema, &[]).unwrap().is_clean(), "{auditable}");
     }
-    for failing in ["[1]", "1", "true"] {
+    for failing in ["[1]", r#"{"a": null}"#] {
         let schema = read(&raw(failing), 0);
-        assert!(audit(&schema, &[]).is_err(), "{failing}");
+        match audit(&schema, &[]) {
+            Err(Error::AuditRawGeneratorState { path }) => assert_eq!(path, "", "{failing}"),
+            other => panic!("{failing}: {other:?}"),
+        }
+    }
+    // skops raises `ValueError("Cannot determine the safety of type <class 'int'>...")`.
+    for (failing, expected) in [("1", "int"), ("1.5", "float"), ("true", "bool")] {
+        let schema = read(&raw(failing), 0);
+        match audit(&schema, &[]) {
+            Err(Error::AuditRawGeneratorScalar { path, python_type }) => {
+                assert_eq!((path.as_str(), python_type), ("", expected), "{failing}");
+            }
+            other => panic!("{failing}: {other:?}"),
+        }
     }
 }
 

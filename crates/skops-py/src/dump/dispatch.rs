@@ -143,8 +143,6 @@ pub(crate) struct TypeInfo<'py> {
     pub(crate) name: String,
     /// `get_module(type)`.
     pub(crate) module: String,
-    /// Whether `module.name` was checked to be this type (see `require_importable`).
-    pub(crate) importable: bool,
     /// Filled in when the object handler first meets the type.
     pub(crate) object_strategy: Option<ObjectStrategy>,
     pub(crate) ty: Bound<'py, PyType>,
@@ -190,7 +188,6 @@ impl<'py> TypeTable<'py> {
             module_json: json_encoded(&module),
             name,
             module,
-            importable: false,
             object_strategy: None,
             ty: ty.clone(),
         };

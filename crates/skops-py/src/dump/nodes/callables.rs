@@ -1,13 +1,16 @@
 //! Things loaded by name: FunctionNode, TypeNode, MethodNode, PartialNode and OperatorFuncNode.
 //!
-//! skops loads these with `getattr(importlib.import_module(module), name)`. Where that cannot
-//! give back the same object (lambdas, functions and classes defined inside a function, a
-//! bound method whose function lives in another module than its class), skops 0.16 writes a
-//! file it cannot load; skops_rs refuses them at dump time instead.
+//! skops loads these with `getattr(importlib.import_module(module), name)`. Functions and
+//! classes are written by `__name__` as skops 0.16 writes them, even where that lookup cannot
+//! give them back (lambdas, things defined inside a function or a class): the file still holds
+//! the object's state, which `get_untrusted_types`, `visualize` and `skops-rs inspect` show,
+//! and loading it (once the name is trusted) fails as in skops unless the module then has an
+//! attribute of that name. A bound method whose function lives in another module than its
+//! class is refused: skops 0.16 writes it but refuses to load it in any case.
 
-use pyo3::exceptions::{PyKeyError, PyValueError};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyString, PyType};
+use pyo3::types::PyType;
 use pyo3::{Bound, intern};
 
 use crate::dump::context::Dumper;
@@ -15,12 +18,11 @@ use crate::dump::dispatch::type_name;
 use crate::dump::error::DumpResult;
 use crate::dump::json_text::json_encoded;
 use crate::dump::path::Segment;
-use crate::dump::python::{self, Helper};
 
 impl<'py> Dumper<'py> {
     /// `function_get_state`: just the name and module (`numpy.sqrt`).
     pub(super) fn function_node(&mut self, obj: &Bound<'py, PyAny>, id: u64) -> DumpResult<()> {
-        let (class_json, module_json) = self.callable_names(obj, "function")?;
+        let (class_json, module_json) = self.callable_names(obj)?;
         self.begin_node(&class_json, &module_json, "FunctionNode");
         self.end_node(id);
         Ok(())
@@ -35,10 +37,9 @@ impl<'py> Dumper<'py> {
     fn write_type_node(&mut self, obj: &Bound<'py, PyAny>, id: u64) -> DumpResult<()> {
         if let Ok(ty) = obj.cast::<PyType>() {
             let index = self.type_index(ty)?;
-            self.require_importable_type(index)?;
             self.begin_node_of(index, "TypeNode")?;
         } else {
-            let (class_json, module_json) = self.callable_names(obj, "builtin function")?;
+            let (class_json, module_json) = self.callable_names(obj)?;
             self.begin_node(&class_json, &module_json, "TypeNode");
         }
         self.end_node(id);
@@ -143,92 +144,17 @@ impl<'py> Dumper<'py> {
         Ok(())
     }
 
-    /// `json.dumps(obj.__name__)` and `json.dumps(get_module(obj))` of a function or builtin,
-    /// once it is known that skops' loader would find it again.
-    fn callable_names(
-        &mut self,
-        obj: &Bound<'py, PyAny>,
-        kind: &str,
-    ) -> DumpResult<(String, String)> {
+    /// `json.dumps(obj.__name__)` and `json.dumps(get_module(obj))` of a function or builtin.
+    fn callable_names(&mut self, obj: &Bound<'py, PyAny>) -> DumpResult<(String, String)> {
         let address = obj.as_ptr() as usize;
         if let Some(names) = self.callables.get(&address) {
             return Ok(names.clone());
         }
         let name = type_name(obj)?;
         let module = self.types.get_module(obj)?;
-        self.require_importable(obj, &module, &name, kind)?;
         let names = (json_encoded(&name), json_encoded(&module));
         // `obj` is memoised (alive) for the whole dump, so its address stays its own.
         self.callables.insert(address, names.clone());
         Ok(names)
-    }
-
-    /// [`Self::require_importable`] for a type, checked once per type and dump.
-    pub(super) fn require_importable_type(&mut self, type_index: usize) -> DumpResult<()> {
-        let info = self.type_info(type_index)?;
-        if info.importable {
-            return Ok(());
-        }
-        let (ty, module, name) = (info.ty.clone(), info.module.clone(), info.name.clone());
-        self.require_importable(ty.as_any(), &module, &name, "class")?;
-        if let Some(info) = self.types.info_mut(type_index) {
-            info.importable = true;
-        }
-        Ok(())
-    }
-
-    /// Refuses `obj` if skops' loader (`getattr(import_module(module), name)`) would not
-    /// find it: lambdas, things defined inside functions, and names that are not bound to
-    /// `obj` in its (imported) module.
-    fn require_importable(
-        &mut self,
-        obj: &Bound<'py, PyAny>,
-        module: &str,
-        name: &str,
-        kind: &str,
-    ) -> DumpResult<()> {
-        let qualname = match obj.getattr_opt(intern!(self.py, "__qualname__"))? {
-            Some(qualname) => qualname.str()?.to_string(),
-            None => name.to_owned(),
-        };
-        let type_name = format!("{module}.{qualname}");
-        if name == "<lambda>" {
-            return Err(self.unsupported(
-                format!(
-                    "lambda functions are not supported: {type_name} cannot be imported by \
-                     name, so the file could not be loaded; use a function defined at module \
-                     level"
-                ),
-                type_name,
-            ));
-        }
-        if qualname.split('.').any(|part| part == "<locals>") {
-            return Err(self.unsupported(
-                format!(
-                    "local {kind}s are not supported: {type_name} is defined inside a \
-                     function and cannot be imported by name, so the file could not be \
-                     loaded; define it at module level"
-                ),
-                type_name,
-            ));
-        }
-        let modules = python::get(self.py, Helper::SysModules)?.clone();
-        let loaded_module = match modules.get_item(module) {
-            Ok(loaded_module) => loaded_module,
-            // A module that is not imported cannot be checked; skops would write it as is.
-            Err(err) if err.is_instance_of::<PyKeyError>(self.py) => return Ok(()),
-            Err(err) => return Err(err.into()),
-        };
-        let found = loaded_module.getattr_opt(PyString::new(self.py, name))?;
-        if found.is_some_and(|found| found.is(obj)) {
-            return Ok(());
-        }
-        Err(self.unsupported(
-            format!(
-                "{kind} {type_name} is not supported: getattr({module}, {name:?}) does not \
-                 give it back, so the file could not be loaded"
-            ),
-            type_name,
-        ))
     }
 }

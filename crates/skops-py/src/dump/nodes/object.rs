@@ -31,7 +31,6 @@ impl<'py> Dumper<'py> {
         if strategy == ObjectStrategy::CallReduce || has_own_reduce(obj)? {
             let reduced = obj.call_method0(intern!(self.py, "__reduce__"))?;
             if is_constructor_call(&reduced, obj)? {
-                self.require_importable_type(type_index)?;
                 let args = reduced.get_item(1)?;
                 self.begin_node_of(type_index, "ConstructorFromReduceNode")?;
                 self.text.key("content");
@@ -40,7 +39,6 @@ impl<'py> Dumper<'py> {
                 return Ok(());
             }
         }
-        self.require_importable_type(type_index)?;
         self.begin_node_of(type_index, "ObjectNode")?;
         let attrs = if obj.hasattr(intern!(self.py, "__getstate__"))? {
             Some(obj.call_method0(intern!(self.py, "__getstate__"))?)
