@@ -340,8 +340,9 @@ impl Raw<'_> {
 enum Child<'s> {
     /// A node.
     Node(&'static str, NodeId),
-    /// A dict of nodes (DictNode `content`): each entry under its own key.
-    Map(Vec<(&'s str, NodeId)>),
+    /// A dict of nodes (DictNode `content`): each entry under its own key (a lone surrogate
+    /// escaped, see [`crate::json::Text::escaped`]).
+    Map(Vec<(Cow<'s, str>, NodeId)>),
     /// A list of nodes (`content` of a list, set or tuple): each item under the list's key.
     List(&'static str, &'s [NodeId]),
     /// A reduce node's `constructor` TypeNode.
@@ -352,7 +353,7 @@ enum Child<'s> {
 
 /// Something left to visit, in preorder.
 struct Item<'s> {
-    key: &'s str,
+    key: Cow<'s, str>,
     level: usize,
     is_last: bool,
     /// The node that holds it (for error paths).
@@ -383,7 +384,7 @@ impl<'s> Walker<'s, '_, '_> {
     fn walk(&self) -> Result<Vec<InspectRow>> {
         let mut rows = Vec::new();
         let mut stack = vec![Item {
-            key: "root",
+            key: Cow::Borrowed("root"),
             level: 0,
             is_last: false,
             parent: None,
@@ -399,7 +400,7 @@ impl<'s> Walker<'s, '_, '_> {
                     rows.push(InspectRow {
                         row: TreeRow {
                             level: item.level,
-                            key: item.key.to_owned(),
+                            key: item.key.to_string(),
                             val: self.format(id)?,
                             is_self_safe: safety.self_safe,
                             is_safe: safety.safe,
@@ -422,7 +423,7 @@ impl<'s> Walker<'s, '_, '_> {
                     rows.push(InspectRow {
                         row: TreeRow {
                             level: item.level,
-                            key: item.key.to_owned(),
+                            key: item.key.to_string(),
                             val: name,
                             is_self_safe: safe,
                             is_safe: safe,
@@ -465,7 +466,7 @@ impl<'s> Walker<'s, '_, '_> {
             rows.push(InspectRow {
                 row: TreeRow {
                     level: item.level,
-                    key: item.key.to_owned(),
+                    key: item.key.to_string(),
                     val: raw.display(),
                     is_self_safe: true,
                     is_safe: true,
@@ -476,11 +477,16 @@ impl<'s> Walker<'s, '_, '_> {
             });
             return Ok(());
         }
-        let nested: Vec<(&'s str, &'s Value)> = match raw {
-            Raw::Json(Value::Object(object)) => object.dict_entries(),
-            Raw::Json(Value::Array(values)) => {
-                values.iter().map(|value| (item.key, value)).collect()
-            }
+        let nested: Vec<(Cow<'s, str>, &'s Value)> = match raw {
+            Raw::Json(Value::Object(object)) => object
+                .dict_entries()
+                .into_iter()
+                .map(|(key, value)| (key.escaped(), value))
+                .collect(),
+            Raw::Json(Value::Array(values)) => values
+                .iter()
+                .map(|value| (item.key.clone(), value))
+                .collect(),
             _ => {
                 return Err(Error::VisualizeNotANode {
                     path: self.path(item),
@@ -509,11 +515,11 @@ impl<'s> Walker<'s, '_, '_> {
     fn path(&self, item: &Item<'s>) -> String {
         let (base, key) = match (&item.what, item.parent) {
             (What::Node(id), _) => return audit::node_path(self.schema, *id),
-            (_, Some(parent)) => (audit::node_path(self.schema, parent), item.key),
-            (_, None) => (String::new(), item.key),
+            (_, Some(parent)) => (audit::node_path(self.schema, parent), &item.key),
+            (_, None) => (String::new(), &item.key),
         };
         if base.is_empty() {
-            key.to_owned()
+            key.to_string()
         } else {
             format!("{base}.{key}")
         }
@@ -543,7 +549,7 @@ impl<'s> Walker<'s, '_, '_> {
             let is_last = position + 1 == count;
             match child {
                 Child::Node(key, child) => stack.push(Item {
-                    key,
+                    key: Cow::Borrowed(key),
                     level,
                     is_last,
                     parent,
@@ -564,7 +570,7 @@ impl<'s> Walker<'s, '_, '_> {
                 Child::List(key, items) => {
                     let count = items.len();
                     stack.extend(items.iter().enumerate().map(|(position, &child)| Item {
-                        key,
+                        key: Cow::Borrowed(key),
                         level,
                         is_last: position + 1 == count,
                         parent,
@@ -572,14 +578,14 @@ impl<'s> Walker<'s, '_, '_> {
                     }));
                 }
                 Child::Constructor(name) => stack.push(Item {
-                    key: "constructor",
+                    key: Cow::Borrowed("constructor"),
                     level,
                     is_last,
                     parent,
                     what: What::Constructor(name),
                 }),
                 Child::Raw(key, raw) => stack.push(Item {
-                    key,
+                    key: Cow::Borrowed(key),
                     level,
                     is_last,
                     parent,
@@ -606,7 +612,7 @@ fn skops_children<'s>(kind: &'s NodeKind, type_name: &str) -> Vec<Child<'s>> {
             Child::Map(
                 entries
                     .iter()
-                    .map(|(key, child)| (key.as_str(), *child))
+                    .map(|(key, child)| (key.escaped(), *child))
                     .collect(),
             ),
         ],

@@ -101,7 +101,10 @@ pub(crate) fn validate_bspline(
     };
     let state =
         State::of(file, id).ok_or_else(|| malformed("the object has no state dict".to_owned()))?;
-    if let Some(key) = state.keys().find(|key| !STATE_KEYS.contains(key)) {
+    if let Some(key) = state
+        .keys()
+        .find(|key| !key.as_str().is_some_and(|key| STATE_KEYS.contains(&key)))
+    {
         return Err(malformed(format!(
             "the state sets `{key}`, which a BSpline does not have"
         )));

@@ -189,7 +189,7 @@ pub(crate) fn validate_loss(
     };
     let entries_sound = state.entries().iter().all(|(key, child)| {
         let node = schema.node(*child);
-        match key.as_str() {
+        match key.as_str().unwrap_or_default() {
             "closs" | "link" => true,
             "interval_y_true" | "interval_y_pred" => {
                 matches!(node.kind, NodeKind::Object { .. }) && node.type_name() == INTERVAL
@@ -209,5 +209,5 @@ fn json_value(file: &SkopsFile<'_>, id: NodeId) -> Option<Value> {
     let NodeKind::Json { content } = &file.schema().node(id).kind else {
         return None;
     };
-    json::parse(content.as_bytes(), 1).ok()
+    json::parse(content.surrogatepass_bytes(), 1).ok()
 }

@@ -7,7 +7,7 @@ use super::records::IntField;
 use super::tree::numpy_member;
 use super::usage::dict_entry;
 use crate::file::SkopsFile;
-use crate::json::{self, Value};
+use crate::json::{self, Text, Value};
 use crate::limits::Limits;
 use crate::npy::{ByteOrder, Descr, NpyHeader, read_npy};
 use crate::schema::{NodeId, NodeKind, Schema};
@@ -18,7 +18,7 @@ use crate::{Error, Result};
 pub(super) struct State<'s> {
     schema: &'s Schema,
     dict: NodeId,
-    entries: &'s [(String, NodeId)],
+    entries: &'s [(Text, NodeId)],
 }
 
 impl<'s> State<'s> {
@@ -54,14 +54,14 @@ impl<'s> State<'s> {
     }
 
     /// The entries, in order, with every key (whatever its key type).
-    pub(super) fn entries(&self) -> &'s [(String, NodeId)] {
+    pub(super) fn entries(&self) -> &'s [(Text, NodeId)] {
         self.entries
     }
 
     /// The keys of the entries, in order (whatever their key type: an entry that does not
     /// become an attribute is still one more key than sklearn writes).
-    pub(super) fn keys(&self) -> impl Iterator<Item = &'s str> {
-        self.entries.iter().map(|(name, _)| name.as_str())
+    pub(super) fn keys(&self) -> impl Iterator<Item = &'s Text> {
+        self.entries.iter().map(|(name, _)| name)
     }
 }
 
@@ -70,7 +70,7 @@ pub(super) fn json_value(file: &SkopsFile<'_>, id: NodeId) -> Option<Value> {
     let NodeKind::Json { content } = &file.schema().node(id).kind else {
         return None;
     };
-    json::parse(content.as_bytes(), 2).ok()
+    json::parse(content.surrogatepass_bytes(), 2).ok()
 }
 
 /// The integer a JsonNode holds.

@@ -177,7 +177,7 @@ pub(super) fn json_int(file: &SkopsFile<'_>, id: NodeId) -> Option<i128> {
     let NodeKind::Json { content } = &file.schema().node(id).kind else {
         return None;
     };
-    match json::parse(content.as_bytes(), 1) {
+    match json::parse(content.surrogatepass_bytes(), 1) {
         Ok(Value::Number(number)) => number.as_i64().map(i128::from),
         _ => None,
     }

@@ -349,7 +349,7 @@ pub(super) fn state_shadows_methods(file: &SkopsFile<'_>, id: NodeId) -> bool {
             }
             _ => false,
         };
-        callable && !CALLABLE_KEYS.contains(&key.as_str())
+        callable && !key.as_str().is_some_and(|key| CALLABLE_KEYS.contains(&key))
     })
 }
 
@@ -405,5 +405,5 @@ pub(super) fn attribute_json(file: &SkopsFile<'_>, id: NodeId, name: &str) -> Op
     let NodeKind::Json { content } = &file.schema().node(attribute(file, id, name)?).kind else {
         return None;
     };
-    json::parse(content.as_bytes(), 1).ok()
+    json::parse(content.surrogatepass_bytes(), 1).ok()
 }

@@ -75,7 +75,7 @@ fn parse_cases(text: &[u8]) -> Vec<FileCases> {
                     (trusted, expected)
                 })
                 .collect();
-            (name.to_owned(), cases)
+            (name.to_string(), cases)
         })
         .collect()
 }
