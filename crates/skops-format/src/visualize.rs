@@ -33,7 +33,7 @@ use std::collections::HashSet;
 
 use crate::audit::{self, AuditReport, TrustReason, TrustTables};
 use crate::file::SkopsFile;
-use crate::json::{self, Value};
+use crate::json::{self, Text, TextBuf, Value};
 use crate::schema::{Loader, NodeId, NodeKind, ReduceKind, Schema};
 use crate::validate::Validator;
 use crate::{Error, Result};
@@ -56,10 +56,12 @@ const MAX_RAW_VALUE_CHARS: usize = 80;
 pub struct TreeRow {
     /// How deep the node is (the root is 0).
     pub level: usize,
-    /// The name under which the parent holds the node (`root` for the root).
-    pub key: String,
-    /// What the node is: `module.class`, `json-type(...)`, a bytes repr.
-    pub val: String,
+    /// The name under which the parent holds the node (`root` for the root); a dict key may
+    /// hold lone surrogates, as skops' row does.
+    pub key: Text,
+    /// What the node is: `module.class`, `json-type(...)`, a bytes repr (a JsonNode's text may
+    /// hold lone surrogates).
+    pub val: Text,
     /// Whether the node's own type is trusted.
     pub is_self_safe: bool,
     /// Whether the node and everything below it are trusted.
@@ -340,9 +342,8 @@ impl Raw<'_> {
 enum Child<'s> {
     /// A node.
     Node(&'static str, NodeId),
-    /// A dict of nodes (DictNode `content`): each entry under its own key (a lone surrogate
-    /// escaped, see [`crate::json::Text::escaped`]).
-    Map(Vec<(Cow<'s, str>, NodeId)>),
+    /// A dict of nodes (DictNode `content`): each entry under its own key.
+    Map(Vec<(&'s Text, NodeId)>),
     /// A list of nodes (`content` of a list, set or tuple): each item under the list's key.
     List(&'static str, &'s [NodeId]),
     /// A reduce node's `constructor` TypeNode.
@@ -353,12 +354,45 @@ enum Child<'s> {
 
 /// Something left to visit, in preorder.
 struct Item<'s> {
-    key: Cow<'s, str>,
+    key: RowKey<'s>,
     level: usize,
     is_last: bool,
     /// The node that holds it (for error paths).
     parent: Option<NodeId>,
     what: What<'s>,
+}
+
+/// The key of a row: a name of skops' own, or a dict key from the file.
+#[derive(Clone, Copy)]
+enum RowKey<'s> {
+    Name(&'s str),
+    Text(&'s Text),
+}
+
+impl RowKey<'_> {
+    fn is(self, name: &str) -> bool {
+        match self {
+            Self::Name(own) => own == name,
+            Self::Text(text) => text == name,
+        }
+    }
+
+    fn to_text(self) -> Text {
+        match self {
+            Self::Name(name) => name.into(),
+            Self::Text(text) => text.clone(),
+        }
+    }
+}
+
+impl std::fmt::Display for RowKey<'_> {
+    /// For error paths: a lone surrogate escaped.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Name(name) => f.write_str(name),
+            Self::Text(text) => write!(f, "{text}"),
+        }
+    }
 }
 
 enum What<'s> {
@@ -384,14 +418,14 @@ impl<'s> Walker<'s, '_, '_> {
     fn walk(&self) -> Result<Vec<InspectRow>> {
         let mut rows = Vec::new();
         let mut stack = vec![Item {
-            key: Cow::Borrowed("root"),
+            key: RowKey::Name("root"),
             level: 0,
             is_last: false,
             parent: None,
             what: What::Node(self.schema.root()),
         }];
         while let Some(item) = stack.pop() {
-            if item.key == "key_types" && self.hides_key_types(&item)? {
+            if item.key.is("key_types") && self.hides_key_types(&item)? {
                 continue;
             }
             match item.what {
@@ -400,7 +434,7 @@ impl<'s> Walker<'s, '_, '_> {
                     rows.push(InspectRow {
                         row: TreeRow {
                             level: item.level,
-                            key: item.key.to_string(),
+                            key: item.key.to_text(),
                             val: self.format(id)?,
                             is_self_safe: safety.self_safe,
                             is_safe: safety.safe,
@@ -423,8 +457,8 @@ impl<'s> Walker<'s, '_, '_> {
                     rows.push(InspectRow {
                         row: TreeRow {
                             level: item.level,
-                            key: item.key.to_string(),
-                            val: name,
+                            key: item.key.to_text(),
+                            val: name.into(),
                             is_self_safe: safe,
                             is_safe: safe,
                             is_last: item.is_last,
@@ -466,8 +500,8 @@ impl<'s> Walker<'s, '_, '_> {
             rows.push(InspectRow {
                 row: TreeRow {
                     level: item.level,
-                    key: item.key.to_string(),
-                    val: raw.display(),
+                    key: item.key.to_text(),
+                    val: raw.display().into(),
                     is_self_safe: true,
                     is_safe: true,
                     is_last: item.is_last,
@@ -477,16 +511,15 @@ impl<'s> Walker<'s, '_, '_> {
             });
             return Ok(());
         }
-        let nested: Vec<(Cow<'s, str>, &'s Value)> = match raw {
+        let nested: Vec<(RowKey<'s>, &'s Value)> = match raw {
             Raw::Json(Value::Object(object)) => object
                 .dict_entries()
                 .into_iter()
-                .map(|(key, value)| (key.escaped(), value))
+                .map(|(key, value)| (RowKey::Text(key), value))
                 .collect(),
-            Raw::Json(Value::Array(values)) => values
-                .iter()
-                .map(|value| (item.key.clone(), value))
-                .collect(),
+            Raw::Json(Value::Array(values)) => {
+                values.iter().map(|value| (item.key, value)).collect()
+            }
             _ => {
                 return Err(Error::VisualizeNotANode {
                     path: self.path(item),
@@ -515,8 +548,8 @@ impl<'s> Walker<'s, '_, '_> {
     fn path(&self, item: &Item<'s>) -> String {
         let (base, key) = match (&item.what, item.parent) {
             (What::Node(id), _) => return audit::node_path(self.schema, *id),
-            (_, Some(parent)) => (audit::node_path(self.schema, parent), &item.key),
-            (_, None) => (String::new(), &item.key),
+            (_, Some(parent)) => (audit::node_path(self.schema, parent), item.key),
+            (_, None) => (String::new(), item.key),
         };
         if base.is_empty() {
             key.to_string()
@@ -526,15 +559,21 @@ impl<'s> Walker<'s, '_, '_> {
     }
 
     /// `node.format()`.
-    fn format(&self, id: NodeId) -> Result<String> {
+    fn format(&self, id: NodeId) -> Result<Text> {
         let node = self.schema.node(id);
         Ok(match &node.kind {
-            NodeKind::Json { content } => format!("json-type({content})"),
-            NodeKind::Bytes { file } => bytes_repr(&(self.read_member)(file)?),
-            NodeKind::Bytearray { file } => {
-                format!("bytearray({})", bytes_repr(&(self.read_member)(file)?))
+            NodeKind::Json { content } => {
+                let mut text = TextBuf::default();
+                text.push_str("json-type(");
+                text.push_surrogatepass(content.surrogatepass_bytes());
+                text.push(')');
+                text.finish()
             }
-            _ => node.type_name(),
+            NodeKind::Bytes { file } => bytes_repr(&(self.read_member)(file)?).into(),
+            NodeKind::Bytearray { file } => {
+                format!("bytearray({})", bytes_repr(&(self.read_member)(file)?)).into()
+            }
+            _ => node.type_name().into(),
         })
     }
 
@@ -549,7 +588,7 @@ impl<'s> Walker<'s, '_, '_> {
             let is_last = position + 1 == count;
             match child {
                 Child::Node(key, child) => stack.push(Item {
-                    key: Cow::Borrowed(key),
+                    key: RowKey::Name(key),
                     level,
                     is_last,
                     parent,
@@ -559,7 +598,7 @@ impl<'s> Walker<'s, '_, '_> {
                     let count = entries.len();
                     stack.extend(entries.into_iter().enumerate().map(
                         |(position, (key, child))| Item {
-                            key,
+                            key: RowKey::Text(key),
                             level,
                             is_last: position + 1 == count,
                             parent,
@@ -570,7 +609,7 @@ impl<'s> Walker<'s, '_, '_> {
                 Child::List(key, items) => {
                     let count = items.len();
                     stack.extend(items.iter().enumerate().map(|(position, &child)| Item {
-                        key: Cow::Borrowed(key),
+                        key: RowKey::Name(key),
                         level,
                         is_last: position + 1 == count,
                         parent,
@@ -578,14 +617,14 @@ impl<'s> Walker<'s, '_, '_> {
                     }));
                 }
                 Child::Constructor(name) => stack.push(Item {
-                    key: Cow::Borrowed("constructor"),
+                    key: RowKey::Name("constructor"),
                     level,
                     is_last,
                     parent,
                     what: What::Constructor(name),
                 }),
                 Child::Raw(key, raw) => stack.push(Item {
-                    key: Cow::Borrowed(key),
+                    key: RowKey::Name(key),
                     level,
                     is_last,
                     parent,
@@ -609,12 +648,7 @@ fn skops_children<'s>(kind: &'s NodeKind, type_name: &str) -> Vec<Child<'s>> {
         | NodeKind::Type => Vec::new(),
         NodeKind::Dict { entries, key_types } => vec![
             Child::Node("key_types", *key_types),
-            Child::Map(
-                entries
-                    .iter()
-                    .map(|(key, child)| (key.escaped(), *child))
-                    .collect(),
-            ),
+            Child::Map(entries.iter().map(|(key, child)| (key, *child)).collect()),
         ],
         NodeKind::DefaultDict {
             main,

@@ -377,6 +377,12 @@ mod tests {
     }
 
     #[test]
+    fn ordinary_strings_cost_no_more_than_a_string() {
+        // The surrogate form hides in `String`'s niche: a JSON value stays as small as before.
+        assert_eq!(std::mem::size_of::<Text>(), std::mem::size_of::<String>());
+    }
+
+    #[test]
     fn surrogatepass_decoding_matches_python() {
         // Each surrogate, both ends of the range.
         for (bytes, unit) in [
