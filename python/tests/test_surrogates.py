@@ -22,9 +22,9 @@ import skops_rs.io as rio
 from _support import fresh_id, rewrite_archive
 from hypothesis import given
 from hypothesis import strategies as st
+from sklearn.preprocessing import FunctionTransformer
 from skops_rs import _skops_rs
 from skops_rs.exceptions import SkopsFormatError
-from sklearn.preprocessing import FunctionTransformer
 
 OBJECTS = {
     "str": "a\ud800b",
@@ -110,13 +110,16 @@ def _json_text(text: str) -> dict[str, Any]:
     }
 
 
-def _surrogatepass_schema(data: bytes) -> bytes:
-    """`data` with `schema.json` written without escapes: surrogates as `surrogatepass` bytes."""
+def _surrogatepass_schema(data: bytes, damage: bytes = b"") -> bytes:
+    """`data` with `schema.json` written without escapes: surrogates as `surrogatepass` bytes
+    (the first one cut to its first two bytes followed by `damage`, when given)."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         members = {name: archive.read(name) for name in archive.namelist()}
     schema = json.loads(members["schema.json"])
-    text = json.dumps(schema, indent=2, ensure_ascii=False)
-    members["schema.json"] = text.encode("utf-8", "surrogatepass")
+    text = json.dumps(schema, indent=2, ensure_ascii=False).encode("utf-8", "surrogatepass")
+    if damage:
+        text = text.replace(b"\xed\xa0\x80", b"\xed\xa0" + damage, 1)
+    members["schema.json"] = text
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
         for name, content in members.items():
@@ -179,8 +182,7 @@ def test_a_name_with_a_lone_surrogate_is_refused_where_skops_fails_too():
 
 
 def test_bytes_surrogatepass_refuses_are_refused():
-    data = _surrogatepass_schema(sio.dumps({"\ud800": 1}))
-    damaged = data.replace(b"\xed\xa0\x80", b"\xed\xa0\x28")
+    damaged = _surrogatepass_schema(sio.dumps({"\ud800": 1}), damage=b"(")
     with pytest.raises(UnicodeDecodeError):
         sio.loads(damaged)
     with pytest.raises(SkopsFormatError) as raised:
