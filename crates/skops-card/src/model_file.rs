@@ -63,8 +63,10 @@ fn hyperparameters(schema: &Schema, object: NodeId) -> Vec<(String, String)> {
     };
     let mut params: Vec<(String, String)> = entries
         .iter()
+        // Names are shown as text: a lone surrogate escaped (`\ud800`).
+        .map(|(name, value)| (name.to_string(), value))
         .filter(|(name, _)| !name.starts_with('_') && !name.ends_with('_'))
-        .map(|(name, value)| (name.clone(), python_str(schema, *value)))
+        .map(|(name, value)| (name, python_str(schema, *value)))
         .collect();
     // `get_params` lists parameters sorted by name.
     params.sort();
@@ -75,13 +77,13 @@ fn hyperparameters(schema: &Schema, object: NodeId) -> Vec<(String, String)> {
 fn python_str(schema: &Schema, id: NodeId) -> String {
     let node = schema.node(id);
     match &node.kind {
-        NodeKind::Json { content } => match json::parse(content.as_bytes(), 8) {
-            Ok(json::Value::String(s)) => s,
+        NodeKind::Json { content } => match json::parse(content.surrogatepass_bytes(), 8) {
+            Ok(json::Value::String(s)) => s.to_string(),
             Ok(json::Value::Null) => "None".to_owned(),
             Ok(json::Value::Bool(b)) => if b { "True" } else { "False" }.to_owned(),
             Ok(json::Value::Number(n)) => n.to_python_text(),
             Ok(other) => other.python_repr(),
-            Err(_) => content.clone(),
+            Err(_) => content.to_string(),
         },
         NodeKind::Object { .. } => format!("{}(...)", node.class),
         _ => format!("<{}>", node.type_name()),

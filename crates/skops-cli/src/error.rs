@@ -231,7 +231,6 @@ pub fn hint(error: &FormatError) -> Option<&'static str> {
         }
         FormatError::JsonNotUtf8 { .. }
         | FormatError::JsonSyntax { .. }
-        | FormatError::JsonLoneSurrogate { .. }
         | FormatError::JsonIntegerTooLong { .. }
         | FormatError::JsonInvalidNumber { .. } => {
             Some("`schema.json` is not valid JSON: the file is corrupt or was crafted")
@@ -268,7 +267,8 @@ pub fn hint(error: &FormatError) -> Option<&'static str> {
         | FormatError::SchemaIdCycle { .. }
         | FormatError::SchemaUnknownArrayType { .. }
         | FormatError::SchemaSparseType { .. }
-        | FormatError::SchemaBitGeneratorNameMissing { .. } => Some(CRAFTED),
+        | FormatError::SchemaBitGeneratorNameMissing { .. }
+        | FormatError::SchemaLoneSurrogate { .. } => Some(CRAFTED),
         FormatError::SchemaMethodTypeMismatch { .. } | FormatError::SchemaOperatorModule { .. } => {
             Some(
                 "a node claims one type but would build another, a known way to smuggle a call \

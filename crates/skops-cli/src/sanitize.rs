@@ -6,9 +6,12 @@
 //! title), and a bidirectional override could make `evil.Type` read as something else. Every
 //! such character is replaced by a visible escape: `\n`, `\t`, `\r`, `\x1b` for the other
 //! ASCII and C1 controls, `\u{202e}` for the invisible and direction-changing characters. Other
-//! text, including non-ASCII letters, is kept as it is.
+//! text, including non-ASCII letters, is kept as it is. A lone surrogate (which a JSON string
+//! may hold, and UTF-8 cannot) is shown as `\ud800`.
 
 use std::borrow::Cow;
+
+use skops_format::json::Text;
 
 /// `text` with every control, bidi and invisible formatting character escaped (borrowed when
 /// there is nothing to escape, which is the common case).
@@ -30,6 +33,15 @@ pub fn sanitize(text: &str) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// [`sanitize`] for a string of the file, which may hold lone surrogates: each is shown as
+/// `\ud800`, so what is printed is always UTF-8.
+pub fn sanitize_text(text: &Text) -> Cow<'_, str> {
+    match text.as_str() {
+        Some(text) => sanitize(text),
+        None => Cow::Owned(sanitize(&text.escaped()).into_owned()),
+    }
 }
 
 /// Whether `c` must not reach a terminal as it is.

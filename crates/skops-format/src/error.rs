@@ -274,13 +274,6 @@ pub enum Error {
         /// The depth limit (see [`crate::limits::MAX_JSON_DEPTH`]).
         limit: u64,
     },
-    /// A `\uXXXX` escape names half of a surrogate pair without the other half. Python accepts
-    /// it; we refuse it because the result is not valid Unicode text.
-    #[error("JSON string has a lone surrogate escape at byte {offset}")]
-    JsonLoneSurrogate {
-        /// Byte offset of the escape's backslash.
-        offset: u64,
-    },
     /// An integer literal longer than Python converts (`sys.get_int_max_str_digits()`, 4,300).
     #[error("JSON integer at byte {offset} has {digits} digits, more than Python's limit of 4300")]
     JsonIntegerTooLong {
@@ -566,6 +559,22 @@ pub enum Error {
         loader: &'static str,
         /// The schema's protocol.
         protocol: i64,
+    },
+    /// A string skops uses as a name (`__module__`, `__class__`, `__loader__`, a method or
+    /// function name, an archive member, the bit generator) holds a lone surrogate. Nothing has
+    /// such a name, so skops 0.16 fails on the file too (it lists the type as untrusted, and
+    /// raises `ModuleNotFoundError`, `AttributeError` or `KeyError` once it is trusted).
+    #[error(
+        "`{key}` at `{path}` is {value}, with a lone surrogate: no module, class, loader, \
+         attribute or archive member has such a name"
+    )]
+    SchemaLoneSurrogate {
+        /// The key.
+        key: String,
+        /// The string as JSON (ASCII: the surrogate escaped).
+        value: String,
+        /// JSONPath of the object holding the key.
+        path: String,
     },
     // ----- audit -----------------------------------------------------------------------------
     /// The trust tables embedded in the crate (`data/trusted-types.json`) are malformed: a

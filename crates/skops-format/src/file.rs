@@ -21,6 +21,7 @@ use sha2::{Digest, Sha256};
 use crate::audit::{self, AuditReport};
 use crate::budget::{self, Form, Plan};
 use crate::container::{Archive, Entry};
+use crate::json::Text;
 use crate::limits::Limits;
 use crate::npy::{NpyHeader, read_npy};
 use crate::npz::Sparse;
@@ -264,9 +265,10 @@ impl<'a> SkopsFile<'a> {
         self.schema.protocol
     }
 
-    /// The skops version that wrote the file (`_skops_version`), if recorded.
-    pub fn skops_version(&self) -> Option<&str> {
-        self.schema.skops_version.as_deref()
+    /// The skops version that wrote the file (`_skops_version`), if recorded: any string, as
+    /// skops never reads it.
+    pub fn skops_version(&self) -> Option<&Text> {
+        self.schema.skops_version.as_ref()
     }
 
     /// The scikit-learn version that wrote the file: the first `_sklearn_version` string found
@@ -284,7 +286,7 @@ impl<'a> SkopsFile<'a> {
             };
             let (_, value) = entries.iter().find(|(key, _)| key == "_sklearn_version")?;
             match &self.schema.node(*value).kind {
-                NodeKind::Json { content } => audit::json_string(content),
+                NodeKind::Json { content } => audit::json_string(content.surrogatepass_bytes()),
                 _ => None,
             }
         })
@@ -487,7 +489,7 @@ mod tests {
             );
             let file = SkopsFile::open(&bytes, &Limits::default()).unwrap();
             assert_eq!(file.protocol(), 2);
-            assert_eq!(file.skops_version(), Some("0.16.0"));
+            assert_eq!(file.skops_version().unwrap(), "0.16.0");
             assert_eq!(file.sklearn_version(), None);
             let header = file.array_header(file.schema().root()).unwrap();
             assert_eq!(header.shape, vec![2]);

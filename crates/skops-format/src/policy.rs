@@ -139,7 +139,11 @@ impl TrustPolicy {
         let approved_at = required_str(object, "approved_at")?;
         let note = match object.get("note") {
             None | Some(Value::Null) => None,
-            Some(Value::String(note)) => Some(note.clone()),
+            Some(Value::String(note)) => {
+                Some(note.as_str().map(str::to_owned).ok_or_else(|| {
+                    invalid("`note` must be text without lone surrogates".to_owned())
+                })?)
+            }
             Some(other) => {
                 return Err(invalid(format!(
                     "`note` must be a string, found {}",
@@ -312,8 +316,8 @@ fn quote(text: &str) -> String {
 fn check_keys(object: &Object) -> Result<()> {
     let mut seen = HashSet::new();
     for key in object.keys() {
-        if !KEYS.contains(&key) {
-            return Err(invalid(format!("unknown key `{}`", quote(key))));
+        if !key.as_str().is_some_and(|key| KEYS.contains(&key)) {
+            return Err(invalid(format!("unknown key `{}`", quote(&key.escaped()))));
         }
         if !seen.insert(key) {
             return Err(invalid(format!("key `{key}` appears more than once")));

@@ -33,7 +33,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::audit::{self, AuditReport, TrustReason, TrustTables};
 use crate::file::SkopsFile;
-use crate::json::{self, Value};
+use crate::json::{self, Text, TextBuf, Value};
 use crate::schema::{Loader, NodeId, NodeKind, ReduceKind, Schema};
 use crate::validate::Validator;
 use crate::{Error, Result};
@@ -56,10 +56,12 @@ const MAX_RAW_VALUE_CHARS: usize = 80;
 pub struct TreeRow {
     /// How deep the node is (the root is 0).
     pub level: usize,
-    /// The name under which the parent holds the node (`root` for the root).
-    pub key: String,
-    /// What the node is: `module.class`, `json-type(...)`, a bytes repr.
-    pub val: String,
+    /// The name under which the parent holds the node (`root` for the root); a dict key may
+    /// hold lone surrogates, as skops' row does.
+    pub key: Text,
+    /// What the node is: `module.class`, `json-type(...)`, a bytes repr (a JsonNode's text may
+    /// hold lone surrogates).
+    pub val: Text,
     /// Whether the node's own type is trusted.
     pub is_self_safe: bool,
     /// Whether the node and everything below it are trusted.
@@ -341,7 +343,7 @@ enum Child<'s> {
     /// A node.
     Node(&'static str, NodeId),
     /// A dict of nodes (DictNode `content`): each entry under its own key.
-    Map(Vec<(&'s str, NodeId)>),
+    Map(Vec<(&'s Text, NodeId)>),
     /// A list of nodes (`content` of a list, set or tuple): each item under the list's key.
     List(&'static str, &'s [NodeId]),
     /// A reduce node's `constructor` TypeNode.
@@ -352,12 +354,45 @@ enum Child<'s> {
 
 /// Something left to visit, in preorder.
 struct Item<'s> {
-    key: &'s str,
+    key: RowKey<'s>,
     level: usize,
     is_last: bool,
     /// The node that holds it (for error paths).
     parent: Option<NodeId>,
     what: What<'s>,
+}
+
+/// The key of a row: a name of skops' own, or a dict key from the file.
+#[derive(Clone, Copy)]
+enum RowKey<'s> {
+    Name(&'s str),
+    Text(&'s Text),
+}
+
+impl RowKey<'_> {
+    fn is(self, name: &str) -> bool {
+        match self {
+            Self::Name(own) => own == name,
+            Self::Text(text) => text == name,
+        }
+    }
+
+    fn to_text(self) -> Text {
+        match self {
+            Self::Name(name) => name.into(),
+            Self::Text(text) => text.clone(),
+        }
+    }
+}
+
+impl std::fmt::Display for RowKey<'_> {
+    /// For error paths: a lone surrogate escaped.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Name(name) => f.write_str(name),
+            Self::Text(text) => write!(f, "{text}"),
+        }
+    }
 }
 
 enum What<'s> {
@@ -386,14 +421,14 @@ impl<'s> Walker<'s, '_, '_> {
         // decompressed) once: the rows stand for up to `max_expanded_nodes` nodes.
         let mut bytes_values = HashMap::new();
         let mut stack = vec![Item {
-            key: "root",
+            key: RowKey::Name("root"),
             level: 0,
             is_last: false,
             parent: None,
             what: What::Node(self.schema.root()),
         }];
         while let Some(item) = stack.pop() {
-            if item.key == "key_types" && self.hides_key_types(&item)? {
+            if item.key.is("key_types") && self.hides_key_types(&item)? {
                 continue;
             }
             match item.what {
@@ -402,7 +437,7 @@ impl<'s> Walker<'s, '_, '_> {
                     rows.push(InspectRow {
                         row: TreeRow {
                             level: item.level,
-                            key: item.key.to_owned(),
+                            key: item.key.to_text(),
                             val: self.format(id, &mut bytes_values)?,
                             is_self_safe: safety.self_safe,
                             is_safe: safety.safe,
@@ -425,8 +460,8 @@ impl<'s> Walker<'s, '_, '_> {
                     rows.push(InspectRow {
                         row: TreeRow {
                             level: item.level,
-                            key: item.key.to_owned(),
-                            val: name,
+                            key: item.key.to_text(),
+                            val: name.into(),
                             is_self_safe: safe,
                             is_safe: safe,
                             is_last: item.is_last,
@@ -468,8 +503,8 @@ impl<'s> Walker<'s, '_, '_> {
             rows.push(InspectRow {
                 row: TreeRow {
                     level: item.level,
-                    key: item.key.to_owned(),
-                    val: raw.display(),
+                    key: item.key.to_text(),
+                    val: raw.display().into(),
                     is_self_safe: true,
                     is_safe: true,
                     is_last: item.is_last,
@@ -479,8 +514,12 @@ impl<'s> Walker<'s, '_, '_> {
             });
             return Ok(());
         }
-        let nested: Vec<(&'s str, &'s Value)> = match raw {
-            Raw::Json(Value::Object(object)) => object.dict_entries(),
+        let nested: Vec<(RowKey<'s>, &'s Value)> = match raw {
+            Raw::Json(Value::Object(object)) => object
+                .dict_entries()
+                .into_iter()
+                .map(|(key, value)| (RowKey::Text(key), value))
+                .collect(),
             Raw::Json(Value::Array(values)) => {
                 values.iter().map(|value| (item.key, value)).collect()
             }
@@ -516,27 +555,33 @@ impl<'s> Walker<'s, '_, '_> {
             (_, None) => (String::new(), item.key),
         };
         if base.is_empty() {
-            key.to_owned()
+            key.to_string()
         } else {
             format!("{base}.{key}")
         }
     }
 
     /// `node.format()`; the values of bytes nodes are kept in `bytes_values`.
-    fn format(&self, id: NodeId, bytes_values: &mut HashMap<NodeId, String>) -> Result<String> {
+    fn format(&self, id: NodeId, bytes_values: &mut HashMap<NodeId, Text>) -> Result<Text> {
         let node = self.schema.node(id);
         let file = match &node.kind {
-            NodeKind::Json { content } => return Ok(format!("json-type({content})")),
+            NodeKind::Json { content } => {
+                let mut text = TextBuf::default();
+                text.push_str("json-type(");
+                text.push_surrogatepass(content.surrogatepass_bytes());
+                text.push(')');
+                return Ok(text.finish());
+            }
             NodeKind::Bytes { file } | NodeKind::Bytearray { file } => file,
-            _ => return Ok(node.type_name()),
+            _ => return Ok(node.type_name().into()),
         };
         if let Some(value) = bytes_values.get(&id) {
             return Ok(value.clone());
         }
         let repr = bytes_repr(&(self.read_member)(file)?);
-        let value = match node.kind {
-            NodeKind::Bytearray { .. } => format!("bytearray({repr})"),
-            _ => repr,
+        let value: Text = match node.kind {
+            NodeKind::Bytearray { .. } => format!("bytearray({repr})").into(),
+            _ => repr.into(),
         };
         bytes_values.insert(id, value.clone());
         Ok(value)
@@ -553,7 +598,7 @@ impl<'s> Walker<'s, '_, '_> {
             let is_last = position + 1 == count;
             match child {
                 Child::Node(key, child) => stack.push(Item {
-                    key,
+                    key: RowKey::Name(key),
                     level,
                     is_last,
                     parent,
@@ -563,7 +608,7 @@ impl<'s> Walker<'s, '_, '_> {
                     let count = entries.len();
                     stack.extend(entries.into_iter().enumerate().map(
                         |(position, (key, child))| Item {
-                            key,
+                            key: RowKey::Text(key),
                             level,
                             is_last: position + 1 == count,
                             parent,
@@ -574,7 +619,7 @@ impl<'s> Walker<'s, '_, '_> {
                 Child::List(key, items) => {
                     let count = items.len();
                     stack.extend(items.iter().enumerate().map(|(position, &child)| Item {
-                        key,
+                        key: RowKey::Name(key),
                         level,
                         is_last: position + 1 == count,
                         parent,
@@ -582,14 +627,14 @@ impl<'s> Walker<'s, '_, '_> {
                     }));
                 }
                 Child::Constructor(name) => stack.push(Item {
-                    key: "constructor",
+                    key: RowKey::Name("constructor"),
                     level,
                     is_last,
                     parent,
                     what: What::Constructor(name),
                 }),
                 Child::Raw(key, raw) => stack.push(Item {
-                    key,
+                    key: RowKey::Name(key),
                     level,
                     is_last,
                     parent,
@@ -613,12 +658,7 @@ fn skops_children<'s>(kind: &'s NodeKind, type_name: &str) -> Vec<Child<'s>> {
         | NodeKind::Type => Vec::new(),
         NodeKind::Dict { entries, key_types } => vec![
             Child::Node("key_types", *key_types),
-            Child::Map(
-                entries
-                    .iter()
-                    .map(|(key, child)| (key.as_str(), *child))
-                    .collect(),
-            ),
+            Child::Map(entries.iter().map(|(key, child)| (key, *child)).collect()),
         ],
         NodeKind::DefaultDict {
             main,
@@ -795,7 +835,11 @@ mod tests {
         };
         let rows = schema_tree_rows(&schema, &[], &read_member).unwrap();
         assert_eq!(*reads.borrow(), ["b.bin", "c.bin"]);
-        let values: Vec<&str> = rows.iter().skip(1).map(|row| row.val.as_str()).collect();
+        let values: Vec<&str> = rows
+            .iter()
+            .skip(1)
+            .filter_map(|row| row.val.as_str())
+            .collect();
         assert_eq!(values.len(), 102);
         assert!(
             values

@@ -70,13 +70,14 @@ fn from_json(value: &json::Value) -> Value {
             (_, _, Some(f)) => Value::Float(f),
             _ => Value::String(n.as_str().to_owned()),
         },
-        json::Value::String(s) => Value::String(s.clone()),
+        // A card is UTF-8 text: a lone surrogate is shown escaped (`\ud800`).
+        json::Value::String(s) => Value::String(s.to_string()),
         json::Value::Array(items) => Value::List(items.iter().map(from_json).collect()),
         json::Value::Object(object) => Value::Map(
             object
                 .dict_entries()
                 .into_iter()
-                .map(|(k, v)| (k.to_owned(), from_json(v)))
+                .map(|(k, v)| (k.to_string(), from_json(v)))
                 .collect(),
         ),
     }

@@ -8,6 +8,7 @@ pub mod inspect;
 use std::path::Path;
 
 use skops_format::audit::AuditReport;
+use skops_format::json::Text;
 use skops_format::{Limits, SkopsFile};
 
 use crate::error::CliError;
@@ -41,8 +42,8 @@ pub struct Summary {
     pub sha256: String,
     /// The schema protocol.
     pub protocol: i64,
-    /// The skops version that wrote the file.
-    pub skops_version: Option<String>,
+    /// The skops version that wrote the file (any string: skops never reads it).
+    pub skops_version: Option<Text>,
     /// The scikit-learn version that wrote the file.
     pub sklearn_version: Option<String>,
     /// The types trusted with `--trusted`.
@@ -66,7 +67,7 @@ impl Summary {
             path: path.display().to_string(),
             sha256: file.sha256(),
             protocol: file.protocol(),
-            skops_version: file.skops_version().map(str::to_owned),
+            skops_version: file.skops_version().cloned(),
             sklearn_version: file.sklearn_version(),
             trusted: trusted.to_vec(),
             untrusted,

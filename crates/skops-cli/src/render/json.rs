@@ -61,7 +61,13 @@ fn summary_object(summary: &Summary) -> Object {
     object.push("file", summary.path.as_str());
     object.push("sha256", summary.sha256.as_str());
     object.push("protocol", summary.protocol);
-    object.push("skops_version", optional(summary.skops_version.as_deref()));
+    object.push(
+        "skops_version",
+        summary
+            .skops_version
+            .clone()
+            .map_or(Value::Null, Value::from),
+    );
     object.push(
         "sklearn_version",
         optional(summary.sklearn_version.as_deref()),

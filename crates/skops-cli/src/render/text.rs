@@ -25,7 +25,11 @@ pub fn header(summary: &Summary, style: Style) -> String {
         ("protocol", summary.protocol.to_string()),
         (
             "skops version",
-            summary.skops_version.clone().unwrap_or_else(unknown),
+            // A lone surrogate is shown escaped (`\ud800`).
+            summary
+                .skops_version
+                .as_ref()
+                .map_or_else(unknown, ToString::to_string),
         ),
         (
             "scikit-learn version",

@@ -9,7 +9,7 @@ use skops_format::visualize::{InspectRow, TreeRow};
 
 use super::{Paint, Style};
 use crate::args::Show;
-use crate::sanitize::sanitize;
+use crate::sanitize::sanitize_text;
 
 /// The tag skops puts after an untrusted node.
 const UNSAFE_TAG: &str = "[UNSAFE]";
@@ -77,7 +77,7 @@ pub fn render(rows: &[InspectRow], style: Style) -> String {
             let tag = format!("[{VALIDATED_TAG} {}]", validator.name());
             let _ = write!(label, " {}", style.paint(Paint::Dim, &tag));
         }
-        let key = sanitize(&row.key);
+        let key = sanitize_text(&row.key);
         if index == 0 {
             let _ = writeln!(out, "{key}: {label}");
             continue;
@@ -100,7 +100,7 @@ pub fn render(rows: &[InspectRow], style: Style) -> String {
 
 /// The node's value with skops' tag, colored as skops colors it.
 fn label(row: &TreeRow, style: Style) -> String {
-    let mut text = sanitize(&row.val).into_owned();
+    let mut text = sanitize_text(&row.val).into_owned();
     if !row.is_self_safe {
         text.push(' ');
         text.push_str(UNSAFE_TAG);
@@ -124,8 +124,8 @@ mod tests {
             validator: None,
             row: TreeRow {
                 level,
-                key: key.to_owned(),
-                val: format!("t.{key}"),
+                key: key.into(),
+                val: format!("t.{key}").into(),
                 is_self_safe: self_safe,
                 is_safe: safe,
                 is_last,
@@ -165,7 +165,7 @@ mod tests {
         let rows = rows();
         let keys: Vec<String> = filter(&rows, Show::Untrusted)
             .into_iter()
-            .map(|row| row.row.key)
+            .map(|row| row.row.key.to_string())
             .collect();
         assert_eq!(keys, ["root", "a", "bad"]);
         assert_eq!(
@@ -181,7 +181,7 @@ mod tests {
         let rows = rows();
         let keys: Vec<String> = filter(&rows, Show::Trusted)
             .into_iter()
-            .map(|row| row.row.key)
+            .map(|row| row.row.key.to_string())
             .collect();
         assert_eq!(keys, ["root", "a", "good", "b"]);
     }
@@ -189,7 +189,7 @@ mod tests {
     #[test]
     fn colors_follow_skops_and_names_are_escaped() {
         let mut rows = rows();
-        rows[2].row.val = "evil\u{1b}[8m".to_owned();
+        rows[2].row.val = "evil\u{1b}[8m".into();
         let kept = filter(&rows, Show::All);
         let text = render(&kept, Style { color: true });
         assert!(

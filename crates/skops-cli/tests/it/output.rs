@@ -109,6 +109,26 @@ fn inspect_escapes_hostile_names() {
     assert_snapshot!("audit_hostile_names", transcript(&["audit", file], None));
 }
 
+/// Strings with lone surrogates (which UTF-8 cannot hold) are printed escaped, `\ud800`, in
+/// the tree, the text report and the JSON report, whether the file escaped them or wrote them
+/// as `surrogatepass` bytes (`make_lone_surrogates.py`).
+#[test]
+fn lone_surrogates_are_printed_escaped() {
+    let file = "crates/skops-cli/tests/data/lone_surrogates.skops";
+    let text = transcript(&["inspect", file], Some(file));
+    for escaped in ["\\ud800", "k\\udbff", "raw \\udfff", "0.16.0\\ud800"] {
+        assert!(text.contains(escaped), "{escaped} in {text}");
+    }
+    assert_snapshot!(text);
+    let json = transcript(&["inspect", "--json", file], Some(file));
+    assert!(json.is_ascii(), "the JSON report is ASCII");
+    assert_snapshot!("inspect_json_lone_surrogates", json);
+    assert_snapshot!(
+        "audit_json_lone_surrogates",
+        transcript(&["audit", "--json", file], Some(file))
+    );
+}
+
 #[test]
 fn inspect_json_report() {
     let file = visualize_file("function_partial");

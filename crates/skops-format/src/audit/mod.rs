@@ -474,9 +474,9 @@ impl Context<'_> {
 }
 
 /// Decodes a JsonNode's content as a string, if it is one (used for `_sklearn_version`).
-pub(crate) fn json_string(content: &str) -> Option<String> {
-    match json::parse(content.as_bytes(), 1) {
-        Ok(Value::String(text)) => Some(text),
+pub(crate) fn json_string(content: &[u8]) -> Option<String> {
+    match json::parse(content, 1) {
+        Ok(Value::String(text)) => text.as_str().map(str::to_owned),
         _ => None,
     }
 }

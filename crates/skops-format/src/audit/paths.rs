@@ -13,7 +13,7 @@
 //! The walks take the graph as a closure over `usize` indices, so they are tested on graphs the
 //! schema layer cannot produce (cycles). None of them recurses.
 
-use crate::json::{self, Value};
+use crate::json::{self, Text, Value};
 use crate::schema::{Loader, NdArrayStorage, NodeId, NodeKind, Schema};
 use crate::validate;
 
@@ -27,13 +27,13 @@ pub(crate) enum Segment<'s> {
     StateDict,
     /// An entry of an object's state dict that sets an attribute: `.name` when `name` is an
     /// identifier, otherwise `.__dict__["name"]`.
-    StateAttr(&'s str),
+    StateAttr(&'s Text),
     /// An entry of an object's state dict that sets no attribute (its key type makes another
     /// key of it, or `zip` drops it: see `validate::state`): `.__dict__[module.class("key")]`
     /// with its key type, `.__dict__["key"]` without one.
-    StateKey(&'s str, Option<(&'s str, &'s str)>),
+    StateKey(&'s Text, Option<(&'s str, &'s str)>),
     /// `["key"]`.
-    Key(&'s str),
+    Key(&'s Text),
     /// `[i]`.
     Index(usize),
 }
@@ -80,16 +80,16 @@ pub(crate) fn child_segments<'s>(
                     let key_type = types.get(index).map(|&id| schema.node(id));
                     match key_type {
                         Some(node) if validate::key_names_attribute(node) => {
-                            Segment::StateAttr(key.as_str())
+                            Segment::StateAttr(key)
                         }
                         Some(node) => Segment::StateKey(
-                            key.as_str(),
+                            key,
                             Some((node.module.as_str(), node.class.as_str())),
                         ),
-                        None => Segment::StateKey(key.as_str(), None),
+                        None => Segment::StateKey(key, None),
                     }
                 } else {
-                    Segment::Key(key.as_str())
+                    Segment::Key(key)
                 };
                 (segment, *child)
             }));
@@ -200,14 +200,14 @@ pub(crate) fn render(segments: &[Segment<'_>]) -> String {
                         out.push('.');
                         out.push_str(class);
                         out.push('(');
-                        out.push_str(&json::to_string_compact(&Value::from(*key)));
+                        out.push_str(&json::to_string_compact(&Value::from((*key).clone())));
                         out.push_str(")]");
                     }
                     None => push_key(&mut out, key),
                 }
             }
             Segment::StateAttr(name) => {
-                if is_identifier(name) {
+                if let Some(name) = name.as_str().filter(|name| is_identifier(name)) {
                     push_attr(&mut out, name);
                 } else {
                     push_attr(&mut out, "__dict__");
@@ -232,9 +232,9 @@ fn push_attr(out: &mut String, name: &str) {
     out.push_str(name);
 }
 
-fn push_key(out: &mut String, key: &str) {
+fn push_key(out: &mut String, key: &Text) {
     out.push('[');
-    out.push_str(&json::to_string_compact(&Value::from(key)));
+    out.push_str(&json::to_string_compact(&Value::String(key.clone())));
     out.push(']');
 }
 
@@ -483,25 +483,35 @@ mod tests {
         assert_eq!(
             render(&[
                 StateDict,
-                StateAttr("steps"),
+                StateAttr(&Text::from("steps")),
                 Index(1),
                 Index(1),
                 StateDict,
-                StateAttr("tree_")
+                StateAttr(&Text::from("tree_"))
             ]),
             "steps[1][1].tree_"
         );
-        assert_eq!(render(&[Index(0), Key("a\"b")]), r#"[0]["a\"b"]"#);
+        assert_eq!(
+            render(&[Index(0), Key(&Text::from("a\"b"))]),
+            r#"[0]["a\"b"]"#
+        );
         assert_eq!(render(&[StateDict]), "__dict__");
         assert_eq!(
             render(&[StateDict, Attr("key_types"), Index(0)]),
             "__dict__.key_types[0]"
         );
         assert_eq!(
-            render(&[Attr("func"), StateDict, StateAttr("not an identifier")]),
+            render(&[
+                Attr("func"),
+                StateDict,
+                StateAttr(&Text::from("not an identifier"))
+            ]),
             r#"func.__dict__["not an identifier"]"#
         );
-        assert_eq!(render(&[StateDict, StateAttr("1x")]), r#"__dict__["1x"]"#);
+        assert_eq!(
+            render(&[StateDict, StateAttr(&Text::from("1x"))]),
+            r#"__dict__["1x"]"#
+        );
         assert_eq!(render(&[Attr("args"), Index(1)]), "args[1]");
     }
 

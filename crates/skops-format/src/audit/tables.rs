@@ -153,17 +153,19 @@ impl TrustTables {
         let environment = object(root, "environment")?
             .iter()
             .map(|(key, value)| {
-                let text = match value {
-                    Value::String(text) => text.clone(),
-                    Value::Array(items) => items
-                        .iter()
-                        .map(|item| item.as_str().map(str::to_owned))
-                        .collect::<Option<Vec<_>>>()
-                        .ok_or_else(|| format!("`environment.{key}` is not a list of strings"))?
-                        .join(", "),
-                    _ => return Err(format!("`environment.{key}` is not a string")),
+                let text = match value.as_str() {
+                    Some(text) => text.to_owned(),
+                    None => match value {
+                        Value::Array(items) => items
+                            .iter()
+                            .map(|item| item.as_str().map(str::to_owned))
+                            .collect::<Option<Vec<_>>>()
+                            .ok_or_else(|| format!("`environment.{key}` is not a list of strings"))?
+                            .join(", "),
+                        _ => return Err(format!("`environment.{key}` is not a string")),
+                    },
                 };
-                Ok((key.to_owned(), text))
+                Ok((key.to_string(), text))
             })
             .collect::<std::result::Result<Vec<_>, String>>()?;
 
@@ -181,7 +183,8 @@ impl TrustTables {
         let mut node_defaults = HashMap::new();
         for (protocol_key, loaders) in object(root, "node_defaults")?.iter() {
             let protocol = protocol_key
-                .strip_prefix("protocol_")
+                .as_str()
+                .and_then(|key| key.strip_prefix("protocol_"))
                 .and_then(|number| number.parse::<i64>().ok())
                 .filter(|protocol| (0..=crate::schema::PROTOCOL).contains(protocol))
                 .ok_or_else(|| format!("`node_defaults.{protocol_key}` is not a protocol"))?;
@@ -189,7 +192,8 @@ impl TrustTables {
                 .as_object()
                 .ok_or_else(|| format!("`node_defaults.{protocol_key}` is not an object"))?;
             for (loader_name, names) in loaders.iter() {
-                let loader = Loader::from_name(loader_name).ok_or_else(|| {
+                let loader = loader_name.as_str().and_then(Loader::from_name);
+                let loader = loader.ok_or_else(|| {
                     format!("`node_defaults.{protocol_key}` names unknown loader `{loader_name}`")
                 })?;
                 let names = string_set(names).ok_or_else(|| {
@@ -215,7 +219,8 @@ impl TrustTables {
             .map(|(name, reason)| {
                 reason
                     .as_str()
-                    .map(|reason| (name.to_owned(), reason.to_owned()))
+                    .zip(name.as_str())
+                    .map(|(reason, name)| (name.to_owned(), reason.to_owned()))
                     .ok_or_else(|| format!("`untrusted_type_reasons.{name}` is not a string"))
             })
             .collect::<std::result::Result<Vec<_>, String>>()?;

@@ -8,21 +8,24 @@
 //!   source text, so a 128-bit PCG64 state survives and `1` stays distinct from `1.0`;
 //! - objects keep their keys in order, duplicates included; [`Object::get`] returns the last
 //!   duplicate and [`Object::dict_entries`] reproduces what a Python `dict` would hold;
-//! - a leading UTF-8 byte order mark is skipped, as `json.loads(bytes)` does.
+//! - a leading UTF-8 byte order mark is skipped, as `json.loads(bytes)` does;
+//! - strings are Python `str`s ([`Text`]): a lone surrogate, escaped (`"\ud800"`) or encoded
+//!   in the bytes (`ED A0 80`, which `json.loads(bytes)` decodes with `surrogatepass`), is kept
+//!   as that code point, and the writers escape it as `json.dumps` does.
 //!
 //! Deliberate differences from Python, all refusals of input nobody writes on purpose:
-//! - lone UTF-16 surrogates (`"\ud800"`, or UTF-8-encoded surrogates) are refused with
-//!   [`crate::Error::JsonLoneSurrogate`]: Python would produce a string that cannot be encoded
-//!   again, and Rust strings cannot hold one;
 //! - input must be UTF-8 (Python also detects UTF-16 and UTF-32);
 //! - nesting deeper than the caller's limit is refused ([`crate::limits::MAX_JSON_DEPTH`]).
 
 mod number;
 mod parse;
+mod text;
 mod write;
 
 pub use number::Number;
 pub use parse::parse;
+pub(crate) use text::TextBuf;
+pub use text::{Piece, Pieces, Text};
 pub use write::{to_string_compact, to_string_pretty};
 
 use std::collections::HashMap;
@@ -36,8 +39,8 @@ pub enum Value {
     Bool(bool),
     /// A number, kept as its source text.
     Number(Number),
-    /// A string.
-    String(String),
+    /// A string (a Python `str`: it may hold lone surrogates).
+    String(Text),
     /// An array.
     Array(Vec<Value>),
     /// An object, in source order.
@@ -45,8 +48,16 @@ pub enum Value {
 }
 
 impl Value {
-    /// The string, when this is a string.
+    /// The string, when this is a string without surrogates (see [`Value::as_text`]).
     pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Self::String(text) => text.as_str(),
+            _ => None,
+        }
+    }
+
+    /// The string, when this is a string (surrogates included).
+    pub fn as_text(&self) -> Option<&Text> {
         match self {
             Self::String(text) => Some(text),
             _ => None,
@@ -104,12 +115,18 @@ impl Value {
 
 impl From<&str> for Value {
     fn from(text: &str) -> Self {
-        Self::String(text.to_owned())
+        Self::String(text.into())
     }
 }
 
 impl From<String> for Value {
     fn from(text: String) -> Self {
+        Self::String(text.into())
+    }
+}
+
+impl From<Text> for Value {
+    fn from(text: Text) -> Self {
         Self::String(text)
     }
 }
@@ -152,7 +169,7 @@ impl From<Vec<Value>> for Value {
 
 /// A JSON object: its members in source order, duplicate keys kept.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Object(Vec<(String, Value)>);
+pub struct Object(Vec<(Text, Value)>);
 
 impl Object {
     /// An empty object.
@@ -180,18 +197,18 @@ impl Object {
     }
 
     /// Appends a member (even if the key is already present).
-    pub fn push(&mut self, key: impl Into<String>, value: impl Into<Value>) {
+    pub fn push(&mut self, key: impl Into<Text>, value: impl Into<Value>) {
         self.0.push((key.into(), value.into()));
     }
 
     /// The members in source order, duplicates included.
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &Value)> {
-        self.0.iter().map(|(key, value)| (key.as_str(), value))
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&Text, &Value)> {
+        self.0.iter().map(|(key, value)| (key, value))
     }
 
     /// The keys in source order, duplicates included.
-    pub fn keys(&self) -> impl ExactSizeIterator<Item = &str> {
-        self.0.iter().map(|(key, _)| key.as_str())
+    pub fn keys(&self) -> impl ExactSizeIterator<Item = &Text> {
+        self.0.iter().map(|(key, _)| key)
     }
 
     /// The number of members, duplicates included.
@@ -206,7 +223,7 @@ impl Object {
 
     /// The members a Python `dict` built from this object holds, in its iteration order:
     /// each distinct key once, at the position of its first occurrence, with its last value.
-    pub fn dict_entries(&self) -> Vec<(&str, &Value)> {
+    pub fn dict_entries(&self) -> Vec<(&Text, &Value)> {
         // Small objects (nearly all of them in a schema) are checked without hashing.
         let small = self.0.len() <= 16;
         if small
@@ -218,10 +235,10 @@ impl Object {
         {
             return self.iter().collect();
         }
-        let mut position: HashMap<&str, usize> = HashMap::with_capacity(self.0.len());
-        let mut entries: Vec<(&str, &Value)> = Vec::with_capacity(self.0.len());
+        let mut position: HashMap<&Text, usize> = HashMap::with_capacity(self.0.len());
+        let mut entries: Vec<(&Text, &Value)> = Vec::with_capacity(self.0.len());
         for (key, value) in &self.0 {
-            match position.get(key.as_str()) {
+            match position.get(key) {
                 Some(&index) => {
                     if let Some(entry) = entries.get_mut(index) {
                         entry.1 = value;
@@ -237,32 +254,42 @@ impl Object {
     }
 
     /// The members as a vector, in source order.
-    pub fn into_vec(self) -> Vec<(String, Value)> {
+    pub fn into_vec(self) -> Vec<(Text, Value)> {
         self.0
+    }
+}
+
+impl From<Vec<(Text, Value)>> for Object {
+    fn from(members: Vec<(Text, Value)>) -> Self {
+        Self(members)
     }
 }
 
 impl From<Vec<(String, Value)>> for Object {
     fn from(members: Vec<(String, Value)>) -> Self {
-        Self(members)
+        members.into_iter().collect()
     }
 }
 
-impl FromIterator<(String, Value)> for Object {
-    fn from_iter<T: IntoIterator<Item = (String, Value)>>(iter: T) -> Self {
-        Self(iter.into_iter().collect())
+impl<K: Into<Text>> FromIterator<(K, Value)> for Object {
+    fn from_iter<T: IntoIterator<Item = (K, Value)>>(iter: T) -> Self {
+        Self(
+            iter.into_iter()
+                .map(|(key, value)| (key.into(), value))
+                .collect(),
+        )
     }
 }
 
 impl<'a> IntoIterator for &'a Object {
-    type Item = (&'a str, &'a Value);
+    type Item = (&'a Text, &'a Value);
     type IntoIter = std::iter::Map<
-        std::slice::Iter<'a, (String, Value)>,
-        fn(&'a (String, Value)) -> (&'a str, &'a Value),
+        std::slice::Iter<'a, (Text, Value)>,
+        fn(&'a (Text, Value)) -> (&'a Text, &'a Value),
     >;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.0.iter().map(|(key, value)| (key.as_str(), value))
+        self.0.iter().map(|(key, value)| (key, value))
     }
 }
 
@@ -279,7 +306,10 @@ mod tests {
         let entries = object.dict_entries();
         assert_eq!(
             entries,
-            vec![("a", &Value::from(3i64)), ("b", &Value::from(2i64))]
+            vec![
+                (&Text::from("a"), &Value::from(3i64)),
+                (&Text::from("b"), &Value::from(2i64))
+            ]
         );
     }
 

@@ -1,7 +1,8 @@
 //! The JSON parser: Python's `json.loads` grammar, iterative, with a nesting limit.
 
 use super::number::{MAX_INT_DIGITS, scan_number};
-use super::{Number, Object, Value};
+use super::text::{TextBuf, surrogatepass_len};
+use super::{Number, Object, Text, Value};
 use crate::{Error, Result};
 
 /// What `json.loads(bytes)` strips before decoding UTF-8 (it decodes with `utf-8-sig`).
@@ -10,6 +11,12 @@ const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
 /// Parses `text` as Python's `json.loads` would, refusing nesting deeper than `max_depth`
 /// arrays/objects.
 ///
+/// `text` is decoded as `json.loads(bytes)` decodes it, with `surrogatepass`: the UTF-8-style
+/// encoding of a surrogate (`ED A0 80`) is that surrogate, so inside a string it becomes part
+/// of a [`Text`] just as the escape `\ud800` does. The same bytes are what
+/// [`Text::surrogatepass_bytes`] gives, so a JSON text held in a [`Text`] (a JsonNode's
+/// content) parses as Python's `json.loads(str)` parses it.
+///
 /// Every error names the byte offset (in `text`) where parsing stopped. The parser keeps its own
 /// stack of open containers, so deep input cannot exhaust the call stack.
 pub fn parse(text: &[u8], max_depth: u64) -> Result<Value> {
@@ -17,12 +24,19 @@ pub fn parse(text: &[u8], max_depth: u64) -> Result<Value> {
         Some(rest) => (UTF8_BOM.len(), rest),
         None => (0, text),
     };
-    let source = std::str::from_utf8(body).map_err(|error| Error::JsonNotUtf8 {
-        offset: offset_u64(base + error.valid_up_to()),
-    })?;
+    // Nearly every input is UTF-8; only the others are checked byte by byte again.
+    let source = match std::str::from_utf8(body) {
+        Ok(source) => Some(source),
+        Err(_) => {
+            surrogatepass_len(body).map_err(|offset| Error::JsonNotUtf8 {
+                offset: offset_u64(base + offset),
+            })?;
+            None
+        }
+    };
     Parser {
         source,
-        bytes: source.as_bytes(),
+        bytes: body,
         pos: 0,
         base,
     }
@@ -42,11 +56,13 @@ type Literal = (&'static [u8], fn() -> Value);
 /// An array or object whose closing bracket has not been seen yet.
 enum Open {
     Array(Vec<Value>),
-    Object(Object, String),
+    Object(Object, Text),
 }
 
 struct Parser<'a> {
-    source: &'a str,
+    /// The input as a `str`, when it holds no encoded surrogate (nearly always).
+    source: Option<&'a str>,
+    /// The input, UTF-8 with `surrogatepass` (checked).
     bytes: &'a [u8],
     pos: usize,
     /// Bytes skipped before `source` (a byte order mark), added to reported offsets.
@@ -172,7 +188,7 @@ impl Parser<'_> {
     }
 
     /// A member name and the `:` after it (whitespace before the name already skipped).
-    fn member_key(&mut self) -> Result<String> {
+    fn member_key(&mut self) -> Result<Text> {
         if self.peek() != Some(b'"') {
             return Err(self.syntax("expected a property name in double quotes"));
         }
@@ -198,7 +214,12 @@ impl Parser<'_> {
                         });
                     }
                     let end = self.pos + scan.len;
-                    let text = self.source.get(self.pos..end).unwrap_or_default();
+                    // A number is ASCII.
+                    let text = self
+                        .bytes
+                        .get(self.pos..end)
+                        .and_then(|text| std::str::from_utf8(text).ok())
+                        .unwrap_or_default();
                     self.pos = end;
                     return Ok(Value::Number(Number::from_checked_text(text.to_owned())));
                 }
@@ -228,10 +249,10 @@ impl Parser<'_> {
     }
 
     /// A string, starting at its opening quote.
-    fn string(&mut self) -> Result<String> {
+    fn string(&mut self) -> Result<Text> {
         let start = self.pos;
         self.pos += 1;
-        let mut out = String::new();
+        let mut out = TextBuf::default();
         loop {
             let run_start = self.pos;
             self.pos += self
@@ -239,8 +260,13 @@ impl Parser<'_> {
                 .iter()
                 .position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20)
                 .unwrap_or(self.rest().len());
-            // The run stops at an ASCII byte, so it ends on a char boundary.
-            out.push_str(self.source.get(run_start..self.pos).unwrap_or_default());
+            // The run stops at an ASCII byte, so it ends on a code point boundary.
+            match self.source {
+                Some(source) => out.push_str(source.get(run_start..self.pos).unwrap_or_default()),
+                None => {
+                    out.push_surrogatepass(self.bytes.get(run_start..self.pos).unwrap_or_default());
+                }
+            }
             match self.peek() {
                 None => {
                     self.pos = start;
@@ -248,7 +274,7 @@ impl Parser<'_> {
                 }
                 Some(b'"') => {
                     self.pos += 1;
-                    return Ok(out);
+                    return Ok(out.finish());
                 }
                 Some(b'\\') => self.escape(&mut out)?,
                 Some(_) => return Err(self.syntax("invalid control character in string")),
@@ -257,7 +283,11 @@ impl Parser<'_> {
     }
 
     /// One escape sequence, starting at its backslash.
-    fn escape(&mut self, out: &mut String) -> Result<()> {
+    ///
+    /// `\uXXXX` follows CPython's `scanstring`: a high surrogate joins the low surrogate escape
+    /// right after it into one character; otherwise a surrogate escape is that lone surrogate
+    /// (and the escape after a high one is read on its own).
+    fn escape(&mut self, out: &mut TextBuf) -> Result<()> {
         let escaped = match self.bytes.get(self.pos + 1) {
             Some(b'"') => '"',
             Some(b'\\') => '\\',
@@ -269,38 +299,20 @@ impl Parser<'_> {
             Some(b't') => '\t',
             Some(b'u') => {
                 let first = self.hex4(self.pos + 2)?;
-                let escape_start = self.pos;
                 self.pos += 6;
-                let code = if (0xd800..0xdc00).contains(&first) {
-                    let second = if self.rest().starts_with(b"\\u") {
-                        Some(self.hex4(self.pos + 2)?)
-                    } else {
-                        None
-                    };
-                    match second {
-                        Some(low @ 0xdc00..0xe000) => {
-                            self.pos += 6;
-                            0x10000 + ((first - 0xd800) << 10) + (low - 0xdc00)
-                        }
-                        _ => {
-                            return Err(Error::JsonLoneSurrogate {
-                                offset: offset_u64(self.base + escape_start),
-                            });
-                        }
+                if (0xd800..0xdc00).contains(&first) && self.rest().starts_with(b"\\u") {
+                    let second = self.hex4(self.pos + 2)?;
+                    if (0xdc00..0xe000).contains(&second) {
+                        self.pos += 6;
+                        let code = 0x10000 + ((first - 0xd800) << 10) + (second - 0xdc00);
+                        out.push(char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER));
+                        return Ok(());
                     }
-                } else if (0xdc00..0xe000).contains(&first) {
-                    return Err(Error::JsonLoneSurrogate {
-                        offset: offset_u64(self.base + escape_start),
-                    });
-                } else {
-                    first
-                };
-                match char::from_u32(code) {
+                }
+                match char::from_u32(first) {
                     Some(decoded) => out.push(decoded),
-                    None => {
-                        self.pos = escape_start;
-                        return Err(self.syntax("invalid `\\u` escape"));
-                    }
+                    // Four hex digits that are no `char` are a surrogate.
+                    None => out.push_surrogate(u16::try_from(first).unwrap_or(0xd800)),
                 }
                 return Ok(());
             }
@@ -333,6 +345,7 @@ fn number_literal(text: &str) -> Value {
 
 #[cfg(test)]
 mod tests {
+    use super::super::Piece;
     use super::*;
 
     fn err(text: &[u8]) -> Error {
@@ -386,24 +399,76 @@ mod tests {
         ));
     }
 
+    /// The code points of a parsed string.
+    fn code_points(value: &Value) -> Vec<u32> {
+        let mut out = Vec::new();
+        for piece in value.as_text().unwrap().pieces() {
+            match piece {
+                Piece::Str(run) => out.extend(run.chars().map(u32::from)),
+                Piece::Surrogate(unit) => out.push(u32::from(unit)),
+            }
+        }
+        out
+    }
+
     #[test]
-    fn lone_surrogates_are_refused() {
+    fn lone_surrogates_are_kept_as_python_keeps_them() {
+        // Inputs and what `[ord(c) for c in json.loads(input)]` gives.
+        let cases: [(&[u8], &[u32]); 12] = [
+            (br#""\ud800""#, &[0xd800]),
+            (br#""x\udc00""#, &[0x78, 0xdc00]),
+            (br#""\ud800\u0041""#, &[0xd800, 0x41]),
+            (br#""\ud800\ud800\udc00""#, &[0xd800, 0x10000]),
+            (br#""\udc00\ud800""#, &[0xdc00, 0xd800]),
+            (br#""\ud83d\ude00\uDBFF\uDFFF""#, &[0x1f600, 0x10ffff]),
+            (br#""\ud800\n""#, &[0xd800, 0x0a]),
+            // Encoded in the bytes: decoded with `surrogatepass`, never joined.
+            (b"\"\xed\xa0\x80\"", &[0xd800]),
+            (b"\"\xed\xa0\x80\\udc00\"", &[0xd800, 0xdc00]),
+            (b"\"\\ud800\xed\xb0\x80\"", &[0xd800, 0xdc00]),
+            (
+                b"\"\xed\xa0\x80\xed\xb0\x80\xc3\xa9\"",
+                &[0xd800, 0xdc00, 0xe9],
+            ),
+            (b"\xef\xbb\xbf\"a\xed\xbf\xbf\"", &[0x61, 0xdfff]),
+        ];
+        for (input, expected) in cases {
+            let value = parse(input, 1).unwrap_or_else(|error| panic!("{input:?}: {error}"));
+            assert_eq!(code_points(&value), expected, "{input:?}");
+        }
+        // As keys too; a repeated one is the same key.
+        let value = parse(br#"{"\ud800": 1, "a": 2, "\ud800": 3}"#, 1).unwrap();
+        let entries = value.as_object().unwrap().dict_entries();
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries[0].0.surrogatepass_bytes(), b"\xed\xa0\x80");
+        assert_eq!(entries[0].1, &Value::from(3i64));
+        // The text of a string with a surrogate parses again to the same string (a JsonNode's
+        // content is JSON inside JSON).
+        let outer = parse(br#""\"\ud800\\udc00\"""#, 1).unwrap();
+        let inner = parse(outer.as_text().unwrap().surrogatepass_bytes(), 1).unwrap();
+        assert_eq!(code_points(&inner), [0xd800, 0xdc00]);
+    }
+
+    #[test]
+    fn what_python_refuses_around_surrogates_is_refused() {
+        // A bad escape after a high surrogate is an error, as in CPython's scanstring.
         assert!(matches!(
-            err(br#""\ud800""#),
-            Error::JsonLoneSurrogate { offset: 1 }
+            err(br#""\ud800\u12g4""#),
+            Error::JsonSyntax { offset: 7, .. }
         ));
+        // An encoded surrogate outside a string is no value.
         assert!(matches!(
-            err(br#""x\udc00""#),
-            Error::JsonLoneSurrogate { offset: 2 }
+            err(b"[\xed\xa0\x80]"),
+            Error::JsonSyntax { offset: 1, .. }
         ));
+        // Bytes `surrogatepass` does not decode: a cut surrogate, an overlong form.
         assert!(matches!(
-            err(br#""\ud800\u0041""#),
-            Error::JsonLoneSurrogate { offset: 1 }
-        ));
-        // UTF-8-encoded surrogate (Python's `surrogatepass` would accept it).
-        assert!(matches!(
-            err(b"\"\xed\xa0\x80\""),
+            err(b"\"\xed\xa0\""),
             Error::JsonNotUtf8 { offset: 1 }
+        ));
+        assert!(matches!(
+            err(b"\"\xed\xa0\x80\xc0\x80\""),
+            Error::JsonNotUtf8 { offset: 4 }
         ));
     }
 

@@ -1,6 +1,6 @@
 //! Writers: `json.dumps` (pretty and compact) and Python's `repr()`, all without recursion.
 
-use super::Value;
+use super::{Piece, Text, Value};
 
 /// `json.dumps(value, indent=2)`, byte for byte: 2-space indent, `,` at line ends, `": "`
 /// between key and value, `[]`/`{}` for empty containers, `ensure_ascii` escapes, no trailing
@@ -37,7 +37,7 @@ enum Style {
 /// A container being written: the members still to write, and whether one was written.
 enum Frame<'a> {
     Array(std::slice::Iter<'a, Value>, bool),
-    Object(std::vec::IntoIter<(&'a str, &'a Value)>, bool),
+    Object(std::vec::IntoIter<(&'a Text, &'a Value)>, bool),
 }
 
 fn write_value(root: &Value, style: Style, out: &mut String) {
@@ -141,9 +141,19 @@ fn write_scalar(value: &Value, style: Style, out: &mut String) {
     }
 }
 
-/// A string as `json.dumps` writes it with `ensure_ascii=True`.
-fn write_json_str(text: &str, out: &mut String) {
+/// A string as `json.dumps` writes it with `ensure_ascii=True` (a surrogate as `\ud800`).
+fn write_json_str(text: &Text, out: &mut String) {
     out.push('"');
+    for piece in text.pieces() {
+        match piece {
+            Piece::Str(run) => write_json_run(run, out),
+            Piece::Surrogate(unit) => out.push_str(&format!("\\u{unit:04x}")),
+        }
+    }
+    out.push('"');
+}
+
+fn write_json_run(text: &str, out: &mut String) {
     for ch in text.chars() {
         match ch {
             '"' => out.push_str("\\\""),
@@ -162,21 +172,34 @@ fn write_json_str(text: &str, out: &mut String) {
             }
         }
     }
-    out.push('"');
 }
 
 /// A string as Python's `repr()` writes it: single quotes unless the text holds `'` and no `"`.
 ///
-/// Non-printable characters are escaped like Python does for control characters and the
-/// separators; Python's full `str.isprintable` table (e.g. for unassigned code points) is not
-/// reproduced.
-fn write_python_str(text: &str, out: &mut String) {
-    let quote = if text.contains('\'') && !text.contains('"') {
+/// Non-printable characters are escaped like Python does for control characters, the
+/// separators and surrogates; Python's full `str.isprintable` table (e.g. for unassigned code
+/// points) is not reproduced.
+pub(super) fn write_python_str(text: &Text, out: &mut String) {
+    let holds = |wanted: char| {
+        text.pieces()
+            .any(|piece| matches!(piece, Piece::Str(run) if run.contains(wanted)))
+    };
+    let quote = if holds('\'') && !holds('"') {
         '"'
     } else {
         '\''
     };
     out.push(quote);
+    for piece in text.pieces() {
+        match piece {
+            Piece::Str(run) => write_python_run(run, quote, out),
+            Piece::Surrogate(unit) => out.push_str(&format!("\\u{unit:04x}")),
+        }
+    }
+    out.push(quote);
+}
+
+fn write_python_run(text: &str, quote: char, out: &mut String) {
     for ch in text.chars() {
         match ch {
             '\\' => out.push_str("\\\\"),
@@ -203,11 +226,11 @@ fn write_python_str(text: &str, out: &mut String) {
             _ => out.push(ch),
         }
     }
-    out.push(quote);
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::text::TextBuf;
     use super::super::{Number, Object, parse};
     use super::*;
     use proptest::prelude::*;
@@ -238,7 +261,7 @@ mod tests {
 
     #[test]
     fn ascii_escapes() {
-        let value = Value::String("\u{0}\u{1f}\u{7f}é\u{ffff}😀\"\\/".into());
+        let value = Value::from("\u{0}\u{1f}\u{7f}é\u{ffff}😀\"\\/");
         assert_eq!(
             to_string_compact(&value),
             r#""\u0000\u001f\u007f\u00e9\uffff\ud83d\ude00\"\\/""#
@@ -269,19 +292,84 @@ mod tests {
             any::<f64>().prop_map(|x| Value::Number(Number::from_f64(x))),
             "-?[1-9][0-9]{20,40}"
                 .prop_map(|digits| Value::Number(Number::from_text(&digits).unwrap())),
-            any::<String>().prop_map(Value::String),
+            any::<String>().prop_map(Value::from),
+            arb_points().prop_map(|points| Value::String(text_of(&joined(&points)))),
         ];
         leaf.prop_recursive(6, 64, 6, |inner| {
             prop_oneof![
                 prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
                 // Unique keys: a repeated key is written once, as Python does.
-                prop::collection::btree_map(any::<String>(), inner, 0..6)
+                prop::collection::btree_map(any::<String>(), inner.clone(), 0..6)
                     .prop_map(|members| Value::Object(members.into_iter().collect())),
+                // Keys with lone surrogates (distinct once Python has joined pairs).
+                prop::collection::btree_map(arb_points().prop_map(|p| joined(&p)), inner, 0..4)
+                    .prop_map(|members| Value::Object(
+                        members
+                            .into_iter()
+                            .map(|(key, value)| (text_of(&key), value))
+                            .collect()
+                    )),
             ]
         })
     }
 
+    /// Code points, a quarter of them surrogates.
+    fn arb_points() -> impl Strategy<Value = Vec<u32>> {
+        prop::collection::vec(
+            prop_oneof![3 => any::<char>().prop_map(u32::from), 1 => 0xd800u32..0xe000],
+            0..10,
+        )
+    }
+
+    fn text_of(points: &[u32]) -> Text {
+        let mut buf = TextBuf::default();
+        for &point in points {
+            match char::from_u32(point) {
+                Some(ch) => buf.push(ch),
+                None => buf.push_surrogate(u16::try_from(point).unwrap()),
+            }
+        }
+        buf.finish()
+    }
+
+    /// What `json.loads(json.dumps(s))` gives for a `str` of these code points: `json.dumps`
+    /// writes a high surrogate followed by a low one as the escape pair of one character.
+    fn joined(points: &[u32]) -> Vec<u32> {
+        let mut out: Vec<u32> = Vec::new();
+        for &point in points {
+            match out.last_mut() {
+                Some(high @ 0xd800..=0xdbff) if (0xdc00..0xe000).contains(&point) => {
+                    *high = 0x10000 + ((*high - 0xd800) << 10) + (point - 0xdc00);
+                }
+                _ => out.push(point),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn surrogates_are_escaped_as_python_escapes_them() {
+        // json.dumps('a\ud800\udc00\udfff\U00010000"') and its repr().
+        let value = Value::String(text_of(&[0x61, 0xd800, 0xdc00, 0xdfff, 0x10000, 0x22]));
+        assert_eq!(
+            to_string_compact(&value),
+            r#""a\ud800\udc00\udfff\ud800\udc00\"""#
+        );
+        assert_eq!(value.python_repr(), "'a\\ud800\\udc00\\udfff\u{10000}\"'");
+        let key = Value::Object(vec![(text_of(&[0xdbff, 0x27]), Value::Null)].into());
+        assert_eq!(to_string_compact(&key), r#"{"\udbff'": null}"#);
+        assert_eq!(key.python_repr(), r#"{"\udbff'": None}"#);
+    }
+
     proptest! {
+        #[test]
+        fn surrogate_pairs_read_back_as_python_reads_them(points in arb_points()) {
+            let written = to_string_compact(&Value::String(text_of(&points)));
+            prop_assert!(written.is_ascii());
+            let read = parse(written.as_bytes(), 1).unwrap();
+            prop_assert_eq!(read, Value::String(text_of(&joined(&points))));
+        }
+
         #[test]
         fn pretty_and_compact_round_trip(value in arb_value()) {
             let pretty = to_string_pretty(&value);

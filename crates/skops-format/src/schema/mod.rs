@@ -29,7 +29,7 @@
 mod read;
 mod write;
 
-use crate::json::{self, Value};
+use crate::json::{self, Text, Value};
 use crate::limits::Limits;
 use crate::{Error, Result};
 
@@ -219,13 +219,13 @@ pub enum NdArrayStorage {
 pub enum NodeKind {
     /// `JsonNode`: a scalar stored as JSON text.
     Json {
-        /// The JSON text (parse it with [`json::parse`]).
-        content: String,
+        /// The JSON text (parse its [`Text::surrogatepass_bytes`] with [`json::parse`]).
+        content: Text,
     },
     /// `DictNode`.
     Dict {
         /// Entries as Python's `dict` holds them (a repeated key once, with its last value).
-        entries: Vec<(String, NodeId)>,
+        entries: Vec<(Text, NodeId)>,
         /// The ListNode of key types (zipped with `entries` by skops).
         key_types: NodeId,
     },
@@ -419,7 +419,7 @@ pub struct Node {
     pub kind: NodeKind,
     /// Keys of the state that skops does not read (e.g. JsonNode's `is_json`), in source
     /// order; written back after the node's own keys.
-    pub extra: Vec<(String, Value)>,
+    pub extra: Vec<(Text, Value)>,
 }
 
 impl Node {
@@ -432,7 +432,7 @@ impl Node {
         kind: NodeKind,
     ) -> Self {
         let extra = match kind {
-            NodeKind::Json { .. } => vec![("is_json".to_owned(), Value::Bool(true))],
+            NodeKind::Json { .. } => vec![("is_json".into(), Value::Bool(true))],
             _ => Vec::new(),
         };
         Self {
@@ -446,7 +446,7 @@ impl Node {
     }
 
     /// A JsonNode as skops writes it (`builtins.str`, `is_json: true`).
-    pub fn json(content: impl Into<String>, id: Option<u64>) -> Self {
+    pub fn json(content: impl Into<Text>, id: Option<u64>) -> Self {
         Self::new(
             "str",
             "builtins",
@@ -471,6 +471,8 @@ pub enum ChildKey<'a> {
     Attr(&'static str),
     /// A DictNode entry.
     Key(&'a str),
+    /// A DictNode entry whose key holds a lone surrogate (so it names no attribute).
+    TextKey(&'a Text),
     /// An item of a list, set, tuple or object array.
     Index(usize),
 }
@@ -483,7 +485,7 @@ pub struct Schema {
     /// The file's protocol (validated: `0..=PROTOCOL`).
     pub protocol: i64,
     /// `_skops_version` of the root state.
-    pub skops_version: Option<String>,
+    pub skops_version: Option<Text>,
 }
 
 impl Schema {
@@ -609,11 +611,10 @@ fn node_children(kind: &NodeKind) -> Vec<(ChildKey<'_>, NodeId)> {
         NodeKind::Dict { entries, key_types } => {
             let mut children = Vec::with_capacity(entries.len() + 1);
             children.push((Attr("key_types"), *key_types));
-            children.extend(
-                entries
-                    .iter()
-                    .map(|(key, child)| (Key(key.as_str()), *child)),
-            );
+            children.extend(entries.iter().map(|(key, child)| match key.as_str() {
+                Some(key) => (Key(key), *child),
+                None => (ChildKey::TextKey(key), *child),
+            }));
             children
         }
         NodeKind::DefaultDict {

@@ -6,7 +6,7 @@ use super::write::{Summary, check_summary, summarize};
 use super::{
     Loader, NdArrayStorage, Node, NodeId, NodeKind, PLACEHOLDER_NODE, PROTOCOL, ReduceKind, Schema,
 };
-use crate::json::{self, Object, Value};
+use crate::json::{self, Object, Text, Value};
 use crate::limits::Limits;
 use crate::{Error, Result};
 
@@ -26,6 +26,7 @@ pub(super) fn read_schema(value: &Value, limits: &Limits) -> Result<Schema> {
     let protocol = read_protocol(root_state.get("protocol"))?;
     let skops_version = match root_state.get("_skops_version") {
         None => None,
+        // skops never reads it, so any string is kept, lone surrogates included.
         Some(Value::String(version)) => Some(version.clone()),
         Some(other) => {
             return Err(Error::SchemaWrongType {
@@ -56,7 +57,7 @@ pub(super) fn read_schema(value: &Value, limits: &Limits) -> Result<Schema> {
     if let Some(root_node) = nodes.get_mut(root.index()) {
         root_node
             .extra
-            .retain(|(key, _)| !ROOT_KEYS.contains(&key.as_str()));
+            .retain(|(key, _)| !key.as_str().is_some_and(|key| ROOT_KEYS.contains(&key)));
     }
     Ok(Schema {
         nodes,
@@ -94,6 +95,8 @@ fn read_protocol(value: Option<&Value>) -> Result<i64> {
 #[derive(Clone, Copy)]
 enum Step<'v> {
     Key(&'v str),
+    /// A key read from the file (a DictNode entry), which may hold a lone surrogate.
+    Entry(&'v Text),
     Index(usize),
 }
 
@@ -119,6 +122,11 @@ impl<'v> Reader<'v, '_> {
                 Step::Key(key) => {
                     out.push('[');
                     out.push_str(&json::to_string_compact(&Value::from(*key)));
+                    out.push(']');
+                }
+                Step::Entry(key) => {
+                    out.push('[');
+                    out.push_str(&json::to_string_compact(&Value::String((*key).clone())));
                     out.push(']');
                 }
                 Step::Index(index) => out.push_str(&format!("[{index}]")),
@@ -147,10 +155,23 @@ impl<'v> Reader<'v, '_> {
         object.get(key).ok_or_else(|| self.missing(key))
     }
 
+    /// A string that skops uses as a name: of a module, class, loader, attribute, function or
+    /// archive member. No such thing is named with a lone surrogate (skops 0.16 fails on the
+    /// file too, on import or lookup), so one is refused here.
     fn get_str(&self, object: &'v Object, key: &str) -> Result<&'v str> {
+        let text = self.get_text(object, key)?;
+        text.as_str().ok_or_else(|| Error::SchemaLoneSurrogate {
+            key: key.to_owned(),
+            value: json::to_string_compact(&Value::String(text.clone())),
+            path: self.path(),
+        })
+    }
+
+    /// A string, lone surrogates included.
+    fn get_text(&self, object: &'v Object, key: &str) -> Result<&'v Text> {
         let value = self.get(object, key)?;
         value
-            .as_str()
+            .as_text()
             .ok_or_else(|| self.wrong_type(key, "string", value))
     }
 
@@ -242,8 +263,11 @@ impl<'v> Reader<'v, '_> {
         let extra = state
             .dict_entries()
             .into_iter()
-            .filter(|(key, _)| !COMMON_KEYS.contains(key) && !used.contains(key))
-            .map(|(key, value)| (key.to_owned(), value.clone()))
+            .filter(|(key, _)| {
+                !key.as_str()
+                    .is_some_and(|key| COMMON_KEYS.contains(&key) || used.contains(&key))
+            })
+            .map(|(key, value)| (key.clone(), value.clone()))
             .collect();
         let node = Node {
             class: class.to_owned(),
@@ -285,7 +309,7 @@ impl<'v> Reader<'v, '_> {
         const CONTENT: &[&str] = &["content"];
         let kind = match loader {
             Loader::Json => NodeKind::Json {
-                content: self.get_str(state, "content")?.to_owned(),
+                content: self.get_text(state, "content")?.clone(),
             },
             Loader::Dict => {
                 let key_types = self.get(state, "key_types")?;
@@ -293,8 +317,9 @@ impl<'v> Reader<'v, '_> {
                 let content = self.get_object(state, "content")?;
                 let mut entries = Vec::with_capacity(content.len());
                 for (key, value) in content.dict_entries() {
-                    let child = self.child(value, &[Key("content"), Key(key)], depth + 2)?;
-                    entries.push((key.to_owned(), child));
+                    let child =
+                        self.child(value, &[Key("content"), Step::Entry(key)], depth + 2)?;
+                    entries.push((key.clone(), child));
                 }
                 return Ok((
                     NodeKind::Dict { entries, key_types },
@@ -573,10 +598,20 @@ impl<'v> Reader<'v, '_> {
             .and_then(|content| content.get("bit_generator"))
             .and_then(Value::as_object)
             .and_then(|name_state| name_state.get("content"))
-            .and_then(Value::as_str)
-            .and_then(|text| json::parse(text.as_bytes(), self.limits.max_json_depth).ok());
-        let Some(Value::String(bit_generator_name)) = name else {
+            .and_then(Value::as_text)
+            .and_then(|text| {
+                json::parse(text.surrogatepass_bytes(), self.limits.max_json_depth).ok()
+            });
+        let Some(Value::String(name)) = name else {
             return Err(Error::SchemaBitGeneratorNameMissing { path: self.path() });
+        };
+        // The name becomes the type `numpy.random.<name>`, which no surrogate can name.
+        let Some(bit_generator_name) = name.as_str().map(str::to_owned) else {
+            return Err(Error::SchemaLoneSurrogate {
+                key: "bit_generator".to_owned(),
+                value: json::to_string_compact(&Value::String(name)),
+                path: self.path(),
+            });
         };
         Ok(NodeKind::RandomGenerator {
             bit_generator,

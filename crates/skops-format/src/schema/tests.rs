@@ -57,7 +57,7 @@ fn real_schemas_round_trip_exactly() {
         }
         let schema = result.unwrap_or_else(|error| panic!("{name}: {error}"));
         assert_eq!(schema.protocol, 2);
-        assert_eq!(schema.skops_version.as_deref(), Some("0.16.0"));
+        assert_eq!(schema.skops_version.as_ref().unwrap(), "0.16.0");
         let written = schema.to_json();
         if written != text {
             std::fs::write(format!("/tmp/schema-{name}.out.json"), &written).unwrap();
@@ -167,6 +167,7 @@ fn child_keys_make_paths() {
                 ChildKey::Attr(name) => format!("{path}.{name}"),
                 ChildKey::Key(key) if path.is_empty() => key.to_owned(),
                 ChildKey::Key(key) => format!("{path}.{key}"),
+                ChildKey::TextKey(key) => format!("{path}.{key}"),
                 ChildKey::Index(index) => format!("{path}[{index}]"),
             };
             pending.push((child, child_path));
@@ -201,7 +202,7 @@ fn spec_example_is_read() {
     let NodeKind::Dict { entries, key_types } = &root.kind else {
         panic!()
     };
-    let keys: Vec<&str> = entries.iter().map(|(key, _)| key.as_str()).collect();
+    let keys: Vec<&str> = entries.iter().filter_map(|(key, _)| key.as_str()).collect();
     assert_eq!(keys, ["a", "2", "t"]);
     let NodeKind::List(types) = &schema.node(*key_types).kind else {
         panic!()
@@ -843,7 +844,7 @@ fn build_shape(b: &mut SchemaBuilder, shape: &Shape, next: &mut u64) -> NodeId {
     let node = match shape {
         Shape::Int(value) => Node::json(value.to_string(), id()),
         Shape::Text(text) => Node::json(
-            crate::json::to_string_compact(&crate::json::Value::String(text.clone())),
+            crate::json::to_string_compact(&crate::json::Value::from(text.clone())),
             id(),
         ),
         Shape::List(items) | Shape::Tuple(items) => {
@@ -861,7 +862,7 @@ fn build_shape(b: &mut SchemaBuilder, shape: &Shape, next: &mut u64) -> NodeId {
             let mut built = Vec::new();
             let mut types = Vec::new();
             for (key, value) in entries {
-                built.push((key.clone(), build_shape(b, value, next)));
+                built.push((key.into(), build_shape(b, value, next)));
                 *next += 1;
                 let str_type = Node::new("str", "builtins", Some(*next), NodeKind::Type);
                 types.push(b.add(str_type).unwrap());
@@ -908,5 +909,81 @@ proptest::proptest! {
         proptest::prop_assert_eq!(back.len(), schema.len());
         proptest::prop_assert_eq!(&back.to_json(), &text);
         proptest::prop_assert_eq!(read(&back.to_json()).unwrap(), back);
+    }
+}
+
+#[test]
+fn lone_surrogates_are_kept_where_skops_keeps_them() {
+    // A dict whose key, JSON text, unknown key and `_skops_version` hold lone surrogates (the
+    // JSON text's one raw: `json.loads` of the content then keeps it).
+    let text = r#"{"__class__": "dict", "__module__": "builtins", "__loader__": "DictNode",
+        "content": {"\ud800": {"__class__": "str", "__module__": "builtins",
+            "__loader__": "JsonNode", "content": "\"\udfff\\udc00\"", "is_json": true,
+            "x\udbff": "\udc00"}},
+        "key_types": {"__class__": "list", "__module__": "builtins", "__loader__": "ListNode",
+            "content": [{"__class__": "str", "__module__": "builtins", "__loader__": "TypeNode"}]},
+        "protocol": 2, "_skops_version": "0.16\ud800"}"#;
+    let schema = read(text).unwrap();
+    let NodeKind::Dict { entries, .. } = &schema.node(schema.root()).kind else {
+        panic!("a dict");
+    };
+    let (key, child) = &entries[0];
+    assert_eq!(key.surrogatepass_bytes(), b"\xed\xa0\x80");
+    assert!(matches!(
+        schema.children(schema.root())[1],
+        (ChildKey::TextKey(found), _) if found == key
+    ));
+    let node = schema.node(*child);
+    let NodeKind::Json { content } = &node.kind else {
+        panic!("a JsonNode");
+    };
+    assert_eq!(content.surrogatepass_bytes(), b"\"\xed\xbf\xbf\\udc00\"");
+    assert_eq!(node.extra[1].0.surrogatepass_bytes(), b"x\xed\xaf\xbf");
+    assert_eq!(
+        schema.skops_version.as_ref().unwrap().surrogatepass_bytes(),
+        b"0.16\xed\xa0\x80"
+    );
+    // Written back escaped, as `json.dumps` writes them.
+    let written = schema.to_json();
+    assert!(written.is_ascii());
+    for escaped in [
+        r#""\ud800": {"#,
+        r#""\"\udfff\\udc00\"""#,
+        r#""x\udbff": "\udc00""#,
+    ] {
+        assert!(written.contains(escaped), "{escaped} in {written}");
+    }
+    assert_eq!(read(&written).unwrap(), schema);
+}
+
+#[test]
+fn names_with_lone_surrogates_are_refused() {
+    let cases = [
+        (
+            r#""__class__": "E\ud800", "__module__": "builtins", "__loader__": "TypeNode""#,
+            "__class__",
+        ),
+        (
+            r#""__class__": "len", "__module__": "\udc00", "__loader__": "TypeNode""#,
+            "__module__",
+        ),
+        (
+            r#""__class__": "len", "__module__": "builtins", "__loader__": "\udfffNode""#,
+            "__loader__",
+        ),
+        (
+            r#""__class__": "bytes", "__module__": "builtins", "__loader__": "BytesNode", "file": "\ud800.bin""#,
+            "file",
+        ),
+    ];
+    for (body, expected_key) in cases {
+        match read(&with_root(body)) {
+            Err(Error::SchemaLoneSurrogate { key, value, path }) => {
+                assert_eq!(key, expected_key);
+                assert!(value.is_ascii() && value.contains("\\u"), "{value}");
+                assert_eq!(path, "$");
+            }
+            other => panic!("{body}: {other:?}"),
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! Writing a [`Schema`] back to JSON in skops' layout, and building one node by node.
 
 use super::{NdArrayStorage, Node, NodeId, NodeKind, PROTOCOL, Schema, node_children};
-use crate::json::{Number, Object, Value};
+use crate::json::{Number, Object, Text, Value};
 use crate::limits::Limits;
 use crate::{Error, Result};
 
@@ -148,7 +148,7 @@ pub(super) fn schema_to_value(schema: &Schema) -> Value {
                 if let Value::Object(root) = &mut value {
                     root.push("protocol", Number::from_i64(schema.protocol));
                     if let Some(version) = &schema.skops_version {
-                        root.push("_skops_version", version.as_str());
+                        root.push("_skops_version", version.clone());
                     }
                 }
                 return value;
@@ -188,7 +188,7 @@ fn node_value(node: &Node, children: Vec<Value>) -> Value {
     } else {
         state.push("__loader__", node.loader.name());
         match &node.kind {
-            NodeKind::Json { content } => state.push("content", content.as_str()),
+            NodeKind::Json { content } => state.push("content", content.clone()),
             NodeKind::Dict { entries, .. } => {
                 let key_types = next();
                 let content: Object = entries
@@ -289,7 +289,7 @@ fn node_value(node: &Node, children: Vec<Value>) -> Value {
         }
     }
     for (key, value) in &node.extra {
-        state.push(key.as_str(), value.clone());
+        state.push(key.clone(), value.clone());
     }
     if let Some(id) = node.id {
         state.push("__id__", Number::from_u64(id));
@@ -388,7 +388,7 @@ impl SchemaBuilder {
             nodes: self.nodes,
             root,
             protocol,
-            skops_version,
+            skops_version: skops_version.map(Text::from),
         })
     }
 }

@@ -620,7 +620,10 @@ pub(crate) fn trust(
 fn is_none(file: &SkopsFile<'_>, id: NodeId) -> bool {
     match &file.schema().node(id).kind {
         NodeKind::Json { content } => {
-            matches!(json::parse(content.as_bytes(), 1), Ok(Value::Null))
+            matches!(
+                json::parse(content.surrogatepass_bytes(), 1),
+                Ok(Value::Null)
+            )
         }
         _ => false,
     }

@@ -171,8 +171,7 @@ fn output_width(file: &SkopsFile<'_>, ensemble: NodeId, limits: &Limits) -> Opti
     match (ensemble_type.as_str(), init_type.as_str()) {
         (REGRESSOR, DUMMY_REGRESSOR) => Some(1),
         (CLASSIFIER, DUMMY_CLASSIFIER) => {
-            let prior =
-                attribute_json(file, init, "_strategy") == Some(Value::String("prior".to_owned()));
+            let prior = attribute_json(file, init, "_strategy") == Some(Value::from("prior"));
             if !prior {
                 return None;
             }

@@ -103,7 +103,7 @@ pub(crate) fn validate_bspline(
     let state = State::read(file, id, path)?;
     if let Some((key, _)) = state
         .attributes()
-        .find(|(key, _)| !STATE_KEYS.contains(key))
+        .find(|(key, _)| !key.as_str().is_some_and(|key| STATE_KEYS.contains(&key)))
     {
         return Err(malformed(format!(
             "the state sets `{key}`, which a BSpline does not have"

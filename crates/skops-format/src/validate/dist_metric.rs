@@ -283,7 +283,7 @@ fn json_number(file: &SkopsFile<'_>, id: NodeId) -> Option<f64> {
     let NodeKind::Json { content } = &file.schema().node(id).kind else {
         return None;
     };
-    match json::parse(content.as_bytes(), 1) {
+    match json::parse(content.surrogatepass_bytes(), 1) {
         Ok(Value::Number(number)) => number.as_f64(),
         _ => None,
     }

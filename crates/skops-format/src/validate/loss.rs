@@ -210,7 +210,7 @@ pub(crate) fn validate_loss(
                 return false;
             };
             let node = schema.node(child);
-            match key {
+            match key.as_str().unwrap_or_default() {
                 "closs" | "link" => true,
                 "interval_y_true" | "interval_y_pred" => {
                     matches!(node.kind, NodeKind::Object { .. }) && node.type_name() == INTERVAL

@@ -29,7 +29,7 @@ use std::borrow::Cow;
 
 use super::records::IntField;
 use crate::file::SkopsFile;
-use crate::json::{self, Value};
+use crate::json::{self, Text, Value};
 use crate::limits::Limits;
 use crate::npy::{ByteOrder, Descr, NpyHeader, read_npy};
 use crate::schema::{Loader, NdArrayStorage, NodeId, NodeKind, Schema};
@@ -195,7 +195,7 @@ impl Held {
 /// Python sets them.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct State<'s> {
-    attributes: Vec<(Cow<'s, str>, Held)>,
+    attributes: Vec<(Cow<'s, Text>, Held)>,
     /// Entries whose key is not a string (they go into `__dict__` under that key, naming no
     /// attribute).
     other_keys: usize,
@@ -271,7 +271,7 @@ impl<'s> State<'s> {
 
     fn of_dict(
         schema: &'s Schema,
-        entries: &'s [(String, NodeId)],
+        entries: &'s [(Text, NodeId)],
         key_types: NodeId,
     ) -> Result<Self, Unreadable> {
         let types = schema.node(key_types);
@@ -292,7 +292,7 @@ impl<'s> State<'s> {
             if key_sets_attribute(schema, *key_type)? {
                 state
                     .attributes
-                    .push((Cow::Borrowed(key.as_str()), Held::Node(*value)));
+                    .push((Cow::Borrowed(key), Held::Node(*value)));
             } else {
                 state.other_keys += 1;
             }
@@ -300,15 +300,15 @@ impl<'s> State<'s> {
         Ok(state)
     }
 
-    fn of_json(content: &str) -> Result<Self, Unreadable> {
-        let value = json::parse(content.as_bytes(), crate::limits::MAX_JSON_DEPTH)
+    fn of_json(content: &Text) -> Result<Self, Unreadable> {
+        let value = json::parse(content.surrogatepass_bytes(), crate::limits::MAX_JSON_DEPTH)
             .map_err(|error| Unreadable(format!("a JSON state that does not parse: {error}")))?;
         match value {
             Value::Null => Ok(Self::empty()),
             Value::Object(object) => {
                 // `json.loads`: each key once, at its first position, with its last value.
-                let mut attributes: Vec<(Cow<'s, str>, Held)> = Vec::new();
-                let mut position: std::collections::HashMap<String, usize> =
+                let mut attributes: Vec<(Cow<'s, Text>, Held)> = Vec::new();
+                let mut position: std::collections::HashMap<Text, usize> =
                     std::collections::HashMap::new();
                 for (key, value) in object.into_vec() {
                     match position.get(&key) {
@@ -339,7 +339,7 @@ impl<'s> State<'s> {
     pub(crate) fn get(&self, key: &str) -> Option<Slot<'_>> {
         self.attributes
             .iter()
-            .find(|(name, _)| name == key)
+            .find(|(name, _)| **name == *key)
             .map(|(_, held)| held.slot())
     }
 
@@ -354,7 +354,7 @@ impl<'s> State<'s> {
     }
 
     /// The attributes, in the order Python sets them.
-    pub(crate) fn attributes(&self) -> impl Iterator<Item = (&str, Slot<'_>)> {
+    pub(crate) fn attributes(&self) -> impl Iterator<Item = (&Text, Slot<'_>)> {
         self.attributes
             .iter()
             .map(|(name, held)| (name.as_ref(), held.slot()))
@@ -428,7 +428,7 @@ pub(crate) fn json_value<'v>(file: &SkopsFile<'_>, slot: impl Into<Slot<'v>>) ->
             let NodeKind::Json { content } = &file.schema().node(id).kind else {
                 return None;
             };
-            json::parse(content.as_bytes(), 2).ok()
+            json::parse(content.surrogatepass_bytes(), 2).ok()
         }
     }
 }
@@ -618,7 +618,7 @@ mod tests {
     fn json_node(content: &str) -> String {
         format!(
             r#"{{"__class__": "str", "__module__": "builtins", "__loader__": "JsonNode", "content": {}, "is_json": true}}"#,
-            crate::json::to_string_compact(&Value::String(content.to_owned()))
+            crate::json::to_string_compact(&Value::String(content.to_owned().into()))
         )
     }
 
@@ -660,7 +660,7 @@ mod tests {
         let state = State::of_object(schema, schema.root())?;
         Ok(state
             .attributes()
-            .map(|(name, _)| name.to_owned())
+            .map(|(name, _)| name.to_string())
             .collect())
     }
 
@@ -718,7 +718,10 @@ mod tests {
         )));
         let state = State::of_object(&schema, schema.root()).expect("readable");
         assert_eq!(
-            state.attributes().map(|(name, _)| name).collect::<Vec<_>>(),
+            state
+                .attributes()
+                .map(|(name, _)| name.to_string())
+                .collect::<Vec<_>>(),
             ["a", "b"]
         );
         let Some(Slot::Node(a)) = state.get("a") else {
@@ -734,7 +737,10 @@ mod tests {
         )));
         let state = State::of_object(&schema, schema.root()).expect("readable");
         assert_eq!(
-            state.attributes().map(|(name, _)| name).collect::<Vec<_>>(),
+            state
+                .attributes()
+                .map(|(name, _)| name.to_string())
+                .collect::<Vec<_>>(),
             ["_n_threads", "k"]
         );
         assert!(matches!(

@@ -123,7 +123,11 @@ pub(crate) fn validate_svm(
     // A callable kernel: predict passes "precomputed" to libsvm.
     let precomputed = callable
         || match json_value(file, kernel_id) {
-            Some(Value::String(kernel)) if KERNELS.contains(&kernel.as_str()) => {
+            Some(Value::String(kernel))
+                if kernel
+                    .as_str()
+                    .is_some_and(|kernel| KERNELS.contains(&kernel)) =>
+            {
                 kernel == "precomputed"
             }
             _ => {

@@ -354,7 +354,7 @@ pub(super) fn state_shadows_methods(file: &SkopsFile<'_>, id: NodeId) -> bool {
             }
             _ => false,
         };
-        callable && !CALLABLE_KEYS.contains(&key)
+        callable && !key.as_str().is_some_and(|key| CALLABLE_KEYS.contains(&key))
     })
 }
 

@@ -118,7 +118,7 @@ fn with_json(index: usize, key: &str, text: &str) -> Vec<u8> {
         if name == "schema.json" {
             let mut schema = json::parse(content, 1000).unwrap();
             let at = |field: &'static str| [&path[..], &[field][..]].concat();
-            schema = set_at(schema, &at("content"), Value::String(text.to_owned()));
+            schema = set_at(schema, &at("content"), Value::from(text));
             schema = set_at(
                 schema,
                 &at("__id__"),

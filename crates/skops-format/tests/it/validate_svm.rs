@@ -137,7 +137,7 @@ fn with_json_nodes(edits: &[(&[&str], &str)]) -> Vec<u8> {
             let mut schema = json::parse(content, 1000).unwrap();
             for (fresh_id, (path, text)) in (1_000_000_000_000_i64..).zip(edits) {
                 let at = |key: &'static str| [path, &[key][..]].concat();
-                schema = set_at(schema, &at("content"), Value::String((*text).to_owned()));
+                schema = set_at(schema, &at("content"), Value::from(*text));
                 schema = set_at(
                     schema,
                     &at("__id__"),

@@ -37,8 +37,8 @@ fn parse_rows(rows: &[Value]) -> Vec<TreeRow> {
             };
             TreeRow {
                 level: fields[0].as_number().and_then(|n| n.as_u64()).unwrap() as usize,
-                key: fields[1].as_str().unwrap().to_owned(),
-                val: fields[2].as_str().unwrap().to_owned(),
+                key: fields[1].as_text().unwrap().clone(),
+                val: fields[2].as_text().unwrap().clone(),
                 is_self_safe: bool_at(3),
                 is_safe: bool_at(4),
                 is_last: bool_at(5),
@@ -75,7 +75,7 @@ fn parse_cases(text: &[u8]) -> Vec<FileCases> {
                     (trusted, expected)
                 })
                 .collect();
-            (name.to_owned(), cases)
+            (name.to_string(), cases)
         })
         .collect()
 }

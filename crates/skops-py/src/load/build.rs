@@ -16,6 +16,7 @@ use pyo3::exceptions::{PyRecursionError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PySet, PyString, PyTuple};
 use skops_format::SkopsFile;
+use skops_format::json::Text;
 use skops_format::schema::{NdArrayStorage, Node, NodeId, NodeKind, ReduceKind, Schema};
 
 use super::arrays::Numpy;
@@ -293,7 +294,7 @@ impl<'a, 'py> Builder<'a, 'py> {
     fn dict(
         &mut self,
         node: &'a Node,
-        entries: &'a [(String, NodeId)],
+        entries: &'a [(Text, NodeId)],
         key_types: NodeId,
     ) -> PyResult<Bound<'py, PyAny>> {
         let class = self.imports.gettype(&node.module, &node.class)?;
@@ -310,10 +311,11 @@ impl<'a, 'py> Builder<'a, 'py> {
             };
             let key_type = key_type?;
             let value = self.build(*value)?;
+            let key = json::text_to_py(self.py, key)?;
             let key = if key_type.is(&self.imports.builtins.str_type) {
-                PyString::new(self.py, key).into_any()
+                key.into_any()
             } else {
-                key_type.call1((key.as_str(),))?
+                key_type.call1((key,))?
             };
             instance.set_item(key, value)?;
         }

@@ -4,11 +4,12 @@
 //! Integers become `int` (of any size), numbers with a `.` or an exponent `float`, `NaN` and
 //! `Infinity` the special floats; objects become `dict`s keeping the first position and the
 //! last value of a repeated key. The few texts nearly every model is made of (`null`, small
-//! integers, plain strings) are recognised without building a JSON value first.
+//! integers, plain strings) are recognised without building a JSON value first. Strings may hold
+//! lone surrogates ([`Text`]), as the `str`s Python makes do.
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyList, PyString};
-use skops_format::json::{self, Number, Value};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyList, PyString};
+use skops_format::json::{self, Number, Text, Value};
 use skops_format::{Error, Limits};
 
 use crate::errors::format_error;
@@ -17,20 +18,22 @@ use crate::errors::format_error;
 const MAX_FAST_INT_DIGITS: usize = 18;
 
 /// `json.loads(text)` for the JSON text of a JsonNode.
-pub(crate) fn loads<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
-    if let Some(object) = fast_path(py, text) {
+pub(crate) fn loads<'py>(py: Python<'py>, text: &Text) -> PyResult<Bound<'py, PyAny>> {
+    if let Some(object) = text.as_str().and_then(|text| fast_path(py, text)) {
         return Ok(object);
     }
     // `json.loads` of a `str` refuses a byte order mark (our parser skips one, as Python does
-    // for `bytes`).
-    if text.starts_with('\u{feff}') {
+    // for `bytes`). A surrogate in the text is the code point it is in Python's `str`: the
+    // parser reads the `surrogatepass` bytes as that code point.
+    let bytes = text.surrogatepass_bytes();
+    if bytes.starts_with("\u{feff}".as_bytes()) {
         let error = Error::JsonSyntax {
             offset: 0,
             reason: "unexpected UTF-8 byte order mark",
         };
         return Err(format_error(py, &error));
     }
-    let value = json::parse(text.as_bytes(), Limits::default().max_json_depth)
+    let value = json::parse(bytes, Limits::default().max_json_depth)
         .map_err(|error| format_error(py, &error))?;
     value_to_py(py, &value)
 }
@@ -79,7 +82,7 @@ pub(crate) fn value_to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound
         Value::Null => py.None().into_bound(py),
         Value::Bool(flag) => PyBool::new(py, *flag).to_owned().into_any(),
         Value::Number(number) => number_to_py(py, number)?,
-        Value::String(text) => PyString::new(py, text).into_any(),
+        Value::String(text) => text_to_py(py, text)?.into_any(),
         Value::Array(items) => {
             let list = PyList::empty(py);
             for item in items {
@@ -90,11 +93,24 @@ pub(crate) fn value_to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound
         Value::Object(object) => {
             let dict = PyDict::new(py);
             for (key, item) in object.dict_entries() {
-                dict.set_item(key, value_to_py(py, item)?)?;
+                dict.set_item(text_to_py(py, key)?, value_to_py(py, item)?)?;
             }
             dict.into_any()
         }
     })
+}
+
+/// The Python `str` of a [`Text`], lone surrogates included.
+pub(crate) fn text_to_py<'py>(py: Python<'py>, text: &Text) -> PyResult<Bound<'py, PyString>> {
+    match text.as_str() {
+        Some(text) => Ok(PyString::new(py, text)),
+        // `Text` keeps surrogates in the encoding of Python's "surrogatepass" error handler.
+        None => PyString::from_encoded_object(
+            PyBytes::new(py, text.surrogatepass_bytes()).as_any(),
+            Some(c"utf-8"),
+            Some(c"surrogatepass"),
+        ),
+    }
 }
 
 fn number_to_py<'py>(py: Python<'py>, number: &Number) -> PyResult<Bound<'py, PyAny>> {

@@ -14,7 +14,7 @@ mod tree_arrays;
 
 use pyo3::exceptions::PyImportError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyModule};
+use pyo3::types::{PyBytes, PyDict, PyModule, PyString};
 use skops_format::audit::{AuditReport, node_path};
 use skops_format::schema::{Loader, NodeKind, ReduceKind};
 use skops_format::{Error, Limits, SkopsFile, visualize};
@@ -108,28 +108,39 @@ fn untrusted_type_paths<'py>(py: Python<'py>, data: &[u8]) -> PyResult<Bound<'py
 }
 
 /// One row of skops' `visualize` walk: `(level, key, val, is_self_safe, is_safe, is_last)`.
-type TreeNodeRow = (usize, String, String, bool, bool, bool);
+type TreeNodeRow<'py> = (
+    usize,
+    Bound<'py, PyString>,
+    Bound<'py, PyString>,
+    bool,
+    bool,
+    bool,
+);
 
 /// Depth-first `(level, key, val, is_self_safe, is_safe, is_last)` rows, as skops' walk.
 #[pyfunction]
-fn tree_nodes(py: Python<'_>, data: &[u8], trusted: Vec<String>) -> PyResult<Vec<TreeNodeRow>> {
+fn tree_nodes<'py>(
+    py: Python<'py>,
+    data: &[u8],
+    trusted: Vec<String>,
+) -> PyResult<Vec<TreeNodeRow<'py>>> {
     let file = open(py, data)?;
     let rows = py
         .detach(|| visualize::tree_rows(&file, &trusted))
         .map_err(|error| format_error(py, &error))?;
-    Ok(rows
-        .into_iter()
+    // Keys and values are `str`s with any lone surrogates, as skops' rows.
+    rows.into_iter()
         .map(|row| {
-            (
+            Ok((
                 row.level,
-                row.key,
-                row.val,
+                json::text_to_py(py, &row.key)?,
+                json::text_to_py(py, &row.val)?,
                 row.is_self_safe,
                 row.is_safe,
                 row.is_last,
-            )
+            ))
         })
-        .collect())
+        .collect()
 }
 
 /// Opens and checks the file (without the GIL), then refuses what skops 0.16 refuses while

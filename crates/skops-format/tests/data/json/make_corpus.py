@@ -31,6 +31,17 @@ BAD = [
     "1" * 4301, "[1] 2", "-", "+1", ".5", "1.", "tru", '{"a" 1}', "[\"\\u12\"]",
 ]
 
+# Lone surrogates, escaped and as the bytes `json.loads(bytes)` decodes with `surrogatepass`;
+# appended after the random cases so that their numbering stays.
+SURROGATES = [
+    b'"\\ud800 \\udfff \\ud800\\u0041 \\udc00\\ud800 \\ud800\\ud800\\udc00"',
+    b'{"\\udbff": ["\\ud800"], "\\udbff": 1, "k\\udc00": {"\\ud800\\udc00": null}}',
+    '"\ud800 \udfff\\udc00 \ud800\udc00"'.encode("utf-8", "surrogatepass"),
+    '{"\udc00": "\ud800", "\\ud800": 1}'.encode("utf-8", "surrogatepass"),
+]
+
+BAD_SURROGATES = [b'"\xed\xa0"', b"[\xed\xa0\x80]", b'"\\ud800\\u12g4"', b'"\xed\xa0\x80\xc0\x80"']
+
 
 def random_float():
     kind = rng.randrange(4)
@@ -80,20 +91,21 @@ def main():
         else:
             text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
         inputs.append(text.encode())
+    inputs.extend(SURROGATES)
     for index, data in enumerate(inputs):
         value = json.loads(data)
         name = f"{index:03}"
         (HERE / "cases" / f"{name}.in.json").write_bytes(data)
         (HERE / "cases" / f"{name}.pretty.json").write_text(json.dumps(value, indent=2))
         (HERE / "cases" / f"{name}.compact.json").write_text(json.dumps(value))
-    for index, text in enumerate(BAD):
+    for index, data in enumerate([text.encode() for text in BAD] + BAD_SURROGATES):
         try:
-            json.loads(text)
-        except ValueError:
+            json.loads(data)
+        except ValueError:  # UnicodeDecodeError included
             pass
         else:
-            raise SystemExit(f"Python accepts {text!r}")
-        (HERE / "bad" / f"{index:03}.json").write_bytes(text.encode())
+            raise SystemExit(f"Python accepts {data!r}")
+        (HERE / "bad" / f"{index:03}.json").write_bytes(data)
 
 
 main()
