@@ -274,19 +274,14 @@ impl<'a> SkopsFile<'a> {
     /// The scikit-learn version that wrote the file: the first `_sklearn_version` string found
     /// in an ObjectNode's state dict, in build order.
     pub fn sklearn_version(&self) -> Option<String> {
-        self.schema.nodes().find_map(|(_, node)| {
-            let NodeKind::Object {
-                content: Some(content),
-            } = &node.kind
-            else {
+        self.schema.nodes().find_map(|(id, node)| {
+            if !matches!(node.kind, NodeKind::Object { .. }) {
                 return None;
-            };
-            let NodeKind::Dict { entries, .. } = &self.schema.node(*content).kind else {
-                return None;
-            };
-            let (_, value) = entries.iter().find(|(key, _)| key == "_sklearn_version")?;
-            match &self.schema.node(*value).kind {
-                NodeKind::Json { content } => audit::json_string(content.surrogatepass_bytes()),
+            }
+            // Read as skops sets attributes (see `validate::state`).
+            let state = validate::State::of_object(&self.schema, id).ok()?;
+            match state.json(self, "_sklearn_version")? {
+                crate::json::Value::String(version) => version.as_str().map(str::to_owned),
                 _ => None,
             }
         })

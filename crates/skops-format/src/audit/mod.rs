@@ -35,7 +35,7 @@ use std::collections::{BTreeMap, HashSet};
 pub use paths::{node_path, node_paths};
 pub use tables::TrustTables;
 
-use crate::json::{self, Value};
+use crate::json::Value;
 use crate::schema::{Loader, NodeId, NodeKind, ReduceKind, Schema};
 use crate::validate::{Validated, Validator};
 use crate::{Error, Result};
@@ -470,14 +470,6 @@ impl Context<'_> {
             reason,
             untrusted_names: names,
         }
-    }
-}
-
-/// Decodes a JsonNode's content as a string, if it is one (used for `_sklearn_version`).
-pub(crate) fn json_string(content: &[u8]) -> Option<String> {
-    match json::parse(content, 1) {
-        Ok(Value::String(text)) => text.as_str().map(str::to_owned),
-        _ => None,
     }
 }
 

@@ -43,6 +43,7 @@ mod walk;
 mod widths;
 
 pub use bspline::{ASARRAY_FUNCTION, BSPLINE_TYPE};
+pub(crate) use state::State;
 pub use state::{KEY_TYPES, STATE_DICT_CLASSES, StateForm, key_names_attribute, state_forms};
 
 use std::collections::{BTreeSet, HashMap};
