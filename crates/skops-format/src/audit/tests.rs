@@ -6,6 +6,7 @@
 //! expected list.
 
 use super::*;
+use crate::json;
 use crate::limits::Limits;
 
 // ----- schema text builders ------------------------------------------------------------------
