@@ -4,18 +4,21 @@
 //! central directory, every local header, names, sizes against [`crate::limits::Limits`]),
 //! so a parsed archive only fails later on a member's compressed bytes. Members are
 //! decompressed on demand, never past their declared size, and CRC-checked.
-//! [`ArchiveWriter`] writes stored or deflated members straight into one buffer.
+//! [`ArchiveWriter`] writes stored or deflated members straight into one buffer;
+//! [`StoredLayout`] writes the same stored archive into a buffer the caller owns.
 
 mod decompress;
 mod names;
 mod read;
+mod stored;
 mod write;
 
 #[cfg(test)]
 mod tests;
 
 pub use read::Archive;
-pub use write::{ArchiveWriter, WriteCompression};
+pub use stored::{OutputByte, StoredLayout, StoredMember, layout};
+pub use write::{ArchiveWriter, WriteCompression, now};
 
 /// How a member's bytes are compressed (the zip "compression method").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -8,6 +8,14 @@
 use std::collections::HashSet;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+/// The current Unix time in seconds (UTC): what [`ArchiveWriter::new`] time-stamps members
+/// with (0 before 1970, which zip cannot express anyway).
+pub fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs())
+}
+
 use super::{
     Compression, ZIP_FILECOUNT_LIMIT, ZIP64_EXTRA_ID, ZIP64_LIMIT, flag, names, record_size,
     signature,
@@ -16,16 +24,16 @@ use crate::{Error, Result};
 
 /// "Version made by": Unix (3) in the high byte, as Python writes on every platform it runs
 /// `writestr` with a `str` name on.
-const MADE_BY_UNIX: u16 = 3 << 8;
+pub(super) const MADE_BY_UNIX: u16 = 3 << 8;
 
 /// Zip specification version 2.0: what stored and deflated members need.
-const VERSION_DEFAULT: u16 = 20;
+pub(super) const VERSION_DEFAULT: u16 = 20;
 
 /// Zip specification version 4.5: needed for zip64 records.
-const VERSION_ZIP64: u16 = 45;
+pub(super) const VERSION_ZIP64: u16 = 45;
 
 /// Unix permissions `rw-------` in the high 16 bits, as `writestr` sets them.
-const EXTERNAL_ATTRIBUTES: u32 = 0o600 << 16;
+pub(super) const EXTERNAL_ATTRIBUTES: u32 = 0o600 << 16;
 
 /// How [`ArchiveWriter`] compresses every member.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,10 +70,7 @@ impl ArchiveWriter {
     /// Like [`ArchiveWriter::new`], reserving `bytes` of output up front (e.g. the sum of the
     /// members' sizes plus a little per member for headers).
     pub fn with_capacity(compression: WriteCompression, bytes: usize) -> Self {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |since| since.as_secs());
-        let (dos_time, dos_date) = dos_date_time(now);
+        let (dos_time, dos_date) = dos_date_time(now());
         Self {
             compression,
             output: Vec::with_capacity(bytes),

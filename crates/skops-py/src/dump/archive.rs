@@ -3,18 +3,17 @@
 //! Members are collected during the walk without copying their data: an array member keeps
 //! the array (alive in the memo) and its `.npy` header, a bytes member the `bytes` object. At
 //! the end, a stored archive is written in one pass straight into the returned `bytes` (see
-//! [`super::stored_zip`]); a deflated one goes through skops_format's `ArchiveWriter`.
+//! `skops_format::container::StoredLayout`); a deflated one goes through its `ArchiveWriter`.
 
 use std::mem::MaybeUninit;
 
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
-use skops_format::container::{ArchiveWriter, WriteCompression};
+use skops_format::container::{ArchiveWriter, StoredMember, WriteCompression, layout};
 
 use super::address_map::IdSet;
 use super::error::DumpResult;
 use super::npy::ContiguousArray;
-use super::stored_zip::{StoredMember, layout};
 
 /// zlib's default level, what `zipfile` uses for `ZIP_DEFLATED` without a `compresslevel`.
 pub(crate) const DEFAULT_DEFLATE_LEVEL: u32 = 6;
@@ -113,7 +112,7 @@ impl<'py> Archive<'py> {
                     }))
                     .collect();
                 let layout = layout(&stored);
-                let stamp = time_stamp()?;
+                let stamp = skops_format::container::now();
                 let total = usize::try_from(layout.total()).map_err(|_| {
                     pyo3::exceptions::PyMemoryError::new_err("the archive does not fit in memory")
                 })?;
@@ -165,21 +164,6 @@ fn new_bytes<'py>(
         fill(std::slice::from_raw_parts_mut(buffer, length));
         Ok(bytes)
     }
-}
-
-/// The (DOS time, DOS date) skops_format's writer stamps members with now, read back from
-/// the local header of a one-member archive, so both writers agree on it.
-fn time_stamp() -> DumpResult<(u16, u16)> {
-    let mut writer = ArchiveWriter::new(WriteCompression::Stored);
-    writer.add("t", b"")?;
-    let bytes = writer.finish()?;
-    let field = |offset: usize| {
-        bytes
-            .get(offset..offset + 2)
-            .and_then(|pair| <[u8; 2]>::try_from(pair).ok())
-            .map_or(0, u16::from_le_bytes)
-    };
-    Ok((field(10), field(12)))
 }
 
 /// The deflated archive of `parts` (`(name, prefix, body)`, the member being prefix + body)

@@ -16,7 +16,6 @@ mod nodes;
 mod npy;
 mod path;
 mod python;
-mod stored_zip;
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;

@@ -1,44 +1,29 @@
 //! A stored (uncompressed) zip archive written in one pass into a buffer of the exact size,
-//! byte for byte what skops_format's `ArchiveWriter` with `WriteCompression::Stored` writes
-//! for the same members and time stamp (a test checks it).
+//! byte for byte what [`ArchiveWriter`](super::ArchiveWriter) with `WriteCompression::Stored`
+//! writes for the same members and time stamp (a test checks it).
 //!
-//! `ArchiveWriter` appends to its own growing `Vec`, which then has to be copied into the
-//! Python `bytes` object: for models of hundreds of megabytes that is two extra passes over
-//! the data and twice the page faults. Stored members need no compression, so the whole
-//! layout is known before writing and the members' bytes (numpy buffers, `bytes` objects) can
-//! be copied exactly once, straight into the `bytes` object `dumps` returns.
+//! `ArchiveWriter` appends to its own growing `Vec`, which a caller then copies into its own
+//! buffer (a Python `bytes` object): for models of hundreds of megabytes that is two extra
+//! passes over the data and twice the page faults. Stored members need no compression, so the
+//! whole layout is known before writing and the members' bytes (numpy buffers, `bytes`
+//! objects) can be copied exactly once, straight into the caller's buffer.
 
 use std::mem::MaybeUninit;
 
-/// `ArchiveWriter`'s constants (zip specification values).
-const LOCAL_HEADER_SIGNATURE: u32 = 0x0403_4b50;
-const CENTRAL_HEADER_SIGNATURE: u32 = 0x0201_4b50;
-const END_OF_CENTRAL_DIRECTORY_SIGNATURE: u32 = 0x0605_4b50;
-const ZIP64_END_OF_CENTRAL_DIRECTORY_SIGNATURE: u32 = 0x0606_4b50;
-const ZIP64_LOCATOR_SIGNATURE: u32 = 0x0706_4b50;
-const LOCAL_HEADER_SIZE: usize = 30;
-const CENTRAL_HEADER_SIZE: usize = 46;
-const END_OF_CENTRAL_DIRECTORY_SIZE: usize = 22;
-const ZIP64_END_OF_CENTRAL_DIRECTORY_SIZE: usize = 56;
-const ZIP64_LOCATOR_SIZE: usize = 20;
-const ZIP64_EXTRA_ID: u16 = 0x0001;
-/// Python's `zipfile.ZIP64_LIMIT`.
-const ZIP64_LIMIT: u64 = (1 << 31) - 1;
-const ZIP_FILECOUNT_LIMIT: u64 = 0xFFFF;
-const MADE_BY_UNIX: u16 = 3 << 8;
-const VERSION_DEFAULT: u16 = 20;
-const VERSION_ZIP64: u16 = 45;
-const EXTERNAL_ATTRIBUTES: u32 = 0o600 << 16;
-const UTF8_NAME_FLAG: u16 = 1 << 11;
+use super::write::dos_date_time;
+use super::write::{EXTERNAL_ATTRIBUTES, MADE_BY_UNIX, VERSION_DEFAULT, VERSION_ZIP64};
+use super::{ZIP_FILECOUNT_LIMIT, ZIP64_EXTRA_ID, ZIP64_LIMIT, flag, record_size, signature};
 
 /// Data is hashed and copied in pieces this large, small enough to stay in the L2 cache
 /// between the two.
 const COPY_CHUNK: usize = 64 * 1024;
 
 /// One member: its name and its bytes, in pieces (a `.npy` header and the array's data).
-pub(crate) struct StoredMember<'a> {
-    pub(crate) name: &'a str,
-    pub(crate) parts: [&'a [u8]; 2],
+pub struct StoredMember<'a> {
+    /// The member's name.
+    pub name: &'a str,
+    /// Its bytes, in two pieces written one after the other (a `.npy` header and the data).
+    pub parts: [&'a [u8]; 2],
 }
 
 impl StoredMember<'_> {
@@ -56,7 +41,7 @@ struct Placement {
 }
 
 /// The layout of an archive: each member's placement and the total size.
-pub(crate) struct StoredLayout {
+pub struct StoredLayout {
     placements: Vec<Placement>,
     directory_offset: u64,
     directory_size: u64,
@@ -64,7 +49,7 @@ pub(crate) struct StoredLayout {
 }
 
 /// Lays out `members` as `ArchiveWriter` would.
-pub(crate) fn layout(members: &[StoredMember<'_>]) -> StoredLayout {
+pub fn layout(members: &[StoredMember<'_>]) -> StoredLayout {
     let mut placements = Vec::with_capacity(members.len());
     let mut offset = 0u64;
     let mut directory_size = 0u64;
@@ -80,23 +65,24 @@ pub(crate) fn layout(members: &[StoredMember<'_>]) -> StoredLayout {
             flags: if member.name.is_ascii() {
                 0
             } else {
-                UTF8_NAME_FLAG
+                flag::UTF8_NAME
             },
         };
-        offset += (LOCAL_HEADER_SIZE + member.name.len() + local_extra) as u64 + data_len;
+        offset += (record_size::LOCAL_HEADER + member.name.len() + local_extra) as u64 + data_len;
         let zip64_values = central_zip64_values(&placement).len() as u64;
         let extra = if zip64_values == 0 {
             0
         } else {
             4 + 8 * zip64_values
         };
-        directory_size += (CENTRAL_HEADER_SIZE + member.name.len()) as u64 + extra;
+        directory_size += (record_size::CENTRAL_HEADER + member.name.len()) as u64 + extra;
         placements.push(placement);
     }
     let directory_offset = offset;
-    let mut total = directory_offset + directory_size + END_OF_CENTRAL_DIRECTORY_SIZE as u64;
+    let mut total =
+        directory_offset + directory_size + record_size::END_OF_CENTRAL_DIRECTORY as u64;
     if needs_zip64_end(members.len() as u64, directory_offset, directory_size) {
-        total += (ZIP64_END_OF_CENTRAL_DIRECTORY_SIZE + ZIP64_LOCATOR_SIZE) as u64;
+        total += (record_size::ZIP64_END_OF_CENTRAL_DIRECTORY + record_size::ZIP64_LOCATOR) as u64;
     }
     StoredLayout {
         placements,
@@ -108,23 +94,25 @@ pub(crate) fn layout(members: &[StoredMember<'_>]) -> StoredLayout {
 
 impl StoredLayout {
     /// The archive's size in bytes.
-    pub(crate) fn total(&self) -> u64 {
+    pub fn total(&self) -> u64 {
         self.total
     }
 
     /// Writes the archive into `out`, which must be [`StoredLayout::total`] bytes long (its
-    /// bytes need not be initialised: every one is written). `stamp` is the (DOS time, DOS
-    /// date) of every member.
-    pub(crate) fn write(
+    /// bytes need not be initialised: every one is written). `unix_seconds` (UTC) time-stamps
+    /// every member, as [`ArchiveWriter::with_modification_time`](super::ArchiveWriter) does;
+    /// [`super::now`] is what `ArchiveWriter::new` uses.
+    pub fn write<B: OutputByte>(
         &self,
         members: &[StoredMember<'_>],
-        stamp: (u16, u16),
-        out: &mut [MaybeUninit<u8>],
+        unix_seconds: u64,
+        out: &mut [B],
     ) {
+        let stamp = dos_date_time(unix_seconds);
         let mut cursor = Cursor { out, position: 0 };
         let mut crcs = Vec::with_capacity(members.len());
         for (member, placement) in members.iter().zip(&self.placements) {
-            cursor.u32(LOCAL_HEADER_SIGNATURE);
+            cursor.u32(signature::LOCAL_HEADER);
             cursor.u16(if placement.local_zip64 {
                 VERSION_ZIP64
             } else {
@@ -173,7 +161,7 @@ impl StoredLayout {
             } else {
                 VERSION_DEFAULT
             };
-            cursor.u32(CENTRAL_HEADER_SIGNATURE);
+            cursor.u32(signature::CENTRAL_HEADER);
             cursor.u16(MADE_BY_UNIX | version);
             cursor.u16(version);
             cursor.u16(placement.flags);
@@ -216,8 +204,8 @@ impl StoredLayout {
         let count = members.len() as u64;
         if needs_zip64_end(count, self.directory_offset, self.directory_size) {
             let record_offset = cursor.position as u64;
-            cursor.u32(ZIP64_END_OF_CENTRAL_DIRECTORY_SIGNATURE);
-            cursor.u64((ZIP64_END_OF_CENTRAL_DIRECTORY_SIZE - 12) as u64);
+            cursor.u32(signature::ZIP64_END_OF_CENTRAL_DIRECTORY);
+            cursor.u64((record_size::ZIP64_END_OF_CENTRAL_DIRECTORY - 12) as u64);
             cursor.u16(MADE_BY_UNIX | VERSION_ZIP64);
             cursor.u16(VERSION_ZIP64);
             cursor.u32(0); // this disk
@@ -226,12 +214,12 @@ impl StoredLayout {
             cursor.u64(count);
             cursor.u64(self.directory_size);
             cursor.u64(self.directory_offset);
-            cursor.u32(ZIP64_LOCATOR_SIGNATURE);
+            cursor.u32(signature::ZIP64_LOCATOR);
             cursor.u32(0); // disk with the zip64 record
             cursor.u64(record_offset);
             cursor.u32(1); // total disks
         }
-        cursor.u32(END_OF_CENTRAL_DIRECTORY_SIGNATURE);
+        cursor.u32(signature::END_OF_CENTRAL_DIRECTORY);
         cursor.u16(0); // this disk
         cursor.u16(0); // disk with the central directory
         let count16 = u16::try_from(count).unwrap_or(u16::MAX);
@@ -265,23 +253,37 @@ fn saturate32(value: u64) -> u32 {
 
 /// Writes forward into a buffer of the right size (writes past its end are dropped, which
 /// cannot happen with a buffer of [`StoredLayout::total`] bytes).
-struct Cursor<'a> {
-    out: &'a mut [MaybeUninit<u8>],
+struct Cursor<'a, B> {
+    out: &'a mut [B],
     position: usize,
 }
 
-impl Cursor<'_> {
+/// A byte of an output buffer: initialised (`u8`) or not yet (`MaybeUninit<u8>`, e.g. the
+/// buffer of a Python `bytes` object being filled).
+pub trait OutputByte {
+    /// Writes `value`.
+    fn set(&mut self, value: u8);
+}
+
+impl OutputByte for u8 {
+    fn set(&mut self, value: u8) {
+        *self = value;
+    }
+}
+
+impl OutputByte for MaybeUninit<u8> {
+    fn set(&mut self, value: u8) {
+        self.write(value);
+    }
+}
+
+impl<B: OutputByte> Cursor<'_, B> {
     fn bytes(&mut self, bytes: &[u8]) {
         let end = self.position + bytes.len();
         if let Some(target) = self.out.get_mut(self.position..end) {
-            // SAFETY: `target` and `bytes` have the same length, do not overlap (one is
-            // borrowed mutably), and `MaybeUninit<u8>` has the layout of `u8`.
-            unsafe {
-                std::ptr::copy_nonoverlapping(
-                    bytes.as_ptr(),
-                    target.as_mut_ptr().cast::<u8>(),
-                    bytes.len(),
-                );
+            // A plain loop over bytes: LLVM turns it into `memcpy` for either byte type.
+            for (slot, &byte) in target.iter_mut().zip(bytes) {
+                slot.set(byte);
             }
         }
         self.position = end;
@@ -311,18 +313,7 @@ impl Cursor<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use skops_format::container::{ArchiveWriter, WriteCompression};
-
-    /// The time stamp `ArchiveWriter` writes, read back from a one-member archive.
-    fn stamp_of(writer: ArchiveWriter) -> (u16, u16) {
-        let mut writer = writer;
-        writer.add("x", b"").unwrap();
-        let bytes = writer.finish().unwrap();
-        (
-            u16::from_le_bytes([bytes[10], bytes[11]]),
-            u16::from_le_bytes([bytes[12], bytes[13]]),
-        )
-    }
+    use crate::container::{ArchiveWriter, WriteCompression};
 
     fn same_as_archive_writer(members: &[(String, Vec<u8>, Vec<u8>)]) {
         let time = 1_700_000_000;
@@ -340,14 +331,8 @@ mod tests {
             })
             .collect();
         let layout = layout(&stored);
-        let mut out = vec![MaybeUninit::new(0u8); layout.total() as usize];
-        let stamp =
-            stamp_of(ArchiveWriter::new(WriteCompression::Stored).with_modification_time(time));
-        layout.write(&stored, stamp, &mut out);
-        let out: Vec<u8> = out
-            .into_iter()
-            .map(|byte| unsafe { byte.assume_init() })
-            .collect();
+        let mut out = vec![0u8; layout.total() as usize];
+        layout.write(&stored, time, &mut out);
         assert_eq!(out, expected);
     }
 
