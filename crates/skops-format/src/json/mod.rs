@@ -17,13 +17,16 @@
 //! - input must be UTF-8 (Python also detects UTF-16 and UTF-32);
 //! - nesting deeper than the caller's limit is refused ([`crate::limits::MAX_JSON_DEPTH`]).
 
+pub mod escape;
 mod number;
 mod parse;
+mod stream;
 mod text;
 mod write;
 
 pub use number::Number;
 pub use parse::parse;
+pub use stream::SchemaText;
 pub(crate) use text::TextBuf;
 pub use text::{Piece, Pieces, Text};
 pub use write::{to_string_compact, to_string_pretty};

@@ -154,24 +154,7 @@ fn write_json_str(text: &Text, out: &mut String) {
 }
 
 fn write_json_run(text: &str, out: &mut String) {
-    for ch in text.chars() {
-        match ch {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            ' '..='~' => out.push(ch),
-            _ => {
-                let mut units = [0u16; 2];
-                for unit in ch.encode_utf16(&mut units) {
-                    out.push_str(&format!("\\u{unit:04x}"));
-                }
-            }
-        }
-    }
+    super::escape::escape_into(out, text);
 }
 
 /// A string as Python's `repr()` writes it: single quotes unless the text holds `'` and no `"`.

@@ -12,10 +12,10 @@ use super::address_map::{AddressDepthMap, AddressMap};
 use super::archive::Archive;
 use super::dispatch::{TypeInfo, TypeTable};
 use super::error::{DumpError, DumpResult};
-use super::json_text::SchemaText;
 use super::npy::NpyEncoder;
 use super::path::{Segment, format_path};
 use super::{MAX_NESTING_DEPTH, SKOPS_PROTOCOL, SKOPS_VERSION};
+use skops_format::json::SchemaText;
 
 /// Stack kept free for one level of the walk and the Python code it calls; with less left,
 /// the walk continues on a new segment of [`STACK_SEGMENT`] bytes.

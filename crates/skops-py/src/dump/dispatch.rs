@@ -16,8 +16,8 @@ use pyo3::{Bound, intern};
 
 use super::address_map::AddressMap;
 use super::error::DumpResult;
-use super::json_text::json_encoded;
 use super::python::{self, Helper};
+use skops_format::json::escape::json_encoded;
 
 /// The `get_state` function skops 0.16 registers for a type (named after the node written).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,7 +11,6 @@ mod archive;
 mod context;
 mod dispatch;
 mod error;
-mod json_text;
 mod nodes;
 mod npy;
 mod path;

@@ -1,14 +1,12 @@
 //! Where the walk is inside the dumped object, for error messages (`steps[0][1].func`).
 //!
-//! The notation is the one of the audit's paths (skops_format::audit): the root is `""`, the
-//! entries of an object's state dict are attributes (`.tree_`, or `.__dict__["a b"]` when the
-//! key is not an identifier), list, tuple and set items are `[i]`, plain dict entries are
-//! `["key"]`, and other children are named as skops names them (`.func`, `.args`, `.main`).
-//! Segments hold the Python keys themselves; text is made only when an error needs it.
+//! The notation is `skops_format::schema::path`'s, shared with the audit's paths. Segments
+//! hold the Python keys themselves; text is made only when an error needs it.
 
 use pyo3::prelude::*;
 
-use super::json_text::json_encoded;
+use skops_format::json::Text;
+use skops_format::schema::path::{Segment as PathSegment, render};
 
 /// How a child hangs from its parent.
 pub(crate) enum Segment<'py> {
@@ -22,57 +20,29 @@ pub(crate) enum Segment<'py> {
     Index(usize),
 }
 
-/// The path of the segments, as text.
+/// The path of the segments, as text (in `skops_format::schema::path`'s notation).
 pub(crate) fn format_path(segments: &[Segment<'_>]) -> String {
-    let mut out = String::new();
+    // Keys become text only now, when an error needs the path.
+    let keys: Vec<Text> = segments
+        .iter()
+        .map(|segment| match segment {
+            Segment::Key(key) => key
+                .str()
+                .map_or_else(|_| Text::from("?"), |text| Text::from(text.to_string())),
+            _ => Text::default(),
+        })
+        .collect();
     let mut in_state = false;
-    for (position, segment) in segments.iter().enumerate() {
-        let last = position + 1 == segments.len();
-        match segment {
-            Segment::Attr(name) => push_attr(&mut out, name),
-            Segment::StateDict => {
-                if last {
-                    push_attr(&mut out, "__dict__");
-                }
-            }
-            Segment::Key(key) => {
-                let text = key
-                    .str()
-                    .map(|text| text.to_string())
-                    .unwrap_or_else(|_| "?".to_owned());
-                if in_state && is_identifier(&text) {
-                    push_attr(&mut out, &text);
-                } else {
-                    if in_state {
-                        push_attr(&mut out, "__dict__");
-                    }
-                    out.push('[');
-                    out.push_str(&json_encoded(&text));
-                    out.push(']');
-                }
-            }
-            Segment::Index(index) => {
-                out.push('[');
-                out.push_str(&index.to_string());
-                out.push(']');
-            }
-        }
+    let mut rendered = Vec::with_capacity(segments.len());
+    for (segment, key) in segments.iter().zip(&keys) {
+        rendered.push(match segment {
+            Segment::Attr(name) => PathSegment::Attr(name),
+            Segment::StateDict => PathSegment::StateDict,
+            Segment::Key(_) if in_state => PathSegment::StateAttr(key),
+            Segment::Key(_) => PathSegment::Key(key),
+            Segment::Index(index) => PathSegment::Index(*index),
+        });
         in_state = matches!(segment, Segment::StateDict);
     }
-    out
-}
-
-fn push_attr(out: &mut String, name: &str) {
-    if !out.is_empty() {
-        out.push('.');
-    }
-    out.push_str(name);
-}
-
-fn is_identifier(text: &str) -> bool {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .is_some_and(|first| first == '_' || first.is_alphabetic())
-        && chars.all(|ch| ch == '_' || ch.is_alphanumeric())
+    render(&rendered)
 }

@@ -16,8 +16,8 @@ use pyo3::{Bound, intern};
 use crate::dump::context::Dumper;
 use crate::dump::dispatch::type_name;
 use crate::dump::error::DumpResult;
-use crate::dump::json_text::json_encoded;
 use crate::dump::path::Segment;
+use skops_format::json::escape::json_encoded;
 
 impl<'py> Dumper<'py> {
     /// `function_get_state`: just the name and module (`numpy.sqrt`).

@@ -7,8 +7,8 @@ use pyo3::{Bound, intern};
 
 use crate::dump::context::Dumper;
 use crate::dump::error::DumpResult;
-use crate::dump::json_text::push_i64;
 use crate::dump::python::{self, Helper};
+use skops_format::json::escape::push_i64;
 
 impl<'py> Dumper<'py> {
     /// Writes a JsonNode if `json.dumps(obj)` succeeds (None, bools, ints, floats, strings and
