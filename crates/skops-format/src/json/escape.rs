@@ -59,12 +59,25 @@ pub fn push_i64(out: &mut impl AsciiSink, value: i64) {
 }
 
 /// Whether `json.dumps` writes this byte as it is (printable ASCII except `"` and `\`).
-pub(super) fn is_plain(byte: u8) -> bool {
+fn is_plain(byte: u8) -> bool {
     (0x20..0x7f).contains(&byte) && byte != b'"' && byte != b'\\'
 }
 
 /// `text` escaped as `json.dumps` escapes string contents with `ensure_ascii=True`.
 pub fn escape_into(out: &mut impl AsciiSink, text: &str) {
+    escape_runs(out, text, |out, ch| match ch {
+        '"' => out.push_text("\\\""),
+        '\\' => out.push_text("\\\\"),
+        _ => {
+            out.push_ascii(b'\\');
+            push_short_or_unicode_escape(out, ch, "\\");
+        }
+    });
+}
+
+/// Copies the runs of `text` that `json.dumps` writes as they are, and hands every other
+/// character to `escape`.
+pub(super) fn escape_runs<S: AsciiSink>(out: &mut S, text: &str, escape: impl Fn(&mut S, char)) {
     let bytes = text.as_bytes();
     let mut start = 0;
     let mut index = 0;
@@ -74,16 +87,10 @@ pub fn escape_into(out: &mut impl AsciiSink, text: &str) {
             continue;
         }
         out.push_text(text.get(start..index).unwrap_or_default());
-        let ch = text.get(index..).and_then(|rest| rest.chars().next());
-        let Some(ch) = ch else { break };
-        match ch {
-            '"' => out.push_text("\\\""),
-            '\\' => out.push_text("\\\\"),
-            _ => {
-                out.push_ascii(b'\\');
-                push_short_or_unicode_escape(out, ch, "\\");
-            }
-        }
+        let Some(ch) = text.get(index..).and_then(|rest| rest.chars().next()) else {
+            break;
+        };
+        escape(out, ch);
         index += ch.len_utf8();
         start = index;
     }

@@ -9,7 +9,7 @@
 /// Enough spaces for 64 levels of indentation; deeper levels are written in several pieces.
 const SPACES: &str = "                                                                                                                                ";
 
-use super::escape::{AsciiSink, escape_into, is_plain, push_short_or_unicode_escape, push_u64};
+use super::escape::{AsciiSink, escape_into, escape_runs, push_short_or_unicode_escape, push_u64};
 
 /// `schema.json` under construction.
 pub struct SchemaText {
@@ -144,30 +144,16 @@ impl SchemaText {
     /// A JSON string holding `json.dumps(text)`: the string encoded twice, in one pass.
     pub fn double_encoded_str(&mut self, text: &str) {
         self.out.push_text("\"\\\"");
-        let bytes = text.as_bytes();
-        let mut start = 0;
-        let mut index = 0;
-        while let Some(&byte) = bytes.get(index) {
-            if is_plain(byte) {
-                index += 1;
-                continue;
-            }
-            self.out
-                .push_text(text.get(start..index).unwrap_or_default());
-            // The inner escape is a backslash and ASCII; the outer one doubles that backslash
-            // and escapes what follows it (`"` and `\` only).
-            let ch = text.get(index..).and_then(|rest| rest.chars().next());
-            let Some(ch) = ch else { break };
-            self.out.push_text("\\\\");
+        // The inner escape is a backslash and ASCII; the outer one doubles that backslash
+        // and escapes what follows it (`"` and `\` only).
+        escape_runs(&mut self.out, text, |out, ch| {
+            out.push_text("\\\\");
             match ch {
-                '"' => self.out.push_text("\\\""),
-                '\\' => self.out.push_text("\\\\"),
-                _ => push_short_or_unicode_escape(&mut self.out, ch, "\\\\"),
+                '"' => out.push_text("\\\""),
+                '\\' => out.push_text("\\\\"),
+                _ => push_short_or_unicode_escape(out, ch, "\\\\"),
             }
-            index += ch.len_utf8();
-            start = index;
-        }
-        self.out.push_text(text.get(start..).unwrap_or_default());
+        });
         self.out.push_text("\\\"\"");
     }
 
