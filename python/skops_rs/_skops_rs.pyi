@@ -23,6 +23,7 @@ __all__ = [
     "state_reader_rules",
     "tree_nodes",
     "untrusted_type_paths",
+    "write_atomic",
 ]
 
 __version__: str
@@ -42,6 +43,9 @@ def untrusted_type_paths(data: bytes) -> dict[str, list[str]]:
 
 def tree_nodes(data: bytes, trusted: list[str]) -> list[tuple[int, str, str, bool, bool, bool]]:
     """Depth-first `(level, key, val, is_self_safe, is_safe, is_last)` rows, as skops' walk."""
+
+def write_atomic(path: str, data: bytes) -> None:
+    """Replace the file at `path` by `data` atomically (OSError subclasses on failure)."""
 
 def state_reader_rules() -> tuple[list[tuple[str, bool]], list[tuple[str, str]]]:
     """The validators' state reader: `(key type, names an attribute)` for each key type it

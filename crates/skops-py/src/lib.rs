@@ -5,6 +5,7 @@
 mod card;
 mod dump;
 mod errors;
+mod files;
 mod load;
 mod policy;
 
@@ -34,6 +35,7 @@ mod _skops_rs {
         // Each side registers its own functions, so the writer and the loader stay apart.
         super::card::register(m)?;
         super::dump::register(m)?;
+        super::files::register(m)?;
         super::load::register(m)?;
         super::policy::register(m)
     }

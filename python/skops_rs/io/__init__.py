@@ -16,8 +16,6 @@ Differences from skops, all on the safe side:
 from __future__ import annotations
 
 import os
-import secrets
-import stat
 import sys
 import warnings
 import zipfile
@@ -178,60 +176,15 @@ def _dumps(obj: Any, compression: int, compresslevel: int | None) -> bytes:
 
 
 def _write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
-    """Replace the file at `path` by `data`, all at once.
+    """Replace the file at `path` by `data`, all at once (`skops_format::atomic`).
 
     The bytes go to a new file in the same directory (so the rename stays on one file system),
-    which is flushed to disk and then renamed over the target. If anything fails, the new file
-    is removed and the target is left as it was. A symbolic link is written through, like
-    ``open(path, "wb")`` would; an existing target keeps its permission bits, a new one gets
-    the usual ``0o666 & ~umask``.
+    which is flushed to disk and then renamed over the target, and the directory is synced. If
+    anything fails, the new file is removed and the target is left as it was. A symbolic link
+    is written through, like ``open(path, "wb")`` would; an existing target keeps its
+    permission bits, a new one gets the usual ``0o666 & ~umask``.
     """
-    target = os.path.realpath(os.fspath(path))
-    directory, name = os.path.split(target)
-    try:
-        mode: int | None = stat.S_IMODE(os.stat(target).st_mode)
-    except FileNotFoundError:
-        mode = None
-
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    while True:
-        tmp = os.path.join(directory, f".{name}.{secrets.token_hex(6)}.tmp")
-        try:
-            fd = os.open(tmp, flags, 0o666)
-            break
-        except FileExistsError:
-            continue
-    try:
-        with open(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    _fsync_directory(directory)
-
-
-def _fsync_directory(directory: str) -> None:
-    """Make the rename durable too (POSIX); best effort, the data is already safe."""
-    if os.name != "posix":
-        return
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    _skops_rs.write_atomic(os.fspath(path), data)
 
 
 # ----- public API ---------------------------------------------------------------------------
