@@ -23,6 +23,7 @@ __all__ = [
     "state_reader_rules",
     "tree_nodes",
     "untrusted_type_paths",
+    "untrusted_type_reasons",
     "write_atomic",
 ]
 
@@ -46,6 +47,9 @@ def tree_nodes(data: bytes, trusted: list[str]) -> list[tuple[int, str, str, boo
 
 def write_atomic(path: str, data: bytes) -> None:
     """Replace the file at `path` by `data` atomically (OSError subclasses on failure)."""
+
+def untrusted_type_reasons() -> list[tuple[str, str]]:
+    """Why skops 0.16 does not trust some types by default: `(type, reason)` pairs."""
 
 def state_reader_rules() -> tuple[list[tuple[str, bool]], list[tuple[str, str]]]:
     """The validators' state reader: `(key type, names an attribute)` for each key type it

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from skops_rs import _skops_rs
+
 __all__ = [
     "UNTRUSTED_TYPE_REASONS",
     "SkopsFormatAttributeError",
@@ -26,32 +28,9 @@ __all__ = [
     "UntrustedTypesFoundException",
 ]
 
-# Why skops 0.16 refuses to trust these types by default (shown in its messages; same text).
-UNTRUSTED_TYPE_REASONS: dict[str, str] = {
-    "sklearn.tree._tree.Tree": (
-        "sklearn.tree._tree.Tree (the shared node storage for DecisionTree*, "
-        "RandomForest*, ExtraTrees*, and GradientBoosting* models) stores raw "
-        "node indices (left_child, right_child, feature) that scikit-learn "
-        "indexes into without bounds checking. A malicious file can set these "
-        "to out-of-range values: skops loads the object successfully, but "
-        "calling .predict() on it can then crash the process (segfault) or "
-        "read out-of-bounds memory. If you created the file yourself or "
-        "otherwise fully trust its source, you can load it with "
-        'trusted=["sklearn.tree._tree.Tree"].'
-    ),
-    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor": (
-        "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor "
-        "(used by HistGradientBoosting* models) stores raw node indices "
-        "(left, right, feature_idx) in its nodes array that scikit-learn "
-        "indexes into without bounds checking. A malicious file can set "
-        "these to out-of-range values: skops loads the object "
-        "successfully, but calling .predict() on it can then crash the "
-        "process (segfault) or read out-of-bounds memory. If you created "
-        "the file yourself or otherwise fully trust its source, you can "
-        "load it with trusted=["
-        '"sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"].'
-    ),
-}
+# Why skops 0.16 refuses to trust these types by default (shown in its messages; same text,
+# read from the trust tables embedded in the native module).
+UNTRUSTED_TYPE_REASONS: dict[str, str] = dict(_skops_rs.untrusted_type_reasons())
 
 
 class UnsupportedTypeException(TypeError):

@@ -115,6 +115,12 @@ impl TrustTables {
             .map(|(_, reason)| reason.as_str())
     }
 
+    /// Every `(type, reason)` pair of [`TrustTables::untrusted_type_reason`], in the file's
+    /// order.
+    pub fn untrusted_type_reasons(&self) -> &[(String, String)] {
+        &self.untrusted_type_reasons
+    }
+
     /// The named list `name` (one of [`LIST_NAMES`]), if known.
     pub(crate) fn list(&self, name: &str) -> Option<&HashSet<String>> {
         let index = LIST_NAMES.iter().position(|&known| known == name)?;

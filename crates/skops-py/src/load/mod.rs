@@ -29,7 +29,17 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(untrusted_type_paths, m)?)?;
     m.add_function(wrap_pyfunction!(tree_nodes, m)?)?;
     m.add_function(wrap_pyfunction!(state_reader_rules, m)?)?;
+    m.add_function(wrap_pyfunction!(untrusted_type_reasons, m)?)?;
     Ok(())
+}
+
+/// Why skops 0.16 does not trust some types by default (its own text, from the embedded trust
+/// tables), by type name: what `UntrustedTypesFoundException` explains.
+#[pyfunction]
+fn untrusted_type_reasons(py: Python<'_>) -> PyResult<Vec<(String, String)>> {
+    let tables = skops_format::audit::TrustTables::skops_defaults()
+        .map_err(|error| format_error(py, &error))?;
+    Ok(tables.untrusted_type_reasons().to_vec())
 }
 
 /// `(key type, names an attribute)` pairs.
