@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 __all__ = [
     "UNTRUSTED_TYPE_REASONS",
+    "CardError",
     "SkopsFormatError",
     "UnsupportedTypeException",
     "UntrustedTypesFoundException",
@@ -102,6 +103,27 @@ class SkopsFormatError(ValueError):
     ----------
     kind : str
         A short, stable name of the problem, e.g. ``"truncated"`` or ``"limit-exceeded"``.
+    """
+
+    def __init__(self, message: str, *, kind: str):
+        super().__init__(message)
+        self.kind = kind
+
+
+class CardError(ValueError):
+    """Raised when a model card (or its metadata) cannot be read, built or written.
+
+    A ``ValueError``, so code catching skops' ``ValueError`` keeps working. Where skops 0.16
+    raises its own exception for the same problem (``KeyError`` for a missing section,
+    ``TypeError`` for a plot without a path, ...), skops-rs raises that one instead.
+
+    Attributes
+    ----------
+    kind : str
+        A short, stable name of the problem, e.g. ``"limit-exceeded"`` (a card or its
+        metadata past a limit of ``skops-card``'s ``limits``), ``"front-matter-syntax"``,
+        ``"not-a-regular-file"``, ``"invalid-section-name"`` or ``"lone-surrogate"``
+        (``docs/cards.md`` lists them all).
     """
 
     def __init__(self, message: str, *, kind: str):

@@ -9,6 +9,7 @@
 //! renders as skops would render the same edits.
 
 use crate::card::Card;
+use crate::lines;
 use crate::section::{Section, Source};
 
 /// What the previous piece was, to join the next one correctly.
@@ -35,11 +36,13 @@ impl Emitter {
         }
         if self.last == Last::Raw {
             // After file bytes, make exactly one blank line (the file may already end with
-            // one, or with no newline at all).
-            if !self.out.ends_with('\n') {
+            // one, or with no line break at all, and with any line-ending convention).
+            let ending = lines::ending(&self.out);
+            if ending.is_empty() {
                 self.out.push_str("\n\n");
-            } else if !self.out.ends_with("\n\n") {
-                self.out.push('\n');
+            } else if !ends_with_blank_line(&self.out) {
+                // `\n` after a lone `\r` would only make it a `\r\n`.
+                self.out.push(if ending == "\r" { '\r' } else { '\n' });
             }
         } else {
             self.out.push('\n');
@@ -61,6 +64,12 @@ impl Emitter {
         self.out.push_str(bytes);
         self.last = Last::Raw;
     }
+}
+
+/// Whether `text` ends with an empty line (two line breaks in a row, or nothing before one).
+fn ends_with_blank_line(text: &str) -> bool {
+    let before = lines::strip_ending(text);
+    before.is_empty() || !lines::ending(before).is_empty()
 }
 
 /// The whole card as markdown.
@@ -111,13 +120,7 @@ fn render_section(emitter: &mut Emitter, section: &Section, parent_level: usize)
 
 /// An ATX heading with a new title, at the parsed level and with the parsed line ending.
 fn regenerate_heading(source: &Source, title: &str) -> String {
-    let ending = if source.heading.ends_with("\r\n") {
-        "\r\n"
-    } else if source.heading.ends_with('\n') {
-        "\n"
-    } else {
-        ""
-    };
+    let ending = lines::ending(&source.heading);
     format!("{} {title}{ending}", "#".repeat(source.level))
 }
 
@@ -132,10 +135,13 @@ fn edited_body(source: &Source, content: &str) -> String {
         // Nothing to replace: put the content after the heading, as skops would, then the
         // blank lines that were there.
         let mut out = String::new();
-        if !source.heading.ends_with('\n') {
-            out.push('\n');
+        match lines::ending(&source.heading) {
+            // The heading is the file's last line: end it, then the blank line.
+            "" => out.push_str("\n\n"),
+            // `\n` after a lone `\r` would only make it a `\r\n`.
+            "\r" => out.push('\r'),
+            _ => out.push('\n'),
         }
-        out.push('\n');
         out.push_str(content);
         out.push('\n');
         out.push_str(body);
@@ -144,11 +150,7 @@ fn edited_body(source: &Source, content: &str) -> String {
     if content.is_empty() {
         // skops writes an empty section as its heading alone: drop the content and the line
         // break that ended it.
-        let rest = suffix
-            .strip_prefix("\r\n")
-            .or_else(|| suffix.strip_prefix('\n'))
-            .unwrap_or(suffix);
-        return rest.to_owned();
+        return lines::strip_leading_ending(suffix).to_owned();
     }
     format!("{prefix}{content}{suffix}")
 }

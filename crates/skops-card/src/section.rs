@@ -156,6 +156,23 @@ impl Section {
     }
 }
 
+/// Refuses a section name or title that would not be written back as one heading line: one
+/// holding a line break (`\n` or `\r`, which CommonMark also reads as one), whose heading
+/// would re-parse as a heading and a paragraph, or as several sections.
+///
+/// skops 0.16 writes such a name as raw lines; the skops-rs API refuses it with
+/// [`Error::InvalidSectionName`] wherever a name or title comes in (`add`, `add_plot`,
+/// `add_table`, ..., setting a title from Python).
+pub fn check_title(name: &str) -> Result<()> {
+    if name.contains(['\n', '\r']) {
+        return Err(Error::InvalidSectionName {
+            name: name.to_owned(),
+            reason: "a section name is one line: it cannot hold a line break",
+        });
+    }
+    Ok(())
+}
+
 /// skops' `wrap_as_details`: folded content goes inside a `<details>` block.
 pub fn wrap_as_details(text: &str, folded: bool) -> String {
     if folded {

@@ -137,7 +137,7 @@ pub fn python_float_repr(value: f64) -> String {
 }
 
 /// The string as a plain scalar when that is unambiguous, else single- or double-quoted.
-fn quote_if_needed(text: &str) -> String {
+pub(crate) fn quote_if_needed(text: &str) -> String {
     if is_plain_safe(text) {
         return text.to_owned();
     }
