@@ -80,7 +80,7 @@ pub fn parse(text: &str) -> Result<Card> {
     let mut keys: HashMap<Vec<usize>, SiblingKeys> = HashMap::new();
     for (index, heading) in headings.iter().enumerate() {
         let body_end = headings.get(index + 1).map_or(markdown.len(), |h| h.start);
-        let mut section = section_from_source(markdown, heading, body_end);
+        let mut section = section_from_source(markdown, heading, index, body_end);
         trace.truncate(heading.level.saturating_sub(1));
         let siblings = siblings_at(&mut card.sections, &trace);
         section.key = keys
@@ -136,8 +136,15 @@ fn siblings_at<'a>(siblings: &'a mut Vec<Section>, trace: &[usize]) -> &'a mut V
 }
 
 /// A section holding the heading's and body's exact bytes.
-fn section_from_source(markdown: &str, heading: &Heading, body_end: usize) -> Section {
+fn section_from_source(
+    markdown: &str,
+    heading: &Heading,
+    ordinal: usize,
+    body_end: usize,
+) -> Section {
     let heading_text = markdown.get(heading.start..heading.end).unwrap_or_default();
+    // An ATX heading is one line; a setext heading has its text and underline lines.
+    let setext = lines::count_breaks(lines::strip_ending(heading_text)) > 0;
     let body = markdown.get(heading.end..body_end).unwrap_or_default();
     let prefix_len = blank_lines_len(body);
     let content = body
@@ -159,6 +166,8 @@ fn section_from_source(markdown: &str, heading: &Heading, body_end: usize) -> Se
             body: body.to_owned(),
             prefix_len,
             content: content.to_owned(),
+            ordinal,
+            setext,
         }),
     }
 }

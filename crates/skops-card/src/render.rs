@@ -26,6 +26,9 @@ enum Last {
 struct Emitter {
     out: String,
     last: Last,
+    /// The ordinal of the parsed heading whose preceding bytes in the file the output ends
+    /// with (`Some(0)` after the preamble), or `None` after anything edited or generated.
+    follows: Option<usize>,
 }
 
 impl Emitter {
@@ -52,6 +55,27 @@ impl Emitter {
         self.last = Last::Generated;
     }
 
+    /// Appends the heading of a parsed section. Where what precedes it is no longer what
+    /// preceded it in the file (an edited or removed neighbour), it starts a line, and a
+    /// setext heading gets a blank line, so that it reads back as the same heading rather
+    /// than as the last line of the paragraph before it.
+    fn heading(&mut self, bytes: &str, source: &Source) {
+        if self.follows != Some(source.ordinal) && self.last == Last::Raw {
+            let ending = lines::ending(&self.out);
+            let breaks = match ending {
+                "" => 1 + usize::from(source.setext),
+                _ if source.setext && !ends_with_blank_line_or_spaces(&self.out) => 1,
+                _ => 0,
+            };
+            // `\n` after a lone `\r` would only make it a `\r\n`.
+            let eol = if ending == "\r" { "\r" } else { "\n" };
+            for _ in 0..breaks {
+                self.out.push_str(eol);
+            }
+        }
+        self.raw(bytes);
+    }
+
     /// Appends bytes from a file; after a generated piece they get the blank line that skops
     /// would have put before them.
     fn raw(&mut self, bytes: &str) {
@@ -72,14 +96,23 @@ fn ends_with_blank_line(text: &str) -> bool {
     before.is_empty() || !lines::ending(before).is_empty()
 }
 
+/// [`ends_with_blank_line`], where the last line may also hold spaces and tabs (markdown
+/// reads such a line as blank too).
+fn ends_with_blank_line_or_spaces(text: &str) -> bool {
+    let before = lines::strip_ending(text).trim_end_matches([' ', '\t']);
+    before.is_empty() || !lines::ending(before).is_empty()
+}
+
 /// The whole card as markdown.
 pub(crate) fn render(card: &Card) -> String {
     let mut emitter = Emitter {
         out: String::new(),
         last: Last::Nothing,
+        follows: None,
     };
     emitter.raw(&card.front_matter.render());
     emitter.raw(&card.preamble);
+    emitter.follows = Some(0);
     for section in &card.sections {
         render_section(&mut emitter, section, 0);
     }
@@ -97,17 +130,20 @@ fn render_section(emitter: &mut Emitter, section: &Section, parent_level: usize)
         None => {
             emitter.generated(&format!("{} {}", "#".repeat(level), section.title));
             emitter.generated(&formatted);
+            emitter.follows = None;
         }
         Some(source) => {
             if section.title == source.title {
-                emitter.raw(&source.heading);
+                emitter.heading(&source.heading, source);
             } else {
-                emitter.raw(&regenerate_heading(source, &section.title));
+                emitter.heading(&regenerate_heading(source, &section.title), source);
             }
             if formatted == source.content {
                 emitter.raw(&source.body);
+                emitter.follows = source.ordinal.checked_add(1);
             } else {
                 emitter.raw(&edited_body(source, &formatted));
+                emitter.follows = None;
             }
         }
     }

@@ -36,6 +36,12 @@ pub(crate) struct Source {
     /// The content as parsed (`body` without the blank lines around it): while the section
     /// still formats to this, `body` is written back as is.
     pub(crate) content: String,
+    /// Position of the heading among the file's headings: the renderer writes a heading
+    /// right after the bytes it followed in the file only if they are still what precedes it.
+    pub(crate) ordinal: usize,
+    /// A setext heading (`Title` over `===`): a paragraph right before it would take its
+    /// first line, so it needs a blank line before it where its neighbour changed.
+    pub(crate) setext: bool,
 }
 
 /// One section of a card: a title, content and ordered subsections.

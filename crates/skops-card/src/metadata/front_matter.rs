@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use super::emit::is_printable;
 use super::{Metadata, emit_mapping, load_mapping};
 use crate::limits::MAX_FRONT_MATTER_SIZE;
 use crate::lines;
@@ -51,6 +52,7 @@ impl FrontMatter {
                 limit: MAX_FRONT_MATTER_SIZE,
             });
         }
+        check_printable(body, first_line)?;
         let metadata = Metadata::from_pairs(load_mapping(body, first_line)?);
         let (header, entries) = cut_entries(body, &metadata);
         Ok(FrontMatter {
@@ -113,6 +115,25 @@ impl FrontMatter {
         out.push_str(&source.close);
         out
     }
+}
+
+/// Refuses YAML text holding a character outside YAML's printable set, as YAML readers do
+/// (yaml-rust2 would instead stop reading at a NUL, silently dropping the keys after it).
+fn check_printable(body: &str, first_line: usize) -> Result<()> {
+    for (index, line) in lines::split_inclusive(body).enumerate() {
+        if let Some((column, c)) = line.chars().enumerate().find(|&(_, c)| !is_printable(c)) {
+            return Err(Error::FrontMatterSyntax {
+                line: first_line + index,
+                column: column + 1,
+                message: format!(
+                    "the character U+{:04X} is not allowed in YAML (write it escaped in a \
+                     double-quoted string)",
+                    c as u32
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Cuts the YAML body into its top-level entries: a line that starts in column 0 with
@@ -212,6 +233,32 @@ mod tests {
             assert_eq!(rest, format!("# T{eol}"));
         }
         assert!(split_front_matter("----\na: 1\n---\n").is_none());
+    }
+
+    #[test]
+    fn characters_yaml_does_not_allow_are_refused() {
+        // yaml-rust2 stops at a NUL: the keys after it would silently disappear.
+        let err = FrontMatter::parse("---\n", "a: 1\nb: x\0y\nc: 2\n", "---\n", 2).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::FrontMatterSyntax {
+                    line: 3,
+                    column: 5,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(FrontMatter::parse("---\n", "a: \u{ffff}\n", "---\n", 2).is_err());
+        assert!(FrontMatter::parse("---\n", "a: \u{85}é\t\u{1f600}\n", "---\n", 2).is_ok());
+        // Written escaped, such a value reads back the same.
+        let mut fm = FrontMatter::new(Metadata::new());
+        fm.metadata_mut().set("a", "x\0\u{ffff}\u{7f}y");
+        let text = fm.render();
+        let (open, body, close, _) = split_front_matter(&text).unwrap();
+        let again = FrontMatter::parse(open, body, close, 2).unwrap();
+        assert_eq!(again.metadata(), fm.metadata(), "{text}");
     }
 
     #[test]
