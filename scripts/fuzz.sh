@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # cargo-fuzz helper. `bash scripts/fuzz.sh build` builds every target (CI does this);
 # `bash scripts/fuzz.sh run SECONDS` runs `open_and_audit` for that long, seeded with the
-# fixtures written by skops and the hostile files in testdata/malicious.
+# fixtures written by skops and the hostile files in testdata/malicious;
+# `bash scripts/fuzz.sh cards SECONDS` runs `card_round_trip` (parse -> render -> parse of
+# model cards) for that long, seeded with skops' example cards and the committed test cards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # cargo-fuzz needs nightly flags; RUSTC_BOOTSTRAP lets the stable toolchain accept them.
@@ -24,8 +26,20 @@ case "${1:-build}" in
         cargo fuzz run --fuzz-dir fuzz -O open_and_audit "$corpus" -- \
             -max_total_time="$seconds" -max_len=262144 -rss_limit_mb=2048 -timeout=10
         ;;
+    cards)
+        seconds="${2:-60}"
+        corpus=fuzz/corpus/card_round_trip
+        mkdir -p "$corpus"
+        # Seed with real cards (skops' examples, in the venv if set up; the CLI's test cards)
+        # and fuzz/seeds/cards (every line-ending convention, anchors, duplicate headings).
+        find .venv/lib/*/site-packages/skops/card/tests/examples crates/skops-cli/tests/data/card \
+            fuzz/seeds/cards -name '*.md' -size -64k 2>/dev/null \
+            | xargs -r -I{} cp {} "$corpus"/ 2>/dev/null || true
+        cargo fuzz run --fuzz-dir fuzz -O card_round_trip "$corpus" -- \
+            -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 -timeout=10
+        ;;
     *)
-        echo "usage: scripts/fuzz.sh build | run SECONDS" >&2
+        echo "usage: scripts/fuzz.sh build | run SECONDS | cards SECONDS" >&2
         exit 2
         ;;
 esac

@@ -21,6 +21,7 @@ from skops_rs import _skops_rs
 
 __all__ = [
     "UNTRUSTED_TYPE_REASONS",
+    "CardError",
     "SkopsFormatAttributeError",
     "SkopsFormatError",
     "SkopsFormatTypeError",
@@ -110,3 +111,24 @@ class SkopsFormatAttributeError(SkopsFormatError, AttributeError):
     A protocol 0 ``numpy.random.Generator`` whose raw state (a non-empty list or dict) skops
     cannot audit (``kind="audit-raw-generator-state"``).
     """
+
+
+class CardError(ValueError):
+    """Raised when a model card (or its metadata) cannot be read, built or written.
+
+    A ``ValueError``, so code catching skops' ``ValueError`` keeps working. Where skops 0.16
+    raises its own exception for the same problem (``KeyError`` for a missing section,
+    ``TypeError`` for a plot without a path, ...), skops-rs raises that one instead.
+
+    Attributes
+    ----------
+    kind : str
+        A short, stable name of the problem, e.g. ``"limit-exceeded"`` (a card or its
+        metadata past a limit of ``skops-card``'s ``limits``), ``"front-matter-syntax"``,
+        ``"not-a-regular-file"``, ``"invalid-section-name"`` or ``"lone-surrogate"``
+        (``docs/cards.md`` lists them all).
+    """
+
+    def __init__(self, message: str, *, kind: str):
+        super().__init__(message)
+        self.kind = kind

@@ -181,8 +181,9 @@ def test_metadata_rejects_values_yaml_cannot_hold(model: Any) -> None:
     loop: list[Any] = []
     loop.append(loop)
     card.metadata = {"loop": loop}
-    with pytest.raises(ValueError, match="nested deeper"):
+    with pytest.raises(rs_card.CardError, match="metadata nesting depth") as error:
         card.render()
+    assert error.value.kind == "limit-exceeded"
 
 
 def test_card_bound_to_its_model_file(model: Any, tmp_path: Path) -> None:

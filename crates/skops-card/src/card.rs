@@ -5,7 +5,7 @@ use std::path::Path;
 
 use crate::metadata::FrontMatter;
 use crate::path::{split, split_non_empty};
-use crate::section::{Section, SectionKind};
+use crate::section::{Section, SectionKind, check_title};
 use crate::table::Table;
 use crate::template::{CONTENT_PLACEHOLDER, skops_template};
 use crate::{Error, Metadata, Result};
@@ -68,8 +68,15 @@ impl Card {
     /// an existing section's subsections move to the new one, which must not bring
     /// different subsections of its own ([`Error::ConflictingSubsections`]). The section is
     /// keyed by the last part of `key`, whatever its title.
+    ///
+    /// Every part of `key` and every title in `section` must be one line
+    /// ([`crate::section::check_title`]).
     pub fn add_section(&mut self, key: &str, mut section: Section) -> Result<()> {
         let mut parts = split(key);
+        for part in &parts {
+            check_title(part)?;
+        }
+        check_titles(std::slice::from_ref(&section))?;
         let depth = parts.len() as u64 + subtree_depth(&section.subsections);
         if depth > crate::limits::MAX_SECTION_DEPTH {
             return Err(Error::LimitExceeded {
@@ -367,7 +374,12 @@ impl Card {
     /// Writes the card to `path` atomically (skops' `Card.save`): the text goes to a temporary
     /// file next to `path` that is then renamed over it, so a failure leaves an existing card
     /// untouched. With `copy_files`, the rendered plots are first copied into `path`'s folder.
+    ///
+    /// Metadata past the budget parsing applies ([`crate::limits::MAX_METADATA_BYTES`], ...)
+    /// is refused, so that the file written always parses again; a plot copy never writes
+    /// through a symbolic link in the folder ([`Error::NotARegularFile`]).
     pub fn save(&self, path: &Path, copy_files: bool) -> Result<()> {
+        self.metadata().check_limits()?;
         let text = self.render();
         let folder = match path.parent() {
             Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
@@ -380,6 +392,15 @@ impl Card {
         }
         write_atomic(path, text.as_bytes())
     }
+}
+
+/// [`check_title`] on the titles and keys of `sections` and all their subsections.
+fn check_titles(sections: &[Section]) -> Result<()> {
+    sections.iter().try_for_each(|s| {
+        check_title(&s.title)?;
+        check_title(&s.key)?;
+        check_titles(&s.subsections)
+    })
 }
 
 /// How many levels `sections` add below their parent (0 for none).
@@ -460,6 +481,8 @@ fn copy_plot(plot: &Path, folder: &Path) -> Result<()> {
     {
         return Ok(());
     }
+    // `fs::copy` would write through a link (or into a FIFO or device) found in the folder.
+    crate::file::check_replaceable(&target)?;
     std::fs::copy(plot, &target)
         .map(|_| ())
         .map_err(|e| Error::io(&target, e))

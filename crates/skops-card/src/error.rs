@@ -48,6 +48,15 @@ pub enum Error {
         /// The name given.
         name: String,
     },
+    /// A section name or title that would not be written back as one heading (it holds a
+    /// line break, so its heading would re-parse as several lines or sections).
+    #[error("invalid section name {name:?}: {reason}")]
+    InvalidSectionName {
+        /// The name or title as given.
+        name: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
 
     // ----- front matter ----------------------------------------------------------------------
     /// The YAML front matter does not parse.
@@ -64,6 +73,14 @@ pub enum Error {
     #[error("invalid YAML front matter: {message}")]
     FrontMatterInvalid {
         /// What is wrong (e.g. "the top level is a list, not a mapping").
+        message: String,
+    },
+
+    /// A metadata value that card metadata cannot hold (e.g. an integer too large for a
+    /// float, from Python).
+    #[error("unsupported metadata value: {message}")]
+    UnsupportedMetadataValue {
+        /// What is wrong.
         message: String,
     },
 
@@ -108,6 +125,32 @@ pub enum Error {
         #[source]
         source: Box<skops_format::Error>,
     },
+    /// A card path that is not a regular file: a symbolic link (never followed), a
+    /// directory, a FIFO, a device or a socket.
+    #[error("`{path}` is {found}, not a regular file")]
+    NotARegularFile {
+        /// The path given.
+        path: String,
+        /// What it is (e.g. "a symbolic link").
+        found: &'static str,
+    },
+    /// A file read from inside a folder resolves to a place outside it.
+    #[error("`{path}` resolves outside the folder `{folder}`")]
+    OutsideFolder {
+        /// The file.
+        path: String,
+        /// The folder it must stay in.
+        folder: String,
+    },
+    /// Text from Python holds a lone surrogate (e.g. `"\ud800"`), which UTF-8 text (and
+    /// so a card file) cannot hold.
+    #[error("{what} holds a lone surrogate (`\\u{code:04x}`), which UTF-8 text cannot hold")]
+    LoneSurrogate {
+        /// What the text is (e.g. "argument `key`").
+        what: String,
+        /// The surrogate code unit.
+        code: u32,
+    },
     /// Reading or writing a file failed.
     #[error("cannot access `{path}`")]
     Io {
@@ -120,6 +163,33 @@ pub enum Error {
 }
 
 impl Error {
+    /// A short, stable, kebab-case name of the problem (the variant's name), shared by the
+    /// Python exception's `kind` and the command-line tool.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::EmptySectionName { .. } => "empty-section-name",
+            Error::SectionNotFound { .. } => "section-not-found",
+            Error::ConflictingSubsections { .. } => "conflicting-subsections",
+            Error::MissingPlotPath => "missing-plot-path",
+            Error::EmptyTable => "empty-table",
+            Error::ColumnLength { .. } => "column-length",
+            Error::UnknownTemplate { .. } => "unknown-template",
+            Error::InvalidSectionName { .. } => "invalid-section-name",
+            Error::FrontMatterSyntax { .. } => "front-matter-syntax",
+            Error::FrontMatterInvalid { .. } => "front-matter-invalid",
+            Error::UnsupportedMetadataValue { .. } => "unsupported-metadata-value",
+            Error::InvalidConfig { .. } => "invalid-config",
+            Error::NotUtf8 { .. } => "not-utf8",
+            Error::LimitExceeded { .. } => "limit-exceeded",
+            Error::PlotFileMissing { .. } => "plot-file-missing",
+            Error::ModelFile { .. } => "model-file",
+            Error::NotARegularFile { .. } => "not-a-regular-file",
+            Error::OutsideFolder { .. } => "outside-folder",
+            Error::LoneSurrogate { .. } => "lone-surrogate",
+            Error::Io { .. } => "io",
+        }
+    }
+
     /// An [`Error::Io`] for `path`.
     pub(crate) fn io(path: &std::path::Path, source: std::io::Error) -> Self {
         Error::Io {

@@ -18,6 +18,7 @@
 //! - [`card`]: the tree (add, select, delete, table of contents) and rendering,
 //! - [`metadata`]: YAML front matter as ordered, structured metadata,
 //! - [`parse`]: markdown -> card, keeping every byte,
+//! - [`file`]: reading card files safely (regular files only, no symbolic links, bounded),
 //! - [`repr`]: the text of skops' `Card.__repr__`,
 //! - [`binding`]: a card bound to its model file (sha256 and scikit-learn version),
 //! - [`chart`]: evaluation plots as PNG and SVG, drawn without matplotlib,
@@ -38,6 +39,7 @@ pub mod binding;
 pub mod card;
 pub mod chart;
 pub mod error;
+pub mod file;
 pub mod limits;
 pub mod metadata;
 pub mod model_file;
@@ -50,6 +52,7 @@ pub mod table;
 pub mod template;
 pub mod width;
 
+mod lines;
 mod render;
 
 pub use card::Card;

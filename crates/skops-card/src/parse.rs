@@ -10,13 +10,18 @@
 //!
 //! Two siblings with the same title stay two sections: the later ones are keyed
 //! `"Title (2)"`, `"Title (3)"`, ... (their heading text is unchanged).
+//!
+//! Lines end with `\n`, `\r\n` or a lone `\r` (any mix, as CommonMark reads them), and the
+//! time taken is linear in the size of the card, whatever its number of (duplicate) headings.
 
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 
 use crate::card::Card;
 use crate::limits::{MAX_CARD_SIZE, MAX_SECTIONS};
+use crate::lines;
 use crate::metadata::{FrontMatter, split_front_matter};
 use crate::section::{Section, SectionKind, Source};
 use crate::{Error, Result};
@@ -25,23 +30,11 @@ use crate::{Error, Result};
 const BOM: &str = "\u{feff}";
 
 /// Reads and parses a card file (skops' `parse_modelcard`, without pandoc).
+///
+/// The path must name a regular file, not a symbolic link, a directory, a FIFO or a device
+/// ([`crate::file::read_card`]).
 pub fn parse_file(path: &Path) -> Result<Card> {
-    let size = std::fs::metadata(path)
-        .map_err(|e| Error::io(path, e))?
-        .len();
-    if size > MAX_CARD_SIZE {
-        return Err(Error::LimitExceeded {
-            what: "card file size",
-            value: size,
-            limit: MAX_CARD_SIZE,
-        });
-    }
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let text = String::from_utf8(bytes).map_err(|e| Error::NotUtf8 {
-        path: path.display().to_string(),
-        offset: e.utf8_error().valid_up_to(),
-    })?;
-    parse(&text)
+    parse(&crate::file::read_card(path)?)
 }
 
 /// A heading found in the document.
@@ -70,7 +63,7 @@ pub fn parse(text: &str) -> Result<Card> {
     let mut card = Card::new();
     let markdown = match split_front_matter(unmarked) {
         Some((open, body, close, rest)) => {
-            let first_line = open.matches('\n').count() + 1;
+            let first_line = lines::count_breaks(open) + 1;
             let open = format!("{bom}{open}");
             card.front_matter = FrontMatter::parse(&open, body, close, first_line)?;
             rest
@@ -83,17 +76,50 @@ pub fn parse(text: &str) -> Result<Card> {
 
     // skops' parser: `trace = trace[:level - 1] + [title]`; here the trace holds indices.
     let mut trace: Vec<usize> = Vec::new();
+    // The keys of each sibling list, by the trace of its parent.
+    let mut keys: HashMap<Vec<usize>, SiblingKeys> = HashMap::new();
     for (index, heading) in headings.iter().enumerate() {
         let body_end = headings.get(index + 1).map_or(markdown.len(), |h| h.start);
-        let section = section_from_source(markdown, heading, body_end);
+        let mut section = section_from_source(markdown, heading, index, body_end);
         trace.truncate(heading.level.saturating_sub(1));
         let siblings = siblings_at(&mut card.sections, &trace);
-        let mut section = section;
-        section.key = unique_key(siblings, &section.title);
+        section.key = keys
+            .entry(trace.clone())
+            .or_default()
+            .unique(&section.title);
         siblings.push(section);
         trace.push(siblings.len() - 1);
     }
     Ok(card)
+}
+
+/// The keys given so far in one list of siblings, to key the next one in constant time
+/// (amortised): a card of many headings with the same (or no) title parses in linear time.
+#[derive(Default)]
+struct SiblingKeys {
+    taken: HashSet<String>,
+    /// For each title, the `N` of `"title (N)"` to try next; every lower `N` is taken.
+    next: HashMap<String, usize>,
+}
+
+impl SiblingKeys {
+    /// `title`, or `title (N)` for the first `N >= 2` not taken yet; the key is then taken.
+    fn unique(&mut self, title: &str) -> String {
+        let key = if self.taken.contains(title) {
+            let n = self.next.entry(title.to_owned()).or_insert(2);
+            loop {
+                let key = format!("{title} ({n})");
+                *n += 1;
+                if !self.taken.contains(&key) {
+                    break key;
+                }
+            }
+        } else {
+            title.to_owned()
+        };
+        self.taken.insert(key.clone());
+        key
+    }
 }
 
 /// The subsections list reached by following `trace` (indices) from the top level.
@@ -109,20 +135,16 @@ fn siblings_at<'a>(siblings: &'a mut Vec<Section>, trace: &[usize]) -> &'a mut V
     }
 }
 
-/// `title`, or `title (N)` for the N-th sibling with that title.
-fn unique_key(siblings: &[Section], title: &str) -> String {
-    if !siblings.iter().any(|s| s.key == title) {
-        return title.to_owned();
-    }
-    (2..)
-        .map(|n| format!("{title} ({n})"))
-        .find(|key| !siblings.iter().any(|s| &s.key == key))
-        .unwrap_or_default()
-}
-
 /// A section holding the heading's and body's exact bytes.
-fn section_from_source(markdown: &str, heading: &Heading, body_end: usize) -> Section {
+fn section_from_source(
+    markdown: &str,
+    heading: &Heading,
+    ordinal: usize,
+    body_end: usize,
+) -> Section {
     let heading_text = markdown.get(heading.start..heading.end).unwrap_or_default();
+    // An ATX heading is one line; a setext heading has its text and underline lines.
+    let setext = lines::count_breaks(lines::strip_ending(heading_text)) > 0;
     let body = markdown.get(heading.end..body_end).unwrap_or_default();
     let prefix_len = blank_lines_len(body);
     let content = body
@@ -144,6 +166,8 @@ fn section_from_source(markdown: &str, heading: &Heading, body_end: usize) -> Se
             body: body.to_owned(),
             prefix_len,
             content: content.to_owned(),
+            ordinal,
+            setext,
         }),
     }
 }
@@ -151,8 +175,10 @@ fn section_from_source(markdown: &str, heading: &Heading, body_end: usize) -> Se
 /// Length of the whole blank lines (spaces and tabs only) at the start of `text`.
 fn blank_lines_len(text: &str) -> usize {
     let mut len = 0;
-    for line in text.split_inclusive('\n') {
-        if line.ends_with('\n') && line.trim_start_matches([' ', '\t', '\r', '\n']).is_empty() {
+    for line in lines::split_inclusive(text) {
+        if !lines::ending(line).is_empty()
+            && line.trim_start_matches([' ', '\t', '\r', '\n']).is_empty()
+        {
             len += line.len();
         } else {
             break;
@@ -171,7 +197,9 @@ fn find_headings(markdown: &str) -> Result<Vec<Heading>> {
     let mut depth = 0usize;
     // (level, start, end, first inline byte, last inline byte) of the heading being read.
     let mut current: Option<(usize, usize, usize, usize, usize)> = None;
-    for (event, range) in Parser::new_ext(markdown, options).into_offset_iter() {
+    // Same offsets, same line breaks; only the reader sees lone `\r` as `\n`.
+    let readable = lines::lone_cr_as_lf(markdown);
+    for (event, range) in Parser::new_ext(&readable, options).into_offset_iter() {
         match event {
             Event::Start(Tag::Heading { level, .. }) if depth == 0 => {
                 current = Some((level as usize, range.start, range.end, usize::MAX, 0));
@@ -194,8 +222,8 @@ fn find_headings(markdown: &str) -> Result<Vec<Heading>> {
                     };
                     headings.push(Heading {
                         level,
-                        start: line_start(markdown, start),
-                        end: line_end(markdown, end),
+                        start: lines::line_start(markdown, start),
+                        end: lines::line_end(markdown, end),
                         title,
                     });
                 }
@@ -222,28 +250,11 @@ fn find_headings(markdown: &str) -> Result<Vec<Heading>> {
 /// The title text: inline source with line breaks (multi-line setext headings) folded to
 /// single spaces and surrounding whitespace removed.
 fn normalize_title(raw: &str) -> String {
-    raw.split('\n')
-        .map(|line| line.trim_matches([' ', '\t', '\r']))
+    lines::split_inclusive(raw)
+        .map(|line| line.trim_matches([' ', '\t', '\r', '\n']))
         .filter(|line| !line.is_empty())
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-/// Start of the line containing byte `at`.
-fn line_start(text: &str, at: usize) -> usize {
-    text.get(..at)
-        .and_then(|t| t.rfind('\n'))
-        .map_or(0, |i| i + 1)
-}
-
-/// End of the line ending at or after byte `end` (after its `\n`, or the end of the text).
-fn line_end(text: &str, end: usize) -> usize {
-    if end > 0 && text.get(..end).is_some_and(|t| t.ends_with('\n')) {
-        return end;
-    }
-    text.get(end..)
-        .and_then(|t| t.find('\n'))
-        .map_or(text.len(), |i| end + i + 1)
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 //! renders as skops would render the same edits.
 
 use crate::card::Card;
+use crate::lines;
 use crate::section::{Section, Source};
 
 /// What the previous piece was, to join the next one correctly.
@@ -25,6 +26,9 @@ enum Last {
 struct Emitter {
     out: String,
     last: Last,
+    /// The ordinal of the parsed heading whose preceding bytes in the file the output ends
+    /// with (`Some(0)` after the preamble), or `None` after anything edited or generated.
+    follows: Option<usize>,
 }
 
 impl Emitter {
@@ -35,11 +39,13 @@ impl Emitter {
         }
         if self.last == Last::Raw {
             // After file bytes, make exactly one blank line (the file may already end with
-            // one, or with no newline at all).
-            if !self.out.ends_with('\n') {
+            // one, or with no line break at all, and with any line-ending convention).
+            let ending = lines::ending(&self.out);
+            if ending.is_empty() {
                 self.out.push_str("\n\n");
-            } else if !self.out.ends_with("\n\n") {
-                self.out.push('\n');
+            } else if !ends_with_blank_line(&self.out) {
+                // `\n` after a lone `\r` would only make it a `\r\n`.
+                self.out.push(if ending == "\r" { '\r' } else { '\n' });
             }
         } else {
             self.out.push('\n');
@@ -47,6 +53,27 @@ impl Emitter {
         self.out.push_str(piece);
         self.out.push('\n');
         self.last = Last::Generated;
+    }
+
+    /// Appends the heading of a parsed section. Where what precedes it is no longer what
+    /// preceded it in the file (an edited or removed neighbour), it starts a line, and a
+    /// setext heading gets a blank line, so that it reads back as the same heading rather
+    /// than as the last line of the paragraph before it.
+    fn heading(&mut self, bytes: &str, source: &Source) {
+        if self.follows != Some(source.ordinal) && self.last == Last::Raw {
+            let ending = lines::ending(&self.out);
+            let breaks = match ending {
+                "" => 1 + usize::from(source.setext),
+                _ if source.setext && !ends_with_blank_line_or_spaces(&self.out) => 1,
+                _ => 0,
+            };
+            // `\n` after a lone `\r` would only make it a `\r\n`.
+            let eol = if ending == "\r" { "\r" } else { "\n" };
+            for _ in 0..breaks {
+                self.out.push_str(eol);
+            }
+        }
+        self.raw(bytes);
     }
 
     /// Appends bytes from a file; after a generated piece they get the blank line that skops
@@ -63,14 +90,29 @@ impl Emitter {
     }
 }
 
+/// Whether `text` ends with an empty line (two line breaks in a row, or nothing before one).
+fn ends_with_blank_line(text: &str) -> bool {
+    let before = lines::strip_ending(text);
+    before.is_empty() || !lines::ending(before).is_empty()
+}
+
+/// [`ends_with_blank_line`], where the last line may also hold spaces and tabs (markdown
+/// reads such a line as blank too).
+fn ends_with_blank_line_or_spaces(text: &str) -> bool {
+    let before = lines::strip_ending(text).trim_end_matches([' ', '\t']);
+    before.is_empty() || !lines::ending(before).is_empty()
+}
+
 /// The whole card as markdown.
 pub(crate) fn render(card: &Card) -> String {
     let mut emitter = Emitter {
         out: String::new(),
         last: Last::Nothing,
+        follows: None,
     };
     emitter.raw(&card.front_matter.render());
     emitter.raw(&card.preamble);
+    emitter.follows = Some(0);
     for section in &card.sections {
         render_section(&mut emitter, section, 0);
     }
@@ -88,17 +130,20 @@ fn render_section(emitter: &mut Emitter, section: &Section, parent_level: usize)
         None => {
             emitter.generated(&format!("{} {}", "#".repeat(level), section.title));
             emitter.generated(&formatted);
+            emitter.follows = None;
         }
         Some(source) => {
             if section.title == source.title {
-                emitter.raw(&source.heading);
+                emitter.heading(&source.heading, source);
             } else {
-                emitter.raw(&regenerate_heading(source, &section.title));
+                emitter.heading(&regenerate_heading(source, &section.title), source);
             }
             if formatted == source.content {
                 emitter.raw(&source.body);
+                emitter.follows = source.ordinal.checked_add(1);
             } else {
                 emitter.raw(&edited_body(source, &formatted));
+                emitter.follows = None;
             }
         }
     }
@@ -111,13 +156,7 @@ fn render_section(emitter: &mut Emitter, section: &Section, parent_level: usize)
 
 /// An ATX heading with a new title, at the parsed level and with the parsed line ending.
 fn regenerate_heading(source: &Source, title: &str) -> String {
-    let ending = if source.heading.ends_with("\r\n") {
-        "\r\n"
-    } else if source.heading.ends_with('\n') {
-        "\n"
-    } else {
-        ""
-    };
+    let ending = lines::ending(&source.heading);
     format!("{} {title}{ending}", "#".repeat(source.level))
 }
 
@@ -132,10 +171,13 @@ fn edited_body(source: &Source, content: &str) -> String {
         // Nothing to replace: put the content after the heading, as skops would, then the
         // blank lines that were there.
         let mut out = String::new();
-        if !source.heading.ends_with('\n') {
-            out.push('\n');
+        match lines::ending(&source.heading) {
+            // The heading is the file's last line: end it, then the blank line.
+            "" => out.push_str("\n\n"),
+            // `\n` after a lone `\r` would only make it a `\r\n`.
+            "\r" => out.push('\r'),
+            _ => out.push('\n'),
         }
-        out.push('\n');
         out.push_str(content);
         out.push('\n');
         out.push_str(body);
@@ -144,11 +186,7 @@ fn edited_body(source: &Source, content: &str) -> String {
     if content.is_empty() {
         // skops writes an empty section as its heading alone: drop the content and the line
         // break that ended it.
-        let rest = suffix
-            .strip_prefix("\r\n")
-            .or_else(|| suffix.strip_prefix('\n'))
-            .unwrap_or(suffix);
-        return rest.to_owned();
+        return lines::strip_leading_ending(suffix).to_owned();
     }
     format!("{prefix}{content}{suffix}")
 }

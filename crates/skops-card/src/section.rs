@@ -36,6 +36,12 @@ pub(crate) struct Source {
     /// The content as parsed (`body` without the blank lines around it): while the section
     /// still formats to this, `body` is written back as is.
     pub(crate) content: String,
+    /// Position of the heading among the file's headings: the renderer writes a heading
+    /// right after the bytes it followed in the file only if they are still what precedes it.
+    pub(crate) ordinal: usize,
+    /// A setext heading (`Title` over `===`): a paragraph right before it would take its
+    /// first line, so it needs a blank line before it where its neighbour changed.
+    pub(crate) setext: bool,
 }
 
 /// One section of a card: a title, content and ordered subsections.
@@ -154,6 +160,23 @@ impl Section {
     pub(crate) fn source_level(&self) -> Option<usize> {
         self.source.as_ref().map(|s| s.level)
     }
+}
+
+/// Refuses a section name or title that would not be written back as one heading line: one
+/// holding a line break (`\n` or `\r`, which CommonMark also reads as one), whose heading
+/// would re-parse as a heading and a paragraph, or as several sections.
+///
+/// skops 0.16 writes such a name as raw lines; the skops-rs API refuses it with
+/// [`Error::InvalidSectionName`] wherever a name or title comes in (`add`, `add_plot`,
+/// `add_table`, ..., setting a title from Python).
+pub fn check_title(name: &str) -> Result<()> {
+    if name.contains(['\n', '\r']) {
+        return Err(Error::InvalidSectionName {
+            name: name.to_owned(),
+            reason: "a section name is one line: it cannot hold a line break",
+        });
+    }
+    Ok(())
 }
 
 /// skops' `wrap_as_details`: folded content goes inside a `<details>` block.

@@ -80,6 +80,8 @@ impl CliError {
                     // These messages name their file already.
                     CardError::Io { .. }
                     | CardError::NotUtf8 { .. }
+                    | CardError::NotARegularFile { .. }
+                    | CardError::OutsideFolder { .. }
                     | CardError::ModelFile { .. }
                     | CardError::PlotFileMissing { .. } => source.to_string(),
                     _ => format!("`{}`: {source}", path.display()),
@@ -158,12 +160,18 @@ pub fn card_hint(error: &CardError) -> Option<&'static str> {
         CardError::SectionNotFound { .. } => {
             Some("`skops-rs card show` lists the sections of the card")
         }
+        CardError::InvalidSectionName { .. } => Some(
+            "a section name is one line of text: write it without line breaks (put longer \
+             text in the section's content)",
+        ),
         CardError::ConflictingSubsections { .. }
         | CardError::MissingPlotPath
         | CardError::EmptyTable
         | CardError::ColumnLength { .. }
         | CardError::UnknownTemplate { .. }
-        | CardError::InvalidConfig { .. } => Some(BUG),
+        | CardError::InvalidConfig { .. }
+        | CardError::UnsupportedMetadataValue { .. }
+        | CardError::LoneSurrogate { .. } => Some(BUG),
         CardError::FrontMatterSyntax { .. } | CardError::FrontMatterInvalid { .. } => Some(
             "the YAML metadata between the `---` lines at the top of the card must be a \
              mapping of keys to values; fix it in an editor",
@@ -177,6 +185,14 @@ pub fn card_hint(error: &CardError) -> Option<&'static str> {
             Some("write the plot file first, or remove its section from the card")
         }
         CardError::ModelFile { source, .. } => hint(source),
+        CardError::NotARegularFile { .. } => Some(
+            "a card is read only from a regular file, never through a symbolic link or from a \
+             device: pass the path of the file itself",
+        ),
+        CardError::OutsideFolder { .. } => Some(
+            "a file read from a folder must be inside it: the link or path leads elsewhere, \
+             which a crafted repository uses to read other files",
+        ),
         CardError::Io { .. } => {
             Some("check that the path exists and that you may read it (or write its folder)")
         }

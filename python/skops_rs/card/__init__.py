@@ -17,6 +17,14 @@ Differences from skops, all additions or on the safe side:
 - :meth:`Card.select` returns live views: changing a view's ``content`` changes the card.
 - A table whose columns differ in length is refused when it is added (skops fails later,
   when rendering).
+
+Errors: where skops raises an exception for a problem, skops-rs raises the same one
+(``KeyError`` for a missing section, ...). Everything skops does not check is a
+:class:`~skops_rs.exceptions.CardError` (a ``ValueError``) whose ``kind`` names the problem:
+malformed front matter, a card or metadata past a limit (including YAML aliases counted at
+their expanded size), a card path that is a symbolic link or not a regular file, a file
+resolving outside the folder it is read from, a section name holding a line break, a string
+holding a lone surrogate, an integer too large for the metadata. ``docs/cards.md`` lists them.
 """
 
 from __future__ import annotations
@@ -30,9 +38,11 @@ from typing import Any, Literal
 
 from skops_rs import _skops_rs
 from skops_rs.card._sections import PlotSection, Section, TableSection, _view
+from skops_rs.exceptions import CardError
 
 __all__ = [
     "Card",
+    "CardError",
     "PlotSection",
     "Section",
     "TableSection",
@@ -511,8 +521,10 @@ def parse_modelcard(path: str | Path) -> Card:
 
     The card keeps every byte of the file: rendered unchanged it is identical to the file,
     and editing a section changes only that section. YAML front matter becomes
-    :attr:`Card.metadata`. Raises ``ValueError`` for malformed front matter or a file that
-    is not UTF-8.
+    :attr:`Card.metadata`. Raises :class:`~skops_rs.exceptions.CardError` (a ``ValueError``)
+    for malformed front matter, a file that is not UTF-8, a card or metadata past a limit, and
+    a path that is a symbolic link or not a regular file (a directory, FIFO or device);
+    ``FileNotFoundError`` for a missing file.
     """
     card = Card.__new__(Card)
     card.model = None
@@ -534,10 +546,9 @@ def metadata_from_config(config_path: str | Path) -> dict[str, Any]:
     ``model_file``, and for tabular tasks a ``widget`` with the example input. Assign the
     result to :attr:`Card.metadata`.
     """
-    path = Path(config_path)
-    if path.is_dir():
-        path = path / "config.json"
-    text = path.read_text(encoding="utf-8")
+    # `config.json` of a folder is read only from inside it (not through a link leading
+    # elsewhere), and only from a regular file of bounded size (CardError otherwise).
+    text: str = _skops_rs.card_read_config(os.fspath(config_path))
     # Validate like `json.load` so that a broken file raises the familiar error.
     json.loads(text)
     metadata: dict[str, Any] = _skops_rs.card_metadata_from_config(text)

@@ -137,11 +137,11 @@ pub fn python_float_repr(value: f64) -> String {
 }
 
 /// The string as a plain scalar when that is unambiguous, else single- or double-quoted.
-fn quote_if_needed(text: &str) -> String {
+pub(crate) fn quote_if_needed(text: &str) -> String {
     if is_plain_safe(text) {
         return text.to_owned();
     }
-    if text.chars().all(|c| !c.is_control()) {
+    if text.chars().all(|c| !c.is_control() && is_printable(c)) {
         return format!("'{}'", text.replace('\'', "''"));
     }
     let mut out = String::from("\"");
@@ -153,11 +153,22 @@ fn quote_if_needed(text: &str) -> String {
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
             c if c.is_control() => out.push_str(&format!("\\x{:02X}", c as u32 & 0xff)),
+            // Outside YAML's printable set (`U+FFFE`, `U+FFFF`): readers refuse it raw.
+            c if !is_printable(c) => out.push_str(&format!("\\u{:04X}", c as u32)),
             c => out.push(c),
         }
     }
     out.push('"');
     out
+}
+
+/// Whether `c` is in YAML's printable set (`c-printable`): tab, the line breaks, and every
+/// character but the other C0 and C1 controls, `U+FFFE` and `U+FFFF`. Other characters may
+/// appear only escaped in double quotes; YAML readers (PyYAML, the Hub's) refuse them raw,
+/// and yaml-rust2 reads a NUL as the end of the text.
+pub(crate) fn is_printable(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}')
+        || c >= '\u{10000}'
 }
 
 /// Whether `text` can be written unquoted and read back as the same string (by both YAML 1.1
@@ -181,7 +192,10 @@ fn is_plain_safe(text: &str) -> bool {
     if text.contains(": ") || text.contains(" #") || text.ends_with(':') {
         return false;
     }
-    if text.chars().any(|c| c.is_control() || c == '\u{feff}') {
+    if text
+        .chars()
+        .any(|c| c.is_control() || c == '\u{feff}' || !is_printable(c))
+    {
         return false;
     }
     if text.contains([',', '[', ']', '{', '}']) {

@@ -1,8 +1,12 @@
 //! The `---` block at the top of a card: its bytes, its parsed [`Metadata`], and writing it
 //! back so that only changed keys change.
 
+use std::collections::HashMap;
+
+use super::emit::is_printable;
 use super::{Metadata, emit_mapping, load_mapping};
 use crate::limits::MAX_FRONT_MATTER_SIZE;
+use crate::lines;
 use crate::{Error, Result};
 
 /// A card's front matter: the metadata, and the text it was read from (if any).
@@ -25,8 +29,8 @@ struct Source {
     original: Metadata,
     /// Comments or blank lines before the first key.
     header: String,
-    /// Each top-level key's lines, when the body could be cut into them reliably.
-    entries: Option<Vec<(String, String)>>,
+    /// Each top-level key's lines, by key, when the body could be cut into them reliably.
+    entries: Option<HashMap<String, String>>,
 }
 
 impl FrontMatter {
@@ -48,6 +52,7 @@ impl FrontMatter {
                 limit: MAX_FRONT_MATTER_SIZE,
             });
         }
+        check_printable(body, first_line)?;
         let metadata = Metadata::from_pairs(load_mapping(body, first_line)?);
         let (header, entries) = cut_entries(body, &metadata);
         Ok(FrontMatter {
@@ -99,8 +104,8 @@ impl FrontMatter {
                 out.push_str(&source.header);
                 for (key, value) in self.metadata.iter() {
                     let unchanged = source.original.get(key) == Some(value);
-                    match entries.iter().find(|(k, _)| k == key) {
-                        Some((_, raw)) if unchanged => out.push_str(raw),
+                    match entries.get(key) {
+                        Some(raw) if unchanged => out.push_str(raw),
                         _ => out.push_str(&emit_mapping(&[(key.to_owned(), value.clone())])),
                     }
                 }
@@ -112,14 +117,33 @@ impl FrontMatter {
     }
 }
 
+/// Refuses YAML text holding a character outside YAML's printable set, as YAML readers do
+/// (yaml-rust2 would instead stop reading at a NUL, silently dropping the keys after it).
+fn check_printable(body: &str, first_line: usize) -> Result<()> {
+    for (index, line) in lines::split_inclusive(body).enumerate() {
+        if let Some((column, c)) = line.chars().enumerate().find(|&(_, c)| !is_printable(c)) {
+            return Err(Error::FrontMatterSyntax {
+                line: first_line + index,
+                column: column + 1,
+                message: format!(
+                    "the character U+{:04X} is not allowed in YAML (write it escaped in a \
+                     double-quoted string)",
+                    c as u32
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Cuts the YAML body into its top-level entries: a line that starts in column 0 with
 /// something other than a comment, a sequence dash or whitespace starts a key. The cut is
 /// accepted only if each piece parses on its own to exactly its key and value; otherwise
 /// (flow style, anchors shared across keys, ...) changed metadata is written out whole.
-fn cut_entries(body: &str, metadata: &Metadata) -> (String, Option<Vec<(String, String)>>) {
+fn cut_entries(body: &str, metadata: &Metadata) -> (String, Option<HashMap<String, String>>) {
     let mut starts = Vec::new();
     let mut offset = 0;
-    for line in body.split_inclusive('\n') {
+    for line in lines::split_inclusive(body) {
         let starts_key = line
             .chars()
             .next()
@@ -131,10 +155,10 @@ fn cut_entries(body: &str, metadata: &Metadata) -> (String, Option<Vec<(String, 
     }
     let header_end = starts.first().copied().unwrap_or(body.len());
     let header = body.get(..header_end).unwrap_or_default().to_owned();
-    if starts.len() != metadata.len() || !body.ends_with('\n') {
+    if starts.len() != metadata.len() || lines::ending(body).is_empty() {
         return (header, None);
     }
-    let mut entries = Vec::with_capacity(starts.len());
+    let mut entries = HashMap::with_capacity(starts.len());
     for (index, (key, value)) in metadata.iter().enumerate() {
         let start = starts.get(index).copied().unwrap_or(body.len());
         let end = starts.get(index + 1).copied().unwrap_or(body.len());
@@ -143,7 +167,7 @@ fn cut_entries(body: &str, metadata: &Metadata) -> (String, Option<Vec<(String, 
             Ok(pairs)
                 if pairs.len() == 1 && pairs.first() == Some(&(key.to_owned(), value.clone())) =>
             {
-                entries.push((key.to_owned(), raw.to_owned()));
+                entries.insert(key.to_owned(), raw.to_owned());
             }
             _ => return (header, None),
         }
@@ -152,26 +176,24 @@ fn cut_entries(body: &str, metadata: &Metadata) -> (String, Option<Vec<(String, 
 }
 
 /// Splits a card into `(open, body, close, rest)` when it starts with front matter: optional
-/// blank lines, a `---` line, the YAML, and a closing `---` line (the Hub's rule).
+/// blank lines, a `---` line, the YAML, and a closing `---` line (the Hub's rule). Lines end
+/// with `\n`, `\r\n` or `\r`.
 pub fn split_front_matter(text: &str) -> Option<(&str, &str, &str, &str)> {
     let trimmed = text.trim_start_matches([' ', '\t', '\r', '\n']);
     let lead = text.len() - trimmed.len();
     // The lead must end at a line start: `---` has to open its line.
-    if lead > 0 && !text.get(..lead).is_some_and(|l| l.ends_with('\n')) {
+    if lead > 0 && !text.get(..lead).is_some_and(|l| l.ends_with(['\n', '\r'])) {
         return None;
     }
-    let after_dashes = trimmed.strip_prefix("---")?;
-    let open_len = if after_dashes.starts_with("\r\n") {
-        5
-    } else if after_dashes.starts_with('\n') {
-        4
-    } else {
+    let first = lines::split_inclusive(trimmed).next()?;
+    let ending = lines::ending(first);
+    if ending.is_empty() || first.len() != 3 + ending.len() || !first.starts_with("---") {
         return None;
-    };
-    let open_end = lead + open_len;
+    }
+    let open_end = lead + first.len();
     let rest = text.get(open_end..)?;
     let mut offset = 0;
-    for line in rest.split_inclusive('\n') {
+    for line in lines::split_inclusive(rest) {
         let content = line.trim_end_matches(['\r', '\n']);
         if content == "---" {
             let close_end = open_end + offset + line.len();
@@ -202,6 +224,41 @@ mod tests {
         assert_eq!(rest, "\n# Title\n");
         assert!(split_front_matter("# no front matter\n").is_none());
         assert!(split_front_matter("---\nunclosed: 1\n").is_none());
+        for eol in ["\r", "\r\n", "\n"] {
+            let text = format!("{eol}---{eol}a: 1{eol}---{eol}# T{eol}");
+            let (open, body, close, rest) = split_front_matter(&text).unwrap();
+            assert_eq!(open, format!("{eol}---{eol}"));
+            assert_eq!(body, format!("a: 1{eol}"));
+            assert_eq!(close, format!("---{eol}"));
+            assert_eq!(rest, format!("# T{eol}"));
+        }
+        assert!(split_front_matter("----\na: 1\n---\n").is_none());
+    }
+
+    #[test]
+    fn characters_yaml_does_not_allow_are_refused() {
+        // yaml-rust2 stops at a NUL: the keys after it would silently disappear.
+        let err = FrontMatter::parse("---\n", "a: 1\nb: x\0y\nc: 2\n", "---\n", 2).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::FrontMatterSyntax {
+                    line: 3,
+                    column: 5,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(FrontMatter::parse("---\n", "a: \u{ffff}\n", "---\n", 2).is_err());
+        assert!(FrontMatter::parse("---\n", "a: \u{85}é\t\u{1f600}\n", "---\n", 2).is_ok());
+        // Written escaped, such a value reads back the same.
+        let mut fm = FrontMatter::new(Metadata::new());
+        fm.metadata_mut().set("a", "x\0\u{ffff}\u{7f}y");
+        let text = fm.render();
+        let (open, body, close, _) = split_front_matter(&text).unwrap();
+        let again = FrontMatter::parse(open, body, close, 2).unwrap();
+        assert_eq!(again.metadata(), fm.metadata(), "{text}");
     }
 
     #[test]

@@ -1,5 +1,7 @@
-//! YAML text -> [`Value`], bounded: aliases may not expand past [`MAX_YAML_NODES`] nodes and
-//! nesting may not exceed [`MAX_YAML_DEPTH`].
+//! YAML text -> [`Value`], bounded by the metadata budget ([`MetadataBudget`]): an alias
+//! costs the full size of what it expands to, at the depth it lands at, so neither aliases
+//! to large scalars nor alias-built nesting can make the reader (or the writer later)
+//! allocate more than [`crate::limits::MAX_METADATA_BYTES`].
 //!
 //! Plain scalars are resolved with the YAML 1.2 core schema (what the Hub's YAML reader uses):
 //! `null`/`~`/empty, `true`/`false`, decimal/octal/hex integers, floats with `.inf`/`.nan`.
@@ -10,13 +12,46 @@ use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::TScalarStyle;
 
 use super::Value;
-use crate::limits::{MAX_YAML_DEPTH, MAX_YAML_NODES};
+use super::budget::{MetadataBudget, Size};
 use crate::{Error, Result};
 
 /// A collection being built.
-enum Frame {
-    List(Vec<Value>, usize),
-    Map(Vec<(String, Value)>, Option<String>, usize),
+struct Frame {
+    items: Items,
+    /// The anchor id (0 for none).
+    anchor: usize,
+    /// Depth of the collection itself (lists and mappings around it).
+    depth: u64,
+    /// Budget totals before the collection was charged, to measure it when it ends.
+    nodes_before: u64,
+    bytes_before: u64,
+    /// Largest height of a list or mapping inside it.
+    inner_height: u64,
+}
+
+/// The items of a collection being built.
+enum Items {
+    List(Vec<Value>),
+    Map {
+        entries: Vec<(String, Value)>,
+        /// Position of each key in `entries` (repeated keys take the last value in place).
+        index: HashMap<String, usize>,
+        /// A key read, waiting for its value.
+        pending: Option<String>,
+    },
+}
+
+impl Frame {
+    /// Whether the next node is a mapping key.
+    fn wants_key(&self) -> bool {
+        matches!(&self.items, Items::Map { pending: None, .. })
+    }
+}
+
+/// An anchored value, kept so that aliases can expand it, and its size.
+struct Anchored {
+    value: Value,
+    size: Size,
 }
 
 /// Parses `text` (one YAML document) into a top-level mapping; an empty document is an empty
@@ -35,8 +70,8 @@ pub fn load_mapping(text: &str, first_line: usize) -> Result<Vec<(String, Value)
 fn load(text: &str, first_line: usize) -> Result<Option<Value>> {
     let mut parser = Parser::new_from_str(text);
     let mut stack: Vec<Frame> = Vec::new();
-    let mut anchors: HashMap<usize, Value> = HashMap::new();
-    let mut nodes: u64 = 0;
+    let mut anchors: HashMap<usize, Anchored> = HashMap::new();
+    let mut budget = MetadataBudget::new();
     let mut root: Option<Value> = None;
     let mut documents = 0usize;
     loop {
@@ -50,7 +85,10 @@ fn load(text: &str, first_line: usize) -> Result<Option<Value>> {
             column: mark.col() + 1,
             message,
         };
-        let value = match event {
+        let depth = stack.len() as u64;
+        let wants_key = stack.last().is_some_and(Frame::wants_key);
+        // The node read, and its height (levels of lists and mappings in it).
+        let (value, height) = match event {
             Event::StreamEnd => break,
             Event::DocumentStart => {
                 documents += 1;
@@ -61,67 +99,120 @@ fn load(text: &str, first_line: usize) -> Result<Option<Value>> {
             }
             Event::Nothing | Event::StreamStart | Event::DocumentEnd => continue,
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
-                if stack.len() as u64 >= MAX_YAML_DEPTH {
-                    return Err(Error::LimitExceeded {
-                        what: "front matter nesting depth",
-                        value: stack.len() as u64 + 1,
-                        limit: MAX_YAML_DEPTH,
-                    });
-                }
-                stack.push(if matches!(event, Event::SequenceStart(..)) {
-                    Frame::List(Vec::new(), anchor)
+                let (nodes_before, bytes_before) = budget.totals();
+                budget.collection(depth)?;
+                let items = if matches!(event, Event::SequenceStart(..)) {
+                    Items::List(Vec::new())
                 } else {
-                    Frame::Map(Vec::new(), None, anchor)
+                    Items::Map {
+                        entries: Vec::new(),
+                        index: HashMap::new(),
+                        pending: None,
+                    }
+                };
+                stack.push(Frame {
+                    items,
+                    anchor,
+                    depth,
+                    nodes_before,
+                    bytes_before,
+                    inner_height: 0,
                 });
                 continue;
             }
             Event::SequenceEnd | Event::MappingEnd => {
-                let (value, anchor) = match stack.pop() {
-                    Some(Frame::List(items, anchor)) => (Value::List(items), anchor),
-                    Some(Frame::Map(entries, _, anchor)) => (Value::Map(entries), anchor),
-                    None => return Err(position("unbalanced collection end".to_owned())),
+                let Some(frame) = stack.pop() else {
+                    return Err(position("unbalanced collection end".to_owned()));
                 };
-                if anchor > 0 {
-                    anchors.insert(anchor, value.clone());
+                let value = match frame.items {
+                    Items::List(items) => Value::List(items),
+                    Items::Map { entries, .. } => Value::Map(entries),
+                };
+                let (nodes, bytes) = budget.totals();
+                let nodes = nodes.saturating_sub(frame.nodes_before);
+                let size = Size {
+                    nodes,
+                    // Every node inside sits at least at the collection's depth.
+                    bytes_at_zero: bytes
+                        .saturating_sub(frame.bytes_before)
+                        .saturating_sub(2 * frame.depth * nodes),
+                    height: frame.inner_height + 1,
+                };
+                if frame.anchor > 0 {
+                    budget.kept(size, frame.depth)?;
+                    anchors.insert(
+                        frame.anchor,
+                        Anchored {
+                            value: value.clone(),
+                            size,
+                        },
+                    );
                 }
-                value
+                (value, size.height)
             }
             Event::Scalar(text, style, anchor, tag) => {
                 let value = resolve_scalar(text, style, tag.as_ref());
+                let size = if wants_key {
+                    budget.key_size(&key_text(&value).map_err(position)?, depth)?
+                } else {
+                    budget.scalar_size(&value, depth)?
+                };
                 if anchor > 0 {
-                    anchors.insert(anchor, value.clone());
+                    budget.kept(size, depth)?;
+                    anchors.insert(
+                        anchor,
+                        Anchored {
+                            value: value.clone(),
+                            size,
+                        },
+                    );
                 }
-                value
+                (value, 0)
             }
             Event::Alias(anchor) => {
-                let value = anchors
+                let anchored = anchors
                     .get(&anchor)
-                    .cloned()
                     .ok_or_else(|| position("alias to an unknown anchor".to_owned()))?;
-                // Counted before the clone above is kept, so an exponential document stops at
-                // the first expansion that crosses the budget.
-                nodes += value.node_count();
-                value
+                // Charged before the copy is made, so an expansion past the budget is refused
+                // before it allocates anything.
+                match &anchored.value {
+                    Value::List(_) | Value::Map(_) if wants_key => {
+                        return Err(position("a list or mapping used as a key".to_owned()));
+                    }
+                    Value::List(_) | Value::Map(_) => budget.expansion(anchored.size, depth)?,
+                    scalar if wants_key => {
+                        budget.key(&key_text(scalar).map_err(position)?, depth)?;
+                    }
+                    scalar => budget.scalar(scalar, depth)?,
+                }
+                (anchored.value.clone(), anchored.size.height)
             }
         };
-        nodes += 1;
-        if nodes > MAX_YAML_NODES {
-            return Err(Error::LimitExceeded {
-                what: "front matter node count (aliases expanded)",
-                value: nodes,
-                limit: MAX_YAML_NODES,
-            });
-        }
-        match stack.last_mut() {
-            None => root = Some(value),
-            Some(Frame::List(items, _)) => items.push(value),
-            Some(Frame::Map(entries, pending, _)) => match pending.take() {
-                None => *pending = Some(key_text(value).map_err(position)?),
-                Some(key) => match entries.iter_mut().find(|(k, _)| *k == key) {
+        let Some(frame) = stack.last_mut() else {
+            root = Some(value);
+            continue;
+        };
+        frame.inner_height = frame.inner_height.max(height);
+        match &mut frame.items {
+            Items::List(items) => items.push(value),
+            Items::Map {
+                entries,
+                index,
+                pending,
+            } => match pending.take() {
+                None => *pending = Some(key_text(&value).map_err(position)?),
+                Some(key) => match index.get(&key) {
                     // A repeated key keeps its first position and takes the last value, like
                     // a Python dict filled in order.
-                    Some(entry) => entry.1 = value,
-                    None => entries.push((key, value)),
+                    Some(&at) => {
+                        if let Some(entry) = entries.get_mut(at) {
+                            entry.1 = value;
+                        }
+                    }
+                    None => {
+                        index.insert(key.clone(), entries.len());
+                        entries.push((key, value));
+                    }
                 },
             },
         }
@@ -130,13 +221,13 @@ fn load(text: &str, first_line: usize) -> Result<Option<Value>> {
 }
 
 /// A mapping key as a string (the Hub and Python both see string keys in practice).
-fn key_text(value: Value) -> std::result::Result<String, String> {
+fn key_text(value: &Value) -> std::result::Result<String, String> {
     match value {
-        Value::String(s) => Ok(s),
+        Value::String(s) => Ok(s.clone()),
         Value::Null => Ok("null".to_owned()),
-        Value::Bool(b) => Ok(if b { "true" } else { "false" }.to_owned()),
+        Value::Bool(b) => Ok(if *b { "true" } else { "false" }.to_owned()),
         Value::Int(i) => Ok(i.to_string()),
-        Value::Float(f) => Ok(super::python_float_repr(f)),
+        Value::Float(f) => Ok(super::python_float_repr(*f)),
         Value::List(_) | Value::Map(_) => Err("a list or mapping used as a key".to_owned()),
     }
 }

@@ -5,12 +5,16 @@
 //! order. [`FrontMatter`] remembers the bytes it was parsed from: unchanged metadata is
 //! written back as is, and changing one top-level key rewrites only that key's lines.
 
+mod budget;
 mod config;
 mod emit;
 mod front_matter;
 mod load;
 mod value;
 
+use std::collections::HashMap;
+
+pub use budget::{MetadataBudget, check_mapping};
 pub use config::from_config;
 pub use emit::{emit_mapping, emit_scalar, python_float_repr};
 pub use front_matter::{FrontMatter, split_front_matter};
@@ -18,9 +22,21 @@ pub use load::load_mapping;
 pub use value::Value;
 
 /// Ordered top-level metadata: `key: value` pairs, keys unique, in file (or insertion) order.
-#[derive(Debug, Clone, Default, PartialEq)]
+///
+/// Keys are indexed, so getting or setting one takes constant time whatever the number of
+/// keys (a card may have many, and each is looked up when it is written back).
+#[derive(Debug, Clone, Default)]
 pub struct Metadata {
     entries: Vec<(String, Value)>,
+    /// Position of each key in `entries`.
+    index: HashMap<String, usize>,
+}
+
+/// Metadata is equal when its pairs are (the index follows from them).
+impl PartialEq for Metadata {
+    fn eq(&self, other: &Self) -> bool {
+        self.entries == other.entries
+    }
 }
 
 impl Metadata {
@@ -41,23 +57,41 @@ impl Metadata {
 
     /// The value of `key`.
     pub fn get(&self, key: &str) -> Option<&Value> {
-        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+        let at = *self.index.get(key)?;
+        self.entries.get(at).map(|(_, v)| v)
     }
 
     /// Sets `key`, keeping its position when it exists and appending it otherwise.
     pub fn set(&mut self, key: impl Into<String>, value: impl Into<Value>) {
         let key = key.into();
         let value = value.into();
-        match self.entries.iter_mut().find(|(k, _)| *k == key) {
+        match self
+            .index
+            .get(&key)
+            .and_then(|&at| self.entries.get_mut(at))
+        {
             Some(entry) => entry.1 = value,
-            None => self.entries.push((key, value)),
+            None => {
+                self.index.insert(key.clone(), self.entries.len());
+                self.entries.push((key, value));
+            }
         }
     }
 
     /// Removes `key`, returning its value.
     pub fn remove(&mut self, key: &str) -> Option<Value> {
-        let index = self.entries.iter().position(|(k, _)| k == key)?;
-        Some(self.entries.remove(index).1)
+        let at = self.index.remove(key)?;
+        if at >= self.entries.len() {
+            return None;
+        }
+        let (_, value) = self.entries.remove(at);
+        // The keys after it moved up by one.
+        for (key, _) in self.entries.get(at..).unwrap_or_default() {
+            if let Some(position) = self.index.get_mut(key) {
+                *position -= 1;
+            }
+        }
+        Some(value)
     }
 
     /// `(key, value)` pairs in order.
@@ -83,6 +117,12 @@ impl Metadata {
     /// The metadata as YAML block text (no `---` lines), each line ending in a newline.
     pub fn to_yaml(&self) -> String {
         emit_mapping(&self.entries)
+    }
+
+    /// Checks the metadata against the budget parsing applies ([`crate::limits`]: nodes,
+    /// size as written out, nesting depth), so that a card written with it parses again.
+    pub fn check_limits(&self) -> crate::Result<()> {
+        check_mapping(&self.entries)
     }
 
     // ----- the Hub's keys --------------------------------------------------------------------

@@ -35,15 +35,6 @@ impl Value {
             _ => None,
         }
     }
-
-    /// Number of nodes in this value (itself and everything inside), for alias budgets.
-    pub(crate) fn node_count(&self) -> u64 {
-        match self {
-            Value::List(items) => 1 + items.iter().map(Value::node_count).sum::<u64>(),
-            Value::Map(entries) => 1 + entries.iter().map(|(_, v)| 1 + v.node_count()).sum::<u64>(),
-            _ => 1,
-        }
-    }
 }
 
 /// Floats compare equal when they are the same number, NaN included, so that metadata read

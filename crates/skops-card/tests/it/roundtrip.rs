@@ -99,6 +99,38 @@ proptest! {
     }
 
     #[test]
+    fn editing_hiding_or_deleting_a_section_keeps_the_other_headings(
+        text in document(),
+        pick in any::<prop::sample::Index>(),
+        action in 0..3u8,
+    ) {
+        let card = parse(&text).unwrap();
+        let paths = all_paths(&card);
+        prop_assume!(!paths.is_empty());
+        let path = pick.get(&paths).clone();
+        let mut edited = card.clone();
+        match action {
+            0 => edited.select_parts_mut(&path).unwrap().content = "EDITED TEXT".to_owned(),
+            1 => edited.select_parts_mut(&path).unwrap().visible = false,
+            // Directly: `delete` refuses the empty titles a `# ` heading has.
+            _ => {
+                let (leaf, parents) = path.split_last().unwrap();
+                let siblings = if parents.is_empty() {
+                    &mut edited.sections
+                } else {
+                    &mut edited.select_parts_mut(parents).unwrap().subsections
+                };
+                siblings.retain(|s| &s.key != leaf);
+            }
+        }
+        // A neighbour that changed must not make a setext heading the last line of the
+        // paragraph before it, nor run a heading onto the previous line.
+        let rendered = edited.render();
+        let again = parse(&rendered).unwrap();
+        prop_assert_eq!(again.toc(), edited.toc(), "{:?}", rendered);
+    }
+
+    #[test]
     fn any_text_parses_without_panicking_and_round_trips(text in any::<String>()) {
         // Arbitrary text may open with malformed front matter (an error); anything that
         // parses renders back unchanged.
@@ -121,6 +153,29 @@ proptest! {
         let again = parse(&card.render()).unwrap();
         prop_assert_eq!(card.toc(), again.toc());
     }
+}
+
+#[test]
+fn a_setext_heading_after_a_changed_neighbour_stays_a_heading() {
+    let text = "# A\n```\nc\n```\nB\n---\nb\n";
+    let mut card = parse(text).unwrap();
+    card.select_mut("A").unwrap().content = "NEW".to_owned();
+    assert_eq!(card.render(), "# A\nNEW\n\nB\n---\nb\n");
+    let text = "# A\ntext\n# X\n```\nc\n```\nB\n===\nb\n";
+    for hide in [false, true] {
+        let mut card = parse(text).unwrap();
+        if hide {
+            card.select_mut("X").unwrap().visible = false;
+        } else {
+            card.delete("X").unwrap();
+        }
+        assert_eq!(card.render(), "# A\ntext\n\nB\n===\nb\n");
+        assert_eq!(parse(&card.render()).unwrap().toc(), "- A\n- B");
+    }
+    // A heading after a last line that had no line break starts its own line.
+    let mut card = parse("# A\n# B\nb").unwrap();
+    card.sections.swap(0, 1);
+    assert_eq!(card.render(), "# B\nb\n# A\n");
 }
 
 #[test]

@@ -6,8 +6,9 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use skops_card::binding::{MODEL_SHA256_KEY, SKLEARN_VERSION_KEY};
+use skops_card::file::Links;
 use skops_card::limits::MAX_CARD_SIZE;
-use skops_card::{Card, Error as CardError, Value, model_file, ops};
+use skops_card::{Card, Value, model_file, ops};
 
 use super::Outcome;
 use crate::args::{CardCheckArgs, CardCommand, CardNewArgs, CardSetArgs, CardShowArgs};
@@ -131,30 +132,11 @@ fn read(path: &Path) -> Result<Card, CliError> {
     skops_card::parse_file(path).map_err(|error| CliError::card(path, error))
 }
 
-/// The UTF-8 text of `--file PATH`, bounded like a card.
+/// The UTF-8 text of `--file PATH`, bounded like a card (a link is followed, but it must
+/// lead to a regular file: not a FIFO or a device that would block or never end).
 fn read_text(path: &Path) -> Result<String, CliError> {
-    let failed = |source| CliError::card(path, source);
-    let io = |source| {
-        failed(CardError::Io {
-            path: path.display().to_string(),
-            source,
-        })
-    };
-    let size = std::fs::metadata(path).map_err(io)?.len();
-    if size > MAX_CARD_SIZE {
-        return Err(failed(CardError::LimitExceeded {
-            what: "text file size",
-            value: size,
-            limit: MAX_CARD_SIZE,
-        }));
-    }
-    let bytes = std::fs::read(path).map_err(io)?;
-    String::from_utf8(bytes).map_err(|error| {
-        failed(CardError::NotUtf8 {
-            path: path.display().to_string(),
-            offset: error.utf8_error().valid_up_to(),
-        })
-    })
+    skops_card::file::read_text(path, MAX_CARD_SIZE, "text file size", Links::Follow)
+        .map_err(|error| CliError::card(path, error))
 }
 
 /// `PATH: what` with the path in bold, and a newline.

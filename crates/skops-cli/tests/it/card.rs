@@ -229,3 +229,105 @@ fn card_help_texts() {
         assert_snapshot!(name, run.transcript());
     }
 }
+
+/// `card set` on a card with CR-only, CRLF or mixed line endings: written once, the rest of
+/// the card kept byte for byte (a CR-only card was once written twice, the whole card taken
+/// for its first heading line).
+#[test]
+fn card_set_writes_a_card_of_any_line_ending_once() {
+    let tmp = tempfile::tempdir().expect("temporary folder");
+    let lines = [
+        "---",
+        "license: mit",
+        "---",
+        "# A",
+        "",
+        "old",
+        "",
+        "## B",
+        "keep",
+        "",
+    ];
+    let mixed: String = lines
+        .iter()
+        .enumerate()
+        .map(|(i, line)| format!("{line}{}", ["\n", "\r\n", "\r"][i % 3]))
+        .collect();
+    for (name, text) in [
+        ("CR", lines.join("\r") + "\r"),
+        ("CRLF", lines.join("\r\n") + "\r\n"),
+        ("mixed", mixed),
+    ] {
+        let path = tmp.path().join(format!("{name}.md"));
+        std::fs::write(&path, &text).expect("card written");
+        let run = skops_rs([
+            "card",
+            "set",
+            path.to_str().expect("UTF-8 path"),
+            "A",
+            "--text",
+            "NEW",
+        ]);
+        assert_eq!(run.code, 0, "{name}: {}", run.transcript());
+        let after = std::fs::read_to_string(&path).expect("card rewritten");
+        assert_eq!(after, text.replacen("old", "NEW", 1), "{name}");
+        let card = skops_card::parse(&after).expect("parses again");
+        assert_eq!(card.toc(), "- A\n  - B", "{name}");
+        assert_eq!(card.metadata().license(), Some("mit"), "{name}");
+    }
+}
+
+/// A card path that is a symbolic link (to any file), a FIFO, a device or a directory is
+/// refused (exit 2) before anything is read or written; so is a crafted card whose YAML
+/// aliases expand past the metadata budget.
+#[test]
+fn card_refuses_links_special_files_and_alias_bombs() {
+    let tmp = tempfile::tempdir().expect("temporary folder");
+    let target = tmp.path().join("secret.md");
+    std::fs::write(&target, "# Secret\n").expect("file written");
+    let link = tmp.path().join("README.md");
+    std::os::unix::fs::symlink(&target, &link).expect("link made");
+    let fifo = tmp.path().join("fifo.md");
+    let made_fifo = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|status| status.success());
+    let bomb = tmp.path().join("bomb.md");
+    let mut yaml = format!("a: &a {}\n", "x".repeat(10_000));
+    for (previous, name) in ["a", "b", "c"].iter().zip(["b", "c", "d"]) {
+        let items = vec![format!("*{previous}"); 100].join(", ");
+        yaml.push_str(&format!("{name}: &{name} [{items}]\n"));
+    }
+    std::fs::write(&bomb, format!("---\n{yaml}---\n# T\n")).expect("card written");
+
+    let path = |p: &Path| p.to_str().expect("UTF-8 path").to_owned();
+    let mut cases = vec![
+        (path(&link), "is a symbolic link, not a regular file"),
+        ("/dev/zero".to_owned(), "is a device, not a regular file"),
+        (path(tmp.path()), "is a directory, not a regular file"),
+        (
+            path(&bomb),
+            "metadata size as written out (aliases expanded)",
+        ),
+    ];
+    if made_fifo {
+        cases.push((path(&fifo), "is a FIFO, not a regular file"));
+    }
+    for (card, message) in cases {
+        for args in [
+            vec!["card", "show", &card],
+            vec!["card", "set", &card, "A", "--text", "x"],
+        ] {
+            let run = skops_rs(&args);
+            assert_eq!(run.code, 2, "{args:?}: {}", run.transcript());
+            assert!(run.stderr.contains(message), "{args:?}: {}", run.stderr);
+        }
+    }
+    assert_eq!(
+        std::fs::read_to_string(&target).expect("target kept"),
+        "# Secret\n"
+    );
+    assert!(link.is_symlink(), "the link is not replaced");
+    let run = skops_rs(["card", "show", &path(&link)]);
+    assert_snapshot!("card_error_symlink", redacted(&run, Some(tmp.path())));
+}

@@ -1,13 +1,94 @@
-//! Metadata values between Python (`dict`, `list`, `str`, `int`, `float`, `bool`, `None`)
-//! and `skops_card::Value`.
+//! Values between Python and `skops-card`: metadata (`dict`, `list`, `str`, `int`, `float`,
+//! `bool`, `None`) and `skops_card::Value`, and the text and paths the card API takes.
+//!
+//! Only documented exceptions come out: a string holding a lone surrogate (which UTF-8 text
+//! cannot hold) is a `CardError` of kind `lone-surrogate` instead of Python's
+//! `UnicodeEncodeError`, an integer too large for a float is `unsupported-metadata-value`
+//! instead of `OverflowError`, and metadata past the budget parsing applies (size as written
+//! out, nodes, nesting depth) is `limit-exceeded`.
 
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use std::path::PathBuf;
+
+use pyo3::exceptions::{PyTypeError, PyUnicodeEncodeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
-use skops_card::{Metadata, Value};
+use skops_card::metadata::MetadataBudget;
+use skops_card::{Error, Metadata, Value};
 
-/// Deepest nesting accepted from Python (also stops a list that contains itself).
-const MAX_DEPTH: usize = 128;
+use super::error::to_py_err;
+
+/// A `str` argument, refused with a `CardError` when it holds a lone surrogate.
+pub(super) struct Text(pub(super) String);
+
+impl<'a, 'py> FromPyObject<'a, 'py> for Text {
+    type Error = PyErr;
+
+    fn extract(object: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        let string = object.cast::<PyString>()?;
+        text_of(&string).map(Text)
+    }
+}
+
+/// A path argument (`str` or `os.PathLike`), refused with a `CardError` when it holds a
+/// surrogate the file system encoding cannot hold.
+pub(super) struct FilePath(pub(super) PathBuf);
+
+impl<'a, 'py> FromPyObject<'a, 'py> for FilePath {
+    type Error = PyErr;
+
+    fn extract(object: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        object
+            .extract::<PathBuf>()
+            .map(FilePath)
+            .map_err(|error| surrogate_error(object.py(), &object, error))
+    }
+}
+
+/// The text of a Python `str`.
+fn text_of(string: &Bound<'_, PyString>) -> PyResult<String> {
+    match string.to_str() {
+        Ok(text) => Ok(text.to_owned()),
+        Err(error) => Err(surrogate_error(string.py(), string.as_any(), error)),
+    }
+}
+
+/// `error` as a `CardError` of kind `lone-surrogate` when it is the `UnicodeEncodeError` of a
+/// lone surrogate in `object` (a `str` or a path); any other error unchanged.
+fn surrogate_error(py: Python<'_>, object: &Bound<'_, PyAny>, error: PyErr) -> PyErr {
+    if !error.is_instance_of::<PyUnicodeEncodeError>(py) {
+        return error;
+    }
+    // `start` is where the encoder stopped; the character there is the surrogate.
+    let code = (|| -> PyResult<u32> {
+        let encode_error = error.value(py);
+        let text = encode_error.getattr("object")?;
+        let start = encode_error.getattr("start")?;
+        let surrogate = text.get_item(start)?;
+        py.import("builtins")?
+            .getattr("ord")?
+            .call1((surrogate,))?
+            .extract()
+    })()
+    .unwrap_or(0);
+    let shown = object
+        .repr()
+        .map(|r| shorten(&r.to_string_lossy()))
+        .unwrap_or_default();
+    to_py_err(Error::LoneSurrogate {
+        what: format!("the string {shown}"),
+        code,
+    })
+}
+
+/// `text` cut to 60 characters, for messages.
+fn shorten(text: &str) -> String {
+    const SHOWN: usize = 60;
+    if text.chars().count() <= SHOWN {
+        return text.to_owned();
+    }
+    let head: String = text.chars().take(SHOWN).collect();
+    format!("{head}...")
+}
 
 /// Metadata as a new Python dict.
 pub(super) fn metadata_to_py<'py>(
@@ -45,52 +126,76 @@ fn value_to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny
     })
 }
 
-/// A Python mapping of metadata.
+/// A Python mapping of metadata, charged to the metadata budget as it is read (so a list
+/// that contains itself, or one object referenced a million times, is refused as soon as the
+/// nesting depth or the expanded size crosses its limit, not after building it all).
 pub(super) fn metadata_from_py(object: &Bound<'_, PyAny>) -> PyResult<Metadata> {
-    match value_from_py(object, 0)? {
+    let mut budget = MetadataBudget::new();
+    match value_from_py(object, 0, &mut budget)? {
         Value::Map(entries) => Ok(Metadata::from_pairs(entries)),
         _ => Err(PyTypeError::new_err("card metadata must be a mapping")),
     }
 }
 
-fn value_from_py(object: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
-    if depth > MAX_DEPTH {
-        return Err(PyValueError::new_err(format!(
-            "card metadata is nested deeper than {MAX_DEPTH} levels"
-        )));
-    }
+/// `object`, which sits inside `depth` lists and mappings.
+fn value_from_py(
+    object: &Bound<'_, PyAny>,
+    depth: u64,
+    budget: &mut MetadataBudget,
+) -> PyResult<Value> {
+    let charge = |budget: &mut MetadataBudget, value: Value| -> PyResult<Value> {
+        budget.scalar(&value, depth).map_err(to_py_err)?;
+        Ok(value)
+    };
     if object.is_none() {
-        return Ok(Value::Null);
+        return charge(budget, Value::Null);
     }
     if let Ok(b) = object.cast::<PyBool>() {
-        return Ok(Value::Bool(b.is_true()));
+        return charge(budget, Value::Bool(b.is_true()));
     }
     if object.is_instance_of::<PyInt>() {
-        return Ok(match object.extract::<i64>() {
+        let value = match object.extract::<i64>() {
             Ok(i) => Value::Int(i),
-            Err(_) => Value::Float(object.extract::<f64>()?),
-        });
+            // What YAML reads an integer past 64 bits as; past a float, refused.
+            Err(_) => match object.extract::<f64>() {
+                Ok(f) => Value::Float(f),
+                Err(_) => {
+                    return Err(to_py_err(Error::UnsupportedMetadataValue {
+                        message: "an integer too large for a 64-bit float (it would not be \
+                                  written back as the same number)"
+                            .to_owned(),
+                    }));
+                }
+            },
+        };
+        return charge(budget, value);
     }
     if let Ok(f) = object.cast::<PyFloat>() {
-        return Ok(Value::Float(f.value()));
+        return charge(budget, Value::Float(f.value()));
     }
     if let Ok(s) = object.cast::<PyString>() {
-        return Ok(Value::String(s.to_str()?.to_owned()));
+        return charge(budget, Value::String(text_of(s)?));
     }
     if let Ok(dict) = object.cast::<PyDict>() {
+        budget.collection(depth).map_err(to_py_err)?;
         let mut entries = Vec::with_capacity(dict.len());
         for (key, item) in dict.iter() {
-            let key: String = key.extract().map_err(|_| {
-                PyTypeError::new_err(format!("card metadata keys must be strings, got {key:?}"))
-            })?;
-            entries.push((key, value_from_py(&item, depth + 1)?));
+            let Ok(key) = key.cast::<PyString>() else {
+                return Err(PyTypeError::new_err(format!(
+                    "card metadata keys must be strings, got {key:?}"
+                )));
+            };
+            let key = text_of(key)?;
+            budget.key(&key, depth + 1).map_err(to_py_err)?;
+            entries.push((key, value_from_py(&item, depth + 1, budget)?));
         }
         return Ok(Value::Map(entries));
     }
     if object.is_instance_of::<PyList>() || object.is_instance_of::<PyTuple>() {
+        budget.collection(depth).map_err(to_py_err)?;
         let mut items = Vec::new();
         for item in object.try_iter()? {
-            items.push(value_from_py(&item?, depth + 1)?);
+            items.push(value_from_py(&item?, depth + 1, budget)?);
         }
         return Ok(Value::List(items));
     }
@@ -100,7 +205,7 @@ fn value_from_py(object: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
             let (key, value): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item.extract()?;
             dict.set_item(key, value)?;
         }
-        return value_from_py(dict.as_any(), depth);
+        return value_from_py(dict.as_any(), depth, budget);
     }
     Err(PyTypeError::new_err(format!(
         "card metadata values must be str, int, float, bool, None, list or dict, got {}",

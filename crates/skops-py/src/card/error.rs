@@ -1,10 +1,13 @@
 //! `skops_card::Error` -> the Python exception (and message) skops 0.16 raises for the same
-//! problem. The match is exhaustive on purpose: a new variant must choose its exception.
+//! problem, or `skops_rs.exceptions.CardError` (a `ValueError` with the error's `kind`) where
+//! skops raises nothing comparable. The match is exhaustive on purpose: a new variant must
+//! choose its exception.
 
-use pyo3::PyErr;
 use pyo3::exceptions::{
     PyFileNotFoundError, PyKeyError, PyOSError, PyPermissionError, PyTypeError, PyValueError,
 };
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
 use skops_card::Error;
 
 /// The Python exception for a card error.
@@ -25,11 +28,16 @@ pub(super) fn to_py_err(error: Error) -> PyErr {
         Error::UnknownTemplate { name } => PyValueError::new_err(format!(
             "Unknown template '{name}', template must be one of the following values: 'skops'"
         )),
-        e @ (Error::FrontMatterSyntax { .. }
+        e @ (Error::InvalidSectionName { .. }
+        | Error::FrontMatterSyntax { .. }
         | Error::FrontMatterInvalid { .. }
+        | Error::UnsupportedMetadataValue { .. }
         | Error::NotUtf8 { .. }
         | Error::LimitExceeded { .. }
-        | Error::InvalidConfig { .. }) => PyValueError::new_err(e.to_string()),
+        | Error::InvalidConfig { .. }
+        | Error::NotARegularFile { .. }
+        | Error::OutsideFolder { .. }
+        | Error::LoneSurrogate { .. }) => card_error(&e),
         e @ Error::PlotFileMissing { .. } => PyFileNotFoundError::new_err(e.to_string()),
         Error::ModelFile { path, source } => {
             PyValueError::new_err(format!("`{path}` is not a valid .skops file: {source}"))
@@ -43,4 +51,19 @@ pub(super) fn to_py_err(error: Error) -> PyErr {
             }
         }
     }
+}
+
+/// A `CardError(message, kind=...)`.
+fn card_error(error: &Error) -> PyErr {
+    Python::attach(|py| {
+        let made = (|| -> PyResult<PyErr> {
+            let class = py.import("skops_rs.exceptions")?.getattr("CardError")?;
+            let kwargs = PyDict::new(py);
+            kwargs.set_item("kind", error.kind())?;
+            Ok(PyErr::from_value(
+                class.call((error.to_string(),), Some(&kwargs))?,
+            ))
+        })();
+        made.unwrap_or_else(|failed| failed)
+    })
 }

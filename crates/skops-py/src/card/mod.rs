@@ -7,14 +7,12 @@
 mod convert;
 mod error;
 
-use std::path::PathBuf;
-
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyModule};
 use skops_card::section::SectionKind;
 use skops_card::{Card, Section, Table};
 
-use convert::{metadata_from_py, metadata_to_py};
+use convert::{FilePath, Text, metadata_from_py, metadata_to_py};
 use error::to_py_err;
 
 /// Adds `CardCore` and the card helper functions to the extension module.
@@ -22,6 +20,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<CardCore>()?;
     m.add_function(wrap_pyfunction!(card_file_sha256, m)?)?;
     m.add_function(wrap_pyfunction!(card_metadata_from_config, m)?)?;
+    m.add_function(wrap_pyfunction!(card_read_config, m)?)?;
     m.add_function(wrap_pyfunction!(card_split_path, m)?)?;
     m.add_function(wrap_pyfunction!(card_confusion_matrix_chart, m)?)?;
     m.add_function(wrap_pyfunction!(card_predicted_vs_true_chart, m)?)?;
@@ -34,13 +33,14 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 #[pyfunction]
 fn card_confusion_matrix_chart(
     py: Python<'_>,
-    folder: PathBuf,
-    stem: &str,
-    labels: Vec<String>,
+    folder: FilePath,
+    stem: Text,
+    labels: Vec<Text>,
     counts: Vec<Vec<u64>>,
 ) -> PyResult<(u32, u32)> {
-    let chart = skops_card::chart::confusion_matrix(&labels, &counts);
-    py.detach(|| chart.save(&folder, stem)).map_err(to_py_err)?;
+    let chart = skops_card::chart::confusion_matrix(&texts(labels), &counts);
+    py.detach(|| chart.save(&folder.0, &stem.0))
+        .map_err(to_py_err)?;
     Ok((chart.width, chart.height))
 }
 
@@ -48,13 +48,14 @@ fn card_confusion_matrix_chart(
 #[pyfunction]
 fn card_predicted_vs_true_chart(
     py: Python<'_>,
-    folder: PathBuf,
-    stem: &str,
+    folder: FilePath,
+    stem: Text,
     y_true: Vec<f64>,
     y_pred: Vec<f64>,
 ) -> PyResult<(u32, u32)> {
     let chart = skops_card::chart::predicted_vs_true(&y_true, &y_pred);
-    py.detach(|| chart.save(&folder, stem)).map_err(to_py_err)?;
+    py.detach(|| chart.save(&folder.0, &stem.0))
+        .map_err(to_py_err)?;
     Ok((chart.width, chart.height))
 }
 
@@ -62,26 +63,27 @@ fn card_predicted_vs_true_chart(
 #[pyfunction]
 fn card_feature_importances_chart(
     py: Python<'_>,
-    folder: PathBuf,
-    stem: &str,
-    names: Vec<String>,
+    folder: FilePath,
+    stem: Text,
+    names: Vec<Text>,
     values: Vec<f64>,
 ) -> PyResult<(u32, u32)> {
-    let chart = skops_card::chart::feature_importances(&names, &values);
-    py.detach(|| chart.save(&folder, stem)).map_err(to_py_err)?;
+    let chart = skops_card::chart::feature_importances(&texts(names), &values);
+    py.detach(|| chart.save(&folder.0, &stem.0))
+        .map_err(to_py_err)?;
     Ok((chart.width, chart.height))
 }
 
 /// skops' `split_subsection_names`: the parts of a `/` path (`\/` is a literal slash).
 #[pyfunction]
-fn card_split_path(key: &str) -> Vec<String> {
-    skops_card::path::split(key)
+fn card_split_path(key: Text) -> Vec<String> {
+    skops_card::path::split(&key.0)
 }
 
 /// sha256 (hex) of a file, read in 1 MiB chunks.
 #[pyfunction]
-fn card_file_sha256(py: Python<'_>, path: PathBuf) -> PyResult<String> {
-    py.detach(|| skops_card::binding::file_sha256(&path))
+fn card_file_sha256(py: Python<'_>, path: FilePath) -> PyResult<String> {
+    py.detach(|| skops_card::binding::file_sha256(&path.0))
         .map_err(to_py_err)
 }
 
@@ -90,10 +92,39 @@ fn card_file_sha256(py: Python<'_>, path: PathBuf) -> PyResult<String> {
 #[pyfunction]
 fn card_metadata_from_config<'py>(
     py: Python<'py>,
-    config_json: &str,
+    config_json: Text,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let metadata = skops_card::metadata::from_config(config_json).map_err(to_py_err)?;
+    let metadata = skops_card::metadata::from_config(&config_json.0).map_err(to_py_err)?;
     metadata_to_py(py, &metadata)
+}
+
+/// The text of a model's `config.json`: `path` itself, or `config.json` inside the folder
+/// `path` (never a file that resolves outside that folder); a regular file, bounded by
+/// `MAX_CONFIG_SIZE`.
+#[pyfunction]
+fn card_read_config(py: Python<'_>, path: FilePath) -> PyResult<String> {
+    use skops_card::file::{Links, read_in_folder, read_text};
+    use skops_card::limits::MAX_CONFIG_SIZE;
+    const WHAT: &str = "`config.json` size";
+    let path = path.0;
+    py.detach(|| {
+        if path.is_dir() {
+            read_in_folder(&path, "config.json", MAX_CONFIG_SIZE, WHAT)
+        } else {
+            read_text(&path, MAX_CONFIG_SIZE, WHAT, Links::Follow)
+        }
+    })
+    .map_err(to_py_err)
+}
+
+/// `Text`s as `String`s.
+fn texts(items: Vec<Text>) -> Vec<String> {
+    items.into_iter().map(|t| t.0).collect()
+}
+
+/// An optional `Text` as an optional `&str`.
+fn opt(text: &Option<Text>) -> Option<&str> {
+    text.as_ref().map(|t| t.0.as_str())
 }
 
 /// Deepest nesting of section specs accepted from Python.
@@ -111,34 +142,30 @@ fn section_from_spec(spec: &Bound<'_, PyDict>, depth: usize) -> PyResult<Section
             pyo3::exceptions::PyKeyError::new_err(format!("section spec has no `{name}`"))
         })
     };
-    let title: String = get("title")?.extract()?;
-    let content: String = get("content")?.extract()?;
-    let kind: String = get("kind")?.extract()?;
+    let title = get("title")?.extract::<Text>()?.0;
+    let content = get("content")?.extract::<Text>()?.0;
+    let kind = get("kind")?.extract::<Text>()?.0;
     let mut section = match kind.as_str() {
         "plot" => Section::plot(
             title,
             content,
-            get("path")?.extract::<String>()?,
-            get("alt_text")?.extract::<String>()?,
+            get("path")?.extract::<Text>()?.0,
+            get("alt_text")?.extract::<Text>()?.0,
         )
         .map_err(to_py_err)?,
         "table" => {
             let columns: Columns = get("table")?.extract()?;
-            Section::table(
-                title,
-                content,
-                Table::from_columns(columns).map_err(to_py_err)?,
-            )
+            Section::table(title, content, table_of(columns)?)
         }
         _ => Section::text(title, content),
     };
     section.visible = get("visible")?.is_truthy()?;
     section.folded = get("folded")?.is_truthy()?;
-    let subsections: Vec<(String, Bound<'_, PyDict>)> = get("subsections")?.extract()?;
+    let subsections: Vec<(Text, Bound<'_, PyDict>)> = get("subsections")?.extract()?;
     for (key, sub) in subsections {
         section
             .subsections
-            .push(section_from_spec(&sub, depth + 1)?.with_key(key));
+            .push(section_from_spec(&sub, depth + 1)?.with_key(key.0));
     }
     Ok(section)
 }
@@ -150,7 +177,18 @@ pub(crate) struct CardCore {
 }
 
 /// Cell text of a table given as `[(header, [cell, ...]), ...]`.
-type Columns = Vec<(String, Vec<String>)>;
+type Columns = Vec<(Text, Vec<Text>)>;
+
+/// The table of `columns`.
+fn table_of(columns: Columns) -> PyResult<Table> {
+    let columns = columns
+        .into_iter()
+        .map(|(header, cells)| (header.0, texts(cells)));
+    Table::from_columns(columns).map_err(to_py_err)
+}
+
+/// Key paths from Python as `String`s.
+type Parts = Vec<Text>;
 
 impl CardCore {
     /// skops' checks before selecting or deleting: the leaf name must not be empty, every
@@ -188,8 +226,8 @@ impl CardCore {
     /// An empty card, or the skops template when `template` is `"skops"`.
     #[new]
     #[pyo3(signature = (template=None))]
-    fn new(template: Option<&str>) -> PyResult<Self> {
-        let card = match template {
+    fn new(template: Option<Text>) -> PyResult<Self> {
+        let card = match opt(&template) {
             None => Card::new(),
             Some("skops") => Card::with_skops_template(),
             Some(other) => {
@@ -204,18 +242,18 @@ impl CardCore {
     /// A skops-template card for a `.skops` file, built without loading it (hyperparameters
     /// read from the file; metadata binding the card to the file).
     #[staticmethod]
-    fn for_model_file(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
+    fn for_model_file(py: Python<'_>, path: FilePath) -> PyResult<Self> {
         let card = py
-            .detach(|| skops_card::ops::new_card_for_file(&path))
+            .detach(|| skops_card::ops::new_card_for_file(&path.0))
             .map_err(to_py_err)?;
         Ok(CardCore { card })
     }
 
     /// How the card no longer matches a `.skops` file (sha256 and the scikit-learn version
     /// recorded in the file), read without loading it.
-    fn check_model_file(&self, py: Python<'_>, path: PathBuf) -> PyResult<Vec<String>> {
+    fn check_model_file(&self, py: Python<'_>, path: FilePath) -> PyResult<Vec<String>> {
         let problems = py
-            .detach(|| skops_card::ops::check_file(&self.card, &path))
+            .detach(|| skops_card::ops::check_file(&self.card, &path.0))
             .map_err(to_py_err)?;
         Ok(problems.iter().map(ToString::to_string).collect())
     }
@@ -239,122 +277,129 @@ impl CardCore {
 
     /// Parses markdown text.
     #[staticmethod]
-    fn parse(text: &str) -> PyResult<Self> {
+    fn parse(text: Text) -> PyResult<Self> {
         Ok(CardCore {
-            card: skops_card::parse(text).map_err(to_py_err)?,
+            card: skops_card::parse(&text.0).map_err(to_py_err)?,
         })
     }
 
     /// Reads and parses a card file.
     #[staticmethod]
-    fn parse_file(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
+    fn parse_file(py: Python<'_>, path: FilePath) -> PyResult<Self> {
         let card = py
-            .detach(|| skops_card::parse_file(&path))
+            .detach(|| skops_card::parse_file(&path.0))
             .map_err(to_py_err)?;
         Ok(CardCore { card })
     }
 
     /// `Card.add` for one text section.
-    fn add(&mut self, key: &str, content: &str, folded: bool) -> PyResult<()> {
-        self.card.add(key, content, folded).map_err(to_py_err)
+    fn add(&mut self, key: Text, content: Text, folded: bool) -> PyResult<()> {
+        self.card.add(&key.0, content.0, folded).map_err(to_py_err)
     }
 
     /// `Card.add` with a section object (skops allows them, undocumented), given as a spec:
     /// a dict with `title`, `content`, `visible`, `folded`, `kind` ("text", "plot", "table"),
     /// `path`/`alt_text` or `table` (`[(header, [cells])]`), and `subsections`
     /// (`[(key, spec)]`).
-    fn add_spec(&mut self, key: &str, spec: &Bound<'_, PyDict>) -> PyResult<()> {
+    fn add_spec(&mut self, key: Text, spec: &Bound<'_, PyDict>) -> PyResult<()> {
         let section = section_from_spec(spec, 0)?;
-        self.card.add_section(key, section).map_err(to_py_err)
+        self.card.add_section(&key.0, section).map_err(to_py_err)
     }
 
     /// `Card.add_plot` for one call (alt text reuse included).
     fn add_plots(
         &mut self,
-        plots: Vec<(String, String)>,
-        description: Option<&str>,
-        alt_text: Option<&str>,
+        plots: Vec<(Text, Text)>,
+        description: Option<Text>,
+        alt_text: Option<Text>,
         folded: bool,
     ) -> PyResult<()> {
+        let plots = plots.into_iter().map(|(key, path)| (key.0, path.0));
         self.card
-            .add_plots(plots, description, alt_text, folded)
+            .add_plots(plots, opt(&description), opt(&alt_text), folded)
             .map_err(to_py_err)
     }
 
     /// `Card.add_table` for one table.
     fn add_table(
         &mut self,
-        key: &str,
+        key: Text,
         columns: Columns,
-        description: Option<&str>,
+        description: Option<Text>,
         folded: bool,
     ) -> PyResult<()> {
-        let table = Table::from_columns(columns).map_err(to_py_err)?;
+        let table = table_of(columns)?;
         self.card
-            .add_table(key, table, description, folded)
+            .add_table(&key.0, table, opt(&description), folded)
             .map_err(to_py_err)
     }
 
     /// `Card.add_metrics`: metric names and `str()` of the values.
     fn add_metrics(
         &mut self,
-        section: &str,
-        description: Option<&str>,
-        metrics: Vec<(String, String)>,
+        section: Text,
+        description: Option<Text>,
+        metrics: Vec<(Text, Text)>,
     ) -> PyResult<()> {
+        let metrics = metrics.into_iter().map(|(name, value)| (name.0, value.0));
         self.card
-            .add_metrics(section, description, metrics)
+            .add_metrics(&section.0, opt(&description), metrics)
             .map_err(to_py_err)
     }
 
     /// `Card.add_hyperparams`: parameter names and `str()` of the values.
     fn add_hyperparams(
         &mut self,
-        section: &str,
-        description: Option<&str>,
-        params: Vec<(String, String)>,
+        section: Text,
+        description: Option<Text>,
+        params: Vec<(Text, Text)>,
     ) -> PyResult<()> {
+        let params: Vec<(String, String)> = params
+            .into_iter()
+            .map(|(name, value)| (name.0, value.0))
+            .collect();
         self.card
-            .add_hyperparams(section, description, &params)
+            .add_hyperparams(&section.0, opt(&description), &params)
             .map_err(to_py_err)
     }
 
     /// `Card.add_model_plot`, given scikit-learn's HTML representation of the model.
     fn add_model_plot(
         &mut self,
-        section: &str,
-        description: Option<&str>,
-        html: &str,
+        section: Text,
+        description: Option<Text>,
+        html: Text,
     ) -> PyResult<()> {
         self.card
-            .add_model_plot(section, description, html)
+            .add_model_plot(&section.0, opt(&description), &html.0)
             .map_err(to_py_err)
     }
 
     /// The key path of the section at `key`, with skops' `KeyError`s: an empty leaf name,
     /// a missing parent (`"Section X does not exist"`) or a missing leaf (`KeyError(leaf)`).
-    fn resolve(&self, key: &str) -> PyResult<Vec<String>> {
-        let parts = skops_card::path::split(key);
-        self.check_path(key, &parts)?;
+    fn resolve(&self, key: Text) -> PyResult<Vec<String>> {
+        let parts = skops_card::path::split(&key.0);
+        self.check_path(&key.0, &parts)?;
         Ok(parts)
     }
 
     /// Whether a section exists at the key path.
-    fn exists(&self, parts: Vec<String>) -> bool {
-        self.card.select_parts(&parts).is_ok()
+    fn exists(&self, parts: Parts) -> bool {
+        self.card.select_parts(&texts(parts)).is_ok()
     }
 
     /// Removes a section by key path, with skops' `KeyError`s (see `resolve`).
-    fn delete(&mut self, key_repr: &str, parts: Vec<String>) -> PyResult<()> {
-        self.check_path(key_repr, &parts)?;
+    fn delete(&mut self, key_repr: Text, parts: Parts) -> PyResult<()> {
+        let parts = texts(parts);
+        self.check_path(&key_repr.0, &parts)?;
         self.card.delete_parts(&parts).map_err(to_py_err)
     }
 
     /// Fields of the section at `parts`: `kind` ("text", "plot", "table"), `title`, `content`,
     /// `visible`, `folded`, `keys` (of the subsections), and `path`/`alt_text` for plots,
     /// `table`/`shape` for tables.
-    fn section<'py>(&self, py: Python<'py>, parts: Vec<String>) -> PyResult<Bound<'py, PyDict>> {
-        let section = self.card.select_parts(&parts).map_err(to_py_err)?;
+    fn section<'py>(&self, py: Python<'py>, parts: Parts) -> PyResult<Bound<'py, PyDict>> {
+        let section = self.card.select_parts(&texts(parts)).map_err(to_py_err)?;
         let info = PyDict::new(py);
         info.set_item("title", &section.title)?;
         info.set_item("content", &section.content)?;
@@ -384,22 +429,24 @@ impl CardCore {
 
     /// Sets one field of a section: `title`, `content`, `visible`, `folded`, `path` or
     /// `alt_text` (the last two for plots).
-    fn set_field(
-        &mut self,
-        parts: Vec<String>,
-        field: &str,
-        value: &Bound<'_, PyAny>,
-    ) -> PyResult<()> {
-        let section: &mut Section = self.card.select_parts_mut(&parts).map_err(to_py_err)?;
-        match field {
-            "title" => section.title = value.extract()?,
-            "content" => section.content = value.extract()?,
+    fn set_field(&mut self, parts: Parts, field: Text, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let section: &mut Section = self
+            .card
+            .select_parts_mut(&texts(parts))
+            .map_err(to_py_err)?;
+        match field.0.as_str() {
+            "title" => {
+                let title = value.extract::<Text>()?.0;
+                skops_card::section::check_title(&title).map_err(to_py_err)?;
+                section.title = title;
+            }
+            "content" => section.content = value.extract::<Text>()?.0,
             "visible" => section.visible = value.is_truthy()?,
             "folded" => section.folded = value.is_truthy()?,
             "path" | "alt_text" => match &mut section.kind {
                 SectionKind::Plot { path, alt_text } => {
-                    let text: String = value.extract()?;
-                    if field == "path" {
+                    let text = value.extract::<Text>()?.0;
+                    if field.0 == "path" {
                         *path = text;
                     } else {
                         *alt_text = text;
@@ -407,7 +454,8 @@ impl CardCore {
                 }
                 _ => {
                     return Err(pyo3::exceptions::PyAttributeError::new_err(format!(
-                        "only plot sections have a `{field}`"
+                        "only plot sections have a `{}`",
+                        field.0
                     )));
                 }
             },
@@ -421,8 +469,12 @@ impl CardCore {
     }
 
     /// The formatted content of a section (skops' `Section.format()`).
-    fn format(&self, parts: Vec<String>) -> PyResult<String> {
-        Ok(self.card.select_parts(&parts).map_err(to_py_err)?.format())
+    fn format(&self, parts: Parts) -> PyResult<String> {
+        Ok(self
+            .card
+            .select_parts(&texts(parts))
+            .map_err(to_py_err)?
+            .format())
     }
 
     /// Keys of the top-level sections.
@@ -446,8 +498,8 @@ impl CardCore {
     }
 
     /// `Card.__repr__` given the model's `repr` (or `None` for no model line).
-    fn repr(&self, model_repr: Option<&str>) -> String {
-        skops_card::repr::card_repr(&self.card, model_repr)
+    fn repr(&self, model_repr: Option<Text>) -> String {
+        skops_card::repr::card_repr(&self.card, opt(&model_repr))
     }
 
     /// Paths of the plots the rendered card shows.
@@ -460,8 +512,8 @@ impl CardCore {
     }
 
     /// `Card.save(path, copy_files)`, atomically.
-    fn save(&self, py: Python<'_>, path: PathBuf, copy_files: bool) -> PyResult<()> {
-        py.detach(|| self.card.save(&path, copy_files))
+    fn save(&self, py: Python<'_>, path: FilePath, copy_files: bool) -> PyResult<()> {
+        py.detach(|| self.card.save(&path.0, copy_files))
             .map_err(to_py_err)
     }
 
@@ -482,29 +534,31 @@ impl CardCore {
     #[allow(clippy::too_many_arguments)]
     fn set_model_index(
         &mut self,
-        model_name: &str,
-        task_type: &str,
-        task_name: &str,
-        dataset_type: &str,
-        dataset_name: &str,
-        metrics: Vec<(String, String, f64)>,
+        model_name: Text,
+        task_type: Text,
+        task_name: Text,
+        dataset_type: Text,
+        dataset_name: Text,
+        metrics: Vec<(Text, Text, f64)>,
     ) {
         use skops_card::metadata::{EvalMetric, EvalResult};
         let result = EvalResult {
-            task_type: task_type.to_owned(),
-            task_name: task_name.to_owned(),
-            dataset_type: dataset_type.to_owned(),
-            dataset_name: dataset_name.to_owned(),
+            task_type: task_type.0,
+            task_name: task_name.0,
+            dataset_type: dataset_type.0,
+            dataset_name: dataset_name.0,
             metrics: metrics
                 .into_iter()
                 .map(|(metric_type, name, value)| EvalMetric {
-                    metric_type,
+                    metric_type: metric_type.0,
                     value: skops_card::Value::Float(value),
-                    name: Some(name),
+                    name: Some(name.0),
                 })
                 .collect(),
         };
-        self.card.metadata_mut().set_model_index(model_name, result);
+        self.card
+            .metadata_mut()
+            .set_model_index(&model_name.0, result);
     }
 
     /// Records a model file's name and sha256 (and the scikit-learn version) in the metadata.
@@ -512,11 +566,12 @@ impl CardCore {
     fn bind_model(
         &mut self,
         py: Python<'_>,
-        model_path: PathBuf,
-        sklearn_version: Option<&str>,
+        model_path: FilePath,
+        sklearn_version: Option<Text>,
     ) -> PyResult<()> {
         let card = &mut self.card;
-        py.detach(|| skops_card::binding::bind(card, &model_path, sklearn_version))
+        let version = opt(&sklearn_version);
+        py.detach(|| skops_card::binding::bind(card, &model_path.0, version))
             .map_err(to_py_err)
     }
 
@@ -525,11 +580,12 @@ impl CardCore {
     fn check_model(
         &self,
         py: Python<'_>,
-        model_path: PathBuf,
-        sklearn_version: Option<&str>,
+        model_path: FilePath,
+        sklearn_version: Option<Text>,
     ) -> PyResult<Vec<String>> {
+        let version = opt(&sklearn_version);
         let problems = py
-            .detach(|| skops_card::binding::check(&self.card, &model_path, sklearn_version))
+            .detach(|| skops_card::binding::check(&self.card, &model_path.0, version))
             .map_err(to_py_err)?;
         Ok(problems.iter().map(ToString::to_string).collect())
     }
