@@ -37,7 +37,8 @@ def both(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
     return sk_card.Card(*args, **kwargs), rs_card.Card(*args, **kwargs)
 
 
-def assert_same(sk: Any, rs: Any) -> None:
+def assert_same_card(sk: Any, rs: Any) -> None:
+    """The two cards render, list and print the same."""
     assert normalize(rs.render()) == normalize(sk.render())
     assert rs.get_toc() == sk.get_toc()
     assert normalize(repr(rs)) == normalize(repr(sk))
@@ -58,18 +59,18 @@ def same_error(call: Any) -> None:
 
 @pytest.mark.parametrize("model_diagram", ["auto", True, False, "Custom/Diagram"])
 def test_skops_template(model: Any, model_diagram: Any) -> None:
-    assert_same(*both(model, model_diagram=model_diagram))
+    assert_same_card(*both(model, model_diagram=model_diagram))
 
 
 def test_pipeline_hyperparameters_with_newlines() -> None:
     pipe = make_pipeline(StandardScaler(), LinearRegression())
-    assert_same(*both(pipe))
+    assert_same_card(*both(pipe))
 
 
 @pytest.mark.parametrize("model_diagram", ["auto", True, False, "Diagram here"])
 @pytest.mark.parametrize("template", [None, {"A": "a", "A/B": "b", "C": ""}])
 def test_custom_templates(model: Any, template: Any, model_diagram: Any) -> None:
-    assert_same(*both(model, template=template, model_diagram=model_diagram))
+    assert_same_card(*both(model, template=template, model_diagram=model_diagram))
 
 
 def test_unknown_template(model: Any) -> None:
@@ -89,7 +90,7 @@ def test_add_select_delete(model: Any) -> None:
         card.add(**{"Model description": "Overwritten, subsections kept"})
         card.delete("Model Card Contact")
         card.delete(["Model description", "Intended uses & limitations"])
-    assert_same(sk, rs)
+    assert_same_card(sk, rs)
     for key in ["Model description", "New/Nested/Deep", "A section containing \\/ a slash"]:
         assert rs.select(key).content == sk.select(key).content
         assert rs.select(key).title == sk.select(key).title
@@ -108,7 +109,7 @@ def test_add_section_objects(model: Any) -> None:
         card.add(**{"new": SkSection("title differs from key", "bonjour")})
         card.add(Plot=SkPlot("Plot", "desc", path="p.png", alt_text="alt"))
         card.add(Table=SkTable("Table", "", table={"a": [1, 2]}, folded=True))
-    assert_same(sk, rs)
+    assert_same_card(sk, rs)
     assert rs.select("new") == sk.select("new")
     conflicting = SkSection("A", "z", subsections={"C": SkSection("C", "w")})
     same_error(lambda m: m.Card(model).add(**{"A": "x", "A/B": "y"}).add(A=conflicting))
@@ -136,7 +137,7 @@ def test_visibility_and_folding_through_select(model: Any) -> None:
         card.select("Citation").folded = True
         card.select("Model Card Authors").content = "Me"
         card.select("Model description").folded = True
-    assert_same(sk, rs)
+    assert_same_card(sk, rs)
 
 
 # ----- plots, tables, metrics ----------------------------------------------------------
@@ -147,7 +148,7 @@ def test_add_plot(model: Any, tmp_path: Path) -> None:
     for card in (sk, rs):
         card.add_plot(**{"Model description/Confusion matrix": "cm.png", "ROC": "roc.png"})
         card.add_plot(description="A plot", alt_text="alt", folded=True, Other=tmp_path / "x.png")
-    assert_same(sk, rs)
+    assert_same_card(sk, rs)
     assert rs.select("ROC").path == sk.select("ROC").path
     assert rs.select("ROC").alt_text == sk.select("ROC").alt_text == "Confusion matrix"
 
@@ -175,7 +176,7 @@ def test_add_table(model: Any, table: Any, folded: bool) -> None:
     for card in (sk, rs):
         card.add_table(folded=folded, description="Some table", **{"Results/Scores": table})
         card.add_table(Plain=table)
-    assert_same(sk, rs)
+    assert_same_card(sk, rs)
 
 
 def test_add_table_from_dataframe(model: Any) -> None:
@@ -183,7 +184,7 @@ def test_add_table_from_dataframe(model: Any) -> None:
     sk, rs = both(model)
     for card in (sk, rs):
         card.add_table(**{"CV results": frame})
-    assert_same(sk, rs)
+    assert_same_card(sk, rs)
 
 
 def test_add_table_without_columns(model: Any) -> None:
@@ -196,7 +197,7 @@ def test_add_metrics(model: Any) -> None:
         card.add_metrics(accuracy=0.9, f1=np.float64(0.8))
         card.add_metrics(description="Metrics on the test set", accuracy=0.95, loss="low")
         card.add_metrics(section="Extra/Metrics", other=1)
-    assert_same(sk, rs)
+    assert_same_card(sk, rs)
 
 
 def test_add_hyperparams_and_model_plot_elsewhere(model: Any) -> None:
@@ -204,7 +205,7 @@ def test_add_hyperparams_and_model_plot_elsewhere(model: Any) -> None:
     for card in (sk, rs):
         card.add_hyperparams(section="Params", description="All of them")
         card.add_model_plot(section="Diagram/Here", description="The pipeline")
-    assert_same(sk, rs)
+    assert_same_card(sk, rs)
 
 
 def test_permutation_importances(model: Any, tmp_path: Path) -> None:
@@ -248,7 +249,7 @@ def test_fairlearn_metric_frame(model: Any) -> None:
     for card in (sk, rs):
         card.add_fairlearn_metric_frame(frame, description="Fairness")
         card.add_fairlearn_metric_frame(frame, table_name="Untransposed", transpose=False)
-    assert_same(sk, rs)
+    assert_same_card(sk, rs)
 
 
 # ----- output ----------------------------------------------------------------------------
@@ -278,7 +279,7 @@ def test_repr_details(model: Any) -> None:
         card.add(**{"Long": long_text, "Quote": "it's", "Empty": ""})
         card.add_table(Table={"a": [1, 2], "b": [3, 4]})
         card.add_plot(Plot="p.png")
-    assert_same(sk, rs)
+    assert_same_card(sk, rs)
 
 
 def test_deepcopy_is_independent(model: Any) -> None:
@@ -288,12 +289,12 @@ def test_deepcopy_is_independent(model: Any) -> None:
     sk_copy, rs_copy = copy.deepcopy(sk), copy.deepcopy(rs)
     for card in (sk_copy, rs_copy):
         card.add(Extra="only in the copy")
-    assert_same(sk, rs)
-    assert_same(sk_copy, rs_copy)
+    assert_same_card(sk, rs)
+    assert_same_card(sk_copy, rs_copy)
 
 
 def test_repr_of_card_without_model() -> None:
-    assert_same(*both(None, template={"A": "a"}, model_diagram=False))
+    assert_same_card(*both(None, template={"A": "a"}, model_diagram=False))
 
 
 # ----- random sequences of operations ----------------------------------------------------

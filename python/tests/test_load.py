@@ -12,10 +12,7 @@
 from __future__ import annotations
 
 import collections
-import datetime as dt
-import functools
 import json
-import operator
 import random
 import sys
 import types
@@ -29,125 +26,12 @@ import numpy as np
 import pytest
 import skops.io as sio
 import skops_rs.io as rio
-from _support import DECLINED_BY_VALIDATORS, VALIDATED_TYPES
-from scipy import sparse
+from _support import DECLINED_BY_VALIDATORS, VALIDATED_TYPES, assert_same
 from skops_rs import _skops_rs
 from skops_rs.exceptions import SkopsFormatError, UntrustedTypesFoundException
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 MALICIOUS = ROOT / "testdata" / "malicious"
-
-
-# ----- a strict recursive comparison ----------------------------------------------------------
-
-#: Types whose instances may be distinct objects with equal values in the two loads.
-_VALUE_TYPES = (int, float, complex, str, bytes, bool, type(None), tuple, np.generic, np.dtype)
-
-
-class Same:
-    """Asserts that two loaded objects are the same: types, values and sharing.
-
-    ``seen`` maps ``id(a)`` to ``b`` for every mutable object compared, so an object shared in
-    one load must be shared at the same places in the other.
-    """
-
-    def __init__(self) -> None:
-        self.seen: dict[int, Any] = {}
-        self.keep: list[Any] = []  # keeps compared objects alive, so ids stay unique
-
-    def __call__(self, a: Any, b: Any, path: str = "obj") -> None:
-        assert type(a) is type(b), f"{path}: {type(a)} != {type(b)}"
-        if not isinstance(a, _VALUE_TYPES) and not callable(a):
-            if id(a) in self.seen:
-                assert self.seen[id(a)] is b, f"{path}: shared in one load only"
-                return
-            self.seen[id(a)] = b
-            self.keep.append(a)
-        self._compare(a, b, path)
-
-    def _compare(self, a: Any, b: Any, path: str) -> None:
-        if isinstance(a, np.ma.MaskedArray):
-            self(a.data, b.data, f"{path}.data")
-            self(np.ma.getmaskarray(a), np.ma.getmaskarray(b), f"{path}.mask")
-        elif isinstance(a, np.ndarray):
-            self._array(a, b, path)
-        elif isinstance(a, np.generic):
-            assert a.dtype == b.dtype, path
-            assert a.tobytes() == b.tobytes(), f"{path}: {a!r} != {b!r}"
-        elif isinstance(a, np.dtype):
-            assert a == b and a.str == b.str and a.names == b.names, f"{path}: {a} != {b}"
-            assert a.descr == b.descr, path
-        elif sparse.issparse(a):
-            assert a.shape == b.shape and a.dtype == b.dtype and a.format == b.format, path
-            assert (a != b).nnz == 0, path
-        elif isinstance(a, float):
-            assert repr(a) == repr(b), f"{path}: {a!r} != {b!r}"
-        elif isinstance(a, (int, str, bytes, bytearray, bool, type(None), complex)):
-            assert a == b, f"{path}: {a!r} != {b!r}"
-        elif isinstance(a, collections.defaultdict):
-            assert a.default_factory is b.default_factory, path
-            self._dict(a, b, path)
-        elif isinstance(a, dict):
-            self._dict(a, b, path)
-        elif isinstance(a, (list, tuple)):
-            assert len(a) == len(b), f"{path}: length {len(a)} != {len(b)}"
-            for index, (x, y) in enumerate(zip(a, b, strict=True)):
-                self(x, y, f"{path}[{index}]")
-        elif isinstance(a, (set, frozenset)):
-            assert a == b, f"{path}: {a!r} != {b!r}"
-        elif isinstance(a, (types.FunctionType, types.BuiltinFunctionType, type, np.ufunc)):
-            assert a is b, f"{path}: {a!r} is not {b!r}"
-        elif isinstance(a, types.MethodType):
-            assert a.__func__ is b.__func__, path
-            self(a.__self__, b.__self__, f"{path}.__self__")
-        elif isinstance(a, functools.partial):
-            assert a.func is b.func, path
-            self(a.args, b.args, f"{path}.args")
-            self(a.keywords, b.keywords, f"{path}.keywords")
-            self(a.__dict__, b.__dict__, f"{path}.__dict__")
-        elif isinstance(a, (operator.attrgetter, operator.itemgetter, operator.methodcaller)):
-            self(a.__reduce__()[1:], b.__reduce__()[1:], f"{path}.__reduce__()")
-        elif isinstance(a, np.random.RandomState):
-            self(a.get_state(legacy=False), b.get_state(legacy=False), f"{path}.get_state()")
-        elif isinstance(a, np.random.Generator):
-            assert type(a.bit_generator) is type(b.bit_generator), path
-            self(a.bit_generator.state, b.bit_generator.state, f"{path}.bit_generator.state")
-            seeds = (a.bit_generator.seed_seq, b.bit_generator.seed_seq)
-            self(seeds[0].state, seeds[1].state, f"{path}.seed_seq.state")
-        elif isinstance(a, (dt.date, dt.time, dt.timedelta, dt.tzinfo, range)):
-            assert a == b and repr(a) == repr(b), f"{path}: {a!r} != {b!r}"
-        elif hasattr(a, "__dict__") and not hasattr(type(a), "__reduce_cython__"):
-            self(vars(a), vars(b), f"{path}.__dict__")
-        else:
-            # Cython objects (sklearn's Tree, losses, KDTree...): their pickled state.
-            self(a.__reduce__()[1:], b.__reduce__()[1:], f"{path}.__reduce__()")
-
-    def _dict(self, a: dict[Any, Any], b: dict[Any, Any], path: str) -> None:
-        assert list(a) == list(b), f"{path}: keys {list(a)} != {list(b)}"
-        for (key_a, x), (key_b, y) in zip(a.items(), b.items(), strict=True):
-            assert type(key_a) is type(key_b), f"{path}: key {key_a!r}"
-            self(x, y, f"{path}[{key_a!r}]")
-
-    def _array(self, a: np.ndarray, b: np.ndarray, path: str) -> None:
-        assert a.dtype == b.dtype and a.dtype.descr == b.dtype.descr, f"{path}: dtype"
-        assert a.shape == b.shape, f"{path}: shape {a.shape} != {b.shape}"
-        for flag in ("C_CONTIGUOUS", "F_CONTIGUOUS", "OWNDATA", "WRITEABLE", "ALIGNED"):
-            assert a.flags[flag] == b.flags[flag], f"{path}: flag {flag}"
-        assert type(a.base) is type(b.base), f"{path}: base {type(a.base)}"
-        if a.dtype.hasobject:
-            for index in np.ndindex(a.shape):
-                self(a[index], b[index], f"{path}[{index}]")
-        elif a.dtype.names is None:
-            np.testing.assert_array_equal(a, b, err_msg=path, strict=True)
-        else:
-            assert a.tobytes() == b.tobytes() or all(
-                np.array_equal(a[name], b[name], equal_nan=a[name].dtype.kind in "fc")
-                for name in a.dtype.names
-            ), path
-
-
-def assert_same(a: Any, b: Any) -> None:
-    Same()(a, b)
 
 
 # ----- the fixtures skops wrote ----------------------------------------------------------------
