@@ -1,6 +1,4 @@
-//! A minimal PNG encoder (8-bit RGB, no interlacing) and the raster the charts draw on.
-
-use std::io::Write;
+//! The raster the charts draw on, encoded as an 8-bit RGB PNG by the `png` crate.
 
 use super::Rgb;
 use super::font::{ADVANCE, HEIGHT, glyph};
@@ -97,26 +95,21 @@ impl Raster {
 
     /// The image as PNG bytes.
     pub(super) fn to_png(&self) -> Vec<u8> {
-        let row_len = self.width as usize * 3;
-        let mut raw = Vec::with_capacity((row_len + 1) * self.height as usize);
-        for row in self.pixels.chunks(row_len.max(1)) {
-            raw.push(0); // filter type "none"
-            raw.extend_from_slice(row);
+        let mut png = Vec::new();
+        let mut encoder = png::Encoder::new(&mut png, self.width, self.height);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        // Writing into a Vec cannot fail, and the pixel buffer is `width * height * 3` bytes
+        // by construction: an error here would be a bug, answered with an empty image.
+        let written = encoder
+            .write_header()
+            .and_then(|mut writer| {
+                writer.write_image_data(&self.pixels)?;
+                writer.finish()
+            });
+        if written.is_err() {
+            return Vec::new();
         }
-        let mut encoder =
-            flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
-        // Writing into a Vec cannot fail.
-        let _ = encoder.write_all(&raw);
-        let compressed = encoder.finish().unwrap_or_default();
-
-        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-        let mut header = Vec::with_capacity(13);
-        header.extend_from_slice(&self.width.to_be_bytes());
-        header.extend_from_slice(&self.height.to_be_bytes());
-        header.extend_from_slice(&[8, 2, 0, 0, 0]); // 8-bit RGB, deflate, no filter, no interlace
-        write_chunk(&mut png, b"IHDR", &header);
-        write_chunk(&mut png, b"IDAT", &compressed);
-        write_chunk(&mut png, b"IEND", &[]);
         png
     }
 }
@@ -129,15 +122,4 @@ pub(super) fn text_width(text: &str, scale: u32) -> f64 {
 /// Height in pixels of text drawn at `scale`.
 pub(super) fn text_height(scale: u32) -> f64 {
     f64::from(HEIGHT * scale)
-}
-
-fn write_chunk(png: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
-    let len = u32::try_from(data.len()).unwrap_or(u32::MAX);
-    png.extend_from_slice(&len.to_be_bytes());
-    png.extend_from_slice(kind);
-    png.extend_from_slice(data);
-    let mut crc = crc32fast::Hasher::new();
-    crc.update(kind);
-    crc.update(data);
-    png.extend_from_slice(&crc.finalize().to_be_bytes());
 }
