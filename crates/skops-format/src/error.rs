@@ -1360,6 +1360,24 @@ pub enum Error {
         /// The type found instead (`builtins.NoneType` for `None`).
         found: String,
     },
+    /// A fitted gradient-boosting ensemble's `estimators_` is not a grid of tree estimators in
+    /// the form sklearn writes (a list per stage): numpy would build the grid `predict_stages`
+    /// reads from objects the stage check never saw (a tuple row, a forest unpacked as a
+    /// sequence, a `Bunch` answering `.tree_`).
+    #[error(
+        "the gradient-boosting ensemble at `{path}` has `estimators_{position}` of type \
+         `{found}`, where `predict_stages` reads {expected}"
+    )]
+    ValidateBoostingEstimators {
+        /// Where the ensemble is, as a Python access path from the root object.
+        path: String,
+        /// The row (`[i]`) or item (`[i, k]`) of `estimators_`.
+        position: String,
+        /// The type found there.
+        found: String,
+        /// What belongs there (`a list of tree estimators`, `a tree estimator`).
+        expected: &'static str,
+    },
     // ----- visualize -------------------------------------------------------------------------
     /// skops 0.16's `visualize` walk meets a child that is not a node (a method name, a slice
     /// bound, a missing object state) and raises `TypeError("Cannot deal with <class

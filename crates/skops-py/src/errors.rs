@@ -37,7 +37,7 @@
 //!   `validate-tree-node-reached-twice`, `validate-tree-node-unreached`, `validate-tree-feature`,
 //!   `validate-tree-missing-go-to-left`, `validate-tree-value-shape`, `validate-tree-max-depth`,
 //!   `validate-state-form`, `validate-width`, `validate-predictor-state`,
-//!   `validate-boosting-stage`, `validate-bisecting-tree`,
+//!   `validate-boosting-stage`, `validate-boosting-estimators`, `validate-bisecting-tree`,
 //!   `validate-predictor-bitsets`, `validate-predictor-child-out-of-range`,
 //!   `validate-predictor-node-reached-twice`, `validate-predictor-node-unreached`,
 //!   `validate-predictor-flag`, `validate-predictor-feature`, `validate-predictor-bitset-index`,
@@ -306,6 +306,7 @@ pub(crate) fn describe(error: &Error) -> (&'static str, String) {
         Error::ValidateTreeMaxDepth { .. } => ("validate-tree-max-depth", own()),
         Error::ValidatePredictorState { .. } => ("validate-predictor-state", own()),
         Error::ValidateBoostingStage { .. } => ("validate-boosting-stage", own()),
+        Error::ValidateBoostingEstimators { .. } => ("validate-boosting-estimators", own()),
         Error::ValidateBisectingTree { .. } => ("validate-bisecting-tree", own()),
         Error::ValidatePredictorBitsets { .. } => ("validate-predictor-bitsets", own()),
         Error::ValidatePredictorChildOutOfRange { .. } => {
