@@ -413,6 +413,13 @@ pub fn hint(error: &FormatError) -> Option<&'static str> {
              reads one at predict time (it would crash): the file is corrupt or was crafted; do \
              not load it",
         ),
+        FormatError::ValidateEncoderColumns { .. } | FormatError::ValidateEncoderState { .. } => {
+            Some(
+                "a one-hot encoder's output widths do not hold its categories, and transform \
+                 writes each category's column unchecked (it would corrupt memory): the file is \
+                 corrupt or was crafted; do not load it",
+            )
+        }
         FormatError::ValidateBoostingEstimators { .. } => Some(
             "a gradient-boosting ensemble's stages are not the lists of trees scikit-learn \
              writes, and predict reads them as such unchecked (it would crash): the file is \

@@ -1378,6 +1378,34 @@ pub enum Error {
         /// What belongs there (`a list of tree estimators`, `a tree estimator`).
         expected: &'static str,
     },
+    /// A fitted `OneHotEncoder` can encode a column to an output column outside
+    /// `[0, sum(_n_features_outs))`: `transform` builds its CSR output from those indices
+    /// unchecked, and `toarray()` writes outside its rows.
+    #[error(
+        "the one-hot encoder at `{path}` can encode input column {feature} to output columns \
+         [{low}, {high}], outside the {columns} columns of its output (`_n_features_outs`)"
+    )]
+    ValidateEncoderColumns {
+        /// Where the encoder is.
+        path: String,
+        /// The input column.
+        feature: u64,
+        /// The lowest output column it can reach.
+        low: i64,
+        /// The highest output column it can reach.
+        high: i64,
+        /// The output's width, `sum(_n_features_outs)`.
+        columns: u64,
+    },
+    /// A fitted `OneHotEncoder`'s state is in a form sklearn never writes, which the encoder
+    /// check cannot bound.
+    #[error("the one-hot encoder at `{path}` is unsound: {reason}")]
+    ValidateEncoderState {
+        /// Where the encoder is.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
     // ----- visualize -------------------------------------------------------------------------
     /// skops 0.16's `visualize` walk meets a child that is not a node (a method name, a slice
     /// bound, a missing object state) and raises `TypeError("Cannot deal with <class

@@ -18,7 +18,8 @@
 //! in a `SplineTransformer`), [`binary_tree`] (`KDTree`, `BallTree`, with their
 //! [`dist_metric`]), [`reviewed`] (pure-Python helpers, in their plain form), [`neighbors`]
 //! and [`kmeans`] (the fitted state of the neighbors estimators and of `KMeans`, which skops
-//! already trusts: refused when unsound).
+//! already trusts: refused when unsound), [`encoders`] (`OneHotEncoder`, which skops trusts:
+//! refused when `transform` would write outside its output).
 
 mod arrays;
 mod binary_tree;
@@ -27,6 +28,7 @@ mod boosting;
 mod bspline;
 mod dist_metric;
 mod dtype;
+mod encoders;
 mod hist_predictor;
 mod kmeans;
 mod loss;
@@ -268,6 +270,11 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
                 // refused (the trees themselves are validated as `Tree` nodes).
                 boosting::validate_stages(file, id, &path)?;
             }
+            NodeKind::Object { .. } if name == encoders::ONE_HOT_ENCODER => {
+                // skops trusts OneHotEncoder by default: refused when `transform` would write
+                // outside its output.
+                encoders::validate_one_hot_encoder(file, id, limits, &path)?;
+            }
             NodeKind::Object { .. } if kmeans::is_kmeans(name) => {
                 // skops trusts KMeans and MiniBatchKMeans by default: refused when unsound.
                 kmeans::validate_kmeans(file, id, limits, &path)?;
@@ -322,6 +329,7 @@ fn reads_state_of(name: &str) -> bool {
         || kmeans::is_kmeans(name)
         || neighbors::neighbors_kind(name).is_some()
         || svm::svm_kind(name).is_some()
+        || name == encoders::ONE_HOT_ENCODER
 }
 
 /// The access path of node `id` of `file`, for error messages.
