@@ -420,6 +420,11 @@ pub fn hint(error: &FormatError) -> Option<&'static str> {
                  corrupt or was crafted; do not load it",
             )
         }
+        FormatError::ValidateVocabulary { .. } => Some(
+            "a vectorizer's vocabulary maps words to columns outside its output, which \
+             transform writes unchecked (it would corrupt memory): the file is corrupt or was \
+             crafted; do not load it",
+        ),
         FormatError::ValidateBoostingEstimators { .. } => Some(
             "a gradient-boosting ensemble's stages are not the lists of trees scikit-learn \
              writes, and predict reads them as such unchecked (it would crash): the file is \

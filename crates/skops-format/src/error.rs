@@ -1406,6 +1406,16 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// A vectorizer's `vocabulary_` maps a feature to a column outside `len(vocabulary_)` (or
+    /// is not a plain dict of integers): `transform` builds its sparse output from those
+    /// columns unchecked, and `toarray()` writes outside its rows.
+    #[error("the vectorizer at `{path}` is unsound: {reason}")]
+    ValidateVocabulary {
+        /// Where the vectorizer is.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
     // ----- visualize -------------------------------------------------------------------------
     /// skops 0.16's `visualize` walk meets a child that is not a node (a method name, a slice
     /// bound, a missing object state) and raises `TypeError("Cannot deal with <class

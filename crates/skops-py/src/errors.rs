@@ -54,7 +54,8 @@
 //!   `validate-binary-tree-index-repeated`, `validate-binary-tree-node-range`,
 //!   `validate-binary-tree-leaf-flag`, `validate-binary-tree-radius`,
 //!   `validate-binary-tree-estimator`, `validate-metric-state`, `validate-metric-p`,
-//!   `validate-metric-size`, `validate-encoder-columns`, `validate-encoder-state`;
+//!   `validate-metric-size`, `validate-encoder-columns`, `validate-encoder-state`,
+//!   `validate-vocabulary`;
 //! - visualize: `visualize-not-a-node`, `visualize-invalid-key-types`;
 //! - file: `file-schema-missing`, `file-member-missing`, `file-materialisation-budget`.
 //!
@@ -309,6 +310,7 @@ pub(crate) fn describe(error: &Error) -> (&'static str, String) {
         Error::ValidateBoostingEstimators { .. } => ("validate-boosting-estimators", own()),
         Error::ValidateEncoderColumns { .. } => ("validate-encoder-columns", own()),
         Error::ValidateEncoderState { .. } => ("validate-encoder-state", own()),
+        Error::ValidateVocabulary { .. } => ("validate-vocabulary", own()),
         Error::ValidateBisectingTree { .. } => ("validate-bisecting-tree", own()),
         Error::ValidatePredictorBitsets { .. } => ("validate-predictor-bitsets", own()),
         Error::ValidatePredictorChildOutOfRange { .. } => {
