@@ -421,9 +421,9 @@ pub fn hint(error: &FormatError) -> Option<&'static str> {
             )
         }
         FormatError::ValidateVocabulary { .. } => Some(
-            "a vectorizer's vocabulary maps words to columns outside its output, which \
-             transform writes unchecked (it would corrupt memory): the file is corrupt or was \
-             crafted; do not load it",
+            "a lookup table (a vectorizer's vocabulary, a label binarizer's labels) maps keys \
+             to columns outside its output, which transform writes unchecked (it would corrupt \
+             memory): the file is corrupt or was crafted; do not load it",
         ),
         FormatError::ValidateBoostingEstimators { .. } => Some(
             "a gradient-boosting ensemble's stages are not the lists of trees scikit-learn \

@@ -1406,13 +1406,16 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
-    /// A vectorizer's `vocabulary_` maps a feature to a column outside `len(vocabulary_)` (or
-    /// is not a plain dict of integers): `transform` builds its sparse output from those
-    /// columns unchecked, and `toarray()` writes outside its rows.
-    #[error("the vectorizer at `{path}` is unsound: {reason}")]
+    /// A lookup table (a vectorizer's `vocabulary_`, `MultiLabelBinarizer._cached_dict`) maps
+    /// a key to a column outside its length (or is not a plain dict of integers): `transform`
+    /// builds its sparse output from those columns unchecked, and `toarray()` writes outside
+    /// its rows.
+    #[error("the `{attribute}` of the object at `{path}` is unsound: {reason}")]
     ValidateVocabulary {
-        /// Where the vectorizer is.
+        /// Where the object is.
         path: String,
+        /// The table's attribute.
+        attribute: &'static str,
         /// What is wrong.
         reason: String,
     },

@@ -19,7 +19,7 @@
 //! [`dist_metric`]), [`reviewed`] (pure-Python helpers, in their plain form), [`neighbors`]
 //! and [`kmeans`] (the fitted state of the neighbors estimators and of `KMeans`, which skops
 //! already trusts: refused when unsound), [`encoders`] (`OneHotEncoder`) and [`vocabulary`]
-//! (the count, tf-idf and dict vectorizers), which skops trusts: refused when `transform` would
+//! (the count, tf-idf and dict vectorizers, `MultiLabelBinarizer`), which skops trusts: refused when `transform` would
 //! write outside its output.
 
 mod arrays;
@@ -277,11 +277,11 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
                 // outside its output.
                 encoders::validate_one_hot_encoder(file, id, limits, &path)?;
             }
-            NodeKind::Object { .. } if vocabulary::strings_only(name).is_some() => {
-                // skops trusts the vectorizers by default: refused when `transform` would
-                // build its sparse output with a column outside it.
-                if let Some(strings) = vocabulary::strings_only(name) {
-                    vocabulary::validate_vocabulary(file, id, strings, limits, &path)?;
+            NodeKind::Object { .. } if vocabulary::table(name).is_some() => {
+                // skops trusts these by default: refused when `transform` would build its
+                // sparse output with a column outside it.
+                if let Some(table) = vocabulary::table(name) {
+                    vocabulary::validate_vocabulary(file, id, table, limits, &path)?;
                 }
             }
             NodeKind::Object { .. } if kmeans::is_kmeans(name) => {
@@ -339,7 +339,7 @@ fn reads_state_of(name: &str) -> bool {
         || neighbors::neighbors_kind(name).is_some()
         || svm::svm_kind(name).is_some()
         || name == encoders::ONE_HOT_ENCODER
-        || vocabulary::strings_only(name).is_some()
+        || vocabulary::table(name).is_some()
 }
 
 /// The access path of node `id` of `file`, for error messages.

@@ -1,20 +1,21 @@
-//! The vocabularies of `CountVectorizer`, `TfidfVectorizer` and `DictVectorizer`, which skops
-//! 0.16 trusts by default: refused when `transform` would build its sparse output with a column
+//! The lookup tables of `CountVectorizer`, `TfidfVectorizer`, `DictVectorizer` (`vocabulary_`)
+//! and `MultiLabelBinarizer` (`_cached_dict`, kept once it transformed), which skops 0.16
+//! trusts by default: refused when `transform` would build its sparse output with a column
 //! index outside it.
 //!
-//! `transform` looks each feature of `X` up in `vocabulary_` and builds a CSR array of
-//! `len(vocabulary_)` columns from the indices it finds; scipy's constructor does not check
-//! them, and `toarray()` (DictVectorizer's dense output, or the caller's) writes each entry at
-//! its column: a value of `10**6` in a two-word vocabulary writes far past each row (a
-//! segfault with no trusted list, skops 0.16 too).
+//! `transform` looks each feature (or label) of `X` up in the table and builds a CSR array of
+//! `len(table)` columns from the indices it finds; scipy's constructor does not check them,
+//! and `toarray()` (the dense output of DictVectorizer and MultiLabelBinarizer, or the
+//! caller's) writes each entry at its column: a value of `10**6` in a two-word vocabulary
+//! writes far past each row (a segfault with no trusted list, skops 0.16 too).
 //!
-//! The vocabulary must be a plain dict (a `dict` or `OrderedDict` DictNode, or a JSON object;
+//! The table (when present and not `None`) must be a plain dict (a `dict` or `OrderedDict` DictNode, or a JSON object;
 //! a `defaultdict` would add keys while `transform` looks them up), and every value a key can
 //! yield an integer in `[0, n)`, where `n` is a lower bound of `len(vocabulary_)`: its string
-//! keys, which are distinct, plus its other keys (as Python sees them: `int` keys are distinct
-//! by value, any other kind counts once, as `1`, `1.0` and `True` are one key). The text
-//! vectorizers look up strings only, so only string keys' values are checked there.
-//! ([`Error::ValidateVocabulary`]).
+//! keys, which are distinct, plus its other keys (as Python sees them: `int` and numpy integer
+//! keys are distinct by value, any other kind counts once, as `1`, `1.0` and `True` are one
+//! key). The text vectorizers look up strings only, so only string keys' values are checked
+//! there ([`Error::ValidateVocabulary`]).
 
 use std::collections::HashSet;
 
@@ -28,40 +29,62 @@ use crate::limits::Limits;
 use crate::schema::{NdArrayStorage, NodeId, NodeKind};
 use crate::{Error, Result};
 
-/// The vectorizers this module validates, and whether `transform` looks up strings only.
-const VECTORIZERS: [(&str, bool); 3] = [
-    ("sklearn.feature_extraction.text.CountVectorizer", true),
-    ("sklearn.feature_extraction.text.TfidfVectorizer", true),
+/// The classes this module validates: the attribute holding the table, and whether
+/// `transform` looks it up with strings only.
+const TABLES: [(&str, &str, bool); 4] = [
+    (
+        "sklearn.feature_extraction.text.CountVectorizer",
+        "vocabulary_",
+        true,
+    ),
+    (
+        "sklearn.feature_extraction.text.TfidfVectorizer",
+        "vocabulary_",
+        true,
+    ),
     (
         "sklearn.feature_extraction._dict_vectorizer.DictVectorizer",
+        "vocabulary_",
+        false,
+    ),
+    (
+        "sklearn.preprocessing._label.MultiLabelBinarizer",
+        "_cached_dict",
         false,
     ),
 ];
 
-/// Whether `name` is a vectorizer this module validates, and whether it looks up strings only.
-pub(super) fn strings_only(name: &str) -> Option<bool> {
-    VECTORIZERS
+/// The table attribute of class `name`, and whether it is looked up with strings only, when
+/// this module validates the class.
+pub(super) fn table(name: &str) -> Option<(&'static str, bool)> {
+    TABLES
         .iter()
-        .find(|(vectorizer, _)| *vectorizer == name)
-        .map(|&(_, strings)| strings)
+        .find(|(class, _, _)| *class == name)
+        .map(|&(_, attribute, strings)| (attribute, strings))
 }
 
-/// Validates the vectorizer ObjectNode `id`; `strings` is whether it looks up strings only.
+/// Validates the ObjectNode `id`, whose table is `attribute`; `strings` is whether it is looked
+/// up with strings only.
 pub(super) fn validate_vocabulary(
     file: &SkopsFile<'_>,
     id: NodeId,
-    strings: bool,
+    (attribute, strings): (&'static str, bool),
     limits: &Limits,
     path: &dyn Fn() -> String,
 ) -> Result<()> {
     let state = State::read(file, id, path)?;
     let refuse = |reason: String| Error::ValidateVocabulary {
         path: path(),
+        attribute,
         reason,
     };
-    let Some(slot) = state.get("vocabulary_") else {
+    let Some(slot) = state.get(attribute) else {
         return Ok(());
     };
+    // `None` (MultiLabelBinarizer before its first transform): built from `classes_`.
+    if json_value(file, slot) == Some(Value::Null) {
+        return Ok(());
+    }
     let entries = entries(file, slot).map_err(refuse)?;
     let string_keys = entries
         .iter()
@@ -83,11 +106,10 @@ pub(super) fn validate_vocabulary(
         }
         let name: String = entry.name.chars().take(64).collect();
         let value = column(file, &entry.value, limits)
-            .ok_or_else(|| refuse(format!("`vocabulary_[{name:?}]` is not an integer")))?;
+            .ok_or_else(|| refuse(format!("`[{name:?}]` is not an integer")))?;
         if !(0..columns).contains(&value) {
             return Err(refuse(format!(
-                "`vocabulary_[{name:?}]` is column {value}, outside the {columns} columns of \
-                 the output"
+                "`[{name:?}]` is column {value}, outside the {columns} columns of the output"
             )));
         }
     }
@@ -121,7 +143,7 @@ struct Entry {
 /// The entries of a vocabulary: a `dict`/`OrderedDict` DictNode (keys as its key types make
 /// them, the entries `zip` keeps) or a JSON object (string keys, the last value of each).
 fn entries(file: &SkopsFile<'_>, slot: Slot<'_>) -> std::result::Result<Vec<Entry>, String> {
-    let not_a_dict = |found: String| format!("`vocabulary_` is {found}, not a plain dict");
+    let not_a_dict = |found: String| format!("it is {found}, not a plain dict");
     let id = match slot {
         Slot::Json(Value::Object(object)) => return Ok(json_entries(object.clone().into_vec())),
         Slot::Json(value) => return Err(not_a_dict(format!("a JSON {}", value.type_name()))),
@@ -173,8 +195,21 @@ fn entries(file: &SkopsFile<'_>, slot: Slot<'_>) -> std::result::Result<Vec<Entr
     }
 }
 
-/// The key types whose keys are Python `int`s, equal only to the same number.
-const INT_KEY_TYPES: [(&str, &str); 1] = [("builtins", "int")];
+/// The key types whose keys are integers (`int`, numpy's integer scalars, which
+/// `MultiLabelBinarizer` keys by), equal only to the same number.
+const INT_KEY_TYPES: [(&str, &str); 11] = [
+    ("builtins", "int"),
+    ("numpy", "int8"),
+    ("numpy", "int16"),
+    ("numpy", "int32"),
+    ("numpy", "int64"),
+    ("numpy", "longlong"),
+    ("numpy", "uint8"),
+    ("numpy", "uint16"),
+    ("numpy", "uint32"),
+    ("numpy", "uint64"),
+    ("numpy", "ulonglong"),
+];
 
 /// The entries of a JSON object as `json.loads` keeps them: each key once, its last value.
 fn json_entries(pairs: Vec<(Text, Value)>) -> Vec<Entry> {
@@ -249,17 +284,17 @@ mod tests {
     }
 
     #[test]
-    fn only_the_vectorizers_are_validated() {
+    fn only_the_classes_with_a_table_are_validated() {
         assert_eq!(
-            strings_only("sklearn.feature_extraction.text.TfidfVectorizer"),
-            Some(true)
+            table("sklearn.feature_extraction.text.TfidfVectorizer"),
+            Some(("vocabulary_", true))
         );
         assert_eq!(
-            strings_only("sklearn.feature_extraction._dict_vectorizer.DictVectorizer"),
-            Some(false)
+            table("sklearn.preprocessing._label.MultiLabelBinarizer"),
+            Some(("_cached_dict", false))
         );
         assert_eq!(
-            strings_only("sklearn.feature_extraction.text.HashingVectorizer"),
+            table("sklearn.feature_extraction.text.HashingVectorizer"),
             None
         );
     }
