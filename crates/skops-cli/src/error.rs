@@ -429,6 +429,23 @@ pub fn hint(error: &FormatError) -> Option<&'static str> {
              reads one at predict time (it would crash): the file is corrupt or was crafted; do \
              not load it",
         ),
+        FormatError::ValidateEncoderColumns { .. } | FormatError::ValidateEncoderState { .. } => {
+            Some(
+                "a one-hot encoder's output widths do not hold its categories, and transform \
+                 writes each category's column unchecked (it would corrupt memory): the file is \
+                 corrupt or was crafted; do not load it",
+            )
+        }
+        FormatError::ValidateVocabulary { .. } => Some(
+            "a lookup table (a vectorizer's vocabulary, a label binarizer's labels) maps keys \
+             to columns outside its output, which transform writes unchecked (it would corrupt \
+             memory): the file is corrupt or was crafted; do not load it",
+        ),
+        FormatError::ValidateBoostingEstimators { .. } => Some(
+            "a gradient-boosting ensemble's stages are not the lists of trees scikit-learn \
+             writes, and predict reads them as such unchecked (it would crash): the file is \
+             corrupt or was crafted; do not load it",
+        ),
         // `inspect` uses the tolerant walk, which does not fail like skops' `visualize`.
         FormatError::VisualizeNotANode { .. } | FormatError::VisualizeInvalidKeyTypes { .. } => {
             Some("use `skops-rs inspect`, which shows these nodes")

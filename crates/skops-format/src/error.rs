@@ -1360,6 +1360,65 @@ pub enum Error {
         /// The type found instead (`builtins.NoneType` for `None`).
         found: String,
     },
+    /// A fitted gradient-boosting ensemble's `estimators_` is not a grid of tree estimators in
+    /// the form sklearn writes (a list per stage): numpy would build the grid `predict_stages`
+    /// reads from objects the stage check never saw (a tuple row, a forest unpacked as a
+    /// sequence, a `Bunch` answering `.tree_`).
+    #[error(
+        "the gradient-boosting ensemble at `{path}` has `estimators_{position}` of type \
+         `{found}`, where `predict_stages` reads {expected}"
+    )]
+    ValidateBoostingEstimators {
+        /// Where the ensemble is, as a Python access path from the root object.
+        path: String,
+        /// The row (`[i]`) or item (`[i, k]`) of `estimators_`.
+        position: String,
+        /// The type found there.
+        found: String,
+        /// What belongs there (`a list of tree estimators`, `a tree estimator`).
+        expected: &'static str,
+    },
+    /// A fitted `OneHotEncoder` can encode a column to an output column outside
+    /// `[0, sum(_n_features_outs))`: `transform` builds its CSR output from those indices
+    /// unchecked, and `toarray()` writes outside its rows.
+    #[error(
+        "the one-hot encoder at `{path}` can encode input column {feature} to output columns \
+         [{low}, {high}], outside the {columns} columns of its output (`_n_features_outs`)"
+    )]
+    ValidateEncoderColumns {
+        /// Where the encoder is.
+        path: String,
+        /// The input column.
+        feature: u64,
+        /// The lowest output column it can reach.
+        low: i64,
+        /// The highest output column it can reach.
+        high: i64,
+        /// The output's width, `sum(_n_features_outs)`.
+        columns: u64,
+    },
+    /// A fitted `OneHotEncoder`'s state is in a form sklearn never writes, which the encoder
+    /// check cannot bound.
+    #[error("the one-hot encoder at `{path}` is unsound: {reason}")]
+    ValidateEncoderState {
+        /// Where the encoder is.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A lookup table (a vectorizer's `vocabulary_`, `MultiLabelBinarizer._cached_dict`) maps
+    /// a key to a column outside its length (or is not a plain dict of integers): `transform`
+    /// builds its sparse output from those columns unchecked, and `toarray()` writes outside
+    /// its rows.
+    #[error("the `{attribute}` of the object at `{path}` is unsound: {reason}")]
+    ValidateVocabulary {
+        /// Where the object is.
+        path: String,
+        /// The table's attribute.
+        attribute: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
     // ----- visualize -------------------------------------------------------------------------
     /// skops 0.16's `visualize` walk meets a child that is not a node (a method name, a slice
     /// bound, a missing object state) and raises `TypeError("Cannot deal with <class

@@ -37,7 +37,7 @@
 //!   `validate-tree-node-reached-twice`, `validate-tree-node-unreached`, `validate-tree-feature`,
 //!   `validate-tree-missing-go-to-left`, `validate-tree-value-shape`, `validate-tree-max-depth`,
 //!   `validate-state-form`, `validate-width`, `validate-predictor-state`,
-//!   `validate-boosting-stage`, `validate-bisecting-tree`,
+//!   `validate-boosting-stage`, `validate-boosting-estimators`, `validate-bisecting-tree`,
 //!   `validate-predictor-bitsets`, `validate-predictor-child-out-of-range`,
 //!   `validate-predictor-node-reached-twice`, `validate-predictor-node-unreached`,
 //!   `validate-predictor-flag`, `validate-predictor-feature`, `validate-predictor-bitset-index`,
@@ -54,7 +54,8 @@
 //!   `validate-binary-tree-index-repeated`, `validate-binary-tree-node-range`,
 //!   `validate-binary-tree-leaf-flag`, `validate-binary-tree-radius`,
 //!   `validate-binary-tree-estimator`, `validate-metric-state`, `validate-metric-p`,
-//!   `validate-metric-size`;
+//!   `validate-metric-size`, `validate-encoder-columns`, `validate-encoder-state`,
+//!   `validate-vocabulary`;
 //! - visualize: `visualize-not-a-node`, `visualize-invalid-key-types`;
 //! - file: `file-schema-missing`, `file-member-missing`, `file-materialisation-budget`.
 //!
@@ -306,6 +307,10 @@ pub(crate) fn describe(error: &Error) -> (&'static str, String) {
         Error::ValidateTreeMaxDepth { .. } => ("validate-tree-max-depth", own()),
         Error::ValidatePredictorState { .. } => ("validate-predictor-state", own()),
         Error::ValidateBoostingStage { .. } => ("validate-boosting-stage", own()),
+        Error::ValidateBoostingEstimators { .. } => ("validate-boosting-estimators", own()),
+        Error::ValidateEncoderColumns { .. } => ("validate-encoder-columns", own()),
+        Error::ValidateEncoderState { .. } => ("validate-encoder-state", own()),
+        Error::ValidateVocabulary { .. } => ("validate-vocabulary", own()),
         Error::ValidateBisectingTree { .. } => ("validate-bisecting-tree", own()),
         Error::ValidatePredictorBitsets { .. } => ("validate-predictor-bitsets", own()),
         Error::ValidatePredictorChildOutOfRange { .. } => {

@@ -1,3 +1,7 @@
+//! What `GradientBoosting*`'s `predict_stages` reads unchecked: `estimators_` as a grid of tree
+//! estimators, each `tree_` as a tree ([`validate_stages`], refuse-only: skops 0.16 trusts
+//! these ensembles), and the output it writes to.
+//!
 //! Where `GradientBoosting*` writes its trees' predictions: `predict_stages` adds tree
 //! `estimators_[i, k]`'s value to `out[row, k]` for every column `k` of `estimators_`, with no
 //! bounds check, into the `out` its init estimator made. A tree under such an ensemble is
@@ -22,7 +26,8 @@
 
 use super::state::{Slot, State, numpy_member};
 use super::usage::{
-    attribute, attribute_int, attribute_json, state_mentions, state_shadows_methods,
+    TREE_ESTIMATORS, attribute, attribute_int, attribute_json, state_mentions,
+    state_shadows_methods,
 };
 use crate::file::SkopsFile;
 use crate::json::Value;
@@ -66,10 +71,19 @@ pub(super) fn stages_fit_output(
     output_width(file, ensemble, limits).is_some_and(|width| columns <= width)
 }
 
-/// Refuses a fitted gradient-boosting ensemble one of whose stages has a `tree_` that is not a
-/// tree: `predict_stages` assigns each `estimators_[i, k].tree_` to a Cython `Tree` variable,
-/// which accepts `None` and then dereferences it (a segfault skops 0.16 loads with no trusted
-/// list once the only tree is gone). sklearn's `fit` always stores a `Tree` there.
+/// Refuses a fitted gradient-boosting ensemble whose `estimators_` is not a grid of tree
+/// estimators, or one of whose stages has a `tree_` that is not a tree: `predict_stages`
+/// assigns each `estimators_[i, k].tree_` to a Cython `Tree` variable, which accepts `None`
+/// and then dereferences it (a segfault skops 0.16 loads with no trusted list once the only
+/// tree is gone). sklearn's `fit` always stores a list of `DecisionTreeRegressor`s per stage.
+///
+/// The grid is what numpy builds from the object array's items (`np.array(items,
+/// dtype=object)`), so only that exact form is read: a row that is a tuple or an array, or an
+/// item that numpy unpacks as a sequence (a forest, a pipeline: `len` and `[]`) or that answers
+/// `.tree_` on another object's behalf (a `Bunch`, a `FrozenEstimator`), would put objects the
+/// check never looked at under `estimators[i, k]`. Anything but a `list` row of tree estimators
+/// is refused ([`Error::ValidateBoostingEstimators`]). An `estimators_` that is not an object
+/// array fails in `predict_stages` before any item is read (`object[:, :]` needs one).
 pub(super) fn validate_stages(
     file: &SkopsFile<'_>,
     ensemble: NodeId,
@@ -83,17 +97,41 @@ pub(super) fn validate_stages(
     else {
         return Ok(());
     };
+    let not_a_grid = |position: String, node: NodeId, expected: &'static str| {
+        Error::ValidateBoostingEstimators {
+            path: path(),
+            position,
+            found: schema.node(node).type_name(),
+            expected,
+        }
+    };
     for (row_index, &row) in items.iter().enumerate() {
-        let stages: &[NodeId] = match &schema.node(row).kind {
-            NodeKind::List(stages) => stages,
-            _ => std::slice::from_ref(&row),
+        let row_node = schema.node(row);
+        let stages = match &row_node.kind {
+            NodeKind::List(stages) if row_node.module == "builtins" && row_node.class == "list" => {
+                stages
+            }
+            _ => {
+                return Err(not_a_grid(
+                    format!("[{row_index}]"),
+                    row,
+                    "a list of tree estimators",
+                ));
+            }
         };
         for (column, &stage) in stages.iter().enumerate() {
-            // A stage whose state is unreadable: refused as a tree estimator's (see
-            // `super::reads_state_of`), or of another class, which has no `tree_` Cython reads.
-            let Ok(state) = State::of(file, stage) else {
-                continue;
-            };
+            let stage_node = schema.node(stage);
+            let is_tree_estimator = matches!(stage_node.kind, NodeKind::Object { .. })
+                && TREE_ESTIMATORS.contains(&stage_node.type_name().as_str());
+            if !is_tree_estimator {
+                return Err(not_a_grid(
+                    format!("[{row_index}, {column}]"),
+                    stage,
+                    "a tree estimator",
+                ));
+            }
+            // The stage's own check (`super::reads_state_of`) comes after this one.
+            let state = State::read(file, stage, &|| super::audit_path(file, stage))?;
             let found = match state.get("tree_") {
                 // No `tree_` attribute: Cython raises `AttributeError`.
                 None => continue,

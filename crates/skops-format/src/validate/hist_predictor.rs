@@ -10,6 +10,8 @@
 //!   which numpy does field by position), the integer ones integers;
 //! - both bitset arrays are uint32 of shape `(n_bitsets, 8)`;
 //! - `is_leaf`, `missing_go_to_left` and `is_categorical` are 0 or 1;
+//! - a numpy bool field reads as its one integer (0 or 1) or as none (see [`super::records`]:
+//!   `astype` casts every nonzero byte to 1, so bool children 2 and 4 would both be node 1);
 //! - each split node has both children in `[1, n_nodes)` and `feature_idx >= 0` (the number of
 //!   features is not stored in the predictor, so the upper bound is not checked here: that is
 //!   why a sound predictor is not trusted yet, see [`super::validate`]);

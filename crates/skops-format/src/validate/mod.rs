@@ -18,7 +18,9 @@
 //! in a `SplineTransformer`), [`binary_tree`] (`KDTree`, `BallTree`, with their
 //! [`dist_metric`]), [`reviewed`] (pure-Python helpers, in their plain form), [`neighbors`]
 //! and [`kmeans`] (the fitted state of the neighbors estimators and of `KMeans`, which skops
-//! already trusts: refused when unsound).
+//! already trusts: refused when unsound), [`encoders`] (`OneHotEncoder`) and [`vocabulary`]
+//! (the count, tf-idf and dict vectorizers, `MultiLabelBinarizer`), which skops trusts: refused when `transform` would
+//! write outside its output.
 
 mod arrays;
 mod binary_tree;
@@ -27,6 +29,7 @@ mod boosting;
 mod bspline;
 mod dist_metric;
 mod dtype;
+mod encoders;
 mod hist_predictor;
 mod kmeans;
 mod loss;
@@ -39,6 +42,7 @@ mod state;
 mod svm;
 mod tree;
 mod usage;
+mod vocabulary;
 mod walk;
 mod widths;
 
@@ -269,6 +273,18 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
                 // refused (the trees themselves are validated as `Tree` nodes).
                 boosting::validate_stages(file, id, &path)?;
             }
+            NodeKind::Object { .. } if name == encoders::ONE_HOT_ENCODER => {
+                // skops trusts OneHotEncoder by default: refused when `transform` would write
+                // outside its output.
+                encoders::validate_one_hot_encoder(file, id, limits, &path)?;
+            }
+            NodeKind::Object { .. } if vocabulary::table(name).is_some() => {
+                // skops trusts these by default: refused when `transform` would build its
+                // sparse output with a column outside it.
+                if let Some(table) = vocabulary::table(name) {
+                    vocabulary::validate_vocabulary(file, id, table, limits, &path)?;
+                }
+            }
             NodeKind::Object { .. } if kmeans::is_kmeans(name) => {
                 // skops trusts KMeans and MiniBatchKMeans by default: refused when unsound.
                 kmeans::validate_kmeans(file, id, limits, &path)?;
@@ -323,6 +339,8 @@ fn reads_state_of(name: &str) -> bool {
         || kmeans::is_kmeans(name)
         || neighbors::neighbors_kind(name).is_some()
         || svm::svm_kind(name).is_some()
+        || name == encoders::ONE_HOT_ENCODER
+        || vocabulary::table(name).is_some()
 }
 
 /// The access path of node `id` of `file`, for error messages.

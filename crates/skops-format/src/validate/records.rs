@@ -3,8 +3,18 @@
 //! A field's offset is the sum of the sizes of the fields before it (numpy writes padding as
 //! anonymous `|V` fields, so the list covers every byte of a record); each read checks that
 //! the bytes exist and decodes them in the field's own byte order.
+//!
+//! A boolean (`|b1`) byte other than 0 or 1 has no single integer value: numpy's casts
+//! (`astype`, which sklearn's `__setstate__` applies to a `nodes` array of another dtype) read
+//! it as 1, a Cython memoryview reads the byte. The validators would check one value and
+//! sklearn use the other (children `2` and `4` checked as a tree, both cast to `1`: a loop
+//! in predict), so such a byte reads as [`AMBIGUOUS_BOOL`], which no bound accepts.
 
 use crate::npy::{ByteOrder, Descr, TypeStr};
+
+/// What a boolean byte other than 0 or 1 reads as: larger than any bound a validator checks
+/// (see the module doc).
+pub(crate) const AMBIGUOUS_BOOL: i128 = i128::MAX;
 
 /// One integer field of a structured dtype: where it sits in a record and how it is encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,6 +23,8 @@ pub(crate) struct IntField {
     size: usize,
     signed: bool,
     big_endian: bool,
+    /// A numpy bool (`|b1`): 0 and 1 only (see [`AMBIGUOUS_BOOL`]).
+    boolean: bool,
 }
 
 /// Why a field cannot be read as an integer.
@@ -80,6 +92,7 @@ impl IntField {
             size,
             signed,
             big_endian,
+            boolean: type_str.kind == 'b',
         })
     }
 
@@ -91,6 +104,13 @@ impl IntField {
     pub(crate) fn read(&self, record: &[u8]) -> Option<i128> {
         let end = self.offset.checked_add(self.size)?;
         let bytes = record.get(self.offset..end)?;
+        if self.boolean {
+            return match bytes {
+                [0] => Some(0),
+                [1] => Some(1),
+                _ => Some(AMBIGUOUS_BOOL),
+            };
+        }
         macro_rules! decode {
             ($int:ty, $from:ident) => {
                 i128::from(<$int>::$from(bytes.try_into().ok()?))
@@ -174,5 +194,18 @@ mod tests {
             Err(FieldProblem::NotAnInteger(_))
         ));
         assert_eq!(IntField::find(&descr, "e"), Err(FieldProblem::Missing));
+    }
+
+    #[test]
+    fn a_boolean_byte_other_than_0_or_1_reads_as_no_valid_integer() {
+        // numpy's casts read any nonzero byte as 1, a memoryview reads the byte itself.
+        let descr = Descr::parse("[('flag', '|b1'), ('left', '|b1')]").unwrap();
+        let left = IntField::find(&descr, "left").unwrap();
+        assert_eq!(left.read(&[7, 0]), Some(0));
+        assert_eq!(left.read(&[7, 1]), Some(1));
+        assert_eq!(left.read(&[7, 2]), Some(AMBIGUOUS_BOOL));
+        assert_eq!(left.read(&[7, 255]), Some(AMBIGUOUS_BOOL));
+        let plain = IntField::plain(&TypeStr::parse("|b1").unwrap()).unwrap();
+        assert_eq!(plain.read(&[5]), Some(AMBIGUOUS_BOOL));
     }
 }

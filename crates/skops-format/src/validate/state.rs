@@ -579,6 +579,33 @@ impl<'a> Array<'a> {
             .collect()
     }
 
+    /// The items of a float32 or float64 array as `f64` (exactly), in memory order; `None` for
+    /// another dtype.
+    pub(crate) fn float_items(&self) -> Option<Vec<f64>> {
+        let Descr::Simple(type_str) = &self.header.descr else {
+            return None;
+        };
+        if type_str.kind != 'f' || type_str.size != 4 {
+            return self.floats();
+        }
+        let big_endian = match type_str.byte_order {
+            ByteOrder::Big => true,
+            ByteOrder::Little | ByteOrder::NotApplicable => false,
+            ByteOrder::Native => cfg!(target_endian = "big"),
+        };
+        self.data()
+            .chunks_exact(4)
+            .map(|item| {
+                let bytes: [u8; 4] = item.try_into().ok()?;
+                Some(f64::from(if big_endian {
+                    f32::from_be_bytes(bytes)
+                } else {
+                    f32::from_le_bytes(bytes)
+                }))
+            })
+            .collect()
+    }
+
     /// The items of a float64 array, in memory order; `None` for another dtype.
     pub(crate) fn floats(&self) -> Option<Vec<f64>> {
         let Descr::Simple(type_str) = &self.header.descr else {

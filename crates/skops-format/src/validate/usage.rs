@@ -52,7 +52,7 @@ use crate::schema::{ChildKey, NodeId, NodeKind, Schema};
 
 /// The estimators that hold a `Tree` as `tree_` and validate `X` against their own
 /// `n_features_in_` when called with `check_input=True`.
-const TREE_ESTIMATORS: [&str; 4] = [
+pub(super) const TREE_ESTIMATORS: [&str; 4] = [
     "sklearn.tree._classes.DecisionTreeClassifier",
     "sklearn.tree._classes.DecisionTreeRegressor",
     "sklearn.tree._classes.ExtraTreeClassifier",

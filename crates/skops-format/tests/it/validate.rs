@@ -299,3 +299,65 @@ fn widths_above_their_limits_are_refused_with_the_width() {
         }
     }
 }
+
+/// `schema` with the state of the estimator's `n_classes_` (a `numpy.int64` node) replaced by
+/// `node`.
+fn set_n_classes(schema: &str, node: &str) -> String {
+    let at = schema.find("\"n_classes_\": {").unwrap() + "\"n_classes_\": ".len();
+    let end = at + schema[at..].find('}').unwrap() + 1;
+    format!("{}{node}{}", &schema[..at], &schema[end..])
+}
+
+/// The member of the `.npy` node held under `key` (the scaler's `mean_`, a float array).
+fn member_of(schema: &str, key: &str) -> String {
+    let at = schema.find(&format!("\"{key}\": {{")).unwrap();
+    let file = at + schema[at..].find("\"file\": \"").unwrap() + "\"file\": \"".len();
+    let end = file + schema[file..].find('"').unwrap();
+    schema[file..end].to_owned()
+}
+
+/// A width is read through every form that hands numpy an integer: a JSON list in one
+/// JsonNode (a forest iterates `np.atleast_1d(n_classes_)`), a list of numpy scalars; a
+/// `numpy.int64` node over a float array (an integer of any size) cannot be read and is refused.
+#[test]
+fn widths_in_lists_and_converted_arrays_are_read_or_refused() {
+    let json_list = with_schema(|schema| {
+        let node = r#"{"__class__": "list", "__module__": "builtins", "__loader__": "JsonNode", "content": "[100000000000]", "is_json": true, "__id__": 11}"#;
+        set_n_classes(schema, node)
+    });
+    let numpy_scalars = with_schema(|schema| {
+        let member = member_of(schema, "n_classes_");
+        let node = format!(
+            r#"{{"__class__": "list", "__module__": "builtins", "__loader__": "ListNode", "content": [{{"__class__": "int64", "__module__": "numpy", "__loader__": "NdArrayNode", "type": "numpy", "file": "{member}", "__id__": 12}}, {{"__class__": "int", "__module__": "builtins", "__loader__": "JsonNode", "content": "200000000000", "is_json": true, "__id__": 13}}], "__id__": 14}}"#
+        );
+        set_n_classes(schema, &node)
+    });
+    for (bytes, value) in [
+        (json_list, 100_000_000_000u64),
+        (numpy_scalars, 200_000_000_000),
+    ] {
+        let file = SkopsFile::open(&bytes, &Limits::default()).unwrap();
+        match file.validate().unwrap_err() {
+            Error::ValidateWidth {
+                attribute,
+                value: found,
+                ..
+            } => assert_eq!((attribute.as_str(), found), ("n_classes_", value)),
+            other => panic!("{other:?}"),
+        }
+    }
+    let converted_float = with_schema(|schema| {
+        let member = member_of(schema, "mean_");
+        let node = format!(
+            r#"{{"__class__": "int64", "__module__": "numpy", "__loader__": "NdArrayNode", "type": "numpy", "file": "{member}", "__id__": 15}}"#
+        );
+        set_n_classes(schema, &node)
+    });
+    let file = SkopsFile::open(&converted_float, &Limits::default()).unwrap();
+    match file.validate().unwrap_err() {
+        Error::ValidateStateForm { reason, .. } => {
+            assert!(reason.contains("`n_classes_` is a `numpy.int64` made from a '<f8' array"));
+        }
+        other => panic!("{other:?}"),
+    }
+}
