@@ -101,12 +101,10 @@ impl Raster {
         encoder.set_depth(png::BitDepth::Eight);
         // Writing into a Vec cannot fail, and the pixel buffer is `width * height * 3` bytes
         // by construction: an error here would be a bug, answered with an empty image.
-        let written = encoder
-            .write_header()
-            .and_then(|mut writer| {
-                writer.write_image_data(&self.pixels)?;
-                writer.finish()
-            });
+        let written = encoder.write_header().and_then(|mut writer| {
+            writer.write_image_data(&self.pixels)?;
+            writer.finish()
+        });
         if written.is_err() {
             return Vec::new();
         }
