@@ -380,7 +380,8 @@ pub fn hint(error: &FormatError) -> Option<&'static str> {
         ),
         FormatError::ValidateNeighborsState { .. }
         | FormatError::ValidateNeighborsFitX { .. }
-        | FormatError::ValidateNeighborsLabels { .. } => Some(
+        | FormatError::ValidateNeighborsLabels { .. }
+        | FormatError::ValidateNeighborsMetricParam { .. } => Some(
             "the fitted state of a neighbors estimator breaks an invariant sklearn's \
              pairwise-distance code relies on at predict time (it would read or write out of \
              bounds): the file is corrupt or was crafted; do not load it",
@@ -397,6 +398,11 @@ pub fn hint(error: &FormatError) -> Option<&'static str> {
             "the state of a scipy `BSpline` breaks an invariant scipy relies on when it \
              evaluates the spline (it would read out of bounds): the file is corrupt or was \
              crafted; do not load it",
+        ),
+        FormatError::ValidatePolynomialState { .. } => Some(
+            "the fitted state of a `PolynomialFeatures` is one scikit-learn's `fit` never \
+             writes, and its `transform` would write out of bounds or loop without end: the \
+             file is corrupt or was crafted; do not load it",
         ),
         FormatError::ValidateWidth { .. } => Some(
             "scikit-learn would allocate arrays of this width at predict time from this value \

@@ -1360,6 +1360,33 @@ pub enum Error {
         /// The type found instead (`builtins.NoneType` for `None`).
         found: String,
     },
+    /// A keyword argument the neighbors estimator hands its metric (`metric_params`,
+    /// `effective_metric_params_`) has a size native code trusts but the data does not match:
+    /// `VI` not `(n_features, n_features)`, `Y_norm_squared` not one norm per row of `_fit_X`,
+    /// an `X_norm_squared` at all, or a mapping that is not a plain dict.
+    #[error(
+        "the neighbors estimator at `{path}` has an unsound `{attribute}` entry `{param}`: {reason}"
+    )]
+    ValidateNeighborsMetricParam {
+        /// Where the estimator is, as a Python access path from the root object.
+        path: String,
+        /// `metric_params` or `effective_metric_params_`.
+        attribute: &'static str,
+        /// The keyword (empty when the mapping itself is unsound).
+        param: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The fitted state of a `PolynomialFeatures` is not what sklearn writes: `interaction_only`
+    /// not a bool (the CSR expansion would write past its output), a degree that is not a
+    /// non-negative integer, or no `n_features_in_`.
+    #[error("the fitted state of the PolynomialFeatures at `{path}` is malformed: {reason}")]
+    ValidatePolynomialState {
+        /// Where the estimator is, as a Python access path from the root object.
+        path: String,
+        /// What is missing or malformed.
+        reason: String,
+    },
     // ----- visualize -------------------------------------------------------------------------
     /// skops 0.16's `visualize` walk meets a child that is not a node (a method name, a slice
     /// bound, a missing object state) and raises `TypeError("Cannot deal with <class

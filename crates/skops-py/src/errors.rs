@@ -328,6 +328,8 @@ pub(crate) fn describe(error: &Error) -> (&'static str, String) {
         Error::ValidateNeighborsState { .. } => ("validate-neighbors-state", own()),
         Error::ValidateNeighborsFitX { .. } => ("validate-neighbors-fit-x", own()),
         Error::ValidateNeighborsLabels { .. } => ("validate-neighbors-labels", own()),
+        Error::ValidateNeighborsMetricParam { .. } => ("validate-neighbors-metric-param", own()),
+        Error::ValidatePolynomialState { .. } => ("validate-polynomial-state", own()),
         Error::ValidateKMeansState { .. } => ("validate-kmeans-state", own()),
         Error::ValidateKMeansShape { .. } => ("validate-kmeans-shape", own()),
         Error::ValidateBsplineState { .. } => ("validate-bspline-state", own()),

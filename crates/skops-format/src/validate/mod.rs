@@ -18,7 +18,8 @@
 //! in a `SplineTransformer`), [`binary_tree`] (`KDTree`, `BallTree`, with their
 //! [`dist_metric`]), [`reviewed`] (pure-Python helpers, in their plain form), [`neighbors`]
 //! and [`kmeans`] (the fitted state of the neighbors estimators and of `KMeans`, which skops
-//! already trusts: refused when unsound).
+//! already trusts: refused when unsound), [`polynomial`] (`PolynomialFeatures`' flag and
+//! degrees, likewise refuse-only).
 
 mod arrays;
 mod binary_tree;
@@ -32,6 +33,7 @@ mod kmeans;
 mod loss;
 mod neighbors;
 mod parallel;
+mod polynomial;
 mod records;
 mod reviewed;
 mod sparse;
@@ -233,7 +235,7 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
                     }
                 }
             }
-            NodeKind::DType { .. } if dtype::validate_dtype(file, id, &path)? => {
+            NodeKind::DType { .. } if dtype::validate_dtype(file, id, limits, &path)? => {
                 validated.insert(id, dtype::DTYPE_TYPE, Validator::DType);
             }
             NodeKind::Object { .. } if loss::spec(name).is_some() => {
@@ -267,6 +269,10 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
                 // skops trusts these ensembles by default: a stage that is not a tree is only
                 // refused (the trees themselves are validated as `Tree` nodes).
                 boosting::validate_stages(file, id, &path)?;
+            }
+            NodeKind::Object { .. } if name == polynomial::POLYNOMIAL_FEATURES => {
+                // skops trusts PolynomialFeatures by default: refused when unsound.
+                polynomial::validate_polynomial(file, id, limits, &path)?;
             }
             NodeKind::Object { .. } if kmeans::is_kmeans(name) => {
                 // skops trusts KMeans and MiniBatchKMeans by default: refused when unsound.
@@ -322,6 +328,7 @@ fn reads_state_of(name: &str) -> bool {
         || kmeans::is_kmeans(name)
         || neighbors::neighbors_kind(name).is_some()
         || svm::svm_kind(name).is_some()
+        || name == polynomial::POLYNOMIAL_FEATURES
 }
 
 /// The access path of node `id` of `file`, for error messages.
