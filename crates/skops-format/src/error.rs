@@ -1447,4 +1447,21 @@ pub enum Error {
         /// The sum of the distinct members' sizes plus the allowance, in bytes.
         budget: u64,
     },
+    /// An NdArrayNode naming a numpy scalar type (`numpy.int16`, ...) holds an array that is
+    /// not a 0-d array of that type's kind: skops writes those types only for numpy scalars,
+    /// and loading would convert the array (`numpy.int16(array)`), making a copy of other
+    /// values and size than the member the validators and the budget read.
+    #[error(
+        "the node at `{path}` names the numpy scalar type `{class}` but holds an array of dtype {dtype} and shape {shape:?} (skops writes such a node only for a 0-d array of that type; loading would convert it)"
+    )]
+    FileScalarArray {
+        /// Where the node is, as a Python access path from the root object.
+        path: String,
+        /// The scalar type it names.
+        class: String,
+        /// The dtype of its `.npy` member, as numpy prints it.
+        dtype: String,
+        /// The shape of its `.npy` member.
+        shape: Vec<u64>,
+    },
 }

@@ -23,7 +23,7 @@ use crate::budget::{self, Form, Plan};
 use crate::container::{Archive, Entry};
 use crate::json::Text;
 use crate::limits::Limits;
-use crate::npy::{NpyHeader, read_npy};
+use crate::npy::{Descr, NpyHeader, read_npy};
 use crate::npz::Sparse;
 use crate::schema::{NdArrayStorage, NodeId, NodeKind, Schema};
 use crate::validate::{self, Validated};
@@ -304,6 +304,75 @@ fn read_path(path: &Path, limits: &Limits) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(io_error)
 }
 
+/// The numpy kind of each scalar type skops trusts on an NdArrayNode
+/// (`NUMPY_DTYPE_TYPE_NAMES`), by class name in module `numpy`.
+const SCALAR_KINDS: [(&str, char); 24] = [
+    ("bool", 'b'),
+    ("bytes_", 'S'),
+    ("clongdouble", 'c'),
+    ("complex128", 'c'),
+    ("complex64", 'c'),
+    ("datetime64", 'M'),
+    ("float16", 'f'),
+    ("float32", 'f'),
+    ("float64", 'f'),
+    ("int16", 'i'),
+    ("int32", 'i'),
+    ("int64", 'i'),
+    ("int8", 'i'),
+    ("longdouble", 'f'),
+    ("longlong", 'i'),
+    ("object_", 'O'),
+    ("str_", 'U'),
+    ("timedelta64", 'm'),
+    ("uint16", 'u'),
+    ("uint32", 'u'),
+    ("uint64", 'u'),
+    ("uint8", 'u'),
+    ("ulonglong", 'u'),
+    ("void", 'V'),
+];
+
+/// Refuses an NdArrayNode that names one of skops' trusted numpy scalar types
+/// ([`SCALAR_KINDS`]) and holds anything but a 0-d array of that type's kind. skops writes
+/// such a node only for a numpy scalar (`np.save` of the scalar); loading calls the type on
+/// the array, which converts all of it: a copy of another size (an int8 member becomes 32
+/// times larger as `clongdouble`) and of other values (`int16` wraps 40000 to -25536, `int64`
+/// makes an integer of a float the width checks do not read as one) than the member the
+/// validators and the budget read. Within a kind the item size may differ (`longdouble` is 8
+/// bytes on some platforms).
+fn check_scalar_arrays(schema: &Schema, headers: &HashMap<String, NpyHeader>) -> Result<()> {
+    for (id, node) in schema.nodes() {
+        let NodeKind::NdArray(NdArrayStorage::Numpy { file }) = &node.kind else {
+            continue;
+        };
+        if node.module != "numpy" {
+            continue;
+        }
+        let Some(&(_, kind)) = SCALAR_KINDS.iter().find(|(class, _)| *class == node.class) else {
+            continue;
+        };
+        let Some(header) = headers.get(file.as_str()) else {
+            continue;
+        };
+        let same_kind = match &header.descr {
+            Descr::Simple(type_str) => type_str.kind == kind,
+            // A structured scalar is a `numpy.void`.
+            Descr::Structured(_) => kind == 'V',
+        };
+        if header.shape.is_empty() && same_kind {
+            continue;
+        }
+        return Err(Error::FileScalarArray {
+            path: audit::node_path(schema, id),
+            class: node.type_name(),
+            dtype: header.descr.to_python_repr(),
+            shape: header.shape.clone(),
+        });
+    }
+    Ok(())
+}
+
 /// A member's bytes: borrowed when stored (and its CRC-32 matches), decompressed otherwise.
 fn read_member<'a>(archive: &Archive<'a>, entry: &Entry) -> Result<Cow<'a, [u8]>> {
     match archive.stored_data(entry) {
@@ -384,6 +453,7 @@ fn check_members(archive: &Archive<'_>, schema: &Schema, limits: &Limits) -> Res
         }
         sizes.insert(member, entry.uncompressed_size);
     }
+    check_scalar_arrays(schema, &headers)?;
     // Sizes were all read above; a member missing from the maps cannot occur.
     let plan = budget::check(
         schema,
@@ -393,6 +463,12 @@ fn check_members(archive: &Archive<'_>, schema: &Schema, limits: &Limits) -> Res
                 Form::Sparse => size.saturating_add(inner_sizes.get(member).copied().unwrap_or(0)),
                 Form::Array | Form::Bytes => size,
             }
+        },
+        |member| {
+            headers
+                .get(member)
+                .and_then(NpyHeader::element_count)
+                .unwrap_or(0)
         },
         limits,
     )?;
@@ -424,6 +500,19 @@ fn check_sparse(bytes: &[u8], limits: &Limits) -> Result<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_scalar_kinds_are_those_of_the_types_skops_trusts() {
+        let trusted = audit::TrustTables::skops_defaults()
+            .unwrap()
+            .list("NUMPY_DTYPE_TYPE_NAMES")
+            .unwrap();
+        let ours: HashSet<String> = SCALAR_KINDS
+            .iter()
+            .map(|(class, _)| format!("numpy.{class}"))
+            .collect();
+        assert_eq!(&ours, trusted);
+    }
     use crate::container::{ArchiveWriter, WriteCompression};
 
     fn npy(shape: &[u64], data_len: usize) -> Vec<u8> {

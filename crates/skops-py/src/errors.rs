@@ -386,6 +386,7 @@ pub(crate) fn describe(error: &Error) -> (&'static str, String) {
         // A wrapper: the kind of what is wrong with the member.
         Error::FileMemberInvalid { source, .. } => (describe(source).0, own()),
         Error::FileMaterialisationBudget { .. } => ("file-materialisation-budget", own()),
+        Error::FileScalarArray { .. } => ("file-scalar-array", own()),
     }
 }
 
