@@ -6,6 +6,9 @@ that convert their array on load (`skops_format::file`).
   own 50 MB mask (1 GB from a 50 KB file);
 - a 2-D object array listing one 1M-element array 10 times: `np.array(items, dtype=object)`
   makes every number a Python object, 10 times (460 MB from an 8 KB file);
+- 3,000 neighbors classifiers sharing one sparse `_fit_X`: the validators read it once per
+  owner (an audit of hours when the owners are hundreds of thousands), now stopped past
+  `MAX_VALIDATION_READ_FACTOR` times the file's members (`file-validation-budget`);
 - an NdArrayNode of class `numpy.clongdouble` over a 100 MB int8 member: loading converts the
   whole array, 32 times its size (skops 0.16: `MemoryError` for 3 GiB under 4 GiB); the same
   conversion changes values (`numpy.int16` wraps a label of 40,000 to -25,536) behind the
@@ -255,3 +258,44 @@ def test_skops_converts_an_int8_array_to_clongdouble_until_memory_runs_out(tmp_p
     with pytest.raises(SkopsFormatError) as info:
         rio.load(path)
     assert info.value.kind == "file-scalar-array"
+
+
+# ----- validators reading one member once per owner ----------------------------------------
+
+
+def _classifiers_sharing_fit_x(owners: int, rows: int) -> bytes:
+    """`owners` brute-force neighbors classifiers whose `_fit_X` is one sparse node (the
+    first one's) of `rows` rows."""
+    import scipy.sparse as sp
+    from sklearn.neighbors import KNeighborsClassifier
+
+    x = sp.csr_matrix(np.eye(rows, 3))
+    model = KNeighborsClassifier(algorithm="brute").fit(x, np.arange(rows) % 2)
+    with zipfile.ZipFile(io.BytesIO(sio.dumps(model))) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    first = json.loads(members.pop("schema.json"))
+    for key in ("protocol", "_skops_version"):
+        first.pop(key)
+    entries = first["content"]["content"]
+    fit_x = entries["_fit_X"]
+    items = [first]
+    for _ in range(owners - 1):
+        state = {
+            **first["content"],
+            "content": {**entries, "_fit_X": _ref(fit_x)},
+            "__id__": fresh_id(),
+        }
+        items.append({**first, "content": state, "__id__": fresh_id()})
+    return _archive(_list(items), members)
+
+
+def test_many_owners_of_one_large_member_stop_the_validators():
+    data = _classifiers_sharing_fit_x(3000, 400_000)
+    assert len(data) < 2_000_000
+    message = _refused(data, "file-validation-budget")
+    assert "share one large member" in message
+
+
+def test_a_few_owners_of_one_member_load():
+    loaded = rio.loads(_classifiers_sharing_fit_x(20, 400_000))
+    assert len(loaded) == 20 and loaded[0]._fit_X is loaded[19]._fit_X

@@ -434,6 +434,11 @@ pub fn hint(error: &FormatError) -> Option<&'static str> {
             "the file makes loading copy the same data once per node that names or copies it: \
              skops never writes this; the file was crafted to exhaust memory; do not load it",
         ),
+        FormatError::FileValidationBudget { .. } => Some(
+            "many objects of this file share one large array, which checking them would read \
+             once per object: skops never writes this; the file was crafted to make the audit \
+             run for hours; do not load it",
+        ),
         FormatError::FileScalarArray { .. } => Some(
             "skops stores a numpy scalar type only with a 0-d array; this node would convert a \
              whole array when loaded (values and size other than the file's): the file was \

@@ -1464,4 +1464,17 @@ pub enum Error {
         /// The shape of its `.npy` member.
         shape: Vec<u64>,
     },
+    /// The validators would decompress far more from the members than the file holds: many
+    /// objects own one large member, and each would read it again.
+    #[error(
+        "validating the file decompressed {read} bytes from its members (member `{member}` read again), above the budget of {budget} bytes (a multiple of the file's members): many objects share one large member"
+    )]
+    FileValidationBudget {
+        /// The member whose read crossed the budget.
+        member: String,
+        /// The bytes read when it did.
+        read: u64,
+        /// The budget, in bytes.
+        budget: u64,
+    },
 }

@@ -14,7 +14,8 @@
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use sha2::{Digest, Sha256};
 
@@ -53,6 +54,17 @@ pub struct SkopsFile<'a> {
     /// What the validators found, once they ran: the usual `get_untrusted_types` then `load`
     /// of one file validates it once (tree members are read and walked again otherwise).
     validated: OnceLock<Validated>,
+    /// The bytes the validators decompressed from members in the current run, and the first
+    /// member read past the budget (see [`SkopsFile::validation_member`]).
+    validation_reads: Arc<ValidationReads>,
+}
+
+/// What the validators decompressed from members during one run.
+#[derive(Debug, Default)]
+struct ValidationReads {
+    bytes: AtomicU64,
+    /// The member whose read took the total over the budget.
+    culprit: Mutex<Option<String>>,
 }
 
 /// What [`SkopsFile::open`] checked about a file, detached from its bytes.
@@ -124,6 +136,7 @@ impl<'a> SkopsFile<'a> {
             limits: *limits,
             plan,
             validated: OnceLock::new(),
+            validation_reads: Arc::default(),
         })
     }
 
@@ -165,6 +178,7 @@ impl<'a> SkopsFile<'a> {
             limits: *limits,
             plan: checked.plan,
             validated: checked.validated.map_or_else(OnceLock::new, OnceLock::from),
+            validation_reads: Arc::default(),
         })
     }
 
@@ -214,7 +228,17 @@ impl<'a> SkopsFile<'a> {
         if let Some(validated) = self.validated.get() {
             return Ok(validated);
         }
-        let validated = validate::validate(self, &self.limits)?;
+        self.validation_reads.bytes.store(0, Ordering::Relaxed);
+        if let Ok(mut culprit) = self.validation_reads.culprit.lock() {
+            *culprit = None;
+        }
+        let result = validate::validate(self, &self.limits);
+        // A read refused past the budget surfaces in a validator as an unreadable array (or
+        // as nothing proven): the budget is the reason, whatever the validator made of it.
+        if let Some(error) = self.validation_budget_error() {
+            return Err(error);
+        }
+        let validated = result?;
         Ok(self.validated.get_or_init(|| validated))
     }
 
@@ -250,6 +274,74 @@ impl<'a> SkopsFile<'a> {
             }
         }
         read_member(&self.archive, entry)
+    }
+
+    /// [`SkopsFile::member`] for a validator: the bytes decompressed count against a budget of
+    /// `limits.max_validation_read_factor` times what the file honestly needs
+    /// ([`Plan::needed`]) plus `limits.max_validation_reread_size`.
+    ///
+    /// The validators read an array once per object that owns it, so a file whose thousands
+    /// of objects share one large deflated member would have them decompress it thousands of
+    /// times (hours of audit for a file of a few MB). Past the budget every read fails, so the
+    /// validators stop quickly, and [`SkopsFile::validate`] fails with
+    /// [`Error::FileValidationBudget`].
+    pub(crate) fn validation_member(&self, name: &str) -> Result<Cow<'a, [u8]>> {
+        if let Some(error) = self.validation_budget_error() {
+            return Err(error);
+        }
+        let bytes = self.member(name)?;
+        if let Cow::Owned(owned) = &bytes {
+            self.charge_validation_read(owned.len() as u64, name)?;
+        }
+        Ok(bytes)
+    }
+
+    /// Counts `bytes` a validator decompressed from (or inside) member `member`; fails once
+    /// the run's total is past the budget (see [`SkopsFile::validation_member`]).
+    pub(crate) fn charge_validation_read(&self, bytes: u64, member: &str) -> Result<()> {
+        let total = self
+            .validation_reads
+            .bytes
+            .fetch_add(bytes, Ordering::Relaxed)
+            .saturating_add(bytes);
+        if total <= self.validation_budget() {
+            return Ok(());
+        }
+        if let Ok(mut culprit) = self.validation_reads.culprit.lock() {
+            culprit.get_or_insert_with(|| member.to_owned());
+        }
+        Err(self
+            .validation_budget_error()
+            .unwrap_or(Error::FileValidationBudget {
+                member: member.to_owned(),
+                read: total,
+                budget: self.validation_budget(),
+            }))
+    }
+
+    /// What the validators may decompress in one run.
+    fn validation_budget(&self) -> u64 {
+        self.plan
+            .needed
+            .saturating_mul(self.limits.max_validation_read_factor)
+            .saturating_add(self.limits.max_validation_reread_size)
+    }
+
+    /// The budget error, when the current run has read past the budget.
+    fn validation_budget_error(&self) -> Option<Error> {
+        let read = self.validation_reads.bytes.load(Ordering::Relaxed);
+        let budget = self.validation_budget();
+        (read > budget).then(|| Error::FileValidationBudget {
+            member: self
+                .validation_reads
+                .culprit
+                .lock()
+                .ok()
+                .and_then(|culprit| culprit.clone())
+                .unwrap_or_default(),
+            read,
+            budget,
+        })
     }
 
     /// The `.npy` header of NdArrayNode `id` (stored as a `.npy` member), checked at open.

@@ -145,6 +145,21 @@ pub const MAX_DTYPE_ITEMSIZE: u64 = 64 * 1024;
 /// runs for days. At this limit the loop takes milliseconds; real models use degrees below 10.
 pub const MAX_POLYNOMIAL_DEGREE: u64 = 1 << 16;
 
+/// How many times what a file honestly needs (one copy of each distinct member, see
+/// [`crate::budget`]) the validators may decompress from its members in one audit.
+///
+/// A validator reads an array once per object that owns it: an honest file has most members
+/// read once, and an array shared by a few estimators (the training data of the ten
+/// neighbors models of a voting ensemble, each with its KD tree over it) once per owner. A
+/// crafted file can make 800,000 small objects own one large deflated member, and the audit
+/// would decompress it 800,000 times (hours); at this limit it stops after 32 times the
+/// file's honest decompression.
+pub const MAX_VALIDATION_READ_FACTOR: u64 = 32;
+
+/// Bytes the validators may decompress beyond [`MAX_VALIDATION_READ_FACTOR`] times what the
+/// file needs (small arrays shared by a few objects).
+pub const MAX_VALIDATION_REREAD_SIZE: u64 = 256 * 1024 * 1024;
+
 /// All limits in one value, so callers can change them together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -190,6 +205,10 @@ pub struct Limits {
     pub max_dtype_itemsize: u64,
     /// See [`MAX_POLYNOMIAL_DEGREE`].
     pub max_polynomial_degree: u64,
+    /// See [`MAX_VALIDATION_READ_FACTOR`].
+    pub max_validation_read_factor: u64,
+    /// See [`MAX_VALIDATION_REREAD_SIZE`].
+    pub max_validation_reread_size: u64,
 }
 
 impl Default for Limits {
@@ -216,6 +235,8 @@ impl Default for Limits {
             max_spline_degree: MAX_SPLINE_DEGREE,
             max_dtype_itemsize: MAX_DTYPE_ITEMSIZE,
             max_polynomial_degree: MAX_POLYNOMIAL_DEGREE,
+            max_validation_read_factor: MAX_VALIDATION_READ_FACTOR,
+            max_validation_reread_size: MAX_VALIDATION_REREAD_SIZE,
         }
     }
 }

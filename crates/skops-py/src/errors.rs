@@ -387,6 +387,7 @@ pub(crate) fn describe(error: &Error) -> (&'static str, String) {
         Error::FileMemberInvalid { source, .. } => (describe(source).0, own()),
         Error::FileMaterialisationBudget { .. } => ("file-materialisation-budget", own()),
         Error::FileScalarArray { .. } => ("file-scalar-array", own()),
+        Error::FileValidationBudget { .. } => ("file-validation-budget", own()),
     }
 }
 

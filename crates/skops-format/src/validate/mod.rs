@@ -223,7 +223,7 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
             }
             NodeKind::Object { .. } if name == bisecting::BISECTING_TREE_TYPE => {
                 let referrers = referrers.get_or_insert_with(|| usage::Referrers::new(schema));
-                if bisecting::validate_bisecting_tree(file, referrers, id, limits, &path)? {
+                if bisecting::validate_bisecting_tree(file, referrers, id, &path)? {
                     validated.insert(id, bisecting::BISECTING_TREE_TYPE, Validator::BisectingTree);
                 }
             }
@@ -276,7 +276,7 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
             }
             NodeKind::Object { .. } if kmeans::is_kmeans(name) => {
                 // skops trusts KMeans and MiniBatchKMeans by default: refused when unsound.
-                kmeans::validate_kmeans(file, id, limits, &path)?;
+                kmeans::validate_kmeans(file, id, &path)?;
             }
             NodeKind::Object { .. } if binary_tree::TreeKind::of(name).is_some() => {
                 // A KDTree/BallTree checks the width of `X` against its own `data` before any

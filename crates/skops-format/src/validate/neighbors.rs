@@ -62,7 +62,7 @@
 //! `_fit_X` over-reads it in sklearn itself); the regressors' `_y`, the metric itself,
 //! `LocalOutlierFactor`'s `_lrd` and `_distances_fit_X_` (read by numpy indexing).
 
-use super::state::{Array, Slot, State, Unreadable, json_int, json_value};
+use super::state::{Array, Slot, State, Unreadable, json_int, json_value, numpy_header};
 use super::svm::with_sparse;
 use crate::file::SkopsFile;
 use crate::json::Value;
@@ -333,8 +333,9 @@ fn fit_x_shape(
     };
     match &file.schema().node(id).kind {
         NodeKind::NdArray(NdArrayStorage::Numpy { .. }) => {
-            let array = Array::load(file, id, limits, malformed)?;
-            Ok(Some(array.shape().to_vec()))
+            // The header read at open: the shape needs no decompression.
+            let header = numpy_header(file, id).map_err(malformed)?;
+            Ok(Some(header.shape.clone()))
         }
         NodeKind::SparseMatrix { file: member } => with_sparse(file, member, limits, |matrix| {
             Ok(Some(vec![matrix.shape.0, matrix.shape.1]))
