@@ -396,7 +396,8 @@ pub fn hint(error: &FormatError) -> Option<&'static str> {
         ),
         FormatError::ValidateNeighborsState { .. }
         | FormatError::ValidateNeighborsFitX { .. }
-        | FormatError::ValidateNeighborsLabels { .. } => Some(
+        | FormatError::ValidateNeighborsLabels { .. }
+        | FormatError::ValidateNeighborsMetricParam { .. } => Some(
             "the fitted state of a neighbors estimator breaks an invariant sklearn's \
              pairwise-distance code relies on at predict time (it would read or write out of \
              bounds): the file is corrupt or was crafted; do not load it",
@@ -413,6 +414,11 @@ pub fn hint(error: &FormatError) -> Option<&'static str> {
             "the state of a scipy `BSpline` breaks an invariant scipy relies on when it \
              evaluates the spline (it would read out of bounds): the file is corrupt or was \
              crafted; do not load it",
+        ),
+        FormatError::ValidatePolynomialState { .. } => Some(
+            "the fitted state of a `PolynomialFeatures` is one scikit-learn's `fit` never \
+             writes, and its `transform` would write out of bounds or loop without end: the \
+             file is corrupt or was crafted; do not load it",
         ),
         FormatError::ValidateWidth { .. } => Some(
             "scikit-learn would allocate arrays of this width at predict time from this value \
@@ -460,6 +466,16 @@ pub fn hint(error: &FormatError) -> Option<&'static str> {
         FormatError::FileMaterialisationBudget { .. } => Some(
             "the file makes loading copy the same data once per node that names or copies it: \
              skops never writes this; the file was crafted to exhaust memory; do not load it",
+        ),
+        FormatError::FileValidationBudget { .. } => Some(
+            "many objects of this file share one large array, which checking them would read \
+             once per object: skops never writes this; the file was crafted to make the audit \
+             run for hours; do not load it",
+        ),
+        FormatError::FileScalarArray { .. } => Some(
+            "skops stores a numpy scalar type only with a 0-d array; this node would convert a \
+             whole array when loaded (values and size other than the file's): the file was \
+             crafted; do not load it",
         ),
     }
 }

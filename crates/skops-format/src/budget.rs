@@ -15,9 +15,25 @@
 //! `values` into buffers of its own; skops writes a fresh state for every tree, but a crafted
 //! file can give many `Tree` nodes one state, and each tree copies its arrays anew.
 //!
+//! Two more constructions make arrays from others' sizes (found by the adversarial review):
+//! - `numpy.ma.MaskedArray(data, mask)` makes a mask of one byte per element of `data`
+//!   unless `mask` already is such an array (JSON `True`, a one-element mask and a scalar all
+//!   become a full mask). skops writes a full mask, or `nomask` (a numpy bool scalar, which
+//!   numpy then expands once); a crafted file can instead give many masked arrays one `data`
+//!   node, and each makes its own mask (20 of them over a 50 MB array: 1 GB from a 50 KB
+//!   file);
+//! - an object array of two or more dimensions is built with `np.array(items, dtype=object)`,
+//!   which descends into the items' lists, tuples and numpy arrays and makes every number of
+//!   those arrays a Python object (a pointer and a 24-byte float, [`OBJECT_ELEMENT_SIZE`]).
+//!   skops writes each array of a 2-D object array once; a crafted file can list one array
+//!   node many times (10 references to a 1M-element array: 460 MB from an 8 KB file).
+//!
 //! So [`check`] counts, for every node that names a member, the member's checked size (for a
-//! sparse member, plus the sizes of the members inside it), and for every `Tree` the sizes of
-//! the arrays it copies: what the load will materialise. The file needs one copy of each
+//! sparse member, plus the sizes of the members inside it), for every `Tree` the sizes of
+//! the arrays it copies, for every masked array the mask it makes, and for every object
+//! array of two or more dimensions the objects it makes of each array it reaches: what the
+//! load will materialise. The first mask or expansion of an array is what the file honestly
+//! needs; each further one counts as a repeat. The file needs one copy of each
 //! distinct member, and one tree's copy of each array; beyond that, repeats may add at most
 //! [`Limits::max_rematerialised_size`] bytes ([`crate::limits::MAX_REMATERIALISED_SIZE`]), or
 //! the file is refused with [`Error::FileMaterialisationBudget`] before anything is built.
@@ -88,6 +104,90 @@ fn copied_arrays(schema: &Schema, kind: &NodeKind) -> Vec<NodeId> {
     children
 }
 
+/// The `.npy` array node a masked array's data resolves to (through nested masked arrays),
+/// if it is one.
+fn masked_data(schema: &Schema, mut id: NodeId) -> Option<NodeId> {
+    // Nested masked arrays form a chain (the schema has no cycles).
+    loop {
+        match &schema.node(id).kind {
+            NodeKind::MaskedArray { data, .. } => id = *data,
+            NodeKind::NdArray(NdArrayStorage::Numpy { .. }) => return Some(id),
+            _ => return None,
+        }
+    }
+}
+
+/// Whether the shape node of an object array says one dimension (the loader then sets the
+/// items one by one; with any other shape it calls `np.array(items, dtype=object)`).
+fn is_one_dimensional(schema: &Schema, shape: NodeId) -> bool {
+    match &schema.node(shape).kind {
+        NodeKind::Tuple(items) | NodeKind::List(items) => items.len() == 1,
+        NodeKind::Json { content } => matches!(
+            crate::json::parse(content.surrogatepass_bytes(), 2),
+            Ok(crate::json::Value::Array(items)) if items.len() == 1
+        ),
+        _ => false,
+    }
+}
+
+/// The arrays a node's construction materialises again besides the member it names, each
+/// with how and at what cost (see the module doc): a masked array's mask, and the objects an
+/// object array of two or more dimensions makes of every array it reaches through lists and
+/// tuples (once per reference).
+fn rebuilt_arrays(
+    schema: &Schema,
+    kind: &NodeKind,
+    elements: &impl Fn(&str) -> u64,
+) -> Vec<(NodeId, Copy, u64)> {
+    let count = |array: NodeId| match &schema.node(array).kind {
+        NodeKind::NdArray(NdArrayStorage::Numpy { file }) => elements(file),
+        _ => 0,
+    };
+    match kind {
+        NodeKind::MaskedArray { data, mask } => {
+            let Some(array) = masked_data(schema, *data) else {
+                return Vec::new();
+            };
+            let cells = count(array);
+            // A mask of as many elements is used as it is (its own member counts it).
+            let full_mask = matches!(
+                schema.node(*mask).kind,
+                NodeKind::NdArray(NdArrayStorage::Numpy { .. })
+            ) && count(*mask) == cells;
+            if full_mask || cells == 0 {
+                Vec::new()
+            } else {
+                vec![(array, Copy::Mask, cells)]
+            }
+        }
+        NodeKind::NdArray(NdArrayStorage::Json { items, shape })
+            if !is_one_dimensional(schema, *shape) =>
+        {
+            let mut found = Vec::new();
+            let mut pending: Vec<NodeId> = items.clone();
+            while let Some(item) = pending.pop() {
+                match &schema.node(item).kind {
+                    NodeKind::List(children) | NodeKind::Tuple(children) => {
+                        pending.extend(children.iter().copied());
+                    }
+                    NodeKind::NdArray(NdArrayStorage::Numpy { .. })
+                    | NodeKind::MaskedArray { .. } => {
+                        if let Some(array) = masked_data(schema, item) {
+                            let cost = count(array).saturating_mul(OBJECT_ELEMENT_SIZE);
+                            if cost > 0 {
+                                found.push((array, Copy::Objects, cost));
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            found
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// What a load of a file materialises from its members, in bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Plan {
@@ -97,6 +197,21 @@ pub struct Plan {
     /// One copy of each distinct member, and one copy of each copied array: what the file
     /// honestly needs.
     pub needed: u64,
+}
+
+/// What numpy allocates per element of an array it makes into Python objects (an item of an
+/// object array of two or more dimensions): an 8-byte pointer and a 24-byte `float`.
+pub(crate) const OBJECT_ELEMENT_SIZE: u64 = 32;
+
+/// A construction that materialises an array node again, beyond the node's own member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Copy {
+    /// A `Tree` copies its argument and state arrays.
+    Tree,
+    /// A masked array makes a mask of one byte per element of its data.
+    Mask,
+    /// An object array of two or more dimensions makes each element a Python object.
+    Objects,
 }
 
 /// Per member: the bytes its nodes materialise in all, and the most one of them does.
@@ -119,7 +234,7 @@ struct Ledger<'s> {
     plan: Plan,
     excess: u64,
     members: HashMap<&'s str, Tally>,
-    copies: HashMap<NodeId, Tally>,
+    copies: HashMap<(NodeId, Copy), Tally>,
     /// The first node whose repeat took the excess over the allowance, and the member.
     culprit: Option<(NodeId, &'s str)>,
 }
@@ -146,19 +261,30 @@ impl<'s> Ledger<'s> {
 }
 
 /// Plans what loading `schema` materialises, `size(member, form)` giving what one node of
-/// that form materialises of that member (its checked sizes), and checks it against one copy
-/// of each distinct member and of each copied array, plus `limits.max_rematerialised_size`.
+/// that form materialises of that member (its checked sizes) and `elements(member)` the
+/// number of elements of a `.npy` member (0 for another), and checks it against one copy of
+/// each distinct member and of each copied, masked or expanded array, plus
+/// `limits.max_rematerialised_size`.
 ///
 /// Fails with [`Error::FileMaterialisationBudget`] naming the node, in build order, whose copy
 /// takes the repeats over the allowance.
 pub(crate) fn check(
     schema: &Schema,
     size: impl Fn(&str, Form) -> u64,
+    elements: impl Fn(&str) -> u64,
     limits: &Limits,
 ) -> Result<Plan> {
     let allowance = limits.max_rematerialised_size;
     let mut ledger = Ledger::default();
     for (id, node) in schema.nodes() {
+        for (array, copy, cost) in rebuilt_arrays(schema, &node.kind, &elements) {
+            let Some((member, _)) = named_member(&schema.node(array).kind) else {
+                continue;
+            };
+            let tally = ledger.copies.entry((array, copy)).or_default();
+            Ledger::charge(tally, cost, &mut ledger.plan, &mut ledger.excess);
+            ledger.blame(id, member, allowance);
+        }
         if let Some((member, form)) = named_member(&node.kind) {
             let tally = ledger.members.entry(member).or_default();
             Ledger::charge(
@@ -173,7 +299,7 @@ pub(crate) fn check(
             let Some((member, form)) = named_member(&schema.node(array).kind) else {
                 continue;
             };
-            let tally = ledger.copies.entry(array).or_default();
+            let tally = ledger.copies.entry((array, Copy::Tree)).or_default();
             Ledger::charge(
                 tally,
                 size(member, form),
@@ -244,7 +370,7 @@ mod tests {
             ("c.npz", Form::Sparse) => 1000,
             _ => panic!("{member} as {form:?}"),
         };
-        let plan = check(&schema, size, &limits(0)).unwrap();
+        let plan = check(&schema, size, |_| 0, &limits(0)).unwrap();
         assert_eq!(
             plan,
             Plan {
@@ -262,13 +388,13 @@ mod tests {
         let size = |_: &str, _: Form| 100;
         // Ten copies of 100 bytes: 900 beyond the first.
         assert_eq!(
-            check(&schema, size, &limits(900)).unwrap(),
+            check(&schema, size, |_| 0, &limits(900)).unwrap(),
             Plan {
                 planned: 1000,
                 needed: 100
             }
         );
-        match check(&schema, size, &limits(850)) {
+        match check(&schema, size, |_| 0, &limits(850)) {
             Err(Error::FileMaterialisationBudget {
                 member,
                 path,
@@ -298,14 +424,14 @@ mod tests {
             Form::Array | Form::Bytes => 20,
         };
         assert_eq!(
-            check(&schema, size, &limits(40)).unwrap(),
+            check(&schema, size, |_| 0, &limits(40)).unwrap(),
             Plan {
                 planned: 90,
                 needed: 50
             }
         );
         assert!(matches!(
-            check(&schema, size, &limits(39)),
+            check(&schema, size, |_| 0, &limits(39)),
             Err(Error::FileMaterialisationBudget { path, .. }) if path == "[2]"
         ));
     }
@@ -352,7 +478,7 @@ mod tests {
         let size = |member: &str, _: Form| if member == "n.npy" { 1000 } else { 10 };
         // One tree: its arrays are materialised once and copied once.
         assert_eq!(
-            check(&trees_sharing_a_state(1), size, &limits(0)).unwrap(),
+            check(&trees_sharing_a_state(1), size, |_| 0, &limits(0)).unwrap(),
             Plan {
                 planned: 2020,
                 needed: 2020
@@ -362,13 +488,13 @@ mod tests {
         // node each) but copied five times.
         let five = trees_sharing_a_state(5);
         assert_eq!(
-            check(&five, size, &limits(4040)).unwrap(),
+            check(&five, size, |_| 0, &limits(4040)).unwrap(),
             Plan {
                 planned: 6060,
                 needed: 2020
             }
         );
-        match check(&five, size, &limits(3000)) {
+        match check(&five, size, |_| 0, &limits(3000)) {
             Err(Error::FileMaterialisationBudget { member, path, .. }) => {
                 // The fourth tree's copy of `nodes` takes the repeats to 3030 bytes.
                 assert_eq!(member, "n.npy");
@@ -378,11 +504,128 @@ mod tests {
         }
     }
 
+    /// `count` masked arrays (`__id__` 10, 11, ...) over the one `.npy` node `d.npy` (`__id__`
+    /// 2, referred to by `__id__` after its first use), each with `mask`.
+    fn masked_arrays(count: u64, mask: &str) -> Schema {
+        let items: Vec<String> = (0..count)
+            .map(|index| {
+                let data = if index == 0 {
+                    r#"{"__class__": "ndarray", "__module__": "numpy", "__loader__": "NdArrayNode", "type": "numpy", "file": "d.npy", "__id__": 2}"#
+                } else {
+                    r#"{"__class__": "ndarray", "__module__": "numpy", "__loader__": "CachedNode", "__id__": 2}"#
+                };
+                format!(
+                    r#"{{"__class__": "MaskedArray", "__module__": "numpy.ma", "__loader__": "MaskedArrayNode", "content": {{"data": {data}, "mask": {mask}}}, "__id__": {}}}"#,
+                    10 + 2 * index
+                )
+            })
+            .collect();
+        let text = format!(
+            r#"{{"__class__": "list", "__module__": "builtins", "__loader__": "ListNode", "content": [{}], "__id__": 1, "protocol": 2}}"#,
+            items.join(", ")
+        );
+        Schema::from_json(text.as_bytes(), &Limits::default()).unwrap()
+    }
+
+    #[test]
+    fn each_mask_a_masked_array_makes_counts_beyond_the_first() {
+        let json_true = r#"{"__class__": "bool", "__module__": "builtins", "__loader__": "JsonNode", "content": "true", "is_json": true, "__id__": 3}"#;
+        let size = |_: &str, _: Form| 800;
+        let elements = |member: &str| if member == "d.npy" { 100 } else { 1 };
+        // One mask of 100 bytes is what the file needs.
+        assert_eq!(
+            check(&masked_arrays(1, json_true), size, elements, &limits(0)).unwrap(),
+            Plan {
+                planned: 900,
+                needed: 900
+            }
+        );
+        // Four masks over one data node: three repeats of 100 bytes.
+        assert_eq!(
+            check(&masked_arrays(4, json_true), size, elements, &limits(300)).unwrap(),
+            Plan {
+                planned: 1200,
+                needed: 900
+            }
+        );
+        assert!(matches!(
+            check(&masked_arrays(4, json_true), size, elements, &limits(299)),
+            Err(Error::FileMaterialisationBudget { member, path, .. })
+                if member == "d.npy" && path == "[3]"
+        ));
+        // A full mask array is used as it is: its own member counts it.
+        let full = r#"{"__class__": "ndarray", "__module__": "numpy", "__loader__": "NdArrayNode", "type": "numpy", "file": "m.npy", "__id__": 3}"#;
+        let full_elements = |_: &str| 100;
+        assert_eq!(
+            check(&masked_arrays(4, full), size, full_elements, &limits(0)).unwrap(),
+            Plan {
+                planned: 1600,
+                needed: 1600
+            }
+        );
+    }
+
+    /// An object array of `references` items all naming array node `__id__` 2 (`a.npy`),
+    /// with JSON shape `shape`.
+    fn object_array(references: u64, shape: &str) -> Schema {
+        let items: Vec<&str> = (0..references)
+            .map(|index| {
+                if index == 0 {
+                    r#"{"__class__": "ndarray", "__module__": "numpy", "__loader__": "NdArrayNode", "type": "numpy", "file": "a.npy", "__id__": 2}"#
+                } else {
+                    r#"{"__class__": "ndarray", "__module__": "numpy", "__loader__": "CachedNode", "__id__": 2}"#
+                }
+            })
+            .collect();
+        let text = format!(
+            r#"{{"__class__": "ndarray", "__module__": "numpy", "__loader__": "NdArrayNode", "type": "json", "content": [{}], "shape": {{"__class__": "list", "__module__": "builtins", "__loader__": "JsonNode", "content": "{shape}", "is_json": true, "__id__": 3}}, "__id__": 1, "protocol": 2}}"#,
+            items.join(", ")
+        );
+        Schema::from_json(text.as_bytes(), &Limits::default()).unwrap()
+    }
+
+    #[test]
+    fn an_object_array_counts_every_expansion_of_an_array_beyond_the_first() {
+        let size = |_: &str, _: Form| 80;
+        let elements = |_: &str| 10;
+        let objects = 10 * OBJECT_ELEMENT_SIZE;
+        // One expansion: the array's member and its objects.
+        assert_eq!(
+            check(&object_array(1, "[1, 10]"), size, elements, &limits(0)).unwrap(),
+            Plan {
+                planned: 80 + objects,
+                needed: 80 + objects
+            }
+        );
+        // Five references: four repeated expansions.
+        assert!(matches!(
+            check(&object_array(5, "[5, 10]"), size, elements, &limits(4 * objects - 1)),
+            Err(Error::FileMaterialisationBudget { member, .. }) if member == "a.npy"
+        ));
+        assert!(
+            check(
+                &object_array(5, "[5, 10]"),
+                size,
+                elements,
+                &limits(4 * objects)
+            )
+            .is_ok()
+        );
+        // A one-dimensional object array sets its items one by one: nothing is expanded.
+        assert_eq!(
+            check(&object_array(5, "[5]"), size, elements, &limits(0)).unwrap(),
+            Plan {
+                planned: 80,
+                needed: 80
+            }
+        );
+    }
+
     #[test]
     fn empty_members_may_be_named_any_number_of_times() {
         let nodes: Vec<(&str, &str, u64)> =
             (2..1000).map(|id| ("BytesNode", "e.bin", id)).collect();
-        let plan = check(&schema(&nodes), |_, _| 0, &limits(0)).unwrap();
+        let plan = check(&schema(&nodes), |_, _| 0, |_| 0, &limits(0)).unwrap();
         assert_eq!(plan, Plan::default());
     }
 }

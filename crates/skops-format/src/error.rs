@@ -1419,6 +1419,33 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// A keyword argument the neighbors estimator hands its metric (`metric_params`,
+    /// `effective_metric_params_`) has a size native code trusts but the data does not match:
+    /// `VI` not `(n_features, n_features)`, `Y_norm_squared` not one norm per row of `_fit_X`,
+    /// an `X_norm_squared` at all, or a mapping that is not a plain dict.
+    #[error(
+        "the neighbors estimator at `{path}` has an unsound `{attribute}` entry `{param}`: {reason}"
+    )]
+    ValidateNeighborsMetricParam {
+        /// Where the estimator is, as a Python access path from the root object.
+        path: String,
+        /// `metric_params` or `effective_metric_params_`.
+        attribute: &'static str,
+        /// The keyword (empty when the mapping itself is unsound).
+        param: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The fitted state of a `PolynomialFeatures` is not what sklearn writes: `interaction_only`
+    /// not a bool (the CSR expansion would write past its output), a degree that is not a
+    /// non-negative integer, or no `n_features_in_`.
+    #[error("the fitted state of the PolynomialFeatures at `{path}` is malformed: {reason}")]
+    ValidatePolynomialState {
+        /// Where the estimator is, as a Python access path from the root object.
+        path: String,
+        /// What is missing or malformed.
+        reason: String,
+    },
     // ----- visualize -------------------------------------------------------------------------
     /// skops 0.16's `visualize` walk meets a child that is not a node (a method name, a slice
     /// bound, a missing object state) and raises `TypeError("Cannot deal with <class
@@ -1477,6 +1504,36 @@ pub enum Error {
         /// What every node naming a member would materialise, in bytes.
         planned: u64,
         /// The sum of the distinct members' sizes plus the allowance, in bytes.
+        budget: u64,
+    },
+    /// An NdArrayNode naming a numpy scalar type (`numpy.int16`, ...) holds an array that is
+    /// not a 0-d array of that type's kind: skops writes those types only for numpy scalars,
+    /// and loading would convert the array (`numpy.int16(array)`), making a copy of other
+    /// values and size than the member the validators and the budget read.
+    #[error(
+        "the node at `{path}` names the numpy scalar type `{class}` but holds an array of dtype {dtype} and shape {shape:?} (skops writes such a node only for a 0-d array of that type; loading would convert it)"
+    )]
+    FileScalarArray {
+        /// Where the node is, as a Python access path from the root object.
+        path: String,
+        /// The scalar type it names.
+        class: String,
+        /// The dtype of its `.npy` member, as numpy prints it.
+        dtype: String,
+        /// The shape of its `.npy` member.
+        shape: Vec<u64>,
+    },
+    /// The validators would decompress far more from the members than the file holds: many
+    /// objects own one large member, and each would read it again.
+    #[error(
+        "validating the file decompressed {read} bytes from its members (member `{member}` read again), above the budget of {budget} bytes (a multiple of the file's members): many objects share one large member"
+    )]
+    FileValidationBudget {
+        /// The member whose read crossed the budget.
+        member: String,
+        /// The bytes read when it did.
+        read: u64,
+        /// The budget, in bytes.
         budget: u64,
     },
 }

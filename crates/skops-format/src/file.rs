@@ -14,7 +14,8 @@
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use sha2::{Digest, Sha256};
 
@@ -23,7 +24,7 @@ use crate::budget::{self, Form, Plan};
 use crate::container::{Archive, Entry};
 use crate::json::Text;
 use crate::limits::Limits;
-use crate::npy::{NpyHeader, read_npy};
+use crate::npy::{Descr, NpyHeader, read_npy};
 use crate::npz::Sparse;
 use crate::schema::{NdArrayStorage, NodeId, NodeKind, Schema};
 use crate::validate::{self, Validated};
@@ -53,6 +54,17 @@ pub struct SkopsFile<'a> {
     /// What the validators found, once they ran: the usual `get_untrusted_types` then `load`
     /// of one file validates it once (tree members are read and walked again otherwise).
     validated: OnceLock<Validated>,
+    /// The bytes the validators decompressed from members in the current run, and the first
+    /// member read past the budget (see [`SkopsFile::validation_member`]).
+    validation_reads: Arc<ValidationReads>,
+}
+
+/// What the validators decompressed from members during one run.
+#[derive(Debug, Default)]
+struct ValidationReads {
+    bytes: AtomicU64,
+    /// The member whose read took the total over the budget.
+    culprit: Mutex<Option<String>>,
 }
 
 /// What [`SkopsFile::open`] checked about a file, detached from its bytes.
@@ -124,6 +136,7 @@ impl<'a> SkopsFile<'a> {
             limits: *limits,
             plan,
             validated: OnceLock::new(),
+            validation_reads: Arc::default(),
         })
     }
 
@@ -165,6 +178,7 @@ impl<'a> SkopsFile<'a> {
             limits: *limits,
             plan: checked.plan,
             validated: checked.validated.map_or_else(OnceLock::new, OnceLock::from),
+            validation_reads: Arc::default(),
         })
     }
 
@@ -214,7 +228,17 @@ impl<'a> SkopsFile<'a> {
         if let Some(validated) = self.validated.get() {
             return Ok(validated);
         }
-        let validated = validate::validate(self, &self.limits)?;
+        self.validation_reads.bytes.store(0, Ordering::Relaxed);
+        if let Ok(mut culprit) = self.validation_reads.culprit.lock() {
+            *culprit = None;
+        }
+        let result = validate::validate(self, &self.limits);
+        // A read refused past the budget surfaces in a validator as an unreadable array (or
+        // as nothing proven): the budget is the reason, whatever the validator made of it.
+        if let Some(error) = self.validation_budget_error() {
+            return Err(error);
+        }
+        let validated = result?;
         Ok(self.validated.get_or_init(|| validated))
     }
 
@@ -250,6 +274,74 @@ impl<'a> SkopsFile<'a> {
             }
         }
         read_member(&self.archive, entry)
+    }
+
+    /// [`SkopsFile::member`] for a validator: the bytes decompressed count against a budget of
+    /// `limits.max_validation_read_factor` times what the file honestly needs
+    /// ([`Plan::needed`]) plus `limits.max_validation_reread_size`.
+    ///
+    /// The validators read an array once per object that owns it, so a file whose thousands
+    /// of objects share one large deflated member would have them decompress it thousands of
+    /// times (hours of audit for a file of a few MB). Past the budget every read fails, so the
+    /// validators stop quickly, and [`SkopsFile::validate`] fails with
+    /// [`Error::FileValidationBudget`].
+    pub(crate) fn validation_member(&self, name: &str) -> Result<Cow<'a, [u8]>> {
+        if let Some(error) = self.validation_budget_error() {
+            return Err(error);
+        }
+        let bytes = self.member(name)?;
+        if let Cow::Owned(owned) = &bytes {
+            self.charge_validation_read(owned.len() as u64, name)?;
+        }
+        Ok(bytes)
+    }
+
+    /// Counts `bytes` a validator decompressed from (or inside) member `member`; fails once
+    /// the run's total is past the budget (see [`SkopsFile::validation_member`]).
+    pub(crate) fn charge_validation_read(&self, bytes: u64, member: &str) -> Result<()> {
+        let total = self
+            .validation_reads
+            .bytes
+            .fetch_add(bytes, Ordering::Relaxed)
+            .saturating_add(bytes);
+        if total <= self.validation_budget() {
+            return Ok(());
+        }
+        if let Ok(mut culprit) = self.validation_reads.culprit.lock() {
+            culprit.get_or_insert_with(|| member.to_owned());
+        }
+        Err(self
+            .validation_budget_error()
+            .unwrap_or(Error::FileValidationBudget {
+                member: member.to_owned(),
+                read: total,
+                budget: self.validation_budget(),
+            }))
+    }
+
+    /// What the validators may decompress in one run.
+    fn validation_budget(&self) -> u64 {
+        self.plan
+            .needed
+            .saturating_mul(self.limits.max_validation_read_factor)
+            .saturating_add(self.limits.max_validation_reread_size)
+    }
+
+    /// The budget error, when the current run has read past the budget.
+    fn validation_budget_error(&self) -> Option<Error> {
+        let read = self.validation_reads.bytes.load(Ordering::Relaxed);
+        let budget = self.validation_budget();
+        (read > budget).then(|| Error::FileValidationBudget {
+            member: self
+                .validation_reads
+                .culprit
+                .lock()
+                .ok()
+                .and_then(|culprit| culprit.clone())
+                .unwrap_or_default(),
+            read,
+            budget,
+        })
     }
 
     /// The `.npy` header of NdArrayNode `id` (stored as a `.npy` member), checked at open.
@@ -297,6 +389,75 @@ fn read_path(path: &Path, limits: &Limits) -> Result<Vec<u8>> {
     let size = std::fs::metadata(path).map_err(io_error)?.len();
     Limits::check("file size", size, limits.max_total_size)?;
     std::fs::read(path).map_err(io_error)
+}
+
+/// The numpy kind of each scalar type skops trusts on an NdArrayNode
+/// (`NUMPY_DTYPE_TYPE_NAMES`), by class name in module `numpy`.
+const SCALAR_KINDS: [(&str, char); 24] = [
+    ("bool", 'b'),
+    ("bytes_", 'S'),
+    ("clongdouble", 'c'),
+    ("complex128", 'c'),
+    ("complex64", 'c'),
+    ("datetime64", 'M'),
+    ("float16", 'f'),
+    ("float32", 'f'),
+    ("float64", 'f'),
+    ("int16", 'i'),
+    ("int32", 'i'),
+    ("int64", 'i'),
+    ("int8", 'i'),
+    ("longdouble", 'f'),
+    ("longlong", 'i'),
+    ("object_", 'O'),
+    ("str_", 'U'),
+    ("timedelta64", 'm'),
+    ("uint16", 'u'),
+    ("uint32", 'u'),
+    ("uint64", 'u'),
+    ("uint8", 'u'),
+    ("ulonglong", 'u'),
+    ("void", 'V'),
+];
+
+/// Refuses an NdArrayNode that names one of skops' trusted numpy scalar types
+/// ([`SCALAR_KINDS`]) and holds anything but a 0-d array of that type's kind. skops writes
+/// such a node only for a numpy scalar (`np.save` of the scalar); loading calls the type on
+/// the array, which converts all of it: a copy of another size (an int8 member becomes 32
+/// times larger as `clongdouble`) and of other values (`int16` wraps 40000 to -25536, `int64`
+/// makes an integer of a float the width checks do not read as one) than the member the
+/// validators and the budget read. Within a kind the item size may differ (`longdouble` is 8
+/// bytes on some platforms).
+fn check_scalar_arrays(schema: &Schema, headers: &HashMap<String, NpyHeader>) -> Result<()> {
+    for (id, node) in schema.nodes() {
+        let NodeKind::NdArray(NdArrayStorage::Numpy { file }) = &node.kind else {
+            continue;
+        };
+        if node.module != "numpy" {
+            continue;
+        }
+        let Some(&(_, kind)) = SCALAR_KINDS.iter().find(|(class, _)| *class == node.class) else {
+            continue;
+        };
+        let Some(header) = headers.get(file.as_str()) else {
+            continue;
+        };
+        let same_kind = match &header.descr {
+            Descr::Simple(type_str) => type_str.kind == kind,
+            // A structured scalar is a `numpy.void`.
+            Descr::Structured(_) => kind == 'V',
+        };
+        if header.shape.is_empty() && same_kind {
+            continue;
+        }
+        return Err(Error::FileScalarArray {
+            path: audit::node_path(schema, id),
+            class: node.type_name(),
+            dtype: header.descr.to_python_repr(),
+            shape: header.shape.clone(),
+        });
+    }
+    Ok(())
 }
 
 /// A member's bytes: borrowed when stored (and its CRC-32 matches), decompressed otherwise.
@@ -379,6 +540,7 @@ fn check_members(archive: &Archive<'_>, schema: &Schema, limits: &Limits) -> Res
         }
         sizes.insert(member, entry.uncompressed_size);
     }
+    check_scalar_arrays(schema, &headers)?;
     // Sizes were all read above; a member missing from the maps cannot occur.
     let plan = budget::check(
         schema,
@@ -388,6 +550,12 @@ fn check_members(archive: &Archive<'_>, schema: &Schema, limits: &Limits) -> Res
                 Form::Sparse => size.saturating_add(inner_sizes.get(member).copied().unwrap_or(0)),
                 Form::Array | Form::Bytes => size,
             }
+        },
+        |member| {
+            headers
+                .get(member)
+                .and_then(NpyHeader::element_count)
+                .unwrap_or(0)
         },
         limits,
     )?;
@@ -419,6 +587,19 @@ fn check_sparse(bytes: &[u8], limits: &Limits) -> Result<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_scalar_kinds_are_those_of_the_types_skops_trusts() {
+        let trusted = audit::TrustTables::skops_defaults()
+            .unwrap()
+            .list("NUMPY_DTYPE_TYPE_NAMES")
+            .unwrap();
+        let ours: HashSet<String> = SCALAR_KINDS
+            .iter()
+            .map(|(class, _)| format!("numpy.{class}"))
+            .collect();
+        assert_eq!(&ours, trusted);
+    }
     use crate::container::{ArchiveWriter, WriteCompression};
 
     fn npy(shape: &[u64], data_len: usize) -> Vec<u8> {

@@ -113,6 +113,53 @@ pub const MAX_CLASS_COLUMNS: u64 = 1 << 24;
 /// much, whatever the file.
 pub const MAX_REMATERIALISED_SIZE: u64 = 16 * 1024 * 1024;
 
+/// Most OpenMP threads a fitted k-means estimator may ask for (`_n_threads` of `KMeans`,
+/// `MiniBatchKMeans`, `BisectingKMeans`).
+///
+/// `fit` stores the thread count of the machine it ran on, and `predict`/`score` run their
+/// Cython loops with that many threads (at most one per 256 samples of `X`): a stored
+/// `_n_threads = 10**6` makes libgomp fail to create threads on a large `X` and exit the
+/// process. 1024 covers the largest machines scikit-learn runs on (hundreds of hardware
+/// threads).
+pub const MAX_N_THREADS: u64 = 1024;
+
+/// Most degree of a `scipy.interpolate.BSpline` trusted by default (its `k`).
+///
+/// Evaluating a spline of degree `k` costs `O(k^2)` per point: a 2.4 MB file of degree
+/// 10^5 takes half a minute per sample. `SplineTransformer`'s degree is 3 by default; a
+/// spline of a higher degree is still checked, but left to the caller's trust list.
+pub const MAX_SPLINE_DEGREE: u64 = 64;
+
+/// Most bytes per item of a `numpy.dtype` trusted by default.
+///
+/// A stored dtype is applied to the caller's data at transform time (`KBinsDiscretizer`'s
+/// `dtype` is handed to `check_array`, `OrdinalEncoder`'s to `astype`): `<U16777216` turns each
+/// number of `X` into 64 MiB. 64 KiB covers every number and datetime type and strings of
+/// 16,384 characters; a larger dtype is left to the caller's trust list.
+pub const MAX_DTYPE_ITEMSIZE: u64 = 64 * 1024;
+
+/// Highest degree a fitted `PolynomialFeatures` may expand to (`_max_degree`).
+///
+/// `transform` loops over every degree up to it, and with `interaction_only` the passes past
+/// the number of features do nothing, so nothing else bounds the loop: `_max_degree = 10**15`
+/// runs for days. At this limit the loop takes milliseconds; real models use degrees below 10.
+pub const MAX_POLYNOMIAL_DEGREE: u64 = 1 << 16;
+
+/// How many times what a file honestly needs (one copy of each distinct member, see
+/// [`crate::budget`]) the validators may decompress from its members in one audit.
+///
+/// A validator reads an array once per object that owns it: an honest file has most members
+/// read once, and an array shared by a few estimators (the training data of the ten
+/// neighbors models of a voting ensemble, each with its KD tree over it) once per owner. A
+/// crafted file can make 800,000 small objects own one large deflated member, and the audit
+/// would decompress it 800,000 times (hours); at this limit it stops after 32 times the
+/// file's honest decompression.
+pub const MAX_VALIDATION_READ_FACTOR: u64 = 32;
+
+/// Bytes the validators may decompress beyond [`MAX_VALIDATION_READ_FACTOR`] times what the
+/// file needs (small arrays shared by a few objects).
+pub const MAX_VALIDATION_REREAD_SIZE: u64 = 256 * 1024 * 1024;
+
 /// All limits in one value, so callers can change them together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -150,6 +197,18 @@ pub struct Limits {
     pub max_class_columns: u64,
     /// See [`MAX_REMATERIALISED_SIZE`].
     pub max_rematerialised_size: u64,
+    /// See [`MAX_N_THREADS`].
+    pub max_n_threads: u64,
+    /// See [`MAX_SPLINE_DEGREE`].
+    pub max_spline_degree: u64,
+    /// See [`MAX_DTYPE_ITEMSIZE`].
+    pub max_dtype_itemsize: u64,
+    /// See [`MAX_POLYNOMIAL_DEGREE`].
+    pub max_polynomial_degree: u64,
+    /// See [`MAX_VALIDATION_READ_FACTOR`].
+    pub max_validation_read_factor: u64,
+    /// See [`MAX_VALIDATION_REREAD_SIZE`].
+    pub max_validation_reread_size: u64,
 }
 
 impl Default for Limits {
@@ -172,6 +231,12 @@ impl Default for Limits {
             max_n_outputs: MAX_N_OUTPUTS,
             max_class_columns: MAX_CLASS_COLUMNS,
             max_rematerialised_size: MAX_REMATERIALISED_SIZE,
+            max_n_threads: MAX_N_THREADS,
+            max_spline_degree: MAX_SPLINE_DEGREE,
+            max_dtype_itemsize: MAX_DTYPE_ITEMSIZE,
+            max_polynomial_degree: MAX_POLYNOMIAL_DEGREE,
+            max_validation_read_factor: MAX_VALIDATION_READ_FACTOR,
+            max_validation_reread_size: MAX_VALIDATION_REREAD_SIZE,
         }
     }
 }

@@ -333,6 +333,8 @@ pub(crate) fn describe(error: &Error) -> (&'static str, String) {
         Error::ValidateNeighborsState { .. } => ("validate-neighbors-state", own()),
         Error::ValidateNeighborsFitX { .. } => ("validate-neighbors-fit-x", own()),
         Error::ValidateNeighborsLabels { .. } => ("validate-neighbors-labels", own()),
+        Error::ValidateNeighborsMetricParam { .. } => ("validate-neighbors-metric-param", own()),
+        Error::ValidatePolynomialState { .. } => ("validate-polynomial-state", own()),
         Error::ValidateKMeansState { .. } => ("validate-kmeans-state", own()),
         Error::ValidateKMeansShape { .. } => ("validate-kmeans-shape", own()),
         Error::ValidateBsplineState { .. } => ("validate-bspline-state", own()),
@@ -389,6 +391,8 @@ pub(crate) fn describe(error: &Error) -> (&'static str, String) {
         // A wrapper: the kind of what is wrong with the member.
         Error::FileMemberInvalid { source, .. } => (describe(source).0, own()),
         Error::FileMaterialisationBudget { .. } => ("file-materialisation-budget", own()),
+        Error::FileScalarArray { .. } => ("file-scalar-array", own()),
+        Error::FileValidationBudget { .. } => ("file-validation-budget", own()),
     }
 }
 

@@ -22,12 +22,11 @@
 
 use std::collections::HashSet;
 
-use super::state::numpy_member;
+use super::state::numpy_header;
 use super::usage::{Referrers, attribute, attribute_int, attribute_json, state_shadows_methods};
 use crate::file::SkopsFile;
 use crate::json::Value;
-use crate::limits::Limits;
-use crate::npy::{Descr, read_npy};
+use crate::npy::Descr;
 use crate::schema::{ChildKey, NodeId, NodeKind};
 use crate::{Error, Result};
 
@@ -43,7 +42,6 @@ pub(super) fn validate_bisecting_tree(
     file: &SkopsFile<'_>,
     referrers: &Referrers<'_>,
     id: NodeId,
-    limits: &Limits,
     path: &dyn Fn() -> String,
 ) -> Result<bool> {
     let Some(estimators) = owning_estimators(file, referrers, id) else {
@@ -77,20 +75,21 @@ pub(super) fn validate_bisecting_tree(
 
     let center =
         attribute(file, id, "center").ok_or_else(|| malformed("it has no `center`".to_owned()))?;
-    let bytes =
-        numpy_member(file, center).map_err(|reason| malformed(format!("`center`: {reason}")))?;
-    let view = read_npy(&bytes, limits)?;
+    // The header read at open: a center shared by many cluster nodes is not decompressed
+    // once per node.
+    let header =
+        numpy_header(file, center).map_err(|reason| malformed(format!("`center`: {reason}")))?;
     let float = matches!(
-        &view.header.descr,
+        &header.descr,
         Descr::Simple(type_str) if type_str.kind == 'f' && matches!(type_str.size, 4 | 8)
     );
     if !float {
         return Err(malformed(format!(
             "`center` has dtype {}, not float32 or float64",
-            view.header.descr.to_python_repr()
+            header.descr.to_python_repr()
         )));
     }
-    match view.header.shape.as_slice() {
+    match header.shape.as_slice() {
         [length] if i128::from(*length) == width => {}
         shape => {
             return Err(malformed(format!(

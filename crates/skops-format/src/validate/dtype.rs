@@ -10,8 +10,12 @@
 //!   object dtypes, so anything else is crafted);
 //! - trusted only when that array is a `.npy` member (not a `"json"` object array) of shape
 //!   `(0,)` whose descr is a plain dtype: one type string, not object (the `.npy` reader
-//!   refuses object dtypes at open anyway) and not structured, and the node names
-//!   `numpy.dtype`. Anything else is left to the caller's trust list.
+//!   refuses object dtypes at open anyway) and not structured, of at most
+//!   [`crate::limits::MAX_DTYPE_ITEMSIZE`] bytes per item, and the node names `numpy.dtype`.
+//!   Anything else is left to the caller's trust list. The size bound matters because
+//!   estimators apply a stored dtype to the caller's data (`KBinsDiscretizer.dtype` goes to
+//!   `check_array`, `OrdinalEncoder.dtype` to `astype`): a `<U16777216` (64 MiB an item, a
+//!   few bytes in the file) makes `transform` of a 10 x 3 `X` take gigabytes.
 //!
 //! Why this is safe: `np.load` of an empty array with a plain descr builds only a dtype
 //! object (no items, no Python objects), and `.dtype` of an ndarray is that dtype, an
@@ -20,6 +24,7 @@
 //! every plain dtype without reading outside arrays it sizes itself.
 
 use crate::file::SkopsFile;
+use crate::limits::Limits;
 use crate::npy::Descr;
 use crate::schema::{NdArrayStorage, NodeId, NodeKind};
 use crate::{Error, Result};
@@ -32,6 +37,7 @@ pub const DTYPE_TYPE: &str = "numpy.dtype";
 pub(crate) fn validate_dtype(
     file: &SkopsFile<'_>,
     id: NodeId,
+    limits: &Limits,
     path: &dyn Fn() -> String,
 ) -> Result<bool> {
     let schema = file.schema();
@@ -51,8 +57,15 @@ pub(crate) fn validate_dtype(
     let Some(header) = file.array_header(*content) else {
         return Ok(false);
     };
+    // A plain dtype of at most `max_dtype_itemsize` bytes: estimators apply a stored dtype to
+    // the caller's data (`astype`), so a huge item would multiply what `transform` allocates.
     let plain = match &header.descr {
-        Descr::Simple(type_str) => type_str.kind != 'O',
+        Descr::Simple(type_str) => {
+            type_str.kind != 'O'
+                && type_str
+                    .itemsize()
+                    .is_some_and(|size| size <= limits.max_dtype_itemsize)
+        }
         Descr::Structured(_) => false,
     };
     Ok(plain && header.shape == [0] && schema.node(id).type_name() == DTYPE_TYPE)

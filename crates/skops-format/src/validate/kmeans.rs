@@ -23,9 +23,9 @@
 //! OpenMP's thread count, and libgomp aborts the process on a negative one.
 
 use super::neighbors::size_attribute;
-use super::state::{Array, State, json_int};
+use super::state::{State, json_int, numpy_header};
 use crate::file::SkopsFile;
-use crate::limits::Limits;
+use crate::npy::Descr;
 use crate::schema::NodeId;
 use crate::{Error, Result};
 
@@ -46,7 +46,6 @@ pub(crate) fn is_kmeans(type_name: &str) -> bool {
 pub(crate) fn validate_kmeans(
     file: &SkopsFile<'_>,
     id: NodeId,
-    limits: &Limits,
     path: &dyn Fn() -> String,
 ) -> Result<()> {
     let malformed = |reason: String| Error::ValidateKMeansState {
@@ -87,14 +86,18 @@ pub(crate) fn validate_kmeans(
         expected,
     };
 
-    let centers = Array::load(file, centers_id, limits, &malformed)?;
-    if !(centers.is('f', 8) || centers.is('f', 4)) {
+    // Shapes and dtypes only: the headers read at open (a center array shared by many
+    // estimators is not decompressed once per estimator).
+    let centers = numpy_header(file, centers_id).map_err(&malformed)?;
+    let float =
+        matches!(&centers.descr, Descr::Simple(t) if t.kind == 'f' && matches!(t.size, 4 | 8));
+    if !float {
         return Err(malformed(format!(
             "`cluster_centers_` is {}, not float32 or float64",
-            centers.dtype()
+            centers.descr.to_python_repr()
         )));
     }
-    let rows = match centers.shape() {
+    let rows = match centers.shape.as_slice() {
         [rows, cols] if *cols == n_features && n_clusters.is_none_or(|n| n == *rows) => *rows,
         found => {
             let rows = match n_clusters {
@@ -109,11 +112,11 @@ pub(crate) fn validate_kmeans(
         }
     };
     if let Some(counts_id) = state.get("_counts") {
-        let counts = Array::load(file, counts_id, limits, &malformed)?;
-        if counts.shape() != [rows] {
+        let counts = numpy_header(file, counts_id).map_err(&malformed)?;
+        if counts.shape != [rows] {
             return Err(shape_error(
                 "_counts",
-                counts.shape(),
+                &counts.shape,
                 format!("({rows},) (one count per center)"),
             ));
         }

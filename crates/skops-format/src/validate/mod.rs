@@ -19,8 +19,9 @@
 //! [`dist_metric`]), [`reviewed`] (pure-Python helpers, in their plain form), [`neighbors`]
 //! and [`kmeans`] (the fitted state of the neighbors estimators and of `KMeans`, which skops
 //! already trusts: refused when unsound), [`encoders`] (`OneHotEncoder`) and [`vocabulary`]
-//! (the count, tf-idf and dict vectorizers, `MultiLabelBinarizer`), which skops trusts: refused when `transform` would
-//! write outside its output.
+//! (the count, tf-idf and dict vectorizers, `MultiLabelBinarizer`), which skops trusts:
+//! refused when `transform` would write outside its output, and [`polynomial`]
+//! (`PolynomialFeatures`' flag and degrees, likewise refuse-only).
 
 mod arrays;
 mod binary_tree;
@@ -35,6 +36,7 @@ mod kmeans;
 mod loss;
 mod neighbors;
 mod parallel;
+mod polynomial;
 mod records;
 mod reviewed;
 mod sparse;
@@ -226,7 +228,7 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
             }
             NodeKind::Object { .. } if name == bisecting::BISECTING_TREE_TYPE => {
                 let referrers = referrers.get_or_insert_with(|| usage::Referrers::new(schema));
-                if bisecting::validate_bisecting_tree(file, referrers, id, limits, &path)? {
+                if bisecting::validate_bisecting_tree(file, referrers, id, &path)? {
                     validated.insert(id, bisecting::BISECTING_TREE_TYPE, Validator::BisectingTree);
                 }
             }
@@ -238,7 +240,7 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
                     }
                 }
             }
-            NodeKind::DType { .. } if dtype::validate_dtype(file, id, &path)? => {
+            NodeKind::DType { .. } if dtype::validate_dtype(file, id, limits, &path)? => {
                 validated.insert(id, dtype::DTYPE_TYPE, Validator::DType);
             }
             NodeKind::Object { .. } if loss::spec(name).is_some() => {
@@ -285,9 +287,13 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
                     vocabulary::validate_vocabulary(file, id, table, limits, &path)?;
                 }
             }
+            NodeKind::Object { .. } if name == polynomial::POLYNOMIAL_FEATURES => {
+                // skops trusts PolynomialFeatures by default: refused when unsound.
+                polynomial::validate_polynomial(file, id, limits, &path)?;
+            }
             NodeKind::Object { .. } if kmeans::is_kmeans(name) => {
                 // skops trusts KMeans and MiniBatchKMeans by default: refused when unsound.
-                kmeans::validate_kmeans(file, id, limits, &path)?;
+                kmeans::validate_kmeans(file, id, &path)?;
             }
             NodeKind::Object { .. } if binary_tree::TreeKind::of(name).is_some() => {
                 // A KDTree/BallTree checks the width of `X` against its own `data` before any
@@ -341,6 +347,7 @@ fn reads_state_of(name: &str) -> bool {
         || svm::svm_kind(name).is_some()
         || name == encoders::ONE_HOT_ENCODER
         || vocabulary::table(name).is_some()
+        || name == polynomial::POLYNOMIAL_FEATURES
 }
 
 /// The access path of node `id` of `file`, for error messages.

@@ -37,12 +37,32 @@
 //! `classes_` then being a list of one array per output), each label in `[0, len(classes_))`
 //! (of its output's classes).
 //!
+//! A `_fit_X` that is a `numpy.ma.MaskedArray` (trusted by skops' defaults; sklearn never
+//! stores one) is an ndarray subclass the reductions read like any array: its shape, that of
+//! its `data`, is checked the same way, and refused when it cannot be known.
+//!
+//! The metric's keyword arguments (`metric_params`, which the classifiers' class-mode
+//! reductions use, and `effective_metric_params_`, which `kneighbors`/`radius_neighbors`
+//! use) reach native code that trusts their sizes:
+//! - `VI` goes to scipy's `cdist(..., "mahalanobis", VI=VI)` (the reductions do not handle
+//!   Mahalanobis), whose C loop reads `VI` as `n x n` for `n` features without checking its
+//!   shape (a `1 x 1` `VI` with 2,000 features segfaults `kneighbors`): it must be a
+//!   `(n_features, n_features)` array;
+//! - `Y_norm_squared` and `X_norm_squared` replace the squared row norms the Euclidean
+//!   reductions (`EuclideanArgKmin`, `EuclideanRadiusNeighbors`) index by `_fit_X` row and by
+//!   query row, with no length check: `Y_norm_squared` must hold one norm per row of
+//!   `_fit_X`, and `X_norm_squared`, which would have to match every query, is refused.
+//!
+//! Both mappings must be a dict (or `None`) the state reader can read. The other keyword
+//! arguments (`p`, `w`, `V`) are checked against the data by `DistanceMetric._validate_data`
+//! and by scipy before any distance is computed.
+//!
 //! Not checked: a fitted state without `n_features_in_` (sklearn writes one when a neighbors
 //! estimator is fitted on another: `validate_data` then checks no width, so a query wider than
-//! `_fit_X` over-reads it in sklearn itself); the regressors' `_y`, the metric and its
-//! parameters, `LocalOutlierFactor`'s `_lrd` and `_distances_fit_X_` (read by numpy indexing).
+//! `_fit_X` over-reads it in sklearn itself); the regressors' `_y`, the metric itself,
+//! `LocalOutlierFactor`'s `_lrd` and `_distances_fit_X_` (read by numpy indexing).
 
-use super::state::{Array, Slot, State, json_int, json_value};
+use super::state::{Array, Slot, State, Unreadable, json_int, json_value, numpy_header};
 use super::svm::with_sparse;
 use crate::file::SkopsFile;
 use crate::json::Value;
@@ -97,16 +117,189 @@ pub(crate) fn validate_neighbors(
     let state = State::read(file, id, path)?;
     let n_features = size_attribute(file, &state, "n_features_in_", &malformed)?;
     let n_samples = size_attribute(file, &state, "n_samples_fit_", &malformed)?;
-    let fit_rows = match state.get("_fit_X") {
-        Some(fit_x) => fit_x_shape(file, fit_x, limits, &malformed)?
-            .map(|shape| check_fit_x(shape, n_samples, n_features, path))
-            .transpose()?,
+    let fit_shape = match state.get("_fit_X") {
+        Some(fit_x) => fit_x_shape(file, fit_x, limits, &malformed)?,
         None => None,
     };
+    let fit_rows = fit_shape
+        .clone()
+        .map(|shape| check_fit_x(shape, n_samples, n_features, path))
+        .transpose()?;
+    // What the metric's keyword arguments are measured against: the query's width (checked
+    // against `n_features_in_`, or equal to `_fit_X`'s without it) and `_fit_X`'s rows.
+    let fit_cols = fit_shape.as_deref().and_then(|shape| shape.get(1).copied());
+    let width = n_features.or(fit_cols);
+    let rows = n_samples.or(fit_rows);
+    for key in METRIC_KWARGS {
+        if let Some(kwargs) = state.get(key) {
+            check_metric_kwargs(file, key, kwargs, width, rows, limits, path)?;
+        }
+    }
     if classifier {
         check_labels(file, &state, fit_rows, limits, path)?;
     }
     Ok(())
+}
+
+/// The attributes holding keyword arguments for the metric: `metric_params` (the
+/// classifiers' class-mode reductions) and `effective_metric_params_` (`kneighbors`,
+/// `radius_neighbors`).
+const METRIC_KWARGS: [&str; 2] = ["metric_params", "effective_metric_params_"];
+
+/// Checks the metric keyword arguments `slot` (the attribute `attribute`) against the query
+/// width `width` and the rows `rows` of `_fit_X` (see the module doc).
+fn check_metric_kwargs(
+    file: &SkopsFile<'_>,
+    attribute: &'static str,
+    slot: Slot<'_>,
+    width: Option<u64>,
+    rows: Option<u64>,
+    limits: &Limits,
+    path: &dyn Fn() -> String,
+) -> Result<()> {
+    let bad = |param: &str, reason: String| Error::ValidateNeighborsMetricParam {
+        path: path(),
+        attribute,
+        param: param.to_owned(),
+        reason,
+    };
+    let state;
+    let kwargs = match slot {
+        Slot::Json(Value::Null) => return Ok(()),
+        Slot::Json(Value::Object(object)) => object
+            .iter()
+            .map(|(key, value)| (key.clone(), Slot::Json(value)))
+            .collect::<Vec<_>>(),
+        Slot::Json(other) => {
+            return Err(bad(
+                "",
+                format!("a JSON {} where a dict belongs", other.type_name()),
+            ));
+        }
+        Slot::Node(id) => {
+            state = State::of_node(file.schema(), id)
+                .map_err(|Unreadable(reason)| bad("", format!("not a plain dict: {reason}")))?;
+            state
+                .attributes()
+                .map(|(key, value)| (key.clone(), value))
+                .collect::<Vec<_>>()
+        }
+    };
+    for (key, value) in kwargs {
+        let Some(key) = key.as_str() else {
+            continue;
+        };
+        let expected = match key {
+            "X_norm_squared" => {
+                return Err(bad(
+                    key,
+                    "the Euclidean reductions read one norm per query row, unchecked: no stored \
+                     value can match every query"
+                        .to_owned(),
+                ));
+            }
+            "VI" => width.map(|width| vec![width, width]),
+            "Y_norm_squared" => rows.map(|rows| vec![rows]),
+            _ => continue,
+        };
+        let Some(expected) = expected else {
+            return Err(bad(
+                key,
+                "the width and samples of `_fit_X` it must match are unknown".to_owned(),
+            ));
+        };
+        let shape = array_like_shape(file, value, limits)?;
+        if shape.as_ref() != Some(&expected) {
+            return Err(bad(
+                key,
+                format!(
+                    "of shape {}, expected {expected:?} (native code reads that many values \
+                     unchecked)",
+                    shape.map_or_else(|| "unknown".to_owned(), |shape| format!("{shape:?}"))
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The shape numpy gives the value in `slot` (`np.asarray`): a `.npy` array's, a sparse
+/// matrix's, a masked array's `data`'s, or a rectangular nest of lists, tuples and JSON
+/// arrays of scalars (up to two levels); `None` when it cannot be told.
+fn array_like_shape(
+    file: &SkopsFile<'_>,
+    slot: Slot<'_>,
+    limits: &Limits,
+) -> Result<Option<Vec<u64>>> {
+    let schema = file.schema();
+    let Some(id) = slot.node() else {
+        return Ok(match slot {
+            Slot::Json(value) => json_shape(value),
+            Slot::Node(_) => None,
+        });
+    };
+    match &schema.node(id).kind {
+        NodeKind::NdArray(NdArrayStorage::Numpy { .. }) => {
+            Ok(file.array_header(id).map(|header| header.shape.clone()))
+        }
+        NodeKind::SparseMatrix { file: member } => with_sparse(file, member, limits, |matrix| {
+            Ok(Some(vec![matrix.shape.0, matrix.shape.1]))
+        }),
+        NodeKind::MaskedArray { data, .. } => array_like_shape(file, Slot::Node(*data), limits),
+        NodeKind::Json { .. } => Ok(json_value(file, id).as_ref().and_then(json_shape)),
+        NodeKind::List(items) | NodeKind::Tuple(items) => {
+            let mut inner: Option<Vec<u64>> = None;
+            for &item in items {
+                let shape = match &schema.node(item).kind {
+                    NodeKind::Json { .. } => json_value(file, item).as_ref().and_then(json_shape),
+                    NodeKind::List(row) | NodeKind::Tuple(row) => {
+                        let scalars = row.iter().all(|&cell| {
+                            json_value(file, cell).is_some_and(|value| value.as_number().is_some())
+                        });
+                        scalars.then(|| vec![row.len() as u64])
+                    }
+                    _ => None,
+                };
+                match (shape, &inner) {
+                    (Some(shape), None) => inner = Some(shape),
+                    (Some(shape), Some(first)) if shape == *first => {}
+                    _ => return Ok(None),
+                }
+            }
+            let mut shape = vec![items.len() as u64];
+            shape.extend(inner.unwrap_or_default());
+            Ok(Some(shape))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// The shape of a JSON number (`()`) or rectangular array of numbers (up to two levels).
+fn json_shape(value: &Value) -> Option<Vec<u64>> {
+    match value {
+        Value::Number(_) => Some(Vec::new()),
+        Value::Array(items) => {
+            let mut inner: Option<Vec<u64>> = None;
+            for item in items {
+                let shape = match item {
+                    Value::Number(_) => Vec::new(),
+                    Value::Array(row) if row.iter().all(|cell| cell.as_number().is_some()) => {
+                        vec![row.len() as u64]
+                    }
+                    _ => return None,
+                };
+                match &inner {
+                    None => inner = Some(shape),
+                    Some(first) if *first == shape => {}
+                    Some(_) => return None,
+                }
+            }
+            let mut shape = vec![items.len() as u64];
+            shape.extend(inner.unwrap_or_default());
+            Some(shape)
+        }
+        _ => None,
+    }
 }
 
 /// The value of the size attribute `key` (`n_features_in_`, `n_samples_fit_`), if present.
@@ -125,9 +318,9 @@ pub(super) fn size_attribute(
         .ok_or_else(|| malformed(format!("`{key}` is not a non-negative integer")))
 }
 
-/// The shape of `_fit_X` when it is a `.npy` array or a sparse matrix (another node, which
-/// sklearn never writes, is not handed to the Cython reductions as an array: `is_usable_for`
-/// needs a C-ordered numpy array or a CSR matrix).
+/// The shape of `_fit_X` when it is a `.npy` array, a sparse matrix or a masked array (another
+/// node, which sklearn never writes, is not handed to the Cython reductions as an array:
+/// `is_usable_for` needs a C-ordered numpy array, which a masked array is, or a CSR matrix).
 fn fit_x_shape(
     file: &SkopsFile<'_>,
     slot: Slot<'_>,
@@ -140,12 +333,19 @@ fn fit_x_shape(
     };
     match &file.schema().node(id).kind {
         NodeKind::NdArray(NdArrayStorage::Numpy { .. }) => {
-            let array = Array::load(file, id, limits, malformed)?;
-            Ok(Some(array.shape().to_vec()))
+            // The header read at open: the shape needs no decompression.
+            let header = numpy_header(file, id).map_err(malformed)?;
+            Ok(Some(header.shape.clone()))
         }
         NodeKind::SparseMatrix { file: member } => with_sparse(file, member, limits, |matrix| {
             Ok(Some(vec![matrix.shape.0, matrix.shape.1]))
         }),
+        // An ndarray subclass the reductions read as its `data`: its shape must be known.
+        NodeKind::MaskedArray { data, .. } => array_like_shape(file, Slot::Node(*data), limits)?
+            .map(Some)
+            .ok_or_else(|| {
+                malformed("`_fit_X` is a masked array whose shape cannot be known".to_owned())
+            }),
         _ => Ok(None),
     }
 }

@@ -75,13 +75,17 @@ pub(crate) fn validate_sparse(
     let NodeKind::SparseMatrix { file: member } = &node.kind else {
         return Ok(None);
     };
-    let bytes = file.member(member)?;
+    let bytes = file.validation_member(member)?;
     let inner = Archive::parse(&bytes, limits)?;
     let mut members: Vec<(&str, Cow<'_, [u8]>)> = Vec::with_capacity(inner.entries().len());
     for entry in inner.entries() {
         let data = match inner.stored_data(entry) {
             Some(data) => Cow::Borrowed(data),
-            None => Cow::Owned(inner.read_entry(entry)?),
+            None => {
+                let data = inner.read_entry(entry)?;
+                file.charge_validation_read(data.len() as u64, member)?;
+                Cow::Owned(data)
+            }
         };
         members.push((entry.name.as_str(), data));
     }

@@ -484,8 +484,34 @@ pub(crate) fn numpy_member<'a, 'v>(
             node.loader.name()
         ));
     };
-    file.member(member)
+    file.validation_member(member)
         .map_err(|error| format!("cannot read `{member}`: {error}"))
+}
+
+/// The `.npy` header of the NdArrayNode a slot holds (read at open: nothing is decompressed),
+/// for checks of shape and dtype only; the errors are [`numpy_member`]'s.
+pub(crate) fn numpy_header<'f, 'v>(
+    file: &'f SkopsFile<'_>,
+    slot: impl Into<Slot<'v>>,
+) -> std::result::Result<&'f NpyHeader, String> {
+    let id = match slot.into() {
+        Slot::Node(id) => id,
+        Slot::Json(value) => {
+            return Err(format!(
+                "a JSON {} where a numpy array belongs",
+                value.type_name()
+            ));
+        }
+    };
+    let node = file.schema().node(id);
+    if !matches!(node.kind, NodeKind::NdArray(NdArrayStorage::Numpy { .. })) {
+        return Err(format!(
+            "`{}` node where a numpy array belongs",
+            node.loader.name()
+        ));
+    }
+    file.array_header(id)
+        .ok_or_else(|| "no `.npy` header was read for it".to_owned())
 }
 
 /// A numpy array member: its header and bytes.

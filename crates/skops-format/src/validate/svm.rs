@@ -376,11 +376,13 @@ pub(super) fn with_sparse<T>(
     limits: &Limits,
     inspect: impl FnOnce(&Sparse<'_>) -> Result<T>,
 ) -> Result<T> {
-    let bytes = file.member(member)?;
+    let bytes = file.validation_member(member)?;
     let archive = Archive::parse(&bytes, limits)?;
     let mut members = Vec::with_capacity(archive.entries().len());
     for entry in archive.entries() {
-        members.push((entry.name.clone(), archive.read_entry(entry)?));
+        let content = archive.read_entry(entry)?;
+        file.charge_validation_read(content.len() as u64, member)?;
+        members.push((entry.name.clone(), content));
     }
     let borrowed = members
         .iter()

@@ -1,5 +1,7 @@
 //! Bounds on the widths scikit-learn sizes predict-time arrays by, read from an estimator's
-//! state alone: `n_classes_`, `n_outputs_`, `n_trees_per_iteration_`.
+//! state alone: `n_classes_`, `n_outputs_`, `n_trees_per_iteration_`; and on the k-means
+//! `_n_threads`, the number of OpenMP threads `predict` starts (libgomp exits the process
+//! when it cannot create them all).
 //!
 //! A consistent but enormous value makes the first `predict_proba` (`np.zeros((n_samples,
 //! n_classes_))` per output in the forests, `DummyClassifier`'s uniform prior, the raw
@@ -31,6 +33,9 @@ pub(super) fn check_widths(
         ("n_classes_", limits.max_n_classes),
         ("n_trees_per_iteration_", limits.max_n_classes),
         ("n_outputs_", limits.max_n_outputs),
+        // The OpenMP thread count of the k-means loops (libgomp exits the process when it
+        // cannot create that many threads).
+        ("_n_threads", limits.max_n_threads),
     ] {
         let Some(slot) = state.get(attribute) else {
             continue;

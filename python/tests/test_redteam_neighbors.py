@@ -1,0 +1,321 @@
+"""Adversarial review (issue 9): neighbors and k-means state that skops 0.16 trusts by default
+and that the validators used to pass, each of which makes native code read out of bounds or
+kill the process at query time.
+
+- a `_fit_X` that is a `numpy.ma.MaskedArray` (trusted by skops' defaults) narrower than
+  `n_features_in_`: the pairwise-distance reductions read it like any array (segfault);
+- the metric's keyword arguments: a `VI` smaller than the data reaches scipy's Mahalanobis
+  `cdist`, which reads it as `n x n` unchecked (segfault); `Y_norm_squared`/`X_norm_squared`
+  replace the row norms the Euclidean reductions index by `_fit_X` row and query row;
+- a k-means `_n_threads` of a million: `predict` on a large `X` asks libgomp for thousands of
+  threads, and libgomp exits the process when it cannot create them.
+
+Each crafted file is refused with a specific kind, also when the caller trusts everything the
+audit lists; real models of the same kinds still load with no `trusted` list and answer as
+the original. The crash demos run skops 0.16 in a subprocess.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import textwrap
+import zipfile
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+import skops.io as sio
+import skops_rs.io as rio
+from _support import assert_dies_after_loading, fresh_id, json_node, run_python, set_attribute
+from sklearn.cluster import BisectingKMeans, KMeans, MiniBatchKMeans
+from sklearn.neighbors import KNeighborsClassifier, NearestNeighbors
+from skops_rs.exceptions import SkopsFormatError
+
+RNG = np.random.default_rng(0)
+X = RNG.normal(size=(40, 3))
+Y = np.arange(40) % 2
+
+
+def _rewrite(data: bytes, change: Callable[[dict[str, Any], dict[str, bytes]], None]) -> bytes:
+    """`data` with its root object's state entries and members changed by
+    `change(entries, members)`; members nothing names any more are dropped; deflated."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    schema = json.loads(members.pop("schema.json"))
+    change(schema["content"]["content"], members)
+    text = json.dumps(schema)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("schema.json", text)
+        for name, content in members.items():
+            if f'"{name}"' in text:
+                archive.writestr(name, content)
+    return out.getvalue()
+
+
+def _array(members: dict[str, bytes], array: np.ndarray, cls: str = "ndarray") -> dict[str, Any]:
+    """A new NdArrayNode of class `numpy.<cls>` holding `array` in a new member."""
+    node_id = fresh_id()
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    members[f"{node_id}.npy"] = buffer.getvalue()
+    return {
+        "__class__": cls,
+        "__module__": "numpy",
+        "__loader__": "NdArrayNode",
+        "type": "numpy",
+        "file": f"{node_id}.npy",
+        "__id__": node_id,
+    }
+
+
+def _masked(data: dict[str, Any], mask: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "__class__": "MaskedArray",
+        "__module__": "numpy.ma",
+        "__loader__": "MaskedArrayNode",
+        "content": {"data": data, "mask": mask},
+        "__id__": fresh_id(),
+    }
+
+
+def _refused(data: bytes, kind: str) -> str:
+    """Asserts that `data` is refused with `kind` by the audit and by `loads`, with no list
+    and trusting whatever skops' own audit lists; returns the message."""
+    for call in (
+        lambda: rio.get_untrusted_types(data=data),
+        lambda: rio.loads(data),
+        lambda: rio.loads(data, trusted=sio.get_untrusted_types(data=data)),
+    ):
+        with pytest.raises(SkopsFormatError) as info:
+            call()
+        assert info.value.kind == kind, str(info.value)
+    return str(info.value)
+
+
+def _loads_untrusted(data: bytes) -> Any:
+    assert rio.get_untrusted_types(data=data) == []
+    return rio.loads(data)
+
+
+# ----- a masked `_fit_X` -------------------------------------------------------------------
+
+
+def _knn() -> bytes:
+    return sio.dumps(KNeighborsClassifier(n_neighbors=3, algorithm="brute").fit(X, Y))
+
+
+def _masked_fit_x(width: int | None, data: Callable[[dict[str, bytes]], dict] | None = None):
+    def change(entries: dict[str, Any], members: dict[str, bytes]) -> None:
+        inner = data(members) if data else entries["_fit_X"]
+        mask = _array(members, np.zeros(inner_shape(inner, members), dtype=bool))
+        entries["_fit_X"] = _masked(inner, mask)
+        if width is not None:
+            entries["n_features_in_"] = json_node(width)
+
+    def inner_shape(node: dict[str, Any], members: dict[str, bytes]) -> tuple[int, ...]:
+        if node["__loader__"] == "NdArrayNode" and node.get("type") == "numpy":
+            return np.load(io.BytesIO(members[node["file"]])).shape
+        return np.asarray(json.loads(node["content"])).shape
+
+    return change
+
+
+def test_a_masked_fit_x_of_the_right_shape_loads_and_answers_as_the_original():
+    model = KNeighborsClassifier(n_neighbors=3, algorithm="brute").fit(X, Y)
+    loaded = _loads_untrusted(_rewrite(_knn(), _masked_fit_x(None)))
+    assert isinstance(loaded._fit_X, np.ma.MaskedArray)
+    np.testing.assert_array_equal(loaded.predict_proba(X[:7]), model.predict_proba(X[:7]))
+
+
+def test_a_masked_fit_x_narrower_than_n_features_in_is_refused():
+    message = _refused(_rewrite(_knn(), _masked_fit_x(2_000_000)), "validate-neighbors-fit-x")
+    assert "(40, 2000000)" in message
+
+
+def test_a_masked_fit_x_over_a_json_list_is_measured_too():
+    def data(members: dict[str, bytes]) -> dict[str, Any]:
+        return {**json_node(X[:, :2].tolist()), "__class__": "list"}
+
+    _refused(_rewrite(_knn(), _masked_fit_x(None, data)), "validate-neighbors-fit-x")
+
+
+_QUERY_WITH_SKOPS = textwrap.dedent(
+    """
+    import sys
+    import numpy as np
+    import skops.io as sio
+
+    model = sio.load(sys.argv[1])
+    print("loaded", flush=True)
+    if sys.argv[2] == "kneighbors":
+        model.kneighbors(np.ones((2, int(sys.argv[3]))))
+    else:
+        import resource
+        resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
+        model.predict(np.zeros((int(sys.argv[3]), 3)))
+    print("survived", flush=True)
+    """
+)
+
+
+def test_skops_loads_a_narrow_masked_fit_x_that_crashes_predict_and_we_refuse_it(tmp_path):
+    path = tmp_path / "masked.skops"
+    path.write_bytes(_rewrite(_knn(), _masked_fit_x(2_000_000)))
+    assert_dies_after_loading(run_python(_QUERY_WITH_SKOPS, str(path), "kneighbors", "2000000"))
+    with pytest.raises(SkopsFormatError) as info:
+        rio.load(path)
+    assert info.value.kind == "validate-neighbors-fit-x"
+
+
+# ----- the metric's keyword arguments ------------------------------------------------------
+
+WIDE = 2000
+
+
+def _mahalanobis(vi: Callable[[dict[str, bytes]], dict[str, Any]], features: int = 3) -> bytes:
+    """A brute-force Mahalanobis `NearestNeighbors` on `features` columns whose `VI` (in both
+    `metric_params` and `effective_metric_params_`) is replaced by `vi(members)`."""
+    x = RNG.normal(size=(30, features))
+    model = NearestNeighbors(
+        n_neighbors=3,
+        algorithm="brute",
+        metric="mahalanobis",
+        metric_params={"VI": np.eye(features)},
+    ).fit(x)
+
+    def change(entries: dict[str, Any], members: dict[str, bytes]) -> None:
+        for key in ("metric_params", "effective_metric_params_"):
+            entries[key]["content"]["VI"] = vi(members)
+
+    return _rewrite(sio.dumps(model), change)
+
+
+def test_a_sound_vi_loads_and_answers_as_the_original():
+    vi = np.linalg.inv(np.cov(X.T))
+    model = NearestNeighbors(
+        n_neighbors=3, algorithm="brute", metric="mahalanobis", metric_params={"VI": vi}
+    ).fit(X)
+    loaded = _loads_untrusted(sio.dumps(model))
+    for got, expected in zip(loaded.kneighbors(X[:5]), model.kneighbors(X[:5]), strict=True):
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_a_vi_given_as_nested_lists_is_measured():
+    assert _loads_untrusted(_mahalanobis(lambda members: json_node(np.eye(3).tolist())))
+    _refused(
+        _mahalanobis(lambda members: json_node(np.eye(2).tolist())),
+        "validate-neighbors-metric-param",
+    )
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (3, 2), (9,), (2, 2, 2)])
+def test_a_vi_of_another_shape_than_the_data_is_refused(shape):
+    message = _refused(
+        _mahalanobis(lambda members: _array(members, np.ones(shape))),
+        "validate-neighbors-metric-param",
+    )
+    assert "`VI`" in message
+
+
+def test_skops_loads_a_small_vi_that_crashes_kneighbors_and_we_refuse_it(tmp_path):
+    """scipy's `cdist(..., "mahalanobis", VI=VI)` reads `VI` as `n x n` for `n` features; a
+    `1 x 1` `VI` over 2,000 features reads 32 MB past it."""
+    path = tmp_path / "vi.skops"
+    path.write_bytes(_mahalanobis(lambda members: _array(members, np.eye(1)), WIDE))
+    result = run_python(_QUERY_WITH_SKOPS, str(path), "kneighbors", str(WIDE))
+    assert_dies_after_loading(result)
+    with pytest.raises(SkopsFormatError) as info:
+        rio.load(path)
+    assert info.value.kind == "validate-neighbors-metric-param"
+
+
+def _euclidean_with(key: str, value: Callable[[dict[str, bytes]], dict[str, Any]]) -> bytes:
+    model = NearestNeighbors(n_neighbors=3, algorithm="brute").fit(X)
+
+    def change(entries: dict[str, Any], members: dict[str, bytes]) -> None:
+        set_attribute(entries["effective_metric_params_"], key, value(members))
+
+    return _rewrite(sio.dumps(model), change)
+
+
+def test_row_norms_of_the_fit_data_load_and_answer_as_the_original():
+    model = NearestNeighbors(n_neighbors=3, algorithm="brute").fit(X)
+    norms = (X**2).sum(axis=1)
+    loaded = _loads_untrusted(
+        _euclidean_with("Y_norm_squared", lambda members: _array(members, norms))
+    )
+    for got, expected in zip(loaded.kneighbors(X[:5]), model.kneighbors(X[:5]), strict=True):
+        np.testing.assert_allclose(got, expected)
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("Y_norm_squared", np.ones(1)),
+        ("Y_norm_squared", np.ones(41)),
+        ("Y_norm_squared", np.ones((40, 1))),
+        # Indexed by query row: no stored value fits every query.
+        ("X_norm_squared", np.ones(40)),
+    ],
+)
+def test_row_norms_the_reductions_would_read_past_are_refused(key, value):
+    data = _euclidean_with(key, lambda members: _array(members, value))
+    assert key in _refused(data, "validate-neighbors-metric-param")
+
+
+def test_metric_params_that_are_not_a_dict_are_refused():
+    model = KNeighborsClassifier(n_neighbors=3, algorithm="brute", metric_params={"w": np.ones(3)})
+    data = sio.dumps(model.fit(X, Y))
+
+    def as_pairs(entries: dict[str, Any], members: dict[str, bytes]) -> None:
+        entries["metric_params"] = {**json_node([["VI", [[1.0]]]]), "__class__": "list"}
+
+    _refused(_rewrite(data, as_pairs), "validate-neighbors-metric-param")
+
+
+# ----- k-means `_n_threads` ----------------------------------------------------------------
+
+KMEANS = {
+    "kmeans": lambda: KMeans(n_clusters=3, n_init=1, random_state=0).fit(X),
+    "minibatch": lambda: MiniBatchKMeans(n_clusters=3, n_init=1, random_state=0).fit(X),
+    "bisecting": lambda: BisectingKMeans(n_clusters=3, random_state=0).fit(X),
+}
+
+
+def _threads(name: str, threads: int) -> bytes:
+    def change(entries: dict[str, Any], members: dict[str, bytes]) -> None:
+        entries["_n_threads"] = json_node(threads)
+
+    return _rewrite(sio.dumps(KMEANS[name]()), change)
+
+
+@pytest.mark.parametrize("name", sorted(KMEANS))
+def test_a_thread_count_up_to_the_limit_loads(name):
+    model = KMEANS[name]()
+    loaded = _loads_untrusted(_threads(name, 1024))
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
+@pytest.mark.parametrize("name", sorted(KMEANS))
+def test_a_thread_count_beyond_the_limit_is_refused(name):
+    message = _refused(_threads(name, 1025), "validate-width")
+    assert "_n_threads" in message
+
+
+def test_skops_loads_a_million_threads_that_kill_predict_and_we_refuse_it(tmp_path):
+    """`predict` runs the Lloyd loop with `min(_n_threads, chunks of 256 samples)` OpenMP
+    threads: on a million samples libgomp is asked for 3,907 threads, cannot create them
+    within the 4 GiB the child may map, and exits the process (status 1, no Python error)."""
+    path = tmp_path / "threads.skops"
+    path.write_bytes(_threads("kmeans", 10**6))
+    result = run_python(_QUERY_WITH_SKOPS, str(path), "predict", "1000000")
+    assert result.stdout.startswith("loaded"), result.stderr
+    assert "survived" not in result.stdout
+    assert "libgomp" in result.stderr and "Traceback" not in result.stderr, result.stderr
+    assert result.returncode != 0
+    with pytest.raises(SkopsFormatError) as info:
+        rio.load(path)
+    assert info.value.kind == "validate-width"
