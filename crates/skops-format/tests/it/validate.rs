@@ -318,7 +318,8 @@ fn member_of(schema: &str, key: &str) -> String {
 
 /// A width is read through every form that hands numpy an integer: a JSON list in one
 /// JsonNode (a forest iterates `np.atleast_1d(n_classes_)`), a list of numpy scalars; a
-/// `numpy.int64` node over a float array (an integer of any size) cannot be read and is refused.
+/// `numpy.int64` node over a float array (an integer of any size) is refused when the file is
+/// opened (`FileScalarArray`).
 #[test]
 fn widths_in_lists_and_converted_arrays_are_read_or_refused() {
     let json_list = with_schema(|schema| {
@@ -353,10 +354,14 @@ fn widths_in_lists_and_converted_arrays_are_read_or_refused() {
         );
         set_n_classes(schema, &node)
     });
-    let file = SkopsFile::open(&converted_float, &Limits::default()).unwrap();
-    match file.validate().unwrap_err() {
-        Error::ValidateStateForm { reason, .. } => {
-            assert!(reason.contains("`n_classes_` is a `numpy.int64` made from a '<f8' array"));
+    // Refused when the file is opened: a numpy scalar type must hold a 0-d array of its kind
+    // (the width reader refuses such a node too, should one get that far).
+    match SkopsFile::open(&converted_float, &Limits::default()).unwrap_err() {
+        Error::FileScalarArray { path, class, .. } => {
+            assert_eq!(
+                (path.as_str(), class.as_str()),
+                ("steps[1][1].n_classes_", "numpy.int64")
+            );
         }
         other => panic!("{other:?}"),
     }
