@@ -225,8 +225,9 @@ WIDE = 10**11
 
 WIDTH_FORMS: dict[str, tuple[Callable[[Members], dict[str, Any]], str]] = {
     # `numpy.int64(np.array(1e11))` and `numpy.int64(np.array("100000000000"))` are integers.
-    "int64 of a float": (lambda m: _numpy_scalar(m, np.array(float(WIDE))), "validate-state-form"),
-    "int64 of a string": (lambda m: _numpy_scalar(m, np.array(str(WIDE))), "validate-state-form"),
+    # Refused when the file is opened: a numpy scalar type over an array of another kind.
+    "int64 of a float": (lambda m: _numpy_scalar(m, np.array(float(WIDE))), "file-scalar-array"),
+    "int64 of a string": (lambda m: _numpy_scalar(m, np.array(str(WIDE))), "file-scalar-array"),
     # A forest iterates `np.atleast_1d(n_classes_)`: each item is a width.
     "json list": (lambda _: json_node([2, WIDE]), "validate-width"),
     "list of numpy scalars": (
@@ -271,7 +272,7 @@ def test_a_width_made_from_a_float_array_allocates_terabytes_in_skops(forest, tm
     assert "Unable to allocate 3.64 TiB" in result.stderr, result.stderr
     with pytest.raises(SkopsFormatError) as info:
         rio.load(path)
-    assert info.value.kind == "validate-state-form"
+    assert info.value.kind == "file-scalar-array"
 
 
 def test_real_widths_in_their_numpy_forms_still_load(forest):
