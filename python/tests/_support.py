@@ -150,20 +150,58 @@ DECLINED_BY_VALIDATORS: dict[str, frozenset[str]] = {
 
 
 def rewrite_archive(
-    data: bytes, change: Callable[[dict[str, Any], dict[str, bytes]], None]
+    data: bytes,
+    change: Callable[[dict[str, Any], dict[str, bytes]], None],
+    *,
+    deflated: bool = False,
+    drop_unnamed: bool = False,
 ) -> bytes:
     """The `.skops` archive `data` with its parsed schema and members changed in place by
-    `change(schema, members)`, written back as a new archive."""
+    `change(schema, members)`, written back as a new archive (deflated if asked; with
+    `drop_unnamed`, members the schema no longer names are left out)."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         members = {name: archive.read(name) for name in archive.namelist()}
     schema = json.loads(members["schema.json"])
     change(schema, members)
-    members["schema.json"] = json.dumps(schema).encode()
+    text = json.dumps(schema)
+    members["schema.json"] = text.encode()
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
+    compression = zipfile.ZIP_DEFLATED if deflated else zipfile.ZIP_STORED
+    with zipfile.ZipFile(out, "w", compression) as archive:
         for name, content in members.items():
+            if drop_unnamed and name != "schema.json" and f'"{name}"' not in text:
+                continue
             archive.writestr(name, content)
     return out.getvalue()
+
+
+def array_node(
+    members: dict[str, bytes], array: np.ndarray, cls: str = "ndarray"
+) -> dict[str, Any]:
+    """A new NdArrayNode of class `numpy.<cls>` holding `array` in a new member of `members`."""
+    node_id = fresh_id()
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    members[f"{node_id}.npy"] = buffer.getvalue()
+    return {
+        "__class__": cls,
+        "__module__": "numpy",
+        "__loader__": "NdArrayNode",
+        "type": "numpy",
+        "file": f"{node_id}.npy",
+        "__id__": node_id,
+    }
+
+
+def masked_node(data: dict[str, Any], mask: dict[str, Any]) -> dict[str, Any]:
+    """A MaskedArrayNode of the nodes `data` and `mask`."""
+    return {
+        "__class__": "MaskedArray",
+        "__module__": "numpy.ma",
+        "__loader__": "MaskedArrayNode",
+        "content": {"data": data, "mask": mask},
+        "__id__": fresh_id(),
+    }
 
 
 def run_python(code: str, *args: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:

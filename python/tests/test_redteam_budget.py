@@ -30,7 +30,7 @@ import numpy as np
 import pytest
 import skops.io as sio
 import skops_rs.io as rio
-from _support import fresh_id, json_node, run_python
+from _support import array_node, fresh_id, json_node, masked_node, run_python
 from skops_rs.exceptions import SkopsFormatError
 
 
@@ -41,21 +41,6 @@ def _archive(root: dict[str, Any], members: dict[str, bytes]) -> bytes:
         for name, content in members.items():
             archive.writestr(name, content)
     return out.getvalue()
-
-
-def _array(members: dict[str, bytes], array: np.ndarray, cls: str = "ndarray") -> dict[str, Any]:
-    node_id = fresh_id()
-    buffer = io.BytesIO()
-    np.save(buffer, array, allow_pickle=False)
-    members[f"{node_id}.npy"] = buffer.getvalue()
-    return {
-        "__class__": cls,
-        "__module__": "numpy",
-        "__loader__": "NdArrayNode",
-        "type": "numpy",
-        "file": f"{node_id}.npy",
-        "__id__": node_id,
-    }
 
 
 def _ref(node: dict[str, Any]) -> dict[str, Any]:
@@ -78,16 +63,6 @@ def _list(items: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _masked(data: dict[str, Any], mask: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "__class__": "MaskedArray",
-        "__module__": "numpy.ma",
-        "__loader__": "MaskedArrayNode",
-        "content": {"data": data, "mask": mask},
-        "__id__": fresh_id(),
-    }
-
-
 def _refused(data: bytes, kind: str) -> str:
     for call in (lambda: rio.get_untrusted_types(data=data), lambda: rio.loads(data)):
         with pytest.raises(SkopsFormatError) as info:
@@ -101,8 +76,10 @@ def _refused(data: bytes, kind: str) -> str:
 
 def _masked_arrays(count: int, cells: int, mask: Any = True) -> bytes:
     members: dict[str, bytes] = {}
-    data = _array(members, np.zeros(cells, dtype=np.int8))
-    items = [_masked(data if index == 0 else _ref(data), json_node(mask)) for index in range(count)]
+    data = array_node(members, np.zeros(cells, dtype=np.int8))
+    items = [
+        masked_node(data if index == 0 else _ref(data), json_node(mask)) for index in range(count)
+    ]
     return _archive(_list(items), members)
 
 
@@ -136,7 +113,7 @@ def test_masked_arrays_skops_writes_load_as_in_skops(mask):
 
 def _object_array(references: int, cells: int, shape: list[int]) -> bytes:
     members: dict[str, bytes] = {}
-    array = _array(members, np.zeros(cells))
+    array = array_node(members, np.zeros(cells))
     items = [array if index == 0 else _ref(array) for index in range(references)]
     root = {
         "__class__": "ndarray",
@@ -179,7 +156,7 @@ def test_object_arrays_of_arrays_skops_writes_load_as_in_skops():
 
 def _scalar_node(array: np.ndarray, cls: str) -> bytes:
     members: dict[str, bytes] = {}
-    return _archive(_list([_array(members, array, cls)]), members)
+    return _archive(_list([array_node(members, array, cls)]), members)
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,6 @@ from __future__ import annotations
 import io
 import json
 import textwrap
-import zipfile
 from collections.abc import Callable
 from typing import Any
 
@@ -28,7 +27,15 @@ import numpy as np
 import pytest
 import skops.io as sio
 import skops_rs.io as rio
-from _support import assert_dies_after_loading, fresh_id, json_node, run_python, set_attribute
+from _support import (
+    array_node,
+    assert_dies_after_loading,
+    json_node,
+    masked_node,
+    rewrite_archive,
+    run_python,
+    set_attribute,
+)
 from sklearn.cluster import BisectingKMeans, KMeans, MiniBatchKMeans
 from sklearn.neighbors import KNeighborsClassifier, NearestNeighbors
 from skops_rs.exceptions import SkopsFormatError
@@ -40,45 +47,13 @@ Y = np.arange(40) % 2
 
 def _rewrite(data: bytes, change: Callable[[dict[str, Any], dict[str, bytes]], None]) -> bytes:
     """`data` with its root object's state entries and members changed by
-    `change(entries, members)`; members nothing names any more are dropped; deflated."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        members = {name: archive.read(name) for name in archive.namelist()}
-    schema = json.loads(members.pop("schema.json"))
-    change(schema["content"]["content"], members)
-    text = json.dumps(schema)
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("schema.json", text)
-        for name, content in members.items():
-            if f'"{name}"' in text:
-                archive.writestr(name, content)
-    return out.getvalue()
-
-
-def _array(members: dict[str, bytes], array: np.ndarray, cls: str = "ndarray") -> dict[str, Any]:
-    """A new NdArrayNode of class `numpy.<cls>` holding `array` in a new member."""
-    node_id = fresh_id()
-    buffer = io.BytesIO()
-    np.save(buffer, array, allow_pickle=False)
-    members[f"{node_id}.npy"] = buffer.getvalue()
-    return {
-        "__class__": cls,
-        "__module__": "numpy",
-        "__loader__": "NdArrayNode",
-        "type": "numpy",
-        "file": f"{node_id}.npy",
-        "__id__": node_id,
-    }
-
-
-def _masked(data: dict[str, Any], mask: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "__class__": "MaskedArray",
-        "__module__": "numpy.ma",
-        "__loader__": "MaskedArrayNode",
-        "content": {"data": data, "mask": mask},
-        "__id__": fresh_id(),
-    }
+    `change(entries, members)`."""
+    return rewrite_archive(
+        data,
+        lambda schema, members: change(schema["content"]["content"], members),
+        deflated=True,
+        drop_unnamed=True,
+    )
 
 
 def _refused(data: bytes, kind: str) -> str:
@@ -110,8 +85,8 @@ def _knn() -> bytes:
 def _masked_fit_x(width: int | None, data: Callable[[dict[str, bytes]], dict] | None = None):
     def change(entries: dict[str, Any], members: dict[str, bytes]) -> None:
         inner = data(members) if data else entries["_fit_X"]
-        mask = _array(members, np.zeros(inner_shape(inner, members), dtype=bool))
-        entries["_fit_X"] = _masked(inner, mask)
+        mask = array_node(members, np.zeros(inner_shape(inner, members), dtype=bool))
+        entries["_fit_X"] = masked_node(inner, mask)
         if width is not None:
             entries["n_features_in_"] = json_node(width)
 
@@ -214,7 +189,7 @@ def test_a_vi_given_as_nested_lists_is_measured():
 @pytest.mark.parametrize("shape", [(1, 1), (3, 2), (9,), (2, 2, 2)])
 def test_a_vi_of_another_shape_than_the_data_is_refused(shape):
     message = _refused(
-        _mahalanobis(lambda members: _array(members, np.ones(shape))),
+        _mahalanobis(lambda members: array_node(members, np.ones(shape))),
         "validate-neighbors-metric-param",
     )
     assert "`VI`" in message
@@ -224,7 +199,7 @@ def test_skops_loads_a_small_vi_that_crashes_kneighbors_and_we_refuse_it(tmp_pat
     """scipy's `cdist(..., "mahalanobis", VI=VI)` reads `VI` as `n x n` for `n` features; a
     `1 x 1` `VI` over 2,000 features reads 32 MB past it."""
     path = tmp_path / "vi.skops"
-    path.write_bytes(_mahalanobis(lambda members: _array(members, np.eye(1)), WIDE))
+    path.write_bytes(_mahalanobis(lambda members: array_node(members, np.eye(1)), WIDE))
     result = run_python(_QUERY_WITH_SKOPS, str(path), "kneighbors", str(WIDE))
     assert_dies_after_loading(result)
     with pytest.raises(SkopsFormatError) as info:
@@ -245,7 +220,7 @@ def test_row_norms_of_the_fit_data_load_and_answer_as_the_original():
     model = NearestNeighbors(n_neighbors=3, algorithm="brute").fit(X)
     norms = (X**2).sum(axis=1)
     loaded = _loads_untrusted(
-        _euclidean_with("Y_norm_squared", lambda members: _array(members, norms))
+        _euclidean_with("Y_norm_squared", lambda members: array_node(members, norms))
     )
     for got, expected in zip(loaded.kneighbors(X[:5]), model.kneighbors(X[:5]), strict=True):
         np.testing.assert_allclose(got, expected)
@@ -262,7 +237,7 @@ def test_row_norms_of_the_fit_data_load_and_answer_as_the_original():
     ],
 )
 def test_row_norms_the_reductions_would_read_past_are_refused(key, value):
-    data = _euclidean_with(key, lambda members: _array(members, value))
+    data = _euclidean_with(key, lambda members: array_node(members, value))
     assert key in _refused(data, "validate-neighbors-metric-param")
 
 

@@ -13,10 +13,7 @@ at `transform` time.
 
 from __future__ import annotations
 
-import io
-import json
 import textwrap
-import zipfile
 from collections.abc import Callable
 from typing import Any
 
@@ -25,7 +22,14 @@ import pytest
 import scipy.sparse as sp
 import skops.io as sio
 import skops_rs.io as rio
-from _support import assert_dies_after_loading, fresh_id, json_node, run_python
+from _support import (
+    array_node,
+    assert_dies_after_loading,
+    fresh_id,
+    json_node,
+    rewrite_archive,
+    run_python,
+)
 from sklearn.preprocessing import KBinsDiscretizer, PolynomialFeatures, SplineTransformer
 from skops_rs.exceptions import SkopsFormatError
 
@@ -40,32 +44,10 @@ MAX_POLYNOMIAL_DEGREE = 1 << 16
 
 def _rewrite(data: bytes, change: Callable[[dict[str, Any], dict[str, bytes]], None]) -> bytes:
     """`data` with its root object's state entries and members changed by
-    `change(entries, members)`, deflated."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        members = {name: archive.read(name) for name in archive.namelist()}
-    schema = json.loads(members.pop("schema.json"))
-    change(schema["content"]["content"], members)
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("schema.json", json.dumps(schema))
-        for name, content in members.items():
-            archive.writestr(name, content)
-    return out.getvalue()
-
-
-def _array(members: dict[str, bytes], array: np.ndarray, cls: str = "ndarray") -> dict[str, Any]:
-    node_id = fresh_id()
-    buffer = io.BytesIO()
-    np.save(buffer, array, allow_pickle=False)
-    members[f"{node_id}.npy"] = buffer.getvalue()
-    return {
-        "__class__": cls,
-        "__module__": "numpy",
-        "__loader__": "NdArrayNode",
-        "type": "numpy",
-        "file": f"{node_id}.npy",
-        "__id__": node_id,
-    }
+    `change(entries, members)`."""
+    return rewrite_archive(
+        data, lambda schema, members: change(schema["content"]["content"], members), deflated=True
+    )
 
 
 def _set(**values: Any) -> Callable[[dict[str, Any], dict[str, bytes]], None]:
@@ -135,7 +117,7 @@ def test_an_interaction_only_that_is_no_bool_is_refused(flag):
 
 def test_an_interaction_only_numpy_integer_is_refused():
     def change(entries: dict[str, Any], members: dict[str, bytes]) -> None:
-        entries["interaction_only"] = _array(members, np.array(2, dtype=np.int64), "int64")
+        entries["interaction_only"] = array_node(members, np.array(2, dtype=np.int64), "int64")
 
     _refused(_polynomial(change), "validate-polynomial-state")
 
@@ -210,8 +192,8 @@ def _spline_of_degree(k: int) -> bytes:
     def change(entries: dict[str, Any], members: dict[str, bytes]) -> None:
         state = entries["bsplines_"]["content"][0]["content"]["content"]
         knots = np.sort(np.concatenate([np.linspace(-4, 4, 2 * k + 7)]))
-        state["_t"] = _array(members, knots)
-        state["_c"] = _array(members, np.ones((len(knots) - k - 1, 7)))
+        state["_t"] = array_node(members, knots)
+        state["_c"] = array_node(members, np.ones((len(knots) - k - 1, 7)))
         state["k"] = json_node(k)
         entries["degree"] = json_node(k)
 
@@ -247,7 +229,7 @@ def _binner_with_dtype(dtype: str) -> bytes:
             "__class__": "dtype",
             "__module__": "numpy",
             "__loader__": "DTypeNode",
-            "content": _array(members, np.empty(0, dtype=dtype)),
+            "content": array_node(members, np.empty(0, dtype=dtype)),
             "__id__": fresh_id(),
         }
 

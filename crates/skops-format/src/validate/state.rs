@@ -463,12 +463,12 @@ pub(crate) fn json_int_sequence<'v>(
     }
 }
 
-/// The bytes of the `.npy` member of the NdArrayNode a slot holds.
-pub(crate) fn numpy_member<'a, 'v>(
-    file: &SkopsFile<'a>,
-    slot: impl Into<Slot<'v>>,
-) -> std::result::Result<Cow<'a, [u8]>, String> {
-    let id = match slot.into() {
+/// The NdArrayNode (stored as a `.npy` member) a slot holds, and that member's name.
+fn numpy_node<'s>(
+    schema: &'s Schema,
+    slot: Slot<'_>,
+) -> std::result::Result<(NodeId, &'s str), String> {
+    let id = match slot {
         Slot::Node(id) => id,
         Slot::Json(value) => {
             return Err(format!(
@@ -477,13 +477,22 @@ pub(crate) fn numpy_member<'a, 'v>(
             ));
         }
     };
-    let node = file.schema().node(id);
-    let NodeKind::NdArray(NdArrayStorage::Numpy { file: member }) = &node.kind else {
-        return Err(format!(
+    let node = schema.node(id);
+    match &node.kind {
+        NodeKind::NdArray(NdArrayStorage::Numpy { file: member }) => Ok((id, member)),
+        _ => Err(format!(
             "`{}` node where a numpy array belongs",
             node.loader.name()
-        ));
-    };
+        )),
+    }
+}
+
+/// The bytes of the `.npy` member of the NdArrayNode a slot holds.
+pub(crate) fn numpy_member<'a, 'v>(
+    file: &SkopsFile<'a>,
+    slot: impl Into<Slot<'v>>,
+) -> std::result::Result<Cow<'a, [u8]>, String> {
+    let (_, member) = numpy_node(file.schema(), slot.into())?;
     file.validation_member(member)
         .map_err(|error| format!("cannot read `{member}`: {error}"))
 }
@@ -494,22 +503,7 @@ pub(crate) fn numpy_header<'f, 'v>(
     file: &'f SkopsFile<'_>,
     slot: impl Into<Slot<'v>>,
 ) -> std::result::Result<&'f NpyHeader, String> {
-    let id = match slot.into() {
-        Slot::Node(id) => id,
-        Slot::Json(value) => {
-            return Err(format!(
-                "a JSON {} where a numpy array belongs",
-                value.type_name()
-            ));
-        }
-    };
-    let node = file.schema().node(id);
-    if !matches!(node.kind, NodeKind::NdArray(NdArrayStorage::Numpy { .. })) {
-        return Err(format!(
-            "`{}` node where a numpy array belongs",
-            node.loader.name()
-        ));
-    }
+    let (id, _) = numpy_node(file.schema(), slot.into())?;
     file.array_header(id)
         .ok_or_else(|| "no `.npy` header was read for it".to_owned())
 }
@@ -608,53 +602,53 @@ impl<'a> Array<'a> {
     /// The items of a float32 or float64 array as `f64` (exactly), in memory order; `None` for
     /// another dtype.
     pub(crate) fn float_items(&self) -> Option<Vec<f64>> {
-        let Descr::Simple(type_str) = &self.header.descr else {
-            return None;
-        };
-        if type_str.kind != 'f' || type_str.size != 4 {
-            return self.floats();
-        }
-        let big_endian = match type_str.byte_order {
-            ByteOrder::Big => true,
-            ByteOrder::Little | ByteOrder::NotApplicable => false,
-            ByteOrder::Native => cfg!(target_endian = "big"),
-        };
-        self.data()
-            .chunks_exact(4)
-            .map(|item| {
-                let bytes: [u8; 4] = item.try_into().ok()?;
-                Some(f64::from(if big_endian {
+        match self.float_size()? {
+            4 => self.decode(|bytes: [u8; 4], big| {
+                f64::from(if big {
                     f32::from_be_bytes(bytes)
                 } else {
                     f32::from_le_bytes(bytes)
-                }))
-            })
-            .collect()
+                })
+            }),
+            _ => self.floats(),
+        }
     }
 
     /// The items of a float64 array, in memory order; `None` for another dtype.
     pub(crate) fn floats(&self) -> Option<Vec<f64>> {
+        if self.float_size()? != 8 {
+            return None;
+        }
+        self.decode(|bytes: [u8; 8], big| {
+            if big {
+                f64::from_be_bytes(bytes)
+            } else {
+                f64::from_le_bytes(bytes)
+            }
+        })
+    }
+
+    /// The item size of a plain float array.
+    fn float_size(&self) -> Option<u64> {
+        match &self.header.descr {
+            Descr::Simple(type_str) if type_str.kind == 'f' => Some(type_str.size),
+            _ => None,
+        }
+    }
+
+    /// Each `N`-byte item decoded by `decode(bytes, big_endian)`.
+    fn decode<const N: usize, T>(&self, decode: impl Fn([u8; N], bool) -> T) -> Option<Vec<T>> {
         let Descr::Simple(type_str) = &self.header.descr else {
             return None;
         };
-        if type_str.kind != 'f' || type_str.size != 8 {
-            return None;
-        }
         let big_endian = match type_str.byte_order {
             ByteOrder::Big => true,
             ByteOrder::Little | ByteOrder::NotApplicable => false,
             ByteOrder::Native => cfg!(target_endian = "big"),
         };
         self.data()
-            .chunks_exact(8)
-            .map(|item| {
-                let bytes: [u8; 8] = item.try_into().ok()?;
-                Some(if big_endian {
-                    f64::from_be_bytes(bytes)
-                } else {
-                    f64::from_le_bytes(bytes)
-                })
-            })
+            .chunks_exact(N)
+            .map(|item| Some(decode(item.try_into().ok()?, big_endian)))
             .collect()
     }
 }
