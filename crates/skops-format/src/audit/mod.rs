@@ -32,7 +32,7 @@ mod tables;
 
 use std::collections::{BTreeMap, HashSet};
 
-pub use paths::{node_path, node_paths};
+pub use crate::schema::path::{node_path, node_path_display, node_paths};
 pub use tables::TrustTables;
 
 use crate::json::Value;
@@ -165,11 +165,6 @@ impl AuditReport {
     pub fn paths_complete(&self) -> bool {
         self.walk_complete
     }
-}
-
-/// How a node path is shown to people: the root (`""`) as `(root)`.
-pub fn node_path_display(path: &str) -> &str {
-    if path.is_empty() { "(root)" } else { path }
 }
 
 /// Audits `schema` as skops 0.16 does when loading with `trusted` (type names such as

@@ -26,6 +26,7 @@
 //! - the number of nodes with shared nodes expanded, and the JSON depth of the re-serialized
 //!   schema, are bounded ([`Limits::max_expanded_nodes`], [`Limits::max_json_depth`]).
 
+pub mod key_types;
 pub mod path;
 mod read;
 mod write;

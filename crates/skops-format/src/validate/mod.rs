@@ -50,7 +50,7 @@ mod widths;
 
 pub use bspline::{ASARRAY_FUNCTION, BSPLINE_TYPE};
 pub(crate) use state::State;
-pub use state::{KEY_TYPES, STATE_DICT_CLASSES, StateForm, key_names_attribute, state_forms};
+pub use state::{STATE_DICT_CLASSES, StateForm, state_forms};
 
 use std::collections::{BTreeSet, HashMap};
 

@@ -10,7 +10,7 @@
 //!   `d[key_type(key)] = value` for `(key_type, (key, value))` in `zip(key_types, content)`.
 //!   The JSON `content` keeps one entry per key (a repeated key at its first position, with
 //!   its last value: the schema already holds it so), `zip` drops entries past the end of
-//!   `key_types`, and each key becomes what its key type makes of it ([`KEY_TYPES`]): the same
+//!   `key_types`, and each key becomes what its key type makes of it ([`key_types::KEY_TYPES`]): the same
 //!   string for `str`, `numpy.str_` and `numpy.object_` (an attribute), something else or an
 //!   exception for every other type skops trusts by default (no attribute);
 //! - a `JsonNode` whose JSON is an object (`json.loads`: each key once, at its first position,
@@ -20,7 +20,7 @@
 //! - no `content` at all: nothing is set.
 //!
 //! Anything else — another state node (a list of pairs, which `__dict__.update` accepts, an
-//! object, a tuple...), a `DictNode` of another class, a key type outside [`KEY_TYPES`] or
+//! object, a tuple...), a `DictNode` of another class, a key type outside [`key_types::KEY_TYPES`] or
 //! not a `TypeNode`, `key_types` that is not a plain list or tuple node — is [`Unreadable`]:
 //! the validators cannot know what Python would set, and [`super::validate`] refuses such a
 //! state on every class a validator reads ([`Error::ValidateStateForm`]).
@@ -32,51 +32,8 @@ use crate::file::SkopsFile;
 use crate::json::{self, Text, Value};
 use crate::limits::Limits;
 use crate::npy::{ByteOrder, Descr, NpyHeader, read_npy};
-use crate::schema::{Loader, NdArrayStorage, NodeId, NodeKind, Schema};
+use crate::schema::{Loader, NdArrayStorage, NodeId, NodeKind, Schema, key_types};
 use crate::{Error, Result};
-
-/// What `key_type(key)` makes of a DictNode key, for each key type skops 0.16 trusts by
-/// default (`TypeNode`'s default trust: `PRIMITIVE_TYPE_NAMES + CONTAINER_TYPE_NAMES +
-/// NUMPY_DTYPE_TYPE_NAMES`), as `(module, class, sets_attribute)`. `sets_attribute` is true
-/// where the result is a `str` equal to the key (`str(key)`, `numpy.str_(key)`, and
-/// `numpy.object_(key)`, which returns its argument); every other type makes a number, a
-/// bool, bytes, a tuple (none names an attribute), or raises (the load fails). A test reads
-/// the default trust from skops at test time and checks each type against Python.
-pub const KEY_TYPES: [(&str, &str, bool); 33] = [
-    ("builtins", "str", true),
-    ("numpy", "str_", true),
-    ("numpy", "object_", true),
-    ("builtins", "int", false),
-    ("builtins", "float", false),
-    ("builtins", "bool", false),
-    ("builtins", "list", false),
-    ("builtins", "set", false),
-    ("builtins", "map", false),
-    ("builtins", "tuple", false),
-    ("numpy", "bool", false),
-    ("numpy", "bool_", false),
-    ("numpy", "bytes_", false),
-    ("numpy", "clongdouble", false),
-    ("numpy", "complex128", false),
-    ("numpy", "complex64", false),
-    ("numpy", "datetime64", false),
-    ("numpy", "float16", false),
-    ("numpy", "float32", false),
-    ("numpy", "float64", false),
-    ("numpy", "int16", false),
-    ("numpy", "int32", false),
-    ("numpy", "int64", false),
-    ("numpy", "int8", false),
-    ("numpy", "longdouble", false),
-    ("numpy", "longlong", false),
-    ("numpy", "timedelta64", false),
-    ("numpy", "uint16", false),
-    ("numpy", "uint32", false),
-    ("numpy", "uint64", false),
-    ("numpy", "uint8", false),
-    ("numpy", "ulonglong", false),
-    ("numpy", "void", false),
-];
 
 /// The classes of DictNodes whose items are set with `dict.__setitem__` (so the state mapping
 /// is exactly the zipped entries), as `(module, class)`.
@@ -382,7 +339,7 @@ impl<'s> State<'s> {
 }
 
 /// Whether key type node `id` makes a DictNode key the attribute of the same name (see
-/// [`KEY_TYPES`]); unreadable for any other node.
+/// [`key_types::KEY_TYPES`]); unreadable for any other node.
 fn key_sets_attribute(schema: &Schema, id: NodeId) -> Result<bool, Unreadable> {
     let node = schema.node(id);
     if !matches!(node.kind, NodeKind::Type) {
@@ -392,7 +349,7 @@ fn key_sets_attribute(schema: &Schema, id: NodeId) -> Result<bool, Unreadable> {
         )));
     }
     let name = (node.module.as_str(), node.class.as_str());
-    KEY_TYPES
+    key_types::KEY_TYPES
         .iter()
         .find(|(module, class, _)| (*module, *class) == name)
         .map(|&(_, _, attribute)| attribute)
@@ -402,15 +359,6 @@ fn key_sets_attribute(schema: &Schema, id: NodeId) -> Result<bool, Unreadable> {
                 node.type_name()
             ))
         })
-}
-
-/// Whether TypeNode `node`, as a key type, makes a DictNode key the attribute of the same name
-/// (false for any other node or type: see [`KEY_TYPES`]).
-pub fn key_names_attribute(node: &crate::schema::Node) -> bool {
-    matches!(node.kind, NodeKind::Type)
-        && KEY_TYPES
-            .iter()
-            .any(|&(module, class, sets)| sets && module == node.module && class == node.class)
 }
 
 /// The attributes of ObjectNode `id`, or `None` when its state is unreadable (callers that
@@ -727,7 +675,7 @@ mod tests {
 
     #[test]
     fn key_types_that_keep_the_string_set_attributes_and_others_do_not() {
-        for (module, class, sets) in KEY_TYPES {
+        for (module, class, sets) in key_types::KEY_TYPES {
             let schema = object(Some(dict_node(
                 "builtins",
                 "dict",

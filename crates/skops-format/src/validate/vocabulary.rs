@@ -21,11 +21,12 @@ use std::collections::HashSet;
 
 use std::collections::HashMap;
 
-use super::state::{Array, STATE_DICT_CLASSES, Slot, State, json_value, key_names_attribute};
+use super::state::{Array, STATE_DICT_CLASSES, Slot, State, json_value};
 use crate::file::SkopsFile;
 use crate::json::Text;
 use crate::json::Value;
 use crate::limits::Limits;
+use crate::schema::key_types::names_attribute as key_names_attribute;
 use crate::schema::{NdArrayStorage, NodeId, NodeKind};
 use crate::{Error, Result};
 

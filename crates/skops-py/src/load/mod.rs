@@ -52,7 +52,7 @@ type FormRules = Vec<(&'static str, &'static str)>;
 /// form is read. The tests compare them with skops 0.16 and Python at test time.
 #[pyfunction]
 fn state_reader_rules() -> (KeyTypeRules, FormRules) {
-    let key_types = skops_format::validate::KEY_TYPES
+    let key_types = skops_format::schema::key_types::KEY_TYPES
         .iter()
         .map(|(module, class, sets)| (format!("{module}.{class}"), *sets))
         .collect();
