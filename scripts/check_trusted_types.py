@@ -1,4 +1,4 @@
-"""Check that `crates/skops-format/data/trusted-types.json` matches the live environment.
+"""Check that `crates/skops-trust/data/trusted-types.json` matches the live environment.
 
 Usage: `python scripts/check_trusted_types.py`. Regenerates the file into a temporary location
 with `gen_trusted_types.py` and diffs it against the committed one; exits 1 on any drift (for
@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-COMMITTED = ROOT / "crates" / "skops-format" / "data" / "trusted-types.json"
+COMMITTED = ROOT / "crates" / "skops-trust" / "data" / "trusted-types.json"
 GENERATOR = ROOT / "scripts" / "gen_trusted_types.py"
 
 

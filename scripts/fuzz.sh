@@ -20,7 +20,7 @@ case "${1:-build}" in
         corpus=fuzz/corpus/open_and_audit
         mkdir -p "$corpus"
         # Seed with small real files (the fuzzer mutates from there).
-        find testdata/malicious testdata/generated crates/skops-format/tests/data/validate \
+        find testdata/malicious testdata/generated crates/skops-trust/tests/data/validate \
             -name '*.skops' -size -64k 2>/dev/null \
             | head -450 | xargs -r -I{} cp {} "$corpus"/ 2>/dev/null || true
         cargo fuzz run --fuzz-dir fuzz -O open_and_audit "$corpus" -- \

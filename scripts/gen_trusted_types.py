@@ -1,4 +1,4 @@
-"""Write `crates/skops-format/data/trusted-types.json` from the live skops 0.16 environment.
+"""Write `crates/skops-trust/data/trusted-types.json` from the live skops 0.16 environment.
 
 Usage: `python scripts/gen_trusted_types.py [--out PATH]` (default: the committed file).
 
@@ -62,7 +62,7 @@ from skops.io.exceptions import UNTRUSTED_TYPE_REASONS
 from skops.io.old import _general_v0, _numpy_v1
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_OUT = ROOT / "crates" / "skops-format" / "data" / "trusted-types.json"
+DEFAULT_OUT = ROOT / "crates" / "skops-trust" / "data" / "trusted-types.json"
 
 EXPERIMENTAL_IMPORTS = [
     "sklearn.experimental.enable_halving_search_cv",

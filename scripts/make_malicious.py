@@ -10,14 +10,9 @@ at most ~10 MB.
 `cases.json` maps each file name to:
 
 - `problem`: what is wrong with it, one sentence;
-- `expect`: the kind of error a reader must refuse it with, one word of: `ok` (the control
-  file, which must load), `truncated`, `crc`, `ratio`, `member-size`, `name`, `duplicate`,
-  `overlap`, `mismatch` (central directory and local header disagree), `compression`
-  (unknown compression method), `schema-missing`,
-  `utf8`, `json`, `schema` (valid JSON, wrong structure), `depth`, `loader`, `protocol`,
-  `shape`, `npy`, `id-cycle`, `id-unknown`, `method-class`, `operator-module`,
-  `member-missing`, `untrusted` (loads only if the user trusts the type named),
-  `materialisation` (nodes name one member so often that loading would exceed the budget);
+- `expect`: the error kind (`kind()` of the Rust error, `SkopsFormatError.kind` in Python) a
+  reader must refuse it with, e.g. `zip-crc-mismatch`; or `ok` (the control file, which must
+  load) or `untrusted` (loads only if the user trusts the type named);
 - `python_skops`: what skops 0.16 itself does with `skops.io.load(file)` (default trust):
   `loads` or the exception type (recorded in a child process with a 4 GiB address-space
   limit; skipped with `--no-python`, keeping the values already in cases.json).
@@ -302,31 +297,31 @@ def cases() -> dict[str, tuple[bytes, str, str]]:
     # ----- container: truncation, checksums, bombs
     eocd = valid.rindex(struct.pack("<I", EOCD_SIG))
     central = valid.index(struct.pack("<I", CENTRAL_SIG))
-    add("truncated_in_end_record", valid[: eocd + 10], "cut inside the end record", "truncated")
+    add("truncated_in_end_record", valid[: eocd + 10], "cut inside the end record", "zip-truncated")
     add(
         "truncated_in_central",
         valid[: central + 20],
         "cut inside the central directory",
-        "truncated",
+        "zip-truncated",
     )
     add(
         "truncated_in_data",
         valid[: central // 2],
         "cut inside the first member's data",
-        "truncated",
+        "zip-truncated",
     )
     add(
         "truncated_after_local_header",
         valid[:30],
         "only the first local header is left",
-        "truncated",
+        "zip-truncated",
     )
-    add("empty_file", b"", "zero bytes", "truncated")
+    add("empty_file", b"", "zero bytes", "zip-not-an-archive")
     add(
         "truncated_central_claims_more",
         valid[:eocd] + struct.pack("<IHHHHIIH", EOCD_SIG, 0, 0, 9, 9, 10_000, central, 0),
         "the end record declares 9 entries and a 10 kB central directory past the end",
-        "truncated",
+        "zip-inconsistent",
     )
 
     npy_data = npy(ARRAY)
@@ -338,13 +333,13 @@ def cases() -> dict[str, tuple[bytes, str, str]]:
             [Member(b"1.npy", bytes(flipped), crc=zlib.crc32(npy_data)), *baseline_members()[1:]]
         ),
         "a data byte of `1.npy` was changed after its CRC-32 was computed",
-        "crc",
+        "zip-crc-mismatch",
     )
     add(
         "bad_crc_field",
         build_zip([Member(b"1.npy", npy_data, crc=0xDEADBEEF), *baseline_members()[1:]]),
         "the CRC-32 of `1.npy` is wrong in both headers",
-        "crc",
+        "zip-crc-mismatch",
     )
 
     bomb_data = b"\x00" * 10_000_000
@@ -359,7 +354,7 @@ def cases() -> dict[str, tuple[bytes, str, str]]:
             ]
         ),
         "`1.npy` declares 200 bytes but its deflate stream inflates to 10 MB",
-        "member-size",
+        "zip-member-too-long",
     )
     small_bomb = deflate(b"\x00" * 4_000_000)
     add(
@@ -377,7 +372,7 @@ def cases() -> dict[str, tuple[bytes, str, str]]:
             ]
         ),
         f"`1.npy` declares ~4 GiB from {len(small_bomb)} compressed bytes (ratio > 10^6)",
-        "ratio",
+        "limit-exceeded",
     )
 
     # ----- container: names
@@ -392,20 +387,20 @@ def cases() -> dict[str, tuple[bytes, str, str]]:
             label,
             with_schema(array_schema(name), [Member(name.encode(), npy_data)]),
             f"the array member is named `{name}`: {what}",
-            "name",
+            "zip-invalid-name",
         )
     nul = Member(b"x.npy\x00evil", npy_data)
     add(
         "name_nul",
         with_schema(array_schema("x.npy"), [nul]),
         "a member name holds a NUL byte (`x.npy\\0evil`); the schema references `x.npy`",
-        "name",
+        "zip-invalid-name",
     )
     add(
         "name_not_utf8",
         with_schema(array_schema("x.npy"), [Member(b"x\xff\xfe.npy", npy_data)]),
         "a member name is not UTF-8 (and the UTF-8 flag is not set)",
-        "name",
+        "file-member-missing",
     )
 
     # ----- container: duplicates and overlaps
@@ -416,7 +411,7 @@ def cases() -> dict[str, tuple[bytes, str, str]]:
             [Member(b"1.npy", npy_data), Member(b"1.npy", npy(np.array([666.0])))],
         ),
         "two members are named `1.npy` with different contents",
-        "duplicate",
+        "zip-duplicate-member",
     )
     reset_ids()
     evil_schema = root(dict_node({"evil": json_node("second schema")}))
@@ -429,7 +424,7 @@ def cases() -> dict[str, tuple[bytes, str, str]]:
             ]
         ),
         "two `schema.json` members: which one a reader takes decides what loads",
-        "duplicate",
+        "zip-duplicate-member",
     )
 
     # overlap: member `0.bin` (stored) contains the whole local header + data of `1.npy`,
@@ -461,7 +456,7 @@ def cases() -> dict[str, tuple[bytes, str, str]]:
             ]
         ),
         "the bytes of `1.npy` lie inside the bytes of `0.bin` (two entries, one range)",
-        "overlap",
+        "zip-overlapping-members",
     )
     add(
         "overlapping_same_offset",
@@ -473,7 +468,7 @@ def cases() -> dict[str, tuple[bytes, str, str]]:
             ]
         ),
         "central entries `1.npy` and `2.npy` point at the same local header",
-        "overlap",
+        "zip-local-name-mismatch",
     )
 
     # ----- container: central directory vs local header
@@ -481,25 +476,25 @@ def cases() -> dict[str, tuple[bytes, str, str]]:
         "mismatch_name",
         with_schema(array_schema(), [Member(b"1.npy", npy_data, local_name=b"9.npy")]),
         "the central directory says `1.npy`, the local header says `9.npy`",
-        "mismatch",
+        "zip-local-name-mismatch",
     )
     add(
         "mismatch_size",
         with_schema(array_schema(), [Member(b"1.npy", npy_data, local_size=len(npy_data) + 64)]),
         "the local header declares 64 more uncompressed bytes than the central directory",
-        "mismatch",
+        "zip-local-header-mismatch",
     )
     add(
         "mismatch_method",
         with_schema(array_schema(), [Member(b"1.npy", npy_data, local_method=DEFLATED)]),
         "the central directory says stored, the local header says deflate",
-        "mismatch",
+        "zip-local-header-mismatch",
     )
     add(
         "unknown_compression_method",
         with_schema(array_schema(), [Member(b"1.npy", npy_data, method=99)]),
         "`1.npy` uses compression method 99, which does not exist",
-        "compression",
+        "zip-unsupported-compression",
     )
 
     # ----- schema.json
@@ -507,39 +502,49 @@ def cases() -> dict[str, tuple[bytes, str, str]]:
         "schema_missing",
         build_zip([Member(b"1.npy", npy_data)]),
         "there is no `schema.json`",
-        "schema-missing",
+        "file-schema-missing",
     )
     add(
         "schema_not_utf8",
         with_schema(schema_bytes(baseline_schema()).replace(b"baseline", b"caf\xe9", 1)),
         "`schema.json` holds a Latin-1 byte (0xE9) that is not valid UTF-8",
-        "utf8",
+        "json-not-utf8",
     )
     add(
         "schema_utf8_bom",
         with_schema(b"\xef\xbb\xbf" + schema_bytes(baseline_schema())),
         "`schema.json` starts with a UTF-8 byte order mark, which JSON does not allow",
-        "json",
+        "json-syntax",
     )
     add(
         "schema_not_json",
         with_schema(b"{'protocol': 2, this is not json"),
         "`schema.json` is not JSON",
-        "json",
+        "json-syntax",
     )
     add(
         "schema_trailing_garbage",
         with_schema(schema_bytes(baseline_schema()) + b"\n{}"),
         "a second JSON value follows the schema",
-        "json",
+        "json-syntax",
     )
-    add("schema_root_list", with_schema(b"[1, 2, 3]"), "the schema root is a list", "schema")
-    add("schema_root_string", with_schema(b'"schema"'), "the schema root is a string", "schema")
+    add(
+        "schema_root_list",
+        with_schema(b"[1, 2, 3]"),
+        "the schema root is a list",
+        "schema-node-not-object",
+    )
+    add(
+        "schema_root_string",
+        with_schema(b'"schema"'),
+        "the schema root is a string",
+        "schema-node-not-object",
+    )
     add(
         "schema_depth_json",
         with_schema(b'{"x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", method=DEFLATED),
         "`schema.json` (deflated) nests 100 000 JSON arrays",
-        "depth",
+        "json-too-deep",
     )
     # Built as text: json.dumps itself recurses once per level.
     opening = (
@@ -553,12 +558,17 @@ def cases() -> dict[str, tuple[bytes, str, str]]:
         "schema_depth_nodes",
         with_schema(deep.encode(), method=DEFLATED),
         "`schema.json` (deflated): 5 000 ListNodes nested in each other (JSON depth 10 000)",
-        "depth",
+        "json-too-deep",
     )
     reset_ids()
     no_loader = root(dict_node({"x": json_node(1)}))
     del no_loader["content"]["x"]["__loader__"]
-    add("node_missing_loader", with_schema(no_loader), "a node has no `__loader__`", "schema")
+    add(
+        "node_missing_loader",
+        with_schema(no_loader),
+        "a node has no `__loader__`",
+        "schema-missing-key",
+    )
     reset_ids()
     add(
         "loader_unknown",
@@ -577,27 +587,22 @@ def cases() -> dict[str, tuple[bytes, str, str]]:
             )
         ),
         "a node names the loader `EvilNode`, which does not exist",
-        "loader",
+        "schema-unknown-loader",
     )
-    for label, protocol in (
-        ("3", 3),
-        ("minus_1", -1),
-        ("string_0", "0"),
-        ("float_1", 1.0),
-        ("true", True),
-        ("null", None),
+    for label, protocol, kind in (
+        ("3", 3, "schema-protocol-too-new"),
+        ("minus_1", -1, "schema-protocol-negative"),
+        ("string_0", "0", "schema-invalid-protocol"),
+        ("float_1", 1.0, "schema-invalid-protocol"),
+        ("true", True, "schema-invalid-protocol"),
+        ("null", None, "schema-invalid-protocol"),
     ):
         schema = baseline_schema()
         schema["protocol"] = protocol
-        add(
-            f"protocol_{label}",
-            with_schema(schema),
-            f"`protocol` is {json.dumps(protocol)}",
-            "protocol",
-        )
+        add(f"protocol_{label}", with_schema(schema), f"`protocol` is {json.dumps(protocol)}", kind)
     schema = baseline_schema()
     del schema["protocol"]
-    add("protocol_missing", with_schema(schema), "`protocol` is missing", "protocol")
+    add("protocol_missing", with_schema(schema), "`protocol` is missing", "schema-invalid-protocol")
 
     # ----- npy members
     add(
@@ -607,7 +612,7 @@ def cases() -> dict[str, tuple[bytes, str, str]]:
             [Member(b"1.npy", npy_raw(_header("<f8", "(1099511627776,)"), b"\x00" * 8))],
         ),
         "`1.npy` declares shape (2**40,) float64 (8 TiB) but holds 8 bytes",
-        "shape",
+        "npy-data-length",
     )
     add(
         "npy_shape_2_pow_31_squared",
@@ -616,13 +621,13 @@ def cases() -> dict[str, tuple[bytes, str, str]]:
             [Member(b"1.npy", npy_raw(_header("<f8", "(2147483648, 2147483648)"), b"\x00" * 8))],
         ),
         "`1.npy` declares shape (2**31, 2**31): the element count overflows 62 bits of bytes",
-        "shape",
+        "npy-size-overflow",
     )
     add(
         "npy_shape_negative",
         with_schema(array_schema(), [Member(b"1.npy", npy_raw(_header("<f8", "(-1,)"), b""))]),
         "`1.npy` declares a negative dimension",
-        "shape",
+        "npy-invalid-header",
     )
     add(
         "npy_data_short",
@@ -630,7 +635,7 @@ def cases() -> dict[str, tuple[bytes, str, str]]:
             array_schema(), [Member(b"1.npy", npy_raw(_header("<f8", "(1000,)"), b"\x00" * 8))]
         ),
         "`1.npy` declares 1000 float64 but holds 8 bytes of data",
-        "npy",
+        "npy-data-length",
     )
     add(
         "npy_header_past_end",
@@ -639,13 +644,13 @@ def cases() -> dict[str, tuple[bytes, str, str]]:
             [Member(b"1.npy", npy_raw(_header("<f8", "(3,)"), b"", header_len=60_000))],
         ),
         "`1.npy` declares a 60 000-byte header in a ~130-byte member",
-        "npy",
+        "npy-truncated-header",
     )
     add(
         "npy_bad_magic",
         with_schema(array_schema(), [Member(b"1.npy", b"\x93NUMPZ" + npy_data[6:])]),
         "`1.npy` does not start with the npy magic",
-        "npy",
+        "npy-bad-magic",
     )
     call_header = "{'descr': __import__('os').getcwd(), 'fortran_order': False, 'shape': (3,), }"
     add(
@@ -655,14 +660,14 @@ def cases() -> dict[str, tuple[bytes, str, str]]:
             [Member(b"1.npy", npy_raw(call_header, b"\x00" * 24))],
         ),
         "the npy header dict holds a function call instead of literals",
-        "npy",
+        "npy-header-syntax",
     )
     object_npy = npy(np.array([1, "a", None], dtype=object))
     add(
         "npy_object_dtype",
         with_schema(array_schema(), [Member(b"1.npy", object_npy)]),
         "`1.npy` has object dtype (`|O`): its data is a pickle (a harmless one here)",
-        "npy",
+        "npy-object-dtype",
     )
 
     # ----- node graph
@@ -674,7 +679,7 @@ def cases() -> dict[str, tuple[bytes, str, str]]:
         "id_cycle",
         with_schema(root(ancestor)),
         "a grandchild state reuses its grandparent's `__id__` (the tree becomes a cycle)",
-        "id-cycle",
+        "schema-id-cycle",
     )
     reset_ids()
     add(
@@ -694,7 +699,7 @@ def cases() -> dict[str, tuple[bytes, str, str]]:
             )
         ),
         "a CachedNode refers to `__id__` 999999, which no node has",
-        "id-unknown",
+        "schema-cached-node-unknown-id",
     )
     reset_ids()
     method = {
@@ -711,7 +716,7 @@ def cases() -> dict[str, tuple[bytes, str, str]]:
         "method_class_mismatch",
         with_schema(root(method)),
         "a MethodNode says StandardScaler.transform but its obj is a LogisticRegression",
-        "method-class",
+        "schema-method-type-mismatch",
     )
     reset_ids()
     operator_os = {
@@ -725,13 +730,13 @@ def cases() -> dict[str, tuple[bytes, str, str]]:
         "operator_module_os",
         with_schema(root(operator_os)),
         "an OperatorFuncNode names module `os` (class `system`) instead of `operator`",
-        "operator-module",
+        "schema-operator-module",
     )
     add(
         "member_missing",
         with_schema(array_schema("404.npy")),
         "the schema references `404.npy`, which the archive does not hold",
-        "member-missing",
+        "file-member-missing",
     )
     reset_ids()
     add(
@@ -766,7 +771,7 @@ def cases() -> dict[str, tuple[bytes, str, str]]:
         "member_named_by_many_nodes",
         with_schema(many, [Member(b"1.npy", big, DEFLATED)], method=DEFLATED),
         "1,000 nodes with their own `__id__` name one 10 MiB `1.npy`: 10 GiB if each is loaded",
-        "materialisation",
+        "file-materialisation-budget",
     )
     return out
 

@@ -4,10 +4,11 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use skops_format::{Limits, SkopsFile, visualize};
+use skops_format::Limits;
+use skops_trust::{ModelFile, visualize};
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(file) = SkopsFile::open(data, &Limits::default()) {
+    if let Ok(file) = ModelFile::open(data, &Limits::default()) {
         if let Ok(report) = file.audit(&[]) {
             let _rows = visualize::inspect_rows(&file, &report);
         }

@@ -13,6 +13,7 @@ __all__ = [
     "card_read_config",
     "card_split_path",
     "dumps",
+    "error_kinds",
     "get_untrusted_types",
     "loads",
     "policy_check",
@@ -36,6 +37,9 @@ def dumps(obj: Any, compression: int, compresslevel: int | None) -> bytes:
 
 def loads(data: bytes, trusted: list[str]) -> Any:
     """Audit then construct the object of a `.skops` archive; `trusted` holds type names."""
+
+def error_kinds() -> list[str]:
+    """Every `kind` a `SkopsFormatError` for a `.skops` file can have, sorted."""
 
 def get_untrusted_types(data: bytes) -> list[str]:
     """The sorted names of the types of the archive that are not trusted by default."""

@@ -72,7 +72,7 @@ def import_generator() -> ModuleType:
     return module
 
 
-# The types skops_rs trusts by default once their validator passed (`skops_format::validate`),
+# The types skops_rs trusts by default once their validator passed (`skops_trust::validate`),
 # one line per type, each added together with its validator and its tests.
 VALIDATED_TYPES: frozenset[str] = frozenset(
     {

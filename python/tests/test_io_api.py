@@ -390,7 +390,7 @@ def test_untrusted_exception_matches_skops(fitted_kd_tree):
 
 
 def test_a_tree_loads_with_no_trusted_list_where_skops_needs_one(fitted_tree):
-    # Validated and tied to the estimator's `n_features_in_` (see skops_format::validate).
+    # Validated and tied to the estimator's `n_features_in_` (see skops_trust::validate).
     data = sio.dumps(fitted_tree)
     assert isinstance(raised(lambda: sio.loads(data)), sio_exceptions.UntrustedTypesFoundException)
     for loaded in (rio.loads(data), rio.loads(data, trusted=[TREE])):

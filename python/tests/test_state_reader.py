@@ -1,5 +1,5 @@
 """The validators read an object's state exactly as skops 0.16 builds it (one reader,
-`skops_format::validate::state`): every key type and state form skops accepts, read from skops'
+`skops_trust::validate::state`): every key type and state form skops accepts, read from skops'
 own code at test time, is either read as Python would read it or refused; every validator
 still refuses its invariant when the offending entry hides behind another key type or state
 form; and skops 0.16 loads such files and dies where skops_rs refuses them."""

@@ -613,7 +613,7 @@ def test_skops_loads_a_widened_boosted_tree_that_crashes_predict_and_we_refuse_i
 
 # ----- reviewed pure-Python helpers --------------------------------------------------------------
 
-_REVIEWED_RS = ROOT / "crates" / "skops-format" / "src" / "validate" / "reviewed.rs"
+_REVIEWED_RS = ROOT / "crates" / "skops-trust" / "src" / "validate" / "reviewed.rs"
 # Python's Py_TPFLAGS_HEAPTYPE: set for classes defined by a `class` statement, not for static
 # extension types (Cython `cdef class`, C types).
 _HEAP_TYPE = 1 << 9

@@ -123,7 +123,7 @@ pub enum Error {
         path: String,
         /// What the format reader found (boxed: it is large, and rare).
         #[source]
-        source: Box<skops_format::Error>,
+        source: Box<skops_trust::Error>,
     },
     /// A card path that is not a regular file: a symbolic link (never followed), a
     /// directory, a FIFO, a device or a socket.

@@ -3,9 +3,10 @@
 
 use std::path::Path;
 
+use skops_format::Limits;
 use skops_format::json;
 use skops_format::schema::{NodeId, NodeKind, Schema};
-use skops_format::{Limits, SkopsFile};
+use skops_trust::ModelFile as OpenedModel;
 
 use crate::{Error, Result};
 
@@ -30,7 +31,7 @@ pub struct ModelFile {
 /// Opens and validates a `.skops` file (nothing is loaded or constructed) and reads its facts.
 pub fn inspect(path: &Path) -> Result<ModelFile> {
     let mut buffer = Vec::new();
-    let file = SkopsFile::open_path(path, &Limits::default(), &mut buffer).map_err(|source| {
+    let file = OpenedModel::open_path(path, &Limits::default(), &mut buffer).map_err(|source| {
         Error::ModelFile {
             path: path.display().to_string(),
             source: Box::new(source),

@@ -42,7 +42,6 @@
 
 use std::collections::HashMap;
 
-use crate::audit;
 use crate::limits::Limits;
 use crate::schema::{NdArrayStorage, NodeId, NodeKind, ReduceKind, Schema};
 use crate::{Error, Result};
@@ -315,7 +314,7 @@ pub(crate) fn check(
     };
     Err(Error::FileMaterialisationBudget {
         member: member.to_owned(),
-        path: audit::node_path(schema, id),
+        path: crate::schema::path::node_path(schema, id),
         planned: plan.planned,
         budget: plan.needed.saturating_add(allowance),
     })

@@ -15,11 +15,10 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use sha2::{Digest, Sha256};
 
-use crate::audit::{self, AuditReport};
 use crate::budget::{self, Form, Plan};
 use crate::container::{Archive, Entry};
 use crate::json::Text;
@@ -27,7 +26,6 @@ use crate::limits::Limits;
 use crate::npy::{Descr, NpyHeader, read_npy};
 use crate::npz::Sparse;
 use crate::schema::{NdArrayStorage, NodeId, NodeKind, Schema};
-use crate::validate::{self, Validated};
 use crate::{Error, Result};
 
 /// The member holding the schema.
@@ -51,9 +49,6 @@ pub struct SkopsFile<'a> {
     limits: Limits,
     /// What loading materialises from the members (checked against the budget at open).
     plan: Plan,
-    /// What the validators found, once they ran: the usual `get_untrusted_types` then `load`
-    /// of one file validates it once (tree members are read and walked again otherwise).
-    validated: OnceLock<Validated>,
     /// The bytes the validators decompressed from members in the current run, and the first
     /// member read past the budget (see [`SkopsFile::validation_member`]).
     validation_reads: Arc<ValidationReads>,
@@ -78,7 +73,6 @@ pub struct CheckedFile {
     array_headers: HashMap<String, NpyHeader>,
     crc_checked: HashSet<String>,
     plan: Plan,
-    validated: Option<Validated>,
 }
 
 /// What the nodes referencing one member need it to be.
@@ -135,7 +129,6 @@ impl<'a> SkopsFile<'a> {
             crc_checked,
             limits: *limits,
             plan,
-            validated: OnceLock::new(),
             validation_reads: Arc::default(),
         })
     }
@@ -147,7 +140,6 @@ impl<'a> SkopsFile<'a> {
             array_headers: self.array_headers,
             crc_checked: self.crc_checked,
             plan: self.plan,
-            validated: self.validated.into_inner(),
         }
     }
 
@@ -177,7 +169,6 @@ impl<'a> SkopsFile<'a> {
             crc_checked: checked.crc_checked,
             limits: *limits,
             plan: checked.plan,
-            validated: checked.validated.map_or_else(OnceLock::new, OnceLock::from),
             validation_reads: Arc::default(),
         })
     }
@@ -205,41 +196,18 @@ impl<'a> SkopsFile<'a> {
         &self.archive
     }
 
-    /// Runs the validators of the native state sklearn trusts blindly (see
-    /// [`validate::validate`]), then audits the schema as skops 0.16 does when loading with
-    /// `trusted`, except that the validated nodes are trusted (see [`audit::audit_validated`]).
-    ///
-    /// Fails with a `Validate*` error for a node whose state fails its validator, whether or
-    /// not `trusted` names its type.
-    pub fn audit(&self, trusted: &[String]) -> Result<AuditReport> {
-        let validated = self.validated()?;
-        audit::audit_validated(&self.schema, trusted, validated)
+    /// The limits the file was opened with (the validators read members with them).
+    pub fn limits(&self) -> &Limits {
+        &self.limits
     }
 
-    /// Runs the validators on the nodes that have one (see [`validate::validate`]).
-    pub fn validate(&self) -> Result<Validated> {
-        self.validated().cloned()
-    }
-
-    /// The validators' result: computed on the first call, then kept (also across
-    /// [`SkopsFile::into_checked`] and [`SkopsFile::reopen`]). A failure is not kept: it
-    /// recurs on the next call.
-    fn validated(&self) -> Result<&Validated> {
-        if let Some(validated) = self.validated.get() {
-            return Ok(validated);
-        }
+    /// Starts a new run of reads against the validation budget (see
+    /// [`SkopsFile::validation_member`]): the count of bytes read goes back to 0.
+    pub fn begin_validation_reads(&self) {
         self.validation_reads.bytes.store(0, Ordering::Relaxed);
         if let Ok(mut culprit) = self.validation_reads.culprit.lock() {
             *culprit = None;
         }
-        let result = validate::validate(self, &self.limits);
-        // A read refused past the budget surfaces in a validator as an unreadable array (or
-        // as nothing proven): the budget is the reason, whatever the validator made of it.
-        if let Some(error) = self.validation_budget_error() {
-            return Err(error);
-        }
-        let validated = result?;
-        Ok(self.validated.get_or_init(|| validated))
     }
 
     /// What loading the file materialises from its archive members, and what it needs: equal
@@ -283,9 +251,9 @@ impl<'a> SkopsFile<'a> {
     /// The validators read an array once per object that owns it, so a file whose thousands
     /// of objects share one large deflated member would have them decompress it thousands of
     /// times (hours of audit for a file of a few MB). Past the budget every read fails, so the
-    /// validators stop quickly, and [`SkopsFile::validate`] fails with
-    /// [`Error::FileValidationBudget`].
-    pub(crate) fn validation_member(&self, name: &str) -> Result<Cow<'a, [u8]>> {
+    /// validators stop quickly, and the trust layer's validation fails with
+    /// [`Error::FileValidationBudget`] (see [`SkopsFile::validation_budget_error`]).
+    pub fn validation_member(&self, name: &str) -> Result<Cow<'a, [u8]>> {
         if let Some(error) = self.validation_budget_error() {
             return Err(error);
         }
@@ -298,7 +266,7 @@ impl<'a> SkopsFile<'a> {
 
     /// Counts `bytes` a validator decompressed from (or inside) member `member`; fails once
     /// the run's total is past the budget (see [`SkopsFile::validation_member`]).
-    pub(crate) fn charge_validation_read(&self, bytes: u64, member: &str) -> Result<()> {
+    pub fn charge_validation_read(&self, bytes: u64, member: &str) -> Result<()> {
         let total = self
             .validation_reads
             .bytes
@@ -328,7 +296,7 @@ impl<'a> SkopsFile<'a> {
     }
 
     /// The budget error, when the current run has read past the budget.
-    fn validation_budget_error(&self) -> Option<Error> {
+    pub fn validation_budget_error(&self) -> Option<Error> {
         let read = self.validation_reads.bytes.load(Ordering::Relaxed);
         let budget = self.validation_budget();
         (read > budget).then(|| Error::FileValidationBudget {
@@ -362,22 +330,6 @@ impl<'a> SkopsFile<'a> {
     pub fn skops_version(&self) -> Option<&Text> {
         self.schema.skops_version.as_ref()
     }
-
-    /// The scikit-learn version that wrote the file: the first `_sklearn_version` string found
-    /// in an ObjectNode's state dict, in build order.
-    pub fn sklearn_version(&self) -> Option<String> {
-        self.schema.nodes().find_map(|(id, node)| {
-            if !matches!(node.kind, NodeKind::Object { .. }) {
-                return None;
-            }
-            // Read as skops sets attributes (see `validate::state`).
-            let state = validate::State::of_object(&self.schema, id).ok()?;
-            match state.json(self, "_sklearn_version")? {
-                crate::json::Value::String(version) => version.as_str().map(str::to_owned),
-                _ => None,
-            }
-        })
-    }
 }
 
 /// Reads a whole file, refusing one larger than `limits.max_total_size` before reading it.
@@ -393,7 +345,7 @@ fn read_path(path: &Path, limits: &Limits) -> Result<Vec<u8>> {
 
 /// The numpy kind of each scalar type skops trusts on an NdArrayNode
 /// (`NUMPY_DTYPE_TYPE_NAMES`), by class name in module `numpy`.
-const SCALAR_KINDS: [(&str, char); 24] = [
+pub const SCALAR_KINDS: [(&str, char); 24] = [
     ("bool", 'b'),
     ("bytes_", 'S'),
     ("clongdouble", 'c'),
@@ -451,7 +403,7 @@ fn check_scalar_arrays(schema: &Schema, headers: &HashMap<String, NpyHeader>) ->
             continue;
         }
         return Err(Error::FileScalarArray {
-            path: audit::node_path(schema, id),
+            path: crate::schema::path::node_path(schema, id),
             class: node.type_name(),
             dtype: header.descr.to_python_repr(),
             shape: header.shape.clone(),
@@ -502,7 +454,7 @@ fn check_members(archive: &Archive<'_>, schema: &Schema, limits: &Limits) -> Res
 
     // Paths are only needed for errors; the build order is computed then.
     let path_of = |id: Option<NodeId>| -> String {
-        id.map(|id| audit::node_path(schema, id))
+        id.map(|id| crate::schema::path::node_path(schema, id))
             .unwrap_or_default()
     };
     let mut headers = HashMap::new();
@@ -588,18 +540,6 @@ fn check_sparse(bytes: &[u8], limits: &Limits) -> Result<u64> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_scalar_kinds_are_those_of_the_types_skops_trusts() {
-        let trusted = audit::TrustTables::skops_defaults()
-            .unwrap()
-            .list("NUMPY_DTYPE_TYPE_NAMES")
-            .unwrap();
-        let ours: HashSet<String> = SCALAR_KINDS
-            .iter()
-            .map(|(class, _)| format!("numpy.{class}"))
-            .collect();
-        assert_eq!(&ours, trusted);
-    }
     use crate::container::{ArchiveWriter, WriteCompression};
 
     fn npy(shape: &[u64], data_len: usize) -> Vec<u8> {
@@ -666,7 +606,6 @@ mod tests {
             let file = SkopsFile::open(&bytes, &Limits::default()).unwrap();
             assert_eq!(file.protocol(), 2);
             assert_eq!(file.skops_version().unwrap(), "0.16.0");
-            assert_eq!(file.sklearn_version(), None);
             let header = file.array_header(file.schema().root()).unwrap();
             assert_eq!(header.shape, vec![2]);
             let member = file.member("1.npy").unwrap();
@@ -679,37 +618,9 @@ mod tests {
                 file.member("2.npy"),
                 Err(Error::ZipMemberNotFound { member }) if member == "2.npy"
             ));
-            assert!(file.audit(&[]).unwrap().is_clean());
             assert_eq!(file.sha256().len(), 64);
             assert_eq!(file.archive().entries().len(), 2);
         }
-    }
-
-    #[test]
-    fn sklearn_version_is_the_first_in_an_object_state() {
-        let state = |version: &str| {
-            format!(
-                r#"{{"__class__": "dict", "__module__": "builtins", "__loader__": "DictNode", "content": {{"_sklearn_version": {{"__class__": "str", "__module__": "builtins", "__loader__": "JsonNode", "content": "\"{version}\"", "is_json": true}}}}, "key_types": {{"__class__": "list", "__module__": "builtins", "__loader__": "ListNode", "content": [{{"__class__": "str", "__module__": "builtins", "__loader__": "TypeNode"}}]}}}}"#
-            )
-        };
-        let object = |version: &str| {
-            format!(
-                r#"{{"__class__": "StandardScaler", "__module__": "sklearn.preprocessing._data", "__loader__": "ObjectNode", "content": {}}}"#,
-                state(version)
-            )
-        };
-        let schema = schema_with(&format!(
-            r#""__class__": "list", "__module__": "builtins", "__loader__": "ListNode", "content": [{}, {}, {}]"#,
-            state("0.0"),
-            object("1.9.1"),
-            object("1.0")
-        ));
-        let bytes = archive(
-            &[("schema.json", schema.as_bytes())],
-            WriteCompression::Stored,
-        );
-        let file = SkopsFile::open(&bytes, &Limits::default()).unwrap();
-        assert_eq!(file.sklearn_version().as_deref(), Some("1.9.1"));
     }
 
     #[test]

@@ -1,4 +1,8 @@
-//! Read, write, validate and audit `.skops` files (the skops 0.16 format) without Python.
+//! Read and write `.skops` files (the skops 0.16 format) without Python: the format layer.
+//!
+//! What a file may make Python do (the audit, the validators of scikit-learn state, trust
+//! tables and policies) is `skops-trust`, which builds on this crate; this crate knows the
+//! format only.
 //!
 //! Everything here distrusts its input: every size, count and depth read from a file is
 //! checked against a named limit in [`limits`] before memory is allocated for it, and every
@@ -9,13 +13,10 @@
 //! - [`json`]: an order-preserving JSON model that accepts Python's `NaN`/`Infinity` and big ints,
 //!   and a writer that matches `json.dumps(indent=2)`,
 //! - [`npy`] / [`npz`]: numpy array members and scipy sparse members,
-//! - [`schema`]: the typed node model of `schema.json` (protocols 0, 1 and 2),
-//! - [`validate`]: validators of the native state sklearn trusts blindly (tree nodes),
-//! - [`audit`]: default trust tables of skops 0.16 and the untrusted-type audit with node paths,
+//! - [`schema`]: the typed node model of `schema.json` (protocols 0, 1 and 2), with node paths,
 //! - [`file`](mod@file): a whole `.skops` file opened, parsed and cross-checked in one step,
 //!   within the [`budget`] of what loading it may materialise,
-//! - [`policy`]: trust policies, type approvals bound to one file's sha256,
-//! - [`visualize`]: the rows of skops' `visualize` tree, and a tolerant variant for tools.
+//! - [`atomic`]: atomic file replacement for everything written to disk.
 #![cfg_attr(
     not(test),
     deny(
@@ -28,7 +29,6 @@
 )]
 
 pub mod atomic;
-pub mod audit;
 pub mod budget;
 pub mod container;
 pub mod error;
@@ -37,10 +37,7 @@ pub mod json;
 pub mod limits;
 pub mod npy;
 pub mod npz;
-pub mod policy;
 pub mod schema;
-pub mod validate;
-pub mod visualize;
 
 pub use error::{Error, Result};
 pub use file::{CheckedFile, SkopsFile};

@@ -36,6 +36,7 @@ mod _skops_rs {
         super::card::register(m)?;
         super::dump::register(m)?;
         super::files::register(m)?;
+        m.add_function(pyo3::wrap_pyfunction!(super::errors::error_kinds, m)?)?;
         super::load::register(m)?;
         super::policy::register(m)
     }

@@ -1,9 +1,9 @@
-//! Trust policies for Python: thin wrappers over `skops_format::policy`, so the policy format
+//! Trust policies for Python: thin wrappers over `skops_trust::policy`, so the policy format
 //! is read, validated and bound to a file's digest by the same Rust code as the CLI's.
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyModule};
-use skops_format::policy::TrustPolicy;
+use skops_trust::policy::TrustPolicy;
 
 use crate::errors::format_error;
 
@@ -81,14 +81,14 @@ fn policy_for_data<'py>(
 /// sha256 a policy records.
 #[pyfunction]
 fn policy_check(py: Python<'_>, data: &[u8], sha256: &str) -> PyResult<()> {
-    let actual = py.detach(|| skops_format::policy::sha256_hex(data));
+    let actual = py.detach(|| skops_trust::policy::sha256_hex(data));
     // The same error, and so the same message and kind, as `TrustPolicy::check_digest`.
     if actual == sha256 {
         return Ok(());
     }
     Err(format_error(
         py,
-        &skops_format::Error::PolicyDigestMismatch {
+        &skops_trust::Error::PolicyDigestMismatch {
             policy: sha256.to_owned(),
             file: actual,
         },

@@ -5,9 +5,10 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use skops_format::audit::node_path_display;
-use skops_format::policy::{TrustPolicy, sha256_hex};
-use skops_format::{Error as FormatError, Limits, SkopsFile};
+use skops_format::{Error as FormatError, Limits};
+use skops_trust::ModelFile;
+use skops_trust::audit::node_path_display;
+use skops_trust::policy::{TrustPolicy, sha256_hex};
 
 use super::{Outcome, Summary, open};
 use crate::args::AuditArgs;
@@ -62,15 +63,16 @@ fn open_with_policy(
     trusted: &[String],
     policy: &TrustPolicy,
 ) -> Result<Summary, CliError> {
-    let fail = |error| CliError::file(path, error);
+    let fail = |error: skops_trust::Error| CliError::file(path, error);
+    let fail_format = |error: FormatError| CliError::file(path, error);
     let limits = Limits::default();
     let size = std::fs::metadata(path)
-        .map_err(|source| fail(io_error(path, source)))?
+        .map_err(|source| fail_format(io_error(path, source)))?
         .len();
-    Limits::check("file size", size, limits.max_total_size).map_err(fail)?;
-    let data = std::fs::read(path).map_err(|source| fail(io_error(path, source)))?;
+    Limits::check("file size", size, limits.max_total_size).map_err(fail_format)?;
+    let data = std::fs::read(path).map_err(|source| fail_format(io_error(path, source)))?;
     policy.check_digest(&sha256_hex(&data)).map_err(fail)?;
-    let file = SkopsFile::open(&data, &limits).map_err(fail)?;
+    let file = ModelFile::open(&data, &limits).map_err(fail)?;
     let mut trusted = trusted.to_vec();
     trusted.extend(policy.types().iter().cloned());
     let report = file.audit(&trusted).map_err(fail)?;
@@ -123,8 +125,8 @@ fn write_policy(
         &args
             .approved_by
             .clone()
-            .unwrap_or_else(skops_format::policy::default_approver),
-        &skops_format::policy::utc_now(),
+            .unwrap_or_else(skops_trust::policy::default_approver),
+        &skops_trust::policy::utc_now(),
         args.note.clone(),
     )
     .map_err(|error| CliError::file(path, error))?;

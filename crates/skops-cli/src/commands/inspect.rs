@@ -2,7 +2,7 @@
 //! report. Exits 0 whenever the file could be read (untrusted types are information here;
 //! `audit` is the check).
 
-use skops_format::visualize::inspect_rows;
+use skops_trust::visualize::inspect_rows;
 
 use super::{Outcome, open};
 use crate::args::InspectArgs;

@@ -7,9 +7,10 @@ pub mod inspect;
 
 use std::path::Path;
 
-use skops_format::audit::AuditReport;
+use skops_format::Limits;
 use skops_format::json::Text;
-use skops_format::{Limits, SkopsFile};
+use skops_trust::ModelFile;
+use skops_trust::audit::AuditReport;
 
 use crate::error::CliError;
 
@@ -27,7 +28,7 @@ pub struct Outcome {
 pub struct UntrustedType {
     /// The full type name.
     pub name: String,
-    /// Where it occurs (at most `skops_format::audit::MAX_PATHS_PER_TYPE`).
+    /// Where it occurs (at most `skops_trust::audit::MAX_PATHS_PER_TYPE`).
     pub paths: Vec<String>,
     /// How many further occurrences are not in `paths`.
     pub omitted: u64,
@@ -53,7 +54,7 @@ pub struct Summary {
 }
 
 impl Summary {
-    fn new(path: &Path, file: &SkopsFile<'_>, report: &AuditReport, trusted: &[String]) -> Self {
+    fn new(path: &Path, file: &ModelFile<'_>, report: &AuditReport, trusted: &[String]) -> Self {
         let untrusted = report
             .untrusted_with_paths()
             .into_iter()
@@ -80,10 +81,10 @@ fn open<'b>(
     path: &Path,
     trusted: &[String],
     buffer: &'b mut Vec<u8>,
-) -> Result<(SkopsFile<'b>, AuditReport, Summary), CliError> {
+) -> Result<(ModelFile<'b>, AuditReport, Summary), CliError> {
     let limits = Limits::default();
     let file =
-        SkopsFile::open_path(path, &limits, buffer).map_err(|error| CliError::file(path, error))?;
+        ModelFile::open_path(path, &limits, buffer).map_err(|error| CliError::file(path, error))?;
     let report = file
         .audit(trusted)
         .map_err(|error| CliError::file(path, error))?;

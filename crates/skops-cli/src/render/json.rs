@@ -5,10 +5,10 @@
 //! file arrive escaped and the report is plain ASCII.
 
 use skops_format::SkopsFile;
-use skops_format::audit::{AuditReport, TrustReason};
 use skops_format::json::{self, Object, Value};
 use skops_format::npy::{Descr, NpyHeader};
 use skops_format::schema::NodeId;
+use skops_trust::audit::{AuditReport, TrustReason};
 
 use crate::args::Show;
 use crate::commands::Summary;
@@ -34,7 +34,7 @@ pub fn inspect_report(
     show: Show,
 ) -> String {
     let schema = file.schema();
-    let paths = skops_format::audit::node_paths(schema);
+    let paths = skops_trust::audit::node_paths(schema);
     let nodes: Vec<Value> = schema
         .nodes()
         .filter(|(id, _)| {

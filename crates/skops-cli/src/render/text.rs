@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use skops_format::audit::{TrustTables, node_path_display};
+use skops_trust::audit::{TrustTables, node_path_display};
 
 use super::{Paint, Style};
 use crate::commands::Summary;

@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use skops_format::visualize::{InspectRow, TreeRow};
+use skops_trust::visualize::{InspectRow, TreeRow};
 
 use super::{Paint, Style};
 use crate::args::Show;

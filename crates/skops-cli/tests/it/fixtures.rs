@@ -49,7 +49,7 @@ fn audit_agrees_with_skops_on_every_fixture() {
         match entry.get("untrusted") {
             Some(Value::Array(_)) => {
                 let bytes = std::fs::read(path).expect("fixture readable");
-                let file = skops_format::SkopsFile::open(&bytes, &skops_format::Limits::default())
+                let file = skops_trust::ModelFile::open(&bytes, &skops_format::Limits::default())
                     .expect("a file skops audits opens");
                 let validated = file.validate().expect("skops' own trees validate").types();
                 let mut expected: Vec<String> = strings(entry.get("untrusted").expect("untrusted"))

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use insta::assert_snapshot;
-use skops_format::policy::{TrustPolicy, sha256_hex};
+use skops_trust::policy::{TrustPolicy, sha256_hex};
 
 use crate::common::{Run, skops_rs};
 

@@ -27,7 +27,7 @@ mod write;
 pub use number::Number;
 pub use parse::parse;
 pub use stream::SchemaText;
-pub(crate) use text::TextBuf;
+pub use text::TextBuf;
 pub use text::{Piece, Pieces, Text};
 pub use write::{to_string_compact, to_string_pretty};
 

@@ -284,21 +284,23 @@ pub(crate) fn surrogatepass_len(bytes: &[u8]) -> Result<bool, usize> {
 
 /// A [`Text`] under construction: a `String` until a surrogate arrives.
 #[derive(Default)]
-pub(crate) struct TextBuf {
+pub struct TextBuf {
     text: String,
     /// Once a surrogate was pushed: the `surrogatepass` bytes so far.
     wide: Option<Vec<u8>>,
 }
 
 impl TextBuf {
-    pub(crate) fn push_str(&mut self, text: &str) {
+    /// Ordinary characters.
+    pub fn push_str(&mut self, text: &str) {
         match &mut self.wide {
             None => self.text.push_str(text),
             Some(bytes) => bytes.extend_from_slice(text.as_bytes()),
         }
     }
 
-    pub(crate) fn push(&mut self, ch: char) {
+    /// One character.
+    pub fn push(&mut self, ch: char) {
         match &mut self.wide {
             None => self.text.push(ch),
             Some(bytes) => bytes.extend_from_slice(ch.encode_utf8(&mut [0; 4]).as_bytes()),
@@ -306,12 +308,12 @@ impl TextBuf {
     }
 
     /// A surrogate code point (`0xD800..=0xDFFF`; the caller checks).
-    pub(crate) fn push_surrogate(&mut self, unit: u16) {
+    pub fn push_surrogate(&mut self, unit: u16) {
         self.wide_bytes().extend_from_slice(&encode_surrogate(unit));
     }
 
     /// Bytes already checked to be `surrogatepass` UTF-8, whole code points.
-    pub(crate) fn push_surrogatepass(&mut self, bytes: &[u8]) {
+    pub fn push_surrogatepass(&mut self, bytes: &[u8]) {
         match std::str::from_utf8(bytes) {
             Ok(text) => self.push_str(text),
             Err(_) => self.wide_bytes().extend_from_slice(bytes),
@@ -324,7 +326,8 @@ impl TextBuf {
             .get_or_insert_with(|| std::mem::take(text).into_bytes())
     }
 
-    pub(crate) fn finish(self) -> Text {
+    /// The text built.
+    pub fn finish(self) -> Text {
         match self.wide {
             None => Text(Repr::Str(self.text)),
             // Re-checked so that the canonical form holds whatever was pushed.

@@ -1,6 +1,6 @@
 //! `.skops` archive -> Python objects: the native `loads` and the audit functions.
 //!
-//! Every function first opens the file with [`SkopsFile::open`] (container, schema and member
+//! Every function first opens the file with [`ModelFile::open`] (container, schema and member
 //! validation, all in Rust, without the GIL) and audits it in Rust. `loads` builds the object
 //! only once the audit found nothing untrusted: until then no module named by the file is
 //! imported and nothing is constructed.
@@ -15,9 +15,10 @@ mod tree_arrays;
 use pyo3::exceptions::PyImportError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyModule, PyString};
-use skops_format::audit::{AuditReport, node_path};
 use skops_format::schema::{Loader, NodeKind, ReduceKind};
-use skops_format::{Error, Limits, SkopsFile, visualize};
+use skops_format::{Error, Limits};
+use skops_trust::audit::{AuditReport, node_path};
+use skops_trust::{ModelFile, visualize};
 
 use crate::errors::format_error;
 
@@ -37,7 +38,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 /// tables), by type name: what `UntrustedTypesFoundException` explains.
 #[pyfunction]
 fn untrusted_type_reasons(py: Python<'_>) -> PyResult<Vec<(String, String)>> {
-    let tables = skops_format::audit::TrustTables::skops_defaults()
+    let tables = skops_trust::audit::TrustTables::skops_defaults()
         .map_err(|error| format_error(py, &error))?;
     Ok(tables.untrusted_type_reasons().to_vec())
 }
@@ -47,7 +48,7 @@ type KeyTypeRules = Vec<(String, bool)>;
 /// `(loader, form)` pairs.
 type FormRules = Vec<(&'static str, &'static str)>;
 
-/// The rules of the validators' state reader (`skops_format::validate::state`): for each key
+/// The rules of the validators' state reader (`skops_trust::validate::state`): for each key
 /// type it knows, whether the key names an attribute; for each loader, how a state of that
 /// form is read. The tests compare them with skops 0.16 and Python at test time.
 #[pyfunction]
@@ -56,7 +57,7 @@ fn state_reader_rules() -> (KeyTypeRules, FormRules) {
         .iter()
         .map(|(module, class, sets)| (format!("{module}.{class}"), *sets))
         .collect();
-    let forms = skops_format::validate::state_forms()
+    let forms = skops_trust::validate::state_forms()
         .into_iter()
         .map(|(loader, form)| (loader, form.name()))
         .collect();
@@ -71,7 +72,7 @@ fn loads<'py>(
     trusted: Vec<String>,
 ) -> PyResult<Bound<'py, PyAny>> {
     if let Some(checked) = source::take(data) {
-        let file = SkopsFile::reopen(data.as_bytes(), checked, &Limits::default())
+        let file = ModelFile::reopen(data.as_bytes(), checked, &Limits::default())
             .map_err(|e| format_error(py, &e))?;
         return build_audited(py, &file, data, &trusted);
     }
@@ -82,7 +83,7 @@ fn loads<'py>(
 /// Audits with `trusted`, then builds the object unless something is untrusted.
 fn build_audited<'py>(
     py: Python<'py>,
-    file: &SkopsFile<'_>,
+    file: &ModelFile<'_>,
     data: &Bound<'py, PyBytes>,
     trusted: &[String],
 ) -> PyResult<Bound<'py, PyAny>> {
@@ -155,9 +156,9 @@ fn tree_nodes<'py>(
 
 /// Opens and checks the file (without the GIL), then refuses what skops 0.16 refuses while
 /// reading the tree, before its audit.
-fn open<'a>(py: Python<'_>, data: &'a [u8]) -> PyResult<SkopsFile<'a>> {
+fn open<'a>(py: Python<'_>, data: &'a [u8]) -> PyResult<ModelFile<'a>> {
     let file = py
-        .detach(|| SkopsFile::open(data, &Limits::default()))
+        .detach(|| ModelFile::open(data, &Limits::default()))
         .map_err(|error| format_error(py, &error))?;
     refuse_unavailable_loaders(py, &file)?;
     Ok(file)
@@ -167,7 +168,7 @@ fn open<'a>(py: Python<'_>, data: &'a [u8]) -> PyResult<SkopsFile<'a>> {
 /// does not support) and refuses a `QuantileForestNode` when `quantile_forest` is not
 /// installed, both while reading the tree. Whether `quantile_forest` is installed is asked
 /// without importing it.
-fn refuse_unavailable_loaders(py: Python<'_>, file: &SkopsFile<'_>) -> PyResult<()> {
+fn refuse_unavailable_loaders(py: Python<'_>, file: &ModelFile<'_>) -> PyResult<()> {
     let schema = file.schema();
     let mut needs_quantile_forest = false;
     for (id, node) in schema.nodes() {
@@ -204,7 +205,7 @@ fn refuse_unavailable_loaders(py: Python<'_>, file: &SkopsFile<'_>) -> PyResult<
     Ok(())
 }
 
-fn audit(py: Python<'_>, file: &SkopsFile<'_>, trusted: &[String]) -> PyResult<AuditReport> {
+fn audit(py: Python<'_>, file: &ModelFile<'_>, trusted: &[String]) -> PyResult<AuditReport> {
     py.detach(|| file.audit(trusted))
         .map_err(|error| format_error(py, &error))
 }

@@ -7,7 +7,7 @@
 //! and a `loads` of that very object takes it instead of opening the file again. Identity of a
 //! `bytes` object is identity of its content (`bytes` are immutable), so the reused schema is
 //! the one that was checked for these exact bytes; the archive directory itself is parsed again
-//! (cheap, `SkopsFile::reopen`). `loads` always empties the cache, so after the
+//! (cheap, `ModelFile::reopen`). `loads` always empties the cache, so after the
 //! usual pair of calls nothing is kept; a `get_untrusted_types` without a `loads` keeps its
 //! `bytes` alive until the next call of either.
 
@@ -15,7 +15,7 @@ use std::sync::Mutex;
 
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
-use skops_format::CheckedFile;
+use skops_trust::CheckedModel as CheckedFile;
 
 /// The file `get_untrusted_types` opened last, with the `bytes` object it came from.
 struct Entry {

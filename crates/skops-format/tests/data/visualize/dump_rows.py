@@ -7,7 +7,7 @@ type `get_untrusted_types` reports (so user-trusted nodes are covered too).
 
 Usage:
 - `python dump_rows.py --make DIR`: write the small `.skops` files of `make_objects()` into
-  DIR, with `DIR/rows.json` (what `crates/skops-format/tests/it/visualize.rs` compares with;
+  DIR, with `DIR/rows.json` (what `crates/skops-trust/tests/it/visualize.rs` compares with;
   run from the repository root with `DIR=crates/skops-format/tests/data/visualize`).
 - `python dump_rows.py --rows DIR OUT`: the rows of every `*.skops` under DIR into OUT
   (the Rust test runs this at test time over `$SKOPS_RS_FIXTURES`).

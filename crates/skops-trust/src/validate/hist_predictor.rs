@@ -1,0 +1,247 @@
+//! The validator of HistGradientBoosting's `TreePredictor`: the invariants sklearn's Cython
+//! predict code (`_predictor.pyx`) assumes without checking.
+//!
+//! Predict starts at `nodes[0]` and, until a node has `is_leaf`, reads `X[row, feature_idx]`
+//! and moves to `nodes[left]` or `nodes[right]`; a categorical split reads row `bitset_idx`
+//! (8 words) of `raw_left_cat_bitsets` (`predict`) or `binned_left_cat_bitsets`
+//! (`predict_binned`). None of it is bounds-checked. The validator reads the state and checks:
+//! - `nodes` is a non-empty one-dimensional array (at most [`MAX_TREE_NODES`]) with the fields
+//!   of sklearn's `PREDICTOR_RECORD_DTYPE`, in order (`__setstate__` casts it to that dtype,
+//!   which numpy does field by position), the integer ones integers;
+//! - both bitset arrays are uint32 of shape `(n_bitsets, 8)`;
+//! - `is_leaf`, `missing_go_to_left` and `is_categorical` are 0 or 1;
+//! - a numpy bool field reads as its one integer (0 or 1) or as none (see [`super::records`]:
+//!   `astype` casts every nonzero byte to 1, so bool children 2 and 4 would both be node 1);
+//! - each split node has both children in `[1, n_nodes)` and `feature_idx >= 0` (the number of
+//!   features is not stored in the predictor, so the upper bound is not checked here: that is
+//!   why a sound predictor is not trusted yet, see [`super::validate`]);
+//! - a categorical split's `bitset_idx` is a row of both bitset arrays;
+//! - every node is reached exactly once from node 0 (no cycles, no sharing, no orphans),
+//!   walked iteratively.
+
+use std::collections::BTreeSet;
+
+use super::records::{FieldProblem, IntField};
+use super::state::State;
+use super::state::numpy_member;
+use super::tree::Records;
+use super::walk::WalkError;
+use crate::{Error, Result};
+use skops_format::file::SkopsFile;
+use skops_format::limits::{Limits, MAX_TREE_NODES};
+use skops_format::npy::{Descr, read_npy};
+use skops_format::schema::NodeId;
+
+/// The field names of sklearn's `PREDICTOR_RECORD_DTYPE`, in order.
+const RECORD_FIELDS: [&str; 13] = [
+    "value",
+    "count",
+    "feature_idx",
+    "num_threshold",
+    "missing_go_to_left",
+    "left",
+    "right",
+    "gain",
+    "depth",
+    "is_leaf",
+    "bin_threshold",
+    "is_categorical",
+    "bitset_idx",
+];
+
+/// The words of one bitset row: 256 bits, one per binned value (`uint8`).
+const BITSET_WORDS: u64 = 8;
+
+/// The bitset arrays, in the order they are checked.
+const BITSET_ARRAYS: [&str; 2] = ["binned_left_cat_bitsets", "raw_left_cat_bitsets"];
+
+/// The features a sound predictor splits on: what [`super::usage`] bounds by the estimator.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct PredictorSplits {
+    /// The largest `feature_idx` of a split node (`None` for a single leaf).
+    pub(crate) max_feature: Option<u64>,
+    /// The features of the categorical splits.
+    pub(crate) categorical_features: BTreeSet<u64>,
+}
+
+/// Validates the `TreePredictor` ObjectNode `id` of `file`; `path` gives its access path.
+pub(crate) fn validate_predictor(
+    file: &SkopsFile<'_>,
+    id: NodeId,
+    limits: &Limits,
+    path: &dyn Fn() -> String,
+) -> Result<PredictorSplits> {
+    let malformed = |reason: String| Error::ValidatePredictorState {
+        path: path(),
+        reason,
+    };
+    let state = State::read(file, id, path)?;
+    let entry = |key: &str| {
+        state
+            .get(key)
+            .ok_or_else(|| malformed(format!("the state has no `{key}`")))
+    };
+
+    let mut bitset_rows = Vec::with_capacity(BITSET_ARRAYS.len());
+    for array in BITSET_ARRAYS {
+        let bytes = numpy_member(file, entry(array)?).map_err(malformed)?;
+        let view = read_npy(&bytes, limits)?;
+        let bad = |reason: String| Error::ValidatePredictorBitsets {
+            path: path(),
+            array,
+            reason,
+        };
+        match &view.header.descr {
+            Descr::Simple(type_str) if type_str.kind == 'u' && type_str.size == 4 => {}
+            other => return Err(bad(format!("of dtype {}", other.to_python_repr()))),
+        }
+        match view.header.shape.as_slice() {
+            [rows, BITSET_WORDS] => bitset_rows.push((array, *rows)),
+            shape => return Err(bad(format!("of shape {shape:?}"))),
+        }
+    }
+
+    let nodes_bytes = numpy_member(file, entry("nodes")?).map_err(malformed)?;
+    let nodes = read_npy(&nodes_bytes, limits)?;
+    let n_nodes = match nodes.header.shape.as_slice() {
+        [length] => *length,
+        shape => {
+            return Err(malformed(format!(
+                "`nodes` has shape {shape:?}, not one dimension"
+            )));
+        }
+    };
+    if n_nodes == 0 {
+        return Err(malformed(
+            "`nodes` is empty: predict reads node 0".to_owned(),
+        ));
+    }
+    Limits::check("tree predictor nodes", n_nodes, MAX_TREE_NODES)?;
+    let fields = PredictorFields::find(&nodes.header.descr).map_err(malformed)?;
+    let records = Records::new(&nodes).map_err(malformed)?;
+
+    let mut children = Vec::with_capacity(usize::try_from(n_nodes).unwrap_or(0));
+    let mut splits = PredictorSplits::default();
+    let truncated = || malformed("a `nodes` record is shorter than its dtype".to_owned());
+    let as_i64 = |value: i128| i64::try_from(value).unwrap_or(i64::MAX);
+    let as_u64 = |value: i128| u64::try_from(value).unwrap_or(u64::MAX);
+    for (node, record) in (0u64..).zip(records.iter()) {
+        let flag = |field: &'static str, reader: &IntField| -> Result<bool> {
+            match reader.read(record).ok_or_else(truncated)? {
+                0 => Ok(false),
+                1 => Ok(true),
+                value => Err(Error::ValidatePredictorFlag {
+                    path: path(),
+                    node,
+                    field,
+                    value: as_u64(value),
+                }),
+            }
+        };
+        let is_leaf = flag("is_leaf", &fields.is_leaf)?;
+        flag("missing_go_to_left", &fields.missing_go_to_left)?;
+        let is_categorical = flag("is_categorical", &fields.is_categorical)?;
+        if is_leaf {
+            children.push(None);
+            continue;
+        }
+        let left = fields.left.read(record).ok_or_else(truncated)?;
+        let right = fields.right.read(record).ok_or_else(truncated)?;
+        for (side, child) in [("left", left), ("right", right)] {
+            if child < 1 || child >= i128::from(n_nodes) {
+                return Err(Error::ValidatePredictorChildOutOfRange {
+                    path: path(),
+                    node,
+                    side,
+                    child: as_i64(child),
+                    n_nodes,
+                });
+            }
+        }
+        let feature = fields.feature_idx.read(record).ok_or_else(truncated)?;
+        if feature < 0 {
+            return Err(Error::ValidatePredictorFeature {
+                path: path(),
+                node,
+                feature: as_i64(feature),
+            });
+        }
+        // Non-negative and read from an integer field of at most 64 bits: it fits in u64.
+        let feature = as_u64(feature);
+        splits.max_feature = splits.max_feature.max(Some(feature));
+        if is_categorical {
+            splits.categorical_features.insert(feature);
+            let bitset_idx = fields.bitset_idx.read(record).ok_or_else(truncated)?;
+            for &(array, rows) in &bitset_rows {
+                if bitset_idx < 0 || bitset_idx >= i128::from(rows) {
+                    return Err(Error::ValidatePredictorBitsetIndex {
+                        path: path(),
+                        node,
+                        bitset_idx: as_u64(bitset_idx),
+                        array,
+                        rows,
+                    });
+                }
+            }
+        }
+        // Both are in `[1, n_nodes)`, so they fit in u64.
+        children.push(Some((as_u64(left), as_u64(right))));
+    }
+    walk(&children, path)?;
+    Ok(splits)
+}
+
+/// The integer fields of the `nodes` records the validator reads.
+struct PredictorFields {
+    feature_idx: IntField,
+    missing_go_to_left: IntField,
+    left: IntField,
+    right: IntField,
+    is_leaf: IntField,
+    is_categorical: IntField,
+    bitset_idx: IntField,
+}
+
+impl PredictorFields {
+    fn find(descr: &Descr) -> std::result::Result<Self, String> {
+        let Descr::Structured(fields) = descr else {
+            return Err("`nodes` is not a structured array".to_owned());
+        };
+        let names: Vec<&str> = fields.iter().map(|field| field.name.as_str()).collect();
+        if names != RECORD_FIELDS {
+            return Err(format!(
+                "`nodes` has fields {names:?}, not those of `PREDICTOR_RECORD_DTYPE`"
+            ));
+        }
+        let field = |name: &str| {
+            IntField::find(descr, name).map_err(|problem| match problem {
+                FieldProblem::Missing => format!("`nodes` field `{name}` cannot be located"),
+                FieldProblem::NotAnInteger(dtype) => {
+                    format!("`nodes` field `{name}` has dtype {dtype}, not an integer")
+                }
+            })
+        };
+        Ok(Self {
+            feature_idx: field("feature_idx")?,
+            missing_go_to_left: field("missing_go_to_left")?,
+            left: field("left")?,
+            right: field("right")?,
+            is_leaf: field("is_leaf")?,
+            is_categorical: field("is_categorical")?,
+            bitset_idx: field("bitset_idx")?,
+        })
+    }
+}
+
+/// Checks that every node of the predictor is reached exactly once from node 0.
+fn walk(children: &[Option<(u64, u64)>], path: &dyn Fn() -> String) -> Result<()> {
+    match super::walk::walk(children) {
+        Ok(_) => Ok(()),
+        Err(WalkError::Unreached(node)) => {
+            Err(Error::ValidatePredictorNodeUnreached { path: path(), node })
+        }
+        Err(WalkError::ReachedTwice(node)) => {
+            Err(Error::ValidatePredictorNodeReachedTwice { path: path(), node })
+        }
+    }
+}
