@@ -24,34 +24,63 @@ CRATES = [
     ("skops-card", "model cards (Python: `CardError`)"),
 ]
 
-_FAMILY = re.compile(r"^    // ----- (.+?) -+$")
 _VARIANT = re.compile(r"^    ([A-Z][A-Za-z0-9]*)\b")
-_KIND = re.compile(r'(?:Self|Error)::([A-Z][A-Za-z0-9]*)\b[^=\n]*=> (?:Some\()?"([a-z0-9-]+)"')
+_TABLE = re.compile(r"error_kinds!\(\s*(\w+) / \w+ \{(.*?)\}", re.S)
+_TABLE_ROW = re.compile(r"(\w+) => \"([a-z0-9-]+)\"")
+_IMPL = re.compile(r"^impl (\w+) \{\n(.*?)^\}", re.M | re.S)
+_ARM = re.compile(r"(?:Self|Error)::(\w+)(?: \{ \.\. \})? => \"([a-z0-9-]+)\"")
 
 
-def variants(source: str) -> list[tuple[str, str, str]]:
-    """`(family, variant, first doc line)` for each variant of `pub enum Error`."""
-    body = source[source.index("pub enum Error {") :]
-    body = body[: body.index("\n}\n")]
-    family, doc, out = "", [], []
-    for line in body.splitlines()[1:]:
-        if match := _FAMILY.match(line):
-            family = match.group(1)
-        elif line.startswith("    /// "):
-            doc.append(line[8:])
-        elif match := _VARIANT.match(line):
-            first = " ".join(doc).split(". ")[0].rstrip(".") if doc else ""
-            out.append((family, match.group(1), first))
-            doc = []
-        elif not line.startswith(("        ", "    #[", "    )")):
-            doc = []
+def enums(source: str) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """`(enum, its doc's first line, [(variant, first doc line)])` for each `pub enum`."""
+    out = []
+    lines = source.splitlines()
+    for index, line in enumerate(lines):
+        header = re.match(r"^pub enum (\w+) \{$", line)
+        if not header:
+            continue
+        doc, back = [], index - 1
+        while back >= 0 and lines[back].startswith(("#[", "///", "    ", ")")):
+            if lines[back].startswith("///"):
+                doc.insert(0, lines[back])
+            back -= 1
+        found, pending = [], []
+        for body in lines[index + 1 :]:
+            if body == "}":
+                break
+            if body.startswith("    /// "):
+                pending.append(body[8:])
+            elif variant := _VARIANT.match(body):
+                found.append((variant.group(1), _first_line("\n".join(pending))))
+                pending = []
+            elif not body.startswith(("        ", "    #[", "    )")):
+                pending = []
+        out.append((header.group(1), _first_line("\n".join(doc)), found))
     return out
 
 
-def kinds(source: str) -> dict[str, str]:
-    """Variant name -> kind, from the `name`/`kind` match arms (multi-line arms included)."""
-    flat = re.sub(r'=>\s*\{?\s*(Some\()?"', r'=> \1"', source)
-    return {variant: kind for variant, kind in _KIND.findall(flat)}
+def _first_line(doc: str) -> str:
+    text = " ".join(line.removeprefix("/// ").strip() for line in doc.splitlines())
+    return text.split(". ")[0].rstrip(".") if text else ""
+
+
+def kinds(source: str) -> dict[str, dict[str, str]]:
+    """Enum -> variant -> kind, from `error_kinds!` tables and `kind()` match arms."""
+    out: dict[str, dict[str, str]] = {}
+    for match in _TABLE.finditer(source):
+        out.setdefault(match.group(1), {}).update(_TABLE_ROW.findall(match.group(2)))
+    for match in _IMPL.finditer(source):
+        arms = _ARM.findall(match.group(2))
+        if arms:
+            out.setdefault(match.group(1), {}).update(arms)
+    return out
+
+
+def crate_sources(crate: str) -> list[str]:
+    src = ROOT / "crates" / crate / "src"
+    first = [src / "error.rs", src / "validate" / "error.rs"]
+    rest = sorted(p for p in src.rglob("*.rs") if p not in first)
+    return [p.read_text(encoding="utf-8") for p in first + rest if p.exists()]
 
 
 def render() -> str:
@@ -61,27 +90,27 @@ def render() -> str:
         "Every refusal has a stable, kebab-case kind: `kind()` of the Rust error, `kind` of the",
         "Python exception (`SkopsFormatError`, `CardError`), the `expect` of",
         "`testdata/malicious/cases.json`. The CLI shows the message and a hint. Written by",
-        "`scripts/gen_error_docs.py` from the crates' `error.rs`; do not edit by hand.",
+        "`scripts/gen_error_docs.py` from the crates' error enums; do not edit by hand.",
         "",
-        "A wrapper that only adds where a problem is (`FileMemberInvalid`, `NpzMember`) has the",
-        "kind of what it wraps; a trust error of the file format (`Format`) keeps the format's.",
+        "A wrapper that only adds where a problem is (`FileError::MemberInvalid`,",
+        "`NpzError::Member`) has the kind of what it wraps; a trust error of the file format",
+        "(`Error::Format`) keeps the format's.",
     ]
     for crate, what in CRATES:
-        source = (ROOT / "crates" / crate / "src" / "error.rs").read_text(encoding="utf-8")
-        names = kinds(source)
         lines += ["", f"## `{crate}`: {what}", ""]
-        family = None
-        for group, variant, doc in variants(source):
-            kind = names.get(variant)
-            if kind is None:
-                continue
-            if group != family:
-                family = group
-                lines += ["", f"### {group}" if group else "### (general)", ""]
-                lines += ["| kind | meaning |", "|---|---|"]
-            meaning = doc.replace("|", "\\|")
-            lines.append(f"| `{kind}` | {meaning} |")
-    return "\n".join(line for line in _squeeze(lines)) + "\n"
+        for source in crate_sources(crate):
+            names = kinds(source)
+            for enum, doc, found in enums(source):
+                if not enum.endswith("Error"):
+                    continue
+                rows = [(v, d) for v, d in found if v in names.get(enum, {})]
+                if not rows:
+                    continue
+                lines += ["", f"### `{enum}`: {doc}", "", "| kind | meaning |", "|---|---|"]
+                for variant, meaning in rows:
+                    meaning = meaning.replace("|", "\\|")
+                    lines.append(f"| `{names[enum][variant]}` | {meaning} |")
+    return "\n".join(_squeeze(lines)) + "\n"
 
 
 def _squeeze(lines: list[str]) -> list[str]:

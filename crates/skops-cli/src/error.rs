@@ -13,6 +13,12 @@ use skops_format::Error as FormatError;
 use skops_trust::Error as TrustError;
 
 use crate::sanitize::sanitize;
+use skops_format::error::{FileError, JsonError, NpyError, NpzError, SchemaError, ZipError};
+use skops_trust::error::{AuditError, PolicyError, VisualizeError};
+use skops_trust::validate::{
+    BinaryTreeError, BoostingError, BsplineError, EncoderError, KMeansError, LossError,
+    MetricError, NeighborsError, PredictorError, SparseError, SvmError, TreeError, ValidateError,
+};
 
 /// A command that could not do its job (exit code 2).
 #[derive(Debug)]
@@ -215,164 +221,178 @@ const BUG: &str = "this is a bug in skops-rs, not a problem of the file: please 
 pub fn hint(error: &TrustError) -> Option<&'static str> {
     match error {
         TrustError::Format(error) => format_hint(error),
-        TrustError::AuditTrustTables { .. } => Some(BUG),
-        TrustError::AuditRawGeneratorState { .. } | TrustError::AuditRawGeneratorScalar { .. } => {
-            Some(
-                "skops 0.16 cannot audit this protocol 0 `numpy.random.Generator` either: re-save \
+        TrustError::Audit(AuditError::TrustTables { .. }) => Some(BUG),
+        TrustError::Audit(AuditError::RawGeneratorState { .. })
+        | TrustError::Audit(AuditError::RawGeneratorScalar { .. }) => Some(
+            "skops 0.16 cannot audit this protocol 0 `numpy.random.Generator` either: re-save \
              the model with a current skops",
-            )
-        }
-        TrustError::PolicySyntax { .. }
-        | TrustError::PolicyInvalid { .. }
-        | TrustError::PolicyMalformedDigest { .. }
-        | TrustError::PolicyDuplicateType { .. }
-        | TrustError::PolicyMalformedTimestamp { .. } => Some(
+        ),
+        TrustError::Policy(PolicyError::Syntax { .. })
+        | TrustError::Policy(PolicyError::Invalid { .. })
+        | TrustError::Policy(PolicyError::MalformedDigest { .. })
+        | TrustError::Policy(PolicyError::DuplicateType { .. })
+        | TrustError::Policy(PolicyError::MalformedTimestamp { .. }) => Some(
             "a trust policy is the JSON document `skops-rs audit FILE --write-policy` writes \
              (see docs/trust.md); write a new one after reviewing the file",
         ),
-        TrustError::PolicyUnsupportedVersion { .. } => Some(
+        TrustError::Policy(PolicyError::UnsupportedVersion { .. }) => Some(
             "the policy was written by another version of skops-rs; review the file and write \
              a new policy with `skops-rs audit FILE --write-policy`",
         ),
-        TrustError::PolicyDigestMismatch { .. } => Some(
+        TrustError::Policy(PolicyError::DigestMismatch { .. }) => Some(
             "a policy approves only the exact file it was written for: this file is another \
              one, or was changed since; review it and write a new policy",
         ),
-        TrustError::ValidateTreeState { .. }
-        | TrustError::ValidateTreeClasses { .. }
-        | TrustError::ValidateTreeNodeCount { .. }
-        | TrustError::ValidateTreeChildOutOfRange { .. }
-        | TrustError::ValidateTreeHalfLeaf { .. }
-        | TrustError::ValidateTreeNodeReachedTwice { .. }
-        | TrustError::ValidateTreeNodeUnreached { .. }
-        | TrustError::ValidateTreeFeature { .. }
-        | TrustError::ValidateTreeMissingGoToLeft { .. }
-        | TrustError::ValidateTreeValueShape { .. }
-        | TrustError::ValidateTreeMaxDepth { .. } => Some(
+        TrustError::Validate(ValidateError::Tree(TreeError::State { .. }))
+        | TrustError::Validate(ValidateError::Tree(TreeError::Classes { .. }))
+        | TrustError::Validate(ValidateError::Tree(TreeError::NodeCount { .. }))
+        | TrustError::Validate(ValidateError::Tree(TreeError::ChildOutOfRange { .. }))
+        | TrustError::Validate(ValidateError::Tree(TreeError::HalfLeaf { .. }))
+        | TrustError::Validate(ValidateError::Tree(TreeError::NodeReachedTwice { .. }))
+        | TrustError::Validate(ValidateError::Tree(TreeError::NodeUnreached { .. }))
+        | TrustError::Validate(ValidateError::Tree(TreeError::Feature { .. }))
+        | TrustError::Validate(ValidateError::Tree(TreeError::MissingGoToLeft { .. }))
+        | TrustError::Validate(ValidateError::Tree(TreeError::ValueShape { .. }))
+        | TrustError::Validate(ValidateError::Tree(TreeError::MaxDepth { .. })) => Some(
             "the state of a `sklearn.tree._tree.Tree` breaks an invariant scikit-learn relies \
              on at predict time (it would read out of bounds or loop): the file is corrupt or \
              was crafted; do not load it",
         ),
-        TrustError::ValidatePredictorState { .. }
-        | TrustError::ValidatePredictorBitsets { .. }
-        | TrustError::ValidatePredictorChildOutOfRange { .. }
-        | TrustError::ValidatePredictorNodeReachedTwice { .. }
-        | TrustError::ValidatePredictorNodeUnreached { .. }
-        | TrustError::ValidatePredictorFlag { .. }
-        | TrustError::ValidatePredictorFeature { .. }
-        | TrustError::ValidatePredictorBitsetIndex { .. } => Some(
-            "the state of a HistGradientBoosting `TreePredictor` breaks an invariant \
+        TrustError::Validate(ValidateError::Predictor(PredictorError::State { .. }))
+        | TrustError::Validate(ValidateError::Predictor(PredictorError::Bitsets { .. }))
+        | TrustError::Validate(ValidateError::Predictor(PredictorError::ChildOutOfRange {
+            ..
+        }))
+        | TrustError::Validate(ValidateError::Predictor(PredictorError::NodeReachedTwice {
+            ..
+        }))
+        | TrustError::Validate(ValidateError::Predictor(PredictorError::NodeUnreached {
+            ..
+        }))
+        | TrustError::Validate(ValidateError::Predictor(PredictorError::Flag { .. }))
+        | TrustError::Validate(ValidateError::Predictor(PredictorError::Feature { .. }))
+        | TrustError::Validate(ValidateError::Predictor(PredictorError::BitsetIndex { .. })) => {
+            Some(
+                "the state of a HistGradientBoosting `TreePredictor` breaks an invariant \
              scikit-learn relies on at predict time (it would read out of bounds or loop): the \
              file is corrupt or was crafted; do not load it",
-        ),
-        TrustError::ValidateBinaryTreeState { .. }
-        | TrustError::ValidateBinaryTreeArray { .. }
-        | TrustError::ValidateBinaryTreeLeafSize { .. }
-        | TrustError::ValidateBinaryTreeLevels { .. }
-        | TrustError::ValidateBinaryTreeNodeCount { .. }
-        | TrustError::ValidateBinaryTreeIndexOutOfRange { .. }
-        | TrustError::ValidateBinaryTreeIndexRepeated { .. }
-        | TrustError::ValidateBinaryTreeNodeRange { .. }
-        | TrustError::ValidateBinaryTreeLeafFlag { .. }
-        | TrustError::ValidateBinaryTreeRadius { .. }
-        | TrustError::ValidateBinaryTreeEstimator { .. }
-        | TrustError::ValidateMetricState { .. }
-        | TrustError::ValidateMetricP { .. }
-        | TrustError::ValidateMetricSize { .. } => Some(
+            )
+        }
+        TrustError::Validate(ValidateError::BinaryTree(BinaryTreeError::State { .. }))
+        | TrustError::Validate(ValidateError::BinaryTree(BinaryTreeError::Array { .. }))
+        | TrustError::Validate(ValidateError::BinaryTree(BinaryTreeError::LeafSize { .. }))
+        | TrustError::Validate(ValidateError::BinaryTree(BinaryTreeError::Levels { .. }))
+        | TrustError::Validate(ValidateError::BinaryTree(BinaryTreeError::NodeCount { .. }))
+        | TrustError::Validate(ValidateError::BinaryTree(BinaryTreeError::IndexOutOfRange {
+            ..
+        }))
+        | TrustError::Validate(ValidateError::BinaryTree(BinaryTreeError::IndexRepeated {
+            ..
+        }))
+        | TrustError::Validate(ValidateError::BinaryTree(BinaryTreeError::NodeRange { .. }))
+        | TrustError::Validate(ValidateError::BinaryTree(BinaryTreeError::LeafFlag { .. }))
+        | TrustError::Validate(ValidateError::BinaryTree(BinaryTreeError::Radius { .. }))
+        | TrustError::Validate(ValidateError::BinaryTree(BinaryTreeError::Estimator { .. }))
+        | TrustError::Validate(ValidateError::Metric(MetricError::State { .. }))
+        | TrustError::Validate(ValidateError::Metric(MetricError::P { .. }))
+        | TrustError::Validate(ValidateError::Metric(MetricError::Size { .. })) => Some(
             "the state of a `KDTree`/`BallTree` or of its distance metric breaks an invariant \
              scikit-learn relies on in its queries (they would read or write out of bounds): \
              the file is corrupt or was crafted; do not load it",
         ),
-        TrustError::ValidateBisectingTree { .. } => Some(
+        TrustError::Validate(ValidateError::BisectingTree { .. }) => Some(
             "a BisectingKMeans cluster center does not match the model's number of features: \
              scikit-learn would read past it at predict time; the file is corrupt or was \
              crafted; do not load it",
         ),
-        TrustError::ValidateSparseDtype { .. }
-        | TrustError::ValidateSparseShape { .. }
-        | TrustError::ValidateSparseIndptr { .. }
-        | TrustError::ValidateSparseIndex { .. } => Some(
+        TrustError::Validate(ValidateError::Sparse(SparseError::Dtype { .. }))
+        | TrustError::Validate(ValidateError::Sparse(SparseError::Shape { .. }))
+        | TrustError::Validate(ValidateError::Sparse(SparseError::Indptr { .. }))
+        | TrustError::Validate(ValidateError::Sparse(SparseError::Index { .. })) => Some(
             "a scipy sparse matrix breaks an invariant scipy's native code relies on (it \
              would read out of bounds): the file is corrupt or was crafted; do not load it",
         ),
-        TrustError::ValidateDtypeContent { .. } => Some(
+        TrustError::Validate(ValidateError::DtypeContent { .. }) => Some(
             "skops writes a `numpy.dtype` as an empty array; this one is carried by another \
              node, which could pass off any object as a dtype: the file was crafted",
         ),
-        TrustError::ValidateLossState { .. }
-        | TrustError::ValidateLossComponent { .. }
-        | TrustError::ValidateLossParameter { .. } => Some(
+        TrustError::Validate(ValidateError::Loss(LossError::State { .. }))
+        | TrustError::Validate(ValidateError::Loss(LossError::Component { .. }))
+        | TrustError::Validate(ValidateError::Loss(LossError::Parameter { .. })) => Some(
             "a scikit-learn loss object does not hold the Cython loss and link its class \
              builds: the file is corrupt or was crafted; do not load it",
         ),
-        TrustError::ValidateSvmState { .. }
-        | TrustError::ValidateSvmSupportCounts { .. }
-        | TrustError::ValidateSvmShape { .. }
-        | TrustError::ValidateSvmSupportIndex { .. }
-        | TrustError::ValidateSvmSparse { .. } => Some(
+        TrustError::Validate(ValidateError::Svm(SvmError::State { .. }))
+        | TrustError::Validate(ValidateError::Svm(SvmError::SupportCounts { .. }))
+        | TrustError::Validate(ValidateError::Svm(SvmError::Shape { .. }))
+        | TrustError::Validate(ValidateError::Svm(SvmError::SupportIndex { .. }))
+        | TrustError::Validate(ValidateError::Svm(SvmError::Sparse { .. })) => Some(
             "the libsvm state of an SVM breaks an invariant libsvm relies on at predict time (it \
              would read out of bounds): the file is corrupt or was crafted; do not load it",
         ),
-        TrustError::ValidateNeighborsState { .. }
-        | TrustError::ValidateNeighborsFitX { .. }
-        | TrustError::ValidateNeighborsLabels { .. }
-        | TrustError::ValidateNeighborsMetricParam { .. } => Some(
-            "the fitted state of a neighbors estimator breaks an invariant sklearn's \
+        TrustError::Validate(ValidateError::Neighbors(NeighborsError::State { .. }))
+        | TrustError::Validate(ValidateError::Neighbors(NeighborsError::FitX { .. }))
+        | TrustError::Validate(ValidateError::Neighbors(NeighborsError::Labels { .. }))
+        | TrustError::Validate(ValidateError::Neighbors(NeighborsError::MetricParam { .. })) => {
+            Some(
+                "the fitted state of a neighbors estimator breaks an invariant sklearn's \
              pairwise-distance code relies on at predict time (it would read or write out of \
              bounds): the file is corrupt or was crafted; do not load it",
-        ),
-        TrustError::ValidateKMeansState { .. } | TrustError::ValidateKMeansShape { .. } => Some(
+            )
+        }
+        TrustError::Validate(ValidateError::KMeans(KMeansError::State { .. }))
+        | TrustError::Validate(ValidateError::KMeans(KMeansError::Shape { .. })) => Some(
             "the cluster centers of a k-means estimator do not match its `n_features_in_` \
              (sklearn's k-means code would read out of bounds at predict time): the file is \
              corrupt or was crafted; do not load it",
         ),
-        TrustError::ValidateBsplineState { .. }
-        | TrustError::ValidateBsplineKnots { .. }
-        | TrustError::ValidateBsplineCoefficients { .. }
-        | TrustError::ValidateBsplineAxis { .. } => Some(
+        TrustError::Validate(ValidateError::Bspline(BsplineError::State { .. }))
+        | TrustError::Validate(ValidateError::Bspline(BsplineError::Knots { .. }))
+        | TrustError::Validate(ValidateError::Bspline(BsplineError::Coefficients { .. }))
+        | TrustError::Validate(ValidateError::Bspline(BsplineError::Axis { .. })) => Some(
             "the state of a scipy `BSpline` breaks an invariant scipy relies on when it \
              evaluates the spline (it would read out of bounds): the file is corrupt or was \
              crafted; do not load it",
         ),
-        TrustError::ValidatePolynomialState { .. } => Some(
+        TrustError::Validate(ValidateError::PolynomialState { .. }) => Some(
             "the fitted state of a `PolynomialFeatures` is one scikit-learn's `fit` never \
              writes, and its `transform` would write out of bounds or loop without end: the \
              file is corrupt or was crafted; do not load it",
         ),
-        TrustError::ValidateWidth { .. } => Some(
+        TrustError::Validate(ValidateError::Width { .. }) => Some(
             "scikit-learn would allocate arrays of this width at predict time from this value \
              alone (far beyond real models): the file is corrupt or was crafted; do not load it",
         ),
-        TrustError::ValidateStateForm { .. } => Some(
+        TrustError::Validate(ValidateError::StateForm { .. }) => Some(
             "scikit-learn reads this object's attributes unchecked, and its state is in a form \
              skops never writes (a non-dict state, an unusual dict class or key type): skops \
              0.16 would set attributes no check could see; re-save the model with skops or \
              skops-rs, or do not load it",
         ),
-        TrustError::ValidateBoostingStage { .. } => Some(
+        TrustError::Validate(ValidateError::Boosting(BoostingError::Stage { .. })) => Some(
             "a gradient-boosting stage holds something other than a tree where scikit-learn \
              reads one at predict time (it would crash): the file is corrupt or was crafted; do \
              not load it",
         ),
-        TrustError::ValidateEncoderColumns { .. } | TrustError::ValidateEncoderState { .. } => {
-            Some(
-                "a one-hot encoder's output widths do not hold its categories, and transform \
+        TrustError::Validate(ValidateError::Encoder(EncoderError::Columns { .. }))
+        | TrustError::Validate(ValidateError::Encoder(EncoderError::State { .. })) => Some(
+            "a one-hot encoder's output widths do not hold its categories, and transform \
                  writes each category's column unchecked (it would corrupt memory): the file is \
                  corrupt or was crafted; do not load it",
-            )
-        }
-        TrustError::ValidateVocabulary { .. } => Some(
+        ),
+        TrustError::Validate(ValidateError::Vocabulary { .. }) => Some(
             "a lookup table (a vectorizer's vocabulary, a label binarizer's labels) maps keys \
              to columns outside its output, which transform writes unchecked (it would corrupt \
              memory): the file is corrupt or was crafted; do not load it",
         ),
-        TrustError::ValidateBoostingEstimators { .. } => Some(
+        TrustError::Validate(ValidateError::Boosting(BoostingError::Estimators { .. })) => Some(
             "a gradient-boosting ensemble's stages are not the lists of trees scikit-learn \
              writes, and predict reads them as such unchecked (it would crash): the file is \
              corrupt or was crafted; do not load it",
         ),
         // `inspect` uses the tolerant walk, which does not fail like skops' `visualize`.
-        TrustError::VisualizeNotANode { .. } | TrustError::VisualizeInvalidKeyTypes { .. } => {
+        TrustError::Visualize(VisualizeError::NotANode { .. })
+        | TrustError::Visualize(VisualizeError::InvalidKeyTypes { .. }) => {
             Some("use `skops-rs inspect`, which shows these nodes")
         }
     }
@@ -386,104 +406,100 @@ pub fn format_hint(error: &FormatError) -> Option<&'static str> {
             "the file is larger or deeper than skops-rs reads: it may be a decompression bomb \
              or a crafted file",
         ),
-        FormatError::ZipNotAnArchive
-        | FormatError::ZipTruncated { .. }
-        | FormatError::ZipBadSignature { .. }
-        | FormatError::ZipInconsistent { .. }
-        | FormatError::ZipBadExtraField { .. }
-        | FormatError::ZipMemberTooShort { .. }
-        | FormatError::ZipCrcMismatch { .. }
-        | FormatError::ZipCorruptData { .. } => Some(CORRUPT_ZIP),
-        FormatError::ZipMultiDisk
-        | FormatError::ZipEncrypted { .. }
-        | FormatError::ZipUnsupportedCompression { .. } => Some(
+        FormatError::Zip(ZipError::NotAnArchive)
+        | FormatError::Zip(ZipError::Truncated { .. })
+        | FormatError::Zip(ZipError::BadSignature { .. })
+        | FormatError::Zip(ZipError::Inconsistent { .. })
+        | FormatError::Zip(ZipError::BadExtraField { .. })
+        | FormatError::Zip(ZipError::MemberTooShort { .. })
+        | FormatError::Zip(ZipError::CrcMismatch { .. })
+        | FormatError::Zip(ZipError::CorruptData { .. }) => Some(CORRUPT_ZIP),
+        FormatError::Zip(ZipError::MultiDisk)
+        | FormatError::Zip(ZipError::Encrypted { .. })
+        | FormatError::Zip(ZipError::UnsupportedCompression { .. }) => Some(
             "skops writes plain single-file zip archives (stored, deflate, bzip2 or lzma): \
              re-save the model with skops",
         ),
-        FormatError::ZipInvalidName { .. }
-        | FormatError::ZipDuplicateMember { .. }
-        | FormatError::ZipStoredSizeMismatch { .. }
-        | FormatError::ZipLocalHeaderMismatch { .. }
-        | FormatError::ZipLocalNameMismatch { .. }
-        | FormatError::ZipDataDescriptorMismatch { .. }
-        | FormatError::ZipOverlappingMembers { .. }
-        | FormatError::ZipMemberTooLong { .. } => Some(CRAFTED),
-        FormatError::ZipMemberNotFound { .. } => Some(BAD_MEMBER),
-        FormatError::ZipAllocation { .. } => {
+        FormatError::Zip(ZipError::InvalidName { .. })
+        | FormatError::Zip(ZipError::DuplicateMember { .. })
+        | FormatError::Zip(ZipError::StoredSizeMismatch { .. })
+        | FormatError::Zip(ZipError::LocalHeaderMismatch { .. })
+        | FormatError::Zip(ZipError::LocalNameMismatch { .. })
+        | FormatError::Zip(ZipError::DataDescriptorMismatch { .. })
+        | FormatError::Zip(ZipError::OverlappingMembers { .. })
+        | FormatError::Zip(ZipError::MemberTooLong { .. }) => Some(CRAFTED),
+        FormatError::Zip(ZipError::MemberNotFound { .. }) => Some(BAD_MEMBER),
+        FormatError::Zip(ZipError::Allocation { .. }) => {
             Some("not enough memory for a member of the file; free memory and retry")
         }
-        FormatError::ZipInvalidCompressionLevel { .. } | FormatError::ZipCompression { .. } => {
-            Some(BUG)
-        }
-        FormatError::JsonNotUtf8 { .. }
-        | FormatError::JsonSyntax { .. }
-        | FormatError::JsonIntegerTooLong { .. }
-        | FormatError::JsonInvalidNumber { .. } => {
+        FormatError::Zip(ZipError::InvalidCompressionLevel { .. })
+        | FormatError::Zip(ZipError::Compression { .. }) => Some(BUG),
+        FormatError::Json(JsonError::NotUtf8 { .. })
+        | FormatError::Json(JsonError::Syntax { .. })
+        | FormatError::Json(JsonError::IntegerTooLong { .. })
+        | FormatError::Json(JsonError::InvalidNumber { .. }) => {
             Some("`schema.json` is not valid JSON: the file is corrupt or was crafted")
         }
-        FormatError::JsonTooDeep { .. } => Some(
+        FormatError::Json(JsonError::TooDeep { .. }) => Some(
             "`schema.json` nests deeper than any model needs: the file was likely crafted to \
              exhaust a reader's stack",
         ),
-        FormatError::NpyBadMagic
-        | FormatError::NpyUnsupportedVersion { .. }
-        | FormatError::NpyTruncatedHeader { .. }
-        | FormatError::NpyHeaderEncoding { .. }
-        | FormatError::NpyHeaderSyntax { .. }
-        | FormatError::NpyInvalidHeader { .. }
-        | FormatError::NpyInvalidDescr { .. }
-        | FormatError::NpySizeOverflow { .. }
-        | FormatError::NpyDataLength { .. }
-        | FormatError::NpzMember { .. }
-        | FormatError::NpzMissingMember { .. }
-        | FormatError::NpzUnexpectedMember { .. }
-        | FormatError::NpzUnknownFormat { .. }
-        | FormatError::NpzInvalidStructure { .. } => Some(BAD_MEMBER),
-        FormatError::NpyObjectDtype => Some(
+        FormatError::Npy(NpyError::BadMagic)
+        | FormatError::Npy(NpyError::UnsupportedVersion { .. })
+        | FormatError::Npy(NpyError::TruncatedHeader { .. })
+        | FormatError::Npy(NpyError::HeaderEncoding { .. })
+        | FormatError::Npy(NpyError::HeaderSyntax { .. })
+        | FormatError::Npy(NpyError::InvalidHeader { .. })
+        | FormatError::Npy(NpyError::InvalidDescr { .. })
+        | FormatError::Npy(NpyError::SizeOverflow { .. })
+        | FormatError::Npy(NpyError::DataLength { .. })
+        | FormatError::Npz(NpzError::Member { .. })
+        | FormatError::Npz(NpzError::MissingMember { .. })
+        | FormatError::Npz(NpzError::UnexpectedMember { .. })
+        | FormatError::Npz(NpzError::UnknownFormat { .. })
+        | FormatError::Npz(NpzError::InvalidStructure { .. }) => Some(BAD_MEMBER),
+        FormatError::Npy(NpyError::ObjectDtype) => Some(
             "skops stores object arrays in `schema.json`, never as pickled `.npy` data: this \
              member would need pickle to load; do not load it",
         ),
-        FormatError::NpyHeaderTooLarge { .. } => Some(BUG),
-        FormatError::SchemaNodeNotObject { .. }
-        | FormatError::SchemaMissingKey { .. }
-        | FormatError::SchemaWrongType { .. }
-        | FormatError::SchemaInvalidProtocol { .. }
-        | FormatError::SchemaProtocolNegative { .. }
-        | FormatError::SchemaCachedNodeUnknownId { .. }
-        | FormatError::SchemaIdCycle { .. }
-        | FormatError::SchemaUnknownArrayType { .. }
-        | FormatError::SchemaSparseType { .. }
-        | FormatError::SchemaBitGeneratorNameMissing { .. }
-        | FormatError::SchemaLoneSurrogate { .. } => Some(CRAFTED),
-        FormatError::SchemaMethodTypeMismatch { .. } | FormatError::SchemaOperatorModule { .. } => {
-            Some(
-                "a node claims one type but would build another, a known way to smuggle a call \
+        FormatError::Npy(NpyError::HeaderTooLarge { .. }) => Some(BUG),
+        FormatError::Schema(SchemaError::NodeNotObject { .. })
+        | FormatError::Schema(SchemaError::MissingKey { .. })
+        | FormatError::Schema(SchemaError::WrongType { .. })
+        | FormatError::Schema(SchemaError::InvalidProtocol { .. })
+        | FormatError::Schema(SchemaError::ProtocolNegative { .. })
+        | FormatError::Schema(SchemaError::CachedNodeUnknownId { .. })
+        | FormatError::Schema(SchemaError::IdCycle { .. })
+        | FormatError::Schema(SchemaError::UnknownArrayType { .. })
+        | FormatError::Schema(SchemaError::SparseType { .. })
+        | FormatError::Schema(SchemaError::BitGeneratorNameMissing { .. })
+        | FormatError::Schema(SchemaError::LoneSurrogate { .. }) => Some(CRAFTED),
+        FormatError::Schema(SchemaError::MethodTypeMismatch { .. })
+        | FormatError::Schema(SchemaError::OperatorModule { .. }) => Some(
+            "a node claims one type but would build another, a known way to smuggle a call \
              past the audit: do not load this file",
-            )
-        }
-        FormatError::SchemaProtocolTooNew { .. } | FormatError::SchemaUnknownLoader { .. } => {
-            Some(NEWER_SKOPS)
-        }
-        FormatError::SchemaLoaderMismatch { .. }
-        | FormatError::SchemaUnknownNodeId { .. }
-        | FormatError::SchemaNodeProtocolMismatch { .. } => Some(BUG),
-        FormatError::FileSchemaMissing => Some(
+        ),
+        FormatError::Schema(SchemaError::ProtocolTooNew { .. })
+        | FormatError::Schema(SchemaError::UnknownLoader { .. }) => Some(NEWER_SKOPS),
+        FormatError::Schema(SchemaError::LoaderMismatch { .. })
+        | FormatError::Schema(SchemaError::UnknownNodeId { .. })
+        | FormatError::Schema(SchemaError::NodeProtocolMismatch { .. }) => Some(BUG),
+        FormatError::File(FileError::SchemaMissing) => Some(
             "a `.skops` file is a zip archive with a `schema.json` member: check that this is \
              the right file",
         ),
-        FormatError::FileMemberMissing { .. } | FormatError::FileMemberInvalid { .. } => {
-            Some(BAD_MEMBER)
-        }
-        FormatError::FileMaterialisationBudget { .. } => Some(
+        FormatError::File(FileError::MemberMissing { .. })
+        | FormatError::File(FileError::MemberInvalid { .. }) => Some(BAD_MEMBER),
+        FormatError::File(FileError::MaterialisationBudget { .. }) => Some(
             "the file makes loading copy the same data once per node that names or copies it: \
              skops never writes this; the file was crafted to exhaust memory; do not load it",
         ),
-        FormatError::FileValidationBudget { .. } => Some(
+        FormatError::File(FileError::ValidationBudget { .. }) => Some(
             "many objects of this file share one large array, which checking them would read \
              once per object: skops never writes this; the file was crafted to make the audit \
              run for hours; do not load it",
         ),
-        FormatError::FileScalarArray { .. } => Some(
+        FormatError::File(FileError::ScalarArray { .. }) => Some(
             "skops stores a numpy scalar type only with a 0-d array; this node would convert a \
              whole array when loaded (values and size other than the file's): the file was \
              crafted; do not load it",
@@ -499,11 +515,11 @@ mod tests {
     fn file_errors_name_the_file_the_problem_and_its_causes() {
         let error = CliError::file(
             Path::new("model.skops"),
-            FormatError::FileMemberInvalid {
+            FormatError::File(FileError::MemberInvalid {
                 member: "1.npy".to_owned(),
                 path: "coef_".to_owned(),
-                source: Box::new(FormatError::NpyBadMagic),
-            },
+                source: Box::new(FormatError::Npy(NpyError::BadMagic)),
+            }),
         );
         assert_eq!(
             error.render(),
@@ -518,9 +534,9 @@ mod tests {
     fn names_from_the_file_are_escaped_in_errors() {
         let error = CliError::file(
             Path::new("m.skops"),
-            FormatError::ZipMemberNotFound {
+            FormatError::Zip(ZipError::MemberNotFound {
                 member: "x\u{1b}[2J.npy".to_owned(),
-            },
+            }),
         );
         let text = error.render();
         assert!(text.contains("x\\x1b[2J.npy"), "{text}");
@@ -549,7 +565,7 @@ mod tests {
             Path::new("README.md"),
             CardError::ModelFile {
                 path: "model.skops".to_owned(),
-                source: Box::new(FormatError::ZipNotAnArchive.into()),
+                source: Box::new(FormatError::Zip(ZipError::NotAnArchive).into()),
             },
         );
         let text = error.render();
@@ -559,7 +575,7 @@ mod tests {
         );
         assert!(text.contains(&format!(
             "hint: {}",
-            format_hint(&FormatError::ZipNotAnArchive).unwrap()
+            format_hint(&FormatError::Zip(ZipError::NotAnArchive)).unwrap()
         )));
     }
 

@@ -36,12 +36,13 @@
 //! needs; each further one counts as a repeat. The file needs one copy of each
 //! distinct member, and one tree's copy of each array; beyond that, repeats may add at most
 //! [`Limits::max_rematerialised_size`] bytes ([`crate::limits::MAX_REMATERIALISED_SIZE`]), or
-//! the file is refused with [`Error::FileMaterialisationBudget`] before anything is built.
+//! the file is refused with [`FileError::MaterialisationBudget`] before anything is built.
 //! The count is of member bytes, so what a load allocates stays within a small multiple of it
 //! (a deflated member is decompressed, then copied).
 
 use std::collections::HashMap;
 
+use crate::error::FileError;
 use crate::limits::Limits;
 use crate::schema::{NdArrayStorage, NodeId, NodeKind, ReduceKind, Schema};
 use crate::{Error, Result};
@@ -265,7 +266,7 @@ impl<'s> Ledger<'s> {
 /// each distinct member and of each copied, masked or expanded array, plus
 /// `limits.max_rematerialised_size`.
 ///
-/// Fails with [`Error::FileMaterialisationBudget`] naming the node, in build order, whose copy
+/// Fails with [`FileError::MaterialisationBudget`] naming the node, in build order, whose copy
 /// takes the repeats over the allowance.
 pub(crate) fn check(
     schema: &Schema,
@@ -312,12 +313,12 @@ pub(crate) fn check(
     let Some((id, member)) = ledger.culprit else {
         return Ok(plan);
     };
-    Err(Error::FileMaterialisationBudget {
+    Err(Error::File(FileError::MaterialisationBudget {
         member: member.to_owned(),
         path: crate::schema::path::node_path(schema, id),
         planned: plan.planned,
         budget: plan.needed.saturating_add(allowance),
-    })
+    }))
 }
 
 #[cfg(test)]
@@ -394,12 +395,12 @@ mod tests {
             }
         );
         match check(&schema, size, |_| 0, &limits(850)) {
-            Err(Error::FileMaterialisationBudget {
+            Err(Error::File(FileError::MaterialisationBudget {
                 member,
                 path,
                 planned,
                 budget,
-            }) => {
+            })) => {
                 assert_eq!(member, "a.npy");
                 // The tenth node's copy (index 9) takes the repeats to 900 > 850.
                 assert_eq!(path, "[9]");
@@ -431,7 +432,7 @@ mod tests {
         );
         assert!(matches!(
             check(&schema, size, |_| 0, &limits(39)),
-            Err(Error::FileMaterialisationBudget { path, .. }) if path == "[2]"
+            Err(Error::File(FileError::MaterialisationBudget { path, .. })) if path == "[2]"
         ));
     }
 
@@ -494,7 +495,7 @@ mod tests {
             }
         );
         match check(&five, size, |_| 0, &limits(3000)) {
-            Err(Error::FileMaterialisationBudget { member, path, .. }) => {
+            Err(Error::File(FileError::MaterialisationBudget { member, path, .. })) => {
                 // The fourth tree's copy of `nodes` takes the repeats to 3030 bytes.
                 assert_eq!(member, "n.npy");
                 assert_eq!(path, "[3]");
@@ -549,7 +550,7 @@ mod tests {
         );
         assert!(matches!(
             check(&masked_arrays(4, json_true), size, elements, &limits(299)),
-            Err(Error::FileMaterialisationBudget { member, path, .. })
+            Err(Error::File(FileError::MaterialisationBudget { member, path, .. }))
                 if member == "d.npy" && path == "[3]"
         ));
         // A full mask array is used as it is: its own member counts it.
@@ -599,7 +600,7 @@ mod tests {
         // Five references: four repeated expansions.
         assert!(matches!(
             check(&object_array(5, "[5, 10]"), size, elements, &limits(4 * objects - 1)),
-            Err(Error::FileMaterialisationBudget { member, .. }) if member == "a.npy"
+            Err(Error::File(FileError::MaterialisationBudget { member, .. })) if member == "a.npy"
         ));
         assert!(
             check(

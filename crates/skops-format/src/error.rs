@@ -1,25 +1,55 @@
-//! The one error type of `skops-format`: every way a `.skops` file's format can be wrong
-//! (container, JSON, arrays, schema, limits, members), by name. What scikit-learn knowledge
-//! refuses (validators, audit, policies) is `skops_trust::Error`.
+//! The one error type of `skops-format`: every way a `.skops` file's format can be wrong, by
+//! name, in families (zip, JSON, npy, npz, schema, file; I/O and limits on their own). What
+//! scikit-learn knowledge refuses (validators, audit, policies) is `skops_trust::Error`.
 //!
 //! Messages follow the Rust API guidelines: lowercase, no trailing period, literals in
-//! backticks. Wrapped errors are `#[source]` and not repeated in the message. Callers
-//! (`skops-py`, `skops-cli`) match this enum exhaustively, so adding a variant is a decision
-//! about which Python exception and exit code it maps to.
-//!
-//! The enum is grouped by layer; keep new variants inside their layer's block.
+//! backticks. Wrapped errors are `#[source]` and not repeated in the message; a family is
+//! transparent (its error's message is the message). Every problem has a stable, kebab-case
+//! `kind()` (`docs/errors.md`): the one vocabulary of Python's `SkopsFormatError.kind`, the CLI,
+//! JSON reports and test expectations. Adding a variant means adding its kind to its family's
+//! `error_kinds!` table (the compiler asks for it) and its hint to the CLI.
 
 /// A result whose error is [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Everything that can go wrong while reading, writing or auditing a `.skops` file.
-#[derive(Debug, thiserror::Error, strum::EnumDiscriminants)]
-#[strum_discriminants(name(ErrorKind), derive(strum::EnumIter))]
-#[strum_discriminants(
-    doc = "The variants of [`Error`], without their data: what [`ErrorKind::name`] names."
-)]
+/// Gives an error family its `kind()` (the table of stable names) and its kind enum (the
+/// variants without data, from `strum::EnumDiscriminants`) `name()` and `all()`. A wrapper
+/// variant (one that only adds where a problem is) has the kind of its `source`.
+#[macro_export]
+macro_rules! error_kinds {
+    ($error:ident / $kind:ident { $($variant:ident => $name:literal,)* }
+     $(wrappers { $($wrapper:ident,)* })?) => {
+        impl $kind {
+            /// The stable, kebab-case name of the problem (`None` for a wrapper).
+            pub fn name(self) -> Option<&'static str> {
+                match self {
+                    $(Self::$variant => Some($name),)*
+                    $($(Self::$wrapper => None,)*)?
+                }
+            }
+
+            /// Every kind of this family.
+            pub fn all() -> impl Iterator<Item = &'static str> {
+                <Self as $crate::__strum::IntoEnumIterator>::iter().filter_map(Self::name)
+            }
+        }
+
+        impl $error {
+            /// The stable, kebab-case name of the problem (`docs/errors.md`).
+            pub fn kind(&self) -> &'static str {
+                match self {
+                    $($(Self::$wrapper { source, .. } => source.kind(),)*)?
+                    #[allow(unreachable_patterns)]
+                    other => $kind::from(other).name().unwrap_or_default(),
+                }
+            }
+        }
+    };
+}
+
+/// Everything that can be wrong with a `.skops` file's format, by family.
+#[derive(Debug, thiserror::Error)]
 pub enum Error {
-    // ----- I/O -------------------------------------------------------------------------------
     /// Reading or writing a file on disk failed.
     #[error("cannot access `{path}`")]
     Io {
@@ -29,8 +59,6 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-
-    // ----- limits ----------------------------------------------------------------------------
     /// A size, count or depth read from the file is larger than the limit allows.
     #[error("{what} is {value}, above the limit of {limit}")]
     LimitExceeded {
@@ -41,16 +69,68 @@ pub enum Error {
         /// The limit it exceeded (see [`crate::limits`]).
         limit: u64,
     },
-    // ----- container (zip) -------------------------------------------------------------------
+    /// The zip container.
+    #[error(transparent)]
+    Zip(#[from] ZipError),
+    /// The JSON text.
+    #[error(transparent)]
+    Json(#[from] JsonError),
+    /// A `.npy` array member.
+    #[error(transparent)]
+    Npy(#[from] NpyError),
+    /// A sparse `.npz` member.
+    #[error(transparent)]
+    Npz(#[from] NpzError),
+    /// The nodes of `schema.json`.
+    #[error(transparent)]
+    Schema(#[from] SchemaError),
+    /// The file as a whole (members against nodes, budgets).
+    #[error(transparent)]
+    File(#[from] FileError),
+}
+
+impl Error {
+    /// The stable, kebab-case name of the problem (`docs/errors.md`): its family's, or `io` and
+    /// `limit-exceeded`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Io { .. } => "io",
+            Self::LimitExceeded { .. } => "limit-exceeded",
+            Self::Zip(error) => error.kind(),
+            Self::Json(error) => error.kind(),
+            Self::Npy(error) => error.kind(),
+            Self::Npz(error) => error.kind(),
+            Self::Schema(error) => error.kind(),
+            Self::File(error) => error.kind(),
+        }
+    }
+
+    /// Every kind a format error can have.
+    pub fn kinds() -> impl Iterator<Item = &'static str> {
+        ["io", "limit-exceeded"]
+            .into_iter()
+            .chain(ZipErrorKind::all())
+            .chain(JsonErrorKind::all())
+            .chain(NpyErrorKind::all())
+            .chain(NpzErrorKind::all())
+            .chain(SchemaErrorKind::all())
+            .chain(FileErrorKind::all())
+    }
+}
+
+/// What is wrong with the zip container.
+#[derive(Debug, thiserror::Error, strum::EnumDiscriminants)]
+#[strum_discriminants(name(ZipErrorKind), derive(strum::EnumIter))]
+#[strum_discriminants(doc = "The variants of [`ZipError`], without their data.")]
+pub enum ZipError {
     /// The file has no end-of-central-directory record, so it is not a zip archive.
     #[error("not a zip archive: no end of central directory record found")]
-    ZipNotAnArchive,
-
+    NotAnArchive,
     /// A structure of the archive runs past the end of the file.
     #[error(
         "zip archive is truncated: {what} at offset {offset} needs {needed} bytes but the file has {file_size}"
     )]
-    ZipTruncated {
+    Truncated {
         /// The structure that does not fit (e.g. "local header of `schema.json`").
         what: String,
         /// Where it starts.
@@ -60,23 +140,20 @@ pub enum Error {
         /// The size of the whole file.
         file_size: u64,
     },
-
     /// A record does not start with its signature.
     #[error("zip archive is corrupt: {what} at offset {offset} has a bad signature")]
-    ZipBadSignature {
+    BadSignature {
         /// The record expected there (e.g. "central directory entry #3").
         what: String,
         /// Where it was expected.
         offset: u64,
     },
-
     /// The archive spans several disks (split archive), which no `.skops` writer produces.
     #[error("zip archive spans several disks, which is not supported")]
-    ZipMultiDisk,
-
+    MultiDisk,
     /// Two values that describe the same thing disagree (end records and central directory).
     #[error("zip archive is corrupt: {what} is {found}, expected {expected}")]
-    ZipInconsistent {
+    Inconsistent {
         /// What was compared (e.g. "central directory size").
         what: String,
         /// The value implied by the rest of the archive.
@@ -84,53 +161,47 @@ pub enum Error {
         /// The value found.
         found: u64,
     },
-
     /// An extra field is malformed (its length runs past the field, or a zip64 value is missing).
     #[error("zip member `{member}` has a malformed extra field: {reason}")]
-    ZipBadExtraField {
+    BadExtraField {
         /// The member's name (or its central directory position if the name is not known yet).
         member: String,
         /// What is wrong.
         reason: String,
     },
-
     /// A member is encrypted.
     #[error("zip member `{member}` is encrypted, which is not supported")]
-    ZipEncrypted {
+    Encrypted {
         /// The member's name.
         member: String,
     },
-
     /// A member uses a compression method other than stored, deflate, bzip2 or lzma.
     #[error("zip member `{member}` uses unsupported compression method {method}")]
-    ZipUnsupportedCompression {
+    UnsupportedCompression {
         /// The member's name.
         member: String,
         /// The method id from the central directory.
         method: u16,
     },
-
     /// A member name is unsafe or undecodable (empty, absolute, `..`, NUL, backslash, bad UTF-8).
     #[error("zip member name `{member}` is not allowed: {reason}")]
-    ZipInvalidName {
+    InvalidName {
         /// The name, decoded lossily if it is not valid UTF-8.
         member: String,
         /// Why it is refused.
         reason: &'static str,
     },
-
     /// Two members have the same name.
     #[error("zip member `{member}` appears more than once")]
-    ZipDuplicateMember {
+    DuplicateMember {
         /// The repeated name.
         member: String,
     },
-
     /// A stored (uncompressed) member declares different compressed and uncompressed sizes.
     #[error(
         "stored zip member `{member}` declares {compressed} bytes compressed but {uncompressed} uncompressed"
     )]
-    ZipStoredSizeMismatch {
+    StoredSizeMismatch {
         /// The member's name.
         member: String,
         /// Its declared compressed size.
@@ -138,12 +209,11 @@ pub enum Error {
         /// Its declared uncompressed size.
         uncompressed: u64,
     },
-
     /// A local header disagrees with the central directory about a member.
     #[error(
         "zip member `{member}`: local header {field} is {local}, central directory says {central}"
     )]
-    ZipLocalHeaderMismatch {
+    LocalHeaderMismatch {
         /// The member's name.
         member: String,
         /// The field that differs (e.g. "CRC-32", "compression method").
@@ -153,54 +223,48 @@ pub enum Error {
         /// The local header's value.
         local: u64,
     },
-
     /// A local header names its member differently from the central directory.
     #[error("zip member `{member}`: local header names it `{local}`")]
-    ZipLocalNameMismatch {
+    LocalNameMismatch {
         /// The member's name in the central directory.
         member: String,
         /// The name in the local header, decoded lossily.
         local: String,
     },
-
     /// A data descriptor is missing or disagrees with the central directory.
     #[error("zip member `{member}` has no data descriptor matching the central directory")]
-    ZipDataDescriptorMismatch {
+    DataDescriptorMismatch {
         /// The member's name.
         member: String,
     },
-
     /// Two members' bytes (local header, data, descriptor) overlap, or a member overlaps the
     /// central directory.
     #[error("zip member `{member}` overlaps {other}")]
-    ZipOverlappingMembers {
+    OverlappingMembers {
         /// The member's name.
         member: String,
         /// What it overlaps (another member, quoted, or "the central directory").
         other: String,
     },
-
     /// A member that was asked for is not in the archive.
     #[error("zip archive has no member `{member}`")]
-    ZipMemberNotFound {
+    MemberNotFound {
         /// The name asked for.
         member: String,
     },
-
     /// A member decompresses to more bytes than its declared size.
     #[error("zip member `{member}` decompresses to more than its declared {declared} bytes")]
-    ZipMemberTooLong {
+    MemberTooLong {
         /// The member's name.
         member: String,
         /// Its declared uncompressed size.
         declared: u64,
     },
-
     /// A member decompresses to fewer bytes than its declared size.
     #[error(
         "zip member `{member}` decompresses to {found} bytes, fewer than its declared {declared}"
     )]
-    ZipMemberTooShort {
+    MemberTooShort {
         /// The member's name.
         member: String,
         /// Its declared uncompressed size.
@@ -208,10 +272,9 @@ pub enum Error {
         /// How many bytes it produced.
         found: u64,
     },
-
     /// A member's CRC-32 does not match its content.
     #[error("zip member `{member}` has CRC-32 {found:#010x}, expected {expected:#010x}")]
-    ZipCrcMismatch {
+    CrcMismatch {
         /// The member's name.
         member: String,
         /// The CRC-32 from the central directory.
@@ -219,10 +282,9 @@ pub enum Error {
         /// The CRC-32 of the decompressed bytes.
         found: u32,
     },
-
     /// A member's compressed stream is corrupt.
     #[error("zip member `{member}` has corrupt {method} data")]
-    ZipCorruptData {
+    CorruptData {
         /// The member's name.
         member: String,
         /// The compression method (e.g. "deflate").
@@ -231,42 +293,71 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-
     /// Memory for a member could not be reserved.
     #[error("cannot allocate {size} bytes for zip member `{member}`")]
-    ZipAllocation {
+    Allocation {
         /// The member's name.
         member: String,
         /// How many bytes were asked for.
         size: u64,
     },
-
     /// The writer was given a deflate level outside 0-9.
     #[error("deflate level {level} is not in 0-9")]
-    ZipInvalidCompressionLevel {
+    InvalidCompressionLevel {
         /// The level given.
         level: u32,
     },
-
     /// Compressing a member while writing failed.
     #[error("cannot compress zip member `{member}`")]
-    ZipCompression {
+    Compression {
         /// The member's name.
         member: String,
         /// What the compressor reported.
         #[source]
         source: std::io::Error,
     },
-    // ----- json ------------------------------------------------------------------------------
+}
+
+crate::error_kinds!(ZipError / ZipErrorKind {
+    NotAnArchive => "zip-not-an-archive",
+    Truncated => "zip-truncated",
+    BadSignature => "zip-bad-signature",
+    MultiDisk => "zip-multi-disk",
+    Inconsistent => "zip-inconsistent",
+    BadExtraField => "zip-bad-extra-field",
+    Encrypted => "zip-encrypted",
+    UnsupportedCompression => "zip-unsupported-compression",
+    InvalidName => "zip-invalid-name",
+    DuplicateMember => "zip-duplicate-member",
+    StoredSizeMismatch => "zip-stored-size-mismatch",
+    LocalHeaderMismatch => "zip-local-header-mismatch",
+    LocalNameMismatch => "zip-local-name-mismatch",
+    DataDescriptorMismatch => "zip-data-descriptor-mismatch",
+    OverlappingMembers => "zip-overlapping-members",
+    MemberNotFound => "zip-member-not-found",
+    MemberTooLong => "zip-member-too-long",
+    MemberTooShort => "zip-member-too-short",
+    CrcMismatch => "zip-crc-mismatch",
+    CorruptData => "zip-corrupt-data",
+    Allocation => "zip-allocation",
+    InvalidCompressionLevel => "zip-invalid-compression-level",
+    Compression => "zip-compression",
+});
+
+/// What is wrong with the JSON text of `schema.json` (or of a JSON node).
+#[derive(Debug, thiserror::Error, strum::EnumDiscriminants)]
+#[strum_discriminants(name(JsonErrorKind), derive(strum::EnumIter))]
+#[strum_discriminants(doc = "The variants of [`JsonError`], without their data.")]
+pub enum JsonError {
     /// `schema.json` (or another JSON text) is not valid UTF-8.
     #[error("JSON text is not valid UTF-8 at byte {offset}")]
-    JsonNotUtf8 {
+    NotUtf8 {
         /// Byte offset of the first invalid byte.
         offset: u64,
     },
     /// JSON syntax error.
     #[error("invalid JSON at byte {offset}: {reason}")]
-    JsonSyntax {
+    Syntax {
         /// Byte offset where parsing stopped.
         offset: u64,
         /// What was wrong there.
@@ -274,7 +365,7 @@ pub enum Error {
     },
     /// Arrays and objects nest deeper than the limit.
     #[error("JSON nesting at byte {offset} is deeper than the limit of {limit}")]
-    JsonTooDeep {
+    TooDeep {
         /// Byte offset of the bracket that went too deep.
         offset: u64,
         /// The depth limit (see [`crate::limits::MAX_JSON_DEPTH`]).
@@ -282,7 +373,7 @@ pub enum Error {
     },
     /// An integer literal longer than Python converts (`sys.get_int_max_str_digits()`, 4,300).
     #[error("JSON integer at byte {offset} has {digits} digits, more than Python's limit of 4300")]
-    JsonIntegerTooLong {
+    IntegerTooLong {
         /// Byte offset of the number (0 when checking a lone number text).
         offset: u64,
         /// How many digits it has.
@@ -290,17 +381,31 @@ pub enum Error {
     },
     /// A text given as a JSON number is not one.
     #[error("`{text}` is not a JSON number")]
-    JsonInvalidNumber {
+    InvalidNumber {
         /// The text (its first 64 characters).
         text: String,
     },
-    // ----- npy / npz -------------------------------------------------------------------------
+}
+
+crate::error_kinds!(JsonError / JsonErrorKind {
+    NotUtf8 => "json-not-utf8",
+    Syntax => "json-syntax",
+    TooDeep => "json-too-deep",
+    IntegerTooLong => "json-integer-too-long",
+    InvalidNumber => "json-invalid-number",
+});
+
+/// What is wrong with a `.npy` array member.
+#[derive(Debug, thiserror::Error, strum::EnumDiscriminants)]
+#[strum_discriminants(name(NpyErrorKind), derive(strum::EnumIter))]
+#[strum_discriminants(doc = "The variants of [`NpyError`], without their data.")]
+pub enum NpyError {
     /// The bytes do not start with the `.npy` magic string.
     #[error("not a `.npy` array: the magic string `\\x93NUMPY` is missing")]
-    NpyBadMagic,
+    BadMagic,
     /// The `.npy` format version is not 1.0, 2.0 or 3.0.
     #[error("unsupported `.npy` format version {major}.{minor}")]
-    NpyUnsupportedVersion {
+    UnsupportedVersion {
         /// Major version byte.
         major: u8,
         /// Minor version byte.
@@ -308,7 +413,7 @@ pub enum Error {
     },
     /// The `.npy` bytes end before the header does.
     #[error("`.npy` header is truncated: it needs {needed} bytes but only {available} are present")]
-    NpyTruncatedHeader {
+    TruncatedHeader {
         /// Bytes the magic, length field and header need.
         needed: u64,
         /// Bytes actually present.
@@ -316,13 +421,13 @@ pub enum Error {
     },
     /// The header bytes are not valid text in the version's encoding.
     #[error("`.npy` header is not valid {encoding}")]
-    NpyHeaderEncoding {
+    HeaderEncoding {
         /// `latin-1` (versions 1 and 2) or `UTF-8` (version 3).
         encoding: &'static str,
     },
     /// The header text is not a Python literal of the subset numpy writes.
     #[error("`.npy` header is not a valid Python literal at byte {offset}: {reason}")]
-    NpyHeaderSyntax {
+    HeaderSyntax {
         /// Byte offset into the header text.
         offset: u64,
         /// What was wrong there.
@@ -330,13 +435,13 @@ pub enum Error {
     },
     /// The header literal is not the dict numpy expects (keys, value types).
     #[error("invalid `.npy` header: {reason}")]
-    NpyInvalidHeader {
+    InvalidHeader {
         /// What was wrong.
         reason: String,
     },
     /// The `descr` value is not a dtype descriptor numpy writes.
     #[error("invalid `.npy` dtype descriptor `{descr}`: {reason}")]
-    NpyInvalidDescr {
+    InvalidDescr {
         /// The offending descriptor (or part of it), as text.
         descr: String,
         /// What was wrong.
@@ -344,10 +449,10 @@ pub enum Error {
     },
     /// The dtype is or contains `object` (`|O`), which only pickle can load.
     #[error("`.npy` arrays of `object` dtype are refused: they can only be loaded with pickle")]
-    NpyObjectDtype,
+    ObjectDtype,
     /// The element count or byte length of the declared array overflows 64 bits.
     #[error("`.npy` array size overflows: shape {shape:?} with an item size of {itemsize} bytes")]
-    NpySizeOverflow {
+    SizeOverflow {
         /// The declared shape.
         shape: Vec<u64>,
         /// The item size of the dtype in bytes.
@@ -355,7 +460,7 @@ pub enum Error {
     },
     /// The data after the header is not exactly as long as the header declares.
     #[error("`.npy` data is {actual} bytes, but the header declares {expected}")]
-    NpyDataLength {
+    DataLength {
         /// Bytes the shape and dtype require.
         expected: u64,
         /// Bytes present.
@@ -363,13 +468,34 @@ pub enum Error {
     },
     /// A header is too large for any `.npy` version.
     #[error("`.npy` header of {size} bytes is too large to write")]
-    NpyHeaderTooLarge {
+    HeaderTooLarge {
         /// The header size in bytes.
         size: u64,
     },
+}
+
+crate::error_kinds!(NpyError / NpyErrorKind {
+    BadMagic => "npy-bad-magic",
+    UnsupportedVersion => "npy-unsupported-version",
+    TruncatedHeader => "npy-truncated-header",
+    HeaderEncoding => "npy-header-encoding",
+    HeaderSyntax => "npy-header-syntax",
+    InvalidHeader => "npy-invalid-header",
+    InvalidDescr => "npy-invalid-descr",
+    ObjectDtype => "npy-object-dtype",
+    SizeOverflow => "npy-size-overflow",
+    DataLength => "npy-data-length",
+    HeaderTooLarge => "npy-header-too-large",
+});
+
+/// What is wrong with a sparse `.npz` member.
+#[derive(Debug, thiserror::Error, strum::EnumDiscriminants)]
+#[strum_discriminants(name(NpzErrorKind), derive(strum::EnumIter))]
+#[strum_discriminants(doc = "The variants of [`NpzError`], without their data.")]
+pub enum NpzError {
     /// A member of a sparse `.npz` is not a valid `.npy` array.
     #[error("invalid sparse `.npz` member `{name}`")]
-    NpzMember {
+    Member {
         /// The member name.
         name: String,
         /// Why it is invalid.
@@ -378,7 +504,7 @@ pub enum Error {
     },
     /// A member a sparse format needs is missing.
     #[error("sparse `.npz` of format `{format}` has no `{name}` member")]
-    NpzMissingMember {
+    MissingMember {
         /// The sparse format (`csr`, `coo`, ...) or `unknown`.
         format: String,
         /// The missing member name (without `.npy`).
@@ -386,7 +512,7 @@ pub enum Error {
     },
     /// A member is not one scipy writes for this format, or appears twice.
     #[error("sparse `.npz` of format `{format}` has an unexpected member `{name}`")]
-    NpzUnexpectedMember {
+    UnexpectedMember {
         /// The sparse format (`csr`, `coo`, ...) or `unknown`.
         format: String,
         /// The unexpected member name.
@@ -394,20 +520,35 @@ pub enum Error {
     },
     /// The `format` member names no sparse format scipy can save.
     #[error("unknown sparse format `{format}`")]
-    NpzUnknownFormat {
+    UnknownFormat {
         /// The decoded (or escaped) format text.
         format: String,
     },
     /// The members disagree with each other or have the wrong dtype or rank.
     #[error("invalid sparse `.npz` structure: {reason}")]
-    NpzInvalidStructure {
+    InvalidStructure {
         /// What was wrong.
         reason: String,
     },
-    // ----- schema ----------------------------------------------------------------------------
+}
+
+crate::error_kinds!(NpzError / NpzErrorKind {
+    MissingMember => "npz-missing-member",
+    UnexpectedMember => "npz-unexpected-member",
+    UnknownFormat => "npz-unknown-format",
+    InvalidStructure => "npz-invalid-structure",
+} wrappers {
+    Member,
+});
+
+/// What is wrong with the nodes of `schema.json`, as skops 0.16's `get_tree` reads them.
+#[derive(Debug, thiserror::Error, strum::EnumDiscriminants)]
+#[strum_discriminants(name(SchemaErrorKind), derive(strum::EnumIter))]
+#[strum_discriminants(doc = "The variants of [`SchemaError`], without their data.")]
+pub enum SchemaError {
     /// A node state (or the whole schema) is not a JSON object.
     #[error("expected a node state (a JSON object) at `{path}`, found {found}")]
-    SchemaNodeNotObject {
+    NodeNotObject {
         /// JSONPath of the value, e.g. `$["content"]["steps"]`.
         path: String,
         /// The JSON type found.
@@ -416,7 +557,7 @@ pub enum Error {
     /// `protocol` is missing or not an integer (skops: `TypeError("Invalid skops protocol
     /// {found} in schema.json, expected an integer.")`).
     #[error("invalid protocol {found} in `schema.json`, expected an integer")]
-    SchemaInvalidProtocol {
+    InvalidProtocol {
         /// Python's `repr()` of the value found (`None` when missing).
         found: String,
     },
@@ -424,7 +565,7 @@ pub enum Error {
     #[error(
         "the file was saved with protocol {protocol}, but only protocols up to {supported} are supported"
     )]
-    SchemaProtocolTooNew {
+    ProtocolTooNew {
         /// The protocol, in decimal.
         protocol: String,
         /// The newest protocol supported.
@@ -432,13 +573,13 @@ pub enum Error {
     },
     /// `protocol` is negative (skops: `ValueError`).
     #[error("invalid protocol {protocol} in `schema.json`, expected a value between 0 and 2")]
-    SchemaProtocolNegative {
+    ProtocolNegative {
         /// The protocol, in decimal.
         protocol: String,
     },
     /// A key the loader needs is missing (skops: `KeyError`).
     #[error("missing key `{key}` at `{path}`")]
-    SchemaMissingKey {
+    MissingKey {
         /// The key.
         key: String,
         /// JSONPath of the object that lacks it.
@@ -446,7 +587,7 @@ pub enum Error {
     },
     /// A key has another JSON type than skops writes.
     #[error("key `{key}` at `{path}` should be {expected}, found {found}")]
-    SchemaWrongType {
+    WrongType {
         /// The key.
         key: String,
         /// The expected JSON type.
@@ -460,7 +601,7 @@ pub enum Error {
     /// for type {module}.{class} and protocol {protocol}. You might need to update skops to load
     /// this file.")`).
     #[error("no loader `{loader}` for type `{module}.{class}` and protocol {protocol} at `{path}`")]
-    SchemaUnknownLoader {
+    UnknownLoader {
         /// The `__loader__` value.
         loader: String,
         /// `__module__`.
@@ -475,7 +616,7 @@ pub enum Error {
     /// A `CachedNode` names an `__id__` not seen before (skops: `ValueError("A cached node refers
     /// to an unknown object id {id!r}. ...")`).
     #[error("a cached node at `{path}` refers to an unknown object id {}", .id.map_or_else(|| "None".to_owned(), |id| id.to_string()))]
-    SchemaCachedNodeUnknownId {
+    CachedNodeUnknownId {
         /// The `__id__` (None when missing).
         id: Option<u64>,
         /// JSONPath of the node state.
@@ -484,7 +625,7 @@ pub enum Error {
     /// A node state names the `__id__` of one of its ancestors: Python would build a cyclic
     /// tree; we refuse it.
     #[error("node at `{path}` refers to its own ancestor by `__id__` {id}")]
-    SchemaIdCycle {
+    IdCycle {
         /// The `__id__`.
         id: u64,
         /// JSONPath of the referring state.
@@ -493,7 +634,7 @@ pub enum Error {
     /// An NdArrayNode `type` other than `numpy` or `json` (skops: `ValueError("Unknown type
     /// {found}.")`).
     #[error("unknown array type `{found}` at `{path}`")]
-    SchemaUnknownArrayType {
+    UnknownArrayType {
         /// Python's `str()` of the `type` value.
         found: String,
         /// JSONPath of the node state.
@@ -502,7 +643,7 @@ pub enum Error {
     /// A SparseMatrixNode `type` other than `scipy` (skops: `TypeError("Cannot load object of
     /// type {module}.{class}")`).
     #[error("cannot load sparse object of type `{module}.{class}` at `{path}`")]
-    SchemaSparseType {
+    SparseType {
         /// `__module__`.
         module: String,
         /// `__class__`.
@@ -516,7 +657,7 @@ pub enum Error {
     #[error(
         "method at `{path}` expects an object of type `{expected_module}.{expected_class}`, got `{found_module}.{found_class}`"
     )]
-    SchemaMethodTypeMismatch {
+    MethodTypeMismatch {
         /// The MethodNode's `__module__`.
         expected_module: String,
         /// The MethodNode's `__class__`.
@@ -531,7 +672,7 @@ pub enum Error {
     /// An OperatorFuncNode outside module `operator` (skops: `ValueError("Expected module
     /// 'operator', got {module}. This is probably due to a corrupted or a malicious file.")`).
     #[error("operator function at `{path}` has module `{module}`, expected `operator`")]
-    SchemaOperatorModule {
+    OperatorModule {
         /// The `__module__` found.
         module: String,
         /// JSONPath of the node state.
@@ -540,13 +681,13 @@ pub enum Error {
     /// A Generator state without a string bit-generator name (skops: `ValueError("Could not find
     /// the bit generator name in the numpy.random.Generator state. ...")`).
     #[error("no bit generator name in the `numpy.random.Generator` state at `{path}`")]
-    SchemaBitGeneratorNameMissing {
+    BitGeneratorNameMissing {
         /// JSONPath of the node state.
         path: String,
     },
     /// A [`crate::schema::SchemaBuilder`] node names a loader that does not match its kind.
     #[error("node has loader `{loader}` but its kind is read by `{expected}`")]
-    SchemaLoaderMismatch {
+    LoaderMismatch {
         /// The loader given.
         loader: &'static str,
         /// The loader of the node's kind.
@@ -554,13 +695,13 @@ pub enum Error {
     },
     /// A [`crate::schema::SchemaBuilder`] node refers to a node that was not added before it.
     #[error("node id {index} was not added to the schema builder")]
-    SchemaUnknownNodeId {
+    UnknownNodeId {
         /// The id's index.
         index: u64,
     },
     /// A [`crate::schema::SchemaBuilder`] node has a form another protocol uses.
     #[error("`{loader}` node does not have the form protocol {protocol} uses")]
-    SchemaNodeProtocolMismatch {
+    NodeProtocolMismatch {
         /// The node's loader.
         loader: &'static str,
         /// The schema's protocol.
@@ -574,7 +715,7 @@ pub enum Error {
         "`{key}` at `{path}` is {value}, with a lone surrogate: no module, class, loader, \
          attribute or archive member has such a name"
     )]
-    SchemaLoneSurrogate {
+    LoneSurrogate {
         /// The key.
         key: String,
         /// The string as JSON (ASCII: the surrogate escaped).
@@ -582,13 +723,40 @@ pub enum Error {
         /// JSONPath of the object holding the key.
         path: String,
     },
-    // ----- file ------------------------------------------------------------------------------
+}
+
+crate::error_kinds!(SchemaError / SchemaErrorKind {
+    NodeNotObject => "schema-node-not-object",
+    InvalidProtocol => "schema-invalid-protocol",
+    ProtocolTooNew => "schema-protocol-too-new",
+    ProtocolNegative => "schema-protocol-negative",
+    MissingKey => "schema-missing-key",
+    WrongType => "schema-wrong-type",
+    UnknownLoader => "schema-unknown-loader",
+    CachedNodeUnknownId => "schema-cached-node-unknown-id",
+    IdCycle => "schema-id-cycle",
+    UnknownArrayType => "schema-unknown-array-type",
+    SparseType => "schema-sparse-type",
+    MethodTypeMismatch => "schema-method-type-mismatch",
+    OperatorModule => "schema-operator-module",
+    BitGeneratorNameMissing => "schema-bit-generator-name-missing",
+    LoaderMismatch => "schema-loader-mismatch",
+    UnknownNodeId => "schema-unknown-node-id",
+    NodeProtocolMismatch => "schema-node-protocol-mismatch",
+    LoneSurrogate => "schema-lone-surrogate",
+});
+
+/// What is wrong with the file as a whole: its members against its nodes, and the budgets of what reading it may cost.
+#[derive(Debug, thiserror::Error, strum::EnumDiscriminants)]
+#[strum_discriminants(name(FileErrorKind), derive(strum::EnumIter))]
+#[strum_discriminants(doc = "The variants of [`FileError`], without their data.")]
+pub enum FileError {
     /// The archive has no `schema.json` member (skops: `KeyError`).
     #[error("the archive has no `schema.json` member, so it is not a `.skops` file")]
-    FileSchemaMissing,
+    SchemaMissing,
     /// A node references an archive member that does not exist (skops: `KeyError`).
     #[error("node at `{path}` references member `{member}`, which the archive does not hold")]
-    FileMemberMissing {
+    MemberMissing {
         /// The member name from the node's `file` key.
         member: String,
         /// Where the node is, as a Python access path from the root object.
@@ -597,7 +765,7 @@ pub enum Error {
     /// A member referenced by a node is not what the node needs (a `.npy` array, a sparse
     /// `.npz`).
     #[error("member `{member}` referenced by the node at `{path}` is invalid")]
-    FileMemberInvalid {
+    MemberInvalid {
         /// The member name.
         member: String,
         /// Where the node is, as a Python access path from the root object.
@@ -613,7 +781,7 @@ pub enum Error {
     #[error(
         "the node at `{path}` materialises member `{member}` again: loading would materialise {planned} bytes from archive members, above the budget of {budget} bytes (one copy of each distinct member plus the allowance for repeats)"
     )]
-    FileMaterialisationBudget {
+    MaterialisationBudget {
         /// The member named again.
         member: String,
         /// The node whose copy of it exceeds the budget (the node naming it, or the `Tree`
@@ -631,7 +799,7 @@ pub enum Error {
     #[error(
         "the node at `{path}` names the numpy scalar type `{class}` but holds an array of dtype {dtype} and shape {shape:?} (skops writes such a node only for a 0-d array of that type; loading would convert it)"
     )]
-    FileScalarArray {
+    ScalarArray {
         /// Where the node is, as a Python access path from the root object.
         path: String,
         /// The scalar type it names.
@@ -646,7 +814,7 @@ pub enum Error {
     #[error(
         "validating the file decompressed {read} bytes from its members (member `{member}` read again), above the budget of {budget} bytes (a multiple of the file's members): many objects share one large member"
     )]
-    FileValidationBudget {
+    ValidationBudget {
         /// The member whose read crossed the budget.
         member: String,
         /// The bytes read when it did.
@@ -656,101 +824,12 @@ pub enum Error {
     },
 }
 
-impl ErrorKind {
-    /// The stable, kebab-case name of the problem (the variant's name: `ZipCrcMismatch` is
-    /// `"zip-crc-mismatch"`): the one vocabulary Python's `SkopsFormatError.kind`, the CLI,
-    /// JSON reports and test expectations use. `None` for a wrapper that only adds where a
-    /// problem is ([`Error::FileMemberInvalid`], [`Error::NpzMember`]): an error of that
-    /// variant has the kind of what it wraps.
-    pub fn name(self) -> Option<&'static str> {
-        match self {
-            Self::Io => Some("io"),
-            Self::LimitExceeded => Some("limit-exceeded"),
-            Self::ZipNotAnArchive => Some("zip-not-an-archive"),
-            Self::ZipTruncated => Some("zip-truncated"),
-            Self::ZipBadSignature => Some("zip-bad-signature"),
-            Self::ZipMultiDisk => Some("zip-multi-disk"),
-            Self::ZipInconsistent => Some("zip-inconsistent"),
-            Self::ZipBadExtraField => Some("zip-bad-extra-field"),
-            Self::ZipEncrypted => Some("zip-encrypted"),
-            Self::ZipUnsupportedCompression => Some("zip-unsupported-compression"),
-            Self::ZipInvalidName => Some("zip-invalid-name"),
-            Self::ZipDuplicateMember => Some("zip-duplicate-member"),
-            Self::ZipStoredSizeMismatch => Some("zip-stored-size-mismatch"),
-            Self::ZipLocalHeaderMismatch => Some("zip-local-header-mismatch"),
-            Self::ZipLocalNameMismatch => Some("zip-local-name-mismatch"),
-            Self::ZipDataDescriptorMismatch => Some("zip-data-descriptor-mismatch"),
-            Self::ZipOverlappingMembers => Some("zip-overlapping-members"),
-            Self::ZipMemberNotFound => Some("zip-member-not-found"),
-            Self::ZipMemberTooLong => Some("zip-member-too-long"),
-            Self::ZipMemberTooShort => Some("zip-member-too-short"),
-            Self::ZipCrcMismatch => Some("zip-crc-mismatch"),
-            Self::ZipCorruptData => Some("zip-corrupt-data"),
-            Self::ZipAllocation => Some("zip-allocation"),
-            Self::ZipInvalidCompressionLevel => Some("zip-invalid-compression-level"),
-            Self::ZipCompression => Some("zip-compression"),
-            Self::JsonNotUtf8 => Some("json-not-utf8"),
-            Self::JsonSyntax => Some("json-syntax"),
-            Self::JsonTooDeep => Some("json-too-deep"),
-            Self::JsonIntegerTooLong => Some("json-integer-too-long"),
-            Self::JsonInvalidNumber => Some("json-invalid-number"),
-            Self::NpyBadMagic => Some("npy-bad-magic"),
-            Self::NpyUnsupportedVersion => Some("npy-unsupported-version"),
-            Self::NpyTruncatedHeader => Some("npy-truncated-header"),
-            Self::NpyHeaderEncoding => Some("npy-header-encoding"),
-            Self::NpyHeaderSyntax => Some("npy-header-syntax"),
-            Self::NpyInvalidHeader => Some("npy-invalid-header"),
-            Self::NpyInvalidDescr => Some("npy-invalid-descr"),
-            Self::NpyObjectDtype => Some("npy-object-dtype"),
-            Self::NpySizeOverflow => Some("npy-size-overflow"),
-            Self::NpyDataLength => Some("npy-data-length"),
-            Self::NpyHeaderTooLarge => Some("npy-header-too-large"),
-            Self::NpzMissingMember => Some("npz-missing-member"),
-            Self::NpzUnexpectedMember => Some("npz-unexpected-member"),
-            Self::NpzUnknownFormat => Some("npz-unknown-format"),
-            Self::NpzInvalidStructure => Some("npz-invalid-structure"),
-            Self::SchemaNodeNotObject => Some("schema-node-not-object"),
-            Self::SchemaInvalidProtocol => Some("schema-invalid-protocol"),
-            Self::SchemaProtocolTooNew => Some("schema-protocol-too-new"),
-            Self::SchemaProtocolNegative => Some("schema-protocol-negative"),
-            Self::SchemaMissingKey => Some("schema-missing-key"),
-            Self::SchemaWrongType => Some("schema-wrong-type"),
-            Self::SchemaUnknownLoader => Some("schema-unknown-loader"),
-            Self::SchemaCachedNodeUnknownId => Some("schema-cached-node-unknown-id"),
-            Self::SchemaIdCycle => Some("schema-id-cycle"),
-            Self::SchemaUnknownArrayType => Some("schema-unknown-array-type"),
-            Self::SchemaSparseType => Some("schema-sparse-type"),
-            Self::SchemaMethodTypeMismatch => Some("schema-method-type-mismatch"),
-            Self::SchemaOperatorModule => Some("schema-operator-module"),
-            Self::SchemaBitGeneratorNameMissing => Some("schema-bit-generator-name-missing"),
-            Self::SchemaLoaderMismatch => Some("schema-loader-mismatch"),
-            Self::SchemaUnknownNodeId => Some("schema-unknown-node-id"),
-            Self::SchemaNodeProtocolMismatch => Some("schema-node-protocol-mismatch"),
-            Self::SchemaLoneSurrogate => Some("schema-lone-surrogate"),
-            Self::FileSchemaMissing => Some("file-schema-missing"),
-            Self::FileMemberMissing => Some("file-member-missing"),
-            Self::FileMaterialisationBudget => Some("file-materialisation-budget"),
-            Self::FileScalarArray => Some("file-scalar-array"),
-            Self::FileValidationBudget => Some("file-validation-budget"),
-            Self::FileMemberInvalid => None,
-            Self::NpzMember => None,
-        }
-    }
-
-    /// Every kind a format error can have.
-    pub fn all() -> impl Iterator<Item = &'static str> {
-        <Self as strum::IntoEnumIterator>::iter().filter_map(Self::name)
-    }
-}
-
-impl Error {
-    /// The error's kind ([`ErrorKind::name`]; a wrapper's is that of what it wraps).
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Self::FileMemberInvalid { source, .. } | Self::NpzMember { source, .. } => {
-                source.kind()
-            }
-            other => ErrorKind::from(other).name().unwrap_or_default(),
-        }
-    }
-}
+crate::error_kinds!(FileError / FileErrorKind {
+    SchemaMissing => "file-schema-missing",
+    MemberMissing => "file-member-missing",
+    MaterialisationBudget => "file-materialisation-budget",
+    ScalarArray => "file-scalar-array",
+    ValidationBudget => "file-validation-budget",
+} wrappers {
+    MemberInvalid,
+});

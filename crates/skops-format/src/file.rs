@@ -21,6 +21,7 @@ use sha2::{Digest, Sha256};
 
 use crate::budget::{self, Form, Plan};
 use crate::container::{Archive, Entry};
+use crate::error::{FileError, JsonError, ZipError};
 use crate::json::Text;
 use crate::limits::Limits;
 use crate::npy::{Descr, NpyHeader, read_npy};
@@ -87,18 +88,18 @@ struct Uses {
 impl<'a> SkopsFile<'a> {
     /// Opens the `.skops` file in `data` (the whole file) and checks it against `limits`.
     ///
-    /// Fails with the `Zip*` errors for a bad archive, [`Error::FileSchemaMissing`],
+    /// Fails with the `Zip*` errors for a bad archive, [`FileError::SchemaMissing`],
     /// [`Error::LimitExceeded`] for a too large `schema.json`, the `Json*` and `Schema*` errors
-    /// for a bad schema, [`Error::FileMemberMissing`] for a member a node references but the
-    /// archive lacks, and [`Error::FileMemberInvalid`] (wrapping the `Npy*`/`Npz*`/`Zip*`
+    /// for a bad schema, [`FileError::MemberMissing`] for a member a node references but the
+    /// archive lacks, and [`FileError::MemberInvalid`] (wrapping the `Npy*`/`Npz*`/`Zip*`
     /// error) for a member that is not what its node needs, and
-    /// [`Error::FileMaterialisationBudget`] when nodes with different `__id__`s name the same
+    /// [`FileError::MaterialisationBudget`] when nodes with different `__id__`s name the same
     /// member so often that loading would materialise more than the [`budget`] allows.
     pub fn open(data: &'a [u8], limits: &Limits) -> Result<Self> {
         let archive = Archive::parse(data, limits)?;
         let schema_entry = archive
             .entry(SCHEMA_MEMBER)
-            .ok_or(Error::FileSchemaMissing)?;
+            .ok_or(Error::File(FileError::SchemaMissing))?;
         Limits::check(
             "`schema.json` size",
             schema_entry.uncompressed_size,
@@ -109,10 +110,10 @@ impl<'a> SkopsFile<'a> {
             // Python's `json.loads(bytes)` skips a byte order mark; skops never writes one, and
             // RFC 8259 forbids it, so a `.skops` file with one is refused.
             if schema_bytes.starts_with(UTF8_BOM) {
-                return Err(Error::JsonSyntax {
+                return Err(Error::Json(JsonError::Syntax {
                     offset: 0,
                     reason: "`schema.json` starts with a UTF-8 byte order mark",
-                });
+                }));
             }
             Schema::from_json(&schema_bytes, limits)?
         };
@@ -156,10 +157,10 @@ impl<'a> SkopsFile<'a> {
             .chain(&checked.crc_checked)
             .find(|name| archive.entry(name).is_none());
         if let Some(name) = missing {
-            return Err(Error::FileMemberMissing {
+            return Err(Error::File(FileError::MemberMissing {
                 member: name.clone(),
                 path: String::new(),
-            });
+            }));
         }
         Ok(Self {
             data,
@@ -230,12 +231,11 @@ impl<'a> SkopsFile<'a> {
     /// decompressed otherwise; size and CRC-32 checked (at `open` for the members the schema
     /// references, else now).
     pub fn member(&self, name: &str) -> Result<Cow<'a, [u8]>> {
-        let entry = self
-            .archive
-            .entry(name)
-            .ok_or_else(|| Error::ZipMemberNotFound {
+        let entry = self.archive.entry(name).ok_or_else(|| {
+            Error::Zip(ZipError::MemberNotFound {
                 member: name.to_owned(),
-            })?;
+            })
+        })?;
         if self.crc_checked.contains(name) {
             if let Some(bytes) = self.archive.stored_data_crc_checked(entry) {
                 return Ok(Cow::Borrowed(bytes));
@@ -252,7 +252,7 @@ impl<'a> SkopsFile<'a> {
     /// of objects share one large deflated member would have them decompress it thousands of
     /// times (hours of audit for a file of a few MB). Past the budget every read fails, so the
     /// validators stop quickly, and the trust layer's validation fails with
-    /// [`Error::FileValidationBudget`] (see [`SkopsFile::validation_budget_error`]).
+    /// [`FileError::ValidationBudget`] (see [`SkopsFile::validation_budget_error`]).
     pub fn validation_member(&self, name: &str) -> Result<Cow<'a, [u8]>> {
         if let Some(error) = self.validation_budget_error() {
             return Err(error);
@@ -280,11 +280,11 @@ impl<'a> SkopsFile<'a> {
         }
         Err(self
             .validation_budget_error()
-            .unwrap_or(Error::FileValidationBudget {
+            .unwrap_or(Error::File(FileError::ValidationBudget {
                 member: member.to_owned(),
                 read: total,
                 budget: self.validation_budget(),
-            }))
+            })))
     }
 
     /// What the validators may decompress in one run.
@@ -299,16 +299,18 @@ impl<'a> SkopsFile<'a> {
     pub fn validation_budget_error(&self) -> Option<Error> {
         let read = self.validation_reads.bytes.load(Ordering::Relaxed);
         let budget = self.validation_budget();
-        (read > budget).then(|| Error::FileValidationBudget {
-            member: self
-                .validation_reads
-                .culprit
-                .lock()
-                .ok()
-                .and_then(|culprit| culprit.clone())
-                .unwrap_or_default(),
-            read,
-            budget,
+        (read > budget).then(|| {
+            Error::File(FileError::ValidationBudget {
+                member: self
+                    .validation_reads
+                    .culprit
+                    .lock()
+                    .ok()
+                    .and_then(|culprit| culprit.clone())
+                    .unwrap_or_default(),
+                read,
+                budget,
+            })
         })
     }
 
@@ -402,12 +404,12 @@ fn check_scalar_arrays(schema: &Schema, headers: &HashMap<String, NpyHeader>) ->
         if header.shape.is_empty() && same_kind {
             continue;
         }
-        return Err(Error::FileScalarArray {
+        return Err(Error::File(FileError::ScalarArray {
             path: crate::schema::path::node_path(schema, id),
             class: node.type_name(),
             dtype: header.descr.to_python_repr(),
             shape: header.shape.clone(),
-        });
+        }));
     }
     Ok(())
 }
@@ -466,21 +468,23 @@ fn check_members(archive: &Archive<'_>, schema: &Schema, limits: &Limits) -> Res
         let Some(&use_) = uses.get(member) else {
             continue;
         };
-        let entry = archive
-            .entry(member)
-            .ok_or_else(|| Error::FileMemberMissing {
+        let entry = archive.entry(member).ok_or_else(|| {
+            Error::File(FileError::MemberMissing {
                 member: member.to_owned(),
                 path: path_of(use_.first_node),
-            })?;
+            })
+        })?;
         // Zip errors (CRC, corrupt stream) name the member themselves.
         let bytes = read_member(archive, entry)?;
         if matches!(bytes, Cow::Borrowed(_)) {
             crc_checked.insert(member.to_owned());
         }
-        let invalid = |source: Error| Error::FileMemberInvalid {
-            member: member.to_owned(),
-            path: path_of(use_.first_node),
-            source: Box::new(source),
+        let invalid = |source: Error| {
+            Error::File(FileError::MemberInvalid {
+                member: member.to_owned(),
+                path: path_of(use_.first_node),
+                source: Box::new(source),
+            })
         };
         if use_.array {
             let view = read_npy(&bytes, limits).map_err(invalid)?;
@@ -539,6 +543,7 @@ fn check_sparse(bytes: &[u8], limits: &Limits) -> Result<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::{NpyError, NpzError};
 
     use crate::container::{ArchiveWriter, WriteCompression};
 
@@ -587,7 +592,7 @@ mod tests {
         );
         assert!(matches!(
             SkopsFile::reopen(&other, checked, &Limits::default()),
-            Err(Error::FileMemberMissing { member, .. }) if member == "1.npy"
+            Err(Error::File(FileError::MemberMissing { member, .. })) if member == "1.npy"
         ));
     }
 
@@ -616,7 +621,7 @@ mod tests {
             );
             assert!(matches!(
                 file.member("2.npy"),
-                Err(Error::ZipMemberNotFound { member }) if member == "2.npy"
+                Err(Error::Zip(ZipError::MemberNotFound { member })) if member == "2.npy"
             ));
             assert_eq!(file.sha256().len(), 64);
             assert_eq!(file.archive().entries().len(), 2);
@@ -647,7 +652,7 @@ mod tests {
         );
         assert!(matches!(
             SkopsFile::open(&bytes, &Limits::default()),
-            Err(Error::JsonSyntax { offset: 0, .. })
+            Err(Error::Json(JsonError::Syntax { offset: 0, .. }))
         ));
     }
 
@@ -656,7 +661,7 @@ mod tests {
         let bytes = archive(&[("1.npy", &npy(&[1], 8))], WriteCompression::Stored);
         assert!(matches!(
             SkopsFile::open(&bytes, &Limits::default()),
-            Err(Error::FileSchemaMissing)
+            Err(Error::File(FileError::SchemaMissing))
         ));
         let schema = schema_with(ARRAY_ROOT);
         let bytes = archive(
@@ -686,7 +691,7 @@ mod tests {
             WriteCompression::Stored,
         );
         match SkopsFile::open(&missing, &Limits::default()) {
-            Err(Error::FileMemberMissing { member, path }) => {
+            Err(Error::File(FileError::MemberMissing { member, path })) => {
                 assert_eq!(member, "b.bin");
                 assert_eq!(path, "[1]");
             }
@@ -701,14 +706,17 @@ mod tests {
             WriteCompression::Stored,
         );
         match SkopsFile::open(&short, &Limits::default()) {
-            Err(Error::FileMemberInvalid {
+            Err(Error::File(FileError::MemberInvalid {
                 member,
                 path,
                 source,
-            }) => {
+            })) => {
                 assert_eq!(member, "1.npy");
                 assert_eq!(path, "[0]");
-                assert!(matches!(*source, Error::NpyDataLength { .. }), "{source:?}");
+                assert!(
+                    matches!(*source, Error::Npy(NpyError::DataLength { .. })),
+                    "{source:?}"
+                );
             }
             other => panic!("{other:?}"),
         }
@@ -766,10 +774,10 @@ mod tests {
             WriteCompression::Stored,
         );
         match SkopsFile::open(&bad, &Limits::default()) {
-            Err(Error::FileMemberInvalid { member, source, .. }) => {
+            Err(Error::File(FileError::MemberInvalid { member, source, .. })) => {
                 assert_eq!(member, "1.npz");
                 assert!(
-                    matches!(*source, Error::NpzMissingMember { .. }),
+                    matches!(*source, Error::Npz(NpzError::MissingMember { .. })),
                     "{source:?}"
                 );
             }
@@ -781,7 +789,7 @@ mod tests {
         );
         assert!(matches!(
             SkopsFile::open(&not_zip, &Limits::default()),
-            Err(Error::FileMemberInvalid { source, .. }) if matches!(*source, Error::ZipNotAnArchive)
+            Err(Error::File(FileError::MemberInvalid { source, .. })) if matches!(*source, Error::Zip(ZipError::NotAnArchive))
         ));
     }
 
@@ -819,12 +827,12 @@ mod tests {
             ..Limits::default()
         };
         match SkopsFile::open(&bytes, &strict) {
-            Err(Error::FileMaterialisationBudget {
+            Err(Error::File(FileError::MaterialisationBudget {
                 member,
                 path,
                 planned,
                 budget,
-            }) => {
+            })) => {
                 assert_eq!(member, "1.npy");
                 // The tenth distinct node (list item 10: item 1 repeats item 0) is the ninth
                 // repeat, the one past eight.

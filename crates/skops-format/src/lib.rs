@@ -40,5 +40,8 @@ pub mod npz;
 pub mod schema;
 
 pub use error::{Error, Result};
+
 pub use file::{CheckedFile, SkopsFile};
 pub use limits::Limits;
+#[doc(hidden)]
+pub use strum as __strum;

@@ -6,6 +6,7 @@
 //! can save, `shape` is two non-negative integers, and the index arrays agree in length with
 //! `data` and `shape`. Whether indices are in range is left to deeper validation.
 
+use crate::error::NpzError;
 use crate::limits::Limits;
 use crate::npy::{ByteOrder, Descr, NpyHeader, NpyView, TypeStr, read_npy, write_npy};
 use crate::{Error, Result};
@@ -92,9 +93,11 @@ impl<'a> Sparse<'a> {
             if parsed.iter().any(|member| member.name == name) {
                 return Err(unexpected("unknown", file_name));
             }
-            let array = read_npy(bytes, limits).map_err(|source| Error::NpzMember {
-                name: file_name.to_owned(),
-                source: Box::new(source),
+            let array = read_npy(bytes, limits).map_err(|source| {
+                Error::Npz(NpzError::Member {
+                    name: file_name.to_owned(),
+                    source: Box::new(source),
+                })
             })?;
             parsed.push(SparseMember {
                 name: name.to_owned(),
@@ -107,9 +110,10 @@ impl<'a> Sparse<'a> {
             .ok_or_else(|| missing("unknown", "format"))?
             .array;
         let format_name = decode_format(format_view)?;
-        let format = SparseFormat::from_name(&format_name).ok_or(Error::NpzUnknownFormat {
-            format: format_name.escape_debug().to_string(),
-        })?;
+        let format =
+            SparseFormat::from_name(&format_name).ok_or(Error::Npz(NpzError::UnknownFormat {
+                format: format_name.escape_debug().to_string(),
+            }))?;
         let format_text = format.as_str();
 
         let expected = |name: &str| {
@@ -214,8 +218,10 @@ pub fn sparse_to_members(
     };
     let mut shape_data = Vec::with_capacity(16);
     for dim in [shape.0, shape.1] {
-        let dim = i64::try_from(dim).map_err(|_| Error::NpzInvalidStructure {
-            reason: format!("shape dimension {dim} does not fit in `int64`"),
+        let dim = i64::try_from(dim).map_err(|_| {
+            Error::Npz(NpzError::InvalidStructure {
+                reason: format!("shape dimension {dim} does not fit in `int64`"),
+            })
         })?;
         shape_data.extend_from_slice(&dim.to_le_bytes());
     }
@@ -242,21 +248,21 @@ pub fn sparse_to_members(
 }
 
 fn missing(format: &str, name: &str) -> Error {
-    Error::NpzMissingMember {
+    Error::Npz(NpzError::MissingMember {
         format: format.to_owned(),
         name: name.to_owned(),
-    }
+    })
 }
 
 fn unexpected(format: &str, name: &str) -> Error {
-    Error::NpzUnexpectedMember {
+    Error::Npz(NpzError::UnexpectedMember {
         format: format.to_owned(),
         name: name.to_owned(),
-    }
+    })
 }
 
 fn invalid(reason: String) -> Error {
-    Error::NpzInvalidStructure { reason }
+    Error::Npz(NpzError::InvalidStructure { reason })
 }
 
 fn simple_type<'v>(view: &'v NpyView<'_>) -> Option<&'v TypeStr> {
@@ -454,6 +460,7 @@ fn check_structure<'v>(
 
 #[cfg(test)]
 mod tests {
+    use crate::error::NpyError;
     use std::path::PathBuf;
 
     use super::*;
@@ -601,31 +608,34 @@ mod tests {
         for name in ["indices.npy", "indptr.npy", "shape.npy", "data.npy"] {
             let error = parse(&without(&members, name)).unwrap_err();
             assert!(
-                matches!(&error, Error::NpzMissingMember { format, name: missing } if format == "csr" && format!("{missing}.npy") == name),
+                matches!(&error, Error::Npz(NpzError::MissingMember { format, name: missing }) if format == "csr" && format!("{missing}.npy") == name),
                 "{error}"
             );
         }
         let error = parse(&without(&members, "format.npy")).unwrap_err();
-        assert!(matches!(error, Error::NpzMissingMember { .. }), "{error}");
+        assert!(
+            matches!(error, Error::Npz(NpzError::MissingMember { .. })),
+            "{error}"
+        );
 
         let mut extra = members.clone();
         extra.push(("row.npy".to_owned(), npy("'<i4'", vec![0], &[])));
         let error = parse(&extra).unwrap_err();
         assert!(
-            matches!(&error, Error::NpzUnexpectedMember { format, name } if format == "csr" && name == "row"),
+            matches!(&error, Error::Npz(NpzError::UnexpectedMember { format, name }) if format == "csr" && name == "row"),
             "{error}"
         );
         let mut duplicate = members.clone();
         duplicate.push(members[0].clone());
         assert!(matches!(
             parse(&duplicate),
-            Err(Error::NpzUnexpectedMember { .. })
+            Err(Error::Npz(NpzError::UnexpectedMember { .. }))
         ));
         let mut not_npy = members.clone();
         not_npy.push(("notes.txt".to_owned(), b"hi".to_vec()));
         assert!(matches!(
             parse(&not_npy),
-            Err(Error::NpzUnexpectedMember { .. })
+            Err(Error::Npz(NpzError::UnexpectedMember { .. }))
         ));
     }
 
@@ -634,7 +644,7 @@ mod tests {
         let members = reference("coo_matrix");
         let error = parse(&replaced(&members, "row.npy", b"garbage".to_vec())).unwrap_err();
         assert!(
-            matches!(&error, Error::NpzMember { name, source } if name == "row.npy" && matches!(**source, Error::NpyBadMagic)),
+            matches!(&error, Error::Npz(NpzError::Member { name, source }) if name == "row.npy" && matches!(**source, Error::Npy(NpyError::BadMagic))),
             "{error}"
         );
     }
@@ -643,7 +653,9 @@ mod tests {
     fn unknown_or_malformed_format() {
         let members = reference("csr_matrix");
         let lil = replaced(&members, "format.npy", npy("'|S3'", vec![], b"lil"));
-        assert!(matches!(parse(&lil), Err(Error::NpzUnknownFormat { format }) if format == "lil"));
+        assert!(
+            matches!(parse(&lil), Err(Error::Npz(NpzError::UnknownFormat { format })) if format == "lil")
+        );
         let unicode = replaced(
             &members,
             "format.npy",
@@ -657,7 +669,7 @@ mod tests {
         let one_d = replaced(&members, "format.npy", npy("'|S3'", vec![1], b"csr"));
         assert!(matches!(
             parse(&one_d),
-            Err(Error::NpzInvalidStructure { .. })
+            Err(Error::Npz(NpzError::InvalidStructure { .. }))
         ));
         let padded = replaced(&members, "format.npy", npy("'|S5'", vec![], b"csr\0\0"));
         assert!(parse(&padded).is_ok());
@@ -693,7 +705,7 @@ mod tests {
             }
             let error = parse(&members).unwrap_err();
             assert!(
-                matches!(error, Error::NpzInvalidStructure { .. }),
+                matches!(error, Error::Npz(NpzError::InvalidStructure { .. })),
                 "{name}: {error}"
             );
         }
@@ -711,13 +723,13 @@ mod tests {
         let wrong_blocks = replaced(&bsr, "data.npy", npy("'<f8'", vec![4, 4, 3], &[0; 384]));
         assert!(matches!(
             parse(&wrong_blocks),
-            Err(Error::NpzInvalidStructure { .. })
+            Err(Error::Npz(NpzError::InvalidStructure { .. }))
         ));
         let dia = reference("dia_matrix");
         let wrong_offsets = replaced(&dia, "offsets.npy", npy("'<i4'", vec![1], &[0; 4]));
         assert!(matches!(
             parse(&wrong_offsets),
-            Err(Error::NpzInvalidStructure { .. })
+            Err(Error::Npz(NpzError::InvalidStructure { .. }))
         ));
     }
 
@@ -731,7 +743,7 @@ mod tests {
         let only_data = [("data", header.clone(), &[][..])];
         assert!(matches!(
             sparse_to_members(SparseFormat::Coo, (1, 1), false, &only_data),
-            Err(Error::NpzMissingMember { .. })
+            Err(Error::Npz(NpzError::MissingMember { .. }))
         ));
         let with_row = [
             ("data", header.clone(), &[][..]),
@@ -739,7 +751,7 @@ mod tests {
         ];
         assert!(matches!(
             sparse_to_members(SparseFormat::Coo, (1, 1), false, &with_row),
-            Err(Error::NpzUnexpectedMember { .. })
+            Err(Error::Npz(NpzError::UnexpectedMember { .. }))
         ));
         let dia = [
             ("data", header.clone(), &[][..]),
@@ -747,7 +759,7 @@ mod tests {
         ];
         assert!(matches!(
             sparse_to_members(SparseFormat::Dia, (u64::MAX, 1), false, &dia),
-            Err(Error::NpzInvalidStructure { .. })
+            Err(Error::Npz(NpzError::InvalidStructure { .. }))
         ));
         let written = sparse_to_members(SparseFormat::Dia, (2, 3), true, &dia).unwrap();
         let names: Vec<&str> = written.iter().map(|(name, _)| name.as_str()).collect();

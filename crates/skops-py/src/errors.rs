@@ -12,7 +12,9 @@
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use skops_format::Error as FormatError;
+use skops_format::error::SchemaError;
 use skops_trust::Error;
+use skops_trust::error::VisualizeError;
 
 /// An error of the crates, as Python shows it.
 pub(crate) trait Describe {
@@ -36,7 +38,7 @@ impl Describe for FormatError {
 /// layers), sorted: the one vocabulary the tests check their expectations against.
 #[pyfunction]
 pub(crate) fn error_kinds() -> Vec<&'static str> {
-    let mut kinds: Vec<&'static str> = skops_trust::error::ErrorKind::all().collect();
+    let mut kinds: Vec<&'static str> = skops_trust::Error::kinds().collect();
     kinds.sort_unstable();
     kinds
 }
@@ -102,14 +104,14 @@ fn skops_text(text: String, path: &str) -> String {
 pub(crate) fn describe(error: &Error) -> (&'static str, String) {
     let message = match error {
         Error::Format(error) => return describe_format(error),
-        Error::VisualizeNotANode { path, python_type } => skops_text(
+        Error::Visualize(VisualizeError::NotANode { path, python_type }) => skops_text(
             format!(
                 "Cannot deal with <class '{python_type}'>, please report the issue here: \
                  https://github.com/skops-dev/skops/issues"
             ),
             path,
         ),
-        Error::VisualizeInvalidKeyTypes { path } => skops_text(
+        Error::Visualize(VisualizeError::InvalidKeyTypes { path }) => skops_text(
             "An invalid 'key_types' node was encountered, please report the issue here: \
              https://github.com/skops-dev/skops/issues"
                 .to_owned(),
@@ -123,36 +125,36 @@ pub(crate) fn describe(error: &Error) -> (&'static str, String) {
 /// [`describe`] for a format error: skops 0.16's own text where skops raises one.
 pub(crate) fn describe_format(error: &FormatError) -> (&'static str, String) {
     let message = match error {
-        FormatError::SchemaInvalidProtocol { found } => {
+        FormatError::Schema(SchemaError::InvalidProtocol { found }) => {
             format!("Invalid skops protocol {found} in schema.json, expected an integer.")
         }
-        FormatError::SchemaProtocolTooNew {
+        FormatError::Schema(SchemaError::ProtocolTooNew {
             protocol,
             supported,
-        } => format!(
+        }) => format!(
             "The file was saved with skops protocol {protocol}, but this version of skops \
              only supports protocols up to {supported}. You might need to update skops to \
              load this file."
         ),
-        FormatError::SchemaProtocolNegative { protocol } => format!(
+        FormatError::Schema(SchemaError::ProtocolNegative { protocol }) => format!(
             "Invalid skops protocol {protocol} in schema.json, expected a value between 0 \
              and {}.",
             skops_format::schema::PROTOCOL
         ),
-        FormatError::SchemaUnknownLoader {
+        FormatError::Schema(SchemaError::UnknownLoader {
             loader,
             module,
             class,
             protocol,
             path,
-        } => skops_text(
+        }) => skops_text(
             format!(
                 " Can't find loader {loader} for type {module}.{class} and protocol \
                  {protocol}. You might need to update skops to load this file."
             ),
             path,
         ),
-        FormatError::SchemaCachedNodeUnknownId { id, path } => skops_text(
+        FormatError::Schema(SchemaError::CachedNodeUnknownId { id, path }) => skops_text(
             format!(
                 "A cached node refers to an unknown object id {}. This is probably due to \
                  a corrupted or a malicious file.",
@@ -160,21 +162,21 @@ pub(crate) fn describe_format(error: &FormatError) -> (&'static str, String) {
             ),
             path,
         ),
-        FormatError::SchemaUnknownArrayType { found, path } => {
+        FormatError::Schema(SchemaError::UnknownArrayType { found, path }) => {
             skops_text(format!("Unknown type {found}."), path)
         }
-        FormatError::SchemaSparseType {
+        FormatError::Schema(SchemaError::SparseType {
             module,
             class,
             path,
-        } => skops_text(format!("Cannot load object of type {module}.{class}"), path),
-        FormatError::SchemaMethodTypeMismatch {
+        }) => skops_text(format!("Cannot load object of type {module}.{class}"), path),
+        FormatError::Schema(SchemaError::MethodTypeMismatch {
             expected_module,
             expected_class,
             found_module,
             found_class,
             path,
-        } => skops_text(
+        }) => skops_text(
             format!(
                 "Expected object of type {expected_module}.{expected_class}, got \
                  {found_module}.{found_class}. This is probably due to a corrupted or a \
@@ -182,14 +184,14 @@ pub(crate) fn describe_format(error: &FormatError) -> (&'static str, String) {
             ),
             path,
         ),
-        FormatError::SchemaOperatorModule { module, path } => skops_text(
+        FormatError::Schema(SchemaError::OperatorModule { module, path }) => skops_text(
             format!(
                 "Expected module 'operator', got {module}. This is probably due to a \
                  corrupted or a malicious file."
             ),
             path,
         ),
-        FormatError::SchemaBitGeneratorNameMissing { path } => skops_text(
+        FormatError::Schema(SchemaError::BitGeneratorNameMissing { path }) => skops_text(
             "Could not find the bit generator name in the numpy.random.Generator state. \
              This is probably due to a corrupted or a malicious file."
                 .to_owned(),
@@ -203,18 +205,19 @@ pub(crate) fn describe_format(error: &FormatError) -> (&'static str, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use skops_format::error::{FileError, NpyError, NpzError};
 
     #[test]
     fn wrappers_take_the_kind_of_what_they_wrap() {
-        let inner = FormatError::NpyBadMagic;
-        let wrapped = FormatError::FileMemberInvalid {
+        let inner = FormatError::Npy(NpyError::BadMagic);
+        let wrapped = FormatError::File(FileError::MemberInvalid {
             member: "1.npy".to_owned(),
             path: "coef_".to_owned(),
-            source: Box::new(FormatError::NpzMember {
+            source: Box::new(FormatError::Npz(NpzError::Member {
                 name: "data.npy".to_owned(),
                 source: Box::new(inner),
-            }),
-        };
+            })),
+        });
         let (kind, message) = describe_format(&wrapped);
         assert_eq!(kind, "npy-bad-magic");
         assert!(message.contains("`1.npy`"), "{message}");
@@ -223,9 +226,9 @@ mod tests {
 
     #[test]
     fn skops_messages_are_kept_with_the_path() {
-        let error = FormatError::SchemaBitGeneratorNameMissing {
+        let error = FormatError::Schema(SchemaError::BitGeneratorNameMissing {
             path: "$[\"content\"]".to_owned(),
-        };
+        });
         let (kind, message) = describe_format(&error);
         assert_eq!(kind, "schema-bit-generator-name-missing");
         assert!(message.starts_with("Could not find the bit generator name"));

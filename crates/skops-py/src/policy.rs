@@ -6,6 +6,7 @@ use pyo3::types::{PyDict, PyModule};
 use skops_trust::policy::TrustPolicy;
 
 use crate::errors::format_error;
+use skops_trust::error::PolicyError;
 
 /// Adds the policy functions to the extension module.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -88,9 +89,9 @@ fn policy_check(py: Python<'_>, data: &[u8], sha256: &str) -> PyResult<()> {
     }
     Err(format_error(
         py,
-        &skops_trust::Error::PolicyDigestMismatch {
+        &skops_trust::Error::Policy(PolicyError::DigestMismatch {
             policy: sha256.to_owned(),
             file: actual,
-        },
+        }),
     ))
 }

@@ -30,6 +30,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use sha2::{Digest, Sha256};
 
+use crate::error::PolicyError;
 use crate::{Error, Result};
 use skops_format::json::{self, Object, Value};
 use skops_format::limits::{Limits, MAX_JSON_DEPTH, MAX_POLICY_SIZE};
@@ -106,8 +107,10 @@ impl TrustPolicy {
     /// Reads a policy document (UTF-8 JSON), strictly; see the module documentation.
     pub fn parse(text: &[u8]) -> Result<Self> {
         Limits::check("trust policy size", len_u64(text.len()), MAX_POLICY_SIZE)?;
-        let value = json::parse(text, MAX_JSON_DEPTH).map_err(|source| Error::PolicySyntax {
-            source: Box::new(source),
+        let value = json::parse(text, MAX_JSON_DEPTH).map_err(|source| {
+            Error::Policy(PolicyError::Syntax {
+                source: Box::new(source),
+            })
         })?;
         let object = value
             .as_object()
@@ -119,10 +122,10 @@ impl TrustPolicy {
             .and_then(|number| number.as_u64())
             .is_some_and(|number| number == POLICY_VERSION);
         if !supported {
-            return Err(Error::PolicyUnsupportedVersion {
+            return Err(Error::Policy(PolicyError::UnsupportedVersion {
                 found: quote(&json::to_string_compact(version)),
                 supported: POLICY_VERSION,
-            });
+            }));
         }
         let sha256 = required_str(object, "sha256")?;
         let types = required(object, "types")?
@@ -198,21 +201,21 @@ impl TrustPolicy {
         write_atomic(path, self.to_json().as_bytes())
     }
 
-    /// Fails with [`Error::PolicyDigestMismatch`] unless the policy is for the file whose
+    /// Fails with [`PolicyError::DigestMismatch`] unless the policy is for the file whose
     /// sha256 is `sha256` (lowercase hex).
     pub fn check_digest(&self, sha256: &str) -> Result<()> {
         if self.sha256 == sha256 {
             Ok(())
         } else {
-            Err(Error::PolicyDigestMismatch {
+            Err(Error::Policy(PolicyError::DigestMismatch {
                 policy: self.sha256.clone(),
                 file: sha256.to_owned(),
-            })
+            }))
         }
     }
 
     /// The approved types, if the policy is for the file whose content is `data`; otherwise
-    /// [`Error::PolicyDigestMismatch`].
+    /// [`PolicyError::DigestMismatch`].
     pub fn trusted_types_for(&self, data: &[u8]) -> Result<&[String]> {
         self.check_digest(&sha256_hex(data))?;
         Ok(&self.types)
@@ -304,7 +307,7 @@ fn len_u64(len: usize) -> u64 {
 }
 
 fn invalid(reason: String) -> Error {
-    Error::PolicyInvalid { reason }
+    Error::Policy(PolicyError::Invalid { reason })
 }
 
 /// `text` cut to [`QUOTE_CHARS`] characters, for error messages.
@@ -350,9 +353,9 @@ fn check_digest_text(sha256: &str) -> Result<()> {
     if well_formed {
         Ok(())
     } else {
-        Err(Error::PolicyMalformedDigest {
+        Err(Error::Policy(PolicyError::MalformedDigest {
             found: quote(sha256),
-        })
+        }))
     }
 }
 
@@ -367,7 +370,9 @@ fn check_types(types: &[String]) -> Result<()> {
             )));
         }
         if !seen.insert(name.as_str()) {
-            return Err(Error::PolicyDuplicateType { name: quote(name) });
+            return Err(Error::Policy(PolicyError::DuplicateType {
+                name: quote(name),
+            }));
         }
     }
     Ok(())
@@ -398,7 +403,7 @@ fn check_note(note: &str) -> Result<()> {
 
 /// `YYYY-MM-DDTHH:MM:SSZ`, a real date and time of day (leap seconds aside).
 fn check_timestamp(text: &str) -> Result<()> {
-    let malformed = || Error::PolicyMalformedTimestamp { found: quote(text) };
+    let malformed = || Error::Policy(PolicyError::MalformedTimestamp { found: quote(text) });
     let bytes = text.as_bytes();
     let shape_ok = bytes.len() == 20
         && bytes.iter().enumerate().all(|(at, byte)| match at {

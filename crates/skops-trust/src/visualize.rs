@@ -22,7 +22,7 @@
 //!   not a real one, is never safe there;
 //! - where the walk meets a value that is not a node (a method name, slice bounds, the missing
 //!   state of an object, protocol 0 function and generator states) skops raises, and so do we
-//!   ([`Error::VisualizeNotANode`], [`Error::VisualizeInvalidKeyTypes`]).
+//!   ([`VisualizeError::NotANode`], [`VisualizeError::InvalidKeyTypes`]).
 //!
 //! [`inspect_rows`] walks the same tree for tools: it never fails on the file's shape, shows
 //! raw values as leaf rows (compact JSON), and takes each node's safety from the load audit
@@ -32,6 +32,7 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use crate::audit::{self, AuditReport, TrustReason, TrustTables};
+use crate::error::VisualizeError;
 use crate::validate::Validator;
 use crate::{Error, Result};
 use skops_format::file::SkopsFile;
@@ -486,9 +487,9 @@ impl<'s> Walker<'s, '_, '_> {
         if hidden || !self.strict {
             return Ok(hidden);
         }
-        Err(Error::VisualizeInvalidKeyTypes {
+        Err(Error::Visualize(VisualizeError::InvalidKeyTypes {
             path: self.path(item),
-        })
+        }))
     }
 
     /// A raw value: skops walks into dicts and lists of them and raises at anything else.
@@ -524,10 +525,10 @@ impl<'s> Walker<'s, '_, '_> {
                 values.iter().map(|value| (item.key, value)).collect()
             }
             _ => {
-                return Err(Error::VisualizeNotANode {
+                return Err(Error::Visualize(VisualizeError::NotANode {
                     path: self.path(item),
                     python_type: raw.python_type(),
-                });
+                }));
             }
         };
         let count = nested.len();

@@ -8,6 +8,7 @@
 use std::io;
 
 use super::{Compression, Entry, flag};
+use crate::error::ZipError;
 use crate::{Error, Result};
 
 /// First output allocation when the final size is not trusted yet.
@@ -34,15 +35,15 @@ pub(super) fn decompress(entry: &Entry, compressed: &[u8]) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// Fails with [`Error::ZipCrcMismatch`] unless `bytes` has the entry's CRC-32.
+/// Fails with [`ZipError::CrcMismatch`] unless `bytes` has the entry's CRC-32.
 pub(super) fn check_crc(entry: &Entry, bytes: &[u8]) -> Result<()> {
     let found = crc32fast::hash(bytes);
     if found != entry.crc32 {
-        return Err(Error::ZipCrcMismatch {
+        return Err(Error::Zip(ZipError::CrcMismatch {
             member: entry.name.clone(),
             expected: entry.crc32,
             found,
-        });
+        }));
     }
     Ok(())
 }
@@ -73,9 +74,11 @@ impl<'e> Output<'e> {
             .uncompressed_size
             .checked_add(1)
             .and_then(|limit| usize::try_from(limit).ok())
-            .ok_or_else(|| Error::ZipAllocation {
-                member: entry.name.clone(),
-                size: entry.uncompressed_size,
+            .ok_or_else(|| {
+                Error::Zip(ZipError::Allocation {
+                    member: entry.name.clone(),
+                    size: entry.uncompressed_size,
+                })
             })?;
         let mut output = Self {
             entry,
@@ -92,13 +95,13 @@ impl<'e> Output<'e> {
 
     /// Reserves room for `additional` more bytes, failing cleanly if memory is short.
     fn reserve_exact(&mut self, additional: usize) -> Result<()> {
-        self.bytes
-            .try_reserve_exact(additional)
-            .map_err(|_| Error::ZipAllocation {
+        self.bytes.try_reserve_exact(additional).map_err(|_| {
+            Error::Zip(ZipError::Allocation {
                 member: self.entry.name.clone(),
                 size: u64::try_from(self.bytes.len().saturating_add(additional))
                     .unwrap_or(u64::MAX),
             })
+        })
     }
 
     /// Makes sure there is spare capacity, doubling up to the limit; fails once the member
@@ -126,10 +129,10 @@ impl<'e> Output<'e> {
     }
 
     fn too_long(&self) -> Error {
-        Error::ZipMemberTooLong {
+        Error::Zip(ZipError::MemberTooLong {
             member: self.entry.name.clone(),
             declared: self.entry.uncompressed_size,
-        }
+        })
     }
 
     fn len(&self) -> u64 {
@@ -140,21 +143,21 @@ impl<'e> Output<'e> {
     fn finish(self) -> Result<Vec<u8>> {
         self.check_not_too_long()?;
         if self.len() < self.entry.uncompressed_size {
-            return Err(Error::ZipMemberTooShort {
+            return Err(Error::Zip(ZipError::MemberTooShort {
                 member: self.entry.name.clone(),
                 declared: self.entry.uncompressed_size,
                 found: self.len(),
-            });
+            }));
         }
         Ok(self.bytes)
     }
 
     fn corrupt(&self, source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Error {
-        Error::ZipCorruptData {
+        Error::Zip(ZipError::CorruptData {
             member: self.entry.name.clone(),
             method: self.entry.compression.name(),
             source: io::Error::new(io::ErrorKind::InvalidData, source),
-        }
+        })
     }
 }
 

@@ -4,6 +4,7 @@
 //! audits and possibly in tools that do extract, so anything that could escape a directory
 //! or confuse a lookup (`..`, absolute paths, drive letters, backslashes, NUL) is refused.
 
+use crate::error::ZipError;
 use crate::{Error, Result};
 
 /// cp437 for bytes 0x80..=0xFF (bytes below 0x80 are ASCII), as Python's codec decodes them.
@@ -23,10 +24,10 @@ pub(super) fn decode(raw: &[u8], utf8: bool) -> Result<String> {
     if utf8 {
         return match std::str::from_utf8(raw) {
             Ok(name) => Ok(name.to_owned()),
-            Err(_) => Err(Error::ZipInvalidName {
+            Err(_) => Err(Error::Zip(ZipError::InvalidName {
                 member: String::from_utf8_lossy(raw).into_owned(),
                 reason: "it is flagged UTF-8 but is not valid UTF-8",
-            }),
+            })),
         };
     }
     if raw.is_ascii() {
@@ -48,10 +49,10 @@ pub(super) fn decode(raw: &[u8], utf8: bool) -> Result<String> {
 /// Refuses names that are empty, absolute, contain `..` components, NUL or backslashes.
 pub(super) fn validate(name: &str) -> Result<()> {
     let refuse = |reason| {
-        Err(Error::ZipInvalidName {
+        Err(Error::Zip(ZipError::InvalidName {
             member: name.to_owned(),
             reason,
-        })
+        }))
     };
     if name.is_empty() {
         return refuse("it is empty");
@@ -94,7 +95,10 @@ mod tests {
     fn decodes_flagged_utf8_and_refuses_invalid_utf8() {
         assert_eq!(decode("données".as_bytes(), true).unwrap(), "données");
         let error = decode(b"bad\xff", true).unwrap_err();
-        assert!(matches!(error, Error::ZipInvalidName { .. }), "{error:?}");
+        assert!(
+            matches!(error, Error::Zip(ZipError::InvalidName { .. })),
+            "{error:?}"
+        );
     }
 
     #[test]
@@ -129,7 +133,7 @@ mod tests {
         ] {
             let error = validate(name).unwrap_err();
             assert!(
-                matches!(error, Error::ZipInvalidName { .. }),
+                matches!(error, Error::Zip(ZipError::InvalidName { .. })),
                 "{name:?}: {error:?}"
             );
         }

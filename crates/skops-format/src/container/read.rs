@@ -14,6 +14,7 @@
 use std::cmp::Ordering;
 
 use super::{Compression, Entry, ZIP64_EXTRA_ID, decompress, flag, names, record_size, signature};
+use crate::error::ZipError;
 use crate::limits::Limits;
 use crate::{Error, Result};
 
@@ -44,19 +45,21 @@ impl<'a> Archive<'a> {
             .entry_count
             .saturating_mul(record_size::CENTRAL_HEADER as u64);
         if minimum_size > end.directory_size {
-            return Err(Error::ZipInconsistent {
+            return Err(Error::Zip(ZipError::Inconsistent {
                 what: format!(
                     "central directory size for {} entries (46 bytes each at least)",
                     end.entry_count
                 ),
                 expected: minimum_size,
                 found: end.directory_size,
-            });
+            }));
         }
-        let count = usize::try_from(end.entry_count).map_err(|_| Error::ZipInconsistent {
-            what: "member count".to_owned(),
-            expected: usize::MAX as u64,
-            found: end.entry_count,
+        let count = usize::try_from(end.entry_count).map_err(|_| {
+            Error::Zip(ZipError::Inconsistent {
+                what: "member count".to_owned(),
+                expected: usize::MAX as u64,
+                found: end.entry_count,
+            })
         })?;
 
         let mut entries = Vec::with_capacity(count);
@@ -76,11 +79,11 @@ impl<'a> Archive<'a> {
             entries.push(entry);
         }
         if position != directory_end {
-            return Err(Error::ZipInconsistent {
+            return Err(Error::Zip(ZipError::Inconsistent {
                 what: format!("central directory size for {count} entries"),
                 expected: position.saturating_sub(end.directory_offset),
                 found: end.directory_size,
-            });
+            }));
         }
 
         let by_name = index_by_name(&entries)?;
@@ -119,8 +122,10 @@ impl<'a> Archive<'a> {
 
     /// The decompressed bytes of the member named `name`.
     pub fn read(&self, name: &str) -> Result<Vec<u8>> {
-        let entry = self.entry(name).ok_or_else(|| Error::ZipMemberNotFound {
-            member: name.to_owned(),
+        let entry = self.entry(name).ok_or_else(|| {
+            Error::Zip(ZipError::MemberNotFound {
+                member: name.to_owned(),
+            })
         })?;
         self.read_entry(entry)
     }
@@ -200,7 +205,7 @@ impl<'a> EndOfCentralDirectory<'a> {
         let directory_size = le32(record, 12);
         let directory_offset = le32(record, 16);
         if disk != 0 || directory_disk != 0 || entries_on_disk != entry_count {
-            return Err(Error::ZipMultiDisk);
+            return Err(Error::Zip(ZipError::MultiDisk));
         }
 
         let classic = Self {
@@ -238,11 +243,11 @@ impl<'a> EndOfCentralDirectory<'a> {
         let found_end = end.directory_offset.saturating_add(end.directory_size);
         let expected_end = u64::try_from(directory_end).unwrap_or(u64::MAX);
         if found_end != expected_end {
-            return Err(Error::ZipInconsistent {
+            return Err(Error::Zip(ZipError::Inconsistent {
                 what: "end of the central directory (offset plus size)".to_owned(),
                 expected: expected_end,
                 found: found_end,
-            });
+            }));
         }
         Ok(end)
     }
@@ -258,7 +263,7 @@ impl<'a> EndOfCentralDirectory<'a> {
         let record_offset = le64(locator, 8);
         let disk_count = le32(locator, 16);
         if record_disk != 0 || disk_count > 1 {
-            return Err(Error::ZipMultiDisk);
+            return Err(Error::Zip(ZipError::MultiDisk));
         }
         let record = slice(
             data,
@@ -267,10 +272,10 @@ impl<'a> EndOfCentralDirectory<'a> {
             || "zip64 end of central directory record".to_owned(),
         )?;
         if le32(record, 0) != signature::ZIP64_END_OF_CENTRAL_DIRECTORY {
-            return Err(Error::ZipBadSignature {
+            return Err(Error::Zip(ZipError::BadSignature {
                 what: "zip64 end of central directory record".to_owned(),
                 offset: record_offset,
-            });
+            }));
         }
         // The record's size field counts the bytes after itself (12 bytes in).
         let record_end = record_offset
@@ -278,18 +283,18 @@ impl<'a> EndOfCentralDirectory<'a> {
             .saturating_add(le64(record, 4));
         let locator_offset = u64::try_from(locator_position).unwrap_or(u64::MAX);
         if record_end != locator_offset {
-            return Err(Error::ZipInconsistent {
+            return Err(Error::Zip(ZipError::Inconsistent {
                 what: "end of the zip64 end of central directory record".to_owned(),
                 expected: locator_offset,
                 found: record_end,
-            });
+            }));
         }
         let disk = le32(record, 16);
         let directory_disk = le32(record, 20);
         let entries_on_disk = le64(record, 24);
         let entry_count = le64(record, 32);
         if disk != 0 || directory_disk != 0 || entries_on_disk != entry_count {
-            return Err(Error::ZipMultiDisk);
+            return Err(Error::Zip(ZipError::MultiDisk));
         }
         let end = Self {
             entry_count,
@@ -325,14 +330,14 @@ fn find_end_record(data: &[u8]) -> Result<usize> {
     }
     // A file that starts like a zip but has no end record was most likely cut short.
     if data.get(..4) == Some(&signature::LOCAL_HEADER.to_le_bytes()[..]) {
-        return Err(Error::ZipTruncated {
+        return Err(Error::Zip(ZipError::Truncated {
             what: "end of central directory record".to_owned(),
             offset: u64::try_from(data.len()).unwrap_or(u64::MAX),
             needed: record_size::END_OF_CENTRAL_DIRECTORY as u64,
             file_size: u64::try_from(data.len()).unwrap_or(u64::MAX),
-        });
+        }));
     }
-    Err(Error::ZipNotAnArchive)
+    Err(Error::Zip(ZipError::NotAnArchive))
 }
 
 /// The position of the zip64 locator right before the end record, if there is one.
@@ -344,11 +349,11 @@ fn find_zip64_locator(data: &[u8], end_record_position: usize) -> Option<usize> 
 /// A classic end-record field must equal its zip64 counterpart unless it is saturated.
 fn check_saturated(what: &str, classic: u64, saturated: u64, zip64: u64) -> Result<()> {
     if classic != saturated && classic != zip64 {
-        return Err(Error::ZipInconsistent {
+        return Err(Error::Zip(ZipError::Inconsistent {
             what: format!("{what} in the end of central directory record"),
             expected: zip64,
             found: classic,
-        });
+        }));
     }
     Ok(())
 }
@@ -372,10 +377,10 @@ fn parse_central_entry(
     }
     let header = slice(data, position, record_size::CENTRAL_HEADER as u64, label)?;
     if le32(header, 0) != signature::CENTRAL_HEADER {
-        return Err(Error::ZipBadSignature {
+        return Err(Error::Zip(ZipError::BadSignature {
             what: label(),
             offset: position,
-        });
+        }));
     }
     let flags = le16(header, 8);
     let method = le16(header, 10);
@@ -406,13 +411,13 @@ fn parse_central_entry(
     let name = names::decode(raw_name, flags & flag::UTF8_NAME != 0)?;
     names::validate(&name)?;
     if flags & (flag::ENCRYPTED | flag::STRONG_ENCRYPTION) != 0 {
-        return Err(Error::ZipEncrypted { member: name });
+        return Err(Error::Zip(ZipError::Encrypted { member: name }));
     }
     let Some(compression) = Compression::from_method_id(method) else {
-        return Err(Error::ZipUnsupportedCompression {
+        return Err(Error::Zip(ZipError::UnsupportedCompression {
             member: name,
             method,
-        });
+        }));
     };
 
     // Saturated fields are in the zip64 extra field, in this order.
@@ -426,15 +431,15 @@ fn parse_central_entry(
         u64::from(disk)
     };
     if disk != 0 {
-        return Err(Error::ZipMultiDisk);
+        return Err(Error::Zip(ZipError::MultiDisk));
     }
 
     if compression == Compression::Stored && compressed_size != uncompressed_size {
-        return Err(Error::ZipStoredSizeMismatch {
+        return Err(Error::Zip(ZipError::StoredSizeMismatch {
             member: name,
             compressed: compressed_size,
             uncompressed: uncompressed_size,
-        });
+        }));
     }
     let entry = Entry {
         name,
@@ -451,11 +456,11 @@ fn parse_central_entry(
 }
 
 fn directory_too_small(index: usize, needed_end: u64, position: u64, directory_end: u64) -> Error {
-    Error::ZipInconsistent {
+    Error::Zip(ZipError::Inconsistent {
         what: format!("end of central directory entry #{index} (starting at {position})"),
         expected: directory_end,
         found: needed_end,
-    }
+    })
 }
 
 /// Per-member limits: uncompressed size and compression ratio.
@@ -484,10 +489,10 @@ fn check_local_header(data: &[u8], entry: &Entry) -> Result<(usize, u64)> {
     let label = || format!("local header of `{name}`");
     let header = slice(data, offset, record_size::LOCAL_HEADER as u64, label)?;
     if le32(header, 0) != signature::LOCAL_HEADER {
-        return Err(Error::ZipBadSignature {
+        return Err(Error::Zip(ZipError::BadSignature {
             what: label(),
             offset,
-        });
+        }));
     }
     let flags = le16(header, 6);
     let method = le16(header, 8);
@@ -502,11 +507,13 @@ fn check_local_header(data: &[u8], entry: &Entry) -> Result<(usize, u64)> {
     let extra = slice(data, extra_offset, extra_size, label)?;
     let data_offset = extra_offset.saturating_add(extra_size);
 
-    let mismatch = |field, central: u64, local: u64| Error::ZipLocalHeaderMismatch {
-        member: name.clone(),
-        field,
-        central,
-        local,
+    let mismatch = |field, central: u64, local: u64| {
+        Error::Zip(ZipError::LocalHeaderMismatch {
+            member: name.clone(),
+            field,
+            central,
+            local,
+        })
     };
     const COMPARED_FLAGS: u16 = flag::ENCRYPTED | flag::DATA_DESCRIPTOR | flag::UTF8_NAME;
     if flags & COMPARED_FLAGS != entry.flags & COMPARED_FLAGS {
@@ -519,10 +526,10 @@ fn check_local_header(data: &[u8], entry: &Entry) -> Result<(usize, u64)> {
     let local_name = names::decode(raw_name, flags & flag::UTF8_NAME != 0)
         .unwrap_or_else(|_| String::from_utf8_lossy(raw_name).into_owned());
     if local_name != *name {
-        return Err(Error::ZipLocalNameMismatch {
+        return Err(Error::Zip(ZipError::LocalNameMismatch {
             member: name.clone(),
             local: local_name,
-        });
+        }));
     }
     if method != entry.compression.method_id() {
         return Err(mismatch(
@@ -562,8 +569,10 @@ fn check_local_header(data: &[u8], entry: &Entry) -> Result<(usize, u64)> {
     let data_end = data_offset.saturating_add(entry.compressed_size);
     let member_end = if uses_descriptor {
         let descriptor_size = find_data_descriptor(data, data_end, entry, zip64_extra.is_some())
-            .ok_or_else(|| Error::ZipDataDescriptorMismatch {
-                member: name.clone(),
+            .ok_or_else(|| {
+                Error::Zip(ZipError::DataDescriptorMismatch {
+                    member: name.clone(),
+                })
             })?;
         data_end.saturating_add(descriptor_size)
     } else {
@@ -639,9 +648,11 @@ impl<'a, 'n> Zip64Values<'a, 'n> {
             .and_then(|field| field.get(self.used..self.used.checked_add(8)?))
             .and_then(|bytes| <[u8; 8]>::try_from(bytes).ok())
             .map(u64::from_le_bytes)
-            .ok_or_else(|| Error::ZipBadExtraField {
-                member: self.member.to_owned(),
-                reason: format!("the zip64 field has no {what}"),
+            .ok_or_else(|| {
+                Error::Zip(ZipError::BadExtraField {
+                    member: self.member.to_owned(),
+                    reason: format!("the zip64 field has no {what}"),
+                })
             })?;
         self.used = self.used.saturating_add(8);
         Ok(value)
@@ -657,13 +668,13 @@ fn find_extra<'a>(extra: &'a [u8], id: u16, member: &str) -> Result<Option<&'a [
         let field_id = le16(rest, 0);
         let size = usize::from(le16(rest, 2));
         let Some(field) = rest.get(4..4 + size) else {
-            return Err(Error::ZipBadExtraField {
+            return Err(Error::Zip(ZipError::BadExtraField {
                 member: member.to_owned(),
                 reason: format!(
                     "field {field_id:#06x} declares {size} bytes but only {} remain",
                     rest.len() - 4
                 ),
-            });
+            }));
         };
         if field_id == id && found.is_none() {
             found = Some(field);
@@ -683,7 +694,7 @@ fn index_by_name(entries: &[Entry]) -> Result<Vec<usize>> {
         _ => false,
     }) {
         let member = pair.first().map_or("", |&index| name(index)).to_owned();
-        return Err(Error::ZipDuplicateMember { member });
+        return Err(Error::Zip(ZipError::DuplicateMember { member }));
     }
     Ok(by_name)
 }
@@ -700,35 +711,37 @@ fn check_no_overlap(
     for pair in ranges.windows(2) {
         if let [(_, previous_end, previous), (start, _, current)] = pair {
             if previous_end > start {
-                return Err(Error::ZipOverlappingMembers {
+                return Err(Error::Zip(ZipError::OverlappingMembers {
                     member: name(*current).to_owned(),
                     other: format!("`{}`", name(*previous)),
-                });
+                }));
             }
         }
     }
     if let Some((_, end, index)) = ranges.iter().max_by_key(|(_, end, _)| *end) {
         if *end > directory_offset {
-            return Err(Error::ZipOverlappingMembers {
+            return Err(Error::Zip(ZipError::OverlappingMembers {
                 member: name(*index).to_owned(),
                 other: "the central directory".to_owned(),
-            });
+            }));
         }
     }
     Ok(())
 }
 
-/// `len` bytes at `offset`, or [`Error::ZipTruncated`] naming `what`.
+/// `len` bytes at `offset`, or [`ZipError::Truncated`] naming `what`.
 fn slice(data: &[u8], offset: u64, len: u64, what: impl FnOnce() -> String) -> Result<&[u8]> {
     let range = usize::try_from(offset).ok().and_then(|start| {
         let end = start.checked_add(usize::try_from(len).ok()?)?;
         data.get(start..end)
     });
-    range.ok_or_else(|| Error::ZipTruncated {
-        what: what(),
-        offset,
-        needed: len,
-        file_size: u64::try_from(data.len()).unwrap_or(u64::MAX),
+    range.ok_or_else(|| {
+        Error::Zip(ZipError::Truncated {
+            what: what(),
+            offset,
+            needed: len,
+            file_size: u64::try_from(data.len()).unwrap_or(u64::MAX),
+        })
     })
 }
 

@@ -5,6 +5,7 @@ use proptest::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::*;
+use crate::error::ZipError;
 use crate::limits::Limits;
 use crate::{Error, Result};
 
@@ -232,7 +233,7 @@ fn looks_members_up_by_name() {
     assert!(archive.entry("donnees.bin").is_none());
     let error = archive.read("missing.npy").unwrap_err();
     assert!(
-        matches!(&error, Error::ZipMemberNotFound { member } if member == "missing.npy"),
+        matches!(&error, Error::Zip(ZipError::MemberNotFound { member }) if member == "missing.npy"),
         "{error:?}"
     );
     assert_eq!(error.to_string(), "zip archive has no member `missing.npy`");
@@ -329,18 +330,21 @@ fn writer_refuses_bad_names_duplicates_and_levels() {
     writer.add("a.npy", b"1").unwrap();
     assert!(matches!(
         writer.add("a.npy", b"2"),
-        Err(Error::ZipDuplicateMember { member }) if member == "a.npy"
+        Err(Error::Zip(ZipError::DuplicateMember { member })) if member == "a.npy"
     ));
     for name in ["", "../x", "/abs", "C:x", "a\\b", "nul\0"] {
         assert!(
-            matches!(writer.add(name, b""), Err(Error::ZipInvalidName { .. })),
+            matches!(
+                writer.add(name, b""),
+                Err(Error::Zip(ZipError::InvalidName { .. }))
+            ),
             "{name:?}"
         );
     }
     let mut writer = ArchiveWriter::new(WriteCompression::Deflated { level: 10 });
     assert!(matches!(
         writer.add("a", b""),
-        Err(Error::ZipInvalidCompressionLevel { level: 10 })
+        Err(Error::Zip(ZipError::InvalidCompressionLevel { level: 10 }))
     ));
 }
 
@@ -398,7 +402,10 @@ fn refuses_invalid_utf8_in_flagged_names() {
     let mut bytes = write(WriteCompression::Stored, &[("é.bin", b"x")]);
     // "é" is C3 A9 in UTF-8; C3 28 is not valid UTF-8.
     assert_eq!(replace_all(&mut bytes, "é".as_bytes(), b"\xc3\x28"), 2);
-    assert!(matches!(parse(&bytes), Err(Error::ZipInvalidName { .. })));
+    assert!(matches!(
+        parse(&bytes),
+        Err(Error::Zip(ZipError::InvalidName { .. }))
+    ));
 }
 
 #[test]
@@ -410,7 +417,7 @@ fn refuses_path_traversal_and_absolute_names() {
         assert_eq!(replace_all(&mut bytes, &placeholder, bad), 2);
         let error = parse(&bytes).unwrap_err();
         assert!(
-            matches!(error, Error::ZipInvalidName { .. }),
+            matches!(error, Error::Zip(ZipError::InvalidName { .. })),
             "{bad:?}: {error:?}"
         );
     }
@@ -425,7 +432,7 @@ fn refuses_duplicate_names() {
     assert_eq!(replace_all(&mut bytes, b"m2.npy", b"m1.npy"), 2);
     let error = parse(&bytes).unwrap_err();
     assert!(
-        matches!(&error, Error::ZipDuplicateMember { member } if member == "m1.npy"),
+        matches!(&error, Error::Zip(ZipError::DuplicateMember { member }) if member == "m1.npy"),
         "{error:?}"
     );
 }
@@ -442,9 +449,18 @@ fn every_truncation_is_an_error() {
         );
     }
     let error = parse(&bytes[..bytes.len() - 1]).unwrap_err();
-    assert!(matches!(error, Error::ZipTruncated { .. }), "{error:?}");
-    assert!(matches!(parse(b"hello world"), Err(Error::ZipNotAnArchive)));
-    assert!(matches!(parse(b""), Err(Error::ZipNotAnArchive)));
+    assert!(
+        matches!(error, Error::Zip(ZipError::Truncated { .. })),
+        "{error:?}"
+    );
+    assert!(matches!(
+        parse(b"hello world"),
+        Err(Error::Zip(ZipError::NotAnArchive))
+    ));
+    assert!(matches!(
+        parse(b""),
+        Err(Error::Zip(ZipError::NotAnArchive))
+    ));
 }
 
 #[test]
@@ -458,7 +474,7 @@ fn truncated_member_data_is_reported_as_truncated() {
     assert!(
         matches!(
             &error,
-            Error::ZipBadSignature { .. } | Error::ZipTruncated { .. }
+            Error::Zip(ZipError::BadSignature { .. }) | Error::Zip(ZipError::Truncated { .. })
         ),
         "{error:?}"
     );
@@ -466,7 +482,7 @@ fn truncated_member_data_is_reported_as_truncated() {
     set32(&mut far, cd + 42, 0x7FFF_0000);
     let error = parse(&far).unwrap_err();
     assert!(
-        matches!(&error, Error::ZipTruncated { what, .. } if what.contains("a.bin")),
+        matches!(&error, Error::Zip(ZipError::Truncated { what, .. }) if what.contains("a.bin")),
         "{error:?}"
     );
 }
@@ -480,7 +496,7 @@ fn bad_crc_is_detected_on_read() {
     assert_eq!(archive.stored_data(entry), None);
     let error = archive.read("a.bin").unwrap_err();
     assert!(
-        matches!(&error, Error::ZipCrcMismatch { member, .. } if member == "a.bin"),
+        matches!(&error, Error::Zip(ZipError::CrcMismatch { member, .. }) if member == "a.bin"),
         "{error:?}"
     );
 
@@ -495,7 +511,7 @@ fn bad_crc_is_detected_on_read() {
     set32(&mut bytes, local + 14, crc);
     assert!(matches!(
         parse(&bytes).unwrap().read("b.bin"),
-        Err(Error::ZipCrcMismatch { .. })
+        Err(Error::Zip(ZipError::CrcMismatch { .. }))
     ));
 }
 
@@ -517,7 +533,7 @@ fn inflating_past_the_declared_size_is_an_error() {
     set_uncompressed_size(&mut bytes, 0, 1000);
     let error = parse(&bytes).unwrap().read("big.bin").unwrap_err();
     assert!(
-        matches!(&error, Error::ZipMemberTooLong { member, declared: 1000 } if member == "big.bin"),
+        matches!(&error, Error::Zip(ZipError::MemberTooLong { member, declared: 1000 }) if member == "big.bin"),
         "{error:?}"
     );
 }
@@ -533,7 +549,7 @@ fn ending_before_the_declared_size_is_an_error() {
     assert!(
         matches!(
             &error,
-            Error::ZipMemberTooShort { member, declared: 600, found: 500 } if member == "small.bin"
+            Error::Zip(ZipError::MemberTooShort { member, declared: 600, found: 500 }) if member == "small.bin"
         ),
         "{error:?}"
     );
@@ -550,7 +566,7 @@ fn other_methods_also_stop_at_the_declared_size() {
             .read("140525243967568.npy")
             .unwrap_err();
         assert!(
-            matches!(error, Error::ZipMemberTooLong { .. }),
+            matches!(error, Error::Zip(ZipError::MemberTooLong { .. })),
             "{archive_name}: {error:?}"
         );
 
@@ -561,7 +577,7 @@ fn other_methods_also_stop_at_the_declared_size() {
             .read("140525243967568.npy")
             .unwrap_err();
         assert!(
-            matches!(error, Error::ZipMemberTooShort { .. }),
+            matches!(error, Error::Zip(ZipError::MemberTooShort { .. })),
             "{archive_name}: {error:?}"
         );
     }
@@ -657,7 +673,10 @@ fn huge_declared_counts_are_refused_before_allocating() {
     set16(&mut bytes, end + 8, 0xFFFE);
     set16(&mut bytes, end + 10, 0xFFFE);
     let error = parse(&bytes).unwrap_err();
-    assert!(matches!(error, Error::ZipInconsistent { .. }), "{error:?}");
+    assert!(
+        matches!(error, Error::Zip(ZipError::Inconsistent { .. })),
+        "{error:?}"
+    );
 
     // Zip64 end record claiming 2^60 members.
     let mut writer = ArchiveWriter::new(WriteCompression::Stored);
@@ -690,7 +709,7 @@ fn overlapping_members_are_refused() {
     }
     let error = parse(&bytes).unwrap_err();
     assert!(
-        matches!(&error, Error::ZipOverlappingMembers { member, other } if member == "b" && other == "`a`"),
+        matches!(&error, Error::Zip(ZipError::OverlappingMembers { member, other }) if member == "b" && other == "`a`"),
         "{error:?}"
     );
 
@@ -703,7 +722,7 @@ fn overlapping_members_are_refused() {
     }
     let error = parse(&bytes).unwrap_err();
     assert!(
-        matches!(&error, Error::ZipOverlappingMembers { other, .. } if other == "the central directory"),
+        matches!(&error, Error::Zip(ZipError::OverlappingMembers { other, .. }) if other == "the central directory"),
         "{error:?}"
     );
 }
@@ -717,7 +736,7 @@ fn two_entries_sharing_one_local_header_are_refused() {
     set32(&mut bytes, cds[1] + 42, first_local);
     let error = parse(&bytes).unwrap_err();
     assert!(
-        matches!(&error, Error::ZipLocalNameMismatch { member, local } if member == "b" && local == "a"),
+        matches!(&error, Error::Zip(ZipError::LocalNameMismatch { member, local }) if member == "b" && local == "a"),
         "{error:?}"
     );
 }
@@ -739,7 +758,7 @@ fn local_headers_must_agree_with_the_central_directory() {
         let value = le32(&bytes, local + offset) + 1;
         set32(&mut bytes, local + offset, value);
         let error = parse(&bytes).unwrap_err();
-        let Error::ZipLocalHeaderMismatch { field: found, .. } = error else {
+        let Error::Zip(ZipError::LocalHeaderMismatch { field: found, .. }) = error else {
             panic!("{field}: {error:?}");
         };
         assert_eq!(found, field);
@@ -748,26 +767,32 @@ fn local_headers_must_agree_with_the_central_directory() {
     set16(&mut bytes, local + 8, 0);
     assert!(matches!(
         parse(&bytes),
-        Err(Error::ZipLocalHeaderMismatch {
+        Err(Error::Zip(ZipError::LocalHeaderMismatch {
             field: "compression method",
             ..
-        })
+        }))
     ));
     let mut bytes = original.clone();
     set16(&mut bytes, local + 6, 1 << 3);
     assert!(matches!(
         parse(&bytes),
-        Err(Error::ZipLocalHeaderMismatch { field: "flags", .. })
+        Err(Error::Zip(ZipError::LocalHeaderMismatch {
+            field: "flags",
+            ..
+        }))
     ));
     let mut bytes = original.clone();
     bytes[local + 30] = b'n';
     assert!(matches!(
         parse(&bytes),
-        Err(Error::ZipLocalNameMismatch { .. })
+        Err(Error::Zip(ZipError::LocalNameMismatch { .. }))
     ));
     let mut bytes = original;
     bytes[local] = b'X';
-    assert!(matches!(parse(&bytes), Err(Error::ZipBadSignature { .. })));
+    assert!(matches!(
+        parse(&bytes),
+        Err(Error::Zip(ZipError::BadSignature { .. }))
+    ));
 }
 
 #[test]
@@ -781,7 +806,7 @@ fn data_descriptors_must_match_the_central_directory() {
     bytes[descriptor + 4] ^= 1; // the CRC-32 in the descriptor
     let error = parse(&bytes).unwrap_err();
     assert!(
-        matches!(&error, Error::ZipDataDescriptorMismatch { member } if member == "schema.json"),
+        matches!(&error, Error::Zip(ZipError::DataDescriptorMismatch { member }) if member == "schema.json"),
         "{error:?}"
     );
 }
@@ -795,31 +820,42 @@ fn unsupported_features_have_specific_errors() {
     let mut bytes = original.clone();
     set16(&mut bytes, cd + 8, 1);
     set16(&mut bytes, local + 6, 1);
-    assert!(matches!(parse(&bytes), Err(Error::ZipEncrypted { member }) if member == "m"));
+    assert!(
+        matches!(parse(&bytes), Err(Error::Zip(ZipError::Encrypted { member })) if member == "m")
+    );
 
     let mut bytes = original.clone();
     set16(&mut bytes, cd + 10, 99);
     assert!(matches!(
         parse(&bytes),
-        Err(Error::ZipUnsupportedCompression { method: 99, .. })
+        Err(Error::Zip(ZipError::UnsupportedCompression {
+            method: 99,
+            ..
+        }))
     ));
 
     let mut bytes = original.clone();
     let end = end_record(&bytes);
     set16(&mut bytes, end + 4, 1);
-    assert!(matches!(parse(&bytes), Err(Error::ZipMultiDisk)));
+    assert!(matches!(
+        parse(&bytes),
+        Err(Error::Zip(ZipError::MultiDisk))
+    ));
 
     let mut bytes = original.clone();
     set32(&mut bytes, cd + 24, 5);
     assert!(matches!(
         parse(&bytes),
-        Err(Error::ZipStoredSizeMismatch { .. })
+        Err(Error::Zip(ZipError::StoredSizeMismatch { .. }))
     ));
 
     // A zip64-saturated size with no zip64 extra field.
     let mut bytes = original.clone();
     set32(&mut bytes, cd + 20, u32::MAX);
-    assert!(matches!(parse(&bytes), Err(Error::ZipBadExtraField { .. })));
+    assert!(matches!(
+        parse(&bytes),
+        Err(Error::Zip(ZipError::BadExtraField { .. }))
+    ));
 
     // An extra field whose declared length runs past the extra block.
     let mut bytes = original;
@@ -841,7 +877,10 @@ fn malformed_extra_blocks_are_refused() {
     set16(&mut bytes, cd + 46 + 4, 0x0001);
     set16(&mut bytes, cd + 46 + 6, 100);
     let error = parse(&bytes).unwrap_err();
-    assert!(matches!(error, Error::ZipBadExtraField { .. }), "{error:?}");
+    assert!(
+        matches!(error, Error::Zip(ZipError::BadExtraField { .. })),
+        "{error:?}"
+    );
 }
 
 #[test]
@@ -974,7 +1013,10 @@ fn reads_data_descriptors_with_and_without_signature() {
         let size_at = bytes.len() - 22 - 46 - 5 - 4;
         set32(&mut bad, size_at, 99);
         assert!(
-            matches!(parse(&bad), Err(Error::ZipDataDescriptorMismatch { .. })),
+            matches!(
+                parse(&bad),
+                Err(Error::Zip(ZipError::DataDescriptorMismatch { .. }))
+            ),
             "{signature}"
         );
     }

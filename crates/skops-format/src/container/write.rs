@@ -20,6 +20,7 @@ use super::{
     Compression, ZIP_FILECOUNT_LIMIT, ZIP64_EXTRA_ID, ZIP64_LIMIT, flag, names, record_size,
     signature,
 };
+use crate::error::ZipError;
 use crate::{Error, Result};
 
 /// "Version made by": Unix (3) in the high byte, as Python writes on every platform it runs
@@ -91,25 +92,27 @@ impl ArchiveWriter {
 
     /// Appends a member named `name` holding `data`.
     ///
-    /// Fails if the name is not allowed (see [`Error::ZipInvalidName`]), was already added,
+    /// Fails if the name is not allowed (see [`ZipError::InvalidName`]), was already added,
     /// or the deflate level is above 9.
     pub fn add(&mut self, name: &str, data: &[u8]) -> Result<()> {
         names::validate(name)?;
         if self.names.contains(name) {
-            return Err(Error::ZipDuplicateMember {
+            return Err(Error::Zip(ZipError::DuplicateMember {
                 member: name.to_owned(),
-            });
+            }));
         }
         let (compression, level) = match self.compression {
             WriteCompression::Stored => (Compression::Stored, 0),
             WriteCompression::Deflated { level } if level <= 9 => (Compression::Deflated, level),
             WriteCompression::Deflated { level } => {
-                return Err(Error::ZipInvalidCompressionLevel { level });
+                return Err(Error::Zip(ZipError::InvalidCompressionLevel { level }));
             }
         };
-        let name_size = u16::try_from(name.len()).map_err(|_| Error::ZipInvalidName {
-            member: name.to_owned(),
-            reason: "it is longer than 65535 bytes",
+        let name_size = u16::try_from(name.len()).map_err(|_| {
+            Error::Zip(ZipError::InvalidName {
+                member: name.to_owned(),
+                reason: "it is longer than 65535 bytes",
+            })
         })?;
 
         let crc32 = crc32fast::hash(data);
@@ -250,9 +253,11 @@ impl ArchiveWriter {
             let input = data.get(consumed..).unwrap_or_default();
             let status = compressor
                 .compress_vec(input, &mut self.output, flate2::FlushCompress::Finish)
-                .map_err(|e| Error::ZipCompression {
-                    member: name.to_owned(),
-                    source: std::io::Error::other(e),
+                .map_err(|e| {
+                    Error::Zip(ZipError::Compression {
+                        member: name.to_owned(),
+                        source: std::io::Error::other(e),
+                    })
                 })?;
             if status == flate2::Status::StreamEnd {
                 return Ok(());
@@ -336,12 +341,12 @@ impl ArchiveWriter {
     }
 
     fn reserve(&mut self, member: &str, additional: usize) -> Result<()> {
-        self.output
-            .try_reserve(additional)
-            .map_err(|_| Error::ZipAllocation {
+        self.output.try_reserve(additional).map_err(|_| {
+            Error::Zip(ZipError::Allocation {
                 member: member.to_owned(),
                 size: len64(self.output.len().saturating_add(additional)),
             })
+        })
     }
 }
 

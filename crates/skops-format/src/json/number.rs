@@ -1,5 +1,6 @@
 //! JSON numbers kept as their exact text, and Python's `float.__repr__`.
 
+use crate::error::JsonError;
 use crate::{Error, Result};
 
 /// Most digits Python 3.11+ converts from text to `int` (`sys.get_int_max_str_digits()`);
@@ -39,16 +40,16 @@ impl Number {
         match scan_number(text.as_bytes()) {
             Some(scan) if scan.len == text.len() => {
                 if scan.is_integer && scan.digits > MAX_INT_DIGITS {
-                    return Err(Error::JsonIntegerTooLong {
+                    return Err(Error::Json(JsonError::IntegerTooLong {
                         offset: 0,
                         digits: scan.digits as u64,
-                    });
+                    }));
                 }
                 Ok(Self(text.to_owned()))
             }
-            _ => Err(Error::JsonInvalidNumber {
+            _ => Err(Error::Json(JsonError::InvalidNumber {
                 text: text.chars().take(64).collect(),
-            }),
+            })),
         }
     }
 
@@ -325,14 +326,17 @@ mod tests {
             "", "01", "1.", ".5", "+1", "1e", "nan", "inf", "1 ", "--1", "0x1",
         ] {
             assert!(
-                matches!(Number::from_text(bad), Err(Error::JsonInvalidNumber { .. })),
+                matches!(
+                    Number::from_text(bad),
+                    Err(Error::Json(JsonError::InvalidNumber { .. }))
+                ),
                 "{bad:?}"
             );
         }
         let long = "9".repeat(MAX_INT_DIGITS + 1);
         assert!(matches!(
             Number::from_text(&long),
-            Err(Error::JsonIntegerTooLong { digits: 4301, .. })
+            Err(Error::Json(JsonError::IntegerTooLong { digits: 4301, .. }))
         ));
         assert!(Number::from_text(&"9".repeat(MAX_INT_DIGITS)).is_ok());
     }

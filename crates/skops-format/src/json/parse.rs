@@ -3,6 +3,7 @@
 use super::number::{MAX_INT_DIGITS, scan_number};
 use super::text::{TextBuf, surrogatepass_len};
 use super::{Number, Object, Text, Value};
+use crate::error::JsonError;
 use crate::{Error, Result};
 
 /// What `json.loads(bytes)` strips before decoding UTF-8 (it decodes with `utf-8-sig`).
@@ -28,8 +29,10 @@ pub fn parse(text: &[u8], max_depth: u64) -> Result<Value> {
     let source = match std::str::from_utf8(body) {
         Ok(source) => Some(source),
         Err(_) => {
-            surrogatepass_len(body).map_err(|offset| Error::JsonNotUtf8 {
-                offset: offset_u64(base + offset),
+            surrogatepass_len(body).map_err(|offset| {
+                Error::Json(JsonError::NotUtf8 {
+                    offset: offset_u64(base + offset),
+                })
             })?;
             None
         }
@@ -78,10 +81,10 @@ impl Parser<'_> {
                 Some(open @ (b'[' | b'{')) => {
                     let depth = offset_u64(stack.len()).saturating_add(1);
                     if depth > max_depth {
-                        return Err(Error::JsonTooDeep {
+                        return Err(Error::Json(JsonError::TooDeep {
                             offset: self.offset(),
                             limit: max_depth,
-                        });
+                        }));
                     }
                     self.pos += 1;
                     self.skip_whitespace();
@@ -167,10 +170,10 @@ impl Parser<'_> {
     }
 
     fn syntax(&self, reason: &'static str) -> Error {
-        Error::JsonSyntax {
+        Error::Json(JsonError::Syntax {
             offset: self.offset(),
             reason,
-        }
+        })
     }
 
     fn peek(&self) -> Option<u8> {
@@ -208,10 +211,10 @@ impl Parser<'_> {
             Some(b'-' | b'0'..=b'9') => {
                 if let Some(scan) = scan_number(self.rest()) {
                     if scan.is_integer && scan.digits > MAX_INT_DIGITS {
-                        return Err(Error::JsonIntegerTooLong {
+                        return Err(Error::Json(JsonError::IntegerTooLong {
                             offset: self.offset(),
                             digits: offset_u64(scan.digits),
-                        });
+                        }));
                     }
                     let end = self.pos + scan.len;
                     // A number is ASCII.
@@ -331,10 +334,10 @@ impl Parser<'_> {
             .filter(|digits| digits.iter().all(u8::is_ascii_hexdigit))
             .and_then(|digits| std::str::from_utf8(digits).ok())
             .and_then(|digits| u32::from_str_radix(digits, 16).ok());
-        digits.ok_or(Error::JsonSyntax {
+        digits.ok_or(Error::Json(JsonError::Syntax {
             offset: offset_u64(self.base + self.pos),
             reason: "invalid `\\u` escape",
-        })
+        }))
     }
 }
 
@@ -395,7 +398,7 @@ mod tests {
         );
         assert!(matches!(
             parse(b"\xef\xbb\xbf[1,]", 2),
-            Err(Error::JsonSyntax { offset: 6, .. })
+            Err(Error::Json(JsonError::Syntax { offset: 6, .. }))
         ));
     }
 
@@ -454,21 +457,21 @@ mod tests {
         // A bad escape after a high surrogate is an error, as in CPython's scanstring.
         assert!(matches!(
             err(br#""\ud800\u12g4""#),
-            Error::JsonSyntax { offset: 7, .. }
+            Error::Json(JsonError::Syntax { offset: 7, .. })
         ));
         // An encoded surrogate outside a string is no value.
         assert!(matches!(
             err(b"[\xed\xa0\x80]"),
-            Error::JsonSyntax { offset: 1, .. }
+            Error::Json(JsonError::Syntax { offset: 1, .. })
         ));
         // Bytes `surrogatepass` does not decode: a cut surrogate, an overlong form.
         assert!(matches!(
             err(b"\"\xed\xa0\""),
-            Error::JsonNotUtf8 { offset: 1 }
+            Error::Json(JsonError::NotUtf8 { offset: 1 })
         ));
         assert!(matches!(
             err(b"\"\xed\xa0\x80\xc0\x80\""),
-            Error::JsonNotUtf8 { offset: 4 }
+            Error::Json(JsonError::NotUtf8 { offset: 4 })
         ));
     }
 
@@ -494,7 +497,7 @@ mod tests {
         ];
         for (text, offset) in cases {
             match parse(text, 8) {
-                Err(Error::JsonSyntax { offset: found, .. }) => {
+                Err(Error::Json(JsonError::Syntax { offset: found, .. })) => {
                     assert_eq!(found, offset, "{:?}", String::from_utf8_lossy(text));
                 }
                 other => panic!("{:?}: {other:?}", String::from_utf8_lossy(text)),
@@ -502,7 +505,7 @@ mod tests {
         }
         assert!(matches!(
             err(b"[\"\xff\"]"),
-            Error::JsonNotUtf8 { offset: 2 }
+            Error::Json(JsonError::NotUtf8 { offset: 2 })
         ));
     }
 
@@ -511,27 +514,27 @@ mod tests {
         assert!(parse(b"[[[]]]", 3).is_ok());
         assert!(matches!(
             parse(b"[[[]]]", 2),
-            Err(Error::JsonTooDeep {
+            Err(Error::Json(JsonError::TooDeep {
                 offset: 2,
                 limit: 2
-            })
+            }))
         ));
         assert!(matches!(
             parse(b"{\"a\": {}}", 1),
-            Err(Error::JsonTooDeep {
+            Err(Error::Json(JsonError::TooDeep {
                 offset: 6,
                 limit: 1
-            })
+            }))
         ));
         assert!(matches!(parse(b"1", 0), Ok(Value::Number(_))));
         // Deep input is refused without touching the call stack.
         let deep = "[".repeat(1_000_000);
         assert!(matches!(
             parse(deep.as_bytes(), 512),
-            Err(Error::JsonTooDeep {
+            Err(Error::Json(JsonError::TooDeep {
                 offset: 512,
                 limit: 512
-            })
+            }))
         ));
     }
 
@@ -542,10 +545,10 @@ mod tests {
         let too_long = format!("[{}]", "7".repeat(MAX_INT_DIGITS + 1));
         assert!(matches!(
             parse(too_long.as_bytes(), 1),
-            Err(Error::JsonIntegerTooLong {
+            Err(Error::Json(JsonError::IntegerTooLong {
                 offset: 1,
                 digits: 4301
-            })
+            }))
         ));
         // Floats have no digit limit in Python.
         let float = format!("{}.5", "7".repeat(MAX_INT_DIGITS + 1));

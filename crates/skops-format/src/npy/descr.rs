@@ -9,6 +9,7 @@ use std::collections::HashSet;
 use std::fmt::Write as _;
 
 use super::pylit::{self, ParseOptions, PyValue};
+use crate::error::NpyError;
 use crate::limits::Limits;
 use crate::{Error, Result};
 
@@ -69,9 +70,11 @@ const DATETIME_UNITS: &[&str] = &[
 impl TypeStr {
     /// Parses a type string as numpy's `dtype.str` writes it (byte order character required).
     pub fn parse(text: &str) -> Result<Self> {
-        let invalid = |reason: &str| Error::NpyInvalidDescr {
-            descr: text.to_owned(),
-            reason: reason.to_owned(),
+        let invalid = |reason: &str| {
+            Error::Npy(NpyError::InvalidDescr {
+                descr: text.to_owned(),
+                reason: reason.to_owned(),
+            })
         };
         let mut chars = text.chars();
         let byte_order = chars
@@ -364,10 +367,10 @@ fn invalid_descr(value: &PyValue, reason: &str) -> Error {
         descr.truncate(cut);
         descr.push_str("...");
     }
-    Error::NpyInvalidDescr {
+    Error::Npy(NpyError::InvalidDescr {
         descr,
         reason: reason.to_owned(),
-    }
+    })
 }
 
 /// A shape written as Python writes a tuple of ints: `()`, `(5,)`, `(2, 3)`.
@@ -482,12 +485,12 @@ mod tests {
     fn long_descriptors_are_shortened_in_errors() {
         let text = format!("[('a', '<f8', 3), {}]", "('b', '<f8'), ".repeat(100));
         let error = Descr::parse(&text).unwrap_err();
-        let Error::NpyInvalidDescr { descr, .. } = &error else {
+        let Error::Npy(NpyError::InvalidDescr { descr, .. }) = &error else {
             panic!("{error}")
         };
         assert_eq!(descr, "('a', '<f8', 3)");
         let list = PyValue::List(vec![PyValue::Str("x".repeat(500))]);
-        let Error::NpyInvalidDescr { descr, .. } = invalid_descr(&list, "test") else {
+        let Error::Npy(NpyError::InvalidDescr { descr, .. }) = invalid_descr(&list, "test") else {
             panic!("wrong variant")
         };
         assert_eq!(descr.chars().count(), 203);

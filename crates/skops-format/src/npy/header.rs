@@ -2,6 +2,7 @@
 
 use super::descr::{Descr, shape_repr};
 use super::pylit::{self, ParseOptions, PyValue};
+use crate::error::NpyError;
 use crate::limits::Limits;
 use crate::{Error, Result};
 
@@ -42,9 +43,11 @@ impl NpyHeader {
 
     /// [`Self::data_len`], or the error that names the overflowing shape.
     pub(crate) fn checked_data_len(&self) -> Result<u64> {
-        self.data_len().ok_or_else(|| Error::NpySizeOverflow {
-            shape: self.shape.clone(),
-            itemsize: self.descr.itemsize().unwrap_or(u64::MAX),
+        self.data_len().ok_or_else(|| {
+            Error::Npy(NpyError::SizeOverflow {
+                shape: self.shape.clone(),
+                itemsize: self.descr.itemsize().unwrap_or(u64::MAX),
+            })
         })
     }
 
@@ -146,7 +149,7 @@ impl NpyHeader {
 }
 
 fn invalid(reason: String) -> Error {
-    Error::NpyInvalidHeader { reason }
+    Error::Npy(NpyError::InvalidHeader { reason })
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ pub use header::NpyHeader;
 // Python's `repr(str)`, which `.npy` headers use and model cards show.
 pub use pylit::str_repr;
 
+use crate::error::NpyError;
 use crate::limits::Limits;
 use crate::{Error, Result};
 
@@ -43,32 +44,34 @@ pub struct NpyView<'a> {
 /// Reads a whole `.npy` file from `bytes` without copying its data.
 ///
 /// Object dtypes (anywhere, nested fields included) are refused with
-/// [`Error::NpyObjectDtype`], as `np.load(allow_pickle=False)` refuses them. The data must be
+/// [`NpyError::ObjectDtype`], as `np.load(allow_pickle=False)` refuses them. The data must be
 /// exactly as long as the header declares.
 pub fn read_npy<'a>(bytes: &'a [u8], limits: &Limits) -> Result<NpyView<'a>> {
     if bytes.get(..MAGIC.len()) != Some(MAGIC.as_slice()) {
-        return Err(Error::NpyBadMagic);
+        return Err(Error::Npy(NpyError::BadMagic));
     }
-    let version_bytes = bytes.get(6..8).ok_or(Error::NpyTruncatedHeader {
-        needed: 8,
-        available: bytes.len() as u64,
-    })?;
+    let version_bytes = bytes
+        .get(6..8)
+        .ok_or(Error::Npy(NpyError::TruncatedHeader {
+            needed: 8,
+            available: bytes.len() as u64,
+        }))?;
     let (major, minor) = match *version_bytes {
         [major, minor] => (major, minor),
-        _ => return Err(Error::NpyBadMagic),
+        _ => return Err(Error::Npy(NpyError::BadMagic)),
     };
     let length_size: usize = match (major, minor) {
         (1, 0) => 2,
         (2, 0) | (3, 0) => 4,
-        _ => return Err(Error::NpyUnsupportedVersion { major, minor }),
+        _ => return Err(Error::Npy(NpyError::UnsupportedVersion { major, minor })),
     };
     let header_start = 8 + length_size;
     let length_bytes = bytes
         .get(8..header_start)
-        .ok_or(Error::NpyTruncatedHeader {
+        .ok_or(Error::Npy(NpyError::TruncatedHeader {
             needed: header_start as u64,
             available: bytes.len() as u64,
-        })?;
+        }))?;
     let header_len = length_bytes
         .iter()
         .rev()
@@ -78,28 +81,29 @@ pub fn read_npy<'a>(bytes: &'a [u8], limits: &Limits) -> Result<NpyView<'a>> {
         .checked_add(header_len)
         .and_then(|end| usize::try_from(end).ok())
         .filter(|&end| end <= bytes.len())
-        .ok_or(Error::NpyTruncatedHeader {
+        .ok_or(Error::Npy(NpyError::TruncatedHeader {
             needed: header_start as u64 + header_len,
             available: bytes.len() as u64,
-        })?;
-    let header_bytes = bytes
-        .get(header_start..data_start)
-        .ok_or(Error::NpyTruncatedHeader {
-            needed: data_start as u64,
-            available: bytes.len() as u64,
-        })?;
+        }))?;
+    let header_bytes =
+        bytes
+            .get(header_start..data_start)
+            .ok_or(Error::Npy(NpyError::TruncatedHeader {
+                needed: data_start as u64,
+                available: bytes.len() as u64,
+            }))?;
     let text = decode_header(header_bytes, major)?;
     let header = NpyHeader::parse_text(&text, major, limits)?;
     if header.descr.contains_object() {
-        return Err(Error::NpyObjectDtype);
+        return Err(Error::Npy(NpyError::ObjectDtype));
     }
     let expected = header.checked_data_len()?;
     let data = bytes.get(data_start..).unwrap_or_default();
     if data.len() as u64 != expected {
-        return Err(Error::NpyDataLength {
+        return Err(Error::Npy(NpyError::DataLength {
             expected,
             actual: data.len() as u64,
-        });
+        }));
     }
     Ok(NpyView {
         header,
@@ -113,7 +117,7 @@ fn decode_header(bytes: &[u8], major: u8) -> Result<String> {
     if major >= 3 {
         return std::str::from_utf8(bytes)
             .map(str::to_owned)
-            .map_err(|_| Error::NpyHeaderEncoding { encoding: "UTF-8" });
+            .map_err(|_| Error::Npy(NpyError::HeaderEncoding { encoding: "UTF-8" }));
     }
     Ok(bytes.iter().map(|&byte| char::from(byte)).collect())
 }
@@ -141,9 +145,9 @@ pub fn write_header(header: &NpyHeader) -> Result<Vec<u8>> {
     } else if let Some(bytes) = wrap_header(text.as_bytes(), (3, 0)) {
         return Ok(bytes);
     }
-    Err(Error::NpyHeaderTooLarge {
+    Err(Error::Npy(NpyError::HeaderTooLarge {
         size: text.len() as u64,
-    })
+    }))
 }
 
 /// numpy's `_wrap_header`: prefix, header, spaces and `\n` up to the next 64-byte boundary
@@ -174,14 +178,14 @@ fn wrap_header(text: &[u8], version: (u8, u8)) -> Option<Vec<u8>> {
 /// says); object dtypes are refused as `np.save(..., allow_pickle=False)` refuses them.
 pub fn write_npy(header: &NpyHeader, data: &[u8]) -> Result<Vec<u8>> {
     if header.descr.contains_object() {
-        return Err(Error::NpyObjectDtype);
+        return Err(Error::Npy(NpyError::ObjectDtype));
     }
     let expected = header.checked_data_len()?;
     if data.len() as u64 != expected {
-        return Err(Error::NpyDataLength {
+        return Err(Error::Npy(NpyError::DataLength {
             expected,
             actual: data.len() as u64,
-        });
+        }));
     }
     let mut out = write_header(header)?;
     out.extend_from_slice(data);

@@ -6,6 +6,7 @@
 //! sets and expressions are refused. Nesting depth is bounded, and every value allocated is
 //! backed by bytes of the header text, so a hostile header cannot cost more than its length.
 
+use crate::error::NpyError;
 use crate::{Error, Result};
 
 /// A parsed Python literal.
@@ -129,10 +130,10 @@ struct Parser<'t> {
 
 impl Parser<'_> {
     fn error(&self, reason: &str) -> Error {
-        Error::NpyHeaderSyntax {
+        Error::Npy(NpyError::HeaderSyntax {
             offset: self.pos as u64,
             reason: reason.to_owned(),
-        }
+        })
     }
 
     fn peek(&self) -> Option<u8> {

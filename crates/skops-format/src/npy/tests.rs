@@ -6,6 +6,7 @@ use proptest::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::*;
+use crate::error::NpyError;
 
 fn corpus_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/npy")
@@ -139,7 +140,7 @@ fn huge_shapes_overflow_before_anything_is_allocated() {
     );
     let error = read(&bytes).unwrap_err();
     assert!(
-        matches!(&error, Error::NpySizeOverflow { shape, itemsize: 8 } if shape.len() == 2),
+        matches!(&error, Error::Npy(NpyError::SizeOverflow { shape, itemsize: 8 }) if shape.len() == 2),
         "{error}"
     );
     let bytes = raw_npy(
@@ -147,7 +148,10 @@ fn huge_shapes_overflow_before_anything_is_allocated() {
         (1, 0),
         &[],
     );
-    assert!(matches!(read(&bytes), Err(Error::NpySizeOverflow { .. })));
+    assert!(matches!(
+        read(&bytes),
+        Err(Error::Npy(NpyError::SizeOverflow { .. }))
+    ));
     // Fits in u64 but is far more than the bytes present.
     let bytes = raw_npy(
         "{'descr': '<f8', 'fortran_order': False, 'shape': (1000000000000,), }",
@@ -158,10 +162,10 @@ fn huge_shapes_overflow_before_anything_is_allocated() {
     assert!(
         matches!(
             error,
-            Error::NpyDataLength {
+            Error::Npy(NpyError::DataLength {
                 expected: 8_000_000_000_000,
                 actual: 16
-            }
+            })
         ),
         "{error}"
     );
@@ -178,7 +182,7 @@ fn data_length_must_be_exact() {
     for actual in [0usize, 11, 13, 100] {
         let error = read(&raw_npy(text, (1, 0), &vec![0; actual])).unwrap_err();
         assert!(
-            matches!(error, Error::NpyDataLength { expected: 12, actual: found } if found == actual as u64),
+            matches!(error, Error::Npy(NpyError::DataLength { expected: 12, actual: found }) if found == actual as u64),
             "{error}"
         );
     }
@@ -189,42 +193,51 @@ fn data_length_must_be_exact() {
     };
     assert!(matches!(
         write_npy(&header, &[0; 8]),
-        Err(Error::NpyDataLength {
+        Err(Error::Npy(NpyError::DataLength {
             expected: 12,
             actual: 8
-        })
+        }))
     ));
 }
 
 #[test]
 fn wrong_magic_and_versions() {
-    assert!(matches!(read(b""), Err(Error::NpyBadMagic)));
+    assert!(matches!(read(b""), Err(Error::Npy(NpyError::BadMagic))));
     assert!(matches!(
         read(b"\x93NUMPZ\x01\x00"),
-        Err(Error::NpyBadMagic)
+        Err(Error::Npy(NpyError::BadMagic))
     ));
-    assert!(matches!(read(b"PK\x03\x04"), Err(Error::NpyBadMagic)));
+    assert!(matches!(
+        read(b"PK\x03\x04"),
+        Err(Error::Npy(NpyError::BadMagic))
+    ));
     assert!(matches!(
         read(b"\x93NUMPY"),
-        Err(Error::NpyTruncatedHeader {
+        Err(Error::Npy(NpyError::TruncatedHeader {
             needed: 8,
             available: 6
-        })
+        }))
     ));
     assert!(matches!(
         read(b"\x93NUMPY\x04\x00\x00\x00"),
-        Err(Error::NpyUnsupportedVersion { major: 4, minor: 0 })
+        Err(Error::Npy(NpyError::UnsupportedVersion {
+            major: 4,
+            minor: 0
+        }))
     ));
     assert!(matches!(
         read(b"\x93NUMPY\x01\x01\x00\x00"),
-        Err(Error::NpyUnsupportedVersion { major: 1, minor: 1 })
+        Err(Error::Npy(NpyError::UnsupportedVersion {
+            major: 1,
+            minor: 1
+        }))
     ));
     assert!(matches!(
         read(b"\x93NUMPY\x02\x00\x00"),
-        Err(Error::NpyTruncatedHeader {
+        Err(Error::Npy(NpyError::TruncatedHeader {
             needed: 12,
             available: 9
-        })
+        }))
     ));
 }
 
@@ -235,10 +248,10 @@ fn header_length_past_end_or_limit() {
     bytes.extend_from_slice(b"{'descr': '<f8'");
     assert!(matches!(
         read(&bytes),
-        Err(Error::NpyTruncatedHeader {
+        Err(Error::Npy(NpyError::TruncatedHeader {
             needed: 1010,
             available: 25
-        })
+        }))
     ));
     let mut bytes = b"\x93NUMPY\x02\x00".to_vec();
     bytes.extend_from_slice(&u32::MAX.to_le_bytes());
@@ -298,7 +311,10 @@ fn object_dtype_is_refused_anywhere() {
     ] {
         let text = format!("{{'descr': {descr}, 'fortran_order': False, 'shape': (1,), }}");
         let error = read(&raw_npy(&text, (1, 0), &[0; 64])).unwrap_err();
-        assert!(matches!(error, Error::NpyObjectDtype), "{descr}: {error}");
+        assert!(
+            matches!(error, Error::Npy(NpyError::ObjectDtype)),
+            "{descr}: {error}"
+        );
     }
     let header = NpyHeader {
         descr: Descr::parse("'|O'").unwrap(),
@@ -307,7 +323,7 @@ fn object_dtype_is_refused_anywhere() {
     };
     assert!(matches!(
         write_npy(&header, &[0; 8]),
-        Err(Error::NpyObjectDtype)
+        Err(Error::Npy(NpyError::ObjectDtype))
     ));
 }
 
@@ -341,7 +357,7 @@ fn bad_headers_are_refused() {
     bytes[12] = 0xff;
     assert!(matches!(
         read(&bytes),
-        Err(Error::NpyHeaderEncoding { encoding: "UTF-8" })
+        Err(Error::Npy(NpyError::HeaderEncoding { encoding: "UTF-8" }))
     ));
 }
 

@@ -6,6 +6,7 @@ use super::write::{Summary, check_summary, summarize};
 use super::{
     Loader, NdArrayStorage, Node, NodeId, NodeKind, PLACEHOLDER_NODE, PROTOCOL, ReduceKind, Schema,
 };
+use crate::error::SchemaError;
 use crate::json::{self, Object, Text, Value};
 use crate::limits::Limits;
 use crate::{Error, Result};
@@ -18,10 +19,10 @@ const ROOT_KEYS: [&str; 2] = ["protocol", "_skops_version"];
 
 pub(super) fn read_schema(value: &Value, limits: &Limits) -> Result<Schema> {
     let Some(root_state) = value.as_object() else {
-        return Err(Error::SchemaNodeNotObject {
+        return Err(Error::Schema(SchemaError::NodeNotObject {
             path: "$".to_owned(),
             found: value.type_name(),
-        });
+        }));
     };
     let protocol = read_protocol(root_state.get("protocol"))?;
     let skops_version = match root_state.get("_skops_version") {
@@ -29,12 +30,12 @@ pub(super) fn read_schema(value: &Value, limits: &Limits) -> Result<Schema> {
         // skops never reads it, so any string is kept, lone surrogates included.
         Some(Value::String(version)) => Some(version.clone()),
         Some(other) => {
-            return Err(Error::SchemaWrongType {
+            return Err(Error::Schema(SchemaError::WrongType {
                 key: "_skops_version".to_owned(),
                 expected: "string",
                 found: other.type_name(),
                 path: "$".to_owned(),
-            });
+            }));
         }
     };
     let mut reader = Reader {
@@ -72,22 +73,22 @@ fn read_protocol(value: Option<&Value>) -> Result<i64> {
     let number = match value {
         Some(Value::Number(number)) if number.is_integer() => number,
         other => {
-            return Err(Error::SchemaInvalidProtocol {
+            return Err(Error::Schema(SchemaError::InvalidProtocol {
                 found: other.map_or_else(|| "None".to_owned(), Value::python_repr),
-            });
+            }));
         }
     };
     let canonical = number.to_python_text();
     let negative = canonical.starts_with('-');
     match number.as_i64() {
         Some(protocol) if (0..=PROTOCOL).contains(&protocol) => Ok(protocol),
-        _ if negative => Err(Error::SchemaProtocolNegative {
+        _ if negative => Err(Error::Schema(SchemaError::ProtocolNegative {
             protocol: canonical,
-        }),
-        _ => Err(Error::SchemaProtocolTooNew {
+        })),
+        _ => Err(Error::Schema(SchemaError::ProtocolTooNew {
             protocol: canonical,
             supported: PROTOCOL,
-        }),
+        })),
     }
 }
 
@@ -136,19 +137,19 @@ impl<'v> Reader<'v, '_> {
     }
 
     fn missing(&self, key: &str) -> Error {
-        Error::SchemaMissingKey {
+        Error::Schema(SchemaError::MissingKey {
             key: key.to_owned(),
             path: self.path(),
-        }
+        })
     }
 
     fn wrong_type(&self, key: &str, expected: &'static str, found: &Value) -> Error {
-        Error::SchemaWrongType {
+        Error::Schema(SchemaError::WrongType {
             key: key.to_owned(),
             expected,
             found: found.type_name(),
             path: self.path(),
-        }
+        })
     }
 
     fn get(&self, object: &'v Object, key: &str) -> Result<&'v Value> {
@@ -160,10 +161,12 @@ impl<'v> Reader<'v, '_> {
     /// file too, on import or lookup), so one is refused here.
     fn get_str(&self, object: &'v Object, key: &str) -> Result<&'v str> {
         let text = self.get_text(object, key)?;
-        text.as_str().ok_or_else(|| Error::SchemaLoneSurrogate {
-            key: key.to_owned(),
-            value: json::to_string_compact(&Value::String(text.clone())),
-            path: self.path(),
+        text.as_str().ok_or_else(|| {
+            Error::Schema(SchemaError::LoneSurrogate {
+                key: key.to_owned(),
+                value: json::to_string_compact(&Value::String(text.clone())),
+                path: self.path(),
+            })
         })
     }
 
@@ -203,10 +206,10 @@ impl<'v> Reader<'v, '_> {
     fn node(&mut self, value: &'v Value, depth: u64) -> Result<NodeId> {
         Limits::check("schema nesting depth", depth, self.limits.max_json_depth)?;
         let Some(state) = value.as_object() else {
-            return Err(Error::SchemaNodeNotObject {
+            return Err(Error::Schema(SchemaError::NodeNotObject {
                 path: self.path(),
                 found: value.type_name(),
-            });
+            }));
         };
         let saved_id = match state.get("__id__") {
             None => None,
@@ -219,10 +222,10 @@ impl<'v> Reader<'v, '_> {
         if let Some(id) = saved_id {
             if let Some(&existing) = self.memo.get(&id) {
                 if self.finished.get(existing.index()).copied() != Some(true) {
-                    return Err(Error::SchemaIdCycle {
+                    return Err(Error::Schema(SchemaError::IdCycle {
                         id,
                         path: self.path(),
-                    });
+                    }));
                 }
                 return Ok(existing);
             }
@@ -235,18 +238,18 @@ impl<'v> Reader<'v, '_> {
                 let class = self.get_str(state, "__class__")?;
                 if loader_name == "CachedNode" {
                     // Reached only when the id is not in the memo (see above).
-                    return Err(Error::SchemaCachedNodeUnknownId {
+                    return Err(Error::Schema(SchemaError::CachedNodeUnknownId {
                         id: saved_id,
                         path: self.path(),
-                    });
+                    }));
                 }
-                return Err(Error::SchemaUnknownLoader {
+                return Err(Error::Schema(SchemaError::UnknownLoader {
                     loader: loader_name.to_owned(),
                     module: module.to_owned(),
                     class: class.to_owned(),
                     protocol: self.protocol,
                     path: self.path(),
-                });
+                }));
             }
         };
         let class = self.get_str(state, "__class__")?;
@@ -395,13 +398,13 @@ impl<'v> Reader<'v, '_> {
                 // skops 0.12+ hardening: the method's class must be the instance's class.
                 let obj_node = self.nodes.get(obj.index()).unwrap_or(&PLACEHOLDER_NODE);
                 if obj_node.module != module || obj_node.class != class {
-                    return Err(Error::SchemaMethodTypeMismatch {
+                    return Err(Error::Schema(SchemaError::MethodTypeMismatch {
                         expected_module: module.to_owned(),
                         expected_class: class.to_owned(),
                         found_module: obj_node.module.clone(),
                         found_class: obj_node.class.clone(),
                         path: self.path(),
-                    });
+                    }));
                 }
                 self.path.push(Key("content"));
                 let func = self.get_str(content, "func").map(str::to_owned);
@@ -410,10 +413,10 @@ impl<'v> Reader<'v, '_> {
             }
             Loader::OperatorFunc => {
                 if module != "operator" {
-                    return Err(Error::SchemaOperatorModule {
+                    return Err(Error::Schema(SchemaError::OperatorModule {
                         module: module.to_owned(),
                         path: self.path(),
-                    });
+                    }));
                 }
                 let attrs = self.get(state, "attrs")?;
                 let attrs = self.child(attrs, &[Key("attrs")], depth + 1)?;
@@ -470,11 +473,11 @@ impl<'v> Reader<'v, '_> {
                             &["content", "type", "shape"],
                         ))
                     }
-                    text => Err(Error::SchemaUnknownArrayType {
+                    text => Err(Error::Schema(SchemaError::UnknownArrayType {
                         // Python formats the value with `str()`.
                         found: text.map_or_else(|| array_type.python_repr(), str::to_owned),
                         path: self.path(),
-                    }),
+                    })),
                 };
             }
             Loader::MaskedArray => {
@@ -484,11 +487,11 @@ impl<'v> Reader<'v, '_> {
             Loader::SparseMatrix => {
                 let sparse_type = self.get(state, "type")?;
                 if sparse_type.as_str() != Some("scipy") {
-                    return Err(Error::SchemaSparseType {
+                    return Err(Error::Schema(SchemaError::SparseType {
                         module: module.to_owned(),
                         class: class.to_owned(),
                         path: self.path(),
-                    });
+                    }));
                 }
                 let file = self.get_str(state, "file")?.to_owned();
                 return Ok((NodeKind::SparseMatrix { file }, &["type", "file"]));
@@ -603,15 +606,17 @@ impl<'v> Reader<'v, '_> {
                 json::parse(text.surrogatepass_bytes(), self.limits.max_json_depth).ok()
             });
         let Some(Value::String(name)) = name else {
-            return Err(Error::SchemaBitGeneratorNameMissing { path: self.path() });
+            return Err(Error::Schema(SchemaError::BitGeneratorNameMissing {
+                path: self.path(),
+            }));
         };
         // The name becomes the type `numpy.random.<name>`, which no surrogate can name.
         let Some(bit_generator_name) = name.as_str().map(str::to_owned) else {
-            return Err(Error::SchemaLoneSurrogate {
+            return Err(Error::Schema(SchemaError::LoneSurrogate {
                 key: "bit_generator".to_owned(),
                 value: json::to_string_compact(&Value::String(name)),
                 path: self.path(),
-            });
+            }));
         };
         Ok(NodeKind::RandomGenerator {
             bit_generator,

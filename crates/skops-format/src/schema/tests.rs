@@ -27,6 +27,7 @@ fn renumber_ids(text: &str) -> String {
     out
 }
 
+use crate::error::{JsonError, SchemaError};
 use std::collections::HashMap;
 
 /// Schemas written by skops 0.16 (`tests/data/schemas/make_schemas.py`) are read and written
@@ -47,7 +48,7 @@ fn real_schemas_round_trip_exactly() {
             assert!(
                 matches!(
                     &result,
-                    Err(Error::SchemaMethodTypeMismatch { expected_module, found_module, .. })
+                    Err(Error::Schema(SchemaError::MethodTypeMismatch { expected_module, found_module, .. }))
                         if expected_module == "sklearn.linear_model._base"
                             && found_module == "sklearn.linear_model._logistic"
                 ),
@@ -467,20 +468,20 @@ fn builder_refuses_bad_input() {
             None,
             NodeKind::List(vec![NodeId(3)])
         )),
-        Err(Error::SchemaUnknownNodeId { index: 3 })
+        Err(Error::Schema(SchemaError::UnknownNodeId { index: 3 }))
     ));
     let mut node = Node::new("int", "builtins", None, NodeKind::Type);
     node.loader = Loader::Json;
     assert!(matches!(
         b.add(node),
-        Err(Error::SchemaLoaderMismatch { .. })
+        Err(Error::Schema(SchemaError::LoaderMismatch { .. }))
     ));
     let f = b
         .add(Node::new("sqrt", "numpy", None, NodeKind::Function))
         .unwrap();
     assert!(matches!(
         SchemaBuilder::new().finish(f, 2, None),
-        Err(Error::SchemaUnknownNodeId { .. })
+        Err(Error::Schema(SchemaError::UnknownNodeId { .. }))
     ));
     let mut b2 = SchemaBuilder::new();
     let f = b2
@@ -488,7 +489,10 @@ fn builder_refuses_bad_input() {
         .unwrap();
     assert!(matches!(
         b2.finish(f, 0, None),
-        Err(Error::SchemaNodeProtocolMismatch { protocol: 0, .. })
+        Err(Error::Schema(SchemaError::NodeProtocolMismatch {
+            protocol: 0,
+            ..
+        }))
     ));
     let mut b3 = SchemaBuilder::new();
     let f = b3
@@ -496,7 +500,7 @@ fn builder_refuses_bad_input() {
         .unwrap();
     assert!(matches!(
         b3.finish(f, 3, None),
-        Err(Error::SchemaProtocolTooNew { .. })
+        Err(Error::Schema(SchemaError::ProtocolTooNew { .. }))
     ));
 }
 
@@ -518,7 +522,7 @@ fn protocol_is_validated_like_skops() {
         )
     };
     let invalid = |protocol: &str| match read(&state(protocol)) {
-        Err(Error::SchemaInvalidProtocol { found }) => found,
+        Err(Error::Schema(SchemaError::InvalidProtocol { found })) => found,
         other => panic!("{protocol}: {other:?}"),
     };
     assert_eq!(invalid("true"), "True");
@@ -532,31 +536,34 @@ fn protocol_is_validated_like_skops() {
         "invalid protocol None in `schema.json`, expected an integer"
     );
     assert!(
-        matches!(read(&state("3")), Err(Error::SchemaProtocolTooNew { protocol, supported: 2 }) if protocol == "3")
+        matches!(read(&state("3")), Err(Error::Schema(SchemaError::ProtocolTooNew { protocol, supported: 2 })) if protocol == "3")
     );
     assert!(matches!(
         read(&state("100000000000000000000000")),
-        Err(Error::SchemaProtocolTooNew { .. })
+        Err(Error::Schema(SchemaError::ProtocolTooNew { .. }))
     ));
     assert!(
-        matches!(read(&state("-1")), Err(Error::SchemaProtocolNegative { protocol }) if protocol == "-1")
+        matches!(read(&state("-1")), Err(Error::Schema(SchemaError::ProtocolNegative { protocol })) if protocol == "-1")
     );
     assert!(matches!(
         read(&state("-100000000000000000000000")),
-        Err(Error::SchemaProtocolNegative { .. })
+        Err(Error::Schema(SchemaError::ProtocolNegative { .. }))
     ));
     for protocol in ["0", "1", "2", "-0"] {
         assert!(read(&state(protocol)).is_ok(), "{protocol}");
     }
     assert!(matches!(
         read("[]"),
-        Err(Error::SchemaNodeNotObject { found: "array", .. })
+        Err(Error::Schema(SchemaError::NodeNotObject {
+            found: "array",
+            ..
+        }))
     ));
     assert!(matches!(
         read(
             r#"{"__class__": "len", "__module__": "builtins", "__loader__": "TypeNode", "protocol": 2, "_skops_version": 1}"#
         ),
-        Err(Error::SchemaWrongType { .. })
+        Err(Error::Schema(SchemaError::WrongType { .. }))
     ));
 }
 
@@ -579,7 +586,7 @@ fn loaders_follow_the_protocol() {
     );
     assert!(matches!(
         read(r#"{"__class__": "ufunc", "__module__": "numpy", "__loader__": "FunctionNode", "content": {"function": "sqrt"}, "protocol": 0}"#),
-        Err(Error::SchemaMissingKey { key, path }) if key == "module_path" && path == r#"$["content"]"#
+        Err(Error::Schema(SchemaError::MissingKey { key, path })) if key == "module_path" && path == r#"$["content"]"#
     ));
 
     let generator = |protocol: i64, name: &str| {
@@ -598,18 +605,18 @@ fn loaders_follow_the_protocol() {
     );
     assert!(matches!(
         read(&generator(2, r#""\"MT19937\"""#)),
-        Err(Error::SchemaMissingKey { key, .. }) if key == "seed_seq"
+        Err(Error::Schema(SchemaError::MissingKey { key, .. })) if key == "seed_seq"
     ));
     // (A non-string JsonNode `content` is refused earlier, as a wrong type.)
     assert!(matches!(
         read(&generator(1, "7")),
-        Err(Error::SchemaWrongType { .. })
+        Err(Error::Schema(SchemaError::WrongType { .. }))
     ));
     for bad_name in [r#""7""#, r#""not json""#, r#""[\"PCG64\"]""#] {
         assert!(
             matches!(
                 read(&generator(1, bad_name)),
-                Err(Error::SchemaBitGeneratorNameMissing { .. })
+                Err(Error::Schema(SchemaError::BitGeneratorNameMissing { .. }))
             ),
             "{bad_name}"
         );
@@ -627,7 +634,7 @@ fn loaders_follow_the_protocol() {
     ));
     assert!(matches!(
         unknown,
-        Err(Error::SchemaUnknownLoader { loader, module, class, protocol: 2, .. })
+        Err(Error::Schema(SchemaError::UnknownLoader { loader, module, class, protocol: 2, .. }))
             if loader == "SGDNode" && module == "m" && class == "SGDClassifier"
     ));
 }
@@ -640,65 +647,70 @@ fn structural_refusals() {
             with_root(
                 r#""__class__": "ndarray", "__module__": "numpy", "__loader__": "NdArrayNode", "type": "pickle", "file": "x""#,
             ),
-            |e| matches!(e, Error::SchemaUnknownArrayType { found, .. } if found == "pickle"),
+            |e| matches!(e, Error::Schema(SchemaError::UnknownArrayType { found, .. }) if found == "pickle"),
         ),
         (
             with_root(
                 r#""__class__": "ndarray", "__module__": "numpy", "__loader__": "NdArrayNode", "file": "x""#,
             ),
-            |e| matches!(e, Error::SchemaMissingKey { key, .. } if key == "type"),
+            |e| matches!(e, Error::Schema(SchemaError::MissingKey { key, .. }) if key == "type"),
         ),
         (
             with_root(
                 r#""__class__": "csr_matrix", "__module__": "scipy.sparse._csr", "__loader__": "SparseMatrixNode", "type": "numpy", "file": "x""#,
             ),
-            |e| matches!(e, Error::SchemaSparseType { module, class, .. } if module == "scipy.sparse._csr" && class == "csr_matrix"),
+            |e| matches!(e, Error::Schema(SchemaError::SparseType { module, class, .. }) if module == "scipy.sparse._csr" && class == "csr_matrix"),
         ),
         (
             with_root(
                 r#""__class__": "attrgetter", "__module__": "os", "__loader__": "OperatorFuncNode", "attrs": {}"#,
             ),
-            |e| matches!(e, Error::SchemaOperatorModule { module, .. } if module == "os"),
+            |e| matches!(e, Error::Schema(SchemaError::OperatorModule { module, .. }) if module == "os"),
         ),
         (
             with_root(
                 r#""__class__": "A", "__module__": "m", "__loader__": "MethodNode", "content": {"func": "f", "obj": {"__class__": "B", "__module__": "m", "__loader__": "ObjectNode"}}"#,
             ),
-            |e| matches!(e, Error::SchemaMethodTypeMismatch { expected_class, found_class, .. } if expected_class == "A" && found_class == "B"),
+            |e| matches!(e, Error::Schema(SchemaError::MethodTypeMismatch { expected_class, found_class, .. }) if expected_class == "A" && found_class == "B"),
         ),
         (
             with_root(
                 r#""__class__": "A", "__module__": "m", "__loader__": "MethodNode", "content": {"obj": {"__class__": "A", "__module__": "m", "__loader__": "ObjectNode"}}"#,
             ),
-            |e| matches!(e, Error::SchemaMissingKey { key, path } if key == "func" && path == r#"$["content"]"#),
+            |e| matches!(e, Error::Schema(SchemaError::MissingKey { key, path }) if key == "func" && path == r#"$["content"]"#),
         ),
         (
             with_root(
                 r#""__class__": "str", "__module__": "builtins", "__loader__": "JsonNode", "content": 1"#,
             ),
-            |e| matches!(e, Error::SchemaWrongType { key, expected: "string", found: "integer", .. } if key == "content"),
+            |e| matches!(e, Error::Schema(SchemaError::WrongType { key, expected: "string", found: "integer", .. }) if key == "content"),
         ),
         (
             with_root(
                 r#""__class__": "list", "__module__": "builtins", "__loader__": "ListNode", "content": [1]"#,
             ),
-            |e| matches!(e, Error::SchemaNodeNotObject { path, found: "integer" } if path == r#"$["content"][0]"#),
+            |e| matches!(e, Error::Schema(SchemaError::NodeNotObject { path, found: "integer" }) if path == r#"$["content"][0]"#),
         ),
         (
             with_root(
                 r#""__class__": "list", "__module__": "builtins", "__loader__": "ListNode", "content": [], "__id__": -1"#,
             ),
-            |e| matches!(e, Error::SchemaWrongType { key, .. } if key == "__id__"),
+            |e| matches!(e, Error::Schema(SchemaError::WrongType { key, .. }) if key == "__id__"),
         ),
         (
             with_root(r#""__module__": "builtins", "__loader__": "TypeNode""#),
-            |e| matches!(e, Error::SchemaMissingKey { key, path } if key == "__class__" && path == "$"),
+            |e| matches!(e, Error::Schema(SchemaError::MissingKey { key, path }) if key == "__class__" && path == "$"),
         ),
         (
             with_root(
                 r#""__class__": "x", "__module__": "builtins", "__loader__": "CachedNode", "__id__": 4"#,
             ),
-            |e| matches!(e, Error::SchemaCachedNodeUnknownId { id: Some(4), .. }),
+            |e| {
+                matches!(
+                    e,
+                    Error::Schema(SchemaError::CachedNodeUnknownId { id: Some(4), .. })
+                )
+            },
         ),
         (
             with_root(r#""__class__": "x", "__module__": "builtins", "__loader__": "CachedNode""#),
@@ -708,13 +720,13 @@ fn structural_refusals() {
             with_root(
                 r#""__class__": "list", "__module__": "builtins", "__loader__": "ListNode", "__id__": 7, "content": [{"__id__": 7}]"#,
             ),
-            |e| matches!(e, Error::SchemaIdCycle { id: 7, path } if path == r#"$["content"][0]"#),
+            |e| matches!(e, Error::Schema(SchemaError::IdCycle { id: 7, path }) if path == r#"$["content"][0]"#),
         ),
         (
             with_root(
                 r#""__class__": "Tree", "__module__": "sklearn.tree._tree", "__reduce__": {}, "content": {"__class__": "int", "__module__": "builtins", "__loader__": "TypeNode"}, "__loader__": "TreeNode""#,
             ),
-            |e| matches!(e, Error::SchemaMissingKey { key, path } if key == "args" && path == r#"$["__reduce__"]"#),
+            |e| matches!(e, Error::Schema(SchemaError::MissingKey { key, path }) if key == "args" && path == r#"$["__reduce__"]"#),
         ),
     ];
     for (text, check) in cases {
@@ -780,7 +792,10 @@ fn expansion_and_depth_are_bounded() {
     let deep = read(&chain(511)).unwrap();
     assert_eq!(deep.len(), 512);
     assert_eq!(read(&deep.to_json()).unwrap(), deep);
-    assert!(matches!(read(&chain(512)), Err(Error::JsonTooDeep { .. })));
+    assert!(matches!(
+        read(&chain(512)),
+        Err(Error::Json(JsonError::TooDeep { .. }))
+    ));
     // from_value applies the depth limit itself.
     let value = parse(chain(600).as_bytes(), 1000).unwrap();
     assert!(matches!(
@@ -978,7 +993,7 @@ fn names_with_lone_surrogates_are_refused() {
     ];
     for (body, expected_key) in cases {
         match read(&with_root(body)) {
-            Err(Error::SchemaLoneSurrogate { key, value, path }) => {
+            Err(Error::Schema(SchemaError::LoneSurrogate { key, value, path })) => {
                 assert_eq!(key, expected_key);
                 assert!(value.is_ascii() && value.contains("\\u"), "{value}");
                 assert_eq!(path, "$");

@@ -1,6 +1,7 @@
 //! Writing a [`Schema`] back to JSON in skops' layout, and building one node by node.
 
 use super::{NdArrayStorage, Node, NodeId, NodeKind, PROTOCOL, Schema, node_children};
+use crate::error::SchemaError;
 use crate::json::{Number, Object, Text, Value};
 use crate::limits::Limits;
 use crate::{Error, Result};
@@ -316,16 +317,16 @@ impl SchemaBuilder {
     /// the loader of `node.kind`.
     pub fn add(&mut self, node: Node) -> Result<NodeId> {
         if node.loader != node.kind.loader() {
-            return Err(Error::SchemaLoaderMismatch {
+            return Err(Error::Schema(SchemaError::LoaderMismatch {
                 loader: node.loader.name(),
                 expected: node.kind.loader().name(),
-            });
+            }));
         }
         for (_, child) in node_children(&node.kind) {
             if child.index() >= self.nodes.len() {
-                return Err(Error::SchemaUnknownNodeId {
+                return Err(Error::Schema(SchemaError::UnknownNodeId {
                     index: u64::from(child.0),
-                });
+                }));
             }
         }
         let id = NodeId::from_index(self.nodes.len())?;
@@ -352,20 +353,20 @@ impl SchemaBuilder {
     ) -> Result<Schema> {
         if !(0..=PROTOCOL).contains(&protocol) {
             return Err(if protocol < 0 {
-                Error::SchemaProtocolNegative {
+                Error::Schema(SchemaError::ProtocolNegative {
                     protocol: protocol.to_string(),
-                }
+                })
             } else {
-                Error::SchemaProtocolTooNew {
+                Error::Schema(SchemaError::ProtocolTooNew {
                     protocol: protocol.to_string(),
                     supported: PROTOCOL,
-                }
+                })
             });
         }
         let Some(&root_summary) = self.summaries.get(root.index()) else {
-            return Err(Error::SchemaUnknownNodeId {
+            return Err(Error::Schema(SchemaError::UnknownNodeId {
                 index: u64::from(root.0),
-            });
+            }));
         };
         for node in &self.nodes {
             let fits = match &node.kind {
@@ -377,10 +378,10 @@ impl SchemaBuilder {
                 _ => true,
             };
             if !fits {
-                return Err(Error::SchemaNodeProtocolMismatch {
+                return Err(Error::Schema(SchemaError::NodeProtocolMismatch {
                     loader: node.loader.name(),
                     protocol,
-                });
+                }));
             }
         }
         check_summary(root_summary, &Limits::default())?;

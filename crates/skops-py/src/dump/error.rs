@@ -2,6 +2,7 @@
 
 use pyo3::exceptions::{PyMemoryError, PyRecursionError};
 use pyo3::prelude::*;
+use skops_format::error::ZipError;
 
 /// A failed dump.
 #[derive(Debug)]
@@ -78,7 +79,7 @@ impl DumpError {
                 ))
             }
             Self::Archive(err) => {
-                if matches!(err, skops_format::Error::ZipAllocation { .. }) {
+                if matches!(err, skops_format::Error::Zip(ZipError::Allocation { .. })) {
                     PyMemoryError::new_err(err.to_string())
                 } else {
                     // Not reachable with the names and levels the writer uses; if it ever is,

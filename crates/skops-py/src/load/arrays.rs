@@ -27,6 +27,7 @@ use skops_format::npz::{Sparse, SparseFormat};
 use skops_format::{Error, Limits};
 
 use crate::errors::format_error;
+use skops_format::error::NpzError;
 
 /// numpy objects the array builder uses, looked up on first use.
 pub(super) struct Numpy<'py> {
@@ -183,10 +184,10 @@ impl<'py> Numpy<'py> {
         let class = sparse_module.getattr(format!("{}{suffix}", sparse.format.as_str()))?;
         let mut load = |name: &str| -> PyResult<Bound<'py, PyAny>> {
             let view = sparse.member(name).ok_or_else(|| {
-                fail(Error::NpzMissingMember {
+                fail(Error::Npz(NpzError::MissingMember {
                     format: sparse.format.as_str().to_owned(),
                     name: name.to_owned(),
-                })
+                }))
             })?;
             self.array(&view.header, view.data)
         };

@@ -13,6 +13,7 @@ use skops_format::json::{self, Number, Text, Value};
 use skops_format::{Error, Limits};
 
 use crate::errors::format_error;
+use skops_format::error::JsonError;
 
 /// Longest integer text that certainly fits an `i64` (19 digits may not).
 const MAX_FAST_INT_DIGITS: usize = 18;
@@ -27,10 +28,10 @@ pub(crate) fn loads<'py>(py: Python<'py>, text: &Text) -> PyResult<Bound<'py, Py
     // parser reads the `surrogatepass` bytes as that code point.
     let bytes = text.surrogatepass_bytes();
     if bytes.starts_with("\u{feff}".as_bytes()) {
-        let error = Error::JsonSyntax {
+        let error = Error::Json(JsonError::Syntax {
             offset: 0,
             reason: "unexpected UTF-8 byte order mark",
-        };
+        });
         return Err(format_error(py, &error));
     }
     let value = json::parse(bytes, Limits::default().max_json_depth)
@@ -126,9 +127,9 @@ fn number_to_py<'py>(py: Python<'py>, number: &Number) -> PyResult<Bound<'py, Py
     let value = number.as_f64().ok_or_else(|| {
         format_error(
             py,
-            &Error::JsonInvalidNumber {
+            &Error::Json(JsonError::InvalidNumber {
                 text: number.as_str().chars().take(64).collect(),
-            },
+            }),
         )
     })?;
     Ok(PyFloat::new(py, value).into_any())

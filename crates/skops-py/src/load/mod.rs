@@ -21,6 +21,7 @@ use skops_trust::audit::{AuditReport, node_path};
 use skops_trust::{ModelFile, visualize};
 
 use crate::errors::format_error;
+use skops_format::error::SchemaError;
 
 /// Adds the loader's functions (`loads`, `get_untrusted_types`, `untrusted_type_paths`,
 /// `tree_nodes`, `state_reader_rules`) to the extension module.
@@ -173,13 +174,13 @@ fn refuse_unavailable_loaders(py: Python<'_>, file: &ModelFile<'_>) -> PyResult<
     let mut needs_quantile_forest = false;
     for (id, node) in schema.nodes() {
         if node.loader == Loader::DictWithDeprecatedKeys {
-            let error = Error::SchemaUnknownLoader {
+            let error = Error::Schema(SchemaError::UnknownLoader {
                 loader: node.loader.name().to_owned(),
                 module: node.module.clone(),
                 class: node.class.clone(),
                 protocol: schema.protocol,
                 path: node_path(schema, id),
-            };
+            });
             return Err(format_error(py, &error));
         }
         needs_quantile_forest |= matches!(

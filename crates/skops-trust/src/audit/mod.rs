@@ -35,6 +35,7 @@ use std::collections::{BTreeMap, HashSet};
 pub use skops_format::schema::path::{node_path, node_path_display, node_paths};
 pub use tables::TrustTables;
 
+use crate::error::AuditError;
 use crate::validate::{Validated, Validator};
 use crate::{Error, Result};
 use skops_format::json::Value;
@@ -170,9 +171,9 @@ impl AuditReport {
 /// Audits `schema` as skops 0.16 does when loading with `trusted` (type names such as
 /// `"sklearn.tree._tree.Tree"`).
 ///
-/// Fails only where skops fails too ([`Error::AuditRawGeneratorState`],
-/// [`Error::AuditRawGeneratorScalar`]), or if the embedded
-/// trust tables are malformed ([`Error::AuditTrustTables`]).
+/// Fails only where skops fails too ([`AuditError::RawGeneratorState`],
+/// [`AuditError::RawGeneratorScalar`]), or if the embedded
+/// trust tables are malformed ([`AuditError::TrustTables`]).
 pub fn audit(schema: &Schema, trusted: &[String]) -> Result<AuditReport> {
     audit_validated(schema, trusted, &Validated::none())
 }
@@ -229,13 +230,17 @@ fn audit_with_tables(
             validated,
         };
         let node_audit = context.audit_node(id).map_err(|error| match error {
-            Error::AuditRawGeneratorState { .. } => Error::AuditRawGeneratorState {
-                path: order.path(index),
-            },
-            Error::AuditRawGeneratorScalar { python_type, .. } => Error::AuditRawGeneratorScalar {
-                path: order.path(index),
-                python_type,
-            },
+            Error::Audit(AuditError::RawGeneratorState { .. }) => {
+                Error::Audit(AuditError::RawGeneratorState {
+                    path: order.path(index),
+                })
+            }
+            Error::Audit(AuditError::RawGeneratorScalar { python_type, .. }) => {
+                Error::Audit(AuditError::RawGeneratorScalar {
+                    path: order.path(index),
+                    python_type,
+                })
+            }
             other => other,
         })?;
         nodes.push(node_audit);
@@ -378,18 +383,20 @@ impl Context<'_> {
                 // skops calls `get_unsafe_set` on each item of a raw list or dict state
                 // (`AttributeError` unless there is none), skips a string or `None`, and
                 // raises `ValueError` for any other value.
-                let scalar = |python_type| Error::AuditRawGeneratorScalar {
-                    path: String::new(),
-                    python_type,
+                let scalar = |python_type| {
+                    Error::Audit(AuditError::RawGeneratorScalar {
+                        path: String::new(),
+                        python_type,
+                    })
                 };
                 match raw {
                     Value::Null | Value::String(_) => {}
                     Value::Array(items) if items.is_empty() => {}
                     Value::Object(object) if object.is_empty() => {}
                     Value::Array(_) | Value::Object(_) => {
-                        return Err(Error::AuditRawGeneratorState {
+                        return Err(Error::Audit(AuditError::RawGeneratorState {
                             path: String::new(),
-                        });
+                        }));
                     }
                     Value::Bool(_) => return Err(scalar("bool")),
                     Value::Number(number) if number.is_integer() => return Err(scalar("int")),

@@ -8,6 +8,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
+use crate::error::AuditError;
 use crate::{Error, Result};
 use skops_format::json::{self, Object, Value};
 use skops_format::schema::Loader;
@@ -88,15 +89,17 @@ pub struct TrustTables {
 impl TrustTables {
     /// The tables of skops 0.16 embedded in this crate, parsed on first use.
     ///
-    /// Fails with [`Error::AuditTrustTables`] only if the embedded file is malformed (a build
+    /// Fails with [`AuditError::TrustTables`] only if the embedded file is malformed (a build
     /// defect; the crate's tests parse it).
     pub fn skops_defaults() -> Result<&'static TrustTables> {
         static TABLES: OnceLock<std::result::Result<TrustTables, String>> = OnceLock::new();
         TABLES
             .get_or_init(|| Self::from_json(TRUSTED_TYPES_JSON))
             .as_ref()
-            .map_err(|reason| Error::AuditTrustTables {
-                reason: reason.clone(),
+            .map_err(|reason| {
+                Error::Audit(AuditError::TrustTables {
+                    reason: reason.clone(),
+                })
             })
     }
 
@@ -369,9 +372,9 @@ mod tests {
             );
         }
         // The public constructor wraps the message in a typed error.
-        let error = Error::AuditTrustTables {
+        let error = Error::Audit(AuditError::TrustTables {
             reason: "`lists` is missing or not an object".to_owned(),
-        };
+        });
         assert!(error.to_string().contains("`lists`"));
     }
 }

@@ -6,6 +6,8 @@
 //! expected list.
 
 use super::*;
+use crate::error::AuditError;
+use skops_format::error::SchemaError;
 use skops_format::json;
 use skops_format::limits::Limits;
 
@@ -804,7 +806,7 @@ fn protocol_0_generators_with_raw_state_fail_like_skops() {
     };
     let schema = read(&list(&[raw(r#"{"bit_generator": "PCG64"}"#)]), 0);
     match audit(&schema, &[]) {
-        Err(Error::AuditRawGeneratorState { path }) => assert_eq!(path, "[0]"),
+        Err(Error::Audit(AuditError::RawGeneratorState { path })) => assert_eq!(path, "[0]"),
         other => panic!("{other:?}"),
     }
     for auditable in ["{}", "[]", "null", "\"PCG64\""] {
@@ -814,7 +816,9 @@ fn protocol_0_generators_with_raw_state_fail_like_skops() {
     for failing in ["[1]", r#"{"a": null}"#] {
         let schema = read(&raw(failing), 0);
         match audit(&schema, &[]) {
-            Err(Error::AuditRawGeneratorState { path }) => assert_eq!(path, "", "{failing}"),
+            Err(Error::Audit(AuditError::RawGeneratorState { path })) => {
+                assert_eq!(path, "", "{failing}")
+            }
             other => panic!("{failing}: {other:?}"),
         }
     }
@@ -822,7 +826,7 @@ fn protocol_0_generators_with_raw_state_fail_like_skops() {
     for (failing, expected) in [("1", "int"), ("1.5", "float"), ("true", "bool")] {
         let schema = read(&raw(failing), 0);
         match audit(&schema, &[]) {
-            Err(Error::AuditRawGeneratorScalar { path, python_type }) => {
+            Err(Error::Audit(AuditError::RawGeneratorScalar { path, python_type })) => {
                 assert_eq!((path.as_str(), python_type), ("", expected), "{failing}");
             }
             other => panic!("{failing}: {other:?}"),
@@ -1046,7 +1050,10 @@ fn cycles_never_reach_the_audit() {
     assert!(
         matches!(
             result,
-            Err(skops_format::Error::SchemaIdCycle { id: 1, .. })
+            Err(skops_format::Error::Schema(SchemaError::IdCycle {
+                id: 1,
+                ..
+            }))
         ),
         "{result:?}"
     );

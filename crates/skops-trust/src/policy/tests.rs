@@ -2,6 +2,7 @@
 //! with its own error.
 
 use super::*;
+use crate::error::PolicyError;
 
 const DIGEST: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
@@ -64,7 +65,7 @@ fn unknown_versions_are_refused() {
     for version in ["2", "0", "\"1\"", "1.5", "-1"] {
         let error = TrustPolicy::parse(&with_key("version", Some(version))).unwrap_err();
         assert!(
-            matches!(&error, Error::PolicyUnsupportedVersion { found, supported: 1 } if found == version),
+            matches!(&error, Error::Policy(PolicyError::UnsupportedVersion { found, supported: 1 }) if found == version),
             "{version}: {error:?}"
         );
     }
@@ -83,12 +84,15 @@ fn malformed_digests_are_refused() {
         let error =
             TrustPolicy::parse(&with_key("sha256", Some(&format!("\"{digest}\"")))).unwrap_err();
         assert!(
-            matches!(error, Error::PolicyMalformedDigest { .. }),
+            matches!(error, Error::Policy(PolicyError::MalformedDigest { .. })),
             "{digest}: {error:?}"
         );
     }
     let error = TrustPolicy::parse(&with_key("sha256", Some("12"))).unwrap_err();
-    assert!(matches!(error, Error::PolicyInvalid { .. }), "{error:?}");
+    assert!(
+        matches!(error, Error::Policy(PolicyError::Invalid { .. })),
+        "{error:?}"
+    );
 }
 
 #[test]
@@ -96,7 +100,7 @@ fn duplicate_types_are_refused() {
     let error =
         TrustPolicy::parse(&with_key("types", Some(r#"["a.B", "c.D", "a.B"]"#))).unwrap_err();
     assert!(
-        matches!(&error, Error::PolicyDuplicateType { name } if name == "a.B"),
+        matches!(&error, Error::Policy(PolicyError::DuplicateType { name }) if name == "a.B"),
         "{error:?}"
     );
 }
@@ -113,7 +117,7 @@ fn bad_type_lists_are_refused() {
     ] {
         let error = TrustPolicy::parse(&with_key("types", Some(types))).unwrap_err();
         assert!(
-            matches!(error, Error::PolicyInvalid { .. }),
+            matches!(error, Error::Policy(PolicyError::Invalid { .. })),
             "{types}: {error:?}"
         );
     }
@@ -131,7 +135,7 @@ fn missing_unknown_and_repeated_keys_are_refused() {
     for key in ["version", "sha256", "types", "approved_by", "approved_at"] {
         let error = TrustPolicy::parse(&with_key(key, None)).unwrap_err();
         assert!(
-            matches!(&error, Error::PolicyInvalid { reason } if reason == &format!("missing key `{key}`")),
+            matches!(&error, Error::Policy(PolicyError::Invalid { reason }) if reason == &format!("missing key `{key}`")),
             "{key}: {error:?}"
         );
     }
@@ -139,12 +143,14 @@ fn missing_unknown_and_repeated_keys_are_refused() {
     text.insert_str(1, "\n  \"trust_everything\": true,");
     let error = TrustPolicy::parse(text.as_bytes()).unwrap_err();
     assert!(
-        matches!(&error, Error::PolicyInvalid { reason } if reason.contains("trust_everything"))
+        matches!(&error, Error::Policy(PolicyError::Invalid { reason }) if reason.contains("trust_everything"))
     );
     let mut text = sample().to_json();
     text.insert_str(1, &format!("\n  \"sha256\": \"{}\",", "f".repeat(64)));
     let error = TrustPolicy::parse(text.as_bytes()).unwrap_err();
-    assert!(matches!(&error, Error::PolicyInvalid { reason } if reason.contains("more than once")));
+    assert!(
+        matches!(&error, Error::Policy(PolicyError::Invalid { reason }) if reason.contains("more than once"))
+    );
 }
 
 #[test]
@@ -152,14 +158,14 @@ fn bad_approvers_notes_and_timestamps_are_refused() {
     for approver in [r#""""#, r#""  ""#, r#""a\nb""#, "7"] {
         let error = TrustPolicy::parse(&with_key("approved_by", Some(approver))).unwrap_err();
         assert!(
-            matches!(error, Error::PolicyInvalid { .. }),
+            matches!(error, Error::Policy(PolicyError::Invalid { .. })),
             "{approver}: {error:?}"
         );
     }
     for note in [r#""\u0007""#, "[]"] {
         let error = TrustPolicy::parse(&with_key("note", Some(note))).unwrap_err();
         assert!(
-            matches!(error, Error::PolicyInvalid { .. }),
+            matches!(error, Error::Policy(PolicyError::Invalid { .. })),
             "{note}: {error:?}"
         );
     }
@@ -177,7 +183,7 @@ fn bad_approvers_notes_and_timestamps_are_refused() {
         let error = TrustPolicy::parse(&with_key("approved_at", Some(&format!("\"{stamp}\""))))
             .unwrap_err();
         assert!(
-            matches!(error, Error::PolicyMalformedTimestamp { .. }),
+            matches!(error, Error::Policy(PolicyError::MalformedTimestamp { .. })),
             "{stamp}: {error:?}"
         );
     }
@@ -187,9 +193,15 @@ fn bad_approvers_notes_and_timestamps_are_refused() {
 #[test]
 fn documents_that_are_not_policies_are_refused() {
     let error = TrustPolicy::parse(b"{\"version\": 1,").unwrap_err();
-    assert!(matches!(error, Error::PolicySyntax { .. }), "{error:?}");
+    assert!(
+        matches!(error, Error::Policy(PolicyError::Syntax { .. })),
+        "{error:?}"
+    );
     let error = TrustPolicy::parse(b"[1]").unwrap_err();
-    assert!(matches!(error, Error::PolicyInvalid { .. }), "{error:?}");
+    assert!(
+        matches!(error, Error::Policy(PolicyError::Invalid { .. })),
+        "{error:?}"
+    );
     let big = vec![b' '; usize::try_from(MAX_POLICY_SIZE).unwrap() + 1];
     let error = TrustPolicy::parse(&big).unwrap_err();
     assert!(
@@ -214,7 +226,7 @@ fn a_policy_approves_only_the_data_it_was_made_for() {
     changed[0] ^= 1;
     let error = policy.trusted_types_for(&changed).unwrap_err();
     assert!(
-        matches!(&error, Error::PolicyDigestMismatch { policy: p, file } if p == &sha256_hex(&data) && file == &sha256_hex(&changed)),
+        matches!(&error, Error::Policy(PolicyError::DigestMismatch { policy: p, file }) if p == &sha256_hex(&data) && file == &sha256_hex(&changed)),
         "{error:?}"
     );
     assert!(error.to_string().contains(&sha256_hex(&changed)));

@@ -162,15 +162,19 @@ pub(crate) fn validate_binary_tree(
     limits: &Limits,
     path: &dyn Fn() -> String,
 ) -> Result<SoundTree> {
-    let malformed = |reason: String| Error::ValidateBinaryTreeState {
-        path: path(),
-        reason,
+    let malformed = |reason: String| {
+        Error::from(BinaryTreeError::State {
+            path: path(),
+            reason,
+        })
     };
     let array_problem = |array: &'static str| {
-        move |reason: String| Error::ValidateBinaryTreeArray {
-            path: path(),
-            array,
-            reason,
+        move |reason: String| {
+            Error::from(BinaryTreeError::Array {
+                path: path(),
+                array,
+                reason,
+            })
         }
     };
     let schema = file.schema();
@@ -242,9 +246,11 @@ pub(crate) fn validate_binary_tree(
     let leaf_size = u64::try_from(declared_leaf_size)
         .ok()
         .filter(|&value| value >= 1)
-        .ok_or_else(|| Error::ValidateBinaryTreeLeafSize {
-            path: path(),
-            leaf_size: saturate(declared_leaf_size),
+        .ok_or_else(|| {
+            Error::from(BinaryTreeError::LeafSize {
+                path: path(),
+                leaf_size: saturate(declared_leaf_size),
+            })
         })?;
     let declared_levels = int(n_levels, "n_levels")?;
     let declared_nodes = int(n_nodes, "n_nodes")?;
@@ -253,7 +259,7 @@ pub(crate) fn validate_binary_tree(
     if declared_levels != i128::from(expected_levels)
         || declared_nodes != i128::from(expected_nodes)
     {
-        return Err(Error::ValidateBinaryTreeLevels {
+        return Err(Error::from(BinaryTreeError::Levels {
             path: path(),
             n_levels: saturate(declared_levels),
             n_nodes: saturate(declared_nodes),
@@ -261,7 +267,7 @@ pub(crate) fn validate_binary_tree(
             leaf_size,
             expected_levels,
             expected_nodes,
-        });
+        }));
     }
     let n_nodes = expected_nodes;
     Limits::check("binary tree `n_nodes`", n_nodes, MAX_TREE_NODES)?;
@@ -292,12 +298,12 @@ pub(crate) fn validate_binary_tree(
                     if length == n_nodes {
                         Ok(())
                     } else {
-                        Err(Error::ValidateBinaryTreeNodeCount {
+                        Err(Error::from(BinaryTreeError::NodeCount {
                             path: path(),
                             n_nodes,
                             array: "node_bounds",
                             length,
-                        })
+                        }))
                     }
                 }
                 _ => Err(array_problem("node_bounds")(format!(
@@ -376,10 +382,12 @@ fn check_idx_array(
     n_samples: u64,
     path: &dyn Fn() -> String,
 ) -> Result<()> {
-    let problem = |reason: String| Error::ValidateBinaryTreeArray {
-        path: path(),
-        array: "idx_array",
-        reason,
+    let problem = |reason: String| {
+        Error::from(BinaryTreeError::Array {
+            path: path(),
+            array: "idx_array",
+            reason,
+        })
     };
     with_plain(file, id, limits, Element::Int64, &problem, |plain| {
         if plain.shape != [n_samples] {
@@ -395,18 +403,18 @@ fn check_idx_array(
                 .and_then(|index| seen.get_mut(index))
             {
                 None => {
-                    return Err(Error::ValidateBinaryTreeIndexOutOfRange {
+                    return Err(Error::from(BinaryTreeError::IndexOutOfRange {
                         path: path(),
                         position,
                         index,
                         n_samples,
-                    });
+                    }));
                 }
                 Some(true) => {
-                    return Err(Error::ValidateBinaryTreeIndexRepeated {
+                    return Err(Error::from(BinaryTreeError::IndexRepeated {
                         path: path(),
                         index: u64::try_from(index).unwrap_or(0),
-                    });
+                    }));
                 }
                 Some(slot) => *slot = true,
             }
@@ -424,10 +432,12 @@ fn check_node_data(
     n_nodes: u64,
     path: &dyn Fn() -> String,
 ) -> Result<()> {
-    let problem = |reason: String| Error::ValidateBinaryTreeArray {
-        path: path(),
-        array: "node_data",
-        reason,
+    let problem = |reason: String| {
+        Error::from(BinaryTreeError::Array {
+            path: path(),
+            array: "node_data",
+            reason,
+        })
     };
     let bytes = numpy_member(file, id)
         .map_err(|reason| problem(format!("that is not a `.npy` array ({reason})")))?;
@@ -443,12 +453,12 @@ fn check_node_data(
         shape => return Err(problem(format!("of shape {shape:?}, not one dimension"))),
     };
     if length != n_nodes {
-        return Err(Error::ValidateBinaryTreeNodeCount {
+        return Err(Error::from(BinaryTreeError::NodeCount {
             path: path(),
             n_nodes,
             array: "node_data",
             length,
-        });
+        }));
     }
     let expected = layout(n_samples, n_nodes);
     let truncated = || problem("with a record shorter than its dtype".to_owned());
@@ -465,29 +475,29 @@ fn check_node_data(
         if i128::from(idx_start) != i128::from(expected_start)
             || i128::from(idx_end) != i128::from(expected_end)
         {
-            return Err(Error::ValidateBinaryTreeNodeRange {
+            return Err(Error::from(BinaryTreeError::NodeRange {
                 path: path(),
                 node,
                 idx_start,
                 idx_end,
                 expected_start,
                 expected_end,
-            });
+            }));
         }
         if is_leaf != i64::from(leaf) {
-            return Err(Error::ValidateBinaryTreeLeafFlag {
+            return Err(Error::from(BinaryTreeError::LeafFlag {
                 path: path(),
                 node,
                 is_leaf,
                 expected: u8::from(leaf),
-            });
+            }));
         }
         if !(radius.is_finite() && radius >= 0.0) {
-            return Err(Error::ValidateBinaryTreeRadius {
+            return Err(Error::from(BinaryTreeError::Radius {
                 path: path(),
                 node,
                 radius,
-            });
+            }));
         }
     }
     Ok(())
@@ -565,12 +575,12 @@ pub(crate) fn check_estimators(
                 continue;
             };
             if value != i128::from(expected) {
-                return Err(Error::ValidateBinaryTreeEstimator {
+                return Err(Error::from(BinaryTreeError::Estimator {
                     path: audit_path(file, parent),
                     attribute,
                     value: saturate(value),
                     expected,
-                });
+                }));
             }
         }
     }
@@ -633,6 +643,175 @@ fn is_none(file: &SkopsFile<'_>, id: NodeId) -> bool {
 fn saturate(value: i128) -> i64 {
     i64::try_from(value).unwrap_or(if value < 0 { i64::MIN } else { i64::MAX })
 }
+
+/// What the `binary_tree` validator refuses.
+#[derive(Debug, thiserror::Error, strum::EnumDiscriminants)]
+#[strum_discriminants(name(BinaryTreeErrorKind), derive(strum::EnumIter))]
+#[strum_discriminants(doc = "The variants of [`BinaryTreeError`], without their data.")]
+pub enum BinaryTreeError {
+    /// The state of a `KDTree`/`BallTree` is not what scikit-learn writes: no state, not the
+    /// 13-item `__getstate__` tuple, a non-integer count, a `dist_metric` that is not a metric
+    /// object.
+    #[error("the binary tree at `{path}` is malformed: {reason}")]
+    State {
+        /// Where the tree is, as a Python access path from the root object.
+        path: String,
+        /// What is missing or malformed.
+        reason: String,
+    },
+    /// An array of a `KDTree`/`BallTree` (`data`, `idx_array`, `node_data`, `node_bounds`,
+    /// `sample_weight`) has another dtype, shape or memory order than the tree reads, or holds
+    /// a value scikit-learn never writes (a non-finite float, a negative weight).
+    #[error("the binary tree at `{path}` has `{array}` {reason}")]
+    Array {
+        /// Where the tree is.
+        path: String,
+        /// The array.
+        array: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// `leaf_size` is below 1.
+    #[error("the binary tree at `{path}` has `leaf_size` {leaf_size}, not at least 1")]
+    LeafSize {
+        /// Where the tree is.
+        path: String,
+        /// The value found.
+        leaf_size: i64,
+    },
+    /// `n_levels` or `n_nodes` is not what scikit-learn computes from the number of samples and
+    /// `leaf_size` (`n_levels = 1 + floor(log2(max(1, (n_samples - 1) / leaf_size)))`,
+    /// `n_nodes = 2**n_levels - 1`).
+    #[error(
+        "the binary tree at `{path}` declares {n_levels} levels and {n_nodes} nodes, but {n_samples} samples with `leaf_size` {leaf_size} make {expected_levels} levels and {expected_nodes} nodes"
+    )]
+    Levels {
+        /// Where the tree is.
+        path: String,
+        /// The declared `n_levels`.
+        n_levels: i64,
+        /// The declared `n_nodes`.
+        n_nodes: i64,
+        /// The rows of `data`.
+        n_samples: u64,
+        /// The declared `leaf_size`.
+        leaf_size: u64,
+        /// The levels scikit-learn computes.
+        expected_levels: u64,
+        /// `2**expected_levels - 1`.
+        expected_nodes: u64,
+    },
+    /// `node_data` (or `node_bounds`' second axis) does not have one entry per node.
+    #[error("the binary tree at `{path}` declares {n_nodes} nodes but its `{array}` has {length}")]
+    NodeCount {
+        /// Where the tree is.
+        path: String,
+        /// The declared `n_nodes`.
+        n_nodes: u64,
+        /// `node_data` or `node_bounds`.
+        array: &'static str,
+        /// The number of nodes the array holds.
+        length: u64,
+    },
+    /// `idx_array` holds an index outside `[0, n_samples)`: the queries read `data` at it.
+    #[error(
+        "the binary tree at `{path}` has `idx_array[{position}]` = {index}, outside [0, {n_samples})"
+    )]
+    IndexOutOfRange {
+        /// Where the tree is.
+        path: String,
+        /// The position in `idx_array`.
+        position: u64,
+        /// The index found.
+        index: i64,
+        /// The rows of `data`.
+        n_samples: u64,
+    },
+    /// `idx_array` holds an index twice: it is not a permutation of the rows of `data`.
+    #[error("the binary tree at `{path}` has sample {index} twice in `idx_array`")]
+    IndexRepeated {
+        /// Where the tree is.
+        path: String,
+        /// The repeated index.
+        index: u64,
+    },
+    /// A node's `[idx_start, idx_end)` is not the range scikit-learn's build gives it (each
+    /// node halves its parent's range, the root covering `[0, n_samples)`).
+    #[error(
+        "node {node} of the binary tree at `{path}` covers [{idx_start}, {idx_end}) of `idx_array`, but the tree's layout gives it [{expected_start}, {expected_end})"
+    )]
+    NodeRange {
+        /// Where the tree is.
+        path: String,
+        /// The node index.
+        node: u64,
+        /// The `idx_start` found.
+        idx_start: i64,
+        /// The `idx_end` found.
+        idx_end: i64,
+        /// The `idx_start` of the layout.
+        expected_start: u64,
+        /// The `idx_end` of the layout.
+        expected_end: u64,
+    },
+    /// A node's `is_leaf` is not the layout's (a leaf exactly when its children would fall
+    /// past `n_nodes`): a split node past the last level makes the queries read past
+    /// `node_data`.
+    #[error(
+        "node {node} of the binary tree at `{path}` has `is_leaf` {is_leaf}, expected {expected}"
+    )]
+    LeafFlag {
+        /// Where the tree is.
+        path: String,
+        /// The node index.
+        node: u64,
+        /// The value found.
+        is_leaf: i64,
+        /// 1 for a leaf, 0 for a split node.
+        expected: u8,
+    },
+    /// A node's `radius` is negative or not finite.
+    #[error(
+        "node {node} of the binary tree at `{path}` has radius {radius}, not a finite non-negative number"
+    )]
+    Radius {
+        /// Where the tree is.
+        path: String,
+        /// The node index.
+        node: u64,
+        /// The radius found.
+        radius: f64,
+    },
+    /// The estimator holding the tree disagrees with it on the training data's shape
+    /// (`n_features_in_` against the columns of `data`, `n_samples_fit_` against its rows).
+    #[error(
+        "the estimator at `{path}` has `{attribute}` {value}, but its binary tree holds {expected}"
+    )]
+    Estimator {
+        /// Where the estimator's state is.
+        path: String,
+        /// `n_features_in_` or `n_samples_fit_`.
+        attribute: &'static str,
+        /// The estimator's value.
+        value: i64,
+        /// The tree's value.
+        expected: u64,
+    },
+}
+
+skops_format::error_kinds!(BinaryTreeError / BinaryTreeErrorKind {
+    State => "validate-binary-tree-state",
+    Array => "validate-binary-tree-array",
+    LeafSize => "validate-binary-tree-leaf-size",
+    Levels => "validate-binary-tree-levels",
+    NodeCount => "validate-binary-tree-node-count",
+    IndexOutOfRange => "validate-binary-tree-index-out-of-range",
+    IndexRepeated => "validate-binary-tree-index-repeated",
+    NodeRange => "validate-binary-tree-node-range",
+    LeafFlag => "validate-binary-tree-leaf-flag",
+    Radius => "validate-binary-tree-radius",
+    Estimator => "validate-binary-tree-estimator",
+});
 
 #[cfg(test)]
 mod tests {

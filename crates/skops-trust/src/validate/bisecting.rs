@@ -16,7 +16,7 @@
 //!   `left` and `right` are each `None` or a cluster node.
 //!
 //! A node under a `BisectingKMeans` whose `center` or children break this is refused
-//! ([`Error::ValidateBisectingTree`]); a node found anywhere else is left untrusted.
+//! ([`ValidateError::BisectingTree`]); a node found anywhere else is left untrusted.
 //! A cycle of cluster nodes makes predict recurse until Python's `RecursionError`: an error,
 //! not a crash, so it is not checked.
 
@@ -24,6 +24,7 @@ use std::collections::HashSet;
 
 use super::state::numpy_header;
 use super::usage::{Referrers, attribute, attribute_int, attribute_json, state_shadows_methods};
+use crate::validate::ValidateError;
 use crate::{Error, Result};
 use skops_format::file::SkopsFile;
 use skops_format::json::Value;
@@ -68,9 +69,11 @@ pub(super) fn validate_bisecting_tree(
     let Some(width) = width else {
         return Ok(false);
     };
-    let malformed = |reason: String| Error::ValidateBisectingTree {
-        path: path(),
-        reason,
+    let malformed = |reason: String| {
+        Error::Validate(ValidateError::BisectingTree {
+            path: path(),
+            reason,
+        })
     };
 
     let center =

@@ -82,7 +82,7 @@ pub(super) fn stages_fit_output(
 /// item that numpy unpacks as a sequence (a forest, a pipeline: `len` and `[]`) or that answers
 /// `.tree_` on another object's behalf (a `Bunch`, a `FrozenEstimator`), would put objects the
 /// check never looked at under `estimators[i, k]`. Anything but a `list` row of tree estimators
-/// is refused ([`Error::ValidateBoostingEstimators`]). An `estimators_` that is not an object
+/// is refused ([`BoostingError::Estimators`]). An `estimators_` that is not an object
 /// array fails in `predict_stages` before any item is read (`object[:, :]` needs one).
 pub(super) fn validate_stages(
     file: &SkopsFile<'_>,
@@ -98,12 +98,12 @@ pub(super) fn validate_stages(
         return Ok(());
     };
     let not_a_grid = |position: String, node: NodeId, expected: &'static str| {
-        Error::ValidateBoostingEstimators {
+        Error::from(BoostingError::Estimators {
             path: path(),
             position,
             found: schema.node(node).type_name(),
             expected,
-        }
+        })
     };
     for (row_index, &row) in items.iter().enumerate() {
         let row_node = schema.node(row);
@@ -144,12 +144,12 @@ pub(super) fn validate_stages(
                 },
                 Some(Slot::Json(value)) => format!("builtins.{}", python_type(value)),
             };
-            return Err(Error::ValidateBoostingStage {
+            return Err(Error::from(BoostingError::Stage {
                 path: path(),
                 row: row_index as u64,
                 column: column as u64,
                 found,
-            });
+            }));
         }
     }
     Ok(())
@@ -290,3 +290,49 @@ pub(super) fn reads_state_of(name: &str) -> bool {
         || CLASSIFIER_LOSSES.iter().any(|(loss, _)| *loss == name)
         || name.starts_with(LINK_MODULE)
 }
+
+/// What the `boosting` validator refuses.
+#[derive(Debug, thiserror::Error, strum::EnumDiscriminants)]
+#[strum_discriminants(name(BoostingErrorKind), derive(strum::EnumIter))]
+#[strum_discriminants(doc = "The variants of [`BoostingError`], without their data.")]
+pub enum BoostingError {
+    /// A stage of a fitted gradient-boosting ensemble has a `tree_` that is not a tree:
+    /// `predict_stages` dereferences it as one (a `None` crashes the interpreter).
+    #[error(
+        "the gradient-boosting ensemble at `{path}` has `estimators_[{row}, {column}].tree_` of \
+         type `{found}`, not a `sklearn.tree._tree.Tree`"
+    )]
+    Stage {
+        /// Where the ensemble is, as a Python access path from the root object.
+        path: String,
+        /// The stage (row of `estimators_`).
+        row: u64,
+        /// The column of `estimators_` (the output the tree predicts).
+        column: u64,
+        /// The type found instead (`builtins.NoneType` for `None`).
+        found: String,
+    },
+    /// A fitted gradient-boosting ensemble's `estimators_` is not a grid of tree estimators in
+    /// the form sklearn writes (a list per stage): numpy would build the grid `predict_stages`
+    /// reads from objects the stage check never saw (a tuple row, a forest unpacked as a
+    /// sequence, a `Bunch` answering `.tree_`).
+    #[error(
+        "the gradient-boosting ensemble at `{path}` has `estimators_{position}` of type \
+         `{found}`, where `predict_stages` reads {expected}"
+    )]
+    Estimators {
+        /// Where the ensemble is, as a Python access path from the root object.
+        path: String,
+        /// The row (`[i]`) or item (`[i, k]`) of `estimators_`.
+        position: String,
+        /// The type found there.
+        found: String,
+        /// What belongs there (`a list of tree estimators`, `a tree estimator`).
+        expected: &'static str,
+    },
+}
+
+skops_format::error_kinds!(BoostingError / BoostingErrorKind {
+    Stage => "validate-boosting-stage",
+    Estimators => "validate-boosting-estimators",
+});

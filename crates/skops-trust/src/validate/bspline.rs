@@ -99,9 +99,11 @@ pub(crate) fn validate_bspline(
     limits: &Limits,
     path: &dyn Fn() -> String,
 ) -> Result<Option<NodeId>> {
-    let malformed = |reason: String| Error::ValidateBsplineState {
-        path: path(),
-        reason,
+    let malformed = |reason: String| {
+        Error::from(BsplineError::State {
+            path: path(),
+            reason,
+        })
     };
     let state = State::read(file, id, path)?;
     if let Some((key, _)) = state
@@ -136,9 +138,11 @@ pub(crate) fn validate_bspline(
         }
     }
 
-    let bad_knots = |reason: String| Error::ValidateBsplineKnots {
-        path: path(),
-        reason,
+    let bad_knots = |reason: String| {
+        Error::from(BsplineError::Knots {
+            path: path(),
+            reason,
+        })
     };
     let knots = Array::load(file, entry("_t")?, limits, &malformed)?;
     let t = match knots.shape() {
@@ -176,27 +180,27 @@ pub(crate) fn validate_bspline(
     let n = len_t - k - 1;
     let coefficients = Array::load(file, entry("_c")?, limits, &malformed)?;
     if !(coefficients.is('f', 8) || coefficients.is('c', 16)) || !coefficients.is_native() {
-        return Err(Error::ValidateBsplineCoefficients {
+        return Err(Error::from(BsplineError::Coefficients {
             path: path(),
             reason: format!("`c` is {}, not float64 or complex128", coefficients.dtype()),
-        });
+        }));
     }
     let rows = match coefficients.shape().first() {
         Some(&rows) => rows,
         None => {
-            return Err(Error::ValidateBsplineCoefficients {
+            return Err(Error::from(BsplineError::Coefficients {
                 path: path(),
                 reason: "`c` has no dimension".to_owned(),
-            });
+            }));
         }
     };
     if rows < n {
-        return Err(Error::ValidateBsplineCoefficients {
+        return Err(Error::from(BsplineError::Coefficients {
             path: path(),
             reason: format!(
                 "`c` has {rows} rows, but {len_t} knots of degree {k} read {n} (len(t) - k - 1)"
             ),
-        });
+        }));
     }
     let ndim = coefficients.shape().len() as u64;
     let axis = json_int(file, entry("axis")?);
@@ -204,14 +208,14 @@ pub(crate) fn validate_bspline(
         .and_then(|axis| u64::try_from(axis).ok())
         .is_some_and(|axis| axis < ndim);
     if !in_range {
-        return Err(Error::ValidateBsplineAxis {
+        return Err(Error::from(BsplineError::Axis {
             path: path(),
             axis: match axis {
                 Some(axis) => axis.to_string(),
                 None => "not an integer".to_owned(),
             },
             ndim,
-        });
+        }));
     }
 
     let function = entry("_asarray")?.node().filter(|&function| {
@@ -222,3 +226,54 @@ pub(crate) fn validate_bspline(
     // caller's trust list.
     Ok(function.filter(|_| k <= limits.max_spline_degree))
 }
+
+/// What the `bspline` validator refuses.
+#[derive(Debug, thiserror::Error, strum::EnumDiscriminants)]
+#[strum_discriminants(name(BsplineErrorKind), derive(strum::EnumIter))]
+#[strum_discriminants(doc = "The variants of [`BsplineError`], without their data.")]
+pub enum BsplineError {
+    /// The state of a `scipy.interpolate.BSpline` is not what `BSpline.__init__` sets: an
+    /// unexpected or missing attribute, `k` not a non-negative integer, or `extrapolate`
+    /// neither a bool nor `"periodic"`.
+    #[error("the BSpline at `{path}` is malformed: {reason}")]
+    State {
+        /// Where the spline is, as a Python access path from the root object.
+        path: String,
+        /// What is missing or malformed.
+        reason: String,
+    },
+    /// The knots are not a one-dimensional float64 array of at least `2k + 2` finite,
+    /// non-decreasing values.
+    #[error("the BSpline at `{path}` has unsound knots: {reason}")]
+    Knots {
+        /// Where the spline is.
+        path: String,
+        /// Which invariant the knots break.
+        reason: String,
+    },
+    /// The coefficients are not float64 or complex128 with at least `len(t) - k - 1` rows.
+    #[error("the BSpline at `{path}` has unsound coefficients: {reason}")]
+    Coefficients {
+        /// Where the spline is.
+        path: String,
+        /// Which invariant the coefficients break.
+        reason: String,
+    },
+    /// `axis` is not an integer in `[0, c.ndim)`.
+    #[error("the BSpline at `{path}` has `axis` {axis}, outside [0, {ndim})")]
+    Axis {
+        /// Where the spline is.
+        path: String,
+        /// The axis found (or why it is not one).
+        axis: String,
+        /// The dimensions of the coefficients.
+        ndim: u64,
+    },
+}
+
+skops_format::error_kinds!(BsplineError / BsplineErrorKind {
+    State => "validate-bspline-state",
+    Knots => "validate-bspline-knots",
+    Coefficients => "validate-bspline-coefficients",
+    Axis => "validate-bspline-axis",
+});

@@ -184,10 +184,12 @@ pub(crate) fn validate_metric(
     else {
         return Ok(None);
     };
-    let malformed = |reason: String| Error::ValidateMetricState {
-        path: path(),
-        metric: class,
-        reason,
+    let malformed = |reason: String| {
+        Error::from(MetricError::State {
+            path: path(),
+            metric: class,
+            reason,
+        })
     };
     let NodeKind::Object {
         content: Some(state),
@@ -205,11 +207,13 @@ pub(crate) fn validate_metric(
         )));
     };
     let p = json_number(file, p).ok_or_else(|| malformed("`p` is not a number".to_owned()))?;
-    let wrong_p = |expected: &'static str| Error::ValidateMetricP {
-        path: path(),
-        metric: class,
-        p,
-        expected,
+    let wrong_p = |expected: &'static str| {
+        Error::from(MetricError::P {
+            path: path(),
+            metric: class,
+            p,
+            expected,
+        })
     };
     let trusted = match metric {
         Metric::Euclidean | Metric::SEuclidean | Metric::Mahalanobis if p != 2.0 => {
@@ -230,12 +234,14 @@ pub(crate) fn validate_metric(
         _ => true,
     } && metric.valid_in(kind);
 
-    let size = |array: &'static str, shape: &[u64], expected: String| Error::ValidateMetricSize {
-        path: path(),
-        metric: class,
-        array,
-        shape: shape.to_vec(),
-        expected,
+    let size = |array: &'static str, shape: &[u64], expected: String| {
+        Error::from(MetricError::Size {
+            path: path(),
+            metric: class,
+            array,
+            shape: shape.to_vec(),
+            expected,
+        })
     };
     let vec_problem = |reason: String| malformed(format!("`vec` is {reason}"));
     with_plain(file, vec, limits, Element::Float64, &vec_problem, |plain| {
@@ -288,3 +294,58 @@ fn json_number(file: &SkopsFile<'_>, id: NodeId) -> Option<f64> {
         _ => None,
     }
 }
+
+/// What the `dist_metric` validator refuses.
+#[derive(Debug, thiserror::Error, strum::EnumDiscriminants)]
+#[strum_discriminants(name(MetricErrorKind), derive(strum::EnumIter))]
+#[strum_discriminants(doc = "The variants of [`MetricError`], without their data.")]
+pub enum MetricError {
+    /// The state of a distance metric a binary tree carries is not what scikit-learn writes:
+    /// no state, not the `(p, vec, mat)` tuple, a `vec`/`mat` of another dtype or number of
+    /// dimensions, a negative or non-finite weight.
+    #[error("the distance metric `{metric}` at `{path}` is malformed: {reason}")]
+    State {
+        /// Where the metric is.
+        path: String,
+        /// The metric class.
+        metric: &'static str,
+        /// What is missing or malformed.
+        reason: String,
+    },
+    /// The metric's `p` is not the one its class uses (2 for Euclidean, 1 for Manhattan, ...)
+    /// or, for Minkowski, not a positive finite number.
+    #[error("the distance metric `{metric}` at `{path}` has p = {p}, expected {expected}")]
+    P {
+        /// Where the metric is.
+        path: String,
+        /// The metric class.
+        metric: &'static str,
+        /// The `p` found.
+        p: f64,
+        /// What the class requires.
+        expected: &'static str,
+    },
+    /// The metric's `vec` or `mat` does not cover the tree's features: the metric reads (or,
+    /// for Mahalanobis, writes a buffer of `mat`'s size) one entry per feature of `data`.
+    #[error(
+        "the distance metric `{metric}` at `{path}` has `{array}` of shape {shape:?}, expected {expected}"
+    )]
+    Size {
+        /// Where the metric is.
+        path: String,
+        /// The metric class.
+        metric: &'static str,
+        /// `vec` or `mat`.
+        array: &'static str,
+        /// The shape found.
+        shape: Vec<u64>,
+        /// The shape the tree's `data` requires.
+        expected: String,
+    },
+}
+
+skops_format::error_kinds!(MetricError / MetricErrorKind {
+    State => "validate-metric-state",
+    P => "validate-metric-p",
+    Size => "validate-metric-size",
+});

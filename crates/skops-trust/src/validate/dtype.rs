@@ -23,6 +23,7 @@
 //! `KBinsDiscretizer.dtype`) in `astype`/`np.empty(..., dtype=)`, which numpy implements for
 //! every plain dtype without reading outside arrays it sizes itself.
 
+use crate::validate::ValidateError;
 use crate::{Error, Result};
 use skops_format::file::SkopsFile;
 use skops_format::limits::Limits;
@@ -46,10 +47,10 @@ pub(crate) fn validate_dtype(
     };
     let content_node = schema.node(*content);
     let NodeKind::NdArray(storage) = &content_node.kind else {
-        return Err(Error::ValidateDtypeContent {
+        return Err(Error::Validate(ValidateError::DtypeContent {
             path: path(),
             loader: content_node.loader.name(),
-        });
+        }));
     };
     let NdArrayStorage::Numpy { .. } = storage else {
         return Ok(false);

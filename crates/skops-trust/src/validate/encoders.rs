@@ -23,9 +23,9 @@
 //!   masked out and the values above it move down by one.
 //!
 //! Every column's range, shifted, must lie in `[0, sum(_n_features_outs))`
-//! ([`Error::ValidateEncoderColumns`]); a state in a form sklearn never writes (outputs that are
+//! ([`EncoderError::Columns`]); a state in a form sklearn never writes (outputs that are
 //! not a list of non-negative integers, categories that are not 1-D arrays, mappings that are
-//! not integer arrays) is refused ([`Error::ValidateEncoderState`]). A fitted encoder is one with
+//! not integer arrays) is refused ([`EncoderError::State`]). A fitted encoder is one with
 //! `_n_features_outs` (`transform` fails without it).
 
 use super::state::{Array, Slot, State, json_int, json_int_sequence, json_value};
@@ -60,9 +60,11 @@ pub(super) fn validate_one_hot_encoder(
     path: &dyn Fn() -> String,
 ) -> Result<()> {
     let state = State::read(file, id, path)?;
-    let malformed = |reason: String| Error::ValidateEncoderState {
-        path: path(),
-        reason,
+    let malformed = |reason: String| {
+        Error::from(EncoderError::State {
+            path: path(),
+            reason,
+        })
     };
     let Some(outs) = state.get("_n_features_outs") else {
         return Ok(());
@@ -327,13 +329,13 @@ fn check_columns(outs: &[u64], ranges: &[Option<Range>], path: &dyn Fn() -> Stri
             let high = range.high + offset_here;
             if low < 0 || high >= columns {
                 let clamp = |value: i128| i64::try_from(value).unwrap_or(i64::MAX);
-                return Err(Error::ValidateEncoderColumns {
+                return Err(Error::from(EncoderError::Columns {
                     path: path(),
                     feature: feature as u64,
                     low: clamp(low),
                     high: clamp(high),
                     columns: u64::try_from(columns).unwrap_or(u64::MAX),
-                });
+                }));
             }
         }
         if let Some(&out) = outs.get(feature) {
@@ -343,9 +345,50 @@ fn check_columns(outs: &[u64], ranges: &[Option<Range>], path: &dyn Fn() -> Stri
     Ok(())
 }
 
+/// What the `encoders` validator refuses.
+#[derive(Debug, thiserror::Error, strum::EnumDiscriminants)]
+#[strum_discriminants(name(EncoderErrorKind), derive(strum::EnumIter))]
+#[strum_discriminants(doc = "The variants of [`EncoderError`], without their data.")]
+pub enum EncoderError {
+    /// A fitted `OneHotEncoder` can encode a column to an output column outside
+    /// `[0, sum(_n_features_outs))`: `transform` builds its CSR output from those indices
+    /// unchecked, and `toarray()` writes outside its rows.
+    #[error(
+        "the one-hot encoder at `{path}` can encode input column {feature} to output columns \
+         [{low}, {high}], outside the {columns} columns of its output (`_n_features_outs`)"
+    )]
+    Columns {
+        /// Where the encoder is.
+        path: String,
+        /// The input column.
+        feature: u64,
+        /// The lowest output column it can reach.
+        low: i64,
+        /// The highest output column it can reach.
+        high: i64,
+        /// The output's width, `sum(_n_features_outs)`.
+        columns: u64,
+    },
+    /// A fitted `OneHotEncoder`'s state is in a form sklearn never writes, which the encoder
+    /// check cannot bound.
+    #[error("the one-hot encoder at `{path}` is unsound: {reason}")]
+    State {
+        /// Where the encoder is.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+skops_format::error_kinds!(EncoderError / EncoderErrorKind {
+    Columns => "validate-encoder-columns",
+    State => "validate-encoder-state",
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::validate::ValidateError;
 
     fn range(low: i128, high: i128) -> Range {
         Range { low, high }
@@ -374,13 +417,15 @@ mod tests {
         // The second output one narrower: its last category lands on column 4 of 4.
         assert!(matches!(
             check_columns(&[2, 2], &ranges, &path),
-            Err(Error::ValidateEncoderColumns {
-                feature: 1,
-                low: 2,
-                high: 4,
-                columns: 4,
-                ..
-            })
+            Err(Error::Validate(ValidateError::Encoder(
+                EncoderError::Columns {
+                    feature: 1,
+                    low: 2,
+                    high: 4,
+                    columns: 4,
+                    ..
+                }
+            )))
         ));
         // One output for all columns: every column starts at 0.
         assert!(check_columns(&[3], &ranges, &path).is_ok());

@@ -71,9 +71,11 @@ pub(crate) fn validate_predictor(
     limits: &Limits,
     path: &dyn Fn() -> String,
 ) -> Result<PredictorSplits> {
-    let malformed = |reason: String| Error::ValidatePredictorState {
-        path: path(),
-        reason,
+    let malformed = |reason: String| {
+        Error::from(PredictorError::State {
+            path: path(),
+            reason,
+        })
     };
     let state = State::read(file, id, path)?;
     let entry = |key: &str| {
@@ -86,10 +88,12 @@ pub(crate) fn validate_predictor(
     for array in BITSET_ARRAYS {
         let bytes = numpy_member(file, entry(array)?).map_err(malformed)?;
         let view = read_npy(&bytes, limits)?;
-        let bad = |reason: String| Error::ValidatePredictorBitsets {
-            path: path(),
-            array,
-            reason,
+        let bad = |reason: String| {
+            Error::from(PredictorError::Bitsets {
+                path: path(),
+                array,
+                reason,
+            })
         };
         match &view.header.descr {
             Descr::Simple(type_str) if type_str.kind == 'u' && type_str.size == 4 => {}
@@ -130,12 +134,12 @@ pub(crate) fn validate_predictor(
             match reader.read(record).ok_or_else(truncated)? {
                 0 => Ok(false),
                 1 => Ok(true),
-                value => Err(Error::ValidatePredictorFlag {
+                value => Err(Error::from(PredictorError::Flag {
                     path: path(),
                     node,
                     field,
                     value: as_u64(value),
-                }),
+                })),
             }
         };
         let is_leaf = flag("is_leaf", &fields.is_leaf)?;
@@ -149,22 +153,22 @@ pub(crate) fn validate_predictor(
         let right = fields.right.read(record).ok_or_else(truncated)?;
         for (side, child) in [("left", left), ("right", right)] {
             if child < 1 || child >= i128::from(n_nodes) {
-                return Err(Error::ValidatePredictorChildOutOfRange {
+                return Err(Error::from(PredictorError::ChildOutOfRange {
                     path: path(),
                     node,
                     side,
                     child: as_i64(child),
                     n_nodes,
-                });
+                }));
             }
         }
         let feature = fields.feature_idx.read(record).ok_or_else(truncated)?;
         if feature < 0 {
-            return Err(Error::ValidatePredictorFeature {
+            return Err(Error::from(PredictorError::Feature {
                 path: path(),
                 node,
                 feature: as_i64(feature),
-            });
+            }));
         }
         // Non-negative and read from an integer field of at most 64 bits: it fits in u64.
         let feature = as_u64(feature);
@@ -174,13 +178,13 @@ pub(crate) fn validate_predictor(
             let bitset_idx = fields.bitset_idx.read(record).ok_or_else(truncated)?;
             for &(array, rows) in &bitset_rows {
                 if bitset_idx < 0 || bitset_idx >= i128::from(rows) {
-                    return Err(Error::ValidatePredictorBitsetIndex {
+                    return Err(Error::from(PredictorError::BitsetIndex {
                         path: path(),
                         node,
                         bitset_idx: as_u64(bitset_idx),
                         array,
                         rows,
-                    });
+                    }));
                 }
             }
         }
@@ -237,11 +241,123 @@ impl PredictorFields {
 fn walk(children: &[Option<(u64, u64)>], path: &dyn Fn() -> String) -> Result<()> {
     match super::walk::walk(children) {
         Ok(_) => Ok(()),
-        Err(WalkError::Unreached(node)) => {
-            Err(Error::ValidatePredictorNodeUnreached { path: path(), node })
-        }
-        Err(WalkError::ReachedTwice(node)) => {
-            Err(Error::ValidatePredictorNodeReachedTwice { path: path(), node })
-        }
+        Err(WalkError::Unreached(node)) => Err(Error::from(PredictorError::NodeUnreached {
+            path: path(),
+            node,
+        })),
+        Err(WalkError::ReachedTwice(node)) => Err(Error::from(PredictorError::NodeReachedTwice {
+            path: path(),
+            node,
+        })),
     }
 }
+
+/// What the `hist_predictor` validator refuses.
+#[derive(Debug, thiserror::Error, strum::EnumDiscriminants)]
+#[strum_discriminants(name(PredictorErrorKind), derive(strum::EnumIter))]
+#[strum_discriminants(doc = "The variants of [`PredictorError`], without their data.")]
+pub enum PredictorError {
+    /// The state of a HistGradientBoosting `TreePredictor` is not what sklearn writes: a
+    /// missing `nodes`, `binned_left_cat_bitsets` or `raw_left_cat_bitsets`, an empty `nodes`,
+    /// or a `nodes` dtype other than `PREDICTOR_RECORD_DTYPE`'s fields.
+    #[error("the tree predictor at `{path}` is malformed: {reason}")]
+    State {
+        /// Where the predictor is, as a Python access path from the root object.
+        path: String,
+        /// What is missing or malformed.
+        reason: String,
+    },
+    /// A bitset array is not uint32 of shape `(n_bitsets, 8)` (predict reads 8 words a row).
+    #[error("the tree predictor at `{path}` has `{array}` {reason}, not uint32 of shape (n, 8)")]
+    Bitsets {
+        /// Where the predictor is.
+        path: String,
+        /// `binned_left_cat_bitsets` or `raw_left_cat_bitsets`.
+        array: &'static str,
+        /// The dtype or shape found.
+        reason: String,
+    },
+    /// A split node's child is outside `[1, n_nodes)`.
+    #[error(
+        "split node {node} of the tree predictor at `{path}` has {side} child {child}, outside [1, {n_nodes})"
+    )]
+    ChildOutOfRange {
+        /// Where the predictor is.
+        path: String,
+        /// The node index.
+        node: u64,
+        /// `left` or `right`.
+        side: &'static str,
+        /// The child index found.
+        child: i64,
+        /// The length of `nodes`.
+        n_nodes: u64,
+    },
+    /// A node is the child of two nodes, or of itself through a cycle.
+    #[error(
+        "node {node} of the tree predictor at `{path}` is reached twice from the root (shared or cyclic)"
+    )]
+    NodeReachedTwice {
+        /// Where the predictor is.
+        path: String,
+        /// The node index.
+        node: u64,
+    },
+    /// A node is not reached from the root.
+    #[error("node {node} of the tree predictor at `{path}` is not reached from the root")]
+    NodeUnreached {
+        /// Where the predictor is.
+        path: String,
+        /// The node index.
+        node: u64,
+    },
+    /// `is_leaf`, `missing_go_to_left` or `is_categorical` is neither 0 nor 1.
+    #[error("node {node} of the tree predictor at `{path}` has `{field}` {value}, not 0 or 1")]
+    Flag {
+        /// Where the predictor is.
+        path: String,
+        /// The node index.
+        node: u64,
+        /// The field.
+        field: &'static str,
+        /// The value found.
+        value: u64,
+    },
+    /// A split node tests a negative feature index.
+    #[error("split node {node} of the tree predictor at `{path}` tests feature {feature}, below 0")]
+    Feature {
+        /// Where the predictor is.
+        path: String,
+        /// The node index.
+        node: u64,
+        /// The feature found.
+        feature: i64,
+    },
+    /// A categorical split's `bitset_idx` is not a row of a bitset array.
+    #[error(
+        "categorical split node {node} of the tree predictor at `{path}` has `bitset_idx` {bitset_idx}, but `{array}` has {rows} rows"
+    )]
+    BitsetIndex {
+        /// Where the predictor is.
+        path: String,
+        /// The node index.
+        node: u64,
+        /// The index found.
+        bitset_idx: u64,
+        /// The bitset array indexed.
+        array: &'static str,
+        /// Its number of rows.
+        rows: u64,
+    },
+}
+
+skops_format::error_kinds!(PredictorError / PredictorErrorKind {
+    State => "validate-predictor-state",
+    Bitsets => "validate-predictor-bitsets",
+    ChildOutOfRange => "validate-predictor-child-out-of-range",
+    NodeReachedTwice => "validate-predictor-node-reached-twice",
+    NodeUnreached => "validate-predictor-node-unreached",
+    Flag => "validate-predictor-flag",
+    Feature => "validate-predictor-feature",
+    BitsetIndex => "validate-predictor-bitset-index",
+});

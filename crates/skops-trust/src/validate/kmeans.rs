@@ -48,9 +48,11 @@ pub(crate) fn validate_kmeans(
     id: NodeId,
     path: &dyn Fn() -> String,
 ) -> Result<()> {
-    let malformed = |reason: String| Error::ValidateKMeansState {
-        path: path(),
-        reason,
+    let malformed = |reason: String| {
+        Error::from(KMeansError::State {
+            path: path(),
+            reason,
+        })
     };
     let state = State::read(file, id, path)?;
     // `predict`/`score` pass `_n_threads` to OpenMP as the thread count: libgomp aborts the
@@ -79,11 +81,13 @@ pub(crate) fn validate_kmeans(
         .get("n_clusters")
         .and_then(|node| json_int(file, node))
         .and_then(|value| u64::try_from(value).ok());
-    let shape_error = |array: &str, found: &[u64], expected: String| Error::ValidateKMeansShape {
-        path: path(),
-        array: array.to_owned(),
-        found: found.to_vec(),
-        expected,
+    let shape_error = |array: &str, found: &[u64], expected: String| {
+        Error::from(KMeansError::Shape {
+            path: path(),
+            array: array.to_owned(),
+            found: found.to_vec(),
+            expected,
+        })
     };
 
     // Shapes and dtypes only: the headers read at open (a center array shared by many
@@ -123,3 +127,39 @@ pub(crate) fn validate_kmeans(
     }
     Ok(())
 }
+
+/// What the `kmeans` validator refuses.
+#[derive(Debug, thiserror::Error, strum::EnumDiscriminants)]
+#[strum_discriminants(name(KMeansErrorKind), derive(strum::EnumIter))]
+#[strum_discriminants(doc = "The variants of [`KMeansError`], without their data.")]
+pub enum KMeansError {
+    /// The fitted state of `KMeans`/`MiniBatchKMeans` is not what sklearn writes: no
+    /// `n_features_in_`, or `cluster_centers_` not a float array.
+    #[error("the fitted state of the k-means estimator at `{path}` is malformed: {reason}")]
+    State {
+        /// Where the estimator is.
+        path: String,
+        /// What is missing or malformed.
+        reason: String,
+    },
+    /// `cluster_centers_` is not `(n_clusters, n_features_in_)`, or `_counts` not one count
+    /// per center: the Cython k-means loops would read or write past them.
+    #[error(
+        "the k-means estimator at `{path}` has `{array}` of shape {found:?}, expected {expected}"
+    )]
+    Shape {
+        /// Where the estimator is.
+        path: String,
+        /// `cluster_centers_` or `_counts`.
+        array: String,
+        /// The shape found.
+        found: Vec<u64>,
+        /// The shape expected.
+        expected: String,
+    },
+}
+
+skops_format::error_kinds!(KMeansError / KMeansErrorKind {
+    State => "validate-kmeans-state",
+    Shape => "validate-kmeans-shape",
+});

@@ -95,9 +95,11 @@ pub(crate) fn validate_loss(
     path: &dyn Fn() -> String,
 ) -> Result<bool> {
     let schema = file.schema();
-    let malformed = |reason: String| Error::ValidateLossState {
-        path: path(),
-        reason,
+    let malformed = |reason: String| {
+        Error::from(LossError::State {
+            path: path(),
+            reason,
+        })
     };
     let state = State::read(file, id, path)?;
     let entry = |key: &str| {
@@ -110,11 +112,13 @@ pub(crate) fn validate_loss(
     let closs = entry("closs")?
         .node()
         .map(|closs| schema.node(closs))
-        .ok_or_else(|| Error::ValidateLossComponent {
-            path: path(),
-            field: "closs",
-            found: "a JSON value".to_owned(),
-            expected: spec.closs,
+        .ok_or_else(|| {
+            Error::from(LossError::Component {
+                path: path(),
+                field: "closs",
+                found: "a JSON value".to_owned(),
+                expected: spec.closs,
+            })
         })?;
     let NodeKind::Reduce {
         kind: ReduceKind::Loss,
@@ -123,24 +127,26 @@ pub(crate) fn validate_loss(
         ..
     } = &closs.kind
     else {
-        return Err(Error::ValidateLossComponent {
+        return Err(Error::from(LossError::Component {
             path: path(),
             field: "closs",
             found: format!("a `{}`", closs.loader.name()),
             expected: spec.closs,
-        });
+        }));
     };
     if closs.type_name() != spec.closs {
-        return Err(Error::ValidateLossComponent {
+        return Err(Error::from(LossError::Component {
             path: path(),
             field: "closs",
             found: closs.type_name(),
             expected: spec.closs,
-        });
+        }));
     }
-    let parameter = |reason: String| Error::ValidateLossParameter {
-        path: path(),
-        reason,
+    let parameter = |reason: String| {
+        Error::from(LossError::Parameter {
+            path: path(),
+            reason,
+        })
     };
     let NodeKind::Tuple(arguments) = &schema.node(*args).kind else {
         return Err(parameter(
@@ -173,22 +179,22 @@ pub(crate) fn validate_loss(
     }
 
     // `link`: the matching link class.
-    let link_id = entry("link")?
-        .node()
-        .ok_or_else(|| Error::ValidateLossComponent {
+    let link_id = entry("link")?.node().ok_or_else(|| {
+        Error::from(LossError::Component {
             path: path(),
             field: "link",
             found: "a JSON value".to_owned(),
             expected: spec.link,
-        })?;
+        })
+    })?;
     let link = schema.node(link_id);
     if !matches!(link.kind, NodeKind::Object { .. }) || link.type_name() != spec.link {
-        return Err(Error::ValidateLossComponent {
+        return Err(Error::from(LossError::Component {
             path: path(),
             field: "link",
             found: format!("a `{}` of `{}`", link.loader.name(), link.type_name()),
             expected: spec.link,
-        });
+        }));
     }
 
     // Trust needs the rest to be exactly what `__init__` builds.
@@ -224,3 +230,44 @@ pub(crate) fn validate_loss(
         && entries_sound
         && schema.node(id).type_name() == spec.class)
 }
+
+/// What the `loss` validator refuses.
+#[derive(Debug, thiserror::Error, strum::EnumDiscriminants)]
+#[strum_discriminants(name(LossErrorKind), derive(strum::EnumIter))]
+#[strum_discriminants(doc = "The variants of [`LossError`], without their data.")]
+pub enum LossError {
+    /// The state of a validated sklearn loss object is not a dict with `closs` and `link`.
+    #[error("the loss at `{path}` is malformed: {reason}")]
+    State {
+        /// Where the loss is, as a Python access path from the root object.
+        path: String,
+        /// What is missing or malformed.
+        reason: String,
+    },
+    /// A loss object's `closs` or `link` is not the class its `__init__` builds.
+    #[error("the loss at `{path}` has `{field}` {found}, not `{expected}`")]
+    Component {
+        /// Where the loss is.
+        path: String,
+        /// `closs` or `link`.
+        field: &'static str,
+        /// What was found.
+        found: String,
+        /// The class sklearn builds.
+        expected: &'static str,
+    },
+    /// A loss object's Cython loss has the wrong number of parameters, or a non-finite one.
+    #[error("the loss at `{path}` has unsound parameters: {reason}")]
+    Parameter {
+        /// Where the loss is.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+skops_format::error_kinds!(LossError / LossErrorKind {
+    State => "validate-loss-state",
+    Component => "validate-loss-component",
+    Parameter => "validate-loss-parameter",
+});

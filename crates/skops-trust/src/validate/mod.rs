@@ -31,6 +31,7 @@ mod bspline;
 mod dist_metric;
 mod dtype;
 mod encoders;
+mod error;
 mod hist_predictor;
 mod kmeans;
 mod loss;
@@ -49,6 +50,10 @@ mod walk;
 mod widths;
 
 pub use bspline::{ASARRAY_FUNCTION, BSPLINE_TYPE};
+pub use error::{
+    BinaryTreeError, BoostingError, BsplineError, EncoderError, KMeansError, LossError,
+    MetricError, NeighborsError, PredictorError, SparseError, SvmError, TreeError, ValidateError,
+};
 pub(crate) use state::State;
 pub use state::{STATE_DICT_CLASSES, StateForm, state_forms};
 

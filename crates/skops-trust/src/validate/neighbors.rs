@@ -108,9 +108,11 @@ pub(crate) fn validate_neighbors(
     limits: &Limits,
     path: &dyn Fn() -> String,
 ) -> Result<()> {
-    let malformed = |reason: String| Error::ValidateNeighborsState {
-        path: path(),
-        reason,
+    let malformed = |reason: String| {
+        Error::from(NeighborsError::State {
+            path: path(),
+            reason,
+        })
     };
     let classifier = neighbors_kind(&file.schema().node(id).type_name())
         .ok_or_else(|| malformed("not a neighbors estimator".to_owned()))?;
@@ -157,11 +159,13 @@ fn check_metric_kwargs(
     limits: &Limits,
     path: &dyn Fn() -> String,
 ) -> Result<()> {
-    let bad = |param: &str, reason: String| Error::ValidateNeighborsMetricParam {
-        path: path(),
-        attribute,
-        param: param.to_owned(),
-        reason,
+    let bad = |param: &str, reason: String| {
+        Error::from(NeighborsError::MetricParam {
+            path: path(),
+            attribute,
+            param: param.to_owned(),
+            reason,
+        })
     };
     let state;
     let kwargs = match slot {
@@ -369,7 +373,7 @@ fn check_fit_x(
             Some(value) => value.to_string(),
             None => name.to_owned(),
         };
-        return Err(Error::ValidateNeighborsFitX {
+        return Err(Error::from(NeighborsError::FitX {
             path: path(),
             found: shape,
             expected: format!(
@@ -377,7 +381,7 @@ fn check_fit_x(
                 dim(n_samples, "n_samples"),
                 dim(n_features, "n_features")
             ),
-        });
+        }));
     }
     Ok(shape.first().copied().unwrap_or(0))
 }
@@ -393,9 +397,11 @@ fn check_labels(
     let (Some(labels_id), Some(classes_id)) = (state.get("_y"), state.get("classes_")) else {
         return Ok(());
     };
-    let bad = |reason: String| Error::ValidateNeighborsLabels {
-        path: path(),
-        reason,
+    let bad = |reason: String| {
+        Error::from(NeighborsError::Labels {
+            path: path(),
+            reason,
+        })
     };
     let outputs_2d = match state
         .get("outputs_2d_")
@@ -403,10 +409,10 @@ fn check_labels(
     {
         Some(Value::Bool(outputs_2d)) => outputs_2d,
         _ => {
-            return Err(Error::ValidateNeighborsState {
+            return Err(Error::from(NeighborsError::State {
                 path: path(),
                 reason: "`outputs_2d_` is missing or not a bool".to_owned(),
-            });
+            }));
         }
     };
     // The number of classes of each output.
@@ -502,3 +508,67 @@ fn class_count(
         ))),
     }
 }
+
+/// What the `neighbors` validator refuses.
+#[derive(Debug, thiserror::Error, strum::EnumDiscriminants)]
+#[strum_discriminants(name(NeighborsErrorKind), derive(strum::EnumIter))]
+#[strum_discriminants(doc = "The variants of [`NeighborsError`], without their data.")]
+pub enum NeighborsError {
+    /// The fitted state of a neighbors estimator is not what sklearn writes: `n_features_in_`
+    /// or `n_samples_fit_` not a non-negative integer, `_fit_X` or `_y` not an array, or
+    /// `outputs_2d_` not a bool.
+    #[error("the fitted state of the neighbors estimator at `{path}` is malformed: {reason}")]
+    State {
+        /// Where the estimator is, as a Python access path from the root object.
+        path: String,
+        /// What is missing or malformed.
+        reason: String,
+    },
+    /// `_fit_X` of a neighbors estimator is not `(n_samples_fit_, n_features_in_)`: the
+    /// pairwise-distance reductions would read its rows at the query's width.
+    #[error(
+        "the neighbors estimator at `{path}` has `_fit_X` of shape {found:?}, expected {expected}"
+    )]
+    FitX {
+        /// Where the estimator is.
+        path: String,
+        /// The shape found.
+        found: Vec<u64>,
+        /// The shape expected.
+        expected: String,
+    },
+    /// The `_y` of a neighbors classifier is not one class index per sample of `_fit_X` in
+    /// `[0, len(classes_))` (per output): the class-mode reductions would write outside the
+    /// class scores.
+    #[error("the neighbors classifier at `{path}` has unsound labels: {reason}")]
+    Labels {
+        /// Where the estimator is.
+        path: String,
+        /// Which label or shape is wrong.
+        reason: String,
+    },
+    /// A keyword argument the neighbors estimator hands its metric (`metric_params`,
+    /// `effective_metric_params_`) has a size native code trusts but the data does not match:
+    /// `VI` not `(n_features, n_features)`, `Y_norm_squared` not one norm per row of `_fit_X`,
+    /// an `X_norm_squared` at all, or a mapping that is not a plain dict.
+    #[error(
+        "the neighbors estimator at `{path}` has an unsound `{attribute}` entry `{param}`: {reason}"
+    )]
+    MetricParam {
+        /// Where the estimator is, as a Python access path from the root object.
+        path: String,
+        /// `metric_params` or `effective_metric_params_`.
+        attribute: &'static str,
+        /// The keyword (empty when the mapping itself is unsound).
+        param: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+skops_format::error_kinds!(NeighborsError / NeighborsErrorKind {
+    State => "validate-neighbors-state",
+    FitX => "validate-neighbors-fit-x",
+    Labels => "validate-neighbors-labels",
+    MetricParam => "validate-neighbors-metric-param",
+});

@@ -25,6 +25,7 @@
 //! a missing `n_features_in_`), `validate-width` (a degree or width beyond its limit).
 
 use super::state::{Array, Slot, State, json_int, json_value};
+use crate::validate::ValidateError;
 use crate::{Error, Result};
 use skops_format::file::SkopsFile;
 use skops_format::json::Value;
@@ -42,9 +43,11 @@ pub(super) fn validate_polynomial(
     limits: &Limits,
     path: &dyn Fn() -> String,
 ) -> Result<()> {
-    let malformed = |reason: String| Error::ValidatePolynomialState {
-        path: path(),
-        reason,
+    let malformed = |reason: String| {
+        Error::Validate(ValidateError::PolynomialState {
+            path: path(),
+            reason,
+        })
     };
     let state = State::read(file, id, path)?;
     let interaction_only = match state.get("interaction_only") {
@@ -67,13 +70,13 @@ pub(super) fn validate_polynomial(
     };
     let width = |attribute: &str, value: u64, limit: u64| {
         if value > limit {
-            return Err(Error::ValidateWidth {
+            return Err(Error::Validate(ValidateError::Width {
                 path: path(),
                 type_name: POLYNOMIAL_FEATURES.to_owned(),
                 attribute: attribute.to_owned(),
                 value,
                 limit,
-            });
+            }));
         }
         Ok(())
     };

@@ -56,6 +56,7 @@ use super::records::IntField;
 use super::usage::{Referrers, attribute_int, state_shadows_methods};
 use crate::{Error, Result};
 use skops_format::container::Archive;
+use skops_format::error::NpzError;
 use skops_format::file::SkopsFile;
 use skops_format::limits::Limits;
 use skops_format::npy::{Descr, NpyView};
@@ -157,12 +158,12 @@ pub const SPARSE_TYPES: [&str; 8] = [
 /// Checks the invariants of the module doc on members that passed the structure check.
 fn check_sparse(sparse: &Sparse<'_>, path: &dyn Fn() -> String) -> Result<()> {
     let member = |name: &'static str| {
-        sparse
-            .member(name)
-            .ok_or_else(|| skops_format::Error::NpzMissingMember {
+        sparse.member(name).ok_or_else(|| {
+            skops_format::Error::Npz(NpzError::MissingMember {
                 format: sparse.format.as_str().to_owned(),
                 name: name.to_owned(),
             })
+        })
     };
     let data = member("data")?;
     let numeric = match &data.header.descr {
@@ -170,19 +171,19 @@ fn check_sparse(sparse: &Sparse<'_>, path: &dyn Fn() -> String) -> Result<()> {
         Descr::Structured(_) => false,
     };
     if !numeric {
-        return Err(Error::ValidateSparseDtype {
+        return Err(Error::from(SparseError::Dtype {
             path: path(),
             array: "data",
             dtype: data.header.descr.to_python_repr(),
-        });
+        }));
     }
     let (rows, cols) = sparse.shape;
     if i64::try_from(rows).is_err() || i64::try_from(cols).is_err() {
-        return Err(Error::ValidateSparseShape {
+        return Err(Error::from(SparseError::Shape {
             path: path(),
             rows,
             cols,
-        });
+        }));
     }
     match sparse.format {
         SparseFormat::Csr => check_compressed(member("indptr")?, member("indices")?, cols, path),
@@ -210,10 +211,12 @@ fn check_compressed(
     path: &dyn Fn() -> String,
 ) -> Result<()> {
     let nnz = indices.header.shape.first().copied().unwrap_or(0);
-    let broken = |position: u64, reason: String| Error::ValidateSparseIndptr {
-        path: path(),
-        position,
-        reason,
+    let broken = |position: u64, reason: String| {
+        Error::from(SparseError::Indptr {
+            path: path(),
+            position,
+            reason,
+        })
     };
     let mut previous: Option<i128> = None;
     let mut last: u64 = 0;
@@ -254,13 +257,13 @@ fn check_indices(
     for (position, index) in (0u64..).zip(int_values(view, array, path)?) {
         let index = index.ok_or_else(|| truncated(array, path))?;
         if index < 0 || index >= i128::from(bound) {
-            return Err(Error::ValidateSparseIndex {
+            return Err(Error::from(SparseError::Index {
                 path: path(),
                 array,
                 position,
                 index: i64::try_from(index).unwrap_or(i64::MAX),
                 bound,
-            });
+            }));
         }
     }
     Ok(())
@@ -273,10 +276,12 @@ fn int_values<'v>(
     array: &'static str,
     path: &dyn Fn() -> String,
 ) -> Result<impl Iterator<Item = Option<i128>> + 'v> {
-    let not_integer = || Error::ValidateSparseDtype {
-        path: path(),
-        array,
-        dtype: view.header.descr.to_python_repr(),
+    let not_integer = || {
+        Error::from(SparseError::Dtype {
+            path: path(),
+            array,
+            dtype: view.header.descr.to_python_repr(),
+        })
     };
     let Descr::Simple(type_str) = &view.header.descr else {
         return Err(not_integer());
@@ -293,10 +298,72 @@ fn int_values<'v>(
 }
 
 fn truncated(array: &str, path: &dyn Fn() -> String) -> Error {
-    Error::Format(skops_format::Error::NpzInvalidStructure {
+    Error::Format(skops_format::Error::Npz(NpzError::InvalidStructure {
         reason: format!(
             "an item of `{array}` of the sparse matrix at `{}` cannot be read",
             path()
         ),
-    })
+    }))
 }
+
+/// What the `sparse` validator refuses.
+#[derive(Debug, thiserror::Error, strum::EnumDiscriminants)]
+#[strum_discriminants(name(SparseErrorKind), derive(strum::EnumIter))]
+#[strum_discriminants(doc = "The variants of [`SparseError`], without their data.")]
+pub enum SparseError {
+    /// A sparse matrix's `data` is not numeric or bool, or an index array is not a plain
+    /// integer array.
+    #[error("the sparse matrix at `{path}` has `{array}` of dtype {dtype}, which scipy cannot use")]
+    Dtype {
+        /// Where the matrix is, as a Python access path from the root object.
+        path: String,
+        /// `data`, `indptr`, `indices`, `row` or `col`.
+        array: &'static str,
+        /// The dtype found.
+        dtype: String,
+    },
+    /// A sparse matrix's `shape` does not fit scipy's `int64` indices.
+    #[error("the sparse matrix at `{path}` has shape ({rows}, {cols}), beyond int64")]
+    Shape {
+        /// Where the matrix is.
+        path: String,
+        /// The rows of `shape`.
+        rows: u64,
+        /// The columns of `shape`.
+        cols: u64,
+    },
+    /// A compressed matrix's `indptr` does not start at 0, decreases, or does not end at the
+    /// number of stored entries.
+    #[error("the sparse matrix at `{path}` has `indptr` that {reason} (at position {position})")]
+    Indptr {
+        /// Where the matrix is.
+        path: String,
+        /// The position in `indptr` where the invariant breaks.
+        position: u64,
+        /// How it breaks.
+        reason: String,
+    },
+    /// An index (`indices`, `row`, `col`) is outside `[0, bound)`.
+    #[error(
+        "the sparse matrix at `{path}` has `{array}[{position}]` = {index}, outside [0, {bound})"
+    )]
+    Index {
+        /// Where the matrix is.
+        path: String,
+        /// `indices`, `row` or `col`.
+        array: &'static str,
+        /// The position in the array.
+        position: u64,
+        /// The index found.
+        index: i64,
+        /// The dimension it indexes.
+        bound: u64,
+    },
+}
+
+skops_format::error_kinds!(SparseError / SparseErrorKind {
+    Dtype => "validate-sparse-dtype",
+    Shape => "validate-sparse-shape",
+    Indptr => "validate-sparse-indptr",
+    Index => "validate-sparse-index",
+});

@@ -23,11 +23,12 @@
 //! object, a tuple...), a `DictNode` of another class, a key type outside [`key_types::KEY_TYPES`] or
 //! not a `TypeNode`, `key_types` that is not a plain list or tuple node — is [`Unreadable`]:
 //! the validators cannot know what Python would set, and [`super::validate`] refuses such a
-//! state on every class a validator reads ([`Error::ValidateStateForm`]).
+//! state on every class a validator reads ([`ValidateError::StateForm`]).
 
 use std::borrow::Cow;
 
 use super::records::IntField;
+use crate::validate::ValidateError;
 use crate::{Error, Result};
 use skops_format::file::SkopsFile;
 use skops_format::json::{self, Text, Value};
@@ -164,17 +165,19 @@ impl<'s> State<'s> {
         Self::of_object(file.schema(), id)
     }
 
-    /// [`State::of`], refusing an unreadable state with [`Error::ValidateStateForm`] (the
+    /// [`State::of`], refusing an unreadable state with [`ValidateError::StateForm`] (the
     /// validators of the classes whose state they read use this).
     pub(crate) fn read(
         file: &'s SkopsFile<'_>,
         id: NodeId,
         path: &dyn Fn() -> String,
     ) -> Result<Self> {
-        Self::of(file, id).map_err(|Unreadable(reason)| Error::ValidateStateForm {
-            path: path(),
-            type_name: file.schema().node(id).type_name(),
-            reason,
+        Self::of(file, id).map_err(|Unreadable(reason)| {
+            Error::Validate(ValidateError::StateForm {
+                path: path(),
+                type_name: file.schema().node(id).type_name(),
+                reason,
+            })
         })
     }
 

@@ -81,9 +81,11 @@ pub(crate) fn validate_svm(
     limits: &Limits,
     path: &dyn Fn() -> String,
 ) -> Result<()> {
-    let malformed = |reason: String| Error::ValidateSvmState {
-        path: path(),
-        reason,
+    let malformed = |reason: String| {
+        Error::from(SvmError::State {
+            path: path(),
+            reason,
+        })
     };
     let Some((implementation, classifier)) = svm_kind(&file.schema().node(id).type_name()) else {
         return Err(malformed("not an SVM estimator".to_owned()));
@@ -97,11 +99,13 @@ pub(crate) fn validate_svm(
             .get(key)
             .ok_or_else(|| malformed(format!("the state has no `{key}`")))
     };
-    let shape_error = |array: &str, found: &[u64], expected: String| Error::ValidateSvmShape {
-        path: path(),
-        array: array.to_owned(),
-        found: found.to_vec(),
-        expected,
+    let shape_error = |array: &str, found: &[u64], expected: String| {
+        Error::from(SvmError::Shape {
+            path: path(),
+            array: array.to_owned(),
+            found: found.to_vec(),
+            expected,
+        })
     };
 
     if let Some(set) = state.get("_impl") {
@@ -151,9 +155,11 @@ pub(crate) fn validate_svm(
     let counts_array = Array::load(file, entry("_n_support")?, limits, &malformed)?;
     let counts = int32_vector(&counts_array, "_n_support").map_err(malformed)?;
     let n_class = counts.len() as u64;
-    let bad_counts = |reason: String| Error::ValidateSvmSupportCounts {
-        path: path(),
-        reason,
+    let bad_counts = |reason: String| {
+        Error::from(SvmError::SupportCounts {
+            path: path(),
+            reason,
+        })
     };
     if classifier {
         let classes = Array::load(file, entry("classes_")?, limits, &malformed)?;
@@ -201,12 +207,12 @@ pub(crate) fn validate_svm(
         .enumerate()
         .find(|&(_, &index)| index < 0 || index >= i128::from(n_train))
     {
-        return Err(Error::ValidateSvmSupportIndex {
+        return Err(Error::from(SvmError::SupportIndex {
             path: path(),
             position: position as u64,
             index: i64::try_from(index).unwrap_or(i64::MAX),
             bound: n_train,
-        });
+        }));
     }
     if callable {
         // `decision_function` runs `kernel(X, _BaseLibSVM__Xfit)` and hands the result to
@@ -268,14 +274,14 @@ pub(crate) fn validate_svm(
             })?;
             let needed = coef_shape[0].saturating_mul(coef_shape[1]);
             if stored < needed {
-                return Err(Error::ValidateSvmSparse {
+                return Err(Error::from(SvmError::Sparse {
                     path: path(),
                     array: array.to_owned(),
                     reason: format!(
                         "it stores {stored} values, but libsvm copies {needed} (every \
                          coefficient)"
                     ),
-                });
+                }));
             }
         }
     } else {
@@ -425,10 +431,12 @@ fn check_csr(
     path: &dyn Fn() -> String,
     check_shape: impl Fn((u64, u64)) -> Result<()>,
 ) -> Result<u64> {
-    let bad = |reason: String| Error::ValidateSvmSparse {
-        path: path(),
-        array: array.to_owned(),
-        reason,
+    let bad = |reason: String| {
+        Error::from(SvmError::Sparse {
+            path: path(),
+            array: array.to_owned(),
+            reason,
+        })
     };
     let Some(NodeKind::SparseMatrix { file: member }) =
         slot.node().map(|id| &file.schema().node(id).kind)
@@ -481,3 +489,76 @@ fn check_csr(
         Ok(u64::try_from(previous).unwrap_or(0))
     })
 }
+
+/// What the `svm` validator refuses.
+#[derive(Debug, thiserror::Error, strum::EnumDiscriminants)]
+#[strum_discriminants(name(SvmErrorKind), derive(strum::EnumIter))]
+#[strum_discriminants(doc = "The variants of [`SvmError`], without their data.")]
+pub enum SvmError {
+    /// The libsvm state of an SVM (`SVC`, `NuSVC`, `SVR`, `NuSVR`, `OneClassSVM`) is not what
+    /// sklearn writes: a missing entry, an array of another dtype or dimension, an unknown
+    /// kernel, a sparse model with a precomputed kernel, or an `_impl` of another class.
+    #[error("the libsvm state of the SVM at `{path}` is malformed: {reason}")]
+    State {
+        /// Where the estimator is, as a Python access path from the root object.
+        path: String,
+        /// What is missing or malformed.
+        reason: String,
+    },
+    /// `_n_support` does not hold one non-negative count per class summing to the number of
+    /// support vectors (`[n_SV, n_SV]` for a regressor or one-class model).
+    #[error("the SVM at `{path}` has inconsistent `_n_support`: {reason}")]
+    SupportCounts {
+        /// Where the estimator is.
+        path: String,
+        /// How the counts disagree.
+        reason: String,
+    },
+    /// An array of the libsvm state does not have the shape the class counts and the number of
+    /// support vectors give it.
+    #[error("the SVM at `{path}` has `{array}` of shape {found:?}, expected {expected}")]
+    Shape {
+        /// Where the estimator is.
+        path: String,
+        /// The array (`support_vectors_`, `_dual_coef_`, `_intercept_`, ...).
+        array: String,
+        /// The shape found.
+        found: Vec<u64>,
+        /// The shape expected.
+        expected: String,
+    },
+    /// A `support_` entry is not the index of a training sample (a precomputed kernel reads
+    /// the test row there).
+    #[error(
+        "`support_[{position}]` of the SVM at `{path}` is {index}, outside [0, {bound}) (`shape_fit_[0]`)"
+    )]
+    SupportIndex {
+        /// Where the estimator is.
+        path: String,
+        /// The position in `support_`.
+        position: u64,
+        /// The index found.
+        index: i64,
+        /// `shape_fit_[0]`, the number of training samples.
+        bound: u64,
+    },
+    /// A sparse matrix of a sparse SVM is not a CSR matrix whose `indptr` runs from 0, does not
+    /// decrease and stays within `data`, or stores fewer values than libsvm copies.
+    #[error("the SVM at `{path}` has a malformed sparse `{array}`: {reason}")]
+    Sparse {
+        /// Where the estimator is.
+        path: String,
+        /// `support_vectors_`, `dual_coef_` or `_dual_coef_`.
+        array: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+skops_format::error_kinds!(SvmError / SvmErrorKind {
+    State => "validate-svm-state",
+    SupportCounts => "validate-svm-support-counts",
+    Shape => "validate-svm-shape",
+    SupportIndex => "validate-svm-support-index",
+    Sparse => "validate-svm-sparse",
+});

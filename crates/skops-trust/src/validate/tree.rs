@@ -21,6 +21,7 @@
 use super::records::{FieldProblem, IntField};
 use super::state::{State, Unreadable, json_int, numpy_member};
 use super::walk::WalkError;
+use crate::validate::ValidateError;
 use crate::{Error, Result};
 use skops_format::file::SkopsFile;
 use skops_format::limits::{Limits, MAX_TREE_NODES};
@@ -38,9 +39,11 @@ pub(crate) fn validate_tree(
     limits: &Limits,
     path: &dyn Fn() -> String,
 ) -> Result<u64> {
-    let malformed = |reason: String| Error::ValidateTreeState {
-        path: path(),
-        reason,
+    let malformed = |reason: String| {
+        Error::from(TreeError::State {
+            path: path(),
+            reason,
+        })
     };
     let schema = file.schema();
     let NodeKind::Reduce {
@@ -74,19 +77,19 @@ pub(crate) fn validate_tree(
         .ok_or_else(|| malformed("`n_outputs` is not a positive integer".to_owned()))?;
     let class_counts = read_class_counts(file, *n_classes, limits).map_err(malformed)?;
     if class_counts.len() as u64 != n_outputs {
-        return Err(Error::ValidateTreeClasses {
+        return Err(Error::from(TreeError::Classes {
             path: path(),
             reason: format!(
                 "`n_classes` has {} entries for {n_outputs} outputs",
                 class_counts.len()
             ),
-        });
+        }));
     }
     if let Some(count) = class_counts.iter().find(|&&count| count < 1) {
-        return Err(Error::ValidateTreeClasses {
+        return Err(Error::from(TreeError::Classes {
             path: path(),
             reason: format!("`n_classes` holds {count}, not a positive class count"),
-        });
+        }));
     }
     let max_classes = class_counts
         .iter()
@@ -107,23 +110,24 @@ pub(crate) fn validate_tree(
         ),
     ] {
         if value > limit {
-            return Err(Error::ValidateWidth {
+            return Err(Error::Validate(ValidateError::Width {
                 path: path(),
                 type_name: super::TREE_TYPE.to_owned(),
                 attribute: attribute.to_owned(),
                 value,
                 limit,
-            });
+            }));
         }
     }
 
     // The state: `max_depth`, `node_count`, `nodes`, `values`.
-    let state =
-        State::of_node(schema, *state).map_err(|Unreadable(reason)| Error::ValidateStateForm {
+    let state = State::of_node(schema, *state).map_err(|Unreadable(reason)| {
+        Error::Validate(ValidateError::StateForm {
             path: path(),
             type_name: super::TREE_TYPE.to_owned(),
             reason,
-        })?;
+        })
+    })?;
     let entry = |key: &str| {
         state
             .get(key)
@@ -153,12 +157,12 @@ pub(crate) fn validate_tree(
         }
     };
     if length != node_count {
-        return Err(Error::ValidateTreeNodeCount {
+        return Err(Error::from(TreeError::NodeCount {
             path: path(),
             node_count,
             array: "nodes",
             length,
-        });
+        }));
     }
     let values_bytes = numpy_member(file, entry("values")?).map_err(malformed)?;
     let values = read_npy(&values_bytes, limits)?;
@@ -173,11 +177,11 @@ pub(crate) fn validate_tree(
     }
     let expected = vec![node_count, n_outputs, max_classes];
     if values.header.shape != expected {
-        return Err(Error::ValidateTreeValueShape {
+        return Err(Error::from(TreeError::ValueShape {
             path: path(),
             expected,
             found: values.header.shape.clone(),
-        });
+        }));
     }
 
     let fields = NodeFields::find(&nodes).map_err(malformed)?;
@@ -186,11 +190,11 @@ pub(crate) fn validate_tree(
     let children = read_children(&records, &fields, node_count, n_features, path)?;
     let actual = walk(&children, path)?;
     if i128::from(max_depth) != i128::from(actual) {
-        return Err(Error::ValidateTreeMaxDepth {
+        return Err(Error::from(TreeError::MaxDepth {
             path: path(),
             declared: max_depth,
             actual,
-        });
+        }));
     }
     Ok(n_features)
 }
@@ -331,9 +335,11 @@ fn read_children(
 ) -> Result<Vec<Option<(u64, u64)>>> {
     let capacity = usize::try_from(node_count).unwrap_or(0);
     let mut children = Vec::with_capacity(capacity);
-    let truncated = || Error::ValidateTreeState {
-        path: path(),
-        reason: "a `nodes` record is shorter than its dtype".to_owned(),
+    let truncated = || {
+        Error::from(TreeError::State {
+            path: path(),
+            reason: "a `nodes` record is shorter than its dtype".to_owned(),
+        })
     };
     for (node, record) in (0u64..).zip(records.iter()) {
         let left = fields.left.read(record).ok_or_else(truncated)?;
@@ -342,11 +348,11 @@ fn read_children(
         if let Some(field) = &fields.missing_go_to_left {
             let value = field.read(record).ok_or_else(truncated)?;
             if value != 0 && value != 1 {
-                return Err(Error::ValidateTreeMissingGoToLeft {
+                return Err(Error::from(TreeError::MissingGoToLeft {
                     path: path(),
                     node,
                     value: u64::try_from(value).unwrap_or(u64::MAX),
-                });
+                }));
             }
         }
         if left == TREE_LEAF && right == TREE_LEAF {
@@ -354,33 +360,33 @@ fn read_children(
             continue;
         }
         if left == TREE_LEAF || right == TREE_LEAF {
-            return Err(Error::ValidateTreeHalfLeaf {
+            return Err(Error::from(TreeError::HalfLeaf {
                 path: path(),
                 node,
                 left: as_i64(left),
                 right: as_i64(right),
-            });
+            }));
         }
         let in_range = |child: i128| child >= 1 && child < i128::from(node_count);
         for (side, child) in [("left", left), ("right", right)] {
             if !in_range(child) {
-                return Err(Error::ValidateTreeChildOutOfRange {
+                return Err(Error::from(TreeError::ChildOutOfRange {
                     path: path(),
                     node,
                     side,
                     child: as_i64(child),
                     node_count,
-                });
+                }));
             }
         }
         let feature = fields.feature.read(record).ok_or_else(truncated)?;
         if feature < 0 || feature >= i128::from(n_features) {
-            return Err(Error::ValidateTreeFeature {
+            return Err(Error::from(TreeError::Feature {
                 path: path(),
                 node,
                 feature: as_i64(feature),
                 n_features,
-            });
+            }));
         }
         // Both are in `[1, node_count)`, so they fit in u64.
         children.push(Some((
@@ -395,7 +401,154 @@ fn read_children(
 /// of the deepest node.
 fn walk(children: &[Option<(u64, u64)>], path: &dyn Fn() -> String) -> Result<u64> {
     super::walk::walk(children).map_err(|error| match error {
-        WalkError::Unreached(node) => Error::ValidateTreeNodeUnreached { path: path(), node },
-        WalkError::ReachedTwice(node) => Error::ValidateTreeNodeReachedTwice { path: path(), node },
+        WalkError::Unreached(node) => Error::from(TreeError::NodeUnreached { path: path(), node }),
+        WalkError::ReachedTwice(node) => {
+            Error::from(TreeError::NodeReachedTwice { path: path(), node })
+        }
     })
 }
+
+/// What the `tree` validator refuses.
+#[derive(Debug, thiserror::Error, strum::EnumDiscriminants)]
+#[strum_discriminants(name(TreeErrorKind), derive(strum::EnumIter))]
+#[strum_discriminants(doc = "The variants of [`TreeError`], without their data.")]
+pub enum TreeError {
+    /// The arguments or state of a `sklearn.tree._tree.Tree` are not what sklearn writes: a
+    /// missing or malformed `n_features`, `n_classes`, `n_outputs`, `max_depth`, `node_count`,
+    /// `nodes` or `values`, or a `nodes`/`values` array of another dtype.
+    #[error("the tree at `{path}` is malformed: {reason}")]
+    State {
+        /// Where the tree is, as a Python access path from the root object.
+        path: String,
+        /// What is missing or malformed.
+        reason: String,
+    },
+    /// `n_classes` does not hold one positive class count per output.
+    #[error("the tree at `{path}` has inconsistent classes: {reason}")]
+    Classes {
+        /// Where the tree is.
+        path: String,
+        /// How `n_classes` and `n_outputs` disagree.
+        reason: String,
+    },
+    /// `node_count` differs from the length of the `nodes` array (or `values`' first axis).
+    #[error(
+        "the tree at `{path}` declares {node_count} nodes but its `{array}` array has {length}"
+    )]
+    NodeCount {
+        /// Where the tree is.
+        path: String,
+        /// The declared `node_count`.
+        node_count: u64,
+        /// `nodes` or `values`.
+        array: &'static str,
+        /// The array's length.
+        length: u64,
+    },
+    /// A child index is neither -1 (leaf) nor a node index in `[1, node_count)`.
+    #[error(
+        "node {node} of the tree at `{path}` has {side} child {child}, outside [1, {node_count}) and not -1"
+    )]
+    ChildOutOfRange {
+        /// Where the tree is.
+        path: String,
+        /// The node index.
+        node: u64,
+        /// `left` or `right`.
+        side: &'static str,
+        /// The child index found.
+        child: i64,
+        /// The declared `node_count`.
+        node_count: u64,
+    },
+    /// Exactly one of a node's children is -1: a node is a leaf only when both are.
+    #[error(
+        "node {node} of the tree at `{path}` has children ({left}, {right}): a leaf has both -1"
+    )]
+    HalfLeaf {
+        /// Where the tree is.
+        path: String,
+        /// The node index.
+        node: u64,
+        /// The left child.
+        left: i64,
+        /// The right child.
+        right: i64,
+    },
+    /// A node is the child of two nodes, or of itself through a cycle.
+    #[error(
+        "node {node} of the tree at `{path}` is reached twice from the root (shared or cyclic)"
+    )]
+    NodeReachedTwice {
+        /// Where the tree is.
+        path: String,
+        /// The node index.
+        node: u64,
+    },
+    /// A node is not reached from the root.
+    #[error("node {node} of the tree at `{path}` is not reached from the root")]
+    NodeUnreached {
+        /// Where the tree is.
+        path: String,
+        /// The node index.
+        node: u64,
+    },
+    /// A split node tests a feature outside `[0, n_features)`.
+    #[error(
+        "split node {node} of the tree at `{path}` tests feature {feature}, outside [0, {n_features})"
+    )]
+    Feature {
+        /// Where the tree is.
+        path: String,
+        /// The node index.
+        node: u64,
+        /// The feature found.
+        feature: i64,
+        /// The declared `n_features`.
+        n_features: u64,
+    },
+    /// `missing_go_to_left` is neither 0 nor 1.
+    #[error("node {node} of the tree at `{path}` has `missing_go_to_left` {value}, not 0 or 1")]
+    MissingGoToLeft {
+        /// Where the tree is.
+        path: String,
+        /// The node index.
+        node: u64,
+        /// The value found.
+        value: u64,
+    },
+    /// `values` does not have shape `(node_count, n_outputs, max(n_classes))`.
+    #[error("the tree at `{path}` has `values` of shape {found:?}, expected {expected:?}")]
+    ValueShape {
+        /// Where the tree is.
+        path: String,
+        /// `(node_count, n_outputs, max(n_classes))`.
+        expected: Vec<u64>,
+        /// The shape found.
+        found: Vec<u64>,
+    },
+    /// `max_depth` differs from the depth of the tree the nodes describe.
+    #[error("the tree at `{path}` declares `max_depth` {declared} but its nodes are {actual} deep")]
+    MaxDepth {
+        /// Where the tree is.
+        path: String,
+        /// The declared `max_depth`.
+        declared: i64,
+        /// The depth of the deepest leaf (the root at depth 0).
+        actual: u64,
+    },
+}
+
+skops_format::error_kinds!(TreeError / TreeErrorKind {
+    State => "validate-tree-state",
+    Classes => "validate-tree-classes",
+    NodeCount => "validate-tree-node-count",
+    ChildOutOfRange => "validate-tree-child-out-of-range",
+    HalfLeaf => "validate-tree-half-leaf",
+    NodeReachedTwice => "validate-tree-node-reached-twice",
+    NodeUnreached => "validate-tree-node-unreached",
+    Feature => "validate-tree-feature",
+    MissingGoToLeft => "validate-tree-missing-go-to-left",
+    ValueShape => "validate-tree-value-shape",
+    MaxDepth => "validate-tree-max-depth",
+});

@@ -15,13 +15,14 @@
 //! keys, which are distinct, plus its other keys (as Python sees them: `int` and numpy integer
 //! keys are distinct by value, any other kind counts once, as `1`, `1.0` and `True` are one
 //! key). The text vectorizers look up strings only, so only string keys' values are checked
-//! there ([`Error::ValidateVocabulary`]).
+//! there ([`ValidateError::Vocabulary`]).
 
 use std::collections::HashSet;
 
 use std::collections::HashMap;
 
 use super::state::{Array, STATE_DICT_CLASSES, Slot, State, json_value};
+use crate::validate::ValidateError;
 use crate::{Error, Result};
 use skops_format::file::SkopsFile;
 use skops_format::json::Text;
@@ -74,10 +75,12 @@ pub(super) fn validate_vocabulary(
     path: &dyn Fn() -> String,
 ) -> Result<()> {
     let state = State::read(file, id, path)?;
-    let refuse = |reason: String| Error::ValidateVocabulary {
-        path: path(),
-        attribute,
-        reason,
+    let refuse = |reason: String| {
+        Error::Validate(ValidateError::Vocabulary {
+            path: path(),
+            attribute,
+            reason,
+        })
     };
     let Some(slot) = state.get(attribute) else {
         return Ok(());

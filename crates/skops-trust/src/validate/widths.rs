@@ -10,11 +10,12 @@
 //! form that hands numpy an integer is read (see [`Widest`]): a JSON list in one JsonNode, a
 //! list of numpy scalars, a `numpy.int64` node over an integer array; a numpy node of another
 //! class over a float or string array (`numpy.int64(np.array(1e11))` is an integer) is refused
-//! as unreadable ([`Error::ValidateStateForm`]), as no real model writes one.
+//! as unreadable ([`ValidateError::StateForm`]), as no real model writes one.
 
 use std::collections::HashSet;
 
 use super::state::{Array, Slot, State, json_value};
+use crate::validate::ValidateError;
 use crate::{Error, Result};
 use skops_format::file::SkopsFile;
 use skops_format::json::Value;
@@ -41,21 +42,21 @@ pub(super) fn check_widths(
             continue;
         };
         let mut widest = Widest::default();
-        widest
-            .slot(file, slot, limits)
-            .map_err(|reason| Error::ValidateStateForm {
+        widest.slot(file, slot, limits).map_err(|reason| {
+            Error::Validate(ValidateError::StateForm {
                 path: path(),
                 type_name: type_name.to_owned(),
                 reason: format!("`{attribute}` is {reason}, a width the validators cannot read"),
-            })?;
+            })
+        })?;
         if let Some(value) = widest.value.filter(|&value| value > limit) {
-            return Err(Error::ValidateWidth {
+            return Err(Error::Validate(ValidateError::Width {
                 path: path(),
                 type_name: type_name.to_owned(),
                 attribute: attribute.to_owned(),
                 value,
                 limit,
-            });
+            }));
         }
     }
     Ok(())

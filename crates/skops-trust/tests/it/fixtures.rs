@@ -21,6 +21,7 @@ use std::path::PathBuf;
 
 use skops_format::Limits;
 use skops_format::json::{self, Number, Object, Value};
+use skops_trust::error::AuditError;
 use skops_trust::{Error, ModelFile};
 
 /// Whether `error` is what we raise for a file skops 0.16 refuses with `python` (the
@@ -36,7 +37,7 @@ fn python_error_matches(python: &str, error: &Error) -> bool {
         return error.kind() == "schema-unknown-loader";
     }
     if python.starts_with("AttributeError: 'str' object has no attribute 'get_unsafe_set'") {
-        return matches!(error, Error::AuditRawGeneratorState { .. });
+        return matches!(error, Error::Audit(AuditError::RawGeneratorState { .. }));
     }
     false
 }

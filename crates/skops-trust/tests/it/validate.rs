@@ -6,11 +6,13 @@
 use std::path::PathBuf;
 
 use skops_format::container::{ArchiveWriter, WriteCompression};
+use skops_format::error::FileError;
 use skops_format::npy::read_npy;
 use skops_format::schema::{NdArrayStorage, NodeId, NodeKind, ReduceKind};
 use skops_format::{Limits, SkopsFile};
 use skops_trust::audit::{self, TrustReason};
 use skops_trust::validate::Validator;
+use skops_trust::validate::{TreeError, ValidateError};
 use skops_trust::{Error, ModelFile};
 
 /// Offsets of sklearn's `NODE_DTYPE` fields in a 64-byte record.
@@ -178,7 +180,7 @@ fn a_tree_wider_than_its_estimator_checks_is_not_trusted() {
 fn each_broken_invariant_has_its_error() {
     let error = audit_error(&with_nodes(|r| set(r, 0, LEFT, 1_000_000_000)));
     assert!(
-        matches!(&error, Error::ValidateTreeChildOutOfRange { node: 0, side: "left", child: 1_000_000_000, path, .. } if path == "steps[1][1].tree_"),
+        matches!(&error, Error::Validate(ValidateError::Tree(TreeError::ChildOutOfRange { node: 0, side: "left", child: 1_000_000_000, path, .. })) if path == "steps[1][1].tree_"),
         "{error:?}"
     );
     let error = audit_error(&with_nodes(|r| {
@@ -186,18 +188,21 @@ fn each_broken_invariant_has_its_error() {
         set(r, 0, RIGHT, left);
     }));
     assert!(
-        matches!(error, Error::ValidateTreeNodeReachedTwice { .. }),
+        matches!(
+            error,
+            Error::Validate(ValidateError::Tree(TreeError::NodeReachedTwice { .. }))
+        ),
         "{error:?}"
     );
     let error = audit_error(&with_nodes(|r| set(r, 0, FEATURE, 99)));
     assert!(
         matches!(
             error,
-            Error::ValidateTreeFeature {
+            Error::Validate(ValidateError::Tree(TreeError::Feature {
                 node: 0,
                 feature: 99,
                 ..
-            }
+            }))
         ),
         "{error:?}"
     );
@@ -205,11 +210,11 @@ fn each_broken_invariant_has_its_error() {
     assert!(
         matches!(
             error,
-            Error::ValidateTreeMissingGoToLeft {
+            Error::Validate(ValidateError::Tree(TreeError::MissingGoToLeft {
                 node: 0,
                 value: 7,
                 ..
-            }
+            }))
         ),
         "{error:?}"
     );
@@ -218,12 +223,18 @@ fn each_broken_invariant_has_its_error() {
         set(r, 0, RIGHT, -1);
     }));
     assert!(
-        matches!(error, Error::ValidateTreeNodeUnreached { .. }),
+        matches!(
+            error,
+            Error::Validate(ValidateError::Tree(TreeError::NodeUnreached { .. }))
+        ),
         "{error:?}"
     );
     let error = audit_error(&with_nodes(|r| set(r, 0, RIGHT, -1)));
     assert!(
-        matches!(error, Error::ValidateTreeHalfLeaf { node: 0, .. }),
+        matches!(
+            error,
+            Error::Validate(ValidateError::Tree(TreeError::HalfLeaf { node: 0, .. }))
+        ),
         "{error:?}"
     );
 }
@@ -252,7 +263,9 @@ fn validation_runs_once_per_opened_file() {
     let reopened = ModelFile::reopen(&broken, not_validated.into_checked(), &Limits::default());
     assert!(matches!(
         reopened.unwrap().audit(&[]),
-        Err(Error::ValidateTreeChildOutOfRange { .. })
+        Err(Error::Validate(ValidateError::Tree(
+            TreeError::ChildOutOfRange { .. }
+        )))
     ));
 }
 
@@ -291,9 +304,9 @@ fn widths_above_their_limits_are_refused_with_the_width() {
     ];
     for (limits, expected) in cases {
         match tight(limits) {
-            Error::ValidateWidth {
+            Error::Validate(ValidateError::Width {
                 attribute, path, ..
-            } => {
+            }) => {
                 assert_eq!((attribute.as_str(), path.as_str()), expected);
             }
             other => panic!("{expected:?}: {other:?}"),
@@ -340,11 +353,11 @@ fn widths_in_lists_and_converted_arrays_are_read_or_refused() {
     ] {
         let file = ModelFile::open(&bytes, &Limits::default()).unwrap();
         match file.validate().unwrap_err() {
-            Error::ValidateWidth {
+            Error::Validate(ValidateError::Width {
                 attribute,
                 value: found,
                 ..
-            } => assert_eq!((attribute.as_str(), found), ("n_classes_", value)),
+            }) => assert_eq!((attribute.as_str(), found), ("n_classes_", value)),
             other => panic!("{other:?}"),
         }
     }
@@ -358,7 +371,9 @@ fn widths_in_lists_and_converted_arrays_are_read_or_refused() {
     // Refused when the file is opened: a numpy scalar type must hold a 0-d array of its kind
     // (the width reader refuses such a node too, should one get that far).
     match ModelFile::open(&converted_float, &Limits::default()).unwrap_err() {
-        Error::Format(skops_format::Error::FileScalarArray { path, class, .. }) => {
+        Error::Format(skops_format::Error::File(FileError::ScalarArray {
+            path, class, ..
+        })) => {
             assert_eq!(
                 (path.as_str(), class.as_str()),
                 ("steps[1][1].n_classes_", "numpy.int64")

@@ -13,6 +13,7 @@ use skops_format::schema::{NdArrayStorage, NodeId, NodeKind};
 use skops_format::{Limits, SkopsFile};
 use skops_trust::audit::TrustReason;
 use skops_trust::validate::{BALL_TREE_TYPE, KD_TREE_TYPE, Validator};
+use skops_trust::validate::{BinaryTreeError, MetricError, ValidateError};
 use skops_trust::{Error, ModelFile};
 
 const EUCLIDEAN: &str = "sklearn.metrics._dist_metrics.EuclideanDistance64";
@@ -280,12 +281,12 @@ fn an_index_out_of_range_is_refused_even_when_trusted() {
     assert!(
         matches!(
             &error,
-            Error::ValidateBinaryTreeIndexOutOfRange {
+            Error::Validate(ValidateError::BinaryTree(BinaryTreeError::IndexOutOfRange {
                 position: 3,
                 index: 1_000_000_000_000,
                 n_samples: 40,
                 path,
-            } if path == "_tree"
+            })) if path == "_tree"
         ),
         "{error:?}"
     );
@@ -299,7 +300,12 @@ fn a_repeated_index_is_refused() {
     });
     let error = audit_error(&bytes, &[]);
     assert!(
-        matches!(error, Error::ValidateBinaryTreeIndexRepeated { .. }),
+        matches!(
+            error,
+            Error::Validate(ValidateError::BinaryTree(
+                BinaryTreeError::IndexRepeated { .. }
+            ))
+        ),
         "{error:?}"
     );
 }
@@ -314,14 +320,14 @@ fn node_records_must_match_the_layout() {
     assert!(
         matches!(
             error,
-            Error::ValidateBinaryTreeNodeRange {
+            Error::Validate(ValidateError::BinaryTree(BinaryTreeError::NodeRange {
                 node: 1,
                 idx_start: 0,
                 idx_end: 1_000,
                 expected_start: 0,
                 expected_end: 20,
                 ..
-            }
+            }))
         ),
         "{error:?}"
     );
@@ -333,12 +339,12 @@ fn node_records_must_match_the_layout() {
     assert!(
         matches!(
             error,
-            Error::ValidateBinaryTreeLeafFlag {
+            Error::Validate(ValidateError::BinaryTree(BinaryTreeError::LeafFlag {
                 node: 6,
                 is_leaf: 0,
                 expected: 1,
                 ..
-            }
+            }))
         ),
         "{error:?}"
     );
@@ -347,7 +353,13 @@ fn node_records_must_match_the_layout() {
     });
     let error = audit_error(&bytes, &[]);
     assert!(
-        matches!(error, Error::ValidateBinaryTreeRadius { node: 2, .. }),
+        matches!(
+            error,
+            Error::Validate(ValidateError::BinaryTree(BinaryTreeError::Radius {
+                node: 2,
+                ..
+            }))
+        ),
         "{error:?}"
     );
 }
@@ -362,12 +374,12 @@ fn arrays_must_have_their_length_and_dtype() {
     assert!(
         matches!(
             error,
-            Error::ValidateBinaryTreeNodeCount {
+            Error::Validate(ValidateError::BinaryTree(BinaryTreeError::NodeCount {
                 n_nodes: 7,
                 array: "node_data",
                 length: 6,
                 ..
-            }
+            }))
         ),
         "{error:?}"
     );
@@ -378,10 +390,10 @@ fn arrays_must_have_their_length_and_dtype() {
     assert!(
         matches!(
             error,
-            Error::ValidateBinaryTreeArray {
+            Error::Validate(ValidateError::BinaryTree(BinaryTreeError::Array {
                 array: "idx_array",
                 ..
-            }
+            }))
         ),
         "{error:?}"
     );
@@ -396,7 +408,10 @@ fn counts_must_be_what_sklearn_computes() {
     assert!(
         matches!(
             error,
-            Error::ValidateBinaryTreeLeafSize { leaf_size: 0, .. }
+            Error::Validate(ValidateError::BinaryTree(BinaryTreeError::LeafSize {
+                leaf_size: 0,
+                ..
+            }))
         ),
         "{error:?}"
     );
@@ -407,7 +422,7 @@ fn counts_must_be_what_sklearn_computes() {
     assert!(
         matches!(
             error,
-            Error::ValidateBinaryTreeLevels {
+            Error::Validate(ValidateError::BinaryTree(BinaryTreeError::Levels {
                 n_levels: 5,
                 n_nodes: 7,
                 n_samples: 40,
@@ -415,7 +430,7 @@ fn counts_must_be_what_sklearn_computes() {
                 expected_levels: 3,
                 expected_nodes: 7,
                 ..
-            }
+            }))
         ),
         "{error:?}"
     );
@@ -428,7 +443,10 @@ fn a_missing_metric_is_refused() {
     });
     let error = audit_error(&bytes, &[KD_TREE_TYPE]);
     assert!(
-        matches!(error, Error::ValidateBinaryTreeState { .. }),
+        matches!(
+            error,
+            Error::Validate(ValidateError::BinaryTree(BinaryTreeError::State { .. }))
+        ),
         "{error:?}"
     );
 }
@@ -442,12 +460,12 @@ fn the_estimator_must_agree_with_its_tree() {
     assert!(
         matches!(
             &error,
-            Error::ValidateBinaryTreeEstimator {
+            Error::Validate(ValidateError::BinaryTree(BinaryTreeError::Estimator {
                 attribute: "n_samples_fit_",
                 value: 41,
                 expected: 40,
                 ..
-            }
+            }))
         ),
         "{error:?}"
     );
@@ -460,7 +478,7 @@ fn metric_state_is_checked_against_the_features() {
     });
     let error = audit_error(&bytes, &[KD_TREE_TYPE, EUCLIDEAN]);
     assert!(
-        matches!(&error, Error::ValidateMetricP { metric: "EuclideanDistance64", p, .. } if *p == 3.0),
+        matches!(&error, Error::Validate(ValidateError::Metric(MetricError::P { metric: "EuclideanDistance64", p, .. })) if *p == 3.0),
         "{error:?}"
     );
     // Mahalanobis writes a buffer of `mat`'s size, one entry per feature.
@@ -479,7 +497,7 @@ fn metric_state_is_checked_against_the_features() {
     assert!(
         matches!(
             &error,
-            Error::ValidateMetricSize { metric: "MahalanobisDistance64", array: "mat", shape, path, .. }
+            Error::Validate(ValidateError::Metric(MetricError::Size { metric: "MahalanobisDistance64", array: "mat", shape, path, .. }))
                 if shape == &[1, 1] && path == "_tree.attrs[11]"
         ),
         "{error:?}"

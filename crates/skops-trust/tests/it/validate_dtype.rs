@@ -7,9 +7,11 @@ use std::path::PathBuf;
 
 use skops_format::Error as FormatError;
 use skops_format::container::{ArchiveWriter, WriteCompression};
+use skops_format::error::{FileError, NpyError};
 use skops_format::schema::{NodeId, NodeKind};
 use skops_format::{Limits, SkopsFile};
 use skops_trust::audit::TrustReason;
+use skops_trust::validate::ValidateError;
 use skops_trust::validate::Validator;
 use skops_trust::{Error, ModelFile};
 
@@ -152,7 +154,7 @@ fn a_content_that_is_not_an_array_is_refused() {
     let file = ModelFile::open(&bytes, &Limits::default()).unwrap();
     let error = file.audit(&[DTYPE.to_owned()]).unwrap_err();
     assert!(
-        matches!(&error, Error::ValidateDtypeContent { loader: "JsonNode", path } if path.is_empty()),
+        matches!(&error, Error::Validate(ValidateError::DtypeContent { loader: "JsonNode", path }) if path.is_empty()),
         "{error:?}"
     );
 }
@@ -165,7 +167,7 @@ fn an_object_descr_is_refused_at_open() {
     );
     let error = ModelFile::open(&bytes, &Limits::default()).unwrap_err();
     assert!(
-        matches!(&error, Error::Format(FormatError::FileMemberInvalid { source, .. }) if matches!(**source, FormatError::NpyObjectDtype)),
+        matches!(&error, Error::Format(FormatError::File(FileError::MemberInvalid { source, .. })) if matches!(**source, FormatError::Npy(NpyError::ObjectDtype))),
         "{error:?}"
     );
 }

@@ -11,6 +11,7 @@ use skops_format::container::{ArchiveWriter, WriteCompression};
 use skops_format::schema::NodeKind;
 use skops_trust::audit::TrustReason;
 use skops_trust::validate::Validator;
+use skops_trust::validate::{LossError, ValidateError};
 use skops_trust::{Error, ModelFile};
 
 const IDENTITY: &str = "sklearn._loss.loss.HalfTweedieLossIdentity";
@@ -217,7 +218,7 @@ fn closs_must_be_the_matching_cython_loss() {
         }
         .error();
         assert!(
-            matches!(&error, Error::ValidateLossComponent { field: "closs", expected, .. } if *expected == "sklearn._loss._loss.CyHalfTweedieLossIdentity"),
+            matches!(&error, Error::Validate(ValidateError::Loss(LossError::Component { field: "closs", expected, .. })) if *expected == "sklearn._loss._loss.CyHalfTweedieLossIdentity"),
             "{error:?}"
         );
     }
@@ -227,7 +228,7 @@ fn closs_must_be_the_matching_cython_loss() {
     }
     .error();
     assert!(
-        matches!(&error, Error::ValidateLossComponent { field: "closs", found, .. } if found.contains("ObjectNode")),
+        matches!(&error, Error::Validate(ValidateError::Loss(LossError::Component { field: "closs", found, .. })) if found.contains("ObjectNode")),
         "{error:?}"
     );
 }
@@ -250,7 +251,10 @@ fn power_must_be_one_finite_number() {
         }
         .error();
         assert!(
-            matches!(error, Error::ValidateLossParameter { .. }),
+            matches!(
+                error,
+                Error::Validate(ValidateError::Loss(LossError::Parameter { .. }))
+            ),
             "{args:?}: {error:?}"
         );
     }
@@ -266,11 +270,11 @@ fn link_must_be_the_matching_link() {
     assert!(
         matches!(
             &error,
-            Error::ValidateLossComponent {
+            Error::Validate(ValidateError::Loss(LossError::Component {
                 field: "link",
                 expected: "sklearn._loss.link.IdentityLink",
                 ..
-            }
+            }))
         ),
         "{error:?}"
     );
@@ -282,11 +286,11 @@ fn link_must_be_the_matching_link() {
     assert!(
         matches!(
             &error,
-            Error::ValidateLossComponent {
+            Error::Validate(ValidateError::Loss(LossError::Component {
                 field: "link",
                 expected: "sklearn._loss.link.LogLink",
                 ..
-            }
+            }))
         ),
         "{error:?}"
     );
@@ -303,7 +307,10 @@ fn the_state_must_be_a_dict_with_closs_and_link() {
         }
         .error();
         assert!(
-            matches!(error, Error::ValidateLossState { .. }),
+            matches!(
+                error,
+                Error::Validate(ValidateError::Loss(LossError::State { .. }))
+            ),
             "{error:?}"
         );
     }

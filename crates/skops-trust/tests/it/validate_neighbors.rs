@@ -14,6 +14,7 @@ use skops_format::json::{self, Value};
 use skops_format::npy::{NpyHeader, read_npy, write_npy};
 use skops_format::schema::{NdArrayStorage, NodeId, NodeKind};
 use skops_format::{Limits, SkopsFile};
+use skops_trust::validate::{KMeansError, NeighborsError, ValidateError};
 use skops_trust::{Error, ModelFile};
 
 /// The models of the fixture list, by index.
@@ -150,7 +151,9 @@ fn the_real_models_pass_and_gain_no_trust() {
 #[test]
 fn a_fit_x_narrower_than_n_features_in_is_refused() {
     let error = audit_error(&with_json(KNN, "n_features_in_", "2000000"));
-    let Error::ValidateNeighborsFitX { path, found, .. } = &error else {
+    let Error::Validate(ValidateError::Neighbors(NeighborsError::FitX { path, found, .. })) =
+        &error
+    else {
         panic!("{error:?}")
     };
     assert_eq!(found, &[40, 5]);
@@ -161,7 +164,7 @@ fn a_fit_x_narrower_than_n_features_in_is_refused() {
 fn a_fit_x_of_other_rows_than_n_samples_fit_is_refused() {
     let error = audit_error(&with_array(RADIUS, "_fit_X", first_rows(10)));
     assert!(
-        matches!(&error, Error::ValidateNeighborsFitX { found, .. } if found == &[10, 5]),
+        matches!(&error, Error::Validate(ValidateError::Neighbors(NeighborsError::FitX { found, .. })) if found == &[10, 5]),
         "{error:?}"
     );
 }
@@ -170,7 +173,7 @@ fn a_fit_x_of_other_rows_than_n_samples_fit_is_refused() {
 fn a_sparse_fit_x_of_another_shape_is_refused() {
     let error = audit_error(&with_sparse_shape(SPARSE_NN, "_fit_X", [40, 6]));
     assert!(
-        matches!(&error, Error::ValidateNeighborsFitX { found, .. } if found == &[40, 6]),
+        matches!(&error, Error::Validate(ValidateError::Neighbors(NeighborsError::FitX { found, .. })) if found == &[40, 6]),
         "{error:?}"
     );
 }
@@ -179,7 +182,10 @@ fn a_sparse_fit_x_of_another_shape_is_refused() {
 fn a_float_n_features_in_is_refused() {
     let error = audit_error(&with_json(KNN, "n_features_in_", "5.0"));
     assert!(
-        matches!(error, Error::ValidateNeighborsState { .. }),
+        matches!(
+            error,
+            Error::Validate(ValidateError::Neighbors(NeighborsError::State { .. }))
+        ),
         "{error:?}"
     );
 }
@@ -193,7 +199,10 @@ fn a_label_outside_the_classes_is_refused() {
                 "_y",
                 set_item(7, i64::to_le_bytes(label)),
             ));
-            let Error::ValidateNeighborsLabels { reason, .. } = &error else {
+            let Error::Validate(ValidateError::Neighbors(NeighborsError::Labels {
+                reason, ..
+            })) = &error
+            else {
                 panic!("{error:?}")
             };
             assert!(reason.contains(&format!("label {label}")), "{reason}");
@@ -206,11 +215,11 @@ fn a_label_outside_its_outputs_classes_is_refused() {
     // `_y` is (40, 2) in C order: item 0 is output 0 (two classes), item 1 output 1 (three).
     assert!(matches!(
         audit_error(&with_array(KNN_2D, "_y", set_item(0, i64::to_le_bytes(2)))),
-        Error::ValidateNeighborsLabels { .. }
+        Error::Validate(ValidateError::Neighbors(NeighborsError::Labels { .. }))
     ));
     assert!(matches!(
         audit_error(&with_array(KNN_2D, "_y", set_item(1, i64::to_le_bytes(3)))),
-        Error::ValidateNeighborsLabels { .. }
+        Error::Validate(ValidateError::Neighbors(NeighborsError::Labels { .. }))
     ));
     let sound = with_array(KNN_2D, "_y", set_item(1, i64::to_le_bytes(2)));
     ModelFile::open(&sound, &Limits::default())
@@ -223,7 +232,7 @@ fn a_label_outside_its_outputs_classes_is_refused() {
 fn fewer_labels_than_samples_are_refused() {
     let error = audit_error(&with_array(KNN, "_y", first_rows(39)));
     assert!(
-        matches!(&error, Error::ValidateNeighborsLabels { reason, .. } if reason.contains("39")),
+        matches!(&error, Error::Validate(ValidateError::Neighbors(NeighborsError::Labels { reason, .. })) if reason.contains("39")),
         "{error:?}"
     );
 }
@@ -234,7 +243,10 @@ fn float_labels_are_refused() {
         header.descr = skops_format::npy::Descr::parse("'<f8'").unwrap();
     }));
     assert!(
-        matches!(error, Error::ValidateNeighborsLabels { .. }),
+        matches!(
+            error,
+            Error::Validate(ValidateError::Neighbors(NeighborsError::Labels { .. }))
+        ),
         "{error:?}"
     );
 }
@@ -243,7 +255,10 @@ fn float_labels_are_refused() {
 fn a_missing_outputs_2d_is_refused() {
     let error = audit_error(&with_json(KNN, "outputs_2d_", "1"));
     assert!(
-        matches!(error, Error::ValidateNeighborsState { .. }),
+        matches!(
+            error,
+            Error::Validate(ValidateError::Neighbors(NeighborsError::State { .. }))
+        ),
         "{error:?}"
     );
 }
@@ -253,7 +268,7 @@ fn centers_narrower_than_n_features_in_are_refused() {
     for index in [KMEANS, MINIBATCH] {
         let error = audit_error(&with_json(index, "n_features_in_", "1000000"));
         assert!(
-            matches!(&error, Error::ValidateKMeansShape { array, found, .. }
+            matches!(&error, Error::Validate(ValidateError::KMeans(KMeansError::Shape { array, found, .. }))
                 if array == "cluster_centers_" && found == &[3, 5]),
             "{error:?}"
         );
@@ -264,7 +279,7 @@ fn centers_narrower_than_n_features_in_are_refused() {
 fn centers_of_other_rows_than_n_clusters_are_refused() {
     let error = audit_error(&with_array(KMEANS, "cluster_centers_", first_rows(2)));
     assert!(
-        matches!(&error, Error::ValidateKMeansShape { found, .. } if found == &[2, 5]),
+        matches!(&error, Error::Validate(ValidateError::KMeans(KMeansError::Shape { found, .. })) if found == &[2, 5]),
         "{error:?}"
     );
 }
@@ -275,7 +290,10 @@ fn integer_centers_are_refused() {
         header.descr = skops_format::npy::Descr::parse("'<i8'").unwrap();
     }));
     assert!(
-        matches!(error, Error::ValidateKMeansState { .. }),
+        matches!(
+            error,
+            Error::Validate(ValidateError::KMeans(KMeansError::State { .. }))
+        ),
         "{error:?}"
     );
 }
@@ -284,7 +302,7 @@ fn integer_centers_are_refused() {
 fn fewer_counts_than_centers_are_refused() {
     let error = audit_error(&with_array(MINIBATCH, "_counts", first_rows(1)));
     assert!(
-        matches!(&error, Error::ValidateKMeansShape { array, .. } if array == "_counts"),
+        matches!(&error, Error::Validate(ValidateError::KMeans(KMeansError::Shape { array, .. })) if array == "_counts"),
         "{error:?}"
     );
 }
@@ -306,7 +324,10 @@ fn a_fitted_kmeans_without_n_features_in_is_refused() {
     });
     let error = audit_error(&crafted);
     assert!(
-        matches!(error, Error::ValidateKMeansState { .. }),
+        matches!(
+            error,
+            Error::Validate(ValidateError::KMeans(KMeansError::State { .. }))
+        ),
         "{error:?}"
     );
 }
@@ -317,7 +338,7 @@ fn a_thread_count_that_is_not_positive_is_refused() {
     for text in ["-1", "0", "2.5", "\"4\""] {
         let error = audit_error(&with_json(MINIBATCH, "_n_threads", text));
         assert!(
-            matches!(&error, Error::ValidateKMeansState { reason, .. } if reason.contains("_n_threads")),
+            matches!(&error, Error::Validate(ValidateError::KMeans(KMeansError::State { reason, .. })) if reason.contains("_n_threads")),
             "{text}: {error:?}"
         );
     }

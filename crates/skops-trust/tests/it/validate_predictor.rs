@@ -11,6 +11,7 @@ use skops_format::npy::read_npy;
 use skops_format::schema::{NdArrayStorage, NodeId, NodeKind};
 use skops_format::{Limits, SkopsFile};
 use skops_trust::audit::TrustReason;
+use skops_trust::validate::{PredictorError, ValidateError};
 use skops_trust::{Error, ModelFile};
 
 const PREDICTOR: &str = "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor";
@@ -130,26 +131,26 @@ fn valid_predictors_pass_and_stay_untrusted() {
 fn each_broken_invariant_has_its_error() {
     let error = audit_error(&with_field(0, LEFT, &7u32.to_le_bytes()));
     assert!(
-        matches!(&error, Error::ValidatePredictorChildOutOfRange { node: 0, side: "left", child: 7, n_nodes: 7, path } if path == PATH),
+        matches!(&error, Error::Validate(ValidateError::Predictor(PredictorError::ChildOutOfRange { node: 0, side: "left", child: 7, n_nodes: 7, path })) if path == PATH),
         "{error:?}"
     );
     let error = audit_error(&with_field(1, RIGHT, &0u32.to_le_bytes()));
     assert!(
         matches!(
             &error,
-            Error::ValidatePredictorChildOutOfRange {
+            Error::Validate(ValidateError::Predictor(PredictorError::ChildOutOfRange {
                 node: 1,
                 side: "right",
                 child: 0,
                 ..
-            }
+            }))
         ),
         "{error:?}"
     );
     // Node 0's right child made its left one: node 1 is shared.
     let error = audit_error(&with_field(0, RIGHT, &1u32.to_le_bytes()));
     assert!(
-        matches!(&error, Error::ValidatePredictorNodeReachedTwice { node: 1, path } if path == PATH),
+        matches!(&error, Error::Validate(ValidateError::Predictor(PredictorError::NodeReachedTwice { node: 1, path })) if path == PATH),
         "{error:?}"
     );
     // Node 1 made a leaf: its children 2 and 3 are orphans.
@@ -157,7 +158,10 @@ fn each_broken_invariant_has_its_error() {
     assert!(
         matches!(
             &error,
-            Error::ValidatePredictorNodeUnreached { node: 2, .. }
+            Error::Validate(ValidateError::Predictor(PredictorError::NodeUnreached {
+                node: 2,
+                ..
+            }))
         ),
         "{error:?}"
     );
@@ -168,7 +172,7 @@ fn each_broken_invariant_has_its_error() {
     ] {
         let error = audit_error(&with_field(1, offset, &[2]));
         assert!(
-            matches!(&error, Error::ValidatePredictorFlag { node: 1, field: found, value: 2, .. } if *found == field),
+            matches!(&error, Error::Validate(ValidateError::Predictor(PredictorError::Flag { node: 1, field: found, value: 2, .. })) if *found == field),
             "{error:?}"
         );
     }
@@ -176,11 +180,11 @@ fn each_broken_invariant_has_its_error() {
     assert!(
         matches!(
             &error,
-            Error::ValidatePredictorFeature {
+            Error::Validate(ValidateError::Predictor(PredictorError::Feature {
                 node: 1,
                 feature: -1,
                 ..
-            }
+            }))
         ),
         "{error:?}"
     );
@@ -188,13 +192,13 @@ fn each_broken_invariant_has_its_error() {
     assert!(
         matches!(
             &error,
-            Error::ValidatePredictorBitsetIndex {
+            Error::Validate(ValidateError::Predictor(PredictorError::BitsetIndex {
                 node: 0,
                 bitset_idx: 1,
                 array: "binned_left_cat_bitsets",
                 rows: 1,
                 ..
-            }
+            }))
         ),
         "{error:?}"
     );
@@ -212,10 +216,10 @@ fn malformed_arrays_are_refused() {
     assert!(
         matches!(
             &error,
-            Error::ValidatePredictorBitsets {
+            Error::Validate(ValidateError::Predictor(PredictorError::Bitsets {
                 array: "raw_left_cat_bitsets",
                 ..
-            }
+            }))
         ),
         "{error:?}"
     );
@@ -225,7 +229,7 @@ fn malformed_arrays_are_refused() {
         content[at..at + 9].copy_from_slice(b"'is_lead'");
     }));
     assert!(
-        matches!(&error, Error::ValidatePredictorState { path, .. } if path == PATH),
+        matches!(&error, Error::Validate(ValidateError::Predictor(PredictorError::State { path, .. })) if path == PATH),
         "{error:?}"
     );
     // No records.
@@ -235,7 +239,7 @@ fn malformed_arrays_are_refused() {
         content.truncate(start);
     }));
     assert!(
-        matches!(&error, Error::ValidatePredictorState { reason, .. } if reason.contains("empty")),
+        matches!(&error, Error::Validate(ValidateError::Predictor(PredictorError::State { reason, .. })) if reason.contains("empty")),
         "{error:?}"
     );
 }

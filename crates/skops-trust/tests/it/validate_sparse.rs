@@ -7,11 +7,13 @@
 use std::path::PathBuf;
 
 use skops_format::container::{Archive, ArchiveWriter, WriteCompression};
+use skops_format::error::FileError;
 use skops_format::npy::read_npy;
 use skops_format::schema::{NodeId, NodeKind};
 use skops_format::{Limits, SkopsFile};
 use skops_trust::audit::TrustReason;
 use skops_trust::validate::Validator;
+use skops_trust::validate::{NeighborsError, SparseError, ValidateError};
 use skops_trust::{Error, ModelFile};
 
 fn sparse_file() -> Vec<u8> {
@@ -157,12 +159,12 @@ fn indptr_must_start_at_zero_rise_and_end_at_nnz() {
     // csr: 6 rows, 7 entries: indptr [0, 2, 3, 5, 6, 7, 7].
     let error = audit_error(&with_member("csr", "indptr", set_i32(0, 1)));
     assert!(
-        matches!(&error, Error::ValidateSparseIndptr { position: 0, path, .. } if path == r#"["csr"]"#),
+        matches!(&error, Error::Validate(ValidateError::Sparse(SparseError::Indptr { position: 0, path, .. })) if path == r#"["csr"]"#),
         "{error:?}"
     );
     let error = audit_error(&with_member("csr", "indptr", set_i32(2, 1)));
     assert!(
-        matches!(&error, Error::ValidateSparseIndptr { position: 2, reason, .. } if reason.contains("decreases")),
+        matches!(&error, Error::Validate(ValidateError::Sparse(SparseError::Indptr { position: 2, reason, .. })) if reason.contains("decreases")),
         "{error:?}"
     );
     let error = audit_error(&with_member("csr", "indptr", |array, start| {
@@ -170,18 +172,30 @@ fn indptr_must_start_at_zero_rise_and_end_at_nnz() {
         set_i32(6, 6)(array, start);
     }));
     assert!(
-        matches!(&error, Error::ValidateSparseIndptr { position: 6, reason, .. } if reason.contains("ends at 6")),
+        matches!(&error, Error::Validate(ValidateError::Sparse(SparseError::Indptr { position: 6, reason, .. })) if reason.contains("ends at 6")),
         "{error:?}"
     );
     // The same for csc and the block pointers of bsr (3 block rows, 4 blocks).
     let error = audit_error(&with_member("csc", "indptr", set_i32(0, 1)));
     assert!(
-        matches!(&error, Error::ValidateSparseIndptr { position: 0, .. }),
+        matches!(
+            &error,
+            Error::Validate(ValidateError::Sparse(SparseError::Indptr {
+                position: 0,
+                ..
+            }))
+        ),
         "{error:?}"
     );
     let error = audit_error(&with_member("bsr", "indptr", set_i32(3, 3)));
     assert!(
-        matches!(&error, Error::ValidateSparseIndptr { position: 3, .. }),
+        matches!(
+            &error,
+            Error::Validate(ValidateError::Sparse(SparseError::Indptr {
+                position: 3,
+                ..
+            }))
+        ),
         "{error:?}"
     );
 }
@@ -201,7 +215,7 @@ fn indices_must_be_inside_the_minor_dimension() {
     ] {
         let error = audit_error(&with_member(key, array, set_i32(0, value)));
         assert!(
-            matches!(&error, Error::ValidateSparseIndex { array: found, position: 0, index, bound: b, .. }
+            matches!(&error, Error::Validate(ValidateError::Sparse(SparseError::Index { array: found, position: 0, index, bound: b, .. }))
                 if *found == array && *index == i64::from(value) && *b == bound),
             "{key} {array} {value}: {error:?}"
         );
@@ -213,7 +227,7 @@ fn data_must_be_numeric() {
     for key in ["csr", "coo", "dia"] {
         let error = audit_error(&with_member(key, "data", retype("<f8", "<m8")));
         assert!(
-            matches!(&error, Error::ValidateSparseDtype { array: "data", dtype, .. } if dtype.contains("m8")),
+            matches!(&error, Error::Validate(ValidateError::Sparse(SparseError::Dtype { array: "data", dtype, .. })) if dtype.contains("m8")),
             "{key}: {error:?}"
         );
     }
@@ -228,7 +242,7 @@ fn shape_must_fit_int64() {
     });
     let error = audit_error(&bytes);
     assert!(
-        matches!(&error, Error::ValidateSparseShape { rows, cols: 4, .. } if *rows == 1 << 63),
+        matches!(&error, Error::Validate(ValidateError::Sparse(SparseError::Shape { rows, cols: 4, .. })) if *rows == 1 << 63),
         "{error:?}"
     );
 }
@@ -247,7 +261,7 @@ fn the_structure_check_at_open_refuses_non_integer_indices_and_bad_lengths() {
         assert!(
             matches!(
                 error,
-                Error::Format(skops_format::Error::FileMemberInvalid { .. })
+                Error::Format(skops_format::Error::File(FileError::MemberInvalid { .. }))
             ),
             "{error:?}"
         );
@@ -298,7 +312,9 @@ fn fit_x_trusted(bytes: &[u8]) -> bool {
     let file = ModelFile::open(bytes, &Limits::default()).unwrap();
     let report = match file.audit(&[]) {
         Ok(report) => report,
-        Err(Error::ValidateNeighborsFitX { .. }) => return false,
+        Err(Error::Validate(ValidateError::Neighbors(NeighborsError::FitX { .. }))) => {
+            return false;
+        }
         Err(error) => panic!("{error:?}"),
     };
     let fit_x = file
@@ -340,7 +356,11 @@ fn a_fit_x_is_trusted_only_when_tied_to_its_estimator() {
         match file.validate() {
             Ok(_) => assert!(!mismatched),
             Err(error) => assert!(
-                mismatched && matches!(error, Error::ValidateNeighborsFitX { .. }),
+                mismatched
+                    && matches!(
+                        error,
+                        Error::Validate(ValidateError::Neighbors(NeighborsError::FitX { .. }))
+                    ),
                 "{error:?}"
             ),
         }

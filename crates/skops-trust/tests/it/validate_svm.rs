@@ -16,6 +16,7 @@ use skops_format::{Limits, SkopsFile};
 use skops_trust::audit::TrustReason;
 use skops_trust::validate::Validator;
 use skops_trust::validate::{ASARRAY_FUNCTION, BSPLINE_TYPE};
+use skops_trust::validate::{BsplineError, SvmError, ValidateError};
 use skops_trust::{Error, ModelFile};
 
 /// The models of the fixture list, by index.
@@ -237,7 +238,7 @@ fn each_broken_svm_invariant_has_its_error() {
         set_item(1, i32::to_le_bytes(1 << 20)),
     ));
     assert!(
-        matches!(&error, Error::ValidateSvmSupportCounts { path, reason } if path == "[1]" && reason.contains("sum")),
+        matches!(&error, Error::Validate(ValidateError::Svm(SvmError::SupportCounts { path, reason })) if path == "[1]" && reason.contains("sum")),
         "{error:?}"
     );
     let error = audit_error(&with_array(
@@ -247,12 +248,12 @@ fn each_broken_svm_invariant_has_its_error() {
         set_item(0, i32::to_le_bytes(-1)),
     ));
     assert!(
-        matches!(&error, Error::ValidateSvmSupportCounts { reason, .. } if reason.contains("negative")),
+        matches!(&error, Error::Validate(ValidateError::Svm(SvmError::SupportCounts { reason, .. })) if reason.contains("negative")),
         "{error:?}"
     );
     let error = audit_error(&with_array(RBF_SVC, false, "_n_support", first_rows(2)));
     assert!(
-        matches!(&error, Error::ValidateSvmSupportCounts { reason, .. } if reason.contains("classes_")),
+        matches!(&error, Error::Validate(ValidateError::Svm(SvmError::SupportCounts { reason, .. })) if reason.contains("classes_")),
         "{error:?}"
     );
     let error = audit_error(&with_array(
@@ -262,7 +263,7 @@ fn each_broken_svm_invariant_has_its_error() {
         set_item(1, i32::to_le_bytes(3)),
     ));
     assert!(
-        matches!(&error, Error::ValidateSvmSupportCounts { path, .. } if path == "[2]"),
+        matches!(&error, Error::Validate(ValidateError::Svm(SvmError::SupportCounts { path, .. })) if path == "[2]"),
         "{error:?}"
     );
     let error = audit_error(&with_array(
@@ -274,12 +275,12 @@ fn each_broken_svm_invariant_has_its_error() {
     assert!(
         matches!(
             &error,
-            Error::ValidateSvmSupportIndex {
+            Error::Validate(ValidateError::Svm(SvmError::SupportIndex {
                 position: 0,
                 index: 1_073_741_824,
                 bound: 30,
                 ..
-            }
+            }))
         ),
         "{error:?}"
     );
@@ -292,11 +293,11 @@ fn each_broken_svm_invariant_has_its_error() {
     assert!(
         matches!(
             &error,
-            Error::ValidateSvmSupportIndex {
+            Error::Validate(ValidateError::Svm(SvmError::SupportIndex {
                 position: 2,
                 index: -4,
                 ..
-            }
+            }))
         ),
         "{error:?}"
     );
@@ -307,7 +308,7 @@ fn each_broken_svm_invariant_has_its_error() {
         first_rows(1),
     ));
     assert!(
-        matches!(&error, Error::ValidateSvmShape { array, found, .. } if array == "support_vectors_" && found[0] == 1),
+        matches!(&error, Error::Validate(ValidateError::Svm(SvmError::Shape { array, found, .. })) if array == "support_vectors_" && found[0] == 1),
         "{error:?}"
     );
     let error = audit_error(&with_array(
@@ -317,23 +318,23 @@ fn each_broken_svm_invariant_has_its_error() {
         |header, _| header.shape.swap(0, 1),
     ));
     assert!(
-        matches!(&error, Error::ValidateSvmShape { array, .. } if array == "support_vectors_"),
+        matches!(&error, Error::Validate(ValidateError::Svm(SvmError::Shape { array, .. })) if array == "support_vectors_"),
         "{error:?}"
     );
     let error = audit_error(&with_array(RBF_SVC, false, "_dual_coef_", first_rows(1)));
     assert!(
         // `dual_coef_` and `_dual_coef_` are one array (one member) in a multi-class SVC.
-        matches!(&error, Error::ValidateSvmShape { array, .. } if array.ends_with("dual_coef_")),
+        matches!(&error, Error::Validate(ValidateError::Svm(SvmError::Shape { array, .. })) if array.ends_with("dual_coef_")),
         "{error:?}"
     );
     let error = audit_error(&with_array(RBF_SVC, false, "_intercept_", first_rows(2)));
     assert!(
-        matches!(&error, Error::ValidateSvmShape { array, found, .. } if array == "_intercept_" && found == &[2]),
+        matches!(&error, Error::Validate(ValidateError::Svm(SvmError::Shape { array, found, .. })) if array == "_intercept_" && found == &[2]),
         "{error:?}"
     );
     let error = audit_error(&with_array(RBF_SVC, false, "_probA", first_rows(1)));
     assert!(
-        matches!(&error, Error::ValidateSvmShape { array, .. } if array == "_probA"),
+        matches!(&error, Error::Validate(ValidateError::Svm(SvmError::Shape { array, .. })) if array == "_probA"),
         "{error:?}"
     );
     let error = audit_error(&with_array(RBF_SVC, false, "support_", |header, data| {
@@ -344,7 +345,7 @@ fn each_broken_svm_invariant_has_its_error() {
             .collect();
     }));
     assert!(
-        matches!(&error, Error::ValidateSvmState { reason, .. } if reason.contains("int32")),
+        matches!(&error, Error::Validate(ValidateError::Svm(SvmError::State { reason, .. })) if reason.contains("int32")),
         "{error:?}"
     );
     let precomputed = |key| ["content", "1", "content", "content", key];
@@ -353,12 +354,12 @@ fn each_broken_svm_invariant_has_its_error() {
         "\"nonsense\"",
     )]));
     assert!(
-        matches!(&error, Error::ValidateSvmState { path, reason } if path == "[1]" && reason.contains("kernel")),
+        matches!(&error, Error::Validate(ValidateError::Svm(SvmError::State { path, reason })) if path == "[1]" && reason.contains("kernel")),
         "{error:?}"
     );
     let error = audit_error(&with_json_nodes(&[(&precomputed("_sparse"), "true")]));
     assert!(
-        matches!(&error, Error::ValidateSvmState { path, reason } if path == "[1]" && reason.contains("sparse model with a precomputed")),
+        matches!(&error, Error::Validate(ValidateError::Svm(SvmError::State { path, reason })) if path == "[1]" && reason.contains("sparse model with a precomputed")),
         "{error:?}"
     );
 }
@@ -392,14 +393,14 @@ fn each_broken_sparse_or_callable_svm_invariant_has_its_error() {
         set_indptr(1, |_| 1 << 20),
     ));
     assert!(
-        matches!(&error, Error::ValidateSvmSparse { path, array, reason } if path == "[4]" && array == "support_vectors_" && reason.contains("indptr[1]")),
+        matches!(&error, Error::Validate(ValidateError::Svm(SvmError::Sparse { path, array, reason })) if path == "[4]" && array == "support_vectors_" && reason.contains("indptr[1]")),
         "{error:?}"
     );
     // `indptr` ends one value short: scipy prunes `data`, libsvm still copies every coefficient.
     let last = |items: &[i64]| items[items.len() - 1] - 1;
     let error = audit_error(&with_sparse(SPARSE_SVC, "_dual_coef_", set_indptr(1, last)));
     assert!(
-        matches!(&error, Error::ValidateSvmSparse { array, reason, .. } if array.ends_with("dual_coef_") && reason.contains("copies")),
+        matches!(&error, Error::Validate(ValidateError::Svm(SvmError::Sparse { array, reason, .. })) if array.ends_with("dual_coef_") && reason.contains("copies")),
         "{error:?}"
     );
     let error = audit_error(&with_array(
@@ -409,7 +410,7 @@ fn each_broken_sparse_or_callable_svm_invariant_has_its_error() {
         first_rows(3),
     ));
     assert!(
-        matches!(&error, Error::ValidateSvmState { path, reason } if path == "[6]" && reason.contains("_BaseLibSVM__Xfit")),
+        matches!(&error, Error::Validate(ValidateError::Svm(SvmError::State { path, reason })) if path == "[6]" && reason.contains("_BaseLibSVM__Xfit")),
         "{error:?}"
     );
     let error = audit_error(&with_array(
@@ -419,7 +420,7 @@ fn each_broken_sparse_or_callable_svm_invariant_has_its_error() {
         set_item(0, i32::to_le_bytes(30)),
     ));
     assert!(
-        matches!(&error, Error::ValidateSvmSupportIndex { path, bound: 30, .. } if path == "[6]"),
+        matches!(&error, Error::Validate(ValidateError::Svm(SvmError::SupportIndex { path, bound: 30, .. })) if path == "[6]"),
         "{error:?}"
     );
 }
@@ -428,7 +429,7 @@ fn each_broken_sparse_or_callable_svm_invariant_has_its_error() {
 fn each_broken_bspline_invariant_has_its_error() {
     let error = audit_error(&with_array(SPLINES, true, "_c", first_rows(2)));
     assert!(
-        matches!(&error, Error::ValidateBsplineCoefficients { path, .. } if path == "[5].bsplines_[0]"),
+        matches!(&error, Error::Validate(ValidateError::Bspline(BsplineError::Coefficients { path, .. })) if path == "[5].bsplines_[0]"),
         "{error:?}"
     );
     let error = audit_error(&with_array(
@@ -438,7 +439,7 @@ fn each_broken_bspline_invariant_has_its_error() {
         set_item(3, f64::to_le_bytes(f64::NAN)),
     ));
     assert!(
-        matches!(&error, Error::ValidateBsplineKnots { reason, .. } if reason.contains("finite")),
+        matches!(&error, Error::Validate(ValidateError::Bspline(BsplineError::Knots { reason, .. })) if reason.contains("finite")),
         "{error:?}"
     );
     let error = audit_error(&with_array(
@@ -448,12 +449,12 @@ fn each_broken_bspline_invariant_has_its_error() {
         set_item(5, f64::to_le_bytes(-1e9)),
     ));
     assert!(
-        matches!(&error, Error::ValidateBsplineKnots { reason, .. } if reason.contains("decrease")),
+        matches!(&error, Error::Validate(ValidateError::Bspline(BsplineError::Knots { reason, .. })) if reason.contains("decrease")),
         "{error:?}"
     );
     let error = audit_error(&with_array(SPLINES, true, "_t", first_rows(7)));
     assert!(
-        matches!(&error, Error::ValidateBsplineKnots { reason, .. } if reason.contains("at least 8")),
+        matches!(&error, Error::Validate(ValidateError::Bspline(BsplineError::Knots { reason, .. })) if reason.contains("at least 8")),
         "{error:?}"
     );
     let spline = |key| {
@@ -472,7 +473,7 @@ fn each_broken_bspline_invariant_has_its_error() {
     };
     let error = audit_error(&with_json_nodes(&[(&spline("axis"), "2")]));
     assert!(
-        matches!(&error, Error::ValidateBsplineAxis { axis, ndim: 2, .. } if axis == "2"),
+        matches!(&error, Error::Validate(ValidateError::Bspline(BsplineError::Axis { axis, ndim: 2, .. })) if axis == "2"),
         "{error:?}"
     );
     let error = audit_error(&with_json_nodes(&[(
@@ -480,12 +481,12 @@ fn each_broken_bspline_invariant_has_its_error() {
         "\"sideways\"",
     )]));
     assert!(
-        matches!(&error, Error::ValidateBsplineState { reason, .. } if reason.contains("extrapolate")),
+        matches!(&error, Error::Validate(ValidateError::Bspline(BsplineError::State { reason, .. })) if reason.contains("extrapolate")),
         "{error:?}"
     );
     let error = audit_error(&with_json_nodes(&[(&spline("k"), "-1")]));
     assert!(
-        matches!(&error, Error::ValidateBsplineState { reason, .. } if reason.contains("`k`")),
+        matches!(&error, Error::Validate(ValidateError::Bspline(BsplineError::State { reason, .. })) if reason.contains("`k`")),
         "{error:?}"
     );
 }

@@ -15,6 +15,7 @@ use std::process::Command;
 use skops_format::Limits;
 use skops_format::json::{self, Value};
 use skops_trust::audit::{node_path, node_paths};
+use skops_trust::error::VisualizeError;
 use skops_trust::visualize::{TreeRow, inspect_rows, tree_rows};
 use skops_trust::{Error, ModelFile};
 
@@ -84,10 +85,10 @@ fn parse_cases(text: &[u8]) -> Vec<FileCases> {
 /// Whether our error is the one skops raised while walking.
 fn same_walk_error(python: &str, error: &Error) -> bool {
     match error {
-        Error::VisualizeNotANode { python_type, .. } => python.starts_with(&format!(
-            "TypeError: Cannot deal with <class '{python_type}'>"
-        )),
-        Error::VisualizeInvalidKeyTypes { .. } => {
+        Error::Visualize(VisualizeError::NotANode { python_type, .. }) => python.starts_with(
+            &format!("TypeError: Cannot deal with <class '{python_type}'>"),
+        ),
+        Error::Visualize(VisualizeError::InvalidKeyTypes { .. }) => {
             python.starts_with("ValueError: An invalid 'key_types' node was encountered")
         }
         _ => false,
