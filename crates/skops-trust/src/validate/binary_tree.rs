@@ -813,6 +813,15 @@ skops_format::error_kinds!(BinaryTreeError / BinaryTreeErrorKind {
     Estimator => "validate-binary-tree-estimator",
 });
 
+impl BinaryTreeError {
+    /// What to tell a user who meets this refusal (the CLI's `hint:` line).
+    pub fn hint(&self) -> &'static str {
+        "the state of a `KDTree`/`BallTree` or of its distance metric breaks an invariant \
+         scikit-learn relies on in its queries (they would read or write out of bounds): the file \
+         is corrupt or was crafted; do not load it"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -336,3 +336,21 @@ skops_format::error_kinds!(BoostingError / BoostingErrorKind {
     Stage => "validate-boosting-stage",
     Estimators => "validate-boosting-estimators",
 });
+
+impl BoostingError {
+    /// What to tell a user who meets this refusal (the CLI's `hint:` line).
+    pub fn hint(&self) -> &'static str {
+        match self {
+            Self::Stage { .. } => {
+                "a gradient-boosting stage holds something other than a tree where scikit-learn \
+                 reads one at predict time (it would crash): the file is corrupt or was crafted; \
+                 do not load it"
+            }
+            Self::Estimators { .. } => {
+                "a gradient-boosting ensemble's stages are not the lists of trees scikit-learn \
+                 writes, and predict reads them as such unchecked (it would crash): the file is \
+                 corrupt or was crafted; do not load it"
+            }
+        }
+    }
+}

@@ -277,3 +277,11 @@ skops_format::error_kinds!(BsplineError / BsplineErrorKind {
     Coefficients => "validate-bspline-coefficients",
     Axis => "validate-bspline-axis",
 });
+
+impl BsplineError {
+    /// What to tell a user who meets this refusal (the CLI's `hint:` line).
+    pub fn hint(&self) -> &'static str {
+        "the state of a scipy `BSpline` breaks an invariant scipy relies on when it evaluates the \
+         spline (it would read out of bounds): the file is corrupt or was crafted; do not load it"
+    }
+}

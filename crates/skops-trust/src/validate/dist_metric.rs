@@ -349,3 +349,12 @@ skops_format::error_kinds!(MetricError / MetricErrorKind {
     P => "validate-metric-p",
     Size => "validate-metric-size",
 });
+
+impl MetricError {
+    /// What to tell a user who meets this refusal (the CLI's `hint:` line).
+    pub fn hint(&self) -> &'static str {
+        "the state of a `KDTree`/`BallTree` or of its distance metric breaks an invariant \
+         scikit-learn relies on in its queries (they would read or write out of bounds): the file \
+         is corrupt or was crafted; do not load it"
+    }
+}

@@ -385,6 +385,15 @@ skops_format::error_kinds!(EncoderError / EncoderErrorKind {
     State => "validate-encoder-state",
 });
 
+impl EncoderError {
+    /// What to tell a user who meets this refusal (the CLI's `hint:` line).
+    pub fn hint(&self) -> &'static str {
+        "a one-hot encoder's output widths do not hold its categories, and transform writes each \
+         category's column unchecked (it would corrupt memory): the file is corrupt or was \
+         crafted; do not load it"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

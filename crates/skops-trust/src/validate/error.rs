@@ -162,6 +162,54 @@ impl ValidateError {
         }
     }
 
+    /// What to tell a user who meets this refusal (the CLI's `hint:` line).
+    pub fn hint(&self) -> &'static str {
+        match self {
+            Self::BinaryTree(error) => error.hint(),
+            Self::Tree(error) => error.hint(),
+            Self::Predictor(error) => error.hint(),
+            Self::Metric(error) => error.hint(),
+            Self::Sparse(error) => error.hint(),
+            Self::Loss(error) => error.hint(),
+            Self::Svm(error) => error.hint(),
+            Self::Neighbors(error) => error.hint(),
+            Self::KMeans(error) => error.hint(),
+            Self::Bspline(error) => error.hint(),
+            Self::Boosting(error) => error.hint(),
+            Self::Encoder(error) => error.hint(),
+            Self::BisectingTree { .. } => {
+                "a BisectingKMeans cluster center does not match the model's number of features: \
+                 scikit-learn would read past it at predict time; the file is corrupt or was \
+                 crafted; do not load it"
+            }
+            Self::DtypeContent { .. } => {
+                "skops writes a `numpy.dtype` as an empty array; this one is carried by another \
+                 node, which could pass off any object as a dtype: the file was crafted"
+            }
+            Self::PolynomialState { .. } => {
+                "the fitted state of a `PolynomialFeatures` is one scikit-learn's `fit` never \
+                 writes, and its `transform` would write out of bounds or loop without end: the \
+                 file is corrupt or was crafted; do not load it"
+            }
+            Self::Width { .. } => {
+                "scikit-learn would allocate arrays of this width at predict time from this value \
+                 alone (far beyond real models): the file is corrupt or was crafted; do not load \
+                 it"
+            }
+            Self::StateForm { .. } => {
+                "scikit-learn reads this object's attributes unchecked, and its state is in a \
+                 form skops never writes (a non-dict state, an unusual dict class or key type): \
+                 skops 0.16 would set attributes no check could see; re-save the model with skops \
+                 or skops-rs, or do not load it"
+            }
+            Self::Vocabulary { .. } => {
+                "a lookup table (a vectorizer's vocabulary, a label binarizer's labels) maps keys \
+                 to columns outside its output, which transform writes unchecked (it would \
+                 corrupt memory): the file is corrupt or was crafted; do not load it"
+            }
+        }
+    }
+
     /// Every kind a validator's error can have.
     pub fn kinds() -> impl Iterator<Item = &'static str> {
         [

@@ -361,3 +361,12 @@ skops_format::error_kinds!(PredictorError / PredictorErrorKind {
     Feature => "validate-predictor-feature",
     BitsetIndex => "validate-predictor-bitset-index",
 });
+
+impl PredictorError {
+    /// What to tell a user who meets this refusal (the CLI's `hint:` line).
+    pub fn hint(&self) -> &'static str {
+        "the state of a HistGradientBoosting `TreePredictor` breaks an invariant scikit-learn \
+         relies on at predict time (it would read out of bounds or loop): the file is corrupt or \
+         was crafted; do not load it"
+    }
+}

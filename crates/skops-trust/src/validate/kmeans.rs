@@ -163,3 +163,12 @@ skops_format::error_kinds!(KMeansError / KMeansErrorKind {
     State => "validate-kmeans-state",
     Shape => "validate-kmeans-shape",
 });
+
+impl KMeansError {
+    /// What to tell a user who meets this refusal (the CLI's `hint:` line).
+    pub fn hint(&self) -> &'static str {
+        "the cluster centers of a k-means estimator do not match its `n_features_in_` (sklearn's \
+         k-means code would read out of bounds at predict time): the file is corrupt or was \
+         crafted; do not load it"
+    }
+}

@@ -271,3 +271,11 @@ skops_format::error_kinds!(LossError / LossErrorKind {
     Component => "validate-loss-component",
     Parameter => "validate-loss-parameter",
 });
+
+impl LossError {
+    /// What to tell a user who meets this refusal (the CLI's `hint:` line).
+    pub fn hint(&self) -> &'static str {
+        "a scikit-learn loss object does not hold the Cython loss and link its class builds: the \
+         file is corrupt or was crafted; do not load it"
+    }
+}

@@ -572,3 +572,12 @@ skops_format::error_kinds!(NeighborsError / NeighborsErrorKind {
     Labels => "validate-neighbors-labels",
     MetricParam => "validate-neighbors-metric-param",
 });
+
+impl NeighborsError {
+    /// What to tell a user who meets this refusal (the CLI's `hint:` line).
+    pub fn hint(&self) -> &'static str {
+        "the fitted state of a neighbors estimator breaks an invariant sklearn's \
+         pairwise-distance code relies on at predict time (it would read or write out of bounds): \
+         the file is corrupt or was crafted; do not load it"
+    }
+}

@@ -367,3 +367,11 @@ skops_format::error_kinds!(SparseError / SparseErrorKind {
     Indptr => "validate-sparse-indptr",
     Index => "validate-sparse-index",
 });
+
+impl SparseError {
+    /// What to tell a user who meets this refusal (the CLI's `hint:` line).
+    pub fn hint(&self) -> &'static str {
+        "a scipy sparse matrix breaks an invariant scipy's native code relies on (it would read \
+         out of bounds): the file is corrupt or was crafted; do not load it"
+    }
+}

@@ -562,3 +562,11 @@ skops_format::error_kinds!(SvmError / SvmErrorKind {
     SupportIndex => "validate-svm-support-index",
     Sparse => "validate-svm-sparse",
 });
+
+impl SvmError {
+    /// What to tell a user who meets this refusal (the CLI's `hint:` line).
+    pub fn hint(&self) -> &'static str {
+        "the libsvm state of an SVM breaks an invariant libsvm relies on at predict time (it \
+         would read out of bounds): the file is corrupt or was crafted; do not load it"
+    }
+}

@@ -552,3 +552,12 @@ skops_format::error_kinds!(TreeError / TreeErrorKind {
     ValueShape => "validate-tree-value-shape",
     MaxDepth => "validate-tree-max-depth",
 });
+
+impl TreeError {
+    /// What to tell a user who meets this refusal (the CLI's `hint:` line).
+    pub fn hint(&self) -> &'static str {
+        "the state of a `sklearn.tree._tree.Tree` breaks an invariant scikit-learn relies on at \
+         predict time (it would read out of bounds or loop): the file is corrupt or was crafted; \
+         do not load it"
+    }
+}
