@@ -6,8 +6,10 @@
 //! assumes, so that the types they check can be trusted without a list.
 //!
 //! Modules:
-//! - [`validate`]: the one state reader (`validate::State`: attributes as skops sets them) and
-//!   the validators of trees, predictors, KD/ball trees, sparse matrices, SVMs, neighbors,
+//! - [`state`]: the one typed state reader ([`state::State`]: an object's attributes exactly as
+//!   skops sets them, with typed readers of their JSON values and arrays); the validators and
+//!   native inference read models through it,
+//! - [`validate`]: the validator registry and the validators of trees, predictors, KD/ball trees, sparse matrices, SVMs, neighbors,
 //!   k-means, encoders, ... (refuse-only for types skops already trusts),
 //! - [`audit`]: skops 0.16's default trust tables and the untrusted-type audit with node
 //!   paths,
@@ -36,3 +38,4 @@ pub mod visualize;
 
 pub use error::{Error, Result};
 pub use model::{CheckedModel, ModelFile};
+pub use validate::state;

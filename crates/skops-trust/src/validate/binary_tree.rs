@@ -72,7 +72,9 @@ use std::collections::HashSet;
 
 use super::Validator;
 use super::arrays::{Element, little_endian, with_plain};
+use super::context::Context;
 use super::dist_metric;
+use super::registry::PathFn;
 use super::state::{State, json_int, numpy_member};
 use super::usage::Referrers;
 use super::{Validated, audit_path};
@@ -81,6 +83,7 @@ use skops_format::file::SkopsFile;
 use skops_format::json::{self, Value};
 use skops_format::limits::{Limits, MAX_TREE_NODES};
 use skops_format::npy::{Descr, read_npy};
+use skops_format::schema::Node;
 use skops_format::schema::{ChildKey, NodeId, NodeKind};
 
 /// The KD tree type.
@@ -820,6 +823,47 @@ impl BinaryTreeError {
          scikit-learn relies on in its queries (they would read or write out of bounds): the file \
          is corrupt or was crafted; do not load it"
     }
+}
+
+// The registry's entry points (see `registry`).
+
+/// Registry: a `KDTree` or `BallTree` ObjectNode.
+pub(super) fn checks_node(node: &Node, name: &str) -> bool {
+    matches!(node.kind, NodeKind::Object { .. }) && TreeKind::of(name).is_some()
+}
+
+/// Registry: validates the tree. A KDTree/BallTree checks the width of `X` against its own
+/// `data` before any query, so a sound tree is safe wherever it sits; it is trusted at the end
+/// (see [`finish`]).
+pub(super) fn check(
+    context: &mut Context<'_, '_>,
+    id: NodeId,
+    name: &str,
+    path: PathFn<'_>,
+) -> Result<()> {
+    if let Some(kind) = TreeKind::of(name) {
+        let tree = validate_binary_tree(context.file, id, kind, context.limits, path)?;
+        context.binary_trees.push((id, tree));
+    }
+    Ok(())
+}
+
+/// Registry: once every tree passed, checks the estimators that hold each against its data,
+/// then trusts each tree with its metric where nothing else uses the metric (see [`trust`]).
+pub(super) fn finish(context: &mut Context<'_, '_>) -> Result<()> {
+    if context.binary_trees.is_empty() {
+        return Ok(());
+    }
+    let trees = std::mem::take(&mut context.binary_trees);
+    let file = context.file;
+    let referrers = context.referrers();
+    for (id, tree) in &trees {
+        check_estimators(file, referrers, *id, tree)?;
+    }
+    let mut validated = std::mem::take(&mut context.validated);
+    trust(context.referrers(), &trees, &mut validated);
+    context.validated = validated;
+    Ok(())
 }
 
 #[cfg(test)]

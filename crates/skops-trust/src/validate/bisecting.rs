@@ -22,6 +22,8 @@
 
 use std::collections::HashSet;
 
+use super::context::Context;
+use super::registry::{PathFn, Validator};
 use super::state::numpy_header;
 use super::usage::{Referrers, attribute, attribute_int, attribute_json, state_shadows_methods};
 use crate::validate::ValidateError;
@@ -29,6 +31,7 @@ use crate::{Error, Result};
 use skops_format::file::SkopsFile;
 use skops_format::json::Value;
 use skops_format::npy::Descr;
+use skops_format::schema::Node;
 use skops_format::schema::{ChildKey, NodeId, NodeKind};
 
 /// The type this validator checks.
@@ -154,4 +157,30 @@ fn owning_estimators(
         }
     }
     (!estimators.is_empty()).then_some(estimators)
+}
+
+// The registry's entry points (see `registry`).
+
+/// Registry: the estimator and its cluster tree, whose attributes this validator reads.
+pub(super) fn reads_state_of(name: &str) -> bool {
+    name == BISECTING_TREE_TYPE || name == BISECTING_KMEANS
+}
+
+/// Registry: a `_BisectingTree` ObjectNode.
+pub(super) fn checks_node(node: &Node, name: &str) -> bool {
+    matches!(node.kind, NodeKind::Object { .. }) && name == BISECTING_TREE_TYPE
+}
+
+/// Registry: validates the cluster tree, and trusts it where it agrees with its estimator.
+pub(super) fn check(
+    context: &mut Context<'_, '_>,
+    id: NodeId,
+    _name: &str,
+    path: PathFn<'_>,
+) -> Result<()> {
+    let file = context.file;
+    if validate_bisecting_tree(file, context.referrers(), id, path)? {
+        context.trust(id, BISECTING_TREE_TYPE, Validator::BisectingTree);
+    }
+    Ok(())
 }

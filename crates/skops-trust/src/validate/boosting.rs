@@ -24,6 +24,8 @@
 //! row of `estimators_` must be a list of tree estimators (numpy would unpack a sequence-like
 //! item into more columns), all rows of one length.
 
+use super::context::Context;
+use super::registry::PathFn;
 use super::state::{Slot, State, numpy_member};
 use super::usage::{
     TREE_ESTIMATORS, attribute, attribute_int, attribute_json, state_mentions,
@@ -34,6 +36,7 @@ use skops_format::file::SkopsFile;
 use skops_format::json::Value;
 use skops_format::limits::Limits;
 use skops_format::npy::{Descr, read_npy};
+use skops_format::schema::Node;
 use skops_format::schema::{NdArrayStorage, NodeId, NodeKind, ReduceKind};
 
 /// The ensembles that call `predict_stages`.
@@ -353,4 +356,22 @@ impl BoostingError {
             }
         }
     }
+}
+
+// The registry's entry points (see `registry`).
+
+/// Registry: a gradient-boosting ensemble's ObjectNode.
+pub(super) fn checks_node(node: &Node, name: &str) -> bool {
+    matches!(node.kind, NodeKind::Object { .. }) && GRADIENT_BOOSTING.contains(&name)
+}
+
+/// Registry: skops trusts these ensembles by default: a stage that is not a tree is only
+/// refused (the trees themselves are validated as `Tree` nodes).
+pub(super) fn check(
+    context: &mut Context<'_, '_>,
+    id: NodeId,
+    _name: &str,
+    path: PathFn<'_>,
+) -> Result<()> {
+    validate_stages(context.file, id, path)
 }

@@ -37,11 +37,14 @@
 
 use std::collections::HashSet;
 
+use super::context::Context;
+use super::registry::{PathFn, Validator};
 use super::state::{Array, State, json_int, json_value};
 use crate::{Error, Result};
 use skops_format::file::SkopsFile;
 use skops_format::json::Value;
 use skops_format::limits::Limits;
+use skops_format::schema::Node;
 use skops_format::schema::{NodeId, NodeKind};
 
 /// The type the BSpline validator checks.
@@ -284,4 +287,35 @@ impl BsplineError {
         "the state of a scipy `BSpline` breaks an invariant scipy relies on when it evaluates the \
          spline (it would read out of bounds): the file is corrupt or was crafted; do not load it"
     }
+}
+
+// The registry's entry points (see `registry`).
+
+/// Registry: the spline and its transformer, whose attributes this validator reads.
+pub(super) fn reads_state_of(name: &str) -> bool {
+    name == BSPLINE_TYPE || name == SPLINE_TRANSFORMER_TYPE
+}
+
+/// Registry: a `BSpline` ObjectNode.
+pub(super) fn checks_node(node: &Node, name: &str) -> bool {
+    matches!(node.kind, NodeKind::Object { .. }) && name == BSPLINE_TYPE
+}
+
+/// Registry: validates the spline. Evaluating a sound BSpline reads only within its own
+/// arrays; it is trusted where its use is the one checked (an item of a consistent
+/// `SplineTransformer.bsplines_`), together with its `_asarray` function.
+pub(super) fn check(
+    context: &mut Context<'_, '_>,
+    id: NodeId,
+    _name: &str,
+    path: PathFn<'_>,
+) -> Result<()> {
+    let function = validate_bspline(context.file, id, context.limits, path)?;
+    if let Some(function) = function
+        && context.placed_bsplines().contains(&id)
+    {
+        context.trust(id, BSPLINE_TYPE, Validator::Bspline);
+        context.trust(function, ASARRAY_FUNCTION, Validator::Bspline);
+    }
+    Ok(())
 }

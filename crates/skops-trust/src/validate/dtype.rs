@@ -23,11 +23,14 @@
 //! `KBinsDiscretizer.dtype`) in `astype`/`np.empty(..., dtype=)`, which numpy implements for
 //! every plain dtype without reading outside arrays it sizes itself.
 
+use super::context::Context;
+use super::registry::{PathFn, Validator};
 use crate::validate::ValidateError;
 use crate::{Error, Result};
 use skops_format::file::SkopsFile;
 use skops_format::limits::Limits;
 use skops_format::npy::Descr;
+use skops_format::schema::Node;
 use skops_format::schema::{NdArrayStorage, NodeId, NodeKind};
 
 /// The type the dtype validator trusts.
@@ -70,4 +73,24 @@ pub(crate) fn validate_dtype(
         Descr::Structured(_) => false,
     };
     Ok(plain && header.shape == [0] && schema.node(id).type_name() == DTYPE_TYPE)
+}
+
+// The registry's entry points (see `registry`).
+
+/// Registry: a DTypeNode.
+pub(super) fn checks_node(node: &Node, _name: &str) -> bool {
+    matches!(node.kind, NodeKind::DType { .. })
+}
+
+/// Registry: validates the dtype, and trusts it when plain.
+pub(super) fn check(
+    context: &mut Context<'_, '_>,
+    id: NodeId,
+    _name: &str,
+    path: PathFn<'_>,
+) -> Result<()> {
+    if validate_dtype(context.file, id, context.limits, path)? {
+        context.trust(id, DTYPE_TYPE, Validator::DType);
+    }
+    Ok(())
 }

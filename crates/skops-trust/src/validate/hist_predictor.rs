@@ -21,16 +21,20 @@
 
 use std::collections::BTreeSet;
 
+use super::context::Context;
 use super::records::{FieldProblem, IntField};
+use super::registry::{PathFn, Validator};
 use super::state::State;
 use super::state::numpy_member;
 use super::tree::Records;
+use super::usage;
 use super::walk::WalkError;
 use crate::{Error, Result};
 use skops_format::file::SkopsFile;
 use skops_format::limits::{Limits, MAX_TREE_NODES};
 use skops_format::npy::{Descr, read_npy};
 use skops_format::schema::NodeId;
+use skops_format::schema::{Node, NodeKind};
 
 /// The field names of sklearn's `PREDICTOR_RECORD_DTYPE`, in order.
 const RECORD_FIELDS: [&str; 13] = [
@@ -369,4 +373,31 @@ impl PredictorError {
          relies on at predict time (it would read out of bounds or loop): the file is corrupt or \
          was crafted; do not load it"
     }
+}
+
+// The registry's entry points (see `registry`).
+
+/// Registry: the predictor's type name.
+pub(super) fn checks_type(name: &str) -> bool {
+    name == super::PREDICTOR_TYPE
+}
+
+/// Registry: a `TreePredictor` ObjectNode.
+pub(super) fn checks_node(node: &Node, name: &str) -> bool {
+    matches!(node.kind, NodeKind::Object { .. }) && checks_type(name)
+}
+
+/// Registry: validates the predictor, and trusts it where its estimator bounds its splits.
+pub(super) fn check(
+    context: &mut Context<'_, '_>,
+    id: NodeId,
+    _name: &str,
+    path: PathFn<'_>,
+) -> Result<()> {
+    let (file, limits) = (context.file, context.limits);
+    let splits = validate_predictor(file, id, limits, path)?;
+    if usage::predictor_is_bounded(file, context.referrers(), id, &splits, limits) {
+        context.trust(id, super::PREDICTOR_TYPE, Validator::HistPredictor);
+    }
+    Ok(())
 }

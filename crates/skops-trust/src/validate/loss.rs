@@ -29,10 +29,13 @@
 //! enters the arithmetic. (The loop trusts the caller's `y` and `X` to have one length:
 //! sklearn's `score` does not check that, whatever the file.)
 
+use super::context::Context;
+use super::registry::{PathFn, Validator};
 use super::state::{State, json_value};
 use crate::{Error, Result};
 use skops_format::file::SkopsFile;
 use skops_format::json::Value;
+use skops_format::schema::Node;
 use skops_format::schema::{NodeId, NodeKind, ReduceKind};
 
 /// One validated loss class: its Cython loss, the number of its constructor arguments and
@@ -278,4 +281,32 @@ impl LossError {
         "a scikit-learn loss object does not hold the Cython loss and link its class builds: the \
          file is corrupt or was crafted; do not load it"
     }
+}
+
+// The registry's entry points (see `registry`).
+
+/// Registry: a loss type this validator knows.
+pub(super) fn checks_type(name: &str) -> bool {
+    spec(name).is_some()
+}
+
+/// Registry: an ObjectNode of a loss type this validator knows.
+pub(super) fn checks_node(node: &Node, name: &str) -> bool {
+    matches!(node.kind, NodeKind::Object { .. }) && checks_type(name)
+}
+
+/// Registry: validates the loss, and trusts it when its Cython loss and link are the ones its
+/// class builds.
+pub(super) fn check(
+    context: &mut Context<'_, '_>,
+    id: NodeId,
+    name: &str,
+    path: PathFn<'_>,
+) -> Result<()> {
+    if let Some(spec) = spec(name)
+        && validate_loss(context.file, id, spec, path)?
+    {
+        context.trust(id, spec.class, Validator::Loss);
+    }
+    Ok(())
 }

@@ -23,7 +23,10 @@
 //! skops leaves it to the user), and `_BisectingTree`, whose centers reach Cython k-means code
 //! that trusts their width (see [`super::bisecting`]).
 
+use super::context::Context;
+use super::registry::{PathFn, Validator};
 use super::usage::Referrers;
+use crate::Result;
 use skops_format::schema::{Loader, Node, NodeId, NodeKind, Schema};
 
 /// The reviewed types, each with the loader of the plain form it is trusted in.
@@ -137,4 +140,45 @@ pub(crate) fn reviewed_type(schema: &Schema, node: &Node, name: &str) -> Option<
         _ => false,
     };
     plain.then_some(*reviewed)
+}
+
+// The registry's entry points (see `registry`).
+
+/// Registry: a FunctionNode of one of [`HELD_FUNCTIONS`].
+pub(super) fn matches_held_function(node: &Node, _name: &str) -> bool {
+    matches!(node.kind, NodeKind::Function) && is_held_function(node)
+}
+
+/// Registry: trusts the function when every reference to it is its estimator's attribute.
+pub(super) fn check_held_function(
+    context: &mut Context<'_, '_>,
+    id: NodeId,
+    _name: &str,
+    _path: PathFn<'_>,
+) -> Result<()> {
+    let schema = context.file.schema();
+    if let Some(name) = held_function(schema, context.referrers(), id) {
+        context.trust(id, name, Validator::Reviewed);
+    }
+    Ok(())
+}
+
+/// Registry: any node (the reviewed types are looked up by [`check_reviewed_type`]).
+pub(super) fn matches_any(_node: &Node, _name: &str) -> bool {
+    true
+}
+
+/// Registry: trusts a reviewed type in its plain form.
+pub(super) fn check_reviewed_type(
+    context: &mut Context<'_, '_>,
+    id: NodeId,
+    name: &str,
+    _path: PathFn<'_>,
+) -> Result<()> {
+    let schema = context.file.schema();
+    // JSON and array nodes come with no name, which no reviewed type has.
+    if let Some(name) = reviewed_type(schema, schema.node(id), name) {
+        context.trust(id, name, Validator::Reviewed);
+    }
+    Ok(())
 }

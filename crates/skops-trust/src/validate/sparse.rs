@@ -52,7 +52,9 @@
 
 use std::borrow::Cow;
 
+use super::context::Context;
 use super::records::IntField;
+use super::registry::{PathFn, Validator};
 use super::usage::{Referrers, attribute_int, state_shadows_methods};
 use crate::{Error, Result};
 use skops_format::container::Archive;
@@ -61,6 +63,7 @@ use skops_format::file::SkopsFile;
 use skops_format::limits::Limits;
 use skops_format::npy::{Descr, NpyView};
 use skops_format::npz::{Sparse, SparseFormat};
+use skops_format::schema::Node;
 use skops_format::schema::{ChildKey, NodeId, NodeKind};
 
 /// Validates the SparseMatrixNode `id` of `file`; `path` gives its access path for error
@@ -374,4 +377,27 @@ impl SparseError {
         "a scipy sparse matrix breaks an invariant scipy's native code relies on (it would read \
          out of bounds): the file is corrupt or was crafted; do not load it"
     }
+}
+
+// The registry's entry points (see `registry`).
+
+/// Registry: a SparseMatrixNode.
+pub(super) fn checks_node(node: &Node, _name: &str) -> bool {
+    matches!(node.kind, NodeKind::SparseMatrix { .. })
+}
+
+/// Registry: validates the matrix, and trusts it where its placement bounds its shape.
+pub(super) fn check(
+    context: &mut Context<'_, '_>,
+    id: NodeId,
+    _name: &str,
+    path: PathFn<'_>,
+) -> Result<()> {
+    let file = context.file;
+    if let Some((class, shape)) = validate_sparse(file, id, context.limits, path)?
+        && placement_is_bounded(file, context.referrers(), id, shape)
+    {
+        context.trust(id, class, Validator::Sparse);
+    }
+    Ok(())
 }

@@ -106,11 +106,14 @@ pub fn state_forms() -> Vec<(&'static str, StateForm)> {
 
 /// Why a state cannot be read with certainty (see the module doc).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Unreadable(pub(crate) String);
+pub struct Unreadable(
+    /// What makes it unreadable.
+    pub String,
+);
 
 /// One attribute value: a node of the schema, or a value inside a JSON-form state.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) enum Slot<'v> {
+pub enum Slot<'v> {
     /// A node.
     Node(NodeId),
     /// A JSON value of a state held by one JsonNode.
@@ -125,7 +128,7 @@ impl From<NodeId> for Slot<'_> {
 
 impl Slot<'_> {
     /// The node, when the value is one.
-    pub(crate) fn node(self) -> Option<NodeId> {
+    pub fn node(self) -> Option<NodeId> {
         match self {
             Slot::Node(id) => Some(id),
             Slot::Json(_) => None,
@@ -152,7 +155,7 @@ impl Held {
 /// The attributes skops sets on an object from its state (see the module doc), in the order
 /// Python sets them.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct State<'s> {
+pub struct State<'s> {
     attributes: Vec<(Cow<'s, Text>, Held)>,
     /// Entries whose key is not a string (they go into `__dict__` under that key, naming no
     /// attribute).
@@ -161,17 +164,13 @@ pub(crate) struct State<'s> {
 
 impl<'s> State<'s> {
     /// The attributes skops sets on ObjectNode `id` (none when it has no `content`).
-    pub(crate) fn of(file: &'s SkopsFile<'_>, id: NodeId) -> Result<Self, Unreadable> {
+    pub fn of(file: &'s SkopsFile<'_>, id: NodeId) -> Result<Self, Unreadable> {
         Self::of_object(file.schema(), id)
     }
 
     /// [`State::of`], refusing an unreadable state with [`ValidateError::StateForm`] (the
     /// validators of the classes whose state they read use this).
-    pub(crate) fn read(
-        file: &'s SkopsFile<'_>,
-        id: NodeId,
-        path: &dyn Fn() -> String,
-    ) -> Result<Self> {
+    pub fn read(file: &'s SkopsFile<'_>, id: NodeId, path: &dyn Fn() -> String) -> Result<Self> {
         Self::of(file, id).map_err(|Unreadable(reason)| {
             Error::Validate(ValidateError::StateForm {
                 path: path(),
@@ -182,7 +181,7 @@ impl<'s> State<'s> {
     }
 
     /// [`State::of`] on a schema.
-    pub(crate) fn of_object(schema: &'s Schema, id: NodeId) -> Result<Self, Unreadable> {
+    pub fn of_object(schema: &'s Schema, id: NodeId) -> Result<Self, Unreadable> {
         match &schema.node(id).kind {
             NodeKind::Object { content: None } => Ok(Self::empty()),
             NodeKind::Object {
@@ -194,7 +193,7 @@ impl<'s> State<'s> {
 
     /// The attributes state node `state` sets as the state of an object (an ObjectNode's
     /// `content`, a reduce node's state).
-    pub(crate) fn of_node(schema: &'s Schema, state: NodeId) -> Result<Self, Unreadable> {
+    pub fn of_node(schema: &'s Schema, state: NodeId) -> Result<Self, Unreadable> {
         let mut current = state;
         // `defaultdict(**main)` holds the items of `main`; a chain of them ends (no cycles).
         loop {
@@ -299,7 +298,7 @@ impl<'s> State<'s> {
     }
 
     /// The value of attribute `key`, if the state sets it.
-    pub(crate) fn get(&self, key: &str) -> Option<Slot<'_>> {
+    pub fn get(&self, key: &str) -> Option<Slot<'_>> {
         self.attributes
             .iter()
             .find(|(name, _)| **name == *key)
@@ -307,39 +306,39 @@ impl<'s> State<'s> {
     }
 
     /// The node of attribute `key`, if the state sets it to a node.
-    pub(crate) fn node(&self, key: &str) -> Option<NodeId> {
+    pub fn node(&self, key: &str) -> Option<NodeId> {
         self.get(key).and_then(Slot::node)
     }
 
     /// Whether the state sets attribute `key`.
-    pub(crate) fn has(&self, key: &str) -> bool {
+    pub fn has(&self, key: &str) -> bool {
         self.get(key).is_some()
     }
 
     /// The attributes, in the order Python sets them.
-    pub(crate) fn attributes(&self) -> impl Iterator<Item = (&Text, Slot<'_>)> {
+    pub fn attributes(&self) -> impl Iterator<Item = (&Text, Slot<'_>)> {
         self.attributes
             .iter()
             .map(|(name, held)| (name.as_ref(), held.slot()))
     }
 
     /// How many entries have a key that is not a string.
-    pub(crate) fn other_keys(&self) -> usize {
+    pub fn other_keys(&self) -> usize {
         self.other_keys
     }
 
     /// Whether the state sets nothing at all.
-    pub(crate) fn is_empty(&self) -> bool {
+    pub fn is_empty(&self) -> bool {
         self.attributes.is_empty() && self.other_keys == 0
     }
 
     /// The integer attribute `key`, when it is a plain JSON integer.
-    pub(crate) fn int(&self, file: &SkopsFile<'_>, key: &str) -> Option<i128> {
+    pub fn int(&self, file: &SkopsFile<'_>, key: &str) -> Option<i128> {
         json_int(file, self.get(key)?)
     }
 
     /// The JSON value of attribute `key`, when it is one.
-    pub(crate) fn json(&self, file: &SkopsFile<'_>, key: &str) -> Option<Value> {
+    pub fn json(&self, file: &SkopsFile<'_>, key: &str) -> Option<Value> {
         json_value(file, self.get(key)?)
     }
 }
@@ -370,12 +369,12 @@ fn key_sets_attribute(schema: &Schema, id: NodeId) -> Result<bool, Unreadable> {
 /// The attributes of ObjectNode `id`, or `None` when its state is unreadable (callers that
 /// need an attribute to prove something treat that as "not proven"; the classes whose state
 /// the validators read were refused before, see [`super::validate`]).
-pub(crate) fn readable<'s>(file: &'s SkopsFile<'_>, id: NodeId) -> Option<State<'s>> {
+pub fn readable<'s>(file: &'s SkopsFile<'_>, id: NodeId) -> Option<State<'s>> {
     State::of(file, id).ok()
 }
 
 /// The value a JSON slot holds: a JsonNode's parsed content, or a value of a JSON state.
-pub(crate) fn json_value<'v>(file: &SkopsFile<'_>, slot: impl Into<Slot<'v>>) -> Option<Value> {
+pub fn json_value<'v>(file: &SkopsFile<'_>, slot: impl Into<Slot<'v>>) -> Option<Value> {
     match slot.into() {
         Slot::Json(value) => Some(value.clone()),
         Slot::Node(id) => {
@@ -388,7 +387,7 @@ pub(crate) fn json_value<'v>(file: &SkopsFile<'_>, slot: impl Into<Slot<'v>>) ->
 }
 
 /// The integer a JSON slot holds.
-pub(crate) fn json_int<'v>(file: &SkopsFile<'_>, slot: impl Into<Slot<'v>>) -> Option<i128> {
+pub fn json_int<'v>(file: &SkopsFile<'_>, slot: impl Into<Slot<'v>>) -> Option<i128> {
     match json_value(file, slot)? {
         Value::Number(number) => number.as_i64().map(i128::from),
         _ => None,
@@ -397,10 +396,7 @@ pub(crate) fn json_int<'v>(file: &SkopsFile<'_>, slot: impl Into<Slot<'v>>) -> O
 
 /// The integers of a TupleNode or ListNode of integer JsonNodes (`shape_fit_`), or of a JSON
 /// array of integers.
-pub(crate) fn json_int_sequence<'v>(
-    file: &SkopsFile<'_>,
-    slot: impl Into<Slot<'v>>,
-) -> Option<Vec<i128>> {
+pub fn json_int_sequence<'v>(file: &SkopsFile<'_>, slot: impl Into<Slot<'v>>) -> Option<Vec<i128>> {
     match slot.into() {
         Slot::Json(Value::Array(items)) => items
             .iter()
@@ -442,7 +438,7 @@ fn numpy_node<'s>(
 }
 
 /// The bytes of the `.npy` member of the NdArrayNode a slot holds.
-pub(crate) fn numpy_member<'a, 'v>(
+pub fn numpy_member<'a, 'v>(
     file: &SkopsFile<'a>,
     slot: impl Into<Slot<'v>>,
 ) -> std::result::Result<Cow<'a, [u8]>, String> {
@@ -453,7 +449,7 @@ pub(crate) fn numpy_member<'a, 'v>(
 
 /// The `.npy` header of the NdArrayNode a slot holds (read at open: nothing is decompressed),
 /// for checks of shape and dtype only; the errors are [`numpy_member`]'s.
-pub(crate) fn numpy_header<'f, 'v>(
+pub fn numpy_header<'f, 'v>(
     file: &'f SkopsFile<'_>,
     slot: impl Into<Slot<'v>>,
 ) -> std::result::Result<&'f NpyHeader, String> {
@@ -463,17 +459,17 @@ pub(crate) fn numpy_header<'f, 'v>(
 }
 
 /// A numpy array member: its header and bytes.
-pub(crate) struct Array<'a> {
+pub struct Array<'a> {
     bytes: Cow<'a, [u8]>,
     /// The `.npy` header.
-    pub(crate) header: NpyHeader,
+    pub header: NpyHeader,
     start: usize,
 }
 
 impl<'a> Array<'a> {
     /// Reads the `.npy` member of the NdArrayNode in `slot`; `malformed` builds the error when
     /// it is not a numpy array.
-    pub(crate) fn load<'v>(
+    pub fn load<'v>(
         file: &SkopsFile<'a>,
         slot: impl Into<Slot<'v>>,
         limits: &Limits,
@@ -491,7 +487,7 @@ impl<'a> Array<'a> {
     }
 
     /// [`Array::load`] for callers that only use a sound array (anything else is `None`).
-    pub(crate) fn read<'v>(
+    pub fn read<'v>(
         file: &SkopsFile<'a>,
         slot: impl Into<Slot<'v>>,
         limits: &Limits,
@@ -508,19 +504,19 @@ impl<'a> Array<'a> {
     }
 
     /// The shape.
-    pub(crate) fn shape(&self) -> &[u64] {
+    pub fn shape(&self) -> &[u64] {
         &self.header.shape
     }
 
     /// Whether the items are plain numbers of numpy kind `kind` (`'f'`, `'i'`, ...) and `size`
     /// bytes.
-    pub(crate) fn is(&self, kind: char, size: u64) -> bool {
+    pub fn is(&self, kind: char, size: u64) -> bool {
         matches!(&self.header.descr, Descr::Simple(type_str) if type_str.kind == kind && type_str.size == size)
     }
 
     /// Whether the items are in the machine's byte order (C code that only checks the type
     /// number reads them as native values).
-    pub(crate) fn is_native(&self) -> bool {
+    pub fn is_native(&self) -> bool {
         match &self.header.descr {
             Descr::Simple(type_str) => match type_str.byte_order {
                 ByteOrder::Big => cfg!(target_endian = "big"),
@@ -532,7 +528,7 @@ impl<'a> Array<'a> {
     }
 
     /// The dtype, as numpy prints it.
-    pub(crate) fn dtype(&self) -> String {
+    pub fn dtype(&self) -> String {
         self.header.descr.to_python_repr()
     }
 
@@ -541,7 +537,7 @@ impl<'a> Array<'a> {
     }
 
     /// The items of a plain integer array, in memory order; `None` for another dtype.
-    pub(crate) fn ints(&self) -> Option<Vec<i128>> {
+    pub fn ints(&self) -> Option<Vec<i128>> {
         let Descr::Simple(type_str) = &self.header.descr else {
             return None;
         };
@@ -555,7 +551,7 @@ impl<'a> Array<'a> {
 
     /// The items of a float32 or float64 array as `f64` (exactly), in memory order; `None` for
     /// another dtype.
-    pub(crate) fn float_items(&self) -> Option<Vec<f64>> {
+    pub fn float_items(&self) -> Option<Vec<f64>> {
         match self.float_size()? {
             4 => self.decode(|bytes: [u8; 4], big| {
                 f64::from(if big {
@@ -569,7 +565,7 @@ impl<'a> Array<'a> {
     }
 
     /// The items of a float64 array, in memory order; `None` for another dtype.
-    pub(crate) fn floats(&self) -> Option<Vec<f64>> {
+    pub fn floats(&self) -> Option<Vec<f64>> {
         if self.float_size()? != 8 {
             return None;
         }

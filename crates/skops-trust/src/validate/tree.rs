@@ -18,14 +18,18 @@
 //!   as `feature` (or a child) the values the validator read under another name;
 //! - `max_depth` is the depth of the deepest leaf.
 
+use super::context::Context;
 use super::records::{FieldProblem, IntField};
+use super::registry::{PathFn, Validator};
 use super::state::{State, Unreadable, json_int, numpy_member};
+use super::usage;
 use super::walk::WalkError;
 use crate::validate::ValidateError;
 use crate::{Error, Result};
 use skops_format::file::SkopsFile;
 use skops_format::limits::{Limits, MAX_TREE_NODES};
 use skops_format::npy::{Descr, NpyView, read_npy};
+use skops_format::schema::Node;
 use skops_format::schema::{NodeId, NodeKind, ReduceKind};
 
 /// sklearn's `_TREE_LEAF`: the child index of a leaf.
@@ -560,4 +564,36 @@ impl TreeError {
          predict time (it would read out of bounds or loop): the file is corrupt or was crafted; \
          do not load it"
     }
+}
+
+// The registry's entry points (see `registry`).
+
+/// Registry: a TreeNode (`sklearn.tree._tree.Tree`).
+pub(super) fn checks_node(node: &Node, _name: &str) -> bool {
+    matches!(
+        node.kind,
+        NodeKind::Reduce {
+            kind: ReduceKind::Tree,
+            ..
+        }
+    )
+}
+
+/// Registry: validates the tree (its result was computed up front, see `parallel`), and
+/// trusts it where the estimators that feed it `X` bound its split features.
+pub(super) fn check(
+    context: &mut Context<'_, '_>,
+    id: NodeId,
+    _name: &str,
+    path: PathFn<'_>,
+) -> Result<()> {
+    let (file, limits) = (context.file, context.limits);
+    let n_features = match context.tree_results.remove(&id) {
+        Some(result) => result?,
+        None => validate_tree(file, id, limits, path)?,
+    };
+    if usage::tree_is_bounded(file, context.referrers(), id, n_features, limits) {
+        context.trust(id, super::TREE_TYPE, Validator::Tree);
+    }
+    Ok(())
 }

@@ -21,6 +21,8 @@ use std::collections::HashSet;
 
 use std::collections::HashMap;
 
+use super::context::Context;
+use super::registry::PathFn;
 use super::state::{Array, STATE_DICT_CLASSES, Slot, State, json_value};
 use crate::validate::ValidateError;
 use crate::{Error, Result};
@@ -28,6 +30,7 @@ use skops_format::file::SkopsFile;
 use skops_format::json::Text;
 use skops_format::json::Value;
 use skops_format::limits::Limits;
+use skops_format::schema::Node;
 use skops_format::schema::key_types::names_attribute as key_names_attribute;
 use skops_format::schema::{NdArrayStorage, NodeId, NodeKind};
 
@@ -264,6 +267,32 @@ fn column(file: &SkopsFile<'_>, value: &Held, limits: &Limits) -> Option<i128> {
             }
         }
         _ => None,
+    }
+}
+
+// The registry's entry points (see `registry`).
+
+/// Registry: a type whose vocabulary this validator checks.
+pub(super) fn checks_type(name: &str) -> bool {
+    table(name).is_some()
+}
+
+/// Registry: an ObjectNode of such a type.
+pub(super) fn checks_node(node: &Node, name: &str) -> bool {
+    matches!(node.kind, NodeKind::Object { .. }) && checks_type(name)
+}
+
+/// Registry: skops trusts these by default: refused when `transform` would build its sparse
+/// output with a column outside it.
+pub(super) fn check(
+    context: &mut Context<'_, '_>,
+    id: NodeId,
+    name: &str,
+    path: PathFn<'_>,
+) -> Result<()> {
+    match table(name) {
+        Some(table) => validate_vocabulary(context.file, id, table, context.limits, path),
+        None => Ok(()),
     }
 }
 

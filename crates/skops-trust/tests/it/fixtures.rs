@@ -286,7 +286,18 @@ fn fixtures_open_round_trip_and_audit_like_skops() {
             Err(error) => failures.push(format!("{relative}: schema-only audit failed: {error}")),
         }
         let validated = match file.validate() {
-            Ok(validated) => validated.types(),
+            Ok(validated) => {
+                // Only the registry's trusting validators may trust a node.
+                for validator in validated.validators() {
+                    if !validator.can_trust() {
+                        failures.push(format!(
+                            "{relative}: refuse-only validator {} trusted a node",
+                            validator.name()
+                        ));
+                    }
+                }
+                validated.types()
+            }
             Err(error) => {
                 failures.push(format!("{relative}: validation failed: {error}"));
                 continue;

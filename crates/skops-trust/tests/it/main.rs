@@ -8,6 +8,7 @@
 mod craft;
 mod fixtures;
 mod malicious;
+mod state;
 mod validate;
 mod validate_binary_tree;
 mod validate_dtype;
