@@ -49,11 +49,26 @@ def test_every_kind_is_documented_once_and_nothing_else():
     assert sorted(documented) == sorted(kinds)
 
 
+def _sources_naming_kinds() -> list[Path]:
+    """The Python and Rust tests, the Python package and the CLI snapshots: every place that
+    may write a kind by hand."""
+    paths = [
+        *(ROOT / "python" / "tests").glob("*.py"),
+        *(ROOT / "python" / "skops_rs").rglob("*.py"),
+        *(ROOT / "crates").glob("*/tests/**/*.rs"),
+        *(ROOT / "crates").glob("*/tests/**/*.snap"),
+        *(ROOT / "crates").glob("*/tests/**/*.txt"),
+    ]
+    return sorted(path for path in paths if path.is_file())
+
+
 def test_every_kind_a_test_expects_exists():
     kinds = set(error_kinds())
     card_kinds = set(_documented("skops-card"))
     unknown = []
-    for path in sorted((ROOT / "python" / "tests").glob("*.py")):
+    sources = _sources_naming_kinds()
+    assert any(path.suffix == ".rs" for path in sources)
+    for path in sources:
         text = path.read_text(encoding="utf-8")
         for match in _FORMAT_LITERAL.finditer(text):
             if match.group(1) not in kinds and match.group(1) not in card_kinds:
