@@ -83,7 +83,6 @@ use skops_format::file::SkopsFile;
 use skops_format::json::{self, Value};
 use skops_format::limits::{Limits, MAX_TREE_NODES};
 use skops_format::npy::{Descr, read_npy};
-use skops_format::schema::Node;
 use skops_format::schema::{ChildKey, NodeId, NodeKind};
 
 /// The KD tree type.
@@ -826,11 +825,6 @@ impl BinaryTreeError {
 }
 
 // The registry's entry points (see `registry`).
-
-/// Registry: a `KDTree` or `BallTree` ObjectNode.
-pub(super) fn checks_node(node: &Node, name: &str) -> bool {
-    matches!(node.kind, NodeKind::Object { .. }) && TreeKind::of(name).is_some()
-}
 
 /// Registry: validates the tree. A KDTree/BallTree checks the width of `X` against its own
 /// `data` before any query, so a sound tree is safe wherever it sits; it is trusted at the end

@@ -31,7 +31,6 @@ use crate::{Error, Result};
 use skops_format::file::SkopsFile;
 use skops_format::json::Value;
 use skops_format::npy::Descr;
-use skops_format::schema::Node;
 use skops_format::schema::{ChildKey, NodeId, NodeKind};
 
 /// The type this validator checks.
@@ -160,16 +159,6 @@ fn owning_estimators(
 }
 
 // The registry's entry points (see `registry`).
-
-/// Registry: the estimator and its cluster tree, whose attributes this validator reads.
-pub(super) fn reads_state_of(name: &str) -> bool {
-    name == BISECTING_TREE_TYPE || name == BISECTING_KMEANS
-}
-
-/// Registry: a `_BisectingTree` ObjectNode.
-pub(super) fn checks_node(node: &Node, name: &str) -> bool {
-    matches!(node.kind, NodeKind::Object { .. }) && name == BISECTING_TREE_TYPE
-}
 
 /// Registry: validates the cluster tree, and trusts it where it agrees with its estimator.
 pub(super) fn check(

@@ -24,8 +24,6 @@
 //! row of `estimators_` must be a list of tree estimators (numpy would unpack a sequence-like
 //! item into more columns), all rows of one length.
 
-use super::context::Context;
-use super::registry::PathFn;
 use super::state::{Slot, State, numpy_member};
 use super::usage::{
     TREE_ESTIMATORS, attribute, attribute_int, attribute_json, state_mentions,
@@ -36,7 +34,6 @@ use skops_format::file::SkopsFile;
 use skops_format::json::Value;
 use skops_format::limits::Limits;
 use skops_format::npy::{Descr, read_npy};
-use skops_format::schema::Node;
 use skops_format::schema::{NdArrayStorage, NodeId, NodeKind, ReduceKind};
 
 /// The ensembles that call `predict_stages`.
@@ -87,9 +84,12 @@ pub(super) fn stages_fit_output(
 /// check never looked at under `estimators[i, k]`. Anything but a `list` row of tree estimators
 /// is refused ([`BoostingError::Estimators`]). An `estimators_` that is not an object
 /// array fails in `predict_stages` before any item is read (`object[:, :]` needs one).
+///
+/// `_limits` is unused: it keeps the signature every refuse-only check has in the registry.
 pub(super) fn validate_stages(
     file: &SkopsFile<'_>,
     ensemble: NodeId,
+    _limits: &Limits,
     path: &dyn Fn() -> String,
 ) -> Result<()> {
     let schema = file.schema();
@@ -356,22 +356,4 @@ impl BoostingError {
             }
         }
     }
-}
-
-// The registry's entry points (see `registry`).
-
-/// Registry: a gradient-boosting ensemble's ObjectNode.
-pub(super) fn checks_node(node: &Node, name: &str) -> bool {
-    matches!(node.kind, NodeKind::Object { .. }) && GRADIENT_BOOSTING.contains(&name)
-}
-
-/// Registry: skops trusts these ensembles by default: a stage that is not a tree is only
-/// refused (the trees themselves are validated as `Tree` nodes).
-pub(super) fn check(
-    context: &mut Context<'_, '_>,
-    id: NodeId,
-    _name: &str,
-    path: PathFn<'_>,
-) -> Result<()> {
-    validate_stages(context.file, id, path)
 }

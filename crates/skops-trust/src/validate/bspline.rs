@@ -44,7 +44,6 @@ use crate::{Error, Result};
 use skops_format::file::SkopsFile;
 use skops_format::json::Value;
 use skops_format::limits::Limits;
-use skops_format::schema::Node;
 use skops_format::schema::{NodeId, NodeKind};
 
 /// The type the BSpline validator checks.
@@ -290,16 +289,6 @@ impl BsplineError {
 }
 
 // The registry's entry points (see `registry`).
-
-/// Registry: the spline and its transformer, whose attributes this validator reads.
-pub(super) fn reads_state_of(name: &str) -> bool {
-    name == BSPLINE_TYPE || name == SPLINE_TRANSFORMER_TYPE
-}
-
-/// Registry: a `BSpline` ObjectNode.
-pub(super) fn checks_node(node: &Node, name: &str) -> bool {
-    matches!(node.kind, NodeKind::Object { .. }) && name == BSPLINE_TYPE
-}
 
 /// Registry: validates the spline. Evaluating a sound BSpline reads only within its own
 /// arrays; it is trusted where its use is the one checked (an item of a consistent

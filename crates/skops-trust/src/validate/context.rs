@@ -28,9 +28,9 @@ pub(super) struct Context<'c, 'a> {
     pub(super) tree_results: HashMap<NodeId, Result<u64>>,
     /// The sound `KDTree`/`BallTree` nodes, checked against their estimators at the end.
     pub(super) binary_trees: Vec<(NodeId, SoundTree)>,
-    /// The neighbors estimators, checked at the end (after the binary trees, whose errors
-    /// about a `_fit_X` they share name the tree's invariant).
-    pub(super) neighbors_estimators: Vec<NodeId>,
+    /// The nodes whose check runs once the walk is over, with the index of their registry
+    /// entry ([`super::registry::Action::RefusesAtEnd`]), in schema order.
+    pub(super) deferred: Vec<(usize, NodeId)>,
 }
 
 impl<'c, 'a> Context<'c, 'a> {
@@ -44,7 +44,7 @@ impl<'c, 'a> Context<'c, 'a> {
             placed_bsplines: None,
             tree_results: parallel::validate_trees(file, limits),
             binary_trees: Vec::new(),
-            neighbors_estimators: Vec::new(),
+            deferred: Vec::new(),
         }
     }
 

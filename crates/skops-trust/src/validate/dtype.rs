@@ -30,7 +30,6 @@ use crate::{Error, Result};
 use skops_format::file::SkopsFile;
 use skops_format::limits::Limits;
 use skops_format::npy::Descr;
-use skops_format::schema::Node;
 use skops_format::schema::{NdArrayStorage, NodeId, NodeKind};
 
 /// The type the dtype validator trusts.
@@ -76,11 +75,6 @@ pub(crate) fn validate_dtype(
 }
 
 // The registry's entry points (see `registry`).
-
-/// Registry: a DTypeNode.
-pub(super) fn checks_node(node: &Node, _name: &str) -> bool {
-    matches!(node.kind, NodeKind::DType { .. })
-}
 
 /// Registry: validates the dtype, and trusts it when plain.
 pub(super) fn check(

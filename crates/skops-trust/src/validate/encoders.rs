@@ -28,14 +28,11 @@
 //! not integer arrays) is refused ([`EncoderError::State`]). A fitted encoder is one with
 //! `_n_features_outs` (`transform` fails without it).
 
-use super::context::Context;
-use super::registry::PathFn;
 use super::state::{Array, Slot, State, json_int, json_int_sequence, json_value};
 use crate::{Error, Result};
 use skops_format::file::SkopsFile;
 use skops_format::json::Value;
 use skops_format::limits::Limits;
-use skops_format::schema::Node;
 use skops_format::schema::{NdArrayStorage, NodeId, NodeKind};
 
 /// The class this module validates.
@@ -395,29 +392,6 @@ impl EncoderError {
          category's column unchecked (it would corrupt memory): the file is corrupt or was \
          crafted; do not load it"
     }
-}
-
-// The registry's entry points (see `registry`).
-
-/// Registry: the encoder's type name.
-pub(super) fn checks_type(name: &str) -> bool {
-    name == ONE_HOT_ENCODER
-}
-
-/// Registry: a `OneHotEncoder` ObjectNode.
-pub(super) fn checks_node(node: &Node, name: &str) -> bool {
-    matches!(node.kind, NodeKind::Object { .. }) && checks_type(name)
-}
-
-/// Registry: skops trusts OneHotEncoder by default: refused when `transform` would write
-/// outside its output.
-pub(super) fn check(
-    context: &mut Context<'_, '_>,
-    id: NodeId,
-    _name: &str,
-    path: PathFn<'_>,
-) -> Result<()> {
-    validate_one_hot_encoder(context.file, id, context.limits, path)
 }
 
 #[cfg(test)]

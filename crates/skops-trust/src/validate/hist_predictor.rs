@@ -34,7 +34,6 @@ use skops_format::file::SkopsFile;
 use skops_format::limits::{Limits, MAX_TREE_NODES};
 use skops_format::npy::{Descr, read_npy};
 use skops_format::schema::NodeId;
-use skops_format::schema::{Node, NodeKind};
 
 /// The field names of sklearn's `PREDICTOR_RECORD_DTYPE`, in order.
 const RECORD_FIELDS: [&str; 13] = [
@@ -376,16 +375,6 @@ impl PredictorError {
 }
 
 // The registry's entry points (see `registry`).
-
-/// Registry: the predictor's type name.
-pub(super) fn checks_type(name: &str) -> bool {
-    name == super::PREDICTOR_TYPE
-}
-
-/// Registry: a `TreePredictor` ObjectNode.
-pub(super) fn checks_node(node: &Node, name: &str) -> bool {
-    matches!(node.kind, NodeKind::Object { .. }) && checks_type(name)
-}
 
 /// Registry: validates the predictor, and trusts it where its estimator bounds its splits.
 pub(super) fn check(

@@ -22,15 +22,13 @@
 //! `labels_` and `inertia_`. `_n_threads`, when present, must be a positive integer: it is
 //! OpenMP's thread count, and libgomp aborts the process on a negative one.
 
-use super::context::Context;
 use super::neighbors::size_attribute;
-use super::registry::PathFn;
 use super::state::{State, json_int, numpy_header};
 use crate::{Error, Result};
 use skops_format::file::SkopsFile;
+use skops_format::limits::Limits;
 use skops_format::npy::Descr;
 use skops_format::schema::NodeId;
-use skops_format::schema::{Node, NodeKind};
 
 /// The k-means estimators whose centers the Lloyd loops read.
 const KMEANS_TYPES: [&str; 3] = [
@@ -45,10 +43,12 @@ pub(crate) fn is_kmeans(type_name: &str) -> bool {
 }
 
 /// Validates the fitted state of the k-means ObjectNode `id`; `path` gives its access path.
-/// An unfitted estimator (no `cluster_centers_`) passes.
+/// An unfitted estimator (no `cluster_centers_`) passes. `_limits` is unused: it keeps the
+/// signature every refuse-only check has in the registry.
 pub(crate) fn validate_kmeans(
     file: &SkopsFile<'_>,
     id: NodeId,
+    _limits: &Limits,
     path: &dyn Fn() -> String,
 ) -> Result<()> {
     let malformed = |reason: String| {
@@ -174,26 +174,4 @@ impl KMeansError {
          k-means code would read out of bounds at predict time): the file is corrupt or was \
          crafted; do not load it"
     }
-}
-
-// The registry's entry points (see `registry`).
-
-/// Registry: `KMeans` or `MiniBatchKMeans`.
-pub(super) fn checks_type(name: &str) -> bool {
-    is_kmeans(name)
-}
-
-/// Registry: an ObjectNode of either.
-pub(super) fn checks_node(node: &Node, name: &str) -> bool {
-    matches!(node.kind, NodeKind::Object { .. }) && checks_type(name)
-}
-
-/// Registry: skops trusts KMeans and MiniBatchKMeans by default: refused when unsound.
-pub(super) fn check(
-    context: &mut Context<'_, '_>,
-    id: NodeId,
-    _name: &str,
-    path: PathFn<'_>,
-) -> Result<()> {
-    validate_kmeans(context.file, id, path)
 }

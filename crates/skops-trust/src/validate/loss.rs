@@ -35,7 +35,6 @@ use super::state::{State, json_value};
 use crate::{Error, Result};
 use skops_format::file::SkopsFile;
 use skops_format::json::Value;
-use skops_format::schema::Node;
 use skops_format::schema::{NodeId, NodeKind, ReduceKind};
 
 /// One validated loss class: its Cython loss, the number of its constructor arguments and
@@ -284,16 +283,6 @@ impl LossError {
 }
 
 // The registry's entry points (see `registry`).
-
-/// Registry: a loss type this validator knows.
-pub(super) fn checks_type(name: &str) -> bool {
-    spec(name).is_some()
-}
-
-/// Registry: an ObjectNode of a loss type this validator knows.
-pub(super) fn checks_node(node: &Node, name: &str) -> bool {
-    matches!(node.kind, NodeKind::Object { .. }) && checks_type(name)
-}
 
 /// Registry: validates the loss, and trusts it when its Cython loss and link are the ones its
 /// class builds.

@@ -67,6 +67,7 @@ use std::collections::{BTreeSet, HashMap};
 use crate::Result;
 use crate::audit;
 use context::Context;
+use registry::{Action, Entry};
 use skops_format::file::SkopsFile;
 use skops_format::limits::Limits;
 use skops_format::schema::{NodeId, NodeKind};
@@ -172,13 +173,46 @@ pub fn validate(file: &SkopsFile<'_>, limits: &Limits) -> Result<Validated> {
                 widths::check_object(file, id, name, limits, &path)?;
             }
         }
-        if let Some(entry) = registry::entry_for(node, name) {
-            (entry.check)(&mut context, id, name, &path)?;
+        match registry::entry_for(node, name) {
+            Some((
+                _,
+                Entry {
+                    action: Action::Trusts(check),
+                    ..
+                },
+            )) => {
+                check(&mut context, id, name, &path)?;
+            }
+            Some((
+                _,
+                Entry {
+                    action: Action::Refuses(check),
+                    ..
+                },
+            )) => {
+                check(file, id, limits, &path)?;
+            }
+            Some((
+                index,
+                Entry {
+                    action: Action::RefusesAtEnd(_),
+                    ..
+                },
+            )) => {
+                context.deferred.push((index, id));
+            }
+            None => {}
         }
     }
-    for entry in registry::REGISTRY {
+    let deferred = std::mem::take(&mut context.deferred);
+    for (index, entry) in registry::REGISTRY.iter().enumerate() {
         if let Some(finish) = entry.finish {
             finish(&mut context)?;
+        }
+        if let Action::RefusesAtEnd(check) = entry.action {
+            for &(_, id) in deferred.iter().filter(|(entry, _)| *entry == index) {
+                check(file, id, limits, &|| audit::node_path(schema, id))?;
+            }
         }
     }
     Ok(context.validated)

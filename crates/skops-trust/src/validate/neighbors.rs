@@ -62,8 +62,6 @@
 //! `_fit_X` over-reads it in sklearn itself); the regressors' `_y`, the metric itself,
 //! `LocalOutlierFactor`'s `_lrd` and `_distances_fit_X_` (read by numpy indexing).
 
-use super::context::Context;
-use super::registry::PathFn;
 use super::state::{Array, Slot, State, Unreadable, json_int, json_value, numpy_header};
 use super::svm::with_sparse;
 use crate::{Error, Result};
@@ -71,7 +69,6 @@ use skops_format::file::SkopsFile;
 use skops_format::json::Value;
 use skops_format::limits::Limits;
 use skops_format::npy::Descr;
-use skops_format::schema::Node;
 use skops_format::schema::{NdArrayStorage, NodeId, NodeKind};
 
 /// The neighbors estimators, with whether they are classifiers (keep `_y` as class indices).
@@ -583,39 +580,4 @@ impl NeighborsError {
          pairwise-distance code relies on at predict time (it would read or write out of bounds): \
          the file is corrupt or was crafted; do not load it"
     }
-}
-
-// The registry's entry points (see `registry`).
-
-/// Registry: a neighbors estimator type.
-pub(super) fn checks_type(name: &str) -> bool {
-    neighbors_kind(name).is_some()
-}
-
-/// Registry: an ObjectNode of a neighbors estimator type.
-pub(super) fn checks_node(node: &Node, name: &str) -> bool {
-    matches!(node.kind, NodeKind::Object { .. }) && checks_type(name)
-}
-
-/// Registry: deferred to [`finish`], after the binary trees, whose errors about a `_fit_X`
-/// they share name the tree's invariant.
-pub(super) fn check(
-    context: &mut Context<'_, '_>,
-    id: NodeId,
-    _name: &str,
-    _path: PathFn<'_>,
-) -> Result<()> {
-    context.neighbors_estimators.push(id);
-    Ok(())
-}
-
-/// Registry: skops trusts the neighbors estimators by default: refused when unsound.
-pub(super) fn finish(context: &mut Context<'_, '_>) -> Result<()> {
-    let schema = context.file.schema();
-    for &id in &context.neighbors_estimators {
-        validate_neighbors(context.file, id, context.limits, &|| {
-            crate::audit::node_path(schema, id)
-        })?;
-    }
-    Ok(())
 }

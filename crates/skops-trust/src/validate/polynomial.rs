@@ -24,15 +24,12 @@
 //! Errors: `validate-polynomial-state` (the flag, a degree that is not a non-negative integer,
 //! a missing `n_features_in_`), `validate-width` (a degree or width beyond its limit).
 
-use super::context::Context;
-use super::registry::PathFn;
 use super::state::{Array, Slot, State, json_int, json_value};
 use crate::validate::ValidateError;
 use crate::{Error, Result};
 use skops_format::file::SkopsFile;
 use skops_format::json::Value;
 use skops_format::limits::Limits;
-use skops_format::schema::Node;
 use skops_format::schema::{NdArrayStorage, NodeId, NodeKind};
 
 /// The estimator this validator checks.
@@ -208,28 +205,6 @@ fn binomial(n: u64, k: u64) -> u64 {
         }
     }
     u64::try_from(value).unwrap_or(u64::MAX)
-}
-
-// The registry's entry points (see `registry`).
-
-/// Registry: the transformer's type name.
-pub(super) fn checks_type(name: &str) -> bool {
-    name == POLYNOMIAL_FEATURES
-}
-
-/// Registry: a `PolynomialFeatures` ObjectNode.
-pub(super) fn checks_node(node: &Node, name: &str) -> bool {
-    matches!(node.kind, NodeKind::Object { .. }) && checks_type(name)
-}
-
-/// Registry: skops trusts PolynomialFeatures by default: refused when unsound.
-pub(super) fn check(
-    context: &mut Context<'_, '_>,
-    id: NodeId,
-    _name: &str,
-    path: PathFn<'_>,
-) -> Result<()> {
-    validate_polynomial(context.file, id, context.limits, path)
 }
 
 #[cfg(test)]

@@ -7,14 +7,16 @@
 //! node, in schema order, decides the error.
 //!
 //! # How to add a validator
-//! 1. Its module, `validate/<name>.rs` (declared in `validate/mod.rs`): the checks; its error
-//!    family (a `thiserror` enum with an `error_kinds!` table of stable kebab-case kinds and a
-//!    `hint()`); `matches` (cheap: compare the node kind and type name) and `check` (reads the
-//!    state, refuses with the family's error, and for a validator that can trust, calls
-//!    [`Context::trust`]); `finish` if it must see the whole file first (add the deferred
-//!    nodes to [`Context`]); `reads_state_of` if it reads other objects' attributes.
-//! 2. This file: a [`Validator`] variant with its `name()`, and its [`REGISTRY`] line. Entries
-//!    are tried in order, so a validator of a more specific form of a node goes first.
+//! 1. Its module, `validate/<name>.rs` (declared in `validate/mod.rs`): the checks, reading
+//!    state through [`super::state`]; its error family (a `thiserror` enum with an
+//!    `error_kinds!` table of stable kebab-case kinds and a `hint()`). A refuse-only validator
+//!    (for a type skops already trusts) exports one function with the [`Refuse`] signature. A
+//!    validator that trusts exports a [`Trust`] function, which calls [`Context::trust`] for
+//!    what it found sound where its use is bounded, and a `finish` if it must see the whole
+//!    file first (keep what it defers in [`Context`]).
+//! 2. This file: a [`Validator`] variant with its `name()`, and its [`REGISTRY`] line: which
+//!    nodes it checks ([`Matches`]), its [`Action`], the types whose state it reads. Entries are
+//!    tried in order, the first match runs, so a more specific entry goes first.
 //! 3. `validate/error.rs`: one [`ValidateError`](super::ValidateError) variant wrapping the
 //!    family (kinds, hints and `From` follow from it); `scripts/gen_error_docs.py` then writes
 //!    `docs/errors.md`.
@@ -22,12 +24,15 @@
 //!    and the parametrized pytest both run.
 
 use super::context::Context;
+use super::{BSPLINE_TYPE, PREDICTOR_TYPE};
 use super::{
     binary_tree, bisecting, boosting, bspline, dtype, encoders, hist_predictor, kmeans, loss,
     neighbors, polynomial, reviewed, sparse, svm, tree, usage, vocabulary,
 };
 use crate::Result;
-use skops_format::schema::{Node, NodeId};
+use skops_format::file::SkopsFile;
+use skops_format::limits::Limits;
+use skops_format::schema::{Node, NodeId, NodeKind, ReduceKind};
 
 /// A validator: what `inspect` names for a node it trusted.
 #[derive(
@@ -98,39 +103,64 @@ impl Validator {
     pub fn can_trust(self) -> bool {
         REGISTRY
             .iter()
-            .any(|entry| entry.validator == self && entry.power == Power::Trusts)
+            .any(|entry| entry.validator == self && matches!(entry.action, Action::Trusts(_)))
     }
 }
 
-/// What a validator can decide about a node it checks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(super) enum Power {
-    /// Trusts a sound node where its use is bounded by what was checked; refuses an unsound
-    /// one.
-    Trusts,
-    /// Only refuses an unsound state: skops 0.16 trusts the type by default.
-    RefusesOnly,
-}
+/// A check that may trust the node (and what it owns) through [`Context::trust`]: it gets the
+/// node, its type name, and its access path for errors.
+pub(super) type Trust = fn(&mut Context<'_, '_>, NodeId, &str, PathFn<'_>) -> Result<()>;
+
+/// A check that can only refuse an unsound state (skops 0.16 trusts the type by default): it
+/// sees the file, not the [`Context`], so it cannot trust anything.
+pub(super) type Refuse = fn(&SkopsFile<'_>, NodeId, &Limits, PathFn<'_>) -> Result<()>;
 
 /// The access path of the node being checked, built only when an error needs it.
 pub(super) type PathFn<'p> = &'p dyn Fn() -> String;
+
+/// What a validator runs on a node it matches.
+#[derive(Clone, Copy)]
+pub(super) enum Action {
+    /// Trusts a sound node where its use is bounded by what was checked; refuses an unsound one.
+    Trusts(Trust),
+    /// Only refuses an unsound state.
+    Refuses(Refuse),
+    /// [`Action::Refuses`], once the walk is over: after the `finish` of every entry up to and
+    /// including this one, so that an error a finished validator reports comes first.
+    RefusesAtEnd(Refuse),
+}
+
+/// Which nodes a validator checks.
+#[derive(Clone, Copy)]
+pub(super) enum Matches {
+    /// ObjectNodes whose type name satisfies the predicate.
+    Objects(fn(&str) -> bool),
+    /// Nodes that satisfy the predicate (for node kinds that are not ObjectNodes).
+    Nodes(fn(&Node) -> bool),
+}
+
+impl Matches {
+    /// Whether it matches `node`, whose type name is `name`.
+    fn accepts(self, node: &Node, name: &str) -> bool {
+        match self {
+            Matches::Objects(types) => matches!(node.kind, NodeKind::Object { .. }) && types(name),
+            Matches::Nodes(nodes) => nodes(node),
+        }
+    }
+}
 
 /// One validator's line in the registry.
 pub(super) struct Entry {
     /// The validator, as reports name it.
     pub(super) validator: Validator,
-    /// Whether it can trust, or only refuse.
-    pub(super) power: Power,
-    /// Whether it checks `node`, whose type name is `name` (empty for JSON and array nodes,
-    /// which are many and which no validator matches by name).
-    pub(super) matches: fn(node: &Node, name: &str) -> bool,
-    /// Checks node `id`, whose type name is `name` (as for `matches`); refuses it with the
-    /// validator's error, or trusts it.
-    pub(super) check: fn(&mut Context<'_, '_>, NodeId, &str, PathFn<'_>) -> Result<()>,
+    /// Which nodes it checks.
+    pub(super) matches: Matches,
+    /// What it runs on each.
+    pub(super) action: Action,
     /// Whether it reads the attributes of objects of type `name` (which are then refused,
     /// before any check, when their state cannot be read with certainty).
     pub(super) reads_state_of: fn(name: &str) -> bool,
-    /// What it checks once the whole file has been walked.
+    /// What it checks once the whole file has been walked (a validator that trusts).
     pub(super) finish: Option<fn(&mut Context<'_, '_>) -> Result<()>>,
 }
 
@@ -143,148 +173,147 @@ fn reads_none(_: &str) -> bool {
 pub(super) const REGISTRY: &[Entry] = &[
     Entry {
         validator: Validator::Tree,
-        power: Power::Trusts,
-        matches: tree::checks_node,
-        check: tree::check,
+        matches: Matches::Nodes(|node| {
+            matches!(
+                node.kind,
+                NodeKind::Reduce {
+                    kind: ReduceKind::Tree,
+                    ..
+                }
+            )
+        }),
+        action: Action::Trusts(tree::check),
         // The estimators that validate `X` for a tree or a HistGradientBoosting predictor.
         reads_state_of: usage::reads_state_of,
         finish: None,
     },
     Entry {
         validator: Validator::HistPredictor,
-        power: Power::Trusts,
-        matches: hist_predictor::checks_node,
-        check: hist_predictor::check,
-        reads_state_of: hist_predictor::checks_type,
+        matches: Matches::Objects(|name| name == PREDICTOR_TYPE),
+        action: Action::Trusts(hist_predictor::check),
+        reads_state_of: |name| name == PREDICTOR_TYPE,
         finish: None,
     },
     Entry {
         validator: Validator::BisectingTree,
-        power: Power::Trusts,
-        matches: bisecting::checks_node,
-        check: bisecting::check,
-        reads_state_of: bisecting::reads_state_of,
+        matches: Matches::Objects(|name| name == bisecting::BISECTING_TREE_TYPE),
+        action: Action::Trusts(bisecting::check),
+        reads_state_of: |name| {
+            name == bisecting::BISECTING_TREE_TYPE || name == bisecting::BISECTING_KMEANS
+        },
         finish: None,
     },
     Entry {
         validator: Validator::Sparse,
-        power: Power::Trusts,
-        matches: sparse::checks_node,
-        check: sparse::check,
+        matches: Matches::Nodes(|node| matches!(node.kind, NodeKind::SparseMatrix { .. })),
+        action: Action::Trusts(sparse::check),
         reads_state_of: reads_none,
         finish: None,
     },
     Entry {
         validator: Validator::DType,
-        power: Power::Trusts,
-        matches: dtype::checks_node,
-        check: dtype::check,
+        matches: Matches::Nodes(|node| matches!(node.kind, NodeKind::DType { .. })),
+        action: Action::Trusts(dtype::check),
         reads_state_of: reads_none,
         finish: None,
     },
     Entry {
         validator: Validator::Loss,
-        power: Power::Trusts,
-        matches: loss::checks_node,
-        check: loss::check,
-        reads_state_of: loss::checks_type,
+        matches: Matches::Objects(|name| loss::spec(name).is_some()),
+        action: Action::Trusts(loss::check),
+        reads_state_of: |name| loss::spec(name).is_some(),
         finish: None,
     },
     Entry {
         validator: Validator::Bspline,
-        power: Power::Trusts,
-        matches: bspline::checks_node,
-        check: bspline::check,
-        reads_state_of: bspline::reads_state_of,
+        matches: Matches::Objects(|name| name == BSPLINE_TYPE),
+        action: Action::Trusts(bspline::check),
+        reads_state_of: |name| name == BSPLINE_TYPE || name == bspline::SPLINE_TRANSFORMER_TYPE,
         finish: None,
     },
     Entry {
         validator: Validator::Svm,
-        power: Power::RefusesOnly,
-        matches: svm::checks_node,
-        check: svm::check,
-        reads_state_of: svm::checks_type,
+        matches: Matches::Objects(|name| svm::svm_kind(name).is_some()),
+        action: Action::Refuses(svm::validate_svm),
+        reads_state_of: |name| svm::svm_kind(name).is_some(),
         finish: None,
     },
     Entry {
         validator: Validator::BoostingStages,
-        power: Power::RefusesOnly,
-        matches: boosting::checks_node,
-        check: boosting::check,
+        matches: Matches::Objects(|name| boosting::GRADIENT_BOOSTING.contains(&name)),
+        action: Action::Refuses(boosting::validate_stages),
         reads_state_of: boosting::reads_state_of,
         finish: None,
     },
     Entry {
         validator: Validator::OneHotEncoder,
-        power: Power::RefusesOnly,
-        matches: encoders::checks_node,
-        check: encoders::check,
-        reads_state_of: encoders::checks_type,
+        matches: Matches::Objects(|name| name == encoders::ONE_HOT_ENCODER),
+        action: Action::Refuses(encoders::validate_one_hot_encoder),
+        reads_state_of: |name| name == encoders::ONE_HOT_ENCODER,
         finish: None,
     },
     Entry {
         validator: Validator::Vocabulary,
-        power: Power::RefusesOnly,
-        matches: vocabulary::checks_node,
-        check: vocabulary::check,
-        reads_state_of: vocabulary::checks_type,
+        matches: Matches::Objects(|name| vocabulary::table(name).is_some()),
+        action: Action::Refuses(vocabulary::validate_vocabulary),
+        reads_state_of: |name| vocabulary::table(name).is_some(),
         finish: None,
     },
     Entry {
         validator: Validator::Polynomial,
-        power: Power::RefusesOnly,
-        matches: polynomial::checks_node,
-        check: polynomial::check,
-        reads_state_of: polynomial::checks_type,
+        matches: Matches::Objects(|name| name == polynomial::POLYNOMIAL_FEATURES),
+        action: Action::Refuses(polynomial::validate_polynomial),
+        reads_state_of: |name| name == polynomial::POLYNOMIAL_FEATURES,
         finish: None,
     },
     Entry {
         validator: Validator::KMeans,
-        power: Power::RefusesOnly,
-        matches: kmeans::checks_node,
-        check: kmeans::check,
-        reads_state_of: kmeans::checks_type,
+        matches: Matches::Objects(kmeans::is_kmeans),
+        action: Action::Refuses(kmeans::validate_kmeans),
+        reads_state_of: kmeans::is_kmeans,
         finish: None,
     },
-    // Before the neighbors estimators: their `finish` checks the estimators against the trees.
+    // Before the neighbors estimators: an estimator is checked against its binary tree first,
+    // so an error about a `_fit_X` they share names the tree's invariant.
     Entry {
         validator: Validator::BinaryTree,
-        power: Power::Trusts,
-        matches: binary_tree::checks_node,
-        check: binary_tree::check,
+        matches: Matches::Objects(|name| binary_tree::TreeKind::of(name).is_some()),
+        action: Action::Trusts(binary_tree::check),
         reads_state_of: reads_none,
         finish: Some(binary_tree::finish),
     },
     Entry {
         validator: Validator::Neighbors,
-        power: Power::RefusesOnly,
-        matches: neighbors::checks_node,
-        check: neighbors::check,
-        reads_state_of: neighbors::checks_type,
-        finish: Some(neighbors::finish),
+        matches: Matches::Objects(|name| neighbors::neighbors_kind(name).is_some()),
+        action: Action::RefusesAtEnd(neighbors::validate_neighbors),
+        reads_state_of: |name| neighbors::neighbors_kind(name).is_some(),
+        finish: None,
     },
     Entry {
         validator: Validator::Reviewed,
-        power: Power::Trusts,
-        matches: reviewed::matches_held_function,
-        check: reviewed::check_held_function,
+        matches: Matches::Nodes(|node| {
+            matches!(node.kind, NodeKind::Function) && reviewed::is_held_function(node)
+        }),
+        action: Action::Trusts(reviewed::check_held_function),
         reads_state_of: reads_none,
         finish: None,
     },
     // Last: it looks at every node no other entry took.
     Entry {
         validator: Validator::Reviewed,
-        power: Power::Trusts,
-        matches: reviewed::matches_any,
-        check: reviewed::check_reviewed_type,
+        matches: Matches::Nodes(|_| true),
+        action: Action::Trusts(reviewed::check_reviewed_type),
         reads_state_of: reads_none,
         finish: None,
     },
 ];
 
-/// The first entry that checks `node` (whose type name is `name`).
-pub(super) fn entry_for(node: &Node, name: &str) -> Option<&'static Entry> {
-    REGISTRY.iter().find(|entry| (entry.matches)(node, name))
+/// The first entry that checks `node` (whose type name is `name`), with its index.
+pub(super) fn entry_for(node: &Node, name: &str) -> Option<(usize, &'static Entry)> {
+    REGISTRY
+        .iter()
+        .enumerate()
+        .find(|(_, entry)| entry.matches.accepts(node, name))
 }
 
 /// Whether some validator reads the attributes of objects of type `name`.
@@ -298,7 +327,7 @@ mod tests {
 
     use strum::IntoEnumIterator;
 
-    use super::{REGISTRY, Validator};
+    use super::{Action, REGISTRY, Validator};
 
     #[test]
     fn every_validator_has_an_entry_and_a_distinct_name() {
@@ -315,12 +344,25 @@ mod tests {
     #[test]
     fn a_validator_is_either_trusting_or_refuse_only() {
         for validator in Validator::iter() {
-            let powers: HashSet<_> = REGISTRY
+            let trusting: HashSet<bool> = REGISTRY
                 .iter()
                 .filter(|entry| entry.validator == validator)
-                .map(|entry| entry.power)
+                .map(|entry| matches!(entry.action, Action::Trusts(_)))
                 .collect();
-            assert_eq!(powers.len(), 1, "{validator:?}");
+            assert_eq!(trusting.len(), 1, "{validator:?}");
+        }
+    }
+
+    #[test]
+    fn only_a_trusting_validator_has_a_finish_step() {
+        for entry in REGISTRY {
+            if entry.finish.is_some() {
+                assert!(
+                    matches!(entry.action, Action::Trusts(_)),
+                    "{:?}",
+                    entry.validator
+                );
+            }
         }
     }
 }

@@ -144,11 +144,6 @@ pub(crate) fn reviewed_type(schema: &Schema, node: &Node, name: &str) -> Option<
 
 // The registry's entry points (see `registry`).
 
-/// Registry: a FunctionNode of one of [`HELD_FUNCTIONS`].
-pub(super) fn matches_held_function(node: &Node, _name: &str) -> bool {
-    matches!(node.kind, NodeKind::Function) && is_held_function(node)
-}
-
 /// Registry: trusts the function when every reference to it is its estimator's attribute.
 pub(super) fn check_held_function(
     context: &mut Context<'_, '_>,
@@ -161,11 +156,6 @@ pub(super) fn check_held_function(
         context.trust(id, name, Validator::Reviewed);
     }
     Ok(())
-}
-
-/// Registry: any node (the reviewed types are looked up by [`check_reviewed_type`]).
-pub(super) fn matches_any(_node: &Node, _name: &str) -> bool {
-    true
 }
 
 /// Registry: trusts a reviewed type in its plain form.

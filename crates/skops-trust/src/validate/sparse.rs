@@ -63,7 +63,6 @@ use skops_format::file::SkopsFile;
 use skops_format::limits::Limits;
 use skops_format::npy::{Descr, NpyView};
 use skops_format::npz::{Sparse, SparseFormat};
-use skops_format::schema::Node;
 use skops_format::schema::{ChildKey, NodeId, NodeKind};
 
 /// Validates the SparseMatrixNode `id` of `file`; `path` gives its access path for error
@@ -380,11 +379,6 @@ impl SparseError {
 }
 
 // The registry's entry points (see `registry`).
-
-/// Registry: a SparseMatrixNode.
-pub(super) fn checks_node(node: &Node, _name: &str) -> bool {
-    matches!(node.kind, NodeKind::SparseMatrix { .. })
-}
 
 /// Registry: validates the matrix, and trusts it where its placement bounds its shape.
 pub(super) fn check(

@@ -41,9 +41,7 @@
 //! results but not what is read; the Python-level attributes predict uses through numpy
 //! (bounds-checked there).
 
-use super::context::Context;
 use super::records::IntField;
-use super::registry::PathFn;
 use super::state::{Array, Slot, State, json_int, json_int_sequence, json_value};
 use crate::{Error, Result};
 use skops_format::container::Archive;
@@ -52,7 +50,6 @@ use skops_format::json::Value;
 use skops_format::limits::Limits;
 use skops_format::npy::Descr;
 use skops_format::npz::{Sparse, SparseFormat};
-use skops_format::schema::Node;
 use skops_format::schema::{NodeId, NodeKind};
 
 /// The kernels `_libsvm` knows (`LIBSVM_KERNEL_TYPES`).
@@ -572,26 +569,4 @@ impl SvmError {
         "the libsvm state of an SVM breaks an invariant libsvm relies on at predict time (it \
          would read out of bounds): the file is corrupt or was crafted; do not load it"
     }
-}
-
-// The registry's entry points (see `registry`).
-
-/// Registry: an SVM type.
-pub(super) fn checks_type(name: &str) -> bool {
-    svm_kind(name).is_some()
-}
-
-/// Registry: an ObjectNode of an SVM type.
-pub(super) fn checks_node(node: &Node, name: &str) -> bool {
-    matches!(node.kind, NodeKind::Object { .. }) && checks_type(name)
-}
-
-/// Registry: skops trusts the SVMs by default: their state is only refused when unsound.
-pub(super) fn check(
-    context: &mut Context<'_, '_>,
-    id: NodeId,
-    _name: &str,
-    path: PathFn<'_>,
-) -> Result<()> {
-    validate_svm(context.file, id, context.limits, path)
 }

@@ -29,7 +29,6 @@ use crate::{Error, Result};
 use skops_format::file::SkopsFile;
 use skops_format::limits::{Limits, MAX_TREE_NODES};
 use skops_format::npy::{Descr, NpyView, read_npy};
-use skops_format::schema::Node;
 use skops_format::schema::{NodeId, NodeKind, ReduceKind};
 
 /// sklearn's `_TREE_LEAF`: the child index of a leaf.
@@ -567,17 +566,6 @@ impl TreeError {
 }
 
 // The registry's entry points (see `registry`).
-
-/// Registry: a TreeNode (`sklearn.tree._tree.Tree`).
-pub(super) fn checks_node(node: &Node, _name: &str) -> bool {
-    matches!(
-        node.kind,
-        NodeKind::Reduce {
-            kind: ReduceKind::Tree,
-            ..
-        }
-    )
-}
 
 /// Registry: validates the tree (its result was computed up front, see `parallel`), and
 /// trusts it where the estimators that feed it `X` bound its split features.

@@ -21,8 +21,6 @@ use std::collections::HashSet;
 
 use std::collections::HashMap;
 
-use super::context::Context;
-use super::registry::PathFn;
 use super::state::{Array, STATE_DICT_CLASSES, Slot, State, json_value};
 use crate::validate::ValidateError;
 use crate::{Error, Result};
@@ -30,7 +28,6 @@ use skops_format::file::SkopsFile;
 use skops_format::json::Text;
 use skops_format::json::Value;
 use skops_format::limits::Limits;
-use skops_format::schema::Node;
 use skops_format::schema::key_types::names_attribute as key_names_attribute;
 use skops_format::schema::{NdArrayStorage, NodeId, NodeKind};
 
@@ -68,15 +65,16 @@ pub(super) fn table(name: &str) -> Option<(&'static str, bool)> {
         .map(|&(_, attribute, strings)| (attribute, strings))
 }
 
-/// Validates the ObjectNode `id`, whose table is `attribute`; `strings` is whether it is looked
-/// up with strings only.
+/// Validates the ObjectNode `id` of a class this module validates (another passes).
 pub(super) fn validate_vocabulary(
     file: &SkopsFile<'_>,
     id: NodeId,
-    (attribute, strings): (&'static str, bool),
     limits: &Limits,
     path: &dyn Fn() -> String,
 ) -> Result<()> {
+    let Some((attribute, strings)) = table(&file.schema().node(id).type_name()) else {
+        return Ok(());
+    };
     let state = State::read(file, id, path)?;
     let refuse = |reason: String| {
         Error::Validate(ValidateError::Vocabulary {
@@ -267,32 +265,6 @@ fn column(file: &SkopsFile<'_>, value: &Held, limits: &Limits) -> Option<i128> {
             }
         }
         _ => None,
-    }
-}
-
-// The registry's entry points (see `registry`).
-
-/// Registry: a type whose vocabulary this validator checks.
-pub(super) fn checks_type(name: &str) -> bool {
-    table(name).is_some()
-}
-
-/// Registry: an ObjectNode of such a type.
-pub(super) fn checks_node(node: &Node, name: &str) -> bool {
-    matches!(node.kind, NodeKind::Object { .. }) && checks_type(name)
-}
-
-/// Registry: skops trusts these by default: refused when `transform` would build its sparse
-/// output with a column outside it.
-pub(super) fn check(
-    context: &mut Context<'_, '_>,
-    id: NodeId,
-    name: &str,
-    path: PathFn<'_>,
-) -> Result<()> {
-    match table(name) {
-        Some(table) => validate_vocabulary(context.file, id, table, context.limits, path),
-        None => Ok(()),
     }
 }
 
