@@ -197,10 +197,12 @@ def test_a_vi_of_another_shape_than_the_data_is_refused(shape):
 
 def test_skops_loads_a_small_vi_that_crashes_kneighbors_and_we_refuse_it(tmp_path):
     """scipy's `cdist(..., "mahalanobis", VI=VI)` reads `VI` as `n x n` for `n` features; a
-    `1 x 1` `VI` over 2,000 features reads 32 MB past it."""
+    `1 x 1` `VI` over 6,000 features reads up to 288 MB past it (over 2,000 features, 32 MB
+    past it was not always unmapped memory on a loaded machine)."""
+    features = 6_000
     path = tmp_path / "vi.skops"
-    path.write_bytes(_mahalanobis(lambda members: array_node(members, np.eye(1)), WIDE))
-    result = run_python(_QUERY_WITH_SKOPS, str(path), "kneighbors", str(WIDE))
+    path.write_bytes(_mahalanobis(lambda members: array_node(members, np.eye(1)), features))
+    result = run_python(_QUERY_WITH_SKOPS, str(path), "kneighbors", str(features))
     assert_dies_after_loading(result)
     with pytest.raises(SkopsFormatError) as info:
         rio.load(path)

@@ -16,7 +16,7 @@
 //!   `left` and `right` are each `None` or a cluster node.
 //!
 //! A node under a `BisectingKMeans` whose `center` or children break this is refused
-//! ([`ValidateError::BisectingTree`]); a node found anywhere else is left untrusted.
+//! ([`BisectingError::Node`]); a node found anywhere else is left untrusted.
 //! A cycle of cluster nodes makes predict recurse until Python's `RecursionError`: an error,
 //! not a crash, so it is not checked.
 
@@ -26,7 +26,7 @@ use super::context::Context;
 use super::registry::{PathFn, Validator};
 use super::state::numpy_header;
 use super::usage::{Referrers, attribute, attribute_int, attribute_json, state_shadows_methods};
-use crate::validate::ValidateError;
+
 use crate::{Error, Result};
 use skops_format::file::SkopsFile;
 use skops_format::json::Value;
@@ -72,7 +72,7 @@ pub(super) fn validate_bisecting_tree(
         return Ok(false);
     };
     let malformed = |reason: String| {
-        Error::Validate(ValidateError::BisectingTree {
+        Error::from(BisectingError::Node {
             path: path(),
             reason,
         })
@@ -156,6 +156,37 @@ fn owning_estimators(
         }
     }
     (!estimators.is_empty()).then_some(estimators)
+}
+
+/// What the `bisecting` validator refuses.
+#[derive(Debug, thiserror::Error, strum::EnumDiscriminants)]
+#[strum_discriminants(name(BisectingErrorKind), derive(strum::EnumIter))]
+#[strum_discriminants(doc = "The variants of [`BisectingError`], without their data.")]
+pub enum BisectingError {
+    /// A BisectingKMeans cluster node (`_BisectingTree`) is malformed: its `center` is not a
+    /// one-dimensional float array as wide as the estimator's `n_features_in_` (Cython k-means
+    /// reads that many values of each center, unchecked), or a child is neither `None` nor a
+    /// cluster node.
+    #[error("the BisectingKMeans cluster node at `{path}` is malformed: {reason}")]
+    Node {
+        /// Where the cluster node is, as a Python access path from the root object.
+        path: String,
+        /// What is malformed.
+        reason: String,
+    },
+}
+
+skops_format::error_kinds!(BisectingError / BisectingErrorKind {
+    Node => "validate-bisecting-tree",
+});
+
+impl BisectingError {
+    /// What to tell a user who meets this refusal (the CLI's `hint:` line).
+    pub fn hint(&self) -> &'static str {
+        "a BisectingKMeans cluster center does not match the model's number of features: \
+         scikit-learn would read past it at predict time; the file is corrupt or was \
+         crafted; do not load it"
+    }
 }
 
 // The registry's entry points (see `registry`).

@@ -25,7 +25,7 @@
 
 use super::context::Context;
 use super::registry::{PathFn, Validator};
-use crate::validate::ValidateError;
+
 use crate::{Error, Result};
 use skops_format::file::SkopsFile;
 use skops_format::limits::Limits;
@@ -49,7 +49,7 @@ pub(crate) fn validate_dtype(
     };
     let content_node = schema.node(*content);
     let NodeKind::NdArray(storage) = &content_node.kind else {
-        return Err(Error::Validate(ValidateError::DtypeContent {
+        return Err(Error::from(DtypeError::Content {
             path: path(),
             loader: content_node.loader.name(),
         }));
@@ -72,6 +72,34 @@ pub(crate) fn validate_dtype(
         Descr::Structured(_) => false,
     };
     Ok(plain && header.shape == [0] && schema.node(id).type_name() == DTYPE_TYPE)
+}
+
+/// What the `dtype` validator refuses.
+#[derive(Debug, thiserror::Error, strum::EnumDiscriminants)]
+#[strum_discriminants(name(DtypeErrorKind), derive(strum::EnumIter))]
+#[strum_discriminants(doc = "The variants of [`DtypeError`], without their data.")]
+pub enum DtypeError {
+    /// The content of a `numpy.dtype` node is not an NdArrayNode (skops always writes the
+    /// dtype as an empty array; its loader returns whatever `.dtype` the content has).
+    #[error("the dtype at `{path}` is carried by a `{loader}`, not an NdArrayNode")]
+    Content {
+        /// Where the dtype is, as a Python access path from the root object.
+        path: String,
+        /// The loader of the content node.
+        loader: &'static str,
+    },
+}
+
+skops_format::error_kinds!(DtypeError / DtypeErrorKind {
+    Content => "validate-dtype-content",
+});
+
+impl DtypeError {
+    /// What to tell a user who meets this refusal (the CLI's `hint:` line).
+    pub fn hint(&self) -> &'static str {
+        "skops writes a `numpy.dtype` as an empty array; this one is carried by another \
+         node, which could pass off any object as a dtype: the file was crafted"
+    }
 }
 
 // The registry's entry points (see `registry`).

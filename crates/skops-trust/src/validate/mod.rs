@@ -55,10 +55,7 @@ mod walk;
 mod widths;
 
 pub use bspline::{ASARRAY_FUNCTION, BSPLINE_TYPE};
-pub use error::{
-    BinaryTreeError, BoostingError, BsplineError, EncoderError, KMeansError, LossError,
-    MetricError, NeighborsError, PredictorError, SparseError, SvmError, TreeError, ValidateError,
-};
+pub use error::*;
 pub use registry::Validator;
 pub use state::{STATE_DICT_CLASSES, State, StateForm, state_forms};
 

@@ -25,7 +25,7 @@
 //! a missing `n_features_in_`), `validate-width` (a degree or width beyond its limit).
 
 use super::state::{Array, Slot, State, json_int, json_value};
-use crate::validate::ValidateError;
+use crate::validate::WidthError;
 use crate::{Error, Result};
 use skops_format::file::SkopsFile;
 use skops_format::json::Value;
@@ -44,7 +44,7 @@ pub(super) fn validate_polynomial(
     path: &dyn Fn() -> String,
 ) -> Result<()> {
     let malformed = |reason: String| {
-        Error::Validate(ValidateError::PolynomialState {
+        Error::from(PolynomialError::State {
             path: path(),
             reason,
         })
@@ -70,7 +70,7 @@ pub(super) fn validate_polynomial(
     };
     let width = |attribute: &str, value: u64, limit: u64| {
         if value > limit {
-            return Err(Error::Validate(ValidateError::Width {
+            return Err(Error::from(WidthError::AboveLimit {
                 path: path(),
                 type_name: POLYNOMIAL_FEATURES.to_owned(),
                 attribute: attribute.to_owned(),
@@ -205,6 +205,36 @@ fn binomial(n: u64, k: u64) -> u64 {
         }
     }
     u64::try_from(value).unwrap_or(u64::MAX)
+}
+
+/// What the `polynomial` validator refuses.
+#[derive(Debug, thiserror::Error, strum::EnumDiscriminants)]
+#[strum_discriminants(name(PolynomialErrorKind), derive(strum::EnumIter))]
+#[strum_discriminants(doc = "The variants of [`PolynomialError`], without their data.")]
+pub enum PolynomialError {
+    /// The fitted state of a `PolynomialFeatures` is not what sklearn writes: `interaction_only`
+    /// not a bool (the CSR expansion would write past its output), a degree that is not a
+    /// non-negative integer, or no `n_features_in_`.
+    #[error("the fitted state of the PolynomialFeatures at `{path}` is malformed: {reason}")]
+    State {
+        /// Where the estimator is, as a Python access path from the root object.
+        path: String,
+        /// What is missing or malformed.
+        reason: String,
+    },
+}
+
+skops_format::error_kinds!(PolynomialError / PolynomialErrorKind {
+    State => "validate-polynomial-state",
+});
+
+impl PolynomialError {
+    /// What to tell a user who meets this refusal (the CLI's `hint:` line).
+    pub fn hint(&self) -> &'static str {
+        "the fitted state of a `PolynomialFeatures` is one scikit-learn's `fit` never \
+         writes, and its `transform` would write out of bounds or loop without end: the \
+         file is corrupt or was crafted; do not load it"
+    }
 }
 
 #[cfg(test)]

@@ -17,9 +17,9 @@
 //! 2. This file: a [`Validator`] variant with its `name()`, and its [`REGISTRY`] line: which
 //!    nodes it checks ([`Matches`]), its [`Action`], the types whose state it reads. Entries are
 //!    tried in order, the first match runs, so a more specific entry goes first.
-//! 3. `validate/error.rs`: one [`ValidateError`](super::ValidateError) variant wrapping the
-//!    family (kinds, hints and `From` follow from it); `scripts/gen_error_docs.py` then writes
-//!    `docs/errors.md`.
+//! 3. `validate/error.rs`: the family's line in `validator_families!` (the
+//!    [`ValidateError`](super::ValidateError) variant, `kind()`, `hint()`, `kinds()` and `From`
+//!    follow from it); `scripts/gen_error_docs.py` then rewrites `docs/errors.md`.
 //! 4. Its test table: the cases (fixture, edit, expected kind) that the table-driven Rust test
 //!    and the parametrized pytest both run.
 

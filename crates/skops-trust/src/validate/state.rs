@@ -23,12 +23,12 @@
 //! object, a tuple...), a `DictNode` of another class, a key type outside [`key_types::KEY_TYPES`] or
 //! not a `TypeNode`, `key_types` that is not a plain list or tuple node — is [`Unreadable`]:
 //! the validators cannot know what Python would set, and [`super::validate`] refuses such a
-//! state on every class a validator reads ([`ValidateError::StateForm`]).
+//! state on every class a validator reads ([`StateError::Form`]).
 
 use std::borrow::Cow;
 
 use super::records::IntField;
-use crate::validate::ValidateError;
+
 use crate::{Error, Result};
 use skops_format::file::SkopsFile;
 use skops_format::json::{self, Text, Value};
@@ -168,11 +168,11 @@ impl<'s> State<'s> {
         Self::of_object(file.schema(), id)
     }
 
-    /// [`State::of`], refusing an unreadable state with [`ValidateError::StateForm`] (the
+    /// [`State::of`], refusing an unreadable state with [`StateError::Form`] (the
     /// validators of the classes whose state they read use this).
     pub fn read(file: &'s SkopsFile<'_>, id: NodeId, path: &dyn Fn() -> String) -> Result<Self> {
         Self::of(file, id).map_err(|Unreadable(reason)| {
-            Error::Validate(ValidateError::StateForm {
+            Error::from(StateError::Form {
                 path: path(),
                 type_name: file.schema().node(id).type_name(),
                 reason,
@@ -600,6 +600,40 @@ impl<'a> Array<'a> {
             .chunks_exact(N)
             .map(|item| Some(decode(item.try_into().ok()?, big_endian)))
             .collect()
+    }
+}
+
+/// What the state reader refuses (for every class whose state a validator reads).
+#[derive(Debug, thiserror::Error, strum::EnumDiscriminants)]
+#[strum_discriminants(name(StateErrorKind), derive(strum::EnumIter))]
+#[strum_discriminants(doc = "The variants of [`StateError`], without their data.")]
+pub enum StateError {
+    /// The state of an object whose state a validator reads is in a form the one state reader
+    /// cannot interpret with certainty (another loader than a plain dict, a JSON object or a
+    /// defaultdict; a dict of another class; an unknown key type): skops 0.16 would set
+    /// attributes the validators cannot predict, so the file is refused.
+    #[error("the state of the `{type_name}` at `{path}` cannot be read with certainty: {reason}")]
+    Form {
+        /// Where the object is, as a Python access path from the root object.
+        path: String,
+        /// The object's type.
+        type_name: String,
+        /// What makes the state unreadable.
+        reason: String,
+    },
+}
+
+skops_format::error_kinds!(StateError / StateErrorKind {
+    Form => "validate-state-form",
+});
+
+impl StateError {
+    /// What to tell a user who meets this refusal (the CLI's `hint:` line).
+    pub fn hint(&self) -> &'static str {
+        "scikit-learn reads this object's attributes unchecked, and its state is in a \
+         form skops never writes (a non-dict state, an unusual dict class or key type): \
+         skops 0.16 would set attributes no check could see; re-save the model with skops \
+         or skops-rs, or do not load it"
     }
 }
 

@@ -24,7 +24,7 @@ use super::registry::{PathFn, Validator};
 use super::state::{State, Unreadable, json_int, numpy_member};
 use super::usage;
 use super::walk::WalkError;
-use crate::validate::ValidateError;
+use crate::validate::{StateError, WidthError};
 use crate::{Error, Result};
 use skops_format::file::SkopsFile;
 use skops_format::limits::{Limits, MAX_TREE_NODES};
@@ -113,7 +113,7 @@ pub(crate) fn validate_tree(
         ),
     ] {
         if value > limit {
-            return Err(Error::Validate(ValidateError::Width {
+            return Err(Error::from(WidthError::AboveLimit {
                 path: path(),
                 type_name: super::TREE_TYPE.to_owned(),
                 attribute: attribute.to_owned(),
@@ -125,7 +125,7 @@ pub(crate) fn validate_tree(
 
     // The state: `max_depth`, `node_count`, `nodes`, `values`.
     let state = State::of_node(schema, *state).map_err(|Unreadable(reason)| {
-        Error::Validate(ValidateError::StateForm {
+        Error::from(StateError::Form {
             path: path(),
             type_name: super::TREE_TYPE.to_owned(),
             reason,

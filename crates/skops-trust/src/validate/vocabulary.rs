@@ -15,14 +15,14 @@
 //! keys, which are distinct, plus its other keys (as Python sees them: `int` and numpy integer
 //! keys are distinct by value, any other kind counts once, as `1`, `1.0` and `True` are one
 //! key). The text vectorizers look up strings only, so only string keys' values are checked
-//! there ([`ValidateError::Vocabulary`]).
+//! there ([`VocabularyError::Table`]).
 
 use std::collections::HashSet;
 
 use std::collections::HashMap;
 
 use super::state::{Array, STATE_DICT_CLASSES, Slot, State, json_value};
-use crate::validate::ValidateError;
+
 use crate::{Error, Result};
 use skops_format::file::SkopsFile;
 use skops_format::json::Text;
@@ -77,7 +77,7 @@ pub(super) fn validate_vocabulary(
     };
     let state = State::read(file, id, path)?;
     let refuse = |reason: String| {
-        Error::Validate(ValidateError::Vocabulary {
+        Error::from(VocabularyError::Table {
             path: path(),
             attribute,
             reason,
@@ -265,6 +265,39 @@ fn column(file: &SkopsFile<'_>, value: &Held, limits: &Limits) -> Option<i128> {
             }
         }
         _ => None,
+    }
+}
+
+/// What the `vocabulary` validator refuses.
+#[derive(Debug, thiserror::Error, strum::EnumDiscriminants)]
+#[strum_discriminants(name(VocabularyErrorKind), derive(strum::EnumIter))]
+#[strum_discriminants(doc = "The variants of [`VocabularyError`], without their data.")]
+pub enum VocabularyError {
+    /// A lookup table (a vectorizer's `vocabulary_`, `MultiLabelBinarizer._cached_dict`) maps
+    /// a key to a column outside its length (or is not a plain dict of integers): `transform`
+    /// builds its sparse output from those columns unchecked, and `toarray()` writes outside
+    /// its rows.
+    #[error("the `{attribute}` of the object at `{path}` is unsound: {reason}")]
+    Table {
+        /// Where the object is.
+        path: String,
+        /// The table's attribute.
+        attribute: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+skops_format::error_kinds!(VocabularyError / VocabularyErrorKind {
+    Table => "validate-vocabulary",
+});
+
+impl VocabularyError {
+    /// What to tell a user who meets this refusal (the CLI's `hint:` line).
+    pub fn hint(&self) -> &'static str {
+        "a lookup table (a vectorizer's vocabulary, a label binarizer's labels) maps keys \
+         to columns outside its output, which transform writes unchecked (it would \
+         corrupt memory): the file is corrupt or was crafted; do not load it"
     }
 }
 

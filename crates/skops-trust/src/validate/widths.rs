@@ -10,12 +10,12 @@
 //! form that hands numpy an integer is read (see [`Widest`]): a JSON list in one JsonNode, a
 //! list of numpy scalars, a `numpy.int64` node over an integer array; a numpy node of another
 //! class over a float or string array (`numpy.int64(np.array(1e11))` is an integer) is refused
-//! as unreadable ([`ValidateError::StateForm`]), as no real model writes one.
+//! as unreadable ([`StateError::Form`]), as no real model writes one.
 
 use std::collections::HashSet;
 
 use super::state::{Array, Slot, State, json_value};
-use crate::validate::ValidateError;
+use crate::validate::StateError;
 use crate::{Error, Result};
 use skops_format::file::SkopsFile;
 use skops_format::json::Value;
@@ -43,14 +43,14 @@ pub(super) fn check_widths(
         };
         let mut widest = Widest::default();
         widest.slot(file, slot, limits).map_err(|reason| {
-            Error::Validate(ValidateError::StateForm {
+            Error::from(StateError::Form {
                 path: path(),
                 type_name: type_name.to_owned(),
                 reason: format!("`{attribute}` is {reason}, a width the validators cannot read"),
             })
         })?;
         if let Some(value) = widest.value.filter(|&value| value > limit) {
-            return Err(Error::Validate(ValidateError::Width {
+            return Err(Error::from(WidthError::AboveLimit {
                 path: path(),
                 type_name: type_name.to_owned(),
                 attribute: attribute.to_owned(),
@@ -172,5 +172,44 @@ pub(super) fn check_object(
     match State::of(file, id) {
         Ok(state) => check_widths(file, &state, limits, type_name, path),
         Err(_) => Ok(()),
+    }
+}
+
+/// What the width checks refuse (for every scikit-learn object).
+#[derive(Debug, thiserror::Error, strum::EnumDiscriminants)]
+#[strum_discriminants(name(WidthErrorKind), derive(strum::EnumIter))]
+#[strum_discriminants(doc = "The variants of [`WidthError`], without their data.")]
+pub enum WidthError {
+    /// A width scikit-learn sizes predict-time arrays by (`n_features`, `n_classes`,
+    /// `n_outputs`, ...) is above its limit (see [`skops_format::limits::MAX_N_FEATURES`] and the
+    /// limits after it): the first `predict_proba` or `feature_importances_` would allocate
+    /// that much, whatever the file's size.
+    #[error(
+        "`{attribute}` of the `{type_name}` at `{path}` is {value}, above the limit of {limit}"
+    )]
+    AboveLimit {
+        /// Where the object is, as a Python access path from the root object.
+        path: String,
+        /// The object's type.
+        type_name: String,
+        /// The width (`n_features`, `n_classes_`, `n_outputs * max(n_classes)`, ...).
+        attribute: String,
+        /// Its value in the file.
+        value: u64,
+        /// The limit.
+        limit: u64,
+    },
+}
+
+skops_format::error_kinds!(WidthError / WidthErrorKind {
+    AboveLimit => "validate-width",
+});
+
+impl WidthError {
+    /// What to tell a user who meets this refusal (the CLI's `hint:` line).
+    pub fn hint(&self) -> &'static str {
+        "scikit-learn would allocate arrays of this width at predict time from this value \
+         alone (far beyond real models): the file is corrupt or was crafted; do not load \
+         it"
     }
 }

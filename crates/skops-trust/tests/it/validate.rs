@@ -12,7 +12,7 @@ use skops_format::schema::{NdArrayStorage, NodeId, NodeKind, ReduceKind};
 use skops_format::{Limits, SkopsFile};
 use skops_trust::audit::{self, TrustReason};
 use skops_trust::validate::Validator;
-use skops_trust::validate::{TreeError, ValidateError};
+use skops_trust::validate::{TreeError, ValidateError, WidthError};
 use skops_trust::{Error, ModelFile};
 
 /// Offsets of sklearn's `NODE_DTYPE` fields in a 64-byte record.
@@ -304,9 +304,11 @@ fn widths_above_their_limits_are_refused_with_the_width() {
     ];
     for (limits, expected) in cases {
         match tight(limits) {
-            Error::Validate(ValidateError::Width {
-                attribute, path, ..
-            }) => {
+            Error::Validate(ValidateError::Width(WidthError::AboveLimit {
+                attribute,
+                path,
+                ..
+            })) => {
                 assert_eq!((attribute.as_str(), path.as_str()), expected);
             }
             other => panic!("{expected:?}: {other:?}"),
@@ -353,11 +355,11 @@ fn widths_in_lists_and_converted_arrays_are_read_or_refused() {
     ] {
         let file = ModelFile::open(&bytes, &Limits::default()).unwrap();
         match file.validate().unwrap_err() {
-            Error::Validate(ValidateError::Width {
+            Error::Validate(ValidateError::Width(WidthError::AboveLimit {
                 attribute,
                 value: found,
                 ..
-            }) => assert_eq!((attribute.as_str(), found), ("n_classes_", value)),
+            })) => assert_eq!((attribute.as_str(), found), ("n_classes_", value)),
             other => panic!("{other:?}"),
         }
     }

@@ -11,8 +11,8 @@ use skops_format::error::{FileError, NpyError};
 use skops_format::schema::{NodeId, NodeKind};
 use skops_format::{Limits, SkopsFile};
 use skops_trust::audit::TrustReason;
-use skops_trust::validate::ValidateError;
 use skops_trust::validate::Validator;
+use skops_trust::validate::{DtypeError, ValidateError};
 use skops_trust::{Error, ModelFile};
 
 const DTYPE: &str = "numpy.dtype";
@@ -154,7 +154,7 @@ fn a_content_that_is_not_an_array_is_refused() {
     let file = ModelFile::open(&bytes, &Limits::default()).unwrap();
     let error = file.audit(&[DTYPE.to_owned()]).unwrap_err();
     assert!(
-        matches!(&error, Error::Validate(ValidateError::DtypeContent { loader: "JsonNode", path }) if path.is_empty()),
+        matches!(&error, Error::Validate(ValidateError::Dtype(DtypeError::Content { loader: "JsonNode", path })) if path.is_empty()),
         "{error:?}"
     );
 }
