@@ -16,6 +16,9 @@ cargo fmt --all -- --check
 step "cargo clippy"
 cargo clippy --workspace --all-targets -q -- -D warnings
 
+step "cargo doc (no broken links)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps -q
+
 step "fixtures written by skops 0.16 itself"
 .venv/bin/python python/tests/fixtures/generate.py --out testdata/generated
 

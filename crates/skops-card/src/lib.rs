@@ -5,7 +5,7 @@
 //! as skops' `Card` renders byte-identical markdown ([`Card::render`]): tables are drawn exactly
 //! like skops 0.16's PrettyTable markdown style, folded sections are wrapped in `<details>`.
 //!
-//! [`parse`] reads any markdown file back into a card. Unlike skops' pandoc-based parser it is
+//! [`parse()`] reads any markdown file back into a card. Unlike skops' pandoc-based parser it is
 //! lossless: an unchanged parsed card renders back to the same bytes, and editing one section
 //! (or one metadata key) changes only that section's (or key's) bytes.
 //!
@@ -17,8 +17,8 @@
 //! - [`template`]: the default skops template,
 //! - [`card`]: the tree (add, select, delete, table of contents) and rendering,
 //! - [`metadata`]: YAML front matter as ordered, structured metadata,
-//! - [`parse`]: markdown -> card, keeping every byte,
-//! - [`file`]: reading card files safely (regular files only, no symbolic links, bounded),
+//! - [`parse()`]: markdown -> card, keeping every byte,
+//! - [`mod@file`]: reading card files safely (regular files only, no symbolic links, bounded),
 //! - [`repr`]: the text of skops' `Card.__repr__`,
 //! - [`binding`]: a card bound to its model file (sha256 and scikit-learn version),
 //! - [`chart`]: evaluation plots as PNG and SVG, drawn without matplotlib,

@@ -1,6 +1,6 @@
 //! Hard limits on what a card file may declare, so that parsing and rendering one is bounded.
 
-/// Largest card file accepted by [`crate::parse`] (bytes).
+/// Largest card file accepted by [`crate::parse()`] (bytes).
 ///
 /// Real model cards are a few to a few hundred KB; an inlined model diagram adds tens of KB.
 pub const MAX_CARD_SIZE: u64 = 64 * 1024 * 1024;

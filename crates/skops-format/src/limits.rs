@@ -68,7 +68,7 @@ pub const MAX_NPY_HEADER_DEPTH: u64 = 64;
 /// by path would never end.
 pub const MAX_EXPANDED_NODES: u64 = 8 * 1024 * 1024;
 
-/// Largest trust policy file accepted (see [`crate::policy`]).
+/// Largest trust policy file accepted (see `skops_trust::policy`).
 ///
 /// A policy lists a few type names and who approved them: a few KB. 1 MiB allows thousands of
 /// names and keeps a hostile "policy" from costing memory before it is refused.

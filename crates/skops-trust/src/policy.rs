@@ -21,7 +21,7 @@
 //!
 //! Reading is strict: an unknown, missing or repeated key, an unknown version, a malformed
 //! digest or timestamp, an empty or repeated type name, and a document larger than
-//! [`MAX_POLICY_SIZE`] are refused with a `Policy*` [`Error`] (or [`Error::LimitExceeded`]).
+//! [`MAX_POLICY_SIZE`] are refused with a `Policy*` [`Error`] (or a limit error of the format).
 
 use std::collections::HashSet;
 use std::io::Read;

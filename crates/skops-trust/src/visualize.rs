@@ -108,7 +108,7 @@ pub fn schema_tree_rows<'a>(
 
 /// The rows of [`tree_rows`] for tools: raw values become leaf rows instead of errors, a
 /// `key_types` child that is not a safe ListNode is shown instead of failing, and the safety
-/// of each row is the load audit's (`report`, from [`SkopsFile::audit`] of the same file).
+/// of each row is the load audit's (`report`, from [`crate::ModelFile::audit`] of the same file).
 pub fn inspect_rows(file: &SkopsFile<'_>, report: &AuditReport) -> Result<Vec<InspectRow>> {
     let schema = file.schema();
     let safety = audit_safety(schema, report);

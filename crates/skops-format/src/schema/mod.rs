@@ -6,7 +6,7 @@
 //! a state whose `__id__` was seen before *is* the earlier node (the rest of that state is
 //! ignored), and a node memoises itself before its children are built. Where Python would build
 //! a cyclic tree (a state naming the `__id__` of one of its ancestors) we refuse the file with
-//! [`SchemaError::IdCycle`].
+//! [`crate::error::SchemaError::IdCycle`].
 //!
 //! What this layer checks is what `get_tree` checks: structure, loaders, the MethodNode and
 //! OperatorFuncNode hardening, the array `type`s, the Generator bit-generator name. It does not
