@@ -50,14 +50,15 @@ def test_every_kind_is_documented_once_and_nothing_else():
 
 
 def _sources_naming_kinds() -> list[Path]:
-    """The Python and Rust tests, the Python package and the CLI snapshots: every place that
-    may write a kind by hand."""
+    """The Python and Rust tests, the validator tables, the Python package and the CLI
+    snapshots: every place that may write a kind by hand."""
     paths = [
         *(ROOT / "python" / "tests").glob("*.py"),
         *(ROOT / "python" / "skops_rs").rglob("*.py"),
         *(ROOT / "crates").glob("*/tests/**/*.rs"),
         *(ROOT / "crates").glob("*/tests/**/*.snap"),
         *(ROOT / "crates").glob("*/tests/**/*.txt"),
+        *(ROOT / "crates" / "skops-trust" / "tests" / "data" / "validate").glob("*.json"),
     ]
     return sorted(path for path in paths if path.is_file())
 
@@ -68,6 +69,7 @@ def test_every_kind_a_test_expects_exists():
     unknown = []
     sources = _sources_naming_kinds()
     assert any(path.suffix == ".rs" for path in sources)
+    assert any(path.suffix == ".json" for path in sources)
     for path in sources:
         text = path.read_text(encoding="utf-8")
         for match in _FORMAT_LITERAL.finditer(text):

@@ -1,16 +1,14 @@
 """The validator of `KDTree`/`BallTree` and of the distance metric each carries: real files
-written by skops 0.16 load with no `trusted` list and answer as the originals; each broken
-invariant is refused with its error kind (with or without the types trusted); metrics the
+written by skops 0.16 load with no `trusted` list and answer as the originals; metrics the
 validator does not bound (a Python function, Minkowski below p = 1, a metric object shared
-with the estimator) leave the tree untrusted; and a crafted `idx_array` that skops 0.16
-loads when trusted crashes sklearn's predict (in a subprocess), while we refuse it."""
+with the estimator) leave the tree untrusted, as in skops; the layout matches sklearn's for
+every size; and a crafted `idx_array` that skops 0.16 loads when trusted crashes sklearn's
+predict (in a subprocess), while we refuse it. Each broken invariant is a case of the
+`binary_tree` table (`test_validate_tables.py`)."""
 
 from __future__ import annotations
 
-import io
-import json
 import textwrap
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,7 +17,8 @@ import numpy as np
 import pytest
 import skops.io as sio
 import skops_rs.io as rio
-from _support import VALIDATED_TYPES, assert_dies_after_loading, fresh_id, run_python
+from _support import VALIDATED_TYPES, assert_dies_after_loading, run_python
+from _tables import edited, tables
 from sklearn.metrics import DistanceMetric
 from sklearn.neighbors import (
     BallTree,
@@ -37,12 +36,6 @@ KD_TREE = "sklearn.neighbors._kd_tree.KDTree"
 BALL_TREE = "sklearn.neighbors._ball_tree.BallTree"
 EUCLIDEAN = "sklearn.metrics._dist_metrics.EuclideanDistance64"
 TREE_TYPES = {KD_TREE, BALL_TREE}
-
-# The items of `BinaryTree.__getstate__`.
-DATA, IDX_ARRAY, NODE_DATA, NODE_BOUNDS, LEAF_SIZE, N_LEVELS, N_NODES = range(7)
-N_CALLS, DIST_METRIC, SAMPLE_WEIGHT = 10, 11, 12
-# The items of `DistanceMetric64.__getstate__`.
-P, VEC, MAT = range(3)
 
 _RNG = np.random.default_rng(0)
 X = _RNG.normal(size=(60, 3))
@@ -144,397 +137,6 @@ def test_generated_fixtures_need_no_trusted_list(name, fixtures_dir):
     np.testing.assert_array_equal(getattr(model, method)(x), getattr(original, method)(x))
 
 
-# ----- crafted files -------------------------------------------------------------------------
-
-
-def _find_tree(node: Any) -> dict[str, Any] | None:
-    """The first KDTree/BallTree node of a schema (depth first)."""
-    if isinstance(node, dict):
-        if node.get("__class__") in ("KDTree", "BallTree") and "content" in node:
-            return node
-        children = node.values()
-    elif isinstance(node, list):
-        children = node
-    else:
-        return None
-    for child in children:
-        found = _find_tree(child)
-        if found is not None:
-            return found
-    return None
-
-
-class Crafted:
-    """A skops file opened for editing its first tree's state."""
-
-    def __init__(self, data: bytes) -> None:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            self.members = {name: archive.read(name) for name in archive.namelist()}
-        self.schema = json.loads(self.members["schema.json"])
-        tree = _find_tree(self.schema)
-        assert tree is not None
-        self.tree = tree
-
-    @property
-    def items(self) -> list[dict[str, Any]]:
-        return self.tree["content"]["content"]
-
-    @property
-    def metric_items(self) -> list[dict[str, Any]]:
-        return self.items[DIST_METRIC]["content"]["content"]
-
-    @property
-    def estimator_state(self) -> dict[str, Any]:
-        return self.schema["content"]["content"]
-
-    def array(self, node: dict[str, Any]) -> np.ndarray:
-        return np.load(io.BytesIO(self.members[node["file"]]), allow_pickle=False)
-
-    def set_array(self, node: dict[str, Any], array: np.ndarray) -> None:
-        out = io.BytesIO()
-        np.save(out, array, allow_pickle=False)
-        self.members[node["file"]] = out.getvalue()
-        node["__id__"] = fresh_id()
-
-    def change_array(self, node: dict[str, Any], change: Callable[[np.ndarray], np.ndarray]):
-        self.set_array(node, change(self.array(node).copy()))
-
-    def to_bytes(self) -> bytes:
-        self.members["schema.json"] = json.dumps(self.schema).encode()
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w") as archive:
-            for name, content in self.members.items():
-                archive.writestr(name, content)
-        return out.getvalue()
-
-
-def _json(node: dict[str, Any], value: Any) -> None:
-    node.clear()
-    node.update(
-        {
-            "__class__": "str",
-            "__module__": "builtins",
-            "__loader__": "JsonNode",
-            "content": json.dumps(value),
-            "is_json": True,
-            "__id__": fresh_id(),
-        }
-    )
-
-
-def _add(item: int, delta: int) -> Callable[[Crafted], None]:
-    def change(crafted: Crafted) -> None:
-        node = crafted.items[item]
-        _json(node, json.loads(node["content"]) + delta)
-
-    return change
-
-
-def _set(item: int, value: Any) -> Callable[[Crafted], None]:
-    return lambda crafted: _json(crafted.items[item], value)
-
-
-def _edit(item: int, change: Callable[[np.ndarray], np.ndarray]) -> Callable[[Crafted], None]:
-    return lambda crafted: crafted.change_array(crafted.items[item], change)
-
-
-def _edit_metric(
-    item: int, change: Callable[[np.ndarray], np.ndarray]
-) -> Callable[[Crafted], None]:
-    return lambda crafted: crafted.change_array(crafted.metric_items[item], change)
-
-
-def _at(field: str | None, index: Any, value: Any) -> Callable[[np.ndarray], np.ndarray]:
-    def change(array: np.ndarray) -> np.ndarray:
-        target = array if field is None else array[field]
-        target[index] = value
-        return array
-
-    return change
-
-
-def _repeat_first(array: np.ndarray) -> np.ndarray:
-    array[1] = array[0]
-    return array
-
-
-def _last_node_split(array: np.ndarray) -> np.ndarray:
-    array["is_leaf"][-1] = 0
-    return array
-
-
-def _shift_boundary(array: np.ndarray) -> np.ndarray:
-    # Move one point from node 1 to node 2: both ranges stay within [0, n_samples).
-    array["idx_end"][1] += 1
-    array["idx_start"][2] += 1
-    return array
-
-
-def _node_fields_int32(array: np.ndarray) -> np.ndarray:
-    return array.astype(
-        [(name, "<i4" if name != "radius" else "<f8") for name in array.dtype.names]
-    )
-
-
-def _drop_item(crafted: Crafted) -> None:
-    crafted.items.pop()
-
-
-def _metric_none(crafted: Crafted) -> None:
-    _json(crafted.items[DIST_METRIC], None)
-
-
-def _metric_without_state(crafted: Crafted) -> None:
-    del crafted.items[DIST_METRIC]["content"]
-
-
-def _estimator_attribute(name: str, delta: int) -> Callable[[Crafted], None]:
-    def change(crafted: Crafted) -> None:
-        node = crafted.estimator_state[name]
-        _json(node, json.loads(node["content"]) + delta)
-
-    return change
-
-
-def _metric_p(value: float) -> Callable[[Crafted], None]:
-    return lambda crafted: _json(crafted.metric_items[P], value)
-
-
-def _metric_class(name: str) -> Callable[[Crafted], None]:
-    def change(crafted: Crafted) -> None:
-        crafted.items[DIST_METRIC]["__class__"] = name
-
-    return change
-
-
-# case: (model, kind, change)
-CASES: dict[str, tuple[str, str, Callable[[Crafted], None]]] = {
-    "idx-far": (
-        "knn-kd",
-        "validate-binary-tree-index-out-of-range",
-        _edit(IDX_ARRAY, _at(None, 3, 10**12)),
-    ),
-    "idx-n-samples": (
-        "knn-ball",
-        "validate-binary-tree-index-out-of-range",
-        _edit(IDX_ARRAY, _at(None, 0, 60)),
-    ),
-    "idx-negative": (
-        "knn-kd",
-        "validate-binary-tree-index-out-of-range",
-        _edit(IDX_ARRAY, _at(None, 5, -1)),
-    ),
-    "idx-repeated": (
-        "knn-kd",
-        "validate-binary-tree-index-repeated",
-        _edit(IDX_ARRAY, _repeat_first),
-    ),
-    "idx-shorter": (
-        "knn-kd",
-        "validate-binary-tree-array",
-        _edit(IDX_ARRAY, lambda a: a[:-1].copy()),
-    ),
-    "idx-int32": (
-        "knn-kd",
-        "validate-binary-tree-array",
-        _edit(IDX_ARRAY, lambda a: a.astype("<i4")),
-    ),
-    "data-float32": (
-        "knn-kd",
-        "validate-binary-tree-array",
-        _edit(DATA, lambda a: a.astype("<f4")),
-    ),
-    "data-big-endian": (
-        "knn-kd",
-        "validate-binary-tree-array",
-        _edit(DATA, lambda a: a.astype(">f8")),
-    ),
-    "data-fortran": ("knn-kd", "validate-binary-tree-array", _edit(DATA, np.asfortranarray)),
-    "data-1d": ("knn-kd", "validate-binary-tree-array", _edit(DATA, lambda a: a.ravel().copy())),
-    "data-nan": ("knn-kd", "validate-binary-tree-array", _edit(DATA, _at(None, (2, 1), np.nan))),
-    "data-wider": (
-        "knn-kd",
-        "validate-binary-tree-array",
-        _edit(DATA, lambda a: np.hstack([a, a[:, :1]])),
-    ),
-    "leaf-size-zero": ("knn-kd", "validate-binary-tree-leaf-size", _set(LEAF_SIZE, 0)),
-    "leaf-size-one": ("knn-kd", "validate-binary-tree-levels", _set(LEAF_SIZE, 1)),
-    "n-levels": ("knn-kd", "validate-binary-tree-levels", _add(N_LEVELS, 1)),
-    "n-nodes": ("knn-ball", "validate-binary-tree-levels", _add(N_NODES, -1)),
-    "n-calls-beyond-int": ("knn-kd", "validate-binary-tree-state", _set(N_CALLS, 2**40)),
-    "n-levels-float": ("knn-kd", "validate-binary-tree-state", _set(N_LEVELS, 3.0)),
-    "node-range": ("knn-kd", "validate-binary-tree-node-range", _edit(NODE_DATA, _shift_boundary)),
-    "node-range-past-end": (
-        "knn-ball",
-        "validate-binary-tree-node-range",
-        _edit(NODE_DATA, _at("idx_end", -1, 10**9)),
-    ),
-    "root-is-leaf": (
-        "knn-kd",
-        "validate-binary-tree-leaf-flag",
-        _edit(NODE_DATA, _at("is_leaf", 0, 1)),
-    ),
-    "last-node-splits": (
-        "knn-kd",
-        "validate-binary-tree-leaf-flag",
-        _edit(NODE_DATA, _last_node_split),
-    ),
-    "radius-nan": (
-        "knn-ball",
-        "validate-binary-tree-radius",
-        _edit(NODE_DATA, _at("radius", 2, np.nan)),
-    ),
-    "radius-negative": (
-        "knn-kd",
-        "validate-binary-tree-radius",
-        _edit(NODE_DATA, _at("radius", 0, -1.0)),
-    ),
-    "node-data-shorter": (
-        "knn-kd",
-        "validate-binary-tree-node-count",
-        _edit(NODE_DATA, lambda a: a[:-1].copy()),
-    ),
-    "node-data-int32": (
-        "knn-kd",
-        "validate-binary-tree-array",
-        _edit(NODE_DATA, _node_fields_int32),
-    ),
-    "node-bounds-fewer-nodes": (
-        "knn-kd",
-        "validate-binary-tree-node-count",
-        _edit(NODE_BOUNDS, lambda a: a[:, :-1].copy()),
-    ),
-    "kd-bounds-one-row": (
-        "knn-kd",
-        "validate-binary-tree-array",
-        _edit(NODE_BOUNDS, lambda a: a[:1].copy()),
-    ),
-    "ball-bounds-narrow": (
-        "knn-ball",
-        "validate-binary-tree-array",
-        _edit(NODE_BOUNDS, lambda a: a[:, :, :-1].copy()),
-    ),
-    "sample-weight-shorter": (
-        "kde-weighted",
-        "validate-binary-tree-array",
-        _edit(SAMPLE_WEIGHT, lambda a: a[:-1].copy()),
-    ),
-    "sample-weight-negative": (
-        "kde-weighted",
-        "validate-binary-tree-array",
-        _edit(SAMPLE_WEIGHT, _at(None, 4, -1.0)),
-    ),
-    "state-12-items": ("knn-kd", "validate-binary-tree-state", _drop_item),
-    "metric-none": ("knn-kd", "validate-binary-tree-state", _metric_none),
-    "n-features-in": (
-        "knn-kd",
-        "validate-binary-tree-estimator",
-        _estimator_attribute("n_features_in_", 1),
-    ),
-    "n-samples-fit": (
-        "knn-ball",
-        "validate-binary-tree-estimator",
-        _estimator_attribute("n_samples_fit_", -50),
-    ),
-    "kde-n-features-in": (
-        "kde-kd",
-        "validate-binary-tree-estimator",
-        _estimator_attribute("n_features_in_", 5),
-    ),
-    "euclidean-p": ("knn-kd", "validate-metric-p", _metric_p(3.0)),
-    "chebyshev-p": ("chebyshev", "validate-metric-p", _metric_p(2.0)),
-    "minkowski-p-zero": ("minkowski", "validate-metric-p", _metric_p(0.0)),
-    "metric-no-state": ("knn-kd", "validate-metric-state", _metric_without_state),
-    "metric-vec-int": (
-        "knn-kd",
-        "validate-metric-state",
-        _edit_metric(VEC, lambda a: a.astype("<i8")),
-    ),
-    "minkowski-w-short": (
-        "minkowski-w",
-        "validate-metric-size",
-        _edit_metric(VEC, lambda a: a[:-1].copy()),
-    ),
-    "minkowski-w-negative": (
-        "minkowski-w",
-        "validate-metric-state",
-        _edit_metric(VEC, _at(None, 0, -2.0)),
-    ),
-    "seuclidean-v-short": (
-        "seuclidean",
-        "validate-metric-size",
-        _edit_metric(VEC, lambda a: a[:1].copy()),
-    ),
-    "haversine-3-features": (
-        "manhattan",
-        "validate-metric-state",
-        _metric_class("HaversineDistance64"),
-    ),
-    "mahalanobis-in-kd-tree-mat-small": (
-        "knn-kd",
-        "validate-metric-size",
-        _metric_class("MahalanobisDistance64"),
-    ),
-    "mahalanobis-mat-small": (
-        "mahalanobis",
-        "validate-metric-size",
-        _edit_metric(MAT, lambda a: a[:1, :1].copy()),
-    ),
-    "mahalanobis-mat-not-square": (
-        "mahalanobis",
-        "validate-metric-size",
-        _edit_metric(MAT, lambda a: a[:, :2].copy()),
-    ),
-}
-
-
-def _craft(files: dict[str, bytes], case: str) -> tuple[bytes, str]:
-    model, kind, change = CASES[case]
-    crafted = Crafted(files[model])
-    change(crafted)
-    return crafted.to_bytes(), kind
-
-
-@pytest.mark.parametrize("case", sorted(CASES))
-def test_each_broken_invariant_is_refused_with_its_kind(case, files):
-    data, kind = _craft(files, case)
-    trusted = sorted(set(sio.get_untrusted_types(data=files[CASES[case][0]])))
-    for call in (
-        lambda: rio.get_untrusted_types(data=data),
-        lambda: rio.loads(data),
-        lambda: rio.loads(data, trusted=trusted),
-    ):
-        with pytest.raises(SkopsFormatError) as info:
-            call()
-        assert info.value.kind == kind, str(info.value)
-
-
-def test_errors_name_the_node_and_the_invariant(files):
-    data, _ = _craft(files, "idx-far")
-    with pytest.raises(SkopsFormatError) as info:
-        rio.loads(data)
-    assert str(info.value).startswith(
-        "the binary tree at `_tree` has `idx_array[3]` = 1000000000000, outside [0, 60)"
-    ), str(info.value)
-    data, _ = _craft(files, "mahalanobis-mat-small")
-    with pytest.raises(SkopsFormatError) as info:
-        rio.loads(data)
-    assert str(info.value).startswith(
-        "the distance metric `MahalanobisDistance64` at `_tree.attrs[11]` has `mat` of shape "
-        "[1, 1], expected (3, 3)"
-    ), str(info.value)
-
-
-def test_the_crafted_files_are_written_as_skops_reads_them(files):
-    """The rewriting itself is sound: an unchanged rewrite still validates, and skops 0.16
-    loads the crafted files it has no reason to refuse."""
-    data = Crafted(files["knn-kd"]).to_bytes()
-    assert rio.get_untrusted_types(data=data) == []
-    crafted, _ = _craft(files, "root-is-leaf")
-    trusted = sio.get_untrusted_types(data=crafted)
-    sio.loads(crafted, trusted=trusted)
-
-
 # ----- metrics the validator does not bound ----------------------------------------------------
 
 
@@ -589,12 +191,11 @@ _PREDICT_WITH_SKOPS = textwrap.dedent(
 )
 
 
-def test_skops_loads_a_crafted_tree_that_crashes_predict_and_we_refuse_it(files, tmp_path):
-    model, _, _ = CASES["idx-far"]
-    crafted = Crafted(files[model])
-    crafted.change_array(crafted.items[IDX_ARRAY], lambda a: np.full_like(a, 10**12))
+def test_skops_loads_a_crafted_tree_that_crashes_predict_and_we_refuse_it(tmp_path):
+    table = tables()["binary_tree"]
+    far = [{"array": "@kd/1", "replace": {"descr": "'<i8'", "shape": [40], "fill": 10**12}}]
     path = tmp_path / "crafted.skops"
-    path.write_bytes(crafted.to_bytes())
+    path.write_bytes(edited(table, "kneighbors_kd_tree.skops", far))
     trusted = [KD_TREE, EUCLIDEAN]
     result = run_python(_PREDICT_WITH_SKOPS, str(path), *trusted, timeout=120)
     # skops 0.16 loads it; the KD tree's query then reads `data` at row 10**12 and the
@@ -618,15 +219,3 @@ def test_the_layout_matches_sklearn_for_every_size(tree_class):
             )
             data = sio.dumps(tree)
             assert rio.get_untrusted_types(data=data) == [], (n_samples, leaf_size)
-
-
-def test_a_sound_metric_in_a_tree_that_does_not_allow_it_stays_untrusted(files):
-    """SEuclidean is a BallTree metric: in a KDTree (which sklearn never builds) it is checked
-    and sound, but the tree is not trusted."""
-    crafted = Crafted(files["knn-kd"])
-    _metric_class("SEuclideanDistance64")(crafted)
-    crafted.set_array(crafted.metric_items[VEC], np.ones(3))
-    data = crafted.to_bytes()
-    untrusted = rio.get_untrusted_types(data=data)
-    assert set(untrusted) == {KD_TREE, "sklearn.metrics._dist_metrics.SEuclideanDistance64"}
-    assert untrusted == sio.get_untrusted_types(data=data)

@@ -1,0 +1,88 @@
+//! Which validator trusts which node of the real skops-written files of `tests/data/validate/`
+//! (from their `make_*.py` scripts): the audit names the validator beside each validated node,
+//! and `Validated::check` agrees. What the validators refuse is in the tables
+//! (`validate_tables.rs`).
+
+use std::path::PathBuf;
+
+use skops_format::Limits;
+use skops_format::schema::{NodeId, NodeKind};
+use skops_trust::ModelFile;
+use skops_trust::audit::{self, TrustReason};
+use skops_trust::validate::{BALL_TREE_TYPE, KD_TREE_TYPE, Validator};
+
+fn read(name: &str) -> Vec<u8> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/validate")
+        .join(name);
+    std::fs::read(path).unwrap()
+}
+
+/// The first node of type `type_name`.
+fn first_of(file: &ModelFile<'_>, type_name: &str) -> NodeId {
+    file.schema()
+        .nodes()
+        .find(|(_, node)| node.type_name() == type_name)
+        .map(|(id, _)| id)
+        .unwrap_or_else(|| panic!("no {type_name}"))
+}
+
+/// The items of a node's state tuple.
+fn state_items(file: &ModelFile<'_>, id: NodeId) -> Vec<NodeId> {
+    let NodeKind::Object {
+        content: Some(state),
+    } = &file.schema().node(id).kind
+    else {
+        unreachable!()
+    };
+    let NodeKind::Tuple(items) = &file.schema().node(*state).kind else {
+        unreachable!()
+    };
+    items.clone()
+}
+
+/// Checks that node `id` of type `type_name` is trusted by `validator`, by the audit with
+/// nothing trusted and by `Validated::check`.
+fn assert_validated_by(file: &ModelFile<'_>, id: NodeId, type_name: &str, validator: Validator) {
+    let report = file.audit(&[]).unwrap();
+    match report.node(id).reason {
+        TrustReason::Validated {
+            type_name: found,
+            validator: by,
+        } => assert_eq!((found, by), (type_name, validator)),
+        other => panic!("{type_name}: {other:?}"),
+    }
+    let check = file.validate().unwrap();
+    assert_eq!(check.check(id).unwrap().validator, validator, "{type_name}");
+}
+
+#[test]
+fn binary_trees_and_their_metrics_are_trusted_by_the_binary_tree_validator() {
+    for (name, tree_type, metric_type) in [
+        (
+            "kneighbors_kd_tree.skops",
+            KD_TREE_TYPE,
+            "sklearn.metrics._dist_metrics.EuclideanDistance64",
+        ),
+        (
+            "nearest_neighbors_mahalanobis.skops",
+            BALL_TREE_TYPE,
+            "sklearn.metrics._dist_metrics.MahalanobisDistance64",
+        ),
+    ] {
+        let bytes = read(name);
+        let file = ModelFile::open(&bytes, &Limits::default()).unwrap();
+        let tree = first_of(&file, tree_type);
+        let metric = state_items(&file, tree)[11];
+        assert_validated_by(&file, tree, tree_type, Validator::BinaryTree);
+        assert_validated_by(&file, metric, metric_type, Validator::BinaryTree);
+        assert_eq!(Validator::BinaryTree.name(), "binary-tree");
+        // The schema alone (no members to validate) is audited exactly as skops does.
+        let mut expected = vec![metric_type, tree_type];
+        expected.sort_unstable();
+        assert_eq!(
+            audit::audit(file.schema(), &[]).unwrap().untrusted_types(),
+            expected
+        );
+    }
+}
