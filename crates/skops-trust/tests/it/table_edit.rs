@@ -263,6 +263,10 @@ impl Edited {
 
 /// The `.npy` bytes `npy` with one array operation applied.
 fn edit_npy(npy: &[u8], operation: &Object) -> Vec<u8> {
+    if let Some(Value::Array(pair)) = operation.get("header") {
+        let (from, to) = (pair[0].as_str().unwrap(), pair[1].as_str().unwrap());
+        return replace_in_header(npy, from, to);
+    }
     let view = read_npy(npy, &Limits::default()).unwrap();
     let mut header = view.header.clone();
     let mut data = view.data.to_vec();
@@ -298,8 +302,12 @@ fn edit_npy(npy: &[u8], operation: &Object) -> Vec<u8> {
             panic!("replace makes plain arrays")
         };
         let shape = dims(spec.get("shape").unwrap());
-        let item = encode(type_str, number(spec.get("fill").unwrap()));
-        data = item.repeat(shape.iter().product::<u64>() as usize);
+        let count = shape.iter().product::<u64>() as usize;
+        data = if count == 0 {
+            Vec::new()
+        } else {
+            encode(type_str, number(spec.get("fill").unwrap())).repeat(count)
+        };
         header = NpyHeader {
             descr,
             fortran_order: false,
@@ -309,6 +317,27 @@ fn edit_npy(npy: &[u8], operation: &Object) -> Vec<u8> {
         panic!("unknown array operation {operation:?}");
     }
     write_npy(&header, &data).unwrap()
+}
+
+/// A version 1 `.npy` `npy` with the first `from` of its header text replaced by `to`, and
+/// the header padded again: any text, even one the writers refuse (an object descr).
+fn replace_in_header(npy: &[u8], from: &str, to: &str) -> Vec<u8> {
+    assert_eq!(&npy[..8], b"\x93NUMPY\x01\x00");
+    let length = usize::from(u16::from_le_bytes([npy[8], npy[9]]));
+    let header = std::str::from_utf8(&npy[10..10 + length])
+        .unwrap()
+        .trim_end();
+    assert!(header.contains(from), "no {from} in {header}");
+    let mut header = header.replacen(from, to, 1);
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(' ');
+    }
+    header.push('\n');
+    let mut out = npy[..8].to_vec();
+    out.extend_from_slice(&u16::try_from(header.len()).unwrap().to_le_bytes());
+    out.extend_from_slice(header.as_bytes());
+    out.extend_from_slice(&npy[10 + length..]);
+    out
 }
 
 fn dims(value: &Value) -> Vec<u64> {

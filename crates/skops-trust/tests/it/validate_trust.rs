@@ -18,6 +18,14 @@ fn read(name: &str) -> Vec<u8> {
     std::fs::read(path).unwrap()
 }
 
+/// The node of entry `key` of the root dict.
+fn entry(file: &ModelFile<'_>, key: &str) -> NodeId {
+    let NodeKind::Dict { entries, .. } = &file.schema().node(file.schema().root()).kind else {
+        unreachable!()
+    };
+    entries.iter().find(|(name, _)| name == key).unwrap().1
+}
+
 /// The first node of type `type_name`.
 fn first_of(file: &ModelFile<'_>, type_name: &str) -> NodeId {
     file.schema()
@@ -85,4 +93,23 @@ fn binary_trees_and_their_metrics_are_trusted_by_the_binary_tree_validator() {
             expected
         );
     }
+}
+
+#[test]
+fn plain_dtypes_are_trusted_by_the_dtype_validator_structured_and_object_ones_are_not() {
+    let bytes = read("dtype.skops");
+    let file = ModelFile::open(&bytes, &Limits::default()).unwrap();
+    for key in ["float64", "big_endian", "datetime"] {
+        assert_validated_by(&file, entry(&file, key), "numpy.dtype", Validator::DType);
+    }
+    let report = file.audit(&[]).unwrap();
+    for key in ["structured", "object"] {
+        assert_eq!(
+            report.node(entry(&file, key)).reason,
+            TrustReason::Untrusted,
+            "{key}"
+        );
+    }
+    assert_eq!(file.validate().unwrap().len(), 3);
+    assert_eq!(Validator::DType.name(), "dtype");
 }
