@@ -11,7 +11,6 @@ mod malicious;
 mod state;
 mod table_edit;
 mod validate;
-mod validate_loss;
 mod validate_neighbors;
 mod validate_predictor;
 mod validate_sparse;

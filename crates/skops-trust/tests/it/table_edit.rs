@@ -161,9 +161,9 @@ impl Edited {
             matches!(self.get(parent), Value::Object(object) if !object.contains_key(key));
         if is_new_key {
             let steps: Vec<&str> = parent.iter().map(String::as_str).collect();
-            let schema = std::mem::replace(&mut self.schema, Value::Null);
             let mut object = self.get(parent).as_object().unwrap().clone();
             object.push(key.as_str(), value);
+            let schema = std::mem::replace(&mut self.schema, Value::Null);
             self.schema = set_at(schema, &steps, Value::Object(object));
             if parent.last().map(String::as_str) == Some("content") {
                 self.add_str_key_type(&parent[..parent.len() - 1]);

@@ -113,3 +113,21 @@ fn plain_dtypes_are_trusted_by_the_dtype_validator_structured_and_object_ones_ar
     assert_eq!(file.validate().unwrap().len(), 3);
     assert_eq!(Validator::DType.name(), "dtype");
 }
+
+#[test]
+fn tweedie_losses_are_trusted_by_the_loss_validator() {
+    let bytes = read("loss.skops");
+    let file = ModelFile::open(&bytes, &Limits::default()).unwrap();
+    for type_name in [
+        "sklearn._loss.loss.HalfTweedieLossIdentity",
+        "sklearn._loss.loss.HalfTweedieLoss",
+    ] {
+        assert_validated_by(
+            &file,
+            first_of(&file, type_name),
+            type_name,
+            Validator::Loss,
+        );
+    }
+    assert_eq!(Validator::Loss.name(), "loss");
+}
