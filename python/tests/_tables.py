@@ -87,12 +87,15 @@ class Edited:
 
     def _fresh_ids(self, value: Any) -> Any:
         if isinstance(value, dict):
-            return {
-                key: self._fresh_id()
-                if key == "__id__" and child == "fresh"
-                else self._fresh_ids(child)
-                for key, child in value.items()
-            }
+            out = {}
+            for key, child in value.items():
+                if key == "__id__" and child == "fresh":
+                    out[key] = self._fresh_id()
+                elif key == "file" and child == "fresh":
+                    out[key] = f"{self._fresh_id()}.npy"
+                else:
+                    out[key] = self._fresh_ids(child)
+            return out
         if isinstance(value, list):
             return [self._fresh_ids(item) for item in value]
         return value
@@ -130,6 +133,15 @@ class Edited:
             *parent_path, key = self._path(operation["remove"])
             parent = self._get(parent_path)
             del parent[int(key) if isinstance(parent, list) else key]
+        elif "wrap" in operation:
+            path = self._path(operation["wrap"])
+            outer = self._fresh_ids(operation["in"])
+            *at, last = operation["at"].split("/")
+            place = outer
+            for step in at:
+                place = place[int(step)] if isinstance(place, list) else place[step]
+            place[last] = self._get(path)
+            self._put(path, outer)
         elif "copy" in operation:
             value = json.loads(json.dumps(self._get(self._path(operation["copy"]))))
             self._put(self._path(operation["to"]), value)
@@ -139,7 +151,8 @@ class Edited:
     def _edit_array(self, path: list[str], operation: dict[str, Any]) -> None:
         member = self._get(path)["file"]
         if "npz" not in operation:
-            self.members[member] = _edit_npy(self.members[member], operation)
+            # A new array node (`"file": "fresh"`) gets its member from `replace`.
+            self.members[member] = _edit_npy(self.members.get(member, b""), operation)
             return
         inner = f"{operation['npz']}.npy"
         with zipfile.ZipFile(io.BytesIO(self.members[member])) as npz:
@@ -178,6 +191,12 @@ def _replace_in_header(npy: bytes, old: str, new: str) -> bytes:
 def _edit_npy(npy: bytes, operation: dict[str, Any]) -> bytes:
     if "header" in operation:
         return _replace_in_header(npy, *operation["header"])
+    if "replace" in operation:
+        spec = operation["replace"]
+        array = np.full(spec["shape"], _number(spec["fill"]), dtype=_dtype(spec["descr"]))
+        out = io.BytesIO()
+        np.save(out, array, allow_pickle=False)
+        return out.getvalue()
     array = np.load(io.BytesIO(npy), allow_pickle=False).copy()
     if "item" in operation:
         target = array if "field" not in operation else array[operation["field"]]
@@ -198,9 +217,6 @@ def _edit_npy(npy: bytes, operation: dict[str, Any]) -> bytes:
         array = array.view(_dtype(operation["view"]))
     elif "fortran" in operation:
         array = np.asfortranarray(array)
-    elif "replace" in operation:
-        spec = operation["replace"]
-        array = np.full(spec["shape"], _number(spec["fill"]), dtype=_dtype(spec["descr"]))
     else:
         raise ValueError(f"unknown array operation {operation}")
     out = io.BytesIO()

@@ -145,6 +145,19 @@ impl Edited {
                 Some(items) => set_at(schema, &steps, items),
                 None => remove_key(schema, &steps, key),
             };
+        } else if let Some(path) = operation.get("wrap") {
+            let path = self.path(path);
+            let inner = self.get(&path).clone();
+            let mut outer = self.fresh_ids(operation.get("in").unwrap().clone());
+            let at: Vec<&str> = operation
+                .get("at")
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .split('/')
+                .collect();
+            outer = set_at(outer, &at, inner);
+            self.put(&path, outer);
         } else if let Some(from) = operation.get("copy") {
             let value = self.get(&self.path(from)).clone();
             let to = self.path(operation.get("to").unwrap());
@@ -201,11 +214,16 @@ impl Edited {
             Value::Object(object) => {
                 let mut out = Object::new();
                 for (key, child) in object.into_vec() {
-                    let child = if key.as_str() == Some("__id__") && child.as_str() == Some("fresh")
-                    {
-                        self.fresh_id()
-                    } else {
-                        self.fresh_ids(child)
+                    let fresh = child.as_str() == Some("fresh");
+                    let child = match key.as_str() {
+                        Some("__id__") if fresh => self.fresh_id(),
+                        Some("file") if fresh => {
+                            let Value::Number(id) = self.fresh_id() else {
+                                unreachable!()
+                            };
+                            Value::from(format!("{}.npy", id.as_str()))
+                        }
+                        _ => self.fresh_ids(child),
                     };
                     out.push(key, child);
                 }
@@ -238,6 +256,10 @@ impl Edited {
         let inner = operation
             .get("npz")
             .map(|name| format!("{}.npy", name.as_str().unwrap()));
+        if !self.members.iter().any(|(name, _)| *name == member) {
+            // A new array node (`"file": "fresh"`): its member is made by `replace`.
+            self.members.push((member.clone(), Vec::new()));
+        }
         let (_, content) = self
             .members
             .iter_mut()
@@ -266,6 +288,9 @@ fn edit_npy(npy: &[u8], operation: &Object) -> Vec<u8> {
     if let Some(Value::Array(pair)) = operation.get("header") {
         let (from, to) = (pair[0].as_str().unwrap(), pair[1].as_str().unwrap());
         return replace_in_header(npy, from, to);
+    }
+    if let Some(Value::Object(spec)) = operation.get("replace") {
+        return replacement(spec);
     }
     let view = read_npy(npy, &Limits::default()).unwrap();
     let mut header = view.header.clone();
@@ -296,26 +321,30 @@ fn edit_npy(npy: &[u8], operation: &Object) -> Vec<u8> {
     } else if operation.get("fortran").is_some() {
         data = to_fortran(&header, &data);
         header.fortran_order = true;
-    } else if let Some(Value::Object(spec)) = operation.get("replace") {
-        let descr = Descr::parse(spec.get("descr").unwrap().as_str().unwrap()).unwrap();
-        let Descr::Simple(type_str) = &descr else {
-            panic!("replace makes plain arrays")
-        };
-        let shape = dims(spec.get("shape").unwrap());
-        let count = shape.iter().product::<u64>() as usize;
-        data = if count == 0 {
-            Vec::new()
-        } else {
-            encode(type_str, number(spec.get("fill").unwrap())).repeat(count)
-        };
-        header = NpyHeader {
-            descr,
-            fortran_order: false,
-            shape,
-        };
     } else {
         panic!("unknown array operation {operation:?}");
     }
+    write_npy(&header, &data).unwrap()
+}
+
+/// The `.npy` of a new array: `spec` gives its plain dtype, shape and the value of every element.
+fn replacement(spec: &Object) -> Vec<u8> {
+    let descr = Descr::parse(spec.get("descr").unwrap().as_str().unwrap()).unwrap();
+    let Descr::Simple(type_str) = &descr else {
+        panic!("replace makes plain arrays")
+    };
+    let shape = dims(spec.get("shape").unwrap());
+    let count = shape.iter().product::<u64>() as usize;
+    let data = if count == 0 {
+        Vec::new()
+    } else {
+        encode(type_str, number(spec.get("fill").unwrap())).repeat(count)
+    };
+    let header = NpyHeader {
+        descr,
+        fortran_order: false,
+        shape,
+    };
     write_npy(&header, &data).unwrap()
 }
 

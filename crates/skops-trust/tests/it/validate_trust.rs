@@ -131,3 +131,25 @@ fn tweedie_losses_are_trusted_by_the_loss_validator() {
     }
     assert_eq!(Validator::Loss.name(), "loss");
 }
+
+#[test]
+fn sparse_matrices_are_trusted_by_the_sparse_validator_except_dia() {
+    let bytes = read("sparse.skops");
+    let file = ModelFile::open(&bytes, &Limits::default()).unwrap();
+    for (key, class) in [
+        ("csr", "scipy.sparse._csr.csr_matrix"),
+        ("csc", "scipy.sparse._csc.csc_matrix"),
+        ("bsr", "scipy.sparse._bsr.bsr_matrix"),
+        ("coo", "scipy.sparse._coo.coo_matrix"),
+        ("csr_array", "scipy.sparse._csr.csr_array"),
+    ] {
+        assert_validated_by(&file, entry(&file, key), class, Validator::Sparse);
+    }
+    let report = file.audit(&[]).unwrap();
+    assert_eq!(
+        report.node(entry(&file, "dia")).reason,
+        TrustReason::Untrusted
+    );
+    assert_eq!(file.validate().unwrap().len(), 5);
+    assert_eq!(Validator::Sparse.name(), "sparse");
+}
