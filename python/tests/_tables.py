@@ -117,7 +117,10 @@ class Edited:
 
     def _edit_schema(self, operation: dict[str, Any]) -> None:
         if "set" in operation:
-            self._put(self._path(operation["set"]), self._fresh_ids(operation["value"]))
+            path, value = self._path(operation["set"]), operation["value"]
+            if path[-1] == "__id__" and value == "fresh":
+                value = self._fresh_id()
+            self._put(path, self._fresh_ids(value))
         elif "json" in operation:
             json.loads(operation["content"])  # a table holds valid JSON text
             node = {

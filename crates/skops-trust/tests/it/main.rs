@@ -12,7 +12,6 @@ mod state;
 mod table_edit;
 mod validate;
 mod validate_predictor;
-mod validate_svm;
 mod validate_tables;
 mod validate_trust;
 mod visualize;

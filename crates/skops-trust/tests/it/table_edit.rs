@@ -121,7 +121,12 @@ impl Edited {
     fn edit_schema(&mut self, operation: &Object) {
         if let Some(path) = operation.get("set") {
             let path = self.path(path);
-            let value = self.fresh_ids(operation.get("value").unwrap().clone());
+            let value = operation.get("value").unwrap();
+            let value = if path.last().unwrap() == "__id__" && value.as_str() == Some("fresh") {
+                self.fresh_id()
+            } else {
+                self.fresh_ids(value.clone())
+            };
             self.put(&path, value);
         } else if let Some(path) = operation.get("json") {
             let path = self.path(path);

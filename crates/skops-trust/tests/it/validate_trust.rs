@@ -9,7 +9,9 @@ use skops_format::Limits;
 use skops_format::schema::{NodeId, NodeKind};
 use skops_trust::ModelFile;
 use skops_trust::audit::{self, TrustReason};
-use skops_trust::validate::{BALL_TREE_TYPE, KD_TREE_TYPE, Validator};
+use skops_trust::validate::{
+    ASARRAY_FUNCTION, BALL_TREE_TYPE, BSPLINE_TYPE, KD_TREE_TYPE, Validator,
+};
 
 fn read(name: &str) -> Vec<u8> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -152,4 +154,34 @@ fn sparse_matrices_are_trusted_by_the_sparse_validator_except_dia() {
     );
     assert_eq!(file.validate().unwrap().len(), 5);
     assert_eq!(Validator::Sparse.name(), "sparse");
+}
+
+#[test]
+fn splines_are_trusted_by_the_bspline_validator_and_svms_are_only_checked() {
+    let bytes = read("svm_bspline.skops");
+    let file = ModelFile::open(&bytes, &Limits::default()).unwrap();
+    let validated = file.validate().unwrap();
+    // Three BSplines (one per feature) and their one shared `_asarray` function.
+    let by_bspline = file
+        .schema()
+        .nodes()
+        .filter(|&(id, _)| {
+            validated
+                .check(id)
+                .is_some_and(|check| check.validator == Validator::Bspline)
+        })
+        .count();
+    assert_eq!(by_bspline, 4);
+    let spline = first_of(&file, BSPLINE_TYPE);
+    assert_validated_by(&file, spline, BSPLINE_TYPE, Validator::Bspline);
+    assert_validated_by(
+        &file,
+        first_of(&file, ASARRAY_FUNCTION),
+        ASARRAY_FUNCTION,
+        Validator::Bspline,
+    );
+    // The SVMs' state is checked, not trusted: skops trusts them already.
+    let svc = first_of(&file, "sklearn.svm._classes.SVC");
+    assert!(validated.check(svc).is_none());
+    assert_eq!(Validator::Bspline.name(), "bspline");
 }
