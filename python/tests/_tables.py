@@ -104,7 +104,10 @@ class Edited:
         *parent_path, key = path
         parent = self._get(parent_path)
         if isinstance(parent, list):
-            parent[int(key)] = value
+            if int(key) == len(parent):
+                parent.append(value)
+            else:
+                parent[int(key)] = value
             return
         if key not in parent and parent_path and parent_path[-1] == "content":
             # A new key of a DictNode: skops drops entries past the end of `key_types`.
@@ -143,7 +146,7 @@ class Edited:
             place = outer
             for step in at:
                 place = place[int(step)] if isinstance(place, list) else place[step]
-            place[last] = self._get(path)
+            place[int(last) if isinstance(place, list) else last] = self._get(path)
             self._put(path, outer)
         elif "copy" in operation:
             value = json.loads(json.dumps(self._get(self._path(operation["copy"]))))

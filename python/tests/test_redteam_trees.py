@@ -18,13 +18,11 @@ import skops.io as sio
 import skops_rs.io as rio
 from _support import rewrite_archive
 from sklearn.cluster import BisectingKMeans
-from sklearn.ensemble import GradientBoostingRegressor, HistGradientBoostingRegressor
+from sklearn.ensemble import GradientBoostingRegressor
 from sklearn.tree import DecisionTreeRegressor
 from skops_rs.exceptions import SkopsFormatError
 
 Members = dict[str, bytes]
-
-PREDICTOR = "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"
 
 
 def _set_attribute(state: dict[str, Any], key: str, node: dict[str, Any]) -> None:
@@ -118,40 +116,6 @@ def test_boosting_stages_wider_than_their_output_are_not_trusted(tmp_path):
     assert rio.get_untrusted_types(file=narrowed) == []
     model = rio.load(narrowed)
     assert model.predict(x).shape == (60,)
-
-
-def test_hist_gradient_boosting_marked_in_fit_by_a_non_json_value_is_not_trusted(tmp_path):
-    # `_raw_predict` reads `getattr(self, "_in_fit", False)` for truth: a one-item list is
-    # truthy, and predict then skips `validate_data` and runs `predict_binned` on raw `X`.
-    x, y = _data()
-    data = sio.dumps(HistGradientBoostingRegressor(max_iter=3).fit(x, y))
-    assert rio.get_untrusted_types(data=data) == []
-
-    def in_fit(schema: dict[str, Any], _: Members) -> None:
-        _set_attribute(
-            schema["content"],
-            "_in_fit",
-            {
-                "__class__": "list",
-                "__module__": "builtins",
-                "__loader__": "ListNode",
-                "content": [
-                    {
-                        "__class__": "int",
-                        "__module__": "builtins",
-                        "__loader__": "JsonNode",
-                        "content": "1",
-                        "is_json": True,
-                        "__id__": 10**15 + 1,
-                    }
-                ],
-                "__id__": 10**15,
-            },
-        )
-
-    marked = rewrite_archive(data, in_fit)
-    assert rio.get_untrusted_types(data=marked) == [PREDICTOR]
-    assert rio.loads(marked, trusted=[PREDICTOR])._in_fit == [1]
 
 
 def _drop_width_from_python(far: int) -> Callable[[dict[str, Any], Members], None]:

@@ -10,8 +10,6 @@ mod fixtures;
 mod malicious;
 mod state;
 mod table_edit;
-mod validate;
-mod validate_predictor;
 mod validate_tables;
 mod validate_trust;
 mod visualize;

@@ -172,9 +172,20 @@ impl Edited {
         }
     }
 
-    /// Sets the value at `path`; a new key of a DictNode's `content` gets a `str` key type.
+    /// Sets the value at `path`; a new key of a DictNode's `content` gets a `str` key type, and
+    /// the index one past the end of a list appends.
     fn put(&mut self, path: &[String], value: Value) {
         let (key, parent) = path.split_last().unwrap();
+        if let Value::Array(items) = self.get(parent) {
+            if key.parse::<usize>().unwrap() == items.len() {
+                let mut items = items.clone();
+                items.push(value);
+                let steps: Vec<&str> = parent.iter().map(String::as_str).collect();
+                let schema = std::mem::replace(&mut self.schema, Value::Null);
+                self.schema = set_at(schema, &steps, Value::Array(items));
+                return;
+            }
+        }
         let is_new_key =
             matches!(self.get(parent), Value::Object(object) if !object.contains_key(key));
         if is_new_key {
