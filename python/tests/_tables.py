@@ -199,7 +199,16 @@ def _edit_npy(npy: bytes, operation: dict[str, Any]) -> bytes:
         return _replace_in_header(npy, *operation["header"])
     if "replace" in operation:
         spec = operation["replace"]
-        array = np.full(spec["shape"], _number(spec["fill"]), dtype=_dtype(spec["descr"]))
+        dtype = _dtype(spec["descr"])
+        if "values" in spec:
+            array = np.array([_number(v) for v in spec["values"]], dtype=dtype)
+        elif "linspace" in spec:
+            array = np.linspace(*spec["linspace"], num=int(np.prod(spec["shape"])), dtype=dtype)
+        elif int(np.prod(spec["shape"])) == 0:
+            array = np.empty(spec["shape"], dtype=dtype)  # (`full` is slow for huge items)
+        else:
+            array = np.full(spec["shape"], _number(spec["fill"]), dtype=dtype)
+        array = array.reshape(spec["shape"])
         out = io.BytesIO()
         np.save(out, array, allow_pickle=False)
         return out.getvalue()

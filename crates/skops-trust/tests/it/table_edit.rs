@@ -343,7 +343,8 @@ fn edit_npy(npy: &[u8], operation: &Object) -> Vec<u8> {
     write_npy(&header, &data).unwrap()
 }
 
-/// The `.npy` of a new array: `spec` gives its plain dtype, shape and the value of every element.
+/// The `.npy` of a new array: `spec` gives its plain dtype, shape and elements (`fill`,
+/// `values` or `linspace`).
 fn replacement(spec: &Object) -> Vec<u8> {
     let descr = Descr::parse(spec.get("descr").unwrap().as_str().unwrap()).unwrap();
     let Descr::Simple(type_str) = &descr else {
@@ -351,11 +352,24 @@ fn replacement(spec: &Object) -> Vec<u8> {
     };
     let shape = dims(spec.get("shape").unwrap());
     let count = shape.iter().product::<u64>() as usize;
-    let data = if count == 0 {
-        Vec::new()
+    let values: Vec<Num> = if let Some(Value::Array(values)) = spec.get("values") {
+        values.iter().map(number).collect()
+    } else if let Some(Value::Array(ends)) = spec.get("linspace") {
+        let (Num::Float(start), Num::Float(stop)) = (number(&ends[0]), number(&ends[1])) else {
+            panic!("linspace between floats")
+        };
+        let step = (stop - start) / (count.max(2) - 1) as f64;
+        (0..count)
+            .map(|index| Num::Float(start + step * index as f64))
+            .collect()
     } else {
-        encode(type_str, number(spec.get("fill").unwrap())).repeat(count)
+        vec![number(spec.get("fill").unwrap()); count]
     };
+    assert_eq!(values.len(), count);
+    let data: Vec<u8> = values
+        .into_iter()
+        .flat_map(|value| encode(type_str, value))
+        .collect();
     let header = NpyHeader {
         descr,
         fortran_order: false,
