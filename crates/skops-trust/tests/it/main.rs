@@ -1,6 +1,6 @@
-//! Integration tests of `skops-format` on whole `.skops` files: the fixtures skops 0.16 writes
-//! (when `SKOPS_RS_FIXTURES` names their directory) and the hostile files of
-//! `testdata/malicious/`.
+//! Integration tests of `skops-trust` on whole `.skops` files: the fixtures skops 0.16 writes
+//! (when `SKOPS_RS_FIXTURES` names their directory), the hostile files of
+//! `testdata/malicious/`, and the validator tables of `tests/data/validate/`.
 
 // The tests report what they checked on stderr.
 #![allow(clippy::print_stderr)]

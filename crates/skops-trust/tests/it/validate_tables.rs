@@ -187,3 +187,29 @@ fn every_case_of_every_table() {
     assert!(!counts.is_empty());
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+/// The folder holds the tables, their README and the base files they use, with a `make_*.py`
+/// script for each; every base file is used by a table.
+#[test]
+fn every_base_file_is_used_and_has_its_script() {
+    let mut used = BTreeSet::new();
+    for (_, table) in tables() {
+        for (name, _) in table.get("files").unwrap().as_object().unwrap().iter() {
+            used.insert(name.as_str().unwrap().to_owned());
+        }
+    }
+    let scripts: String = std::fs::read_dir(folder())
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "py"))
+        .map(|path| std::fs::read_to_string(path).unwrap())
+        .collect();
+    for entry in std::fs::read_dir(folder()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|ext| ext == "skops") {
+            let name = path.file_name().unwrap().to_str().unwrap();
+            assert!(used.contains(name), "{name} is used by no table");
+            assert!(scripts.contains(name), "no make script writes {name}");
+        }
+    }
+    assert!(folder().join("README.md").is_file());
+}

@@ -1,5 +1,5 @@
-"""Writes the binary tree validator's test files (crates/skops-trust/tests/it/
-validate_binary_tree.rs), saved by skops 0.16:
+"""Writes the binary tree validator's test files (the binary_tree table, binary_tree.json),
+saved by skops 0.16:
 
 - kneighbors_kd_tree.skops: a KNeighborsClassifier with a KDTree (Euclidean metric), 40
   samples of 3 features, leaf_size 5 (3 levels, 7 nodes);

@@ -1,6 +1,6 @@
 """Writes dtype.skops: a dict of numpy dtypes (plain, big-endian, datetime, structured,
 object), saved by skops 0.16, for the dtype validator tests
-(crates/skops-trust/tests/it/validate_dtype.rs)."""
+(the dtype table, dtype.json)."""
 
 import zipfile
 from pathlib import Path

@@ -1,6 +1,6 @@
 """Writes hist_gradient_boosting.skops: a small HistGradientBoostingClassifier with a
 categorical feature (so its TreePredictors carry bitset rows), saved by skops 0.16, for the
-TreePredictor validator tests (crates/skops-trust/tests/it/validate_predictor.rs)."""
+TreePredictor validator tests (the hist_predictor table, hist_predictor.json)."""
 
 import zipfile
 from pathlib import Path

@@ -1,6 +1,6 @@
 """Writes loss.skops: a dict of two fitted TweedieRegressors, one with the identity link
 (`HalfTweedieLossIdentity`, power 0) and one with the log link (`HalfTweedieLoss`, power 1.5),
-saved by skops 0.16, for the loss validator tests (crates/skops-trust/tests/it/validate_loss.rs)."""
+saved by skops 0.16, for the loss table (loss.json)."""
 
 import zipfile
 from pathlib import Path

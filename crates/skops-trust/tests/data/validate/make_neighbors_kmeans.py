@@ -1,5 +1,5 @@
 """Writes neighbors_kmeans.skops: a list of small fitted models saved by skops 0.16 for the
-neighbors and k-means validator tests (crates/skops-trust/tests/it/validate_neighbors.rs):
+neighbors and k-means validator tests (the neighbors table, neighbors.json):
 [0] a brute-force manhattan KNeighborsClassifier, [1] a multi-output KNeighborsClassifier,
 [2] a RadiusNeighborsClassifier, [3] a NearestNeighbors fitted on sparse data, [4] a KMeans,
 [5] a MiniBatchKMeans, [6] an unfitted KNeighborsRegressor."""

@@ -1,6 +1,6 @@
 """Writes sparse.skops: a dict of small scipy sparse matrices and arrays (csr, csc, bsr, coo,
 dia), saved by skops 0.16, for the sparse validator tests
-(crates/skops-trust/tests/it/validate_sparse.rs). Each has int32 indices and float64 data."""
+(the sparse table, sparse.json). Each has int32 indices and float64 data."""
 
 import zipfile
 from pathlib import Path

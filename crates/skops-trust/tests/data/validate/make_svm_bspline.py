@@ -1,5 +1,5 @@
 """Writes svm_bspline.skops: a list of small fitted models saved by skops 0.16 for the SVM and
-BSpline validator tests (crates/skops-trust/tests/it/validate_svm.rs): [0] a 3-class rbf
+BSpline validator tests (the svm_bspline table, svm_bspline.json): [0] a 3-class rbf
 SVC with probabilities, [1] a precomputed-kernel SVC, [2] a NuSVR, [3] a OneClassSVM, [4] an
 SVC fitted on sparse data, [5] a SplineTransformer, [6] an SVC with a callable kernel."""
 
