@@ -383,3 +383,14 @@ def assert_same(a: Any, b: Any, *, layout: bool = True) -> None:
     """`a` and `b` are the same object graph (see `Same`); with `layout=False` arrays may hold
     their buffers differently (an object compared with its loaded copy)."""
     Same(layout)(a, b)
+
+
+def assert_same_error(expected: BaseException, got: BaseException) -> None:
+    """`got` is the error skops 0.16 raised as `expected`: the same builtin type (or, for
+    skops' own classes, a class of the same name and builtin bases) and the same message."""
+    if type(expected).__module__ == "builtins":
+        assert type(got) is type(expected), (expected, got)
+    else:  # skops' own classes: ours have the same name and builtin bases
+        assert type(got).__name__ == type(expected).__name__, (expected, got)
+        assert type(got).__bases__ == type(expected).__bases__
+    assert str(got) == str(expected)

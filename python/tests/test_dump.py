@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pytest
 import skops_rs.io as rio
-from _support import BuiltOnce, assert_same, import_generator
+from _support import BuiltOnce, assert_same, assert_same_error, import_generator
 from scipy import sparse
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
@@ -190,15 +190,6 @@ def _loads_in_skops(data: bytes) -> Any:
 def _assert_skops_cannot_load(data: bytes) -> None:
     with pytest.raises(Exception):  # noqa: B017  (any failure: the file is unusable)
         _loads_in_skops(data)
-
-
-def assert_same_error(expected: BaseException, got: BaseException) -> None:
-    if type(expected).__module__ == "builtins":
-        assert type(got) is type(expected), (expected, got)
-    else:  # skops' own classes: ours have the same name and builtin bases
-        assert type(got).__name__ == type(expected).__name__, (expected, got)
-        assert type(got).__bases__ == type(expected).__bases__
-    assert str(got) == str(expected)
 
 
 # ----- every object of the generator -----------------------------------------------------------

@@ -21,6 +21,7 @@ import pytest
 import skops.io as sio
 import skops.io.exceptions as sio_exceptions
 import skops_rs.io as rio
+from _support import assert_same_error
 from scipy import special
 from sklearn.cluster import Birch
 from sklearn.linear_model import LogisticRegression
@@ -51,15 +52,9 @@ def raised(call: Callable[[], Any]) -> BaseException:
     return info.value
 
 
-def assert_same_error(skops_call: Callable[[], Any], rs_call: Callable[[], Any]) -> None:
-    """Both calls raise an exception of the same type (or same-named class) and message."""
-    expected, got = raised(skops_call), raised(rs_call)
-    if type(expected).__module__ == "builtins":
-        assert type(got) is type(expected), (expected, got)
-    else:  # skops' own classes: ours have the same name and builtin bases
-        assert type(got).__name__ == type(expected).__name__, (expected, got)
-        assert type(got).__bases__ == type(expected).__bases__
-    assert str(got) == str(expected)
+def assert_raise_the_same(skops_call: Callable[[], Any], rs_call: Callable[[], Any]) -> None:
+    """Both calls raise the same error (`_support.assert_same_error`)."""
+    assert_same_error(raised(skops_call), raised(rs_call))
 
 
 @pytest.fixture(scope="module")
@@ -142,16 +137,20 @@ def test_visualize_signature_matches_skops():
 
 
 def test_loads_str_is_refused_as_in_skops():
-    assert_same_error(lambda: sio.loads("not bytes"), lambda: rio.loads("not bytes"))
+    assert_raise_the_same(lambda: sio.loads("not bytes"), lambda: rio.loads("not bytes"))
 
 
 def test_loads_str_is_refused_before_looking_at_trusted():
-    assert_same_error(lambda: sio.loads("x", trusted=True), lambda: rio.loads("x", trusted=True))
+    assert_raise_the_same(
+        lambda: sio.loads("x", trusted=True), lambda: rio.loads("x", trusted=True)
+    )
 
 
 def test_trusted_true_is_refused_by_loads_as_in_skops():
     data = sio.dumps([1, 2])
-    assert_same_error(lambda: sio.loads(data, trusted=True), lambda: rio.loads(data, trusted=True))
+    assert_raise_the_same(
+        lambda: sio.loads(data, trusted=True), lambda: rio.loads(data, trusted=True)
+    )
     message = str(raised(lambda: rio.loads(data, trusted=True)))
     assert "CVE-2024-37065" in message
 
@@ -159,19 +158,21 @@ def test_trusted_true_is_refused_by_loads_as_in_skops():
 def test_trusted_true_is_refused_by_load_as_in_skops(tmp_path):
     path = tmp_path / "list.skops"
     sio.dump([1, 2], path)
-    assert_same_error(lambda: sio.load(path, trusted=True), lambda: rio.load(path, trusted=True))
+    assert_raise_the_same(
+        lambda: sio.load(path, trusted=True), lambda: rio.load(path, trusted=True)
+    )
 
 
 def test_trusted_true_is_refused_before_the_file_is_opened(tmp_path):
     missing = tmp_path / "missing.skops"
-    assert_same_error(
+    assert_raise_the_same(
         lambda: sio.load(missing, trusted=True), lambda: rio.load(missing, trusted=True)
     )
 
 
 def test_trusted_true_in_visualize_fails_as_in_skops():
     data = sio.dumps([1, 2])
-    assert_same_error(
+    assert_raise_the_same(
         lambda: sio.visualize(data, trusted=True), lambda: rio.visualize(data, trusted=True)
     )
 
@@ -179,7 +180,9 @@ def test_trusted_true_in_visualize_fails_as_in_skops():
 @pytest.mark.parametrize("bad", [5, [5], [None]], ids=["int", "list-of-int", "list-of-none"])
 def test_malformed_trusted_fails_as_in_skops(bad):
     data = sio.dumps([1, 2])
-    assert_same_error(lambda: sio.loads(data, trusted=bad), lambda: rio.loads(data, trusted=bad))
+    assert_raise_the_same(
+        lambda: sio.loads(data, trusted=bad), lambda: rio.loads(data, trusted=bad)
+    )
 
 
 @pytest.mark.parametrize(
@@ -188,7 +191,7 @@ def test_malformed_trusted_fails_as_in_skops(bad):
     ids=["nothing", "both-none", "empty-data", "empty-file", "empty-data-none-file"],
 )
 def test_get_untrusted_types_needs_one_argument(kwargs):
-    assert_same_error(
+    assert_raise_the_same(
         lambda: sio.get_untrusted_types(**kwargs), lambda: rio.get_untrusted_types(**kwargs)
     )
     assert str(raised(lambda: rio.get_untrusted_types(**kwargs))) == (
@@ -198,7 +201,7 @@ def test_get_untrusted_types_needs_one_argument(kwargs):
 
 def test_get_untrusted_types_refuses_both_arguments(tmp_path):
     data = sio.dumps([1])
-    assert_same_error(
+    assert_raise_the_same(
         lambda: sio.get_untrusted_types(data=data, file=tmp_path / "x.skops"),
         lambda: rio.get_untrusted_types(data=data, file=tmp_path / "x.skops"),
     )
@@ -206,14 +209,14 @@ def test_get_untrusted_types_refuses_both_arguments(tmp_path):
 
 def test_get_untrusted_types_arguments_are_keyword_only():
     data = sio.dumps([1])
-    assert_same_error(
+    assert_raise_the_same(
         lambda: sio.get_untrusted_types(data),  # type: ignore[misc]
         lambda: rio.get_untrusted_types(data),  # type: ignore[misc]
     )
 
 
 def test_dump_arguments_after_file_are_keyword_only(tmp_path):
-    assert_same_error(
+    assert_raise_the_same(
         lambda: sio.dump([1], tmp_path / "a.skops", zipfile.ZIP_DEFLATED),  # type: ignore[misc]
         lambda: rio.dump([1], tmp_path / "b.skops", zipfile.ZIP_DEFLATED),  # type: ignore[misc]
     )
@@ -226,7 +229,7 @@ def test_load_missing_file_fails_as_in_skops(tmp_path):
 
 
 def test_unknown_compression_method_fails_as_in_skops():
-    assert_same_error(
+    assert_raise_the_same(
         lambda: sio.dumps([1], compression=99), lambda: rio.dumps([1], compression=99)
     )
 
@@ -325,7 +328,7 @@ def test_load_and_visualize_normalise_trusted_too(tmp_path, capture_trusted, cap
 def test_loads_accepts_bytes_like_objects_as_skops(capture_trusted):
     for data in (bytearray(b"abc"), memoryview(b"abc")):
         assert rio.loads(data) == "loaded"
-    assert_same_error(lambda: sio.loads(12), lambda: rio.loads(12))  # type: ignore[arg-type]
+    assert_raise_the_same(lambda: sio.loads(12), lambda: rio.loads(12))  # type: ignore[arg-type]
 
 
 def test_load_reads_a_file_object_from_its_start_without_closing_it(monkeypatch):
@@ -383,7 +386,7 @@ def test_dumps_writes_the_requested_compression(compression, scaler):
 
 def test_untrusted_exception_matches_skops(fitted_kd_tree):
     data = sio.dumps(fitted_kd_tree)
-    assert_same_error(lambda: sio.loads(data), lambda: rio.loads(data))
+    assert_raise_the_same(lambda: sio.loads(data), lambda: rio.loads(data))
     error = raised(lambda: rio.loads(data))
     assert isinstance(error, rio_exceptions.UntrustedTypesFoundException)
     assert error.types == KD_TREE_TYPES
@@ -428,7 +431,7 @@ def test_get_untrusted_types_from_data_path_and_str(tmp_path, pipeline):
 
 def test_unsupported_type_matches_skops():
     birch = Birch(n_clusters=None).fit(np.arange(20.0).reshape(10, 2))
-    assert_same_error(lambda: sio.dumps(birch), lambda: rio.dumps(birch))
+    assert_raise_the_same(lambda: sio.dumps(birch), lambda: rio.dumps(birch))
 
 
 def unsafe_function(x: Any) -> Any:
