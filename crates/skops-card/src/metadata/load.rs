@@ -271,7 +271,7 @@ fn key_text(value: &Value) -> std::result::Result<String, String> {
         Value::Null => Ok("null".to_owned()),
         Value::Bool(b) => Ok(if *b { "true" } else { "false" }.to_owned()),
         Value::Int(i) => Ok(i.to_string()),
-        Value::Float(f) => Ok(super::python_float_repr(*f)),
+        Value::Float(f) => Ok(skops_format::json::python_float_repr(*f)),
         Value::List(_) | Value::Map(_) => Err("a list or mapping used as a key".to_owned()),
     }
 }
