@@ -32,8 +32,10 @@ __all__ = [
 __version__: str
 
 def run_cli(argv: list[str]) -> int: ...
-def dumps(obj: Any, compression: int, compresslevel: int | None) -> bytes:
-    """Serialise `obj` to the bytes of a `.skops` archive (0 = stored, 8 = deflated)."""
+def dumps(obj: Any, deflate_level: int | None) -> bytes:
+    """Serialise `obj` to the bytes of a `.skops` archive: stored members when `deflate_level`
+    is None, else deflated at that level (0-9). The arguments are checked by
+    `skops_rs.io._writer_settings`."""
 
 def loads(data: bytes, trusted: list[str]) -> Any:
     """Audit then construct the object of a `.skops` archive; `trusted` holds type names."""

@@ -6,19 +6,14 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Most symbolic links followed to the file a write replaces (Linux's `ELOOP` limit).
 const MAX_SYMLINK_HOPS: u32 = 40;
 
-/// Attempts at a fresh temporary name before giving up (names collide only with a concurrent
-/// writer of the same target in the same nanosecond).
-const MAX_NAME_ATTEMPTS: u32 = 100;
-
 /// Which file an atomic write failed on, and why.
 #[derive(Debug)]
 pub struct AtomicWriteError {
-    /// The temporary file or the target.
+    /// The temporary file, its folder or the target.
     pub path: PathBuf,
     /// The operating system's error.
     pub source: std::io::Error,
@@ -31,6 +26,10 @@ pub struct AtomicWriteError {
 /// over `path`; then the folder is synced too, so the rename is durable (best effort: the
 /// data already is). A symbolic link is written through, as `open(path, "wb")` would: the file
 /// it points to is replaced, not the link.
+///
+/// The `tempfile` crate names, creates, renames (`persist`) and, on any failure, removes the
+/// temporary file; following the links and syncing the folder, which it does not do, are
+/// done here.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), AtomicWriteError> {
     let failed = |at: &Path, source| AtomicWriteError {
         path: at.to_path_buf(),
@@ -45,46 +44,31 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), AtomicWriteError> {
     let name = path
         .file_name()
         .map_or_else(|| "file".into(), |name| name.to_string_lossy());
-    let mut attempt = 0u32;
-    let (tmp_path, mut file) = loop {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |elapsed| elapsed.subsec_nanos());
-        let candidate = folder.join(format!(
-            ".{name}.{}.{nanos:08x}{attempt}.tmp",
-            std::process::id()
-        ));
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&candidate)
-        {
-            Ok(file) => break (candidate, file),
-            Err(error)
-                if error.kind() == std::io::ErrorKind::AlreadyExists
-                    && attempt < MAX_NAME_ATTEMPTS =>
-            {
-                attempt += 1;
-            }
-            Err(error) => return Err(failed(&candidate, error)),
-        }
-    };
-    let written = file
+    let prefix = format!(".{name}.");
+    // The file is opened here, as `open(path, "wb")` opens a new target (0o666 less the
+    // umask, not the crate's private 0o600, which a new target would keep after the rename),
+    // and written through `as_file`: the crate's own opening and writing wrap the OS error in
+    // one without its errno, which Python's `OSError` subclasses need.
+    let file = tempfile::Builder::new()
+        .prefix(&prefix)
+        .suffix(".tmp")
+        .make_in(folder, |candidate| {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(candidate)
+        })
+        .map_err(|error| failed(folder, error))?;
+    file.as_file()
         .write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .map_err(|error| failed(&tmp_path, error));
-    drop(file);
-    let result = written.and_then(|()| {
-        // Keep the permissions of the file being replaced.
-        if let Ok(meta) = std::fs::metadata(path) {
-            let _ = std::fs::set_permissions(&tmp_path, meta.permissions());
-        }
-        std::fs::rename(&tmp_path, path).map_err(|error| failed(path, error))
-    });
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp_path);
+        .and_then(|()| file.as_file().sync_all())
+        .map_err(|error| failed(file.path(), error))?;
+    // Keep the permissions of the file being replaced.
+    if let Ok(meta) = std::fs::metadata(path) {
+        let _ = file.as_file().set_permissions(meta.permissions());
     }
-    result?;
+    file.persist(path)
+        .map_err(|error| failed(path, error.error))?;
     // Durability of the rename itself; a platform or file system that cannot sync a folder
     // still has the new file in place.
     if let Ok(folder) = std::fs::File::open(folder) {
@@ -142,6 +126,26 @@ mod tests {
                 .file_type()
                 .is_symlink()
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_new_file_gets_the_permissions_open_gives_and_a_replaced_one_keeps_its_own() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        let plain = dir.path().join("plain.bin");
+        std::fs::write(&plain, b"x").unwrap();
+        let new = dir.path().join("new.bin");
+        write_atomic(&new, b"new").unwrap();
+        assert_eq!(
+            mode(&new),
+            mode(&plain),
+            "0o666 less the umask, as `open` creates"
+        );
+        std::fs::set_permissions(&plain, std::fs::Permissions::from_mode(0o640)).unwrap();
+        write_atomic(&plain, b"replaced").unwrap();
+        assert_eq!(mode(&plain), 0o640);
     }
 
     #[test]

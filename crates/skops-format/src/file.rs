@@ -862,8 +862,8 @@ mod tests {
             &[("1.npy", &npy(&[1], 8)), ("schema.json", schema.as_bytes())],
             WriteCompression::Stored,
         );
-        let dir = std::env::temp_dir().join(format!("skops-format-file-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let folder = tempfile::tempdir().unwrap();
+        let dir = folder.path();
         let path = dir.join("a.skops");
         std::fs::write(&path, &bytes).unwrap();
         let mut buffer = Vec::new();
@@ -875,6 +875,5 @@ mod tests {
             Err(Error::Io { path, .. }) => assert!(path.ends_with("missing.skops")),
             other => panic!("{other:?}"),
         }
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -29,6 +29,7 @@ use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use sha2::{Digest, Sha256};
+use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
 
 use crate::error::PolicyError;
 use crate::{Error, Result};
@@ -273,33 +274,22 @@ pub fn utc_now() -> String {
     format_utc(seconds)
 }
 
-/// `seconds` after the Unix epoch as `YYYY-MM-DDTHH:MM:SSZ`.
+/// `seconds` after the Unix epoch as `YYYY-MM-DDTHH:MM:SSZ` (a time past 9999, which the
+/// format cannot write, as its last second).
 fn format_utc(seconds: u64) -> String {
-    let days = seconds / 86_400;
-    let rest = seconds % 86_400;
-    let (year, month, day) = civil_from_days(days);
+    let moment = i64::try_from(seconds)
+        .ok()
+        .and_then(|seconds| OffsetDateTime::from_unix_timestamp(seconds).ok())
+        .unwrap_or(PrimitiveDateTime::MAX.assume_utc());
     format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        moment.year(),
+        u8::from(moment.month()),
+        moment.day(),
+        moment.hour(),
+        moment.minute(),
+        moment.second()
     )
-}
-
-/// The proleptic Gregorian date `days` after 1970-01-01 (Howard Hinnant's `civil_from_days`,
-/// for non-negative day counts).
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let day_of_era = z % 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let mp = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = year_of_era + era * 400 + u64::from(month <= 2);
-    (year, month, day)
 }
 
 fn len_u64(len: usize) -> u64 {
@@ -416,22 +406,22 @@ fn check_timestamp(text: &str) -> Result<()> {
     if !shape_ok {
         return Err(malformed());
     }
-    let field = |range: std::ops::Range<usize>| -> u64 {
-        text.get(range)
-            .and_then(|digits| digits.parse().ok())
-            .unwrap_or(u64::MAX)
+    let field = |range: std::ops::Range<usize>| -> Option<u8> {
+        text.get(range).and_then(|digits| digits.parse().ok())
     };
-    let (year, month, day) = (field(0..4), field(5..7), field(8..10));
-    let (hour, minute, second) = (field(11..13), field(14..16), field(17..19));
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let days_in_month = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => 0,
-    };
-    if (1..=days_in_month).contains(&day) && hour < 24 && minute < 60 && second < 60 {
+    let year = text.get(0..4).and_then(|digits| digits.parse().ok());
+    let date = year
+        .zip(field(5..7))
+        .zip(field(8..10))
+        .and_then(|((year, month), day)| {
+            let month = Month::try_from(month).ok()?;
+            Date::from_calendar_date(year, month, day).ok()
+        });
+    let time_of_day = field(11..13)
+        .zip(field(14..16))
+        .zip(field(17..19))
+        .and_then(|((hour, minute), second)| Time::from_hms(hour, minute, second).ok());
+    if date.is_some() && time_of_day.is_some() {
         Ok(())
     } else {
         Err(malformed())

@@ -127,6 +127,78 @@ def _feature_names(model: Any, X: Any, count: int) -> list[str]:
     return [f"x{i}" for i in range(count)]
 
 
+def _evaluation_scores(
+    model: Any, y_test: Any, y_pred: Any
+) -> tuple[str, list[tuple[str, str, str, Any]]]:
+    """The model's task and its standard scores, each as ``(metric type, table label,
+    model-index name, value)``."""
+    from sklearn import metrics as skm
+    from sklearn.base import is_classifier
+
+    if is_classifier(model):
+        return "tabular-classification", [
+            ("accuracy", "accuracy", "Accuracy", skm.accuracy_score(y_test, y_pred)),
+            ("f1", "f1 score (macro)", "F1 (macro)", _macro(skm.f1_score, y_test, y_pred)),
+            (
+                "precision",
+                "precision (macro)",
+                "Precision (macro)",
+                _macro(skm.precision_score, y_test, y_pred),
+            ),
+            (
+                "recall",
+                "recall (macro)",
+                "Recall (macro)",
+                _macro(skm.recall_score, y_test, y_pred),
+            ),
+        ]
+    return "tabular-regression", [
+        ("r2", "r2", "R2", skm.r2_score(y_test, y_pred)),
+        ("mae", "mean absolute error", "MAE", skm.mean_absolute_error(y_test, y_pred)),
+        (
+            "rmse",
+            "root mean squared error",
+            "RMSE",
+            skm.root_mean_squared_error(y_test, y_pred),
+        ),
+    ]
+
+
+def _evaluation_charts(
+    model: Any, X_test: Any, y_test: Any, y_pred: Any, folder: Path
+) -> list[tuple[str, str]]:
+    """Draw the evaluation charts into ``folder`` (PNG and SVG, by the native module); return
+    each one's title and file stem."""
+    from sklearn import metrics as skm
+    from sklearn.base import is_classifier
+
+    folder.mkdir(parents=True, exist_ok=True)
+    plots: list[tuple[str, str]] = []
+    if is_classifier(model):
+        labels = list(getattr(model, "classes_", sorted(set(y_test) | set(y_pred))))
+        counts = skm.confusion_matrix(y_test, y_pred, labels=labels)
+        _skops_rs.card_confusion_matrix_chart(
+            os.fspath(folder), "confusion_matrix", [str(c) for c in labels], counts.tolist()
+        )
+        plots.append(("Confusion matrix", "confusion_matrix"))
+    else:
+        _skops_rs.card_predicted_vs_true_chart(
+            os.fspath(folder),
+            "predicted_vs_true",
+            [float(v) for v in y_test],
+            [float(v) for v in y_pred],
+        )
+        plots.append(("Predicted vs true", "predicted_vs_true"))
+    importances = _feature_importances(model)
+    if importances is not None:
+        names = _feature_names(model, X_test, len(importances))
+        _skops_rs.card_feature_importances_chart(
+            os.fspath(folder), "feature_importances", names, [float(v) for v in importances]
+        )
+        plots.append(("Feature importances", "feature_importances"))
+    return plots
+
+
 def _section_spec(section: Any) -> dict[str, Any]:
     """A section object (ours or skops' dataclasses) as the native module's spec dict."""
     spec: dict[str, Any] = {
@@ -381,7 +453,6 @@ class Card:
         when the model has them. Plots are written as PNG and SVG into ``plot_dir`` by the
         native module (no matplotlib) and added as plot sections under ``section``.
         """
-        from sklearn import metrics as skm
         from sklearn.base import is_classifier, is_regressor
 
         model = self.get_model()
@@ -390,75 +461,13 @@ class Card:
                 f"add_evaluation needs a classifier or a regressor, got {type(model).__name__}"
             )
         y_pred = model.predict(X_test)
-        if is_classifier(model):
-            task = "tabular-classification"
-            scores = [
-                ("accuracy", "accuracy", "Accuracy", skm.accuracy_score(y_test, y_pred)),
-                ("f1", "f1 score (macro)", "F1 (macro)", _macro(skm.f1_score, y_test, y_pred)),
-                (
-                    "precision",
-                    "precision (macro)",
-                    "Precision (macro)",
-                    _macro(skm.precision_score, y_test, y_pred),
-                ),
-                (
-                    "recall",
-                    "recall (macro)",
-                    "Recall (macro)",
-                    _macro(skm.recall_score, y_test, y_pred),
-                ),
-            ]
-        else:
-            task = "tabular-regression"
-            scores = [
-                ("r2", "r2", "R2", skm.r2_score(y_test, y_pred)),
-                ("mae", "mean absolute error", "MAE", skm.mean_absolute_error(y_test, y_pred)),
-                (
-                    "rmse",
-                    "root mean squared error",
-                    "RMSE",
-                    skm.root_mean_squared_error(y_test, y_pred),
-                ),
-            ]
+        task, scores = _evaluation_scores(model, y_test, y_pred)
         table = {label: round(float(value), 4) for _, label, _, value in scores}
         self.add_metrics(section=section, description=description, **table)
-
-        self._sync_metadata()
         name = model_name or type(model).__name__
-        index = [(kind, label, round(float(v), 4)) for kind, _, label, v in scores]
-        self._core.set_model_index(name, task, task, dataset_type, dataset_name, index)
-        self.metadata = self._core.metadata()
-        self.metadata.setdefault("library_name", "sklearn")
-        self.metadata.setdefault("pipeline_tag", task)
-        tags = self.metadata.setdefault("tags", [])
-        if isinstance(tags, list):
-            tags.extend(t for t in ("sklearn", "skops", task) if t not in tags)
-
+        self._add_model_index(name, task, dataset_type, dataset_name, scores)
         folder = Path(plot_dir)
-        folder.mkdir(parents=True, exist_ok=True)
-        plots: list[tuple[str, str]] = []
-        if task == "tabular-classification":
-            labels = list(getattr(model, "classes_", sorted(set(y_test) | set(y_pred))))
-            counts = skm.confusion_matrix(y_test, y_pred, labels=labels)
-            _skops_rs.card_confusion_matrix_chart(
-                os.fspath(folder), "confusion_matrix", [str(c) for c in labels], counts.tolist()
-            )
-            plots.append(("Confusion matrix", "confusion_matrix"))
-        else:
-            _skops_rs.card_predicted_vs_true_chart(
-                os.fspath(folder),
-                "predicted_vs_true",
-                [float(v) for v in y_test],
-                [float(v) for v in y_pred],
-            )
-            plots.append(("Predicted vs true", "predicted_vs_true"))
-        importances = _feature_importances(model)
-        if importances is not None:
-            names = _feature_names(model, X_test, len(importances))
-            _skops_rs.card_feature_importances_chart(
-                os.fspath(folder), "feature_importances", names, [float(v) for v in importances]
-            )
-            plots.append(("Feature importances", "feature_importances"))
+        plots = _evaluation_charts(model, X_test, y_test, y_pred, folder)
         for title, stem in plots:
             png = str(folder / f"{stem}.png")
             svg = str(folder / f"{stem}.svg")
@@ -468,6 +477,25 @@ class Card:
                 **{f"{section}/{title}": png},
             )
         return self
+
+    def _add_model_index(
+        self,
+        name: str,
+        task: str,
+        dataset_type: str,
+        dataset_name: str,
+        scores: list[tuple[str, str, str, Any]],
+    ) -> None:
+        """Write the scores as ``model-index`` metadata, with the task's tags."""
+        self._sync_metadata()
+        index = [(kind, label, round(float(v), 4)) for kind, _, label, v in scores]
+        self._core.set_model_index(name, task, task, dataset_type, dataset_name, index)
+        self.metadata = self._core.metadata()
+        self.metadata.setdefault("library_name", "sklearn")
+        self.metadata.setdefault("pipeline_tag", task)
+        tags = self.metadata.setdefault("tags", [])
+        if isinstance(tags, list):
+            tags.extend(t for t in ("sklearn", "skops", task) if t not in tags)
 
     # ----- output ----------------------------------------------------------------------
 

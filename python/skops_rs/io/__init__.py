@@ -42,8 +42,6 @@ _TRUSTED_IS_TRUE_MESSAGE = (
     "the output of the function before passing it as trusted."
 )
 
-#: Compression methods the native writer produces.
-_WRITABLE_COMPRESSIONS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
 #: Methods `zipfile` knows but the native writer does not (it reads them).
 _READ_ONLY_COMPRESSIONS = {zipfile.ZIP_BZIP2: "ZIP_BZIP2", zipfile.ZIP_LZMA: "ZIP_LZMA"}
 
@@ -145,13 +143,23 @@ def _read_source(file: Any) -> bytes:
     return _as_bytes(content)
 
 
-def _check_compression(compression: int, compresslevel: int | None) -> int | None:
-    """Validate the compression arguments; return the level to hand to the native writer."""
+#: zlib's default level (``Z_DEFAULT_COMPRESSION``, -1), what ``zipfile`` deflates with when
+#: ``compresslevel`` is None or -1.
+_ZLIB_DEFAULT_LEVEL = 6
+
+
+def _writer_settings(compression: int, compresslevel: int | None) -> int | None:
+    """Check the compression arguments of :func:`dump` and :func:`dumps`, the one place they
+    are checked, raising what ``zipfile`` (and so skops) raises or a clear ``ValueError``.
+
+    Returns what the native writer takes: None for stored members, else the deflate level
+    (0-9).
+    """
     if compression == zipfile.ZIP_STORED:
         return None  # zipfile ignores the level of stored members
     if compression == zipfile.ZIP_DEFLATED:
         if compresslevel is None:
-            return None
+            return _ZLIB_DEFAULT_LEVEL
         if isinstance(compresslevel, bool) or not isinstance(compresslevel, int):
             raise TypeError(
                 f"compresslevel must be an int or None, not {type(compresslevel).__name__}"
@@ -160,7 +168,7 @@ def _check_compression(compression: int, compresslevel: int | None) -> int | Non
             raise ValueError(
                 f"compresslevel must be between -1 and 9 for ZIP_DEFLATED, got {compresslevel}"
             )
-        return None if compresslevel == -1 else compresslevel  # -1 is zlib's default (6)
+        return _ZLIB_DEFAULT_LEVEL if compresslevel == -1 else compresslevel
     if compression in _READ_ONLY_COMPRESSIONS:
         raise ValueError(
             f"skops_rs writes only ZIP_STORED and ZIP_DEFLATED archives, not "
@@ -171,8 +179,7 @@ def _check_compression(compression: int, compresslevel: int | None) -> int | Non
 
 
 def _dumps(obj: Any, compression: int, compresslevel: int | None) -> bytes:
-    level = _check_compression(compression, compresslevel)
-    return _skops_rs.dumps(obj, int(compression), level)
+    return _skops_rs.dumps(obj, _writer_settings(compression, compresslevel))
 
 
 def _write_atomically(path: str | os.PathLike[str], data: bytes) -> None:

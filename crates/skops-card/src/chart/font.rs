@@ -2,6 +2,13 @@
 //!
 //! Each glyph is five columns, left to right; bit 0 of a column is the top row. Characters
 //! without a glyph are drawn as `?`.
+//!
+//! Kept here rather than taken from a crate: the charts' layout (SVG included) is measured in
+//! this font's cells ([`ADVANCE`], [`HEIGHT`]); the small bitmap-font crates (`font8x8`) draw
+//! 8x8 cells, which would move every label, and the 5x7 font of `embedded-graphics` comes with
+//! a whole drawing library (and its `DrawTarget` to implement) for what is a fixed table of
+//! the characters chart labels use; a rasterizer for real fonts would need a font file
+//! shipped in the wheel.
 
 /// Columns of one glyph.
 pub(super) type Glyph = [u8; 5];

@@ -69,11 +69,8 @@ pub fn load_mapping(text: &str, first_line: usize) -> Result<Vec<(String, Value)
 /// Parses one YAML document.
 fn load(text: &str, first_line: usize) -> Result<Option<Value>> {
     let mut parser = Parser::new_from_str(text);
-    let mut stack: Vec<Frame> = Vec::new();
-    let mut anchors: HashMap<usize, Anchored> = HashMap::new();
-    let mut budget = MetadataBudget::new();
+    let mut reader = Reader::default();
     let mut root: Option<Value> = None;
-    let mut documents = 0usize;
     loop {
         let (event, mark) = parser.next_token().map_err(|e| Error::FrontMatterSyntax {
             line: first_line + e.marker().line().saturating_sub(1),
@@ -85,122 +82,169 @@ fn load(text: &str, first_line: usize) -> Result<Option<Value>> {
             column: mark.col() + 1,
             message,
         };
-        let depth = stack.len() as u64;
-        let wants_key = stack.last().is_some_and(Frame::wants_key);
-        // The node read, and its height (levels of lists and mappings in it).
-        let (value, height) = match event {
-            Event::StreamEnd => break,
+        if matches!(event, Event::StreamEnd) {
+            break;
+        }
+        let Some((value, height)) = reader.node(event, &position)? else {
+            continue;
+        };
+        match reader.stack.last_mut() {
+            None => root = Some(value),
+            Some(frame) => frame.add(value, height).map_err(position)?,
+        }
+    }
+    Ok(root)
+}
+
+/// What the reader keeps between events.
+#[derive(Default)]
+struct Reader {
+    /// The collections being built, outermost first.
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, Anchored>,
+    budget: MetadataBudget,
+    /// The documents started so far.
+    documents: usize,
+}
+
+impl Reader {
+    /// The node an event completes, with its height (levels of lists and mappings in it);
+    /// `None` for an event that completes no node. `position` places an error at the event.
+    fn node(
+        &mut self,
+        event: Event,
+        position: &dyn Fn(String) -> Error,
+    ) -> Result<Option<(Value, u64)>> {
+        let depth = self.stack.len() as u64;
+        let wants_key = self.stack.last().is_some_and(Frame::wants_key);
+        match event {
             Event::DocumentStart => {
-                documents += 1;
-                if documents > 1 {
+                self.documents += 1;
+                if self.documents > 1 {
                     return Err(position("more than one YAML document".to_owned()));
                 }
-                continue;
+                Ok(None)
             }
-            Event::Nothing | Event::StreamStart | Event::DocumentEnd => continue,
-            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
-                let (nodes_before, bytes_before) = budget.totals();
-                budget.collection(depth)?;
-                let items = if matches!(event, Event::SequenceStart(..)) {
-                    Items::List(Vec::new())
-                } else {
-                    Items::Map {
-                        entries: Vec::new(),
-                        index: HashMap::new(),
-                        pending: None,
-                    }
+            Event::Nothing | Event::StreamStart | Event::StreamEnd | Event::DocumentEnd => Ok(None),
+            Event::SequenceStart(anchor, _) => self.start(Items::List(Vec::new()), anchor, depth),
+            Event::MappingStart(anchor, _) => {
+                let items = Items::Map {
+                    entries: Vec::new(),
+                    index: HashMap::new(),
+                    pending: None,
                 };
-                stack.push(Frame {
-                    items,
-                    anchor,
-                    depth,
-                    nodes_before,
-                    bytes_before,
-                    inner_height: 0,
-                });
-                continue;
+                self.start(items, anchor, depth)
             }
-            Event::SequenceEnd | Event::MappingEnd => {
-                let Some(frame) = stack.pop() else {
-                    return Err(position("unbalanced collection end".to_owned()));
-                };
-                let value = match frame.items {
-                    Items::List(items) => Value::List(items),
-                    Items::Map { entries, .. } => Value::Map(entries),
-                };
-                let (nodes, bytes) = budget.totals();
-                let nodes = nodes.saturating_sub(frame.nodes_before);
-                let size = Size {
-                    nodes,
-                    // Every node inside sits at least at the collection's depth.
-                    bytes_at_zero: bytes
-                        .saturating_sub(frame.bytes_before)
-                        .saturating_sub(2 * frame.depth * nodes),
-                    height: frame.inner_height + 1,
-                };
-                if frame.anchor > 0 {
-                    budget.kept(size, frame.depth)?;
-                    anchors.insert(
-                        frame.anchor,
-                        Anchored {
-                            value: value.clone(),
-                            size,
-                        },
-                    );
-                }
-                (value, size.height)
-            }
+            Event::SequenceEnd | Event::MappingEnd => self.end(position).map(Some),
             Event::Scalar(text, style, anchor, tag) => {
                 let value = resolve_scalar(text, style, tag.as_ref());
                 let size = if wants_key {
-                    budget.key_size(&key_text(&value).map_err(position)?, depth)?
+                    self.budget
+                        .key_size(&key_text(&value).map_err(position)?, depth)?
                 } else {
-                    budget.scalar_size(&value, depth)?
+                    self.budget.scalar_size(&value, depth)?
                 };
-                if anchor > 0 {
-                    budget.kept(size, depth)?;
-                    anchors.insert(
-                        anchor,
-                        Anchored {
-                            value: value.clone(),
-                            size,
-                        },
-                    );
-                }
-                (value, 0)
+                self.keep(anchor, &value, size, depth)?;
+                Ok(Some((value, 0)))
             }
-            Event::Alias(anchor) => {
-                let anchored = anchors
-                    .get(&anchor)
-                    .ok_or_else(|| position("alias to an unknown anchor".to_owned()))?;
-                // Charged before the copy is made, so an expansion past the budget is refused
-                // before it allocates anything.
-                match &anchored.value {
-                    Value::List(_) | Value::Map(_) if wants_key => {
-                        return Err(position("a list or mapping used as a key".to_owned()));
-                    }
-                    Value::List(_) | Value::Map(_) => budget.expansion(anchored.size, depth)?,
-                    scalar if wants_key => {
-                        budget.key(&key_text(scalar).map_err(position)?, depth)?;
-                    }
-                    scalar => budget.scalar(scalar, depth)?,
-                }
-                (anchored.value.clone(), anchored.size.height)
+            Event::Alias(anchor) => self.alias(anchor, wants_key, depth, position).map(Some),
+        }
+    }
+
+    /// A list or mapping starts: charged now, measured when it ends.
+    fn start(&mut self, items: Items, anchor: usize, depth: u64) -> Result<Option<(Value, u64)>> {
+        let (nodes_before, bytes_before) = self.budget.totals();
+        self.budget.collection(depth)?;
+        self.stack.push(Frame {
+            items,
+            anchor,
+            depth,
+            nodes_before,
+            bytes_before,
+            inner_height: 0,
+        });
+        Ok(None)
+    }
+
+    /// The innermost list or mapping ends: its value and height.
+    fn end(&mut self, position: &dyn Fn(String) -> Error) -> Result<(Value, u64)> {
+        let Some(frame) = self.stack.pop() else {
+            return Err(position("unbalanced collection end".to_owned()));
+        };
+        let value = match frame.items {
+            Items::List(items) => Value::List(items),
+            Items::Map { entries, .. } => Value::Map(entries),
+        };
+        let (nodes, bytes) = self.budget.totals();
+        let nodes = nodes.saturating_sub(frame.nodes_before);
+        let size = Size {
+            nodes,
+            // Every node inside sits at least at the collection's depth.
+            bytes_at_zero: bytes
+                .saturating_sub(frame.bytes_before)
+                .saturating_sub(2 * frame.depth * nodes),
+            height: frame.inner_height + 1,
+        };
+        self.keep(frame.anchor, &value, size, frame.depth)?;
+        Ok((value, size.height))
+    }
+
+    /// Keeps an anchored value (anchor id 0 is none) for the aliases to it, charging the copy.
+    fn keep(&mut self, anchor: usize, value: &Value, size: Size, depth: u64) -> Result<()> {
+        if anchor > 0 {
+            self.budget.kept(size, depth)?;
+            self.anchors.insert(
+                anchor,
+                Anchored {
+                    value: value.clone(),
+                    size,
+                },
+            );
+        }
+        Ok(())
+    }
+
+    /// The value an alias expands to, charged before the copy is made, so an expansion past
+    /// the budget is refused before it allocates anything.
+    fn alias(
+        &mut self,
+        anchor: usize,
+        wants_key: bool,
+        depth: u64,
+        position: &dyn Fn(String) -> Error,
+    ) -> Result<(Value, u64)> {
+        let anchored = self
+            .anchors
+            .get(&anchor)
+            .ok_or_else(|| position("alias to an unknown anchor".to_owned()))?;
+        match &anchored.value {
+            Value::List(_) | Value::Map(_) if wants_key => {
+                return Err(position("a list or mapping used as a key".to_owned()));
             }
-        };
-        let Some(frame) = stack.last_mut() else {
-            root = Some(value);
-            continue;
-        };
-        frame.inner_height = frame.inner_height.max(height);
-        match &mut frame.items {
+            Value::List(_) | Value::Map(_) => self.budget.expansion(anchored.size, depth)?,
+            scalar if wants_key => {
+                self.budget
+                    .key(&key_text(scalar).map_err(position)?, depth)?;
+            }
+            scalar => self.budget.scalar(scalar, depth)?,
+        }
+        Ok((anchored.value.clone(), anchored.size.height))
+    }
+}
+
+impl Frame {
+    /// Adds a node read inside the collection: an item, a mapping key, or the value of the
+    /// key read before it.
+    fn add(&mut self, value: Value, height: u64) -> std::result::Result<(), String> {
+        self.inner_height = self.inner_height.max(height);
+        match &mut self.items {
             Items::List(items) => items.push(value),
             Items::Map {
                 entries,
                 index,
                 pending,
             } => match pending.take() {
-                None => *pending = Some(key_text(&value).map_err(position)?),
+                None => *pending = Some(key_text(&value)?),
                 Some(key) => match index.get(&key) {
                     // A repeated key keeps its first position and takes the last value, like
                     // a Python dict filled in order.
@@ -216,8 +260,8 @@ fn load(text: &str, first_line: usize) -> Result<Option<Value>> {
                 },
             },
         }
+        Ok(())
     }
-    Ok(root)
 }
 
 /// A mapping key as a string (the Hub and Python both see string keys in practice).
@@ -227,7 +271,7 @@ fn key_text(value: &Value) -> std::result::Result<String, String> {
         Value::Null => Ok("null".to_owned()),
         Value::Bool(b) => Ok(if *b { "true" } else { "false" }.to_owned()),
         Value::Int(i) => Ok(i.to_string()),
-        Value::Float(f) => Ok(super::python_float_repr(*f)),
+        Value::Float(f) => Ok(skops_format::json::python_float_repr(*f)),
         Value::List(_) | Value::Map(_) => Err("a list or mapping used as a key".to_owned()),
     }
 }

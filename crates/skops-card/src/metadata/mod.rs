@@ -16,7 +16,7 @@ use std::collections::HashMap;
 
 pub use budget::{MetadataBudget, check_mapping};
 pub use config::from_config;
-pub use emit::{emit_mapping, emit_scalar, python_float_repr};
+pub use emit::{emit_mapping, emit_scalar};
 pub use front_matter::{FrontMatter, split_front_matter};
 pub use load::load_mapping;
 pub use value::Value;

@@ -398,46 +398,27 @@ fn len64(len: usize) -> u64 {
 
 /// MS-DOS time and date fields for a Unix time (UTC), clamped to DOS's 1980-2107 range.
 pub(super) fn dos_date_time(unix_seconds: u64) -> (u16, u16) {
-    let days = i64::try_from(unix_seconds / 86_400).unwrap_or(i64::MAX / 2);
-    let seconds_of_day = unix_seconds % 86_400;
-    let (year, month, day) = civil_from_days(days);
+    // Past the `time` crate's year 9999 is past 2107 too.
+    let Some(moment) = i64::try_from(unix_seconds)
+        .ok()
+        .and_then(|seconds| time::OffsetDateTime::from_unix_timestamp(seconds).ok())
+    else {
+        return DOS_LATEST;
+    };
+    let year = moment.year();
     if year < 1980 {
         return (0, (1 << 5) | 1);
     }
     if year > 2107 {
-        return ((23 << 11) | (59 << 5) | 29, (127 << 9) | (12 << 5) | 31);
+        return DOS_LATEST;
     }
-    let hour = seconds_of_day / 3600;
-    let minute = seconds_of_day / 60 % 60;
-    let second = seconds_of_day % 60;
-    let time = (hour << 11) | (minute << 5) | (second / 2);
-    let date = ((year as u64 - 1980) << 9) | (u64::from(month) << 5) | u64::from(day);
-    (
-        u16::try_from(time).unwrap_or(0),
-        u16::try_from(date).unwrap_or(0),
-    )
+    let (hour, minute, second) = moment.to_hms();
+    let time = (u16::from(hour) << 11) | (u16::from(minute) << 5) | u16::from(second / 2);
+    let date = (u16::try_from(year - 1980).unwrap_or(0) << 9)
+        | (u16::from(u8::from(moment.month())) << 5)
+        | u16::from(moment.day());
+    (time, date)
 }
 
-/// Year, month (1-12) and day (1-31) of a day count since 1970-01-01 (Howard Hinnant's
-/// `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let shifted_month = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
-    let month = if shifted_month < 10 {
-        shifted_month + 3
-    } else {
-        shifted_month - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (
-        year,
-        u32::try_from(month).unwrap_or(1),
-        u32::try_from(day).unwrap_or(1),
-    )
-}
+/// The last DOS time: 2107-12-31 23:59:58.
+const DOS_LATEST: (u16, u16) = ((23 << 11) | (59 << 5) | 29, (127 << 9) | (12 << 5) | 31);

@@ -24,7 +24,7 @@ mod stream;
 mod text;
 mod write;
 
-pub use number::Number;
+pub use number::{Number, python_float_repr};
 pub use parse::parse;
 pub use stream::SchemaText;
 pub use text::TextBuf;

@@ -208,15 +208,28 @@ fn shortest_scientific(value: f64) -> String {
     }
 }
 
-/// Python prints the shortest digits that read back to the same float (Rust's `{:e}` finds the
-/// same digits), in positional notation when the decimal exponent is in `-4..16`, otherwise in
-/// scientific notation with a signed, at least two-digit exponent.
+/// A float as Python's `json.dumps` writes it: [`python_float_repr`], with `NaN`, `Infinity`
+/// and `-Infinity` for the non-finite values.
 fn float_repr(value: f64) -> String {
     if value.is_nan() {
         return "NaN".to_owned();
     }
     if value.is_infinite() {
         return if value > 0.0 { "Infinity" } else { "-Infinity" }.to_owned();
+    }
+    python_float_repr(value)
+}
+
+/// Python's `repr(float)`: the shortest digits that read back to the same float (ties
+/// broken as Python breaks them, see `shortest_scientific`), in positional notation when the
+/// decimal exponent is in `-4..16`, otherwise in scientific notation with a signed, at least
+/// two-digit exponent; `nan`, `inf` and `-inf` for the non-finite values.
+pub fn python_float_repr(value: f64) -> String {
+    if value.is_nan() {
+        return "nan".to_owned();
+    }
+    if value.is_infinite() {
+        return if value > 0.0 { "inf" } else { "-inf" }.to_owned();
     }
     let scientific = shortest_scientific(value);
     let (mantissa, exponent) = scientific

@@ -14,6 +14,12 @@ use crate::{Error, Result};
 /// Keys every node state may have that the loaders read themselves.
 const COMMON_KEYS: [&str; 4] = ["__class__", "__module__", "__loader__", "__id__"];
 
+/// The state keys a node's loader reads besides [`COMMON_KEYS`].
+const CONTENT: &[&str] = &["content"];
+
+/// A node's loader-specific part, and the state keys its loader read.
+type KindAndKeys = (NodeKind, &'static [&'static str]);
+
 /// Keys of the root state that belong to the file, not to the root node.
 const ROOT_KEYS: [&str; 2] = ["protocol", "_skops_version"];
 
@@ -307,28 +313,12 @@ impl<'v> Reader<'v, '_> {
         class: &str,
         module: &str,
         depth: u64,
-    ) -> Result<(NodeKind, &'static [&'static str])> {
-        use Step::{Index, Key};
-        const CONTENT: &[&str] = &["content"];
+    ) -> Result<KindAndKeys> {
         let kind = match loader {
             Loader::Json => NodeKind::Json {
                 content: self.get_text(state, "content")?.clone(),
             },
-            Loader::Dict => {
-                let key_types = self.get(state, "key_types")?;
-                let key_types = self.child(key_types, &[Key("key_types")], depth + 1)?;
-                let content = self.get_object(state, "content")?;
-                let mut entries = Vec::with_capacity(content.len());
-                for (key, value) in content.dict_entries() {
-                    let child =
-                        self.child(value, &[Key("content"), Step::Entry(key)], depth + 2)?;
-                    entries.push((key.clone(), child));
-                }
-                return Ok((
-                    NodeKind::Dict { entries, key_types },
-                    &["content", "key_types"],
-                ));
-            }
+            Loader::Dict => return self.dict(state, depth),
             Loader::DefaultDict => {
                 let [main, default_factory] =
                     self.content_children(state, ["main", "default_factory"], depth)?;
@@ -345,18 +335,7 @@ impl<'v> Reader<'v, '_> {
                     _ => NodeKind::Tuple(items),
                 }
             }
-            Loader::Slice => {
-                let content = self.get_object(state, "content")?;
-                self.path.push(Key("content"));
-                let bounds = ["start", "stop", "step"].map(|key| self.get(content, key).cloned());
-                self.path.pop();
-                let [start, stop, step] = bounds;
-                NodeKind::Slice {
-                    start: start?,
-                    stop: stop?,
-                    step: step?,
-                }
-            }
+            Loader::Slice => self.slice(state)?,
             Loader::Bytes | Loader::Bytearray => {
                 let file = self.get_str(state, "file")?.to_owned();
                 let kind = if loader == Loader::Bytes {
@@ -367,17 +346,7 @@ impl<'v> Reader<'v, '_> {
                 return Ok((kind, &["file"]));
             }
             Loader::Type => return Ok((NodeKind::Type, &[])),
-            Loader::Function if self.protocol == 0 => {
-                let content = self.get_object(state, "content")?;
-                self.path.push(Key("content"));
-                let module_path = self.get_str(content, "module_path").map(str::to_owned);
-                let function = self.get_str(content, "function").map(str::to_owned);
-                self.path.pop();
-                NodeKind::FunctionV0 {
-                    module_path: module_path?,
-                    function: function?,
-                }
-            }
+            Loader::Function if self.protocol == 0 => self.function_v0(state)?,
             Loader::Function => return Ok((NodeKind::Function, &[])),
             Loader::Partial => {
                 let [func, args, kwds, namespace] =
@@ -389,138 +358,27 @@ impl<'v> Reader<'v, '_> {
                     namespace,
                 }
             }
-            Loader::Method => {
-                let content = self.get_object(state, "content")?;
-                self.path.push(Key("content"));
-                let obj_state = self.get(content, "obj");
-                self.path.pop();
-                let obj = self.child(obj_state?, &[Key("content"), Key("obj")], depth + 2)?;
-                // skops 0.12+ hardening: the method's class must be the instance's class.
-                let obj_node = self.nodes.get(obj.index()).unwrap_or(&PLACEHOLDER_NODE);
-                if obj_node.module != module || obj_node.class != class {
-                    return Err(Error::Schema(SchemaError::MethodTypeMismatch {
-                        expected_module: module.to_owned(),
-                        expected_class: class.to_owned(),
-                        found_module: obj_node.module.clone(),
-                        found_class: obj_node.class.clone(),
-                        path: self.path(),
-                    }));
-                }
-                self.path.push(Key("content"));
-                let func = self.get_str(content, "func").map(str::to_owned);
-                self.path.pop();
-                NodeKind::Method { func: func?, obj }
-            }
-            Loader::OperatorFunc => {
-                if module != "operator" {
-                    return Err(Error::Schema(SchemaError::OperatorModule {
-                        module: module.to_owned(),
-                        path: self.path(),
-                    }));
-                }
-                let attrs = self.get(state, "attrs")?;
-                let attrs = self.child(attrs, &[Key("attrs")], depth + 1)?;
-                return Ok((NodeKind::OperatorFunc { attrs }, &["attrs"]));
-            }
-            Loader::Object => {
-                // `state.get("content")`: absent and `null` both mean no state.
-                return match state.get("content") {
-                    None | Some(Value::Null) => Ok((NodeKind::Object { content: None }, &[])),
-                    Some(content) => {
-                        let content = self.child(content, &[Key("content")], depth + 1)?;
-                        Ok((
-                            NodeKind::Object {
-                                content: Some(content),
-                            },
-                            CONTENT,
-                        ))
-                    }
-                };
-            }
+            Loader::Method => self.method(state, class, module, depth)?,
+            Loader::OperatorFunc => return self.operator_func(state, module, depth),
+            Loader::Object => return self.object(state, depth),
             Loader::ConstructorFromReduce | Loader::DType | Loader::RandomState => {
                 let content = self.get(state, "content")?;
-                let content = self.child(content, &[Key("content")], depth + 1)?;
+                let content = self.child(content, &[Step::Key("content")], depth + 1)?;
                 match loader {
                     Loader::ConstructorFromReduce => NodeKind::ConstructorFromReduce { content },
                     Loader::DType => NodeKind::DType { content },
                     _ => NodeKind::RandomState { content },
                 }
             }
-            Loader::NdArray => {
-                let array_type = self.get(state, "type")?;
-                return match array_type.as_str() {
-                    Some("numpy") => {
-                        let file = self.get_str(state, "file")?.to_owned();
-                        Ok((
-                            NodeKind::NdArray(NdArrayStorage::Numpy { file }),
-                            &["type", "file"],
-                        ))
-                    }
-                    Some("json") => {
-                        let content = self.get_array(state, "content")?;
-                        let mut items = Vec::with_capacity(content.len());
-                        for (index, item) in content.iter().enumerate() {
-                            items.push(self.child(
-                                item,
-                                &[Key("content"), Index(index)],
-                                depth + 2,
-                            )?);
-                        }
-                        let shape = self.get(state, "shape")?;
-                        let shape = self.child(shape, &[Key("shape")], depth + 1)?;
-                        Ok((
-                            NodeKind::NdArray(NdArrayStorage::Json { items, shape }),
-                            &["content", "type", "shape"],
-                        ))
-                    }
-                    text => Err(Error::Schema(SchemaError::UnknownArrayType {
-                        // Python formats the value with `str()`.
-                        found: text.map_or_else(|| array_type.python_repr(), str::to_owned),
-                        path: self.path(),
-                    })),
-                };
-            }
+            Loader::NdArray => return self.ndarray(state, depth),
             Loader::MaskedArray => {
                 let [data, mask] = self.content_children(state, ["data", "mask"], depth)?;
                 NodeKind::MaskedArray { data, mask }
             }
-            Loader::SparseMatrix => {
-                let sparse_type = self.get(state, "type")?;
-                if sparse_type.as_str() != Some("scipy") {
-                    return Err(Error::Schema(SchemaError::SparseType {
-                        module: module.to_owned(),
-                        class: class.to_owned(),
-                        path: self.path(),
-                    }));
-                }
-                let file = self.get_str(state, "file")?.to_owned();
-                return Ok((NodeKind::SparseMatrix { file }, &["type", "file"]));
-            }
+            Loader::SparseMatrix => return self.sparse_matrix(state, class, module),
             Loader::RandomGenerator => self.random_generator(state, depth)?,
             Loader::Tree | Loader::Loss | Loader::QuantileForest => {
-                let reduce = self.get_object(state, "__reduce__")?;
-                let content = self.get(state, "content")?;
-                let attrs = self.child(content, &[Key("content")], depth + 1)?;
-                self.path.push(Key("__reduce__"));
-                let args = self.get(reduce, "args");
-                self.path.pop();
-                let args = self.child(args?, &[Key("__reduce__"), Key("args")], depth + 2)?;
-                let kind = match loader {
-                    Loader::Tree => ReduceKind::Tree,
-                    Loader::Loss => ReduceKind::Loss,
-                    _ => ReduceKind::QuantileForest,
-                };
-                let position = |key: &str| state.keys().position(|name| name == key);
-                let loader_first = position("__loader__") < position("__reduce__");
-                return Ok((
-                    NodeKind::Reduce {
-                        kind,
-                        args,
-                        state: attrs,
-                        loader_first,
-                    },
-                    &["__reduce__", "content"],
-                ));
+                return self.reduce(loader, state, depth);
             }
             Loader::DictWithDeprecatedKeys => {
                 let [main, deprecated_key_to_new_key] =
@@ -532,6 +390,205 @@ impl<'v> Reader<'v, '_> {
             }
         };
         Ok((kind, CONTENT))
+    }
+
+    /// `DictNode`: the key types, then each entry of `content`.
+    fn dict(&mut self, state: &'v Object, depth: u64) -> Result<KindAndKeys> {
+        let key_types = self.get(state, "key_types")?;
+        let key_types = self.child(key_types, &[Step::Key("key_types")], depth + 1)?;
+        let content = self.get_object(state, "content")?;
+        let mut entries = Vec::with_capacity(content.len());
+        for (key, value) in content.dict_entries() {
+            let child = self.child(value, &[Step::Key("content"), Step::Entry(key)], depth + 2)?;
+            entries.push((key.clone(), child));
+        }
+        Ok((
+            NodeKind::Dict { entries, key_types },
+            &["content", "key_types"],
+        ))
+    }
+
+    /// `SliceNode`: the JSON values `start`, `stop` and `step` of `content`.
+    fn slice(&mut self, state: &'v Object) -> Result<NodeKind> {
+        let content = self.get_object(state, "content")?;
+        self.path.push(Step::Key("content"));
+        let bounds = ["start", "stop", "step"].map(|key| self.get(content, key).cloned());
+        self.path.pop();
+        let [start, stop, step] = bounds;
+        Ok(NodeKind::Slice {
+            start: start?,
+            stop: stop?,
+            step: step?,
+        })
+    }
+
+    /// Protocol 0's `FunctionNode`: `module_path` and `function` in `content`.
+    fn function_v0(&mut self, state: &'v Object) -> Result<NodeKind> {
+        let content = self.get_object(state, "content")?;
+        self.path.push(Step::Key("content"));
+        let module_path = self.get_str(content, "module_path").map(str::to_owned);
+        let function = self.get_str(content, "function").map(str::to_owned);
+        self.path.pop();
+        Ok(NodeKind::FunctionV0 {
+            module_path: module_path?,
+            function: function?,
+        })
+    }
+
+    /// `MethodNode`: the instance `obj`, which must be of the method's class, and `func`.
+    fn method(
+        &mut self,
+        state: &'v Object,
+        class: &str,
+        module: &str,
+        depth: u64,
+    ) -> Result<NodeKind> {
+        let content = self.get_object(state, "content")?;
+        self.path.push(Step::Key("content"));
+        let obj_state = self.get(content, "obj");
+        self.path.pop();
+        let obj = self.child(
+            obj_state?,
+            &[Step::Key("content"), Step::Key("obj")],
+            depth + 2,
+        )?;
+        // skops 0.12+ hardening: the method's class must be the instance's class.
+        let obj_node = self.nodes.get(obj.index()).unwrap_or(&PLACEHOLDER_NODE);
+        if obj_node.module != module || obj_node.class != class {
+            return Err(Error::Schema(SchemaError::MethodTypeMismatch {
+                expected_module: module.to_owned(),
+                expected_class: class.to_owned(),
+                found_module: obj_node.module.clone(),
+                found_class: obj_node.class.clone(),
+                path: self.path(),
+            }));
+        }
+        self.path.push(Step::Key("content"));
+        let func = self.get_str(content, "func").map(str::to_owned);
+        self.path.pop();
+        Ok(NodeKind::Method { func: func?, obj })
+    }
+
+    /// `OperatorFuncNode`: a function of the `operator` module, and its `attrs`.
+    fn operator_func(
+        &mut self,
+        state: &'v Object,
+        module: &str,
+        depth: u64,
+    ) -> Result<KindAndKeys> {
+        if module != "operator" {
+            return Err(Error::Schema(SchemaError::OperatorModule {
+                module: module.to_owned(),
+                path: self.path(),
+            }));
+        }
+        let attrs = self.get(state, "attrs")?;
+        let attrs = self.child(attrs, &[Step::Key("attrs")], depth + 1)?;
+        Ok((NodeKind::OperatorFunc { attrs }, &["attrs"]))
+    }
+
+    /// `ObjectNode`: its state `content`, if any.
+    fn object(&mut self, state: &'v Object, depth: u64) -> Result<KindAndKeys> {
+        // `state.get("content")`: absent and `null` both mean no state.
+        match state.get("content") {
+            None | Some(Value::Null) => Ok((NodeKind::Object { content: None }, &[])),
+            Some(content) => {
+                let content = self.child(content, &[Step::Key("content")], depth + 1)?;
+                Ok((
+                    NodeKind::Object {
+                        content: Some(content),
+                    },
+                    CONTENT,
+                ))
+            }
+        }
+    }
+
+    /// `NdArrayNode`: a `.npy` member (`type` "numpy") or JSON items and a shape ("json").
+    fn ndarray(&mut self, state: &'v Object, depth: u64) -> Result<KindAndKeys> {
+        let array_type = self.get(state, "type")?;
+        match array_type.as_str() {
+            Some("numpy") => {
+                let file = self.get_str(state, "file")?.to_owned();
+                Ok((
+                    NodeKind::NdArray(NdArrayStorage::Numpy { file }),
+                    &["type", "file"],
+                ))
+            }
+            Some("json") => {
+                let content = self.get_array(state, "content")?;
+                let mut items = Vec::with_capacity(content.len());
+                for (index, item) in content.iter().enumerate() {
+                    items.push(self.child(
+                        item,
+                        &[Step::Key("content"), Step::Index(index)],
+                        depth + 2,
+                    )?);
+                }
+                let shape = self.get(state, "shape")?;
+                let shape = self.child(shape, &[Step::Key("shape")], depth + 1)?;
+                Ok((
+                    NodeKind::NdArray(NdArrayStorage::Json { items, shape }),
+                    &["content", "type", "shape"],
+                ))
+            }
+            text => Err(Error::Schema(SchemaError::UnknownArrayType {
+                // Python formats the value with `str()`.
+                found: text.map_or_else(|| array_type.python_repr(), str::to_owned),
+                path: self.path(),
+            })),
+        }
+    }
+
+    /// `SparseMatrixNode`: a scipy `.npz` member.
+    fn sparse_matrix(
+        &mut self,
+        state: &'v Object,
+        class: &str,
+        module: &str,
+    ) -> Result<KindAndKeys> {
+        let sparse_type = self.get(state, "type")?;
+        if sparse_type.as_str() != Some("scipy") {
+            return Err(Error::Schema(SchemaError::SparseType {
+                module: module.to_owned(),
+                class: class.to_owned(),
+                path: self.path(),
+            }));
+        }
+        let file = self.get_str(state, "file")?.to_owned();
+        Ok((NodeKind::SparseMatrix { file }, &["type", "file"]))
+    }
+
+    /// `TreeNode`, `LossNode` and `QuantileForestNode`: the constructor arguments in
+    /// `__reduce__` and the attributes in `content`.
+    fn reduce(&mut self, loader: Loader, state: &'v Object, depth: u64) -> Result<KindAndKeys> {
+        let reduce = self.get_object(state, "__reduce__")?;
+        let content = self.get(state, "content")?;
+        let attrs = self.child(content, &[Step::Key("content")], depth + 1)?;
+        self.path.push(Step::Key("__reduce__"));
+        let args = self.get(reduce, "args");
+        self.path.pop();
+        let args = self.child(
+            args?,
+            &[Step::Key("__reduce__"), Step::Key("args")],
+            depth + 2,
+        )?;
+        let kind = match loader {
+            Loader::Tree => ReduceKind::Tree,
+            Loader::Loss => ReduceKind::Loss,
+            _ => ReduceKind::QuantileForest,
+        };
+        let position = |key: &str| state.keys().position(|name| name == key);
+        let loader_first = position("__loader__") < position("__reduce__");
+        Ok((
+            NodeKind::Reduce {
+                kind,
+                args,
+                state: attrs,
+                loader_first,
+            },
+            &["__reduce__", "content"],
+        ))
     }
 
     /// The node states `content[key]` for each key, built in order.

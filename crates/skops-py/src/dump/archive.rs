@@ -16,7 +16,7 @@ use super::error::DumpResult;
 use super::npy::ContiguousArray;
 
 /// zlib's default level, what `zipfile` uses for `ZIP_DEFLATED` without a `compresslevel`.
-pub(crate) const DEFAULT_DEFLATE_LEVEL: u32 = 6;
+const DEFAULT_DEFLATE_LEVEL: u32 = 6;
 
 /// Unix time of 1980-01-01 00:00:00, the time stamp `np.savez` gives the members of a `.npz`.
 const NPZ_MEMBER_TIME: u64 = 315_532_800;

@@ -16,12 +16,10 @@ mod npy;
 mod path;
 mod python;
 
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyModule};
 use skops_format::container::WriteCompression;
 
-use archive::DEFAULT_DEFLATE_LEVEL;
 use context::Dumper;
 
 /// The protocol skops 0.16 writes in `schema.json`.
@@ -35,43 +33,26 @@ const SKOPS_VERSION: &str = "0.16.0";
 /// stops at about 250 levels, at Python's recursion limit); keeps the walk within the stack.
 const MAX_NESTING_DEPTH: usize = 1000;
 
-/// `zipfile.ZIP_STORED` and `zipfile.ZIP_DEFLATED`.
-const ZIP_STORED: i64 = 0;
-const ZIP_DEFLATED: i64 = 8;
-
-/// Serialises `obj` to the bytes of a `.skops` archive (0 = stored, 8 = deflated).
+/// Serialises `obj` to the bytes of a `.skops` archive: stored members when `deflate_level`
+/// is `None`, else deflated at that level.
+///
+/// `skops_rs.io._writer_settings` checks `dump`'s and `dumps`' compression arguments (the one
+/// place they are checked, raising what skops raises); this only converts them. A level above
+/// 9 from a direct call is refused by the zip writer (`zip-invalid-compression-level`).
 #[pyfunction]
-#[pyo3(signature = (obj, compression, compresslevel))]
+#[pyo3(signature = (obj, deflate_level))]
 fn dumps<'py>(
     py: Python<'py>,
     obj: &Bound<'py, PyAny>,
-    compression: i64,
-    compresslevel: Option<i64>,
+    deflate_level: Option<u32>,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let compression = write_compression(compression, compresslevel)?;
+    let compression = match deflate_level {
+        None => WriteCompression::Stored,
+        Some(level) => WriteCompression::Deflated { level },
+    };
     Dumper::new(py, compression)?
         .dump(obj)
         .map_err(|err| err.into_pyerr(py))
-}
-
-/// The zip writer's setting for `compression` / `compresslevel` (already validated by
-/// `skops_rs.io`; checked again since the native function is callable directly).
-fn write_compression(compression: i64, level: Option<i64>) -> PyResult<WriteCompression> {
-    match (compression, level) {
-        (ZIP_STORED, _) => Ok(WriteCompression::Stored),
-        (ZIP_DEFLATED, None | Some(-1)) => Ok(WriteCompression::Deflated {
-            level: DEFAULT_DEFLATE_LEVEL,
-        }),
-        (ZIP_DEFLATED, Some(level @ 0..=9)) => Ok(WriteCompression::Deflated {
-            level: level as u32,
-        }),
-        (ZIP_DEFLATED, Some(level)) => Err(PyValueError::new_err(format!(
-            "compresslevel must be between -1 and 9 for ZIP_DEFLATED, got {level}"
-        ))),
-        (other, _) => Err(PyValueError::new_err(format!(
-            "skops_rs writes only ZIP_STORED (0) and ZIP_DEFLATED (8) archives, not {other}"
-        ))),
-    }
 }
 
 /// Adds the writer's functions (`dumps`) to the extension module.

@@ -16,7 +16,7 @@ use pyo3::exceptions::{PyRecursionError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PySet, PyString, PyTuple};
 use skops_format::SkopsFile;
-use skops_format::json::Text;
+use skops_format::json::{Text, Value};
 use skops_format::schema::{NdArrayStorage, Node, NodeId, NodeKind, ReduceKind, Schema};
 
 use super::arrays::Numpy;
@@ -116,30 +116,9 @@ impl<'a, 'py> Builder<'a, 'py> {
             NodeKind::DefaultDict {
                 main,
                 default_factory,
-            } => {
-                let class = self.imports.import_obj("collections", "defaultdict")?;
-                let main = self.build(*main)?;
-                let instance =
-                    class.call((), Some(&as_kwargs(&main, "collections.defaultdict")?))?;
-                instance.setattr("default_factory", self.build(*default_factory)?)?;
-                Ok(instance)
-            }
-            NodeKind::List(items) => {
-                let class = self.imports.gettype(&node.module, &node.class)?;
-                let list = self.list(items)?;
-                if class.is(&self.imports.builtins.list_type) {
-                    return Ok(list.into_any());
-                }
-                class.call1((list,))
-            }
-            NodeKind::Set(items) => {
-                let class = self.imports.gettype(&node.module, &node.class)?;
-                let list = self.list(items)?;
-                if class.is(&self.imports.builtins.set_type) {
-                    return Ok(PySet::new(py, list.iter())?.into_any());
-                }
-                class.call1((list,))
-            }
+            } => self.default_dict(*main, *default_factory),
+            NodeKind::List(items) => self.list_of_class(node, items),
+            NodeKind::Set(items) => self.set_of_class(node, items),
             NodeKind::Tuple(items) => self.tuple(node, items),
             NodeKind::Slice { start, stop, step } => {
                 let slice = self.imports.import_obj("builtins", "slice")?;
@@ -164,73 +143,20 @@ impl<'a, 'py> Builder<'a, 'py> {
                 args,
                 kwds,
                 namespace,
-            } => {
-                let func = self.build(*func)?;
-                let args = self.build(*args)?;
-                let kwds = self.build(*kwds)?;
-                let namespace = self.build(*namespace)?;
-                let partial = self.imports.import_obj("functools", "partial")?;
-                let mut arguments = vec![func];
-                for item in args.try_iter()? {
-                    arguments.push(item?);
-                }
-                let kwargs = as_kwargs(&kwds, "functools.partial")?;
-                let instance = partial.call(PyTuple::new(py, arguments)?, Some(&kwargs))?;
-                if namespace.is_truthy()? {
-                    instance
-                        .getattr("__dict__")?
-                        .call_method1("update", (namespace,))?;
-                }
-                Ok(instance)
-            }
+            } => self.partial(*func, *args, *kwds, *namespace),
             NodeKind::Method { func, obj } => self.build(*obj)?.getattr(func.as_str()),
             NodeKind::OperatorFunc { attrs } => {
                 let operator = self.imports.import_obj("operator", &node.class)?;
                 let attrs = self.build(*attrs)?;
                 operator.call1(as_tuple(&attrs)?)
             }
-            NodeKind::Object { content } => {
-                let class = self.imports.gettype(&node.module, &node.class)?;
-                let instance = class.call_method1("__new__", (&class,))?;
-                let Some(content) = content else {
-                    return Ok(instance);
-                };
-                let attrs = self.build(*content)?;
-                if !attrs.is_none() {
-                    if instance.hasattr("__setstate__")? {
-                        instance.call_method1("__setstate__", (attrs,))?;
-                    } else {
-                        instance
-                            .getattr("__dict__")?
-                            .call_method1("update", (attrs,))?;
-                    }
-                }
-                Ok(instance)
-            }
+            NodeKind::Object { content } => self.object(node, *content),
             NodeKind::ConstructorFromReduce { content } => {
                 let class = self.imports.gettype(&node.module, &node.class)?;
                 let args = self.build(*content)?;
                 class.call1(as_tuple(&args)?)
             }
-            NodeKind::NdArray(NdArrayStorage::Numpy { file }) => {
-                let header = self.file.array_header(id).ok_or_else(|| {
-                    PyValueError::new_err(format!("no `.npy` header for member `{file}`"))
-                })?;
-                let member = self.member(file)?;
-                let private = self.tree_private.get(id.index()).copied().unwrap_or(false);
-                if let (true, Some(file_bytes)) = (private, &self.file_bytes) {
-                    if let Some(view) = self.numpy.borrowed_array(header, &member, file_bytes)? {
-                        return Ok(view);
-                    }
-                }
-                let array = self.numpy.array(header, &member)?;
-                if node.module == "numpy" && node.class == "ndarray" {
-                    return Ok(array);
-                }
-                self.imports
-                    .gettype(&node.module, &node.class)?
-                    .call1((array,))
-            }
+            NodeKind::NdArray(NdArrayStorage::Numpy { file }) => self.numpy_array(id, node, file),
             NodeKind::NdArray(NdArrayStorage::Json { items, shape }) => {
                 self.object_array(items, *shape)
             }
@@ -256,15 +182,7 @@ impl<'a, 'py> Builder<'a, 'py> {
                 seed_seq,
                 ..
             } => self.generator(node, *bit_generator, *seed_seq),
-            NodeKind::RandomGeneratorV0 { raw } => {
-                // skops 0.16 cannot audit a non-empty raw state, so only an empty or scalar
-                // state gets here, and indexing it fails as in skops.
-                let state = json::value_to_py(py, raw)?;
-                let name = state.get_item("bit_generator")?;
-                let bit_generator = self.bit_generator_class(&name)?.call0()?;
-                bit_generator.setattr("state", &state)?;
-                self.new_generator(node, bit_generator)
-            }
+            NodeKind::RandomGeneratorV0 { raw } => self.generator_v0(node, raw),
             NodeKind::Reduce {
                 kind, args, state, ..
             } => self.reduce(node, *kind, *args, *state),
@@ -272,6 +190,126 @@ impl<'a, 'py> Builder<'a, 'py> {
                 "_DictWithDeprecatedKeys is not available in the installed scikit-learn version.",
             )),
         }
+    }
+
+    /// DefaultDictNode: `defaultdict(**main)`, then its `default_factory`.
+    fn default_dict(
+        &mut self,
+        main: NodeId,
+        default_factory: NodeId,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let class = self.imports.import_obj("collections", "defaultdict")?;
+        let main = self.build(main)?;
+        let instance = class.call((), Some(&as_kwargs(&main, "collections.defaultdict")?))?;
+        instance.setattr("default_factory", self.build(default_factory)?)?;
+        Ok(instance)
+    }
+
+    /// ListNode: the items, as a `list` or given to the node's class.
+    fn list_of_class(&mut self, node: &'a Node, items: &[NodeId]) -> PyResult<Bound<'py, PyAny>> {
+        let class = self.imports.gettype(&node.module, &node.class)?;
+        let list = self.list(items)?;
+        if class.is(&self.imports.builtins.list_type) {
+            return Ok(list.into_any());
+        }
+        class.call1((list,))
+    }
+
+    /// SetNode: the items, as a `set` or given to the node's class.
+    fn set_of_class(&mut self, node: &'a Node, items: &[NodeId]) -> PyResult<Bound<'py, PyAny>> {
+        let class = self.imports.gettype(&node.module, &node.class)?;
+        let list = self.list(items)?;
+        if class.is(&self.imports.builtins.set_type) {
+            return Ok(PySet::new(self.py, list.iter())?.into_any());
+        }
+        class.call1((list,))
+    }
+
+    /// PartialNode: `functools.partial(func, *args, **kwds)`, then its `__dict__` updated with
+    /// `namespace` when that is truthy.
+    fn partial(
+        &mut self,
+        func: NodeId,
+        args: NodeId,
+        kwds: NodeId,
+        namespace: NodeId,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let func = self.build(func)?;
+        let args = self.build(args)?;
+        let kwds = self.build(kwds)?;
+        let namespace = self.build(namespace)?;
+        let partial = self.imports.import_obj("functools", "partial")?;
+        let mut arguments = vec![func];
+        for item in args.try_iter()? {
+            arguments.push(item?);
+        }
+        let kwargs = as_kwargs(&kwds, "functools.partial")?;
+        let instance = partial.call(PyTuple::new(self.py, arguments)?, Some(&kwargs))?;
+        if namespace.is_truthy()? {
+            instance
+                .getattr("__dict__")?
+                .call_method1("update", (namespace,))?;
+        }
+        Ok(instance)
+    }
+
+    /// ObjectNode: `cls.__new__(cls)`, then its state through `__setstate__` or into
+    /// `__dict__`.
+    fn object(&mut self, node: &'a Node, content: Option<NodeId>) -> PyResult<Bound<'py, PyAny>> {
+        let class = self.imports.gettype(&node.module, &node.class)?;
+        let instance = class.call_method1("__new__", (&class,))?;
+        let Some(content) = content else {
+            return Ok(instance);
+        };
+        let attrs = self.build(content)?;
+        if !attrs.is_none() {
+            if instance.hasattr("__setstate__")? {
+                instance.call_method1("__setstate__", (attrs,))?;
+            } else {
+                instance
+                    .getattr("__dict__")?
+                    .call_method1("update", (attrs,))?;
+            }
+        }
+        Ok(instance)
+    }
+
+    /// NdArrayNode of a `.npy` member: a view of the file's bytes when only a Tree sees it,
+    /// else a new array, given to the node's class when that is not `ndarray`.
+    fn numpy_array(
+        &mut self,
+        id: NodeId,
+        node: &'a Node,
+        file: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let header = self.file.array_header(id).ok_or_else(|| {
+            PyValueError::new_err(format!("no `.npy` header for member `{file}`"))
+        })?;
+        let member = self.member(file)?;
+        let private = self.tree_private.get(id.index()).copied().unwrap_or(false);
+        if let (true, Some(file_bytes)) = (private, &self.file_bytes) {
+            if let Some(view) = self.numpy.borrowed_array(header, &member, file_bytes)? {
+                return Ok(view);
+            }
+        }
+        let array = self.numpy.array(header, &member)?;
+        if node.module == "numpy" && node.class == "ndarray" {
+            return Ok(array);
+        }
+        self.imports
+            .gettype(&node.module, &node.class)?
+            .call1((array,))
+    }
+
+    /// Protocol 0's RandomGeneratorNode, built from its raw state.
+    fn generator_v0(&mut self, node: &'a Node, raw: &Value) -> PyResult<Bound<'py, PyAny>> {
+        // skops 0.16 cannot audit a non-empty raw state, so only an empty or scalar state gets
+        // here, and indexing it fails as in skops.
+        let state = json::value_to_py(self.py, raw)?;
+        let name = state.get_item("bit_generator")?;
+        let bit_generator = self.bit_generator_class(&name)?.call0()?;
+        bit_generator.setattr("state", &state)?;
+        self.new_generator(node, bit_generator)
     }
 
     /// The bytes of an archive member (checked when the file was opened).

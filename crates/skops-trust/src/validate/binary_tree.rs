@@ -157,6 +157,8 @@ pub(crate) struct SoundTree {
 }
 
 /// Validates the `KDTree`/`BallTree` ObjectNode `id` of `file`; `path` gives its access path.
+///
+/// The steps run in the order below, so a state with several faults reports the first.
 pub(crate) fn validate_binary_tree(
     file: &SkopsFile<'_>,
     id: NodeId,
@@ -164,32 +166,89 @@ pub(crate) fn validate_binary_tree(
     limits: &Limits,
     path: &dyn Fn() -> String,
 ) -> Result<SoundTree> {
-    let malformed = |reason: String| {
-        Error::from(BinaryTreeError::State {
+    let (state, items) = state_items(file, id, path)?;
+    let (n_samples, n_features) = check_data(file, items.data, limits, path)?;
+    let n_nodes = check_counts(file, &items, n_samples, path)?;
+    check_idx_array(file, items.idx_array, limits, n_samples, path)?;
+    check_node_data(file, items.node_data, limits, n_samples, n_nodes, path)?;
+    check_node_bounds(
+        file,
+        items.node_bounds,
+        kind,
+        limits,
+        n_nodes,
+        n_features,
+        path,
+    )?;
+    if !is_none(file, items.sample_weight) {
+        check_sample_weight(file, items.sample_weight, limits, n_samples, path)?;
+    }
+    let metric_type = check_metric(file, items.dist_metric, kind, n_features, limits, path)?;
+    Ok(SoundTree {
+        kind,
+        state,
+        metric: items.dist_metric,
+        metric_type,
+        n_samples,
+        n_features,
+    })
+}
+
+/// The nodes of the `__getstate__` tuple's items.
+struct StateItems {
+    data: NodeId,
+    idx_array: NodeId,
+    node_data: NodeId,
+    node_bounds: NodeId,
+    leaf_size: NodeId,
+    n_levels: NodeId,
+    n_nodes: NodeId,
+    /// The statistics counters, with their names.
+    counters: [(NodeId, &'static str); 4],
+    dist_metric: NodeId,
+    sample_weight: NodeId,
+}
+
+/// [`BinaryTreeError::State`] at `path`.
+fn malformed(path: &dyn Fn() -> String, reason: String) -> Error {
+    Error::from(BinaryTreeError::State {
+        path: path(),
+        reason,
+    })
+}
+
+/// The builder of [`BinaryTreeError::Array`] errors about `array`.
+fn array_problem<'p>(
+    path: &'p dyn Fn() -> String,
+    array: &'static str,
+) -> impl Fn(String) -> Error + 'p {
+    move |reason: String| {
+        Error::from(BinaryTreeError::Array {
             path: path(),
+            array,
             reason,
         })
-    };
-    let array_problem = |array: &'static str| {
-        move |reason: String| {
-            Error::from(BinaryTreeError::Array {
-                path: path(),
-                array,
-                reason,
-            })
-        }
-    };
+    }
+}
+
+/// The state tuple of the tree `id` and its 13 items.
+fn state_items(
+    file: &SkopsFile<'_>,
+    id: NodeId,
+    path: &dyn Fn() -> String,
+) -> Result<(NodeId, StateItems)> {
     let schema = file.schema();
     let NodeKind::Object {
         content: Some(state),
     } = &schema.node(id).kind
     else {
         return Err(malformed(
+            path,
             "it has no state (its metric would stay None)".to_owned(),
         ));
     };
     let NodeKind::Tuple(items) = &schema.node(*state).kind else {
-        return Err(malformed("the state is not a tuple".to_owned()));
+        return Err(malformed(path, "the state is not a tuple".to_owned()));
     };
     let &[
         data,
@@ -207,44 +266,74 @@ pub(crate) fn validate_binary_tree(
         sample_weight,
     ] = items.as_slice()
     else {
-        return Err(malformed(format!(
-            "the state has {} items, not {STATE_ITEMS}",
-            items.len()
-        )));
+        return Err(malformed(
+            path,
+            format!("the state has {} items, not {STATE_ITEMS}", items.len()),
+        ));
     };
-    let int = |item: NodeId, name: &str| {
-        json_int(file, item).ok_or_else(|| malformed(format!("`{name}` is not an integer")))
-    };
-
-    let (n_samples, n_features) = with_plain(
-        file,
+    let items = StateItems {
         data,
-        limits,
-        Element::Float64,
-        &array_problem("data"),
-        |plain| {
-            let &[rows, columns] = plain.shape else {
-                return Err(array_problem("data")(format!(
-                    "of shape {:?}, not two dimensions",
-                    plain.shape
-                )));
-            };
-            if rows == 0 || columns == 0 {
-                return Err(array_problem("data")(format!(
-                    "of shape {:?}: a fitted tree holds samples",
-                    plain.shape
-                )));
-            }
-            if let Some(position) = plain.floats().position(|value| !value.is_finite()) {
-                return Err(array_problem("data")(format!(
-                    "with a non-finite value at flat index {position} (sklearn fits finite data)"
-                )));
-            }
-            Ok((rows, columns))
-        },
-    )?;
+        idx_array,
+        node_data,
+        node_bounds,
+        leaf_size,
+        n_levels,
+        n_nodes,
+        counters: [
+            (n_trims, "n_trims"),
+            (n_leaves, "n_leaves"),
+            (n_splits, "n_splits"),
+            (n_calls, "n_calls"),
+        ],
+        dist_metric,
+        sample_weight,
+    };
+    Ok((*state, items))
+}
 
-    let declared_leaf_size = int(leaf_size, "leaf_size")?;
+/// Checks that `data` is a non-empty 2-D float64 array of finite values; returns its shape
+/// (`n_samples`, `n_features`).
+fn check_data(
+    file: &SkopsFile<'_>,
+    data: NodeId,
+    limits: &Limits,
+    path: &dyn Fn() -> String,
+) -> Result<(u64, u64)> {
+    let problem = array_problem(path, "data");
+    with_plain(file, data, limits, Element::Float64, &problem, |plain| {
+        let &[rows, columns] = plain.shape else {
+            return Err(problem(format!(
+                "of shape {:?}, not two dimensions",
+                plain.shape
+            )));
+        };
+        if rows == 0 || columns == 0 {
+            return Err(problem(format!(
+                "of shape {:?}: a fitted tree holds samples",
+                plain.shape
+            )));
+        }
+        if let Some(position) = plain.floats().position(|value| !value.is_finite()) {
+            return Err(problem(format!(
+                "with a non-finite value at flat index {position} (sklearn fits finite data)"
+            )));
+        }
+        Ok((rows, columns))
+    })
+}
+
+/// Checks `leaf_size`, `n_levels` and `n_nodes` against what `__init__` computes for
+/// `n_samples`, and that the statistics counters fit a C `int`; returns `n_nodes`.
+fn check_counts(
+    file: &SkopsFile<'_>,
+    items: &StateItems,
+    n_samples: u64,
+    path: &dyn Fn() -> String,
+) -> Result<u64> {
+    let int = |item: NodeId, name: &str| {
+        json_int(file, item).ok_or_else(|| malformed(path, format!("`{name}` is not an integer")))
+    };
+    let declared_leaf_size = int(items.leaf_size, "leaf_size")?;
     let leaf_size = u64::try_from(declared_leaf_size)
         .ok()
         .filter(|&value| value >= 1)
@@ -254,8 +343,8 @@ pub(crate) fn validate_binary_tree(
                 leaf_size: saturate(declared_leaf_size),
             })
         })?;
-    let declared_levels = int(n_levels, "n_levels")?;
-    let declared_nodes = int(n_nodes, "n_nodes")?;
+    let declared_levels = int(items.n_levels, "n_levels")?;
+    let declared_nodes = int(items.n_nodes, "n_nodes")?;
     let (expected_levels, expected_nodes) = layout_size(n_samples, leaf_size);
     let expected_nodes = expected_nodes.unwrap_or(u64::MAX);
     if declared_levels != i128::from(expected_levels)
@@ -271,28 +360,36 @@ pub(crate) fn validate_binary_tree(
             expected_nodes,
         }));
     }
-    let n_nodes = expected_nodes;
-    Limits::check("binary tree `n_nodes`", n_nodes, MAX_TREE_NODES)?;
-    for (item, name) in [
-        (n_trims, "n_trims"),
-        (n_leaves, "n_leaves"),
-        (n_splits, "n_splits"),
-        (n_calls, "n_calls"),
-    ] {
+    Limits::check("binary tree `n_nodes`", expected_nodes, MAX_TREE_NODES)?;
+    for (item, name) in items.counters {
         let value = int(item, name)?;
         if i32::try_from(value).is_err() {
-            return Err(malformed(format!("`{name}` is {value}, beyond a C int")));
+            return Err(malformed(
+                path,
+                format!("`{name}` is {value}, beyond a C int"),
+            ));
         }
     }
+    Ok(expected_nodes)
+}
 
-    check_idx_array(file, idx_array, limits, n_samples, path)?;
-    check_node_data(file, node_data, limits, n_samples, n_nodes, path)?;
+/// Checks that `node_bounds` is float64 of shape `(2 or 1, n_nodes, n_features)`.
+fn check_node_bounds(
+    file: &SkopsFile<'_>,
+    node_bounds: NodeId,
+    kind: TreeKind,
+    limits: &Limits,
+    n_nodes: u64,
+    n_features: u64,
+    path: &dyn Fn() -> String,
+) -> Result<()> {
+    let problem = array_problem(path, "node_bounds");
     with_plain(
         file,
         node_bounds,
         limits,
         Element::Float64,
-        &array_problem("node_bounds"),
+        &problem,
         |plain| {
             let rows = kind.bounds_rows();
             match *plain.shape {
@@ -308,58 +405,72 @@ pub(crate) fn validate_binary_tree(
                         }))
                     }
                 }
-                _ => Err(array_problem("node_bounds")(format!(
+                _ => Err(problem(format!(
                     "of shape {:?}, expected ({rows}, {n_nodes}, {n_features})",
                     plain.shape
                 ))),
             }
         },
-    )?;
-    if !is_none(file, sample_weight) {
-        with_plain(
-            file,
-            sample_weight,
-            limits,
-            Element::Float64,
-            &array_problem("sample_weight"),
-            |plain| {
-                if plain.shape != [n_samples] {
-                    return Err(array_problem("sample_weight")(format!(
-                        "of shape {:?}, expected ({n_samples},)",
-                        plain.shape
-                    )));
-                }
-                if let Some(position) = plain
-                    .floats()
-                    .position(|weight| !(weight.is_finite() && weight >= 0.0))
-                {
-                    return Err(array_problem("sample_weight")(format!(
-                        "with a negative or non-finite weight at index {position}"
-                    )));
-                }
-                Ok(())
-            },
-        )?;
-    }
+    )
+}
 
-    let metric_node = schema.node(dist_metric);
+/// Checks that `sample_weight` is float64 of length `n_samples`, finite and non-negative.
+fn check_sample_weight(
+    file: &SkopsFile<'_>,
+    sample_weight: NodeId,
+    limits: &Limits,
+    n_samples: u64,
+    path: &dyn Fn() -> String,
+) -> Result<()> {
+    let problem = array_problem(path, "sample_weight");
+    with_plain(
+        file,
+        sample_weight,
+        limits,
+        Element::Float64,
+        &problem,
+        |plain| {
+            if plain.shape != [n_samples] {
+                return Err(problem(format!(
+                    "of shape {:?}, expected ({n_samples},)",
+                    plain.shape
+                )));
+            }
+            if let Some(position) = plain
+                .floats()
+                .position(|weight| !(weight.is_finite() && weight >= 0.0))
+            {
+                return Err(problem(format!(
+                    "with a negative or non-finite weight at index {position}"
+                )));
+            }
+            Ok(())
+        },
+    )
+}
+
+/// Checks that `dist_metric` is an object and validates it (see [`dist_metric`]); returns
+/// the metric's type when it is one the validator knows for this tree.
+fn check_metric(
+    file: &SkopsFile<'_>,
+    dist_metric: NodeId,
+    kind: TreeKind,
+    n_features: u64,
+    limits: &Limits,
+    path: &dyn Fn() -> String,
+) -> Result<Option<&'static str>> {
+    let metric_node = file.schema().node(dist_metric);
     if !matches!(metric_node.kind, NodeKind::Object { .. }) {
-        return Err(malformed(format!(
-            "`dist_metric` is a `{}` node, not a distance metric object",
-            metric_node.loader.name()
-        )));
+        return Err(malformed(
+            path,
+            format!(
+                "`dist_metric` is a `{}` node, not a distance metric object",
+                metric_node.loader.name()
+            ),
+        ));
     }
     let metric_path = || audit_path(file, dist_metric);
-    let metric_type =
-        dist_metric::validate_metric(file, dist_metric, kind, n_features, limits, &metric_path)?;
-    Ok(SoundTree {
-        kind,
-        state: *state,
-        metric: dist_metric,
-        metric_type,
-        n_samples,
-        n_features,
-    })
+    dist_metric::validate_metric(file, dist_metric, kind, n_features, limits, &metric_path)
 }
 
 /// `n_levels` and `n_nodes` as `BinaryTree.__init__` computes them:

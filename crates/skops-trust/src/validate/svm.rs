@@ -74,181 +74,285 @@ pub(crate) fn svm_kind(type_name: &str) -> Option<(&'static str, bool)> {
 
 /// Validates the libsvm state of the SVM ObjectNode `id`; `path` gives its access path.
 ///
-/// An unfitted estimator (no `support_`) has nothing libsvm reads and passes.
+/// An unfitted estimator (no `support_`) has nothing libsvm reads and passes. The steps run in
+/// the order below, so a state with several faults reports the first.
 pub(crate) fn validate_svm(
     file: &SkopsFile<'_>,
     id: NodeId,
     limits: &Limits,
     path: &dyn Fn() -> String,
 ) -> Result<()> {
-    let malformed = |reason: String| {
-        Error::from(SvmError::State {
-            path: path(),
-            reason,
-        })
-    };
     let Some((implementation, classifier)) = svm_kind(&file.schema().node(id).type_name()) else {
-        return Err(malformed("not an SVM estimator".to_owned()));
+        return Err(malformed(path, "not an SVM estimator".to_owned()));
     };
-    let state = State::read(file, id, path)?;
-    let Some(support_id) = state.get("support_") else {
+    let svm = Svm {
+        file,
+        state: State::read(file, id, path)?,
+        limits,
+        path,
+    };
+    let Some(support) = svm.state.get("support_") else {
         return Ok(());
     };
-    let entry = |key: &str| {
-        state
+    let kernel = svm.kernel(implementation)?;
+    let support = svm.int32_vector(support, "support_")?;
+    let n_sv = support.len() as u64;
+    let n_class = svm.support_counts(classifier, kernel.sparse, n_sv)?;
+    let shape_fit = svm.shape_fit()?;
+    let n_train = shape_fit.first().copied().unwrap_or(0) as u64;
+    svm.support_indices(&support, n_train)?;
+    if kernel.callable {
+        svm.callable_training_rows(n_train)?;
+    }
+    let width = svm.width(&shape_fit)?;
+    let coef_shape = [n_class - 1, n_sv];
+    if kernel.sparse {
+        svm.sparse_vectors(n_sv, width, coef_shape)?;
+    } else {
+        svm.dense_vectors(n_sv, width, kernel.precomputed, coef_shape)?;
+    }
+    svm.intercepts(n_class.saturating_mul(n_class - 1) / 2)?;
+    if classifier {
+        svm.class_weights(n_class)?;
+    }
+    Ok(())
+}
+
+/// [`SvmError::State`] at `path`.
+fn malformed(path: &dyn Fn() -> String, reason: String) -> Error {
+    Error::from(SvmError::State {
+        path: path(),
+        reason,
+    })
+}
+
+/// The state of one fitted SVM, and what every step of its validation needs.
+struct Svm<'a, 'f> {
+    file: &'a SkopsFile<'f>,
+    state: State<'a>,
+    limits: &'a Limits,
+    path: &'a dyn Fn() -> String,
+}
+
+/// How predict runs the kernel.
+struct Kernel {
+    /// The model's support vectors are a sparse matrix.
+    sparse: bool,
+    /// The kernel is a callable (a function node), which predict passes as "precomputed".
+    callable: bool,
+    /// libsvm gets kernel values, not vectors: a precomputed or callable kernel.
+    precomputed: bool,
+}
+
+impl Svm<'_, '_> {
+    fn malformed(&self, reason: String) -> Error {
+        malformed(self.path, reason)
+    }
+
+    /// The state entry `key`, which must be there.
+    fn entry(&self, key: &str) -> Result<Slot<'_>> {
+        self.state
             .get(key)
-            .ok_or_else(|| malformed(format!("the state has no `{key}`")))
-    };
-    let shape_error = |array: &str, found: &[u64], expected: String| {
+            .ok_or_else(|| self.malformed(format!("the state has no `{key}`")))
+    }
+
+    /// The numpy array of entry `key`.
+    fn array(&self, key: &str) -> Result<Array<'_>> {
+        self.load(self.entry(key)?)
+    }
+
+    fn load(&self, slot: Slot<'_>) -> Result<Array<'_>> {
+        Array::load(self.file, slot, self.limits, &|reason| {
+            self.malformed(reason)
+        })
+    }
+
+    /// The items of the int32 vector in `slot`.
+    fn int32_vector(&self, slot: Slot<'_>, name: &str) -> Result<Vec<i128>> {
+        int32_vector(&self.load(slot)?, name).map_err(|reason| self.malformed(reason))
+    }
+
+    /// The float64 array of entry `key`.
+    fn float64_array(&self, key: &str) -> Result<Array<'_>> {
+        let array = self.array(key)?;
+        float64(&array, key).map_err(|reason| self.malformed(reason))?;
+        Ok(array)
+    }
+
+    fn shape_error(&self, array: &str, found: &[u64], expected: String) -> Error {
         Error::from(SvmError::Shape {
-            path: path(),
+            path: (self.path)(),
             array: array.to_owned(),
             found: found.to_vec(),
             expected,
         })
-    };
-
-    if let Some(set) = state.get("_impl") {
-        if json_value(file, set).as_ref().and_then(Value::as_str) != Some(implementation) {
-            return Err(malformed(format!(
-                "the state sets `_impl`, which must be the class's \"{implementation}\""
-            )));
-        }
     }
-    let sparse = match json_value(file, entry("_sparse")?) {
-        Some(Value::Bool(sparse)) => sparse,
-        _ => return Err(malformed("`_sparse` is not a bool".to_owned())),
-    };
-    let kernel_id = entry("kernel")?;
-    // A JSON value of a JSON-form state is no callable either.
-    let callable = kernel_id
-        .node()
-        .is_some_and(|kernel| !matches!(file.schema().node(kernel).kind, NodeKind::Json { .. }));
-    // A callable kernel: predict passes "precomputed" to libsvm.
-    let precomputed = callable
-        || match json_value(file, kernel_id) {
-            Some(Value::String(kernel))
-                if kernel
-                    .as_str()
-                    .is_some_and(|kernel| KERNELS.contains(&kernel)) =>
-            {
-                kernel == "precomputed"
-            }
-            _ => {
-                return Err(malformed(format!(
-                    "`kernel` is not one of {KERNELS:?} nor a callable"
+
+    /// `_impl` (when set), `_sparse` and `kernel`: the libsvm model predict builds.
+    fn kernel(&self, implementation: &str) -> Result<Kernel> {
+        let file = self.file;
+        if let Some(set) = self.state.get("_impl") {
+            if json_value(file, set).as_ref().and_then(Value::as_str) != Some(implementation) {
+                return Err(self.malformed(format!(
+                    "the state sets `_impl`, which must be the class's \"{implementation}\""
                 )));
             }
+        }
+        let sparse = match json_value(file, self.entry("_sparse")?) {
+            Some(Value::Bool(sparse)) => sparse,
+            _ => return Err(self.malformed("`_sparse` is not a bool".to_owned())),
         };
-    if sparse && precomputed {
-        return Err(malformed(
-            "a sparse model with a precomputed or callable kernel: libsvm reads the test row at \
-             indices taken from the support vectors' values, which cannot be bounded"
-                .to_owned(),
-        ));
-    }
-
-    // `support_`, `_n_support` and the class counts.
-    let support = Array::load(file, support_id, limits, &malformed)?;
-    let support_values = int32_vector(&support, "support_").map_err(malformed)?;
-    let n_sv = support_values.len() as u64;
-    let counts_array = Array::load(file, entry("_n_support")?, limits, &malformed)?;
-    let counts = int32_vector(&counts_array, "_n_support").map_err(malformed)?;
-    let n_class = counts.len() as u64;
-    let bad_counts = |reason: String| {
-        Error::from(SvmError::SupportCounts {
-            path: path(),
-            reason,
+        let kernel_id = self.entry("kernel")?;
+        // A JSON value of a JSON-form state is no callable either.
+        let callable = kernel_id.node().is_some_and(|kernel| {
+            !matches!(file.schema().node(kernel).kind, NodeKind::Json { .. })
+        });
+        // A callable kernel: predict passes "precomputed" to libsvm.
+        let precomputed = callable
+            || match json_value(file, kernel_id) {
+                Some(Value::String(kernel))
+                    if kernel
+                        .as_str()
+                        .is_some_and(|kernel| KERNELS.contains(&kernel)) =>
+                {
+                    kernel == "precomputed"
+                }
+                _ => {
+                    return Err(self
+                        .malformed(format!("`kernel` is not one of {KERNELS:?} nor a callable")));
+                }
+            };
+        if sparse && precomputed {
+            return Err(self.malformed(
+                "a sparse model with a precomputed or callable kernel: libsvm reads the test row \
+                 at indices taken from the support vectors' values, which cannot be bounded"
+                    .to_owned(),
+            ));
+        }
+        Ok(Kernel {
+            sparse,
+            callable,
+            precomputed,
         })
-    };
-    if classifier {
-        let classes = Array::load(file, entry("classes_")?, limits, &malformed)?;
-        if classes.shape() != [n_class] {
-            return Err(bad_counts(format!(
-                "{n_class} counts for `classes_` of shape {:?}",
-                classes.shape()
-            )));
-        }
-        if n_class < 2 {
-            return Err(bad_counts(format!(
-                "{n_class} classes: a fitted classifier has at least 2"
-            )));
-        }
-        if let Some(count) = counts.iter().find(|&&count| count < 0) {
-            return Err(bad_counts(format!("a negative count {count}")));
-        }
-        let total: i128 = counts.iter().sum();
-        if total != i128::from(n_sv) {
-            return Err(bad_counts(format!(
-                "the counts sum to {total} but `support_` has {n_sv} support vectors"
-            )));
-        }
-    } else {
-        // libsvm reads only `len(_n_support)` (2) of a regressor's counts; sklearn's
-        // `n_support_` is the first, which its own check compares to the support vectors.
-        let second = if sparse { 0 } else { n_sv };
-        if counts != [i128::from(n_sv), i128::from(second)] {
-            return Err(bad_counts(format!(
-                "{counts:?}, but a {} regressor or one-class model stores [{n_sv}, {second}] \
-                 (n_SV = {n_sv})",
-                if sparse { "sparse" } else { "dense" }
-            )));
-        }
     }
-    let pairs = n_class.saturating_mul(n_class - 1) / 2;
 
-    // `support_` indexes the training samples (the kernel row for a precomputed kernel).
-    let shape_fit = json_int_sequence(file, entry("shape_fit_")?)
-        .filter(|shape| !shape.is_empty() && shape.iter().all(|&dim| dim >= 0))
-        .ok_or_else(|| malformed("`shape_fit_` is not a tuple of sizes".to_owned()))?;
-    let n_train = shape_fit.first().copied().unwrap_or(0) as u64;
-    if let Some((position, &index)) = support_values
-        .iter()
-        .enumerate()
-        .find(|&(_, &index)| index < 0 || index >= i128::from(n_train))
-    {
-        return Err(Error::from(SvmError::SupportIndex {
-            path: path(),
-            position: position as u64,
-            index: i64::try_from(index).unwrap_or(i64::MAX),
-            bound: n_train,
-        }));
+    /// `_n_support` against `classes_` and the `n_sv` support vectors; returns the number of
+    /// classes libsvm sees (`len(_n_support)`).
+    fn support_counts(&self, classifier: bool, sparse: bool, n_sv: u64) -> Result<u64> {
+        let counts = self.int32_vector(self.entry("_n_support")?, "_n_support")?;
+        let n_class = counts.len() as u64;
+        let bad_counts = |reason: String| {
+            Error::from(SvmError::SupportCounts {
+                path: (self.path)(),
+                reason,
+            })
+        };
+        if classifier {
+            let classes = self.array("classes_")?;
+            if classes.shape() != [n_class] {
+                return Err(bad_counts(format!(
+                    "{n_class} counts for `classes_` of shape {:?}",
+                    classes.shape()
+                )));
+            }
+            if n_class < 2 {
+                return Err(bad_counts(format!(
+                    "{n_class} classes: a fitted classifier has at least 2"
+                )));
+            }
+            if let Some(count) = counts.iter().find(|&&count| count < 0) {
+                return Err(bad_counts(format!("a negative count {count}")));
+            }
+            let total: i128 = counts.iter().sum();
+            if total != i128::from(n_sv) {
+                return Err(bad_counts(format!(
+                    "the counts sum to {total} but `support_` has {n_sv} support vectors"
+                )));
+            }
+        } else {
+            // libsvm reads only `len(_n_support)` (2) of a regressor's counts; sklearn's
+            // `n_support_` is the first, which its own check compares to the support vectors.
+            let second = if sparse { 0 } else { n_sv };
+            if counts != [i128::from(n_sv), i128::from(second)] {
+                return Err(bad_counts(format!(
+                    "{counts:?}, but a {} regressor or one-class model stores [{n_sv}, {second}] \
+                     (n_SV = {n_sv})",
+                    if sparse { "sparse" } else { "dense" }
+                )));
+            }
+        }
+        Ok(n_class)
     }
-    if callable {
-        // `decision_function` runs `kernel(X, _BaseLibSVM__Xfit)` and hands the result to
-        // libsvm without comparing its width to `shape_fit_[0]` (only `predict` does): the
-        // training rows kept for the kernel must be the ones `support_` indexes.
-        let rows = training_rows(file, entry("_BaseLibSVM__Xfit")?, limits, &malformed)?;
-        if rows != n_train {
-            return Err(malformed(format!(
+
+    /// `shape_fit_`, the shape of the training data.
+    fn shape_fit(&self) -> Result<Vec<i128>> {
+        json_int_sequence(self.file, self.entry("shape_fit_")?)
+            .filter(|shape| !shape.is_empty() && shape.iter().all(|&dim| dim >= 0))
+            .ok_or_else(|| self.malformed("`shape_fit_` is not a tuple of sizes".to_owned()))
+    }
+
+    /// `support_` indexes the `n_train` training samples (the kernel row for a precomputed
+    /// kernel).
+    fn support_indices(&self, support: &[i128], n_train: u64) -> Result<()> {
+        match support
+            .iter()
+            .enumerate()
+            .find(|&(_, &index)| index < 0 || index >= i128::from(n_train))
+        {
+            Some((position, &index)) => Err(Error::from(SvmError::SupportIndex {
+                path: (self.path)(),
+                position: position as u64,
+                index: i64::try_from(index).unwrap_or(i64::MAX),
+                bound: n_train,
+            })),
+            None => Ok(()),
+        }
+    }
+
+    /// `decision_function` runs `kernel(X, _BaseLibSVM__Xfit)` and hands the result to libsvm
+    /// without comparing its width to `shape_fit_[0]` (only `predict` does): the training rows
+    /// kept for a callable kernel must be the `n_train` ones `support_` indexes.
+    fn callable_training_rows(&self, n_train: u64) -> Result<()> {
+        let rows = training_rows(
+            self.file,
+            self.entry("_BaseLibSVM__Xfit")?,
+            self.limits,
+            &|reason| self.malformed(reason),
+        )?;
+        if rows == n_train {
+            Ok(())
+        } else {
+            Err(self.malformed(format!(
                 "a callable kernel's training data `_BaseLibSVM__Xfit` has {rows} rows, but \
                  `shape_fit_[0]` is {n_train}"
-            )));
+            )))
         }
     }
-    let n_features = match state.get("n_features_in_") {
-        Some(node) => Some(
-            json_int(file, node)
-                .and_then(|value| u64::try_from(value).ok())
-                .ok_or_else(|| malformed("`n_features_in_` is not a size".to_owned()))?,
-        ),
-        None => None,
-    };
-    // The width of the support vectors: the training width, which `X` is checked against.
-    let width = match (n_features, shape_fit.get(1)) {
-        (Some(n_features), Some(&fit)) if n_features != fit as u64 => {
-            return Err(malformed(format!(
-                "`n_features_in_` is {n_features} but `shape_fit_` is {shape_fit:?}"
-            )));
-        }
-        (Some(n_features), _) => Some(n_features),
-        (None, fit) => fit.map(|&fit| fit as u64),
-    };
 
-    // The support vectors and dual coefficients.
-    let coef_shape = [n_class - 1, n_sv];
-    if sparse {
-        let vectors = entry("support_vectors_")?;
+    /// The width of the support vectors: the training width, which `X` is checked against
+    /// (`n_features_in_` and `shape_fit_[1]` agree when both are there).
+    fn width(&self, shape_fit: &[i128]) -> Result<Option<u64>> {
+        let n_features = match self.state.get("n_features_in_") {
+            Some(node) => Some(
+                json_int(self.file, node)
+                    .and_then(|value| u64::try_from(value).ok())
+                    .ok_or_else(|| self.malformed("`n_features_in_` is not a size".to_owned()))?,
+            ),
+            None => None,
+        };
+        match (n_features, shape_fit.get(1)) {
+            (Some(n_features), Some(&fit)) if n_features != fit as u64 => Err(self.malformed(
+                format!("`n_features_in_` is {n_features} but `shape_fit_` is {shape_fit:?}"),
+            )),
+            (Some(n_features), _) => Ok(Some(n_features)),
+            (None, fit) => Ok(fit.map(|&fit| fit as u64)),
+        }
+    }
+
+    /// The CSR support vectors and dual coefficients of a sparse model.
+    fn sparse_vectors(&self, n_sv: u64, width: Option<u64>, coef_shape: [u64; 2]) -> Result<()> {
+        let (file, limits, path) = (self.file, self.limits, self.path);
+        let vectors = self.entry("support_vectors_")?;
         check_csr(file, vectors, "support_vectors_", limits, path, |shape| {
             let rows_ok = shape.0 == n_sv;
             let cols_ok = width.is_none_or(|width| shape.1 == width);
@@ -257,15 +361,15 @@ pub(crate) fn validate_svm(
                     Some(width) => format!("({n_sv}, {width})"),
                     None => format!("({n_sv}, n_features)"),
                 };
-                shape_error("support_vectors_", &[shape.0, shape.1], expected)
+                self.shape_error("support_vectors_", &[shape.0, shape.1], expected)
             })
         })?;
         for array in ["dual_coef_", "_dual_coef_"] {
-            let stored = check_csr(file, entry(array)?, array, limits, path, |shape| {
+            let stored = check_csr(file, self.entry(array)?, array, limits, path, |shape| {
                 if [shape.0, shape.1] == coef_shape {
                     Ok(())
                 } else {
-                    Err(shape_error(
+                    Err(self.shape_error(
                         array,
                         &[shape.0, shape.1],
                         format!("({}, {})", coef_shape[0], coef_shape[1]),
@@ -284,9 +388,18 @@ pub(crate) fn validate_svm(
                 }));
             }
         }
-    } else {
-        let vectors = Array::load(file, entry("support_vectors_")?, limits, &malformed)?;
-        float64(&vectors, "support_vectors_").map_err(malformed)?;
+        Ok(())
+    }
+
+    /// The dense support vectors (none for a precomputed kernel) and dual coefficients.
+    fn dense_vectors(
+        &self,
+        n_sv: u64,
+        width: Option<u64>,
+        precomputed: bool,
+        coef_shape: [u64; 2],
+    ) -> Result<()> {
+        let vectors = self.float64_array("support_vectors_")?;
         let shape = vectors.shape();
         let sound = match shape {
             [0, 0] if precomputed => true,
@@ -301,54 +414,56 @@ pub(crate) fn validate_svm(
                 (false, Some(width)) => format!("({n_sv}, {width})"),
                 (false, None) => format!("({n_sv}, n_features)"),
             };
-            return Err(shape_error("support_vectors_", shape, expected));
+            return Err(self.shape_error("support_vectors_", shape, expected));
         }
         for array in ["dual_coef_", "_dual_coef_"] {
-            let coef = Array::load(file, entry(array)?, limits, &malformed)?;
-            float64(&coef, array).map_err(malformed)?;
+            let coef = self.float64_array(array)?;
             if coef.shape() != coef_shape {
-                return Err(shape_error(
+                return Err(self.shape_error(
                     array,
                     coef.shape(),
                     format!("({}, {})", coef_shape[0], coef_shape[1]),
                 ));
             }
         }
+        Ok(())
     }
 
-    // Intercepts, probability parameters and class weights.
-    for (array, optional) in [
-        ("intercept_", false),
-        ("_intercept_", false),
-        ("_probA", true),
-        ("_probB", true),
-    ] {
-        let values = Array::load(file, entry(array)?, limits, &malformed)?;
-        float64(&values, array).map_err(malformed)?;
-        let sound = values.shape() == [pairs] || (optional && values.shape() == [0]);
-        if !sound {
-            let expected = if optional {
-                format!("(0,) or ({pairs},)")
-            } else {
-                format!("({pairs},)")
-            };
-            return Err(shape_error(array, values.shape(), expected));
-        }
-    }
-    if classifier {
-        if let Some(weights) = state.get("class_weight_") {
-            let weights = Array::load(file, weights, limits, &malformed)?;
-            float64(&weights, "class_weight_").map_err(malformed)?;
-            if weights.shape() != [n_class] {
-                return Err(shape_error(
-                    "class_weight_",
-                    weights.shape(),
-                    format!("({n_class},)"),
-                ));
+    /// The intercepts and probability parameters: one per pair of classes (`_probA` and
+    /// `_probB` may be empty).
+    fn intercepts(&self, pairs: u64) -> Result<()> {
+        for (array, optional) in [
+            ("intercept_", false),
+            ("_intercept_", false),
+            ("_probA", true),
+            ("_probB", true),
+        ] {
+            let values = self.float64_array(array)?;
+            let sound = values.shape() == [pairs] || (optional && values.shape() == [0]);
+            if !sound {
+                let expected = if optional {
+                    format!("(0,) or ({pairs},)")
+                } else {
+                    format!("({pairs},)")
+                };
+                return Err(self.shape_error(array, values.shape(), expected));
             }
         }
+        Ok(())
     }
-    Ok(())
+
+    /// A classifier's `class_weight_`, when set: one per class.
+    fn class_weights(&self, n_class: u64) -> Result<()> {
+        if !self.state.has("class_weight_") {
+            return Ok(());
+        }
+        let weights = self.float64_array("class_weight_")?;
+        if weights.shape() == [n_class] {
+            Ok(())
+        } else {
+            Err(self.shape_error("class_weight_", weights.shape(), format!("({n_class},)")))
+        }
+    }
 }
 
 /// The rows of the training data a callable kernel keeps (a numpy array or a sparse matrix).

@@ -21,7 +21,7 @@
 use super::context::Context;
 use super::records::{FieldProblem, IntField};
 use super::registry::{PathFn, Validator};
-use super::state::{State, Unreadable, json_int, numpy_member};
+use super::state::{Slot, State, Unreadable, json_int, numpy_member};
 use super::usage;
 use super::walk::WalkError;
 use crate::validate::{StateError, WidthError};
@@ -36,18 +36,14 @@ const TREE_LEAF: i128 = -1;
 
 /// Validates the TreeNode `id` of `file`; `path` gives its access path for error messages.
 /// Returns the tree's `n_features`, which bounds every split feature.
+///
+/// The steps run in the order below, so a tree with several faults reports the first.
 pub(crate) fn validate_tree(
     file: &SkopsFile<'_>,
     id: NodeId,
     limits: &Limits,
     path: &dyn Fn() -> String,
 ) -> Result<u64> {
-    let malformed = |reason: String| {
-        Error::from(TreeError::State {
-            path: path(),
-            reason,
-        })
-    };
     let schema = file.schema();
     let NodeKind::Reduce {
         kind: ReduceKind::Tree,
@@ -56,11 +52,64 @@ pub(crate) fn validate_tree(
         ..
     } = &schema.node(id).kind
     else {
-        return Err(malformed("not a `TreeNode`".to_owned()));
+        return Err(malformed(path, "not a `TreeNode`".to_owned()));
     };
+    let (n_features, n_outputs, max_classes) = check_arguments(file, *args, limits, path)?;
 
-    // `Tree(n_features, n_classes, n_outputs)`.
-    let NodeKind::Tuple(arguments) = &schema.node(*args).kind else {
+    // The state: `max_depth`, `node_count`, `nodes`, `values`.
+    let state = State::of_node(schema, *state).map_err(|Unreadable(reason)| {
+        Error::from(StateError::Form {
+            path: path(),
+            type_name: super::TREE_TYPE.to_owned(),
+            reason,
+        })
+    })?;
+    let entry = |key: &str| {
+        state
+            .get(key)
+            .ok_or_else(|| malformed(path, format!("the state has no `{key}`")))
+    };
+    let (max_depth, node_count) = read_counts(file, &state, path)?;
+    let nodes_bytes =
+        numpy_member(file, entry("nodes")?).map_err(|reason| malformed(path, reason))?;
+    let nodes = read_npy(&nodes_bytes, limits)?;
+    check_node_count(&nodes, node_count, path)?;
+    check_values(
+        file,
+        entry("values")?,
+        limits,
+        vec![node_count, n_outputs, max_classes],
+        path,
+    )?;
+    let actual = check_nodes(&nodes, node_count, n_features, path)?;
+    if i128::from(max_depth) != i128::from(actual) {
+        return Err(Error::from(TreeError::MaxDepth {
+            path: path(),
+            declared: max_depth,
+            actual,
+        }));
+    }
+    Ok(n_features)
+}
+
+/// [`TreeError::State`] at `path`.
+fn malformed(path: &dyn Fn() -> String, reason: String) -> Error {
+    Error::from(TreeError::State {
+        path: path(),
+        reason,
+    })
+}
+
+/// Checks the constructor arguments `Tree(n_features, n_classes, n_outputs)` and the widths
+/// they give predict-time arrays; returns `n_features`, `n_outputs` and `max(n_classes)`.
+fn check_arguments(
+    file: &SkopsFile<'_>,
+    args: NodeId,
+    limits: &Limits,
+    path: &dyn Fn() -> String,
+) -> Result<(u64, u64, u64)> {
+    let malformed = |reason: String| malformed(path, reason);
+    let NodeKind::Tuple(arguments) = &file.schema().node(args).kind else {
         return Err(malformed(
             "the constructor arguments are not a tuple".to_owned(),
         ));
@@ -122,15 +171,16 @@ pub(crate) fn validate_tree(
             }));
         }
     }
+    Ok((n_features, n_outputs, max_classes))
+}
 
-    // The state: `max_depth`, `node_count`, `nodes`, `values`.
-    let state = State::of_node(schema, *state).map_err(|Unreadable(reason)| {
-        Error::from(StateError::Form {
-            path: path(),
-            type_name: super::TREE_TYPE.to_owned(),
-            reason,
-        })
-    })?;
+/// The state's `max_depth` and `node_count` (at least 1, at most [`MAX_TREE_NODES`]).
+fn read_counts(
+    file: &SkopsFile<'_>,
+    state: &State<'_>,
+    path: &dyn Fn() -> String,
+) -> Result<(i64, u64)> {
+    let malformed = |reason: String| malformed(path, reason);
     let entry = |key: &str| {
         state
             .get(key)
@@ -148,15 +198,18 @@ pub(crate) fn validate_tree(
         ));
     }
     Limits::check("tree `node_count`", node_count, MAX_TREE_NODES)?;
+    Ok((max_depth, node_count))
+}
 
-    let nodes_bytes = numpy_member(file, entry("nodes")?).map_err(malformed)?;
-    let nodes = read_npy(&nodes_bytes, limits)?;
+/// Checks that `nodes` is one-dimensional with `node_count` records.
+fn check_node_count(nodes: &NpyView<'_>, node_count: u64, path: &dyn Fn() -> String) -> Result<()> {
     let length = match nodes.header.shape.as_slice() {
         [length] => *length,
         shape => {
-            return Err(malformed(format!(
-                "`nodes` has shape {shape:?}, not one dimension"
-            )));
+            return Err(malformed(
+                path,
+                format!("`nodes` has shape {shape:?}, not one dimension"),
+            ));
         }
     };
     if length != node_count {
@@ -167,18 +220,28 @@ pub(crate) fn validate_tree(
             length,
         }));
     }
-    let values_bytes = numpy_member(file, entry("values")?).map_err(malformed)?;
+    Ok(())
+}
+
+/// Checks that `values` is float64 of shape `expected`.
+fn check_values(
+    file: &SkopsFile<'_>,
+    values: Slot<'_>,
+    limits: &Limits,
+    expected: Vec<u64>,
+    path: &dyn Fn() -> String,
+) -> Result<()> {
+    let values_bytes = numpy_member(file, values).map_err(|reason| malformed(path, reason))?;
     let values = read_npy(&values_bytes, limits)?;
     match &values.header.descr {
         Descr::Simple(type_str) if type_str.kind == 'f' && type_str.size == 8 => {}
         other => {
-            return Err(malformed(format!(
-                "`values` has dtype {}, not float64",
-                other.to_python_repr()
-            )));
+            return Err(malformed(
+                path,
+                format!("`values` has dtype {}, not float64", other.to_python_repr()),
+            ));
         }
     }
-    let expected = vec![node_count, n_outputs, max_classes];
     if values.header.shape != expected {
         return Err(Error::from(TreeError::ValueShape {
             path: path(),
@@ -186,20 +249,21 @@ pub(crate) fn validate_tree(
             found: values.header.shape.clone(),
         }));
     }
+    Ok(())
+}
 
-    let fields = NodeFields::find(&nodes).map_err(malformed)?;
-    let records = Records::new(&nodes).map_err(malformed)?;
-
+/// Checks the records of `nodes` (fields, children, features) and that they form one tree
+/// from the root; returns the depth of its deepest leaf.
+fn check_nodes(
+    nodes: &NpyView<'_>,
+    node_count: u64,
+    n_features: u64,
+    path: &dyn Fn() -> String,
+) -> Result<u64> {
+    let fields = NodeFields::find(nodes).map_err(|reason| malformed(path, reason))?;
+    let records = Records::new(nodes).map_err(|reason| malformed(path, reason))?;
     let children = read_children(&records, &fields, node_count, n_features, path)?;
-    let actual = walk(&children, path)?;
-    if i128::from(max_depth) != i128::from(actual) {
-        return Err(Error::from(TreeError::MaxDepth {
-            path: path(),
-            declared: max_depth,
-            actual,
-        }));
-    }
-    Ok(n_features)
+    walk(&children, path)
 }
 
 /// The class counts of the `n_classes` array (one-dimensional, integer).
