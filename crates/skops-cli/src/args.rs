@@ -54,7 +54,7 @@ pub enum Command {
 pub enum HubCommand {
     /// Serve the hub until SIGTERM or Ctrl-C
     ///
-    /// Prints the URL it listens on; anonymous clients read public repositories, tokens read
+    /// Prints the URL it listens on, then one line per request on standard error; anonymous clients read public repositories, tokens read
     /// private ones, write tokens create, change and delete them.
     Serve(HubServeArgs),
     /// Manage the tokens of a hub

@@ -60,7 +60,7 @@ async fn serve(args: &HubServeArgs) -> Result<Outcome, CliError> {
     let _ = writeln!(stdout, "skops-rs hub: serving {location} at http://{addr}");
     let _ = stdout.flush();
     drop(stdout);
-    let hub = Arc::new(Hub::new(store, Limits::default()));
+    let hub = Arc::new(Hub::new(store, Limits::default()).with_access_log());
     skops_hub::serve(listener, hub, shutdown_signal())
         .await
         .map_err(failed)?;

@@ -34,6 +34,8 @@ pub struct Hub {
     pub repos: Repos,
     /// The limits requests are held to.
     pub limits: Limits,
+    /// Whether each request is logged to standard error (`GET /path -> 200`).
+    pub access_log: bool,
 }
 
 impl Hub {
@@ -42,7 +44,14 @@ impl Hub {
         Self {
             repos: Repos::new(store),
             limits,
+            access_log: false,
         }
+    }
+
+    /// The same hub, logging each request to standard error.
+    pub fn with_access_log(mut self) -> Self {
+        self.access_log = true;
+        self
     }
 
     /// The metadata of `repo` if `access` may see it; a repository it may not see does not
@@ -104,6 +113,9 @@ async fn catch_panic(request: Request, next: Next) -> Response {
 
 async fn dispatch(State(hub): State<Arc<Hub>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
+    let log_line = hub
+        .access_log
+        .then(|| format!("{} {}", parts.method, parts.uri.path().escape_debug()));
     let route = route::parse(parts.uri.path(), &hub.limits);
     let result = match route {
         Ok(route) => {
@@ -130,7 +142,13 @@ async fn dispatch(State(hub): State<Arc<Hub>>, request: Request) -> Response {
         }
         Err(error) => Err(error),
     };
-    result.unwrap_or_else(|error| reply::error(&error))
+    let response = result.unwrap_or_else(|error| reply::error(&error));
+    if let Some(line) = log_line {
+        use std::io::Write;
+        let line = format!("{line} -> {}\n", response.status().as_u16());
+        let _ = std::io::stderr().lock().write_all(line.as_bytes());
+    }
+    response
 }
 
 async fn handle(hub: &Hub, route: Route, ctx: Ctx, body: Body) -> Result<Response> {
