@@ -444,6 +444,22 @@ mod tests {
     }
 
     #[test]
+    fn docs_errors_lists_every_kind_of_the_hub() {
+        let page = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../docs/errors.md"
+        ))
+        .unwrap();
+        let section = page.split("## `skops-hub`").nth(1).unwrap();
+        let documented: Vec<&str> = section
+            .lines()
+            .filter_map(|line| line.strip_prefix("| `"))
+            .filter_map(|line| line.split('`').next())
+            .collect();
+        assert_eq!(documented, Error::kinds().collect::<Vec<_>>());
+    }
+
+    #[test]
     fn not_found_errors_carry_the_hub_error_codes() {
         let repo = Error::from(NotFoundError::Repo { repo: "a/b".into() });
         assert_eq!(
