@@ -74,7 +74,8 @@ pub struct HubStoreArgs {
     )]
     pub data: PathBuf,
 
-    /// The hub's store as a URL instead of `--data` (`file:///path`)
+    /// The hub's store as a URL instead of `--data`: `s3://bucket/prefix` (an S3-compatible
+    /// object store configured by the `AWS_*` variables, e.g. `AWS_ENDPOINT`), or `file:///path`
     #[arg(long, value_name = "URL")]
     pub store: Option<String>,
 }

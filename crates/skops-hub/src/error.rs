@@ -445,11 +445,9 @@ mod tests {
 
     #[test]
     fn docs_errors_lists_every_kind_of_the_hub() {
-        let page = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../docs/errors.md"
-        ))
-        .unwrap();
+        let page =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/errors.md"))
+                .unwrap();
         let section = page.split("## `skops-hub`").nth(1).unwrap();
         let documented: Vec<&str> = section
             .lines()

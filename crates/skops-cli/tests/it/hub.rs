@@ -57,7 +57,7 @@ fn serve_on_an_address_it_cannot_use_fails_with_a_hint() {
         "{}",
         run.stderr
     );
-    let run = skops_rs(["hub", "serve", "--store", "s3://bucket/x"]);
+    let run = skops_rs(["hub", "serve", "--store", "ftp://host/x"]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("only local folders"), "{}", run.stderr);
+    assert!(run.stderr.contains("expected a folder, `file://` or `s3://"), "{}", run.stderr);
 }

@@ -17,6 +17,7 @@
 //! commits never overwrite each other.
 
 pub mod local;
+pub mod s3;
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -102,12 +103,16 @@ pub trait Backend: Send + Sync + 'static {
     ) -> BoxFuture<'_, Result<ByteStream, StoreError>>;
 }
 
-/// Opens the store at `location`: a local folder path (created if missing).
+/// Opens the store at `location`: `s3://bucket/prefix` (an S3-compatible object store), or a
+/// local folder path or `file://` URL (created if missing).
 pub fn open(location: &str) -> Result<Box<dyn Backend>, StoreError> {
+    if location.starts_with("s3://") {
+        return Ok(Box::new(s3::S3Store::open(location)?));
+    }
     if location.contains("://") && !location.starts_with("file://") {
         return Err(StoreError::Location {
             location: location.to_owned(),
-            message: "only local folders are supported (`--data DIR`)".to_owned(),
+            message: "expected a folder, `file://` or `s3://bucket/prefix`".to_owned(),
         });
     }
     let path = location.strip_prefix("file://").unwrap_or(location);
