@@ -111,7 +111,7 @@ pub async fn authenticate(store: &dyn Backend, header: Option<&str>) -> Result<A
     Ok(Access::Token(record))
 }
 
-/// The user a token-less create would need: none, so it is refused the same way.
+/// The namespace of a new repository: the one the request names, else the token's user.
 pub fn namespace_for(access: &Access, organization: Option<&str>) -> Result<String> {
     match (organization, access) {
         (Some(namespace), _) => Ok(namespace.to_owned()),

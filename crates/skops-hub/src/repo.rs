@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::error::{ConflictError, Error, NotFoundError, RequestError, Result, StoreError};
 use crate::limits::MAX_COMMIT_RETRIES;
-use crate::names::{MAIN_BRANCH, RepoId, RepoType, Revision, check_name};
+use crate::names::{MAIN_BRANCH, RepoId, RepoType, Revision};
 use crate::ndjson::{Header, Op};
 use crate::objects::{Commit, FileEntry, RepoMeta};
 use crate::store::{Backend, Expect};
@@ -354,11 +354,6 @@ impl Repos {
             };
         }
         Ok((out, false))
-    }
-
-    /// Checks that `namespace` is a valid name (for repositories created under a user).
-    pub fn check_namespace(namespace: &str) -> Result<()> {
-        check_name(namespace).map_err(Error::from)
     }
 }
 

@@ -59,5 +59,10 @@ fn serve_on_an_address_it_cannot_use_fails_with_a_hint() {
     );
     let run = skops_rs(["hub", "serve", "--store", "ftp://host/x"]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("expected a folder, `file://` or `s3://"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("expected a folder, `file://` or `s3://"),
+        "{}",
+        run.stderr
+    );
 }

@@ -159,7 +159,7 @@ pub async fn history(hub: &Hub, ctx: &Ctx, repo: &RepoId, revision: &str) -> Res
             ctx.base,
             repo.repo_type.plural(),
             start.id,
-            page + 1
+            page.saturating_add(1)
         );
         response
             .headers_mut()

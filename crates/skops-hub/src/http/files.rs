@@ -85,7 +85,8 @@ pub async fn tree(
         .cloned()
         .collect();
     let mut response = reply_json(200, &Value::Array(page));
-    if start + page_size < entries.len() {
+    let next = start.saturating_add(page_size);
+    if next < entries.len() {
         // The next page lists the same commit even if the branch moves meanwhile.
         let path = if folder.is_empty() {
             String::new()
@@ -97,7 +98,7 @@ pub async fn tree(
             ctx.base,
             repo.repo_type.plural(),
             commit.id,
-            start + page_size
+            next
         );
         response
             .headers_mut()

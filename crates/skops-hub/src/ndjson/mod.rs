@@ -148,32 +148,6 @@ struct Builder {
     current_line: u64,
 }
 
-impl Receiver for Builder {
-    fn line_start(&mut self, line: u64) {
-        self.current_line = line;
-    }
-
-    fn string_target(&mut self, path: &[Option<&str>]) -> Target {
-        self.string_target(path)
-    }
-
-    fn content(&mut self, piece: &[u8]) -> Result<(), Error> {
-        self.content(piece)
-    }
-
-    fn content_end(&mut self) -> Result<(), Error> {
-        self.content_end()
-    }
-
-    fn scalar(&mut self, path: &[Option<&str>], value: Value) {
-        self.scalar(path, value);
-    }
-
-    fn line_end(&mut self) -> Result<(), Error> {
-        self.line_end()
-    }
-}
-
 impl Builder {
     fn bad(&self, message: impl Into<String>) -> Error {
         RequestError::BadNdjson {
@@ -181,6 +155,44 @@ impl Builder {
             message: message.into(),
         }
         .into()
+    }
+
+    fn text(&self, name: &str) -> Result<Option<String>, Error> {
+        match self.line.field(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(text)) => Ok(Some(text.clone())),
+            Some(_) => Err(self.bad(format!("`{name}` must be a string"))),
+        }
+    }
+
+    /// The line's `path`, checked, counted against the files of a commit, and not seen before.
+    fn path(&mut self, folder: bool) -> Result<String, Error> {
+        let given = self
+            .text("path")?
+            .ok_or_else(|| self.bad("the line has no `path`"))?;
+        let path = if folder {
+            check_folder(&given, self.limits.path_bytes)?
+        } else {
+            check_path(&given, self.limits.path_bytes)?;
+            given
+        };
+        self.files += 1;
+        if self.files > self.limits.files_per_commit {
+            return Err(RequestError::TooManyFiles {
+                limit: self.limits.files_per_commit,
+            }
+            .into());
+        }
+        if !self.seen.insert(path.clone()) {
+            return Err(RequestError::DuplicatePath { path }.into());
+        }
+        Ok(path)
+    }
+}
+
+impl Receiver for Builder {
+    fn line_start(&mut self, line: u64) {
+        self.current_line = line;
     }
 
     fn string_target(&mut self, path: &[Option<&str>]) -> Target {
@@ -231,37 +243,6 @@ impl Builder {
             [Some("value"), Some(name)] => self.line.fields.push(((*name).to_owned(), value)),
             _ => {}
         }
-    }
-
-    fn text(&self, name: &str) -> Result<Option<String>, Error> {
-        match self.line.field(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(text)) => Ok(Some(text.clone())),
-            Some(_) => Err(self.bad(format!("`{name}` must be a string"))),
-        }
-    }
-
-    fn path(&mut self, folder: bool) -> Result<String, Error> {
-        let given = self
-            .text("path")?
-            .ok_or_else(|| self.bad("the line has no `path`"))?;
-        let path = if folder {
-            check_folder(&given, self.limits.path_bytes)?
-        } else {
-            check_path(&given, self.limits.path_bytes)?;
-            given
-        };
-        self.files += 1;
-        if self.files > self.limits.files_per_commit {
-            return Err(RequestError::TooManyFiles {
-                limit: self.limits.files_per_commit,
-            }
-            .into());
-        }
-        if !self.seen.insert(path.clone()) {
-            return Err(RequestError::DuplicatePath { path }.into());
-        }
-        Ok(path)
     }
 
     fn line_end(&mut self) -> Result<(), Error> {
