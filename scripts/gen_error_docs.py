@@ -22,6 +22,7 @@ CRATES = [
     ("skops-format", "the file format (Python: `SkopsFormatError`)"),
     ("skops-trust", "the audit, validators and policies (Python: `SkopsFormatError`)"),
     ("skops-card", "model cards (Python: `CardError`)"),
+    ("skops-hub", "the hub server (HTTP: the JSON `kind` of an error answer)"),
 ]
 
 _VARIANT = re.compile(r"^    ([A-Z][A-Za-z0-9]*)\b")

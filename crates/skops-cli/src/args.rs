@@ -41,6 +41,77 @@ pub enum Command {
     /// section changes only that section's bytes, and every write is atomic.
     #[command(subcommand)]
     Card(CardCommand),
+    /// Run a hub that speaks the Hugging Face Hub API, and manage its tokens
+    ///
+    /// The official `huggingface_hub` client works against it unchanged: point `HF_ENDPOINT`
+    /// at the URL `hub serve` prints and `HF_TOKEN` at a token from `hub token add`.
+    #[command(subcommand)]
+    Hub(HubCommand),
+}
+
+/// The `hub` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum HubCommand {
+    /// Serve the hub until SIGTERM or Ctrl-C
+    ///
+    /// Prints the URL it listens on, then one line per request on standard error; anonymous clients read public repositories, tokens read
+    /// private ones, write tokens create, change and delete them.
+    Serve(HubServeArgs),
+    /// Manage the tokens of a hub
+    #[command(subcommand)]
+    Token(HubTokenCommand),
+}
+
+/// Where a hub keeps its repositories.
+#[derive(Debug, Args)]
+pub struct HubStoreArgs {
+    /// The folder of the hub's data (created if missing)
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "hub-data",
+        conflicts_with = "store"
+    )]
+    pub data: PathBuf,
+
+    /// The hub's store as a URL instead of `--data`: `s3://bucket/prefix` (an S3-compatible
+    /// object store configured by the `AWS_*` variables, e.g. `AWS_ENDPOINT`), or `file:///path`
+    #[arg(long, value_name = "URL")]
+    pub store: Option<String>,
+}
+
+/// Arguments of `skops-rs hub serve`.
+#[derive(Debug, Args)]
+pub struct HubServeArgs {
+    /// Where the repositories are kept.
+    #[command(flatten)]
+    pub store: HubStoreArgs,
+
+    /// The address to listen on (port 0 picks a free port; the URL printed has the real one)
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8765")]
+    pub addr: String,
+}
+
+/// The `hub token` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum HubTokenCommand {
+    /// Make a token for NAME and print it (once: the hub keeps only its SHA-256)
+    Add(HubTokenAddArgs),
+}
+
+/// Arguments of `skops-rs hub token add`.
+#[derive(Debug, Args)]
+pub struct HubTokenAddArgs {
+    /// The user name (whoami's name, the namespace of repositories created without one)
+    pub name: String,
+
+    /// Let the token create, change and delete repositories (else it only reads)
+    #[arg(long)]
+    pub write: bool,
+
+    /// Where the repositories are kept.
+    #[command(flatten)]
+    pub store: HubStoreArgs,
 }
 
 /// The `card` subcommands.

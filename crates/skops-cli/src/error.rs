@@ -45,6 +45,15 @@ pub enum CliError {
     },
     /// Writing the output failed (a closed pipe is not an error).
     Output(std::io::Error),
+    /// The hub could not open its store or make a token.
+    Hub(skops_hub::Error),
+    /// The hub could not listen on its address, or its server failed.
+    Serve {
+        /// The address given.
+        addr: String,
+        /// What went wrong.
+        source: std::io::Error,
+    },
 }
 
 impl CliError {
@@ -116,6 +125,24 @@ impl CliError {
                     &mut out,
                     "hint: ",
                     "write the policy to its own file, e.g. `model.policy.json`",
+                );
+            }
+            Self::Hub(error) => {
+                error_with_causes(
+                    &mut out,
+                    &format!("hub: {error}"),
+                    error,
+                    Some(
+                        "check that the data folder exists or can be created, and that you may write it",
+                    ),
+                );
+            }
+            Self::Serve { addr, source } => {
+                error_with_causes(
+                    &mut out,
+                    &format!("hub: cannot serve on `{addr}`: {source}"),
+                    source,
+                    Some("pass another `--addr HOST:PORT` (port 0 picks a free one)"),
                 );
             }
             Self::Output(error) => {

@@ -52,6 +52,7 @@ where
         Command::Inspect(args) => commands::inspect::run(args, style),
         Command::Audit(args) => commands::audit::run(args, style),
         Command::Card(command) => commands::card::run(command, style),
+        Command::Hub(command) => commands::hub::run(command),
     };
     let result = outcome.and_then(|outcome| {
         write_stdout(&outcome.stdout)?;

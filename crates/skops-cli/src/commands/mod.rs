@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod card;
+pub mod hub;
 pub mod inspect;
 
 use std::path::Path;

@@ -8,6 +8,7 @@
 mod card;
 mod common;
 mod fixtures;
+mod hub;
 mod malicious;
 mod output;
 mod policy;

@@ -257,6 +257,7 @@ fn help_texts() {
         ("help", vec!["--help"]),
         ("help_inspect", vec!["inspect", "--help"]),
         ("help_audit", vec!["audit", "--help"]),
+        ("help_hub_serve", vec!["hub", "serve", "--help"]),
     ] {
         let run = skops_rs(&args);
         assert_eq!(run.code, 0, "{name}");

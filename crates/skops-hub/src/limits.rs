@@ -1,0 +1,69 @@
+//! Every bound the hub puts on a request: a named constant with its reason, bundled in
+//! [`Limits`] so tests (and operators) can lower them.
+
+/// Largest commit body, in bytes (after transfer decoding, before base64 decoding). The Hub
+/// documents 1 GB of inline payload per commit; base64 makes a 2 GiB body about 1.5 GiB of
+/// files, which covers a large model in one commit. The body is streamed, so this bounds disk
+/// use per commit, not memory.
+pub const MAX_COMMIT_BODY_BYTES: u64 = 2 << 30;
+
+/// Most files (added or deleted) in one commit: the client splits larger uploads into commits
+/// of about 256 files; 25,000 is the Hub's own limit of LFS files per commit.
+pub const MAX_FILES_PER_COMMIT: u64 = 25_000;
+
+/// Longest file path in a repository, in bytes (the Hub refuses longer ones; most file systems
+/// a download lands on allow 4096 bytes for a whole path).
+pub const MAX_PATH_BYTES: u64 = 1024;
+
+/// Most bytes of one commit line outside a file's base64 content (keys, path, summary and
+/// description, punctuation): the commit message is the only long text a line holds.
+pub const MAX_LINE_BYTES: u64 = 1 << 20;
+
+/// Largest JSON body of the other routes (create, preupload of 256 files with their 512-byte
+/// samples, settings, `validate-yaml` with a whole README), in bytes.
+pub const MAX_JSON_BODY_BYTES: u64 = 16 << 20;
+
+/// Deepest nesting of JSON in a commit line (the client's lines nest two levels).
+pub const MAX_JSON_DEPTH: u32 = 16;
+
+/// Most bytes of a README read to fill `cardData`: the YAML metadata is at its top, and a card
+/// larger than this has its metadata ignored rather than parsed.
+pub const MAX_CARD_BYTES: u64 = 1 << 20;
+
+/// Most entries per page of a tree or commit listing (the Hub's own page size for trees
+/// without `expand`); the `Link` header points to the next page.
+pub const PAGE_SIZE: usize = 1000;
+
+/// Times a commit is re-applied on a branch that moved under it (no `parentCommit`) before
+/// the client is told to retry.
+pub const MAX_COMMIT_RETRIES: u32 = 32;
+
+/// The limits a hub enforces; [`Limits::default`] has the constants of this module.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// See [`MAX_COMMIT_BODY_BYTES`].
+    pub commit_body_bytes: u64,
+    /// See [`MAX_FILES_PER_COMMIT`].
+    pub files_per_commit: u64,
+    /// See [`MAX_PATH_BYTES`].
+    pub path_bytes: u64,
+    /// See [`MAX_LINE_BYTES`].
+    pub line_bytes: u64,
+    /// See [`MAX_JSON_BODY_BYTES`].
+    pub json_body_bytes: u64,
+    /// See [`PAGE_SIZE`].
+    pub page_size: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            commit_body_bytes: MAX_COMMIT_BODY_BYTES,
+            files_per_commit: MAX_FILES_PER_COMMIT,
+            path_bytes: MAX_PATH_BYTES,
+            line_bytes: MAX_LINE_BYTES,
+            json_body_bytes: MAX_JSON_BODY_BYTES,
+            page_size: PAGE_SIZE,
+        }
+    }
+}
