@@ -33,6 +33,14 @@ def _huggingface_hub(function: str) -> Any:
     return huggingface_hub
 
 
+def _client_identity() -> dict[str, str]:
+    """``library_name`` and ``library_version`` for huggingface_hub: its user agent then names
+    skops-rs (``skops-rs/<version>; hf_hub/<version>; python/...``), as it does other libraries."""
+    from skops_rs import __version__
+
+    return {"library_name": "skops-rs", "library_version": __version__}
+
+
 def _validate_folder(path: str | Path) -> None:
     """Check that `path` is a model repository folder; ``TypeError`` if not (as skops 0.11).
 
@@ -111,7 +119,7 @@ def push(
     """
     _validate_folder(path=source)
     hub = _huggingface_hub("push")
-    client = hub.HfApi()
+    client = hub.HfApi(**_client_identity())
 
     if create_remote:
         client.create_repo(repo_id=repo_id, token=token, repo_type="model", exist_ok=True)

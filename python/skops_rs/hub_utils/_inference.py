@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from skops_rs.exceptions import InferenceEndpointError
-from skops_rs.hub_utils._hub import _huggingface_hub
+from skops_rs.hub_utils._hub import _client_identity, _huggingface_hub
 
 #: Seconds to wait for the endpoint to connect, and then for each read of its answer. A
 #: prediction on a tabular model takes milliseconds; the margin is for an endpoint that loads
@@ -124,7 +124,7 @@ def get_model_output(repo_id: str, data: Any, token: str | None = None) -> Any:
     """
     endpoint = _inference_endpoint()
     hub = _huggingface_hub("get_model_output")
-    model_info = hub.HfApi().model_info(repo_id=repo_id, token=token)
+    model_info = hub.HfApi(**_client_identity()).model_info(repo_id=repo_id, token=token)
     if not model_info.pipeline_tag:
         raise ValueError(
             f"Repo {repo_id} has no pipeline tag. You should set a valid 'task' in"
@@ -137,7 +137,7 @@ def get_model_output(repo_id: str, data: Any, token: str | None = None) -> Any:
     body = json.dumps({"inputs": _inputs(data)}).encode("utf-8")
     from huggingface_hub.utils import build_hf_headers  # installed: `hub` imported it
 
-    headers = dict(build_hf_headers(token=token))
+    headers = dict(build_hf_headers(token=token, **_client_identity()))
     headers["Content-Type"] = "application/json"
     status, answer = _post(url, body, headers)
     if status == 503:
