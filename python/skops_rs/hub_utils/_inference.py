@@ -137,7 +137,14 @@ def get_model_output(repo_id: str, data: Any, token: str | None = None) -> Any:
     body = json.dumps({"inputs": _inputs(data)}).encode("utf-8")
     from huggingface_hub.utils import build_hf_headers  # installed: `hub` imported it
 
-    headers = dict(build_hf_headers(token=token, **_client_identity()))
+    identity = _client_identity()
+    headers = dict(
+        build_hf_headers(
+            token=token,
+            library_name=identity["library_name"],
+            library_version=identity["library_version"],
+        )
+    )
     headers["Content-Type"] = "application/json"
     status, answer = _post(url, body, headers)
     if status == 503:
