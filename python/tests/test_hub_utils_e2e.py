@@ -83,8 +83,9 @@ class Hub:
             check=True,
             timeout=60,
         )
-        # The token is printed once; take the last word printed.
-        self.token = added.stdout.split()[-1]
+        # The token is printed once: the word with the hub's token prefix, else the last word.
+        words = added.stdout.split()
+        self.token = next((word for word in words if word.startswith("skh_")), words[-1])
         port = _free_port()
         self.url = f"http://127.0.0.1:{port}"
         self._log = (data.parent / "hub.log").open("wb")
