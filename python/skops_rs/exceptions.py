@@ -22,6 +22,7 @@ from skops_rs import _skops_rs
 __all__ = [
     "UNTRUSTED_TYPE_REASONS",
     "CardError",
+    "InferenceEndpointError",
     "SkopsFormatAttributeError",
     "SkopsFormatError",
     "SkopsFormatTypeError",
@@ -132,3 +133,26 @@ class CardError(ValueError):
     def __init__(self, message: str, *, kind: str):
         super().__init__(message)
         self.kind = kind
+
+
+class InferenceEndpointError(RuntimeError):
+    """Raised by ``hub_utils.get_model_output`` when no inference endpoint gives an answer.
+
+    No endpoint configured (``HF_INFERENCE_ENDPOINT`` unset: the Hub's own legacy inference
+    API is gone, so there is no default), none reachable at the configured URL (connection
+    refused, unknown host, time-out), or an answer that is not the inference API's (a
+    body that is not JSON). A ``RuntimeError``, like the errors skops 0.11 raised for a failed
+    inference, so one ``except RuntimeError`` catches both.
+
+    Attributes
+    ----------
+    url : str or None
+        The URL the request went to (``None`` when no endpoint is configured).
+    status : int or None
+        The HTTP status of the answer, if one came.
+    """
+
+    def __init__(self, message: str, *, url: str | None = None, status: int | None = None):
+        super().__init__(message)
+        self.url = url
+        self.status = status
