@@ -4,7 +4,8 @@
 //! `"\n" + piece + "\n"` each, so a card it renders starts with a newline and separates
 //! every piece by one blank line. Pieces parsed from a file are instead written back as
 //! their exact bytes. Where the two meet, the seams get the blank line skops would have
-//! written: an unchanged parsed card is byte-identical to its file, a card built in code is
+//! written (and a parsed heading in a new place drops the indentation CommonMark ignores,
+//! so that it cannot join a list before it): an unchanged parsed card is byte-identical to its file, a card built in code is
 //! byte-identical to skops' rendering, and a skops card that was parsed and then edited
 //! renders as skops would render the same edits.
 
@@ -59,8 +60,18 @@ impl Emitter {
     /// preceded it in the file (an edited or removed neighbour), it starts a line, and a
     /// setext heading gets a blank line, so that it reads back as the same heading rather
     /// than as the last line of the paragraph before it.
+    ///
+    /// In a new place the heading's first line also loses its indentation (up to three
+    /// spaces, which CommonMark ignores there): after a list, `  A` would otherwise continue
+    /// the last item, and the heading would read back as part of that item.
     fn heading(&mut self, bytes: &str, source: &Source) {
-        if self.follows != Some(source.ordinal) && self.last == Last::Raw {
+        let moved = self.follows != Some(source.ordinal);
+        let bytes = if moved {
+            bytes.trim_start_matches(' ')
+        } else {
+            bytes
+        };
+        if moved && self.last == Last::Raw {
             let ending = lines::ending(&self.out);
             let breaks = match ending {
                 "" => 1 + usize::from(source.setext),
