@@ -59,6 +59,23 @@ fn document() -> impl Strategy<Value = String> {
 }
 
 /// Every section's path, depth first.
+/// Whether `text` ends with `tail`, or with `tail` where one line had up to three more
+/// leading spaces (a heading the renderer moved drops them).
+fn ends_with_but_an_indent(text: &str, tail: &str) -> bool {
+    let line_starts = std::iter::once(0).chain(
+        tail.char_indices()
+            .filter(|(_, c)| matches!(c, '\n' | '\r'))
+            .map(|(at, _)| at + 1),
+    );
+    text.ends_with(tail)
+        || line_starts.into_iter().any(|at| {
+            (1..=3).any(|spaces| {
+                let (before, after) = tail.split_at(at);
+                text.ends_with(&format!("{before}{}{after}", " ".repeat(spaces)))
+            })
+        })
+}
+
 fn all_paths(card: &Card) -> Vec<Vec<String>> {
     fn walk(sections: &[skops_card::Section], parent: &[String], out: &mut Vec<Vec<String>>) {
         for section in sections {
@@ -98,7 +115,7 @@ proptest! {
         // ignores before it; every other byte is the original's.
         prop_assert!(text.starts_with(rendered[..at].trim_end_matches(['\r', '\n'])));
         let tail = tail.trim_start_matches(['\r', '\n']);
-        prop_assert!((0..=3).any(|spaces| text.ends_with(&format!("{}{tail}", " ".repeat(spaces)))));
+        prop_assert!(ends_with_but_an_indent(&text, tail), "{:?}", rendered);
     }
 
     #[test]
