@@ -209,14 +209,19 @@ pub async fn validate_yaml(hub: &Hub, body: Body) -> Result<Response> {
     let content = text_field(&body, "content")?.unwrap_or_default();
     match parse_metadata(content) {
         Ok(_) => Ok(reply_json(200, &json!({"errors": [], "warnings": []}))),
-        Err(message) => Ok(reply_json(
-            400,
-            &json!({
-                "errors": [{"message": message}],
-                "warnings": [],
-                "error": RequestError::BadMetadata { message: message.clone() }.to_string(),
-                "kind": "request-bad-metadata",
-            }),
-        )),
+        Err(message) => {
+            let error = RequestError::BadMetadata {
+                message: message.clone(),
+            };
+            Ok(reply_json(
+                400,
+                &json!({
+                    "errors": [{"message": message}],
+                    "warnings": [],
+                    "error": error.to_string(),
+                    "kind": error.kind(),
+                }),
+            ))
+        }
     }
 }

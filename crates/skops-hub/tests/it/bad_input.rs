@@ -176,7 +176,10 @@ fn bad_urls_get_specific_errors() {
         assert_eq!(response.header("x-error-code"), code, "{path}");
     }
     let response = server.request("PUT", "/api/whoami-v2", None, &[], b"");
-    assert_eq!(response.status, 405);
+    assert_eq!(
+        (response.status, response.kind().as_str()),
+        (405, "request-method-not-allowed")
+    );
     let response = server.post_json(
         "/api/repos/create",
         Some(&server.write),
@@ -193,6 +196,45 @@ fn bad_urls_get_specific_errors() {
     assert_eq!(
         (response.status, response.kind().as_str()),
         (400, "request-bad-json")
+    );
+}
+
+#[test]
+fn conflicts_bad_revisions_and_bad_metadata_get_their_kinds() {
+    let server = start(Limits::default());
+    server.create("iris", false);
+    let again = server.post_json(
+        "/api/repos/create",
+        Some(&server.write),
+        &serde_json::json!({"name": "iris", "organization": "alice", "type": "model"}),
+    );
+    assert_eq!(
+        (again.status, again.kind().as_str()),
+        (409, "conflict-repo-exists")
+    );
+    let first = server.head("iris");
+    let landed = server.commit("iris", &ndjson(Some(&first), &[("a.txt", b"a")]));
+    assert_eq!(landed.status, 200);
+    let second = server.head("iris");
+    let stale = server.commit("iris", &ndjson(Some(&first), &[("b.txt", b"b")]));
+    assert_eq!(
+        (stale.status, stale.kind().as_str()),
+        (412, "conflict-parent-mismatch")
+    );
+    assert_eq!(server.head("iris"), second);
+    let revision = server.get("/api/models/alice/iris/tree/a%01b", None);
+    assert_eq!(
+        (revision.status, revision.kind().as_str()),
+        (400, "request-bad-revision")
+    );
+    let metadata = server.post_json(
+        "/api/validate-yaml",
+        None,
+        &serde_json::json!({"content": "---\nlicense: [mit\n---\n# Card\n"}),
+    );
+    assert_eq!(
+        (metadata.status, metadata.kind().as_str()),
+        (400, "request-bad-metadata")
     );
 }
 

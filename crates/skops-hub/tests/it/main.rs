@@ -5,4 +5,5 @@
 mod bad_input;
 mod concurrency;
 mod downloads;
+mod store_failures;
 mod support;
