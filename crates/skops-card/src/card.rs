@@ -42,6 +42,18 @@ impl Card {
         card
     }
 
+    /// The card skops' `Card(template=...)` starts from: empty for `None`, the skops template
+    /// for `"skops"`, any other name [`Error::UnknownTemplate`].
+    pub fn with_template(name: Option<&str>) -> Result<Self> {
+        match name {
+            None => Ok(Card::new()),
+            Some("skops") => Ok(Card::with_skops_template()),
+            Some(other) => Err(Error::UnknownTemplate {
+                name: other.to_owned(),
+            }),
+        }
+    }
+
     /// The card's metadata (front matter).
     pub fn metadata(&self) -> &Metadata {
         self.front_matter.metadata()

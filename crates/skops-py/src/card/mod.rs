@@ -227,15 +227,7 @@ impl CardCore {
     #[new]
     #[pyo3(signature = (template=None))]
     fn new(template: Option<Text>) -> PyResult<Self> {
-        let card = match opt(&template) {
-            None => Card::new(),
-            Some("skops") => Card::with_skops_template(),
-            Some(other) => {
-                return Err(to_py_err(skops_card::Error::UnknownTemplate {
-                    name: other.to_owned(),
-                }));
-            }
-        };
+        let card = Card::with_template(opt(&template)).map_err(to_py_err)?;
         Ok(CardCore { card })
     }
 
