@@ -7,30 +7,41 @@
 //! checks, unknown loaders, tampered method/operator/generator nodes, ...), the message is
 //! skops' text, so code matching skops' messages keeps working; the other messages are the
 //! Rust error's, followed by its causes. Where skops raises another builtin than `ValueError`,
-//! the class is also that builtin ([`class_name`]).
+//! the class is also that builtin ([`class_name`], chosen by the error's variant).
 
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use skops_format::Error as FormatError;
-use skops_format::error::SchemaError;
+use skops_format::error::{FileError, NpzError, SchemaError, SchemaErrorKind};
 use skops_trust::Error;
-use skops_trust::error::VisualizeError;
+use skops_trust::error::{AuditErrorKind, VisualizeError, VisualizeErrorKind};
 
 /// An error of the crates, as Python shows it.
 pub(crate) trait Describe {
     /// Its `kind` and the message of the Python exception.
     fn describe(&self) -> (&'static str, String);
+
+    /// The `skops_rs.exceptions` class raised for it ([`class_name`]).
+    fn class_name(&self) -> &'static str;
 }
 
 impl Describe for Error {
     fn describe(&self) -> (&'static str, String) {
         describe(self)
     }
+
+    fn class_name(&self) -> &'static str {
+        class_name(self)
+    }
 }
 
 impl Describe for FormatError {
     fn describe(&self) -> (&'static str, String) {
         describe_format(self)
+    }
+
+    fn class_name(&self) -> &'static str {
+        format_class_name(self)
     }
 }
 
@@ -46,32 +57,82 @@ pub(crate) fn error_kinds() -> Vec<&'static str> {
 /// The Python exception for `error`: a `SkopsFormatError` with its message and kind.
 pub(crate) fn format_error(py: Python<'_>, error: &impl Describe) -> PyErr {
     let (kind, message) = error.describe();
-    match new_format_error(py, &message, kind) {
+    match new_format_error(py, &message, kind, error.class_name()) {
         Ok(err) | Err(err) => err,
     }
 }
 
-/// The `skops_rs.exceptions` class raised for `kind`: a `SkopsFormatError` that is also the
+// The classes of `skops_rs.exceptions` a `.skops` file's error is raised as.
+const VALUE_ERROR: &str = "SkopsFormatError";
+const TYPE_ERROR: &str = "SkopsFormatTypeError";
+const ATTRIBUTE_ERROR: &str = "SkopsFormatAttributeError";
+
+/// The `skops_rs.exceptions` class raised for `error`: a `SkopsFormatError` that is also the
 /// builtin exception skops 0.16 raises for the same problem where that is not a `ValueError`,
-/// so code written for skops (`except TypeError:`) still catches it.
-fn class_name(kind: &str) -> &'static str {
-    match kind {
-        // skops' `_check_protocol`: `TypeError` for a protocol that is not an `int`;
-        // `get_tree`: for a loader it has no node class for; `visualize`'s walk: for a value
-        // that is not a node.
-        "schema-invalid-protocol" | "schema-unknown-loader" | "visualize-not-a-node" => {
-            "SkopsFormatTypeError"
-        }
-        // skops' `get_unsafe_set` calls a method on each raw JSON value: `AttributeError`.
-        "audit-raw-generator-state" => "SkopsFormatAttributeError",
-        _ => "SkopsFormatError",
+/// so code written for skops (`except TypeError:`) still catches it. The matches are
+/// exhaustive over the families where skops raises another builtin, so a new variant there
+/// must choose its class.
+fn class_name(error: &Error) -> &'static str {
+    match error {
+        Error::Format(error) => format_class_name(error),
+        Error::Audit(error) => match AuditErrorKind::from(error) {
+            // skops' `get_unsafe_set` calls a method on each raw JSON value: `AttributeError`.
+            AuditErrorKind::RawGeneratorState => ATTRIBUTE_ERROR,
+            AuditErrorKind::TrustTables | AuditErrorKind::RawGeneratorScalar => VALUE_ERROR,
+        },
+        Error::Visualize(error) => match VisualizeErrorKind::from(error) {
+            // `visualize`'s walk: `TypeError` for a value that is not a node.
+            VisualizeErrorKind::NotANode => TYPE_ERROR,
+            VisualizeErrorKind::InvalidKeyTypes => VALUE_ERROR,
+        },
+        Error::Policy(_) | Error::Validate(_) => VALUE_ERROR,
     }
 }
 
-fn new_format_error(py: Python<'_>, message: &str, kind: &str) -> PyResult<PyErr> {
-    let class = py
-        .import("skops_rs.exceptions")?
-        .getattr(class_name(kind))?;
+/// [`class_name`] for a format error; a wrapper's is the class of what it wraps (as its kind
+/// is).
+fn format_class_name(error: &FormatError) -> &'static str {
+    match error {
+        FormatError::Schema(error) => match SchemaErrorKind::from(error) {
+            // skops' `_check_protocol`: `TypeError` for a protocol that is not an `int`;
+            // `get_tree`: for a loader it has no node class for.
+            SchemaErrorKind::InvalidProtocol | SchemaErrorKind::UnknownLoader => TYPE_ERROR,
+            SchemaErrorKind::NodeNotObject
+            | SchemaErrorKind::ProtocolTooNew
+            | SchemaErrorKind::ProtocolNegative
+            | SchemaErrorKind::MissingKey
+            | SchemaErrorKind::WrongType
+            | SchemaErrorKind::CachedNodeUnknownId
+            | SchemaErrorKind::IdCycle
+            | SchemaErrorKind::UnknownArrayType
+            | SchemaErrorKind::SparseType
+            | SchemaErrorKind::MethodTypeMismatch
+            | SchemaErrorKind::OperatorModule
+            | SchemaErrorKind::BitGeneratorNameMissing
+            | SchemaErrorKind::LoaderMismatch
+            | SchemaErrorKind::UnknownNodeId
+            | SchemaErrorKind::NodeProtocolMismatch
+            | SchemaErrorKind::LoneSurrogate => VALUE_ERROR,
+        },
+        FormatError::File(FileError::MemberInvalid { source, .. })
+        | FormatError::Npz(NpzError::Member { source, .. }) => format_class_name(source),
+        FormatError::Io { .. }
+        | FormatError::LimitExceeded { .. }
+        | FormatError::Zip(_)
+        | FormatError::Json(_)
+        | FormatError::Npy(_)
+        | FormatError::Npz(_)
+        | FormatError::File(_) => VALUE_ERROR,
+    }
+}
+
+fn new_format_error(
+    py: Python<'_>,
+    message: &str,
+    kind: &str,
+    class_name: &str,
+) -> PyResult<PyErr> {
+    let class = py.import("skops_rs.exceptions")?.getattr(class_name)?;
     let kwargs = PyDict::new(py);
     kwargs.set_item("kind", kind)?;
     let instance = class.call((message,), Some(&kwargs))?;
@@ -205,7 +266,7 @@ pub(crate) fn describe_format(error: &FormatError) -> (&'static str, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use skops_format::error::{FileError, NpyError, NpzError};
+    use skops_format::error::NpyError;
 
     #[test]
     fn wrappers_take_the_kind_of_what_they_wrap() {
@@ -233,5 +294,26 @@ mod tests {
         assert_eq!(kind, "schema-bit-generator-name-missing");
         assert!(message.starts_with("Could not find the bit generator name"));
         assert!(message.ends_with("(at `$[\"content\"]`)"));
+    }
+
+    #[test]
+    fn the_class_is_the_builtin_skops_raises_even_when_wrapped() {
+        let protocol = || {
+            FormatError::Schema(SchemaError::InvalidProtocol {
+                found: "1.0".to_owned(),
+            })
+        };
+        assert_eq!(format_class_name(&protocol()), TYPE_ERROR);
+        let wrapped = FormatError::File(FileError::MemberInvalid {
+            member: "1.npy".to_owned(),
+            path: "coef_".to_owned(),
+            source: Box::new(protocol()),
+        });
+        assert_eq!(format_class_name(&wrapped), TYPE_ERROR);
+        assert_eq!(class_name(&Error::Format(wrapped)), TYPE_ERROR);
+        assert_eq!(
+            format_class_name(&FormatError::Npy(NpyError::BadMagic)),
+            VALUE_ERROR
+        );
     }
 }
