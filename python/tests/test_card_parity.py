@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 import skops.card as sk_card
 import skops_rs.card as rs_card
+from _support import assert_same_error
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn.linear_model import LinearRegression, LogisticRegression
@@ -45,13 +46,12 @@ def assert_same_card(sk: Any, rs: Any) -> None:
 
 
 def same_error(call: Any) -> None:
-    """`call(module)` raises the same exception type and message with both modules."""
+    """`call(module)` raises the same exception with both modules (`assert_same_error`)."""
     with pytest.raises(Exception) as sk_error:
         call(sk_card)
     with pytest.raises(Exception) as rs_error:
         call(rs_card)
-    assert type(rs_error.value) is type(sk_error.value)
-    assert str(rs_error.value) == str(sk_error.value)
+    assert_same_error(sk_error.value, rs_error.value)
 
 
 # ----- constructor ---------------------------------------------------------------------
