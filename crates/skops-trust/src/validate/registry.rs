@@ -7,21 +7,31 @@
 //! node, in schema order, decides the error.
 //!
 //! # How to add a validator
-//! 1. Its module, `validate/<name>.rs` (declared in `validate/mod.rs`): the checks, reading
-//!    state through [`super::state`]; its error family (a `thiserror` enum with an
-//!    `error_kinds!` table of stable kebab-case kinds and a `hint()`). A refuse-only validator
-//!    (for a type skops already trusts) exports one function with the [`Refuse`] signature. A
-//!    validator that trusts exports a [`Trust`] function, which calls [`Context::trust`] for
-//!    what it found sound where its use is bounded, and a `finish` if it must see the whole
-//!    file first (keep what it defers in [`Context`]).
+//! 1. Its module, `validate/<name>.rs`, declared (and listed in the module doc) in
+//!    `validate/mod.rs`: the checks, reading state through [`super::state`]; its error family
+//!    (a `thiserror` enum with an `error_kinds!` table of stable kebab-case kinds and a
+//!    `hint()`). A refuse-only validator (for a type skops already trusts) exports one function
+//!    with the [`Refuse`] signature. A validator that trusts exports a [`Trust`] function, which
+//!    calls [`Context::trust`] for what it found sound where its use is bounded, and a `finish`
+//!    if it must see the whole file first (keep what it defers in [`Context`]).
 //! 2. This file: a [`Validator`] variant with its `name()`, and its [`REGISTRY`] line: which
 //!    nodes it checks ([`Matches`]), its [`Action`], the types whose state it reads. Entries are
 //!    tried in order, the first match runs, so a more specific entry goes first.
 //! 3. `validate/error.rs`: the family's line in `validator_families!` (the
 //!    [`ValidateError`](super::ValidateError) variant, `kind()`, `hint()`, `kinds()` and `From`
-//!    follow from it); `scripts/gen_error_docs.py` then rewrites `docs/errors.md`.
-//! 4. Its test table: the cases (fixture, edit, expected kind) that the table-driven Rust test
-//!    and the parametrized pytest both run.
+//!    follow from it); `python scripts/gen_error_docs.py` then rewrites `docs/errors.md`.
+//! 4. Its test table, `tests/data/validate/<family>.json` (format in the README.md there): the
+//!    cases (base file, edit, expected kind) that the table-driven Rust test and the
+//!    parametrized pytest both find and run. A new base `.skops` file goes beside it with the
+//!    `make_<family>.py` script that writes it with skops 0.16. Every kind of the family must
+//!    be expected by some case (`python/tests/test_error_kinds.py`).
+//! 5. Its promise in `docs/trust.md` (under "Validators"). A validator that trusts also adds
+//!    the types it trusts to `VALIDATED_TYPES` in `python/tests/_support.py` (what the
+//!    compatibility tests expect to load with no `trusted` list).
+//!
+//! So a refuse-only validator touches `<name>.rs`, `mod.rs`, this file, `error.rs`,
+//! `docs/errors.md` (generated), its table (plus a base file and its script if none fits)
+//! and `docs/trust.md`: seven files, nine with a new base file; one that trusts, one more.
 
 use super::context::Context;
 use super::{BSPLINE_TYPE, PREDICTOR_TYPE};
