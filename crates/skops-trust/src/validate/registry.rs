@@ -6,6 +6,11 @@
 //! after the walk, in table order. An error from either ends validation: the first unsound
 //! node, in schema order, decides the error.
 //!
+//! Two checks are no entry, because they run on objects whatever entry (if any) matches them,
+//! before it: the state reader ([`super::state`]) refuses an unreadable state of every type
+//! some entry `reads_state_of`, and [`super::widths`] bounds the widths of every `sklearn.`
+//! object.
+//!
 //! # How to add a validator
 //! 1. Its module, `validate/<name>.rs`, declared (and listed in the module doc) in
 //!    `validate/mod.rs`: the checks, reading state through [`super::state`]; its error family
