@@ -15,9 +15,10 @@ server (a release build; built with cargo if missing), then:
 - **download**: ``hf_hub_download`` into an empty cache (``HEAD`` then ``GET`` of ``resolve``);
 - **copy**: ``shutil.copyfile`` of the same file on the same disk (the working folder holds
   the model, the hub's data and the caches);
-- **server alone**, to tell the server's share from the client's: the same commit body (built
-  once, on disk) POSTed with ``http.client`` in 1 MiB blocks, and a ``GET`` of ``resolve``
-  read in 1 MiB blocks and dropped.
+- **server alone**, to tell the server's share from the client's: a commit body like the
+  client's for a file of the same size (other bytes: the store keeps each blob once; built
+  once, on disk) POSTed with ``http.client`` in 1 MiB blocks, and a ``GET`` of that file from
+  ``resolve`` read in 1 MiB blocks and dropped.
 
 While the upload runs, the server's resident memory (``VmRSS`` in ``/proc/PID/status``) is
 polled; its peak since start (``VmHWM``) is read after the upload, before the download. The
@@ -234,23 +235,25 @@ def hub_server(binary: Path, store: list[str], env: dict[str, str], log: Path) -
             process.wait()
 
 
-#: Bytes of the model read per base64 block when the commit body is built (a multiple of 3,
+#: Random bytes per base64 block when the commit body is built (a multiple of 3,
 #: so that the blocks' encodings concatenate into the encoding of the whole).
 BASE64_BLOCK = 3 << 20
 #: Bytes per socket write or read of the server-alone transfers.
 RAW_BLOCK = 1 << 20
 
 
-def write_commit_body(model: Path, path_in_repo: str, body: Path) -> None:
-    """The NDJSON commit the client would send for `model`: a header line and a file line
-    whose content is the model in base64, written block by block."""
+def write_commit_body(size: int, path_in_repo: str, body: Path) -> None:
+    """An NDJSON commit like the client's for a file of `size` random bytes: a header line and
+    a file line with the bytes in base64, written block by block. Not the model's bytes: the
+    store keeps a blob once, so the same content would not be written again."""
+    rng = np.random.default_rng(1)
     header = {"key": "header", "value": {"summary": "server-alone upload"}}
-    with model.open("rb") as source, body.open("wb") as out:
+    with body.open("wb") as out:
         out.write(json.dumps(header).encode() + b"\n")
         out.write(b'{"key":"file","value":{"path":' + json.dumps(path_in_repo).encode())
         out.write(b',"encoding":"base64","content":"')
-        while block := source.read(BASE64_BLOCK):
-            out.write(base64.b64encode(block))
+        for start in range(0, size, BASE64_BLOCK):
+            out.write(base64.b64encode(rng.bytes(min(BASE64_BLOCK, size - start))))
         out.write(b'"}}\n')
 
 
@@ -415,7 +418,7 @@ def main() -> int:
         expected = sha256(model)
         print(f"{model.name}: {size / MB:.1f} MB, sha256 {expected[:16]}...")
         body = work / "commit.ndjson"
-        write_commit_body(model, "raw.skops", body)
+        write_commit_body(size, "raw.skops", body)
         print(f"server: {binary} ({args.store} store); workdir {work}")
         print(f"client: huggingface_hub {huggingface_hub.__version__}")
         runs = []
