@@ -15,6 +15,15 @@ Usage: `python python/demo.py` (run by `scripts/demo.sh` inside the project's ve
    model diagram, evaluation on the held-out rows with its metrics and plots drawn without
    matplotlib, metadata bound to the file's sha256), then edits one section with
    `skops-rs card set` and shows that `skops-rs card check` passes.
+7. Shares the model through a hub of its own: starts `skops-rs hub serve` on a free port of
+   127.0.0.1 (data in a temporary folder, a write token from `skops-rs hub token add`),
+   `skops_rs.hub_utils.init`s a repository folder (the model file and `config.json`) with the
+   card of step 6, `push`es it, `download`s it into a fresh folder as an anonymous client with
+   an empty cache, loads the downloaded file with no trusted list and checks it predicts the
+   same, then prints the model page's URL and the audit the page shows. The hub is stopped at
+   the end, also when a step fails. `push` and `download` run the official `huggingface_hub`
+   client in a fresh interpreter each, configured by `HF_ENDPOINT`, `HF_TOKEN` and `HF_HOME`
+   only, as on another machine.
 
 Exits 2 if a step fails (a command errors, or a loaded model predicts something else).
 """
@@ -22,20 +31,30 @@ Exits 2 if a step fails (a command errors, or a loaded model predicts something 
 from __future__ import annotations
 
 import io
+import json
 import os
+import select
 import shlex
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.error
+import urllib.request
 import warnings
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
+import sklearn
 import skops.io as skops_io
+import skops_rs.hub_utils as hub_utils
 import skops_rs.io as sio
 from sklearn.datasets import make_classification
 from sklearn.ensemble import RandomForestClassifier
@@ -50,6 +69,12 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = Path(os.environ.get("SKOPS_RS_DEMO_OUT", ROOT / "demo-output"))
 #: Exit code of a failed step (bad usage, an error, a wrong result), as opposed to 1 (a finding).
 EXIT_ERROR = 2
+#: The hub user the demo's token belongs to, and the repository it pushes.
+HUB_USER = "demo"
+REPO_ID = f"{HUB_USER}/forest-pipeline"
+#: Seconds for `skops-rs hub serve` to print the URL it serves, and to stop when asked to.
+HUB_START_TIMEOUT = 60.0
+HUB_STOP_TIMEOUT = 30.0
 T = TypeVar("T")
 
 
@@ -183,6 +208,266 @@ def check_same_predictions(name: str, loaded: object, model: Pipeline, X: np.nda
     print(f"{name}: predict_proba on {len(X)} rows identical to the original model's")
 
 
+@dataclass
+class LocalHub:
+    """A running `skops-rs hub serve`: its URL, a write token, the server process and its log."""
+
+    url: str
+    token: str
+    process: subprocess.Popen[str]
+    log: Path
+
+
+def _first_line(process: subprocess.Popen[str], timeout: float) -> str:
+    """The first line `process` prints, or `""` if it exits or `timeout` passes first."""
+    assert process.stdout is not None
+    ready, _, _ = select.select([process.stdout], [], [], timeout)
+    return process.stdout.readline() if ready else ""
+
+
+def stop_hub(process: subprocess.Popen[str]) -> int:
+    """Stop the server (SIGTERM: it finishes requests in flight) and return its exit code;
+    killed if it does not stop in time."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=HUB_STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    if process.stdout is not None:
+        process.stdout.close()
+    return process.returncode
+
+
+@contextmanager
+def local_hub(folder: Path) -> Iterator[LocalHub]:
+    """`skops-rs hub serve` on a free port of 127.0.0.1 with its data in `folder`, and a write
+    token for the user `HUB_USER`. The server is stopped when the block ends, however it ends
+    (an error, Ctrl-C): the demo never leaves a process behind."""
+    data = folder / "hub-data"
+    executable = str(skops_rs_executable())
+    added = subprocess.run(
+        [executable, "hub", "token", "add", HUB_USER, "--write", "--data", str(data)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if added.returncode != 0:
+        raise DemoFailed(f"skops-rs hub token add exited {added.returncode}: {added.stderr}")
+    token = added.stdout.strip()
+    log = folder / "hub.log"
+    # Port 0: the system picks a free port, and the server prints the URL it really serves.
+    with log.open("w") as log_file:
+        process = subprocess.Popen(
+            [executable, "hub", "serve", "--data", str(data), "--addr", "127.0.0.1:0"],
+            stdout=subprocess.PIPE,
+            stderr=log_file,
+            text=True,
+        )
+    try:
+        line = _first_line(process, HUB_START_TIMEOUT)
+        if " at http://" not in line:
+            raise DemoFailed(f"the hub did not start: {line!r}\n{log.read_text()}")
+        url = line.strip().rsplit(" at ", 1)[1]
+        print(f"$ skops-rs hub token add {HUB_USER} --write --data {shown(data)}")
+        print(f"{token[:8]}... (a write token; the hub keeps only its SHA-256)")
+        print(f"$ skops-rs hub serve --data {shown(data)} --addr 127.0.0.1:0")
+        print(f"{line.strip()}   (pid {process.pid}; requests logged to {shown(log)})")
+        yield LocalHub(url, token, process, log)
+    finally:
+        code = stop_hub(process)
+        print(f"hub stopped: pid {process.pid}, exit code {code}", flush=True)
+
+
+def hub_client(hub: LocalHub, call: str, hf_home: Path, token: bool) -> None:
+    """Run `hub_utils.<call>` in a fresh interpreter configured like a client on another
+    machine, by environment variables only (huggingface_hub reads `HF_ENDPOINT` when it is
+    imported): `HF_HOME` is the client's own cache; without `token` it is anonymous."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGING_FACE_"))}
+    env.update(HF_ENDPOINT=hub.url, HF_HOME=str(hf_home), HF_HUB_DISABLE_TELEMETRY="1")
+    variables = f"HF_ENDPOINT={hub.url} HF_HOME={shown(hf_home)}"
+    if token:
+        env["HF_TOKEN"] = hub.token
+        variables += f" HF_TOKEN={hub.token[:8]}..."
+    else:
+        env["HF_HUB_DISABLE_IMPLICIT_TOKEN"] = "1"
+    lines = ["import skops_rs.hub_utils as hub_utils", f"hub_utils.{call}"]
+    print(f"\n$ {variables} python")
+    print("\n".join(f">>> {line}" for line in lines), flush=True)
+    completed = subprocess.run([sys.executable, "-c", "\n".join(lines)], env=env, check=False)
+    if completed.returncode != 0:
+        # The hub's log goes with its temporary folder: show its end now.
+        tail = "\n".join(hub.log.read_text().splitlines()[-20:])
+        raise DemoFailed(f"the hub client exited {completed.returncode}; hub log ends:\n{tail}")
+
+
+def get(url: str) -> tuple[int, bytes]:
+    """Status and body of `GET url` (an error status too, rather than an exception)."""
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+class AuditSection(HTMLParser):
+    """The text of a model page's `<section id="audit">`: one `[file]` line per
+    `<article class="audit" data-file="...">`, then its text, one line per block."""
+
+    #: Tags that start a new line of text.
+    BLOCKS = frozenset(
+        "article br dd div dt h1 h2 h3 h4 h5 h6 li p pre section table tr ul ol".split()
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found = False
+        self.lines: list[str] = []
+        self._depth = 0  # nesting of <section> inside the audit section; 0 = outside
+        self._line: list[str] = []
+
+    def _break(self) -> None:
+        text = " ".join("".join(self._line).split())
+        if text:
+            self.lines.append(text)
+        self._line = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if self._depth == 0:
+            if tag == "section" and attributes.get("id") == "audit":
+                self.found = True
+                self._depth = 1
+            return
+        if tag == "section":
+            self._depth += 1
+        if tag in self.BLOCKS:
+            self._break()
+        if tag == "article" and "audit" in (attributes.get("class") or "").split():
+            self.lines.append(f"[{attributes.get('data-file', '?')}]")
+        elif tag in ("td", "th"):
+            self._line.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._depth == 0:
+            return
+        if tag in self.BLOCKS:
+            self._break()
+        if tag == "section":
+            self._depth -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self._depth > 0:
+            self._line.append(data)
+
+
+def audit_on_page(html: str) -> list[str] | None:
+    """The lines of text of the page's audit section; `None` if the page has none."""
+    parser = AuditSection()
+    parser.feed(html)
+    parser.close()
+    return parser.lines if parser.found else None
+
+
+def files_in(folder: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def share_through_a_hub(model: Pipeline, model_file: Path, X: np.ndarray) -> None:
+    """Step 7: init a repository with the card of step 6, push it to a local hub, download it
+    elsewhere, load it with no trusted list, and show the audit its model page shows."""
+    repo = OUT / "forest-repo"
+    downloaded = OUT / "forest-downloaded"
+    for folder in (repo, downloaded):
+        shutil.rmtree(folder, ignore_errors=True)
+    hub_utils.init(
+        model=model_file,
+        requirements=[f'scikit-learn="{sklearn.__version__}"', "skops-rs"],
+        dst=repo,
+        task="tabular-classification",
+        data=X,
+    )
+    # The card of step 6 and its plots: the card is bound to the model file's name and sha256,
+    # which the copy in the repository shares.
+    for path in model_file.parent.iterdir():
+        if path.name == "README.md" or path.suffix in (".png", ".svg"):
+            shutil.copy2(path, repo / path.name)
+    print(f"hub_utils.init -> {shown(repo)}: {', '.join(sorted(files_in(repo)))}")
+    config = json.loads((repo / "config.json").read_text())["sklearn"]
+    print(
+        f"config.json: model {config['model']['file']} ({config['model_format']}), "
+        f"task {config['task']}, {len(config['columns'])} columns, "
+        f"environment {config['environment']}"
+    )
+
+    with tempfile.TemporaryDirectory(prefix="skops-rs-demo-hub-") as temporary:
+        folder = Path(temporary)
+        with local_hub(folder) as hub:
+            hub_client(
+                hub,
+                f"push(repo_id={json.dumps(REPO_ID)}, source={json.dumps(shown(repo))}, "
+                'create_remote=True, commit_message="A forest from the skops-rs demo")',
+                folder / "pusher-hf-home",
+                token=True,
+            )
+            status, body = get(f"{hub.url}/api/models/{REPO_ID}")
+            if status != 200:
+                raise DemoFailed(f"GET /api/models/{REPO_ID} answered {status}: {body!r}")
+            info = json.loads(body)
+            print(
+                f"on the hub: {info['id']} at commit {info['sha'][:12]}, "
+                f"pipeline_tag {info.get('pipeline_tag')}, library {info.get('library_name')}, "
+                f"{len(info['siblings'])} files"
+            )
+
+            # Another machine: no token (the repository is public), an empty cache.
+            hub_client(
+                hub,
+                f"download(repo_id={json.dumps(REPO_ID)}, dst={json.dumps(shown(downloaded))})",
+                folder / "downloader-hf-home",
+                token=False,
+            )
+            if files_in(downloaded) != files_in(repo):
+                raise DemoFailed(f"{downloaded} differs from the pushed folder {repo}")
+            print(f"downloaded into {shown(downloaded)}: the same files as {shown(repo)}")
+            loaded, seconds = timed(lambda: sio.load(downloaded / model_file.name))
+            print(f"skops_rs.io.load(downloaded file) with no trusted list: {seconds:.4f} s")
+            check_same_predictions("the downloaded model", loaded, model, X)
+            run_cli(
+                [
+                    "card",
+                    "check",
+                    shown(downloaded / "README.md"),
+                    shown(downloaded / model_file.name),
+                ],
+                expected=0,
+            )
+
+            page = f"{hub.url}/{REPO_ID}"
+            print(f"\nmodel page: {page}")
+            status, body = get(page)
+            if status == 404:
+                # Hubs without model pages answer the route with 404.
+                print(
+                    "model page not served by this hub yet (404); "
+                    "the audit of the downloaded file instead:"
+                )
+                run_cli(["audit", shown(downloaded / model_file.name)], expected=0)
+            elif status == 200:
+                lines = audit_on_page(body.decode("utf-8", errors="replace"))
+                if lines is None:
+                    raise DemoFailed(f'{page} has no <section id="audit">')
+                print("audit shown on the model page:")
+                print("\n".join(f"  {line}" for line in lines))
+            else:
+                raise DemoFailed(f"GET {page} answered {status}")
+
+
 def demo() -> None:
     OUT.mkdir(exist_ok=True)
     section("1. train")
@@ -239,6 +524,9 @@ def demo() -> None:
         expected=0,
     )
     run_cli(["card", "check", shown(readme), shown(ours)], expected=0)
+
+    section("7. share it through a hub of our own: init, push, download, load, model page")
+    share_through_a_hub(model, ours, X_test)
 
 
 def main() -> int:

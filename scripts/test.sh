@@ -40,6 +40,9 @@ step "trusted-type tables match the pinned environment"
 step "skops 0.16's own io tests against skops_rs.io (docs/compat.md)"
 .venv/bin/python scripts/skops_suite.py -q --disable-warnings
 
+step "huggingface_hub 0.36.2, the requests-based client, for the hub conformance tests"
+bash scripts/setup_hf036.sh
+
 step "pytest"
 SKOPS_RS_FIXTURES="$PWD/testdata/generated" HYPOTHESIS_PROFILE=ci \
     .venv/bin/python -m pytest -q python/tests

@@ -1,14 +1,32 @@
 """The README's demo command runs to the end: every step checks its own result."""
 
 import hashlib
+import importlib.util
 import os
+import re
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from pathlib import Path
 
+import pytest
 from skops_rs.card import parse_modelcard
 
 DEMO = Path(__file__).resolve().parent.parent / "demo.py"
+
+
+def demo_module():
+    """python/demo.py imported as a module (it is a script, not in a package)."""
+    if "skops_rs_demo" in sys.modules:
+        return sys.modules["skops_rs_demo"]
+    spec = importlib.util.spec_from_file_location("skops_rs_demo", DEMO)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    # Registered first: its dataclasses look their module up while the module runs.
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def sha256(path: Path) -> str:
@@ -49,3 +67,84 @@ def test_demo_runs_every_step(tmp_path):
     assert "](confusion_matrix.png)" in card.render()
     assert (tmp_path / "confusion_matrix.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     assert card.check_model(tmp_path / "forest_pipeline.skops") == []
+
+    # Step 7: shared through a local hub and back, loaded with no trusted list.
+    out = completed.stdout
+    assert "config.json: model forest_pipeline.skops (skops), task tabular-classification" in out
+    assert re.search(
+        r"on the hub: demo/forest-pipeline at commit [0-9a-f]{12}, "
+        r"pipeline_tag tabular-classification",
+        out,
+    ), out
+    assert "downloaded into " in out and ": the same files as " in out
+    assert "the downloaded model: predict_proba on 750 rows identical" in out
+    downloaded = tmp_path / "forest-downloaded"
+    assert sorted(p.name for p in downloaded.iterdir()) == sorted(
+        p.name for p in (tmp_path / "forest-repo").iterdir()
+    )
+    assert {"config.json", "README.md", "forest_pipeline.skops"} <= {
+        p.name for p in downloaded.iterdir()
+    }
+    assert sha256(downloaded / "forest_pipeline.skops") == sha256(
+        tmp_path / "forest_pipeline.skops"
+    )
+    # The card still binds the downloaded file.
+    assert out.count("README.md: matches `") == 2
+    page = re.search(r"model page: (http://127\.0\.0\.1:\d+/demo/forest-pipeline)\n", out)
+    assert page, out
+    after_page = out[page.end() :]
+    if "model page not served by this hub yet (404)" in after_page:
+        # A hub without model pages: the audit of the downloaded file instead.
+        assert "$ skops-rs audit " in after_page and "no untrusted types" in after_page
+    else:
+        assert "audit shown on the model page:\n" in after_page
+        assert "\n  [forest_pipeline.skops]\n" in after_page
+    # The hub was stopped, gracefully, and its process is gone.
+    stopped = re.search(r"hub stopped: pid (\d+), exit code 0\n", out)
+    assert stopped, out
+    assert not Path(f"/proc/{stopped[1]}").exists()
+    with pytest.raises(urllib.error.URLError):
+        urllib.request.urlopen(page[1], timeout=5)
+
+
+PAGE = """<!doctype html><html><body><h1>demo/forest-pipeline</h1>
+<section id="card"><p>Not the audit.</p></section>
+<section id="audit"><h2>Audit</h2>
+<article class="audit" data-file="model.skops"><h3>model.skops</h3>
+<p>Untrusted types: <b>none</b></p><ul><li>trusted by validation: 50 trees</li>
+<li>card   bound to this file:
+yes</li></ul><section class="inner"><p>nested</p></section></article>
+<article class="audit" data-file="other.skops"><table><tr><td>sklearn.tree._tree.Tree</td>
+<td>steps[1][1]</td></tr></table><br>after a break</article>
+</section><footer>Not the audit either.</footer></body></html>"""
+
+
+def test_the_audit_section_of_a_model_page_is_read_as_lines_of_text():
+    demo = demo_module()
+    assert demo.audit_on_page(PAGE) == [
+        "Audit",
+        "[model.skops]",
+        "model.skops",
+        "Untrusted types: none",
+        "trusted by validation: 50 trees",
+        "card bound to this file: yes",
+        "nested",
+        "[other.skops]",
+        "sklearn.tree._tree.Tree steps[1][1]",
+        "after a break",
+    ]
+    assert demo.audit_on_page(PAGE.replace('id="audit"', 'id="files"')) is None
+
+
+def test_the_local_hub_is_stopped_when_a_step_fails(tmp_path):
+    demo = demo_module()
+    with pytest.raises(demo.DemoFailed, match="a step failed"):
+        with demo.local_hub(tmp_path) as hub:
+            process = hub.process
+            # The hub answers while the block runs (whoami without a token: 401).
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(f"{hub.url}/api/whoami-v2", timeout=30)
+            assert refused.value.code == 401
+            raise demo.DemoFailed("a step failed")
+    assert process.returncode == 0
+    assert not Path(f"/proc/{process.pid}").exists()

@@ -99,9 +99,16 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     assert not [line for line in log if line.endswith("-> 500")]
 
 
-def client(hub: Hub, code: str, tmp_path: Path, token: str | None = "write") -> dict:
+def client(
+    hub: Hub,
+    code: str,
+    tmp_path: Path,
+    token: str | None = "write",
+    python_path: Path | None = None,
+) -> dict:
     """Runs `code` with the official client configured by the environment only; `report` (a
-    dict) is printed as JSON and returned."""
+    dict) is printed as JSON and returned. `python_path` goes first on the interpreter's path
+    (another client version, installed there)."""
     tmp_path.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGING"))}
     env.update(
@@ -110,6 +117,10 @@ def client(hub: Hub, code: str, tmp_path: Path, token: str | None = "write") -> 
         HF_HUB_DISABLE_PROGRESS_BARS="1",
         HF_HUB_DISABLE_TELEMETRY="1",
     )
+    if python_path is not None:
+        env["PYTHONPATH"] = os.pathsep.join(
+            [str(python_path), *filter(None, [os.environ.get("PYTHONPATH")])]
+        )
     if token is not None:
         env["HF_TOKEN"] = hub.write_token if token == "write" else hub.read_token
     prelude = textwrap.dedent(

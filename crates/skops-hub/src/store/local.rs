@@ -15,6 +15,7 @@ use tokio_util::io::ReaderStream;
 
 use super::{Backend, BoxFuture, ByteStream, Expect, Versioned};
 use crate::error::StoreError;
+use crate::limits::DOWNLOAD_CHUNK_BYTES;
 
 /// A store in a local folder.
 #[derive(Debug, Clone)]
@@ -231,7 +232,10 @@ impl Backend for LocalStore {
             file.seek(SeekFrom::Start(start))
                 .await
                 .map_err(|e| StoreError::io(key, e))?;
-            let stream: ByteStream = Box::pin(ReaderStream::new(file.take(len)));
+            let stream: ByteStream = Box::pin(ReaderStream::with_capacity(
+                file.take(len),
+                DOWNLOAD_CHUNK_BYTES,
+            ));
             Ok(stream)
         })
     }
