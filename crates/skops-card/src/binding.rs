@@ -92,15 +92,20 @@ impl std::fmt::Display for Mismatch {
 /// Compares a card with its model file (and, if given, the current scikit-learn version).
 /// An empty list means the card matches.
 pub fn check(card: &Card, model: &Path, sklearn_version: Option<&str>) -> Result<Vec<Mismatch>> {
-    let actual = file_sha256(model)?;
+    Ok(check_sha256(card, &file_sha256(model)?, sklearn_version))
+}
+
+/// [`check`] for a model file whose sha256 (hex) is known already: a file held elsewhere than
+/// on disk (a hub's blob store) is checked without being hashed again.
+pub fn check_sha256(card: &Card, actual: &str, sklearn_version: Option<&str>) -> Vec<Mismatch> {
     let metadata = card.metadata();
     let mut problems = Vec::new();
     match metadata.get(MODEL_SHA256_KEY).and_then(Value::as_str) {
         None => problems.push(Mismatch::NoHash),
-        Some(recorded) if !recorded.eq_ignore_ascii_case(&actual) => {
+        Some(recorded) if !recorded.eq_ignore_ascii_case(actual) => {
             problems.push(Mismatch::HashDiffers {
                 recorded: recorded.to_owned(),
-                actual,
+                actual: actual.to_owned(),
             });
         }
         Some(_) => {}
@@ -115,5 +120,5 @@ pub fn check(card: &Card, model: &Path, sklearn_version: Option<&str>) -> Result
             actual: actual.to_owned(),
         });
     }
-    Ok(problems)
+    problems
 }

@@ -1,5 +1,5 @@
 //! The one error type of `skops-hub`: every way a request can fail, by name, in families
-//! (request, path, not found, auth, conflict, store).
+//! (request, path, not found, auth, conflict, store, page).
 //!
 //! Each variant has a stable, kebab-case `kind()` (`docs/errors.md`), an HTTP status and, for
 //! the "not found" family, the `X-Error-Code` the official Hub client maps to its own exception
@@ -32,6 +32,9 @@ pub enum Error {
     /// The storage failed (the only server-side errors).
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A model page could not audit a file (shown on the page, beside the file).
+    #[error(transparent)]
+    Page(#[from] PageError),
 }
 
 impl Error {
@@ -44,6 +47,7 @@ impl Error {
             Self::Auth(error) => error.kind(),
             Self::Conflict(error) => error.kind(),
             Self::Store(error) => error.kind(),
+            Self::Page(error) => error.kind(),
         }
     }
 
@@ -55,6 +59,7 @@ impl Error {
             .chain(AuthErrorKind::all())
             .chain(ConflictErrorKind::all())
             .chain(StoreErrorKind::all())
+            .chain(PageErrorKind::all())
     }
 
     /// The HTTP status this error is answered with.
@@ -69,7 +74,8 @@ impl Error {
             Self::Auth(_) => 401,
             Self::Conflict(ConflictError::ParentMismatch { .. }) => 412,
             Self::Conflict(_) => 409,
-            Self::Store(_) => 500,
+            Self::Store(_) | Self::Page(PageError::AuditAborted { .. }) => 500,
+            Self::Page(PageError::AuditTooLarge { .. }) => 413,
         }
     }
 
@@ -413,6 +419,34 @@ error_kinds!(StoreError / StoreErrorKind {
     Io => "store-io",
     Corrupt => "store-corrupt",
     Location => "store-location",
+});
+
+/// Why a model page shows no audit of a `.skops` file (the page itself still answers 200).
+#[derive(Debug, thiserror::Error, strum::EnumDiscriminants)]
+#[strum_discriminants(name(PageErrorKind), derive(strum::EnumIter))]
+#[strum_discriminants(doc = "The variants of [`PageError`], without their data.")]
+pub enum PageError {
+    /// The file is larger than the pages audit (see [`crate::limits::MAX_AUDIT_BYTES`]).
+    #[error(
+        "too large to audit here: {size} bytes, above the limit of {limit}; run `skops-rs audit` on a download"
+    )]
+    AuditTooLarge {
+        /// The file's size.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// The audit stopped without a result (its task panicked or was cancelled).
+    #[error("the audit did not complete: {message}")]
+    AuditAborted {
+        /// What the task runner said.
+        message: String,
+    },
+}
+
+error_kinds!(PageError / PageErrorKind {
+    AuditTooLarge => "page-audit-too-large",
+    AuditAborted => "page-audit-aborted",
 });
 
 impl StoreError {

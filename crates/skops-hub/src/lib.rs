@@ -15,6 +15,8 @@
 //! - [`objects`]: commits and repository metadata, [`repo`]: repository operations,
 //! - [`ndjson`]: the streamed commit body, [`card`]: the card metadata of repository info,
 //! - [`auth`]: hashed tokens and who may do what, [`time`]: ISO dates,
+//! - [`pages`]: the model pages for people (HTML: the list of repositories, each model's
+//!   card, metadata, files and the audit of its `.skops` files),
 //! - [`http`]: the routes.
 #![cfg_attr(
     not(test),
@@ -35,6 +37,7 @@ pub mod limits;
 pub mod names;
 pub mod ndjson;
 pub mod objects;
+pub mod pages;
 pub mod repo;
 pub mod stage;
 pub mod store;

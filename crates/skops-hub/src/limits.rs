@@ -44,6 +44,32 @@ pub const MAX_COMMIT_RETRIES: u32 = 32;
 /// fast as the loopback carries it, and bound the buffer a download holds.
 pub const DOWNLOAD_CHUNK_BYTES: usize = 256 << 10;
 
+/// Largest `.skops` file a model page audits, in bytes: the audit reads the whole file into
+/// memory, so this times [`MAX_CONCURRENT_AUDITS`] bounds the memory pages use. Larger files
+/// show "too large to audit here"; `skops-rs audit` on a download has no such bound.
+pub const MAX_AUDIT_BYTES: u64 = 128 << 20;
+
+/// Audits running at once (each on a blocking thread, off the async runtime); further page
+/// requests wait for a free slot.
+pub const MAX_CONCURRENT_AUDITS: usize = 2;
+
+/// Audit results kept, by the blob's sha256 (content-addressed, so an entry never goes stale);
+/// past this, an older entry is dropped.
+pub const MAX_CACHED_AUDITS: usize = 512;
+
+/// Most `.skops` files audited on one model page (the others are listed without an audit).
+pub const MAX_AUDITS_PER_PAGE: usize = 32;
+
+/// Most files listed on a model page, and most repositories on the list page.
+pub const MAX_LISTED_ENTRIES: usize = 1000;
+
+/// Most node paths shown per untrusted type, and most nodes trusted by validation shown, per
+/// file (a forest has a validated tree per estimator).
+pub const MAX_SHOWN_PATHS: usize = 20;
+
+/// Most bytes of `config.json` read for a model page's metadata.
+pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
+
 /// The limits a hub enforces; [`Limits::default`] has the constants of this module.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -59,6 +85,8 @@ pub struct Limits {
     pub json_body_bytes: u64,
     /// See [`PAGE_SIZE`].
     pub page_size: usize,
+    /// See [`MAX_AUDIT_BYTES`].
+    pub audit_bytes: u64,
 }
 
 impl Default for Limits {
@@ -70,6 +98,7 @@ impl Default for Limits {
             line_bytes: MAX_LINE_BYTES,
             json_body_bytes: MAX_JSON_BODY_BYTES,
             page_size: PAGE_SIZE,
+            audit_bytes: MAX_AUDIT_BYTES,
         }
     }
 }

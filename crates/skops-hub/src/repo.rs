@@ -122,13 +122,23 @@ impl Repos {
 
     /// Every repository of `repo_type`, sorted.
     pub async fn list(&self, repo_type: RepoType) -> Result<Vec<RepoId>> {
+        Ok(self
+            .list_with_meta(repo_type)
+            .await?
+            .into_iter()
+            .map(|(repo, _)| repo)
+            .collect())
+    }
+
+    /// Every repository of `repo_type` with its metadata, sorted.
+    pub async fn list_with_meta(&self, repo_type: RepoType) -> Result<Vec<(RepoId, RepoMeta)>> {
         let mut out = Vec::new();
         let base = format!("repos/{}", repo_type.singular());
         for namespace in self.store.children(base.clone()).await? {
             for name in self.store.children(format!("{base}/{namespace}")).await? {
                 if let Ok(repo) = RepoId::new(repo_type, &namespace, &name) {
-                    if self.meta(&repo).await?.is_some() {
-                        out.push(repo);
+                    if let Some(meta) = self.meta(&repo).await? {
+                        out.push((repo, meta));
                     }
                 }
             }

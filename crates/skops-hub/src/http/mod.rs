@@ -1,5 +1,6 @@
 //! The HTTP face of the hub: one axum service, whose routes (parsed in [`route`]) answer the
-//! Hugging Face Hub API subset the official clients use.
+//! Hugging Face Hub API subset the official clients use, and the model pages of
+//! [`crate::pages`] (whose errors are HTML pages with the same status and `X-Error-Code`).
 
 pub mod commit;
 pub mod files;
@@ -24,6 +25,8 @@ use crate::error::{Error, NotFoundError, RequestError, Result};
 use crate::limits::Limits;
 use crate::names::RepoId;
 use crate::objects::RepoMeta;
+use crate::pages;
+use crate::pages::audit::Audits;
 use crate::repo::Repos;
 use crate::store::Backend;
 use route::Route;
@@ -36,6 +39,8 @@ pub struct Hub {
     pub limits: Limits,
     /// Whether each request is logged to standard error (`GET /path -> 200`).
     pub access_log: bool,
+    /// The audits model pages show, cached by blob, and the slots they run in.
+    pub audits: Audits,
 }
 
 impl Hub {
@@ -45,6 +50,7 @@ impl Hub {
             repos: Repos::new(store),
             limits,
             access_log: false,
+            audits: Audits::new(),
         }
     }
 
@@ -116,6 +122,7 @@ async fn dispatch(State(hub): State<Arc<Hub>>, request: Request) -> Response {
     let log_line = hub
         .access_log
         .then(|| format!("{} {}", parts.method, parts.uri.path().escape_debug()));
+    let page = route::is_page_path(parts.uri.path());
     let route = route::parse(parts.uri.path(), &hub.limits);
     let result = match route {
         Ok(route) => {
@@ -142,7 +149,13 @@ async fn dispatch(State(hub): State<Arc<Hub>>, request: Request) -> Response {
         }
         Err(error) => Err(error),
     };
-    let response = result.unwrap_or_else(|error| reply::error(&error));
+    let response = result.unwrap_or_else(|error| {
+        if page {
+            pages::html::error_page(&error)
+        } else {
+            reply::error(&error)
+        }
+    });
     if let Some(line) = log_line {
         use std::io::Write;
         let line = format!("{line} -> {}\n", response.status().as_u16());
@@ -182,6 +195,10 @@ async fn handle(hub: &Hub, route: Route, ctx: Ctx, body: Body) -> Result<Respons
         }
         (Route::Commits(repo, revision), &Method::GET) => {
             commit::history(hub, &ctx, &repo, &revision).await
+        }
+        (Route::PageList, &Method::GET | &Method::HEAD) => pages::list::page(hub, &ctx).await,
+        (Route::PageRepo(repo, revision), &Method::GET | &Method::HEAD) => {
+            pages::repo::page(hub, &ctx, &repo, revision.as_deref()).await
         }
         _ => wrong_method(),
     }

@@ -118,22 +118,9 @@ pub async fn commit_card(hub: &Hub, commit: &Commit) -> CardInfo {
     let Some(readme) = commit.tree.get("README.md") else {
         return CardInfo::default();
     };
-    if readme.size > MAX_CARD_BYTES {
-        return CardInfo::default();
-    }
-    let Ok(mut stream) = hub
-        .repos
-        .store()
-        .read_blob(readme.sha256.clone(), 0, readme.size)
+    crate::pages::read_text(hub.repos.store(), readme, MAX_CARD_BYTES)
         .await
-    else {
-        return CardInfo::default();
-    };
-    let mut bytes = Vec::new();
-    while let Some(Ok(piece)) = futures_util::StreamExt::next(&mut stream).await {
-        bytes.extend_from_slice(&piece);
-    }
-    String::from_utf8(bytes).map_or_else(|_| CardInfo::default(), |text| card_info(&text))
+        .map_or_else(CardInfo::default, |text| card_info(&text))
 }
 
 /// `GET /api/{type}s/{id}[/revision/{rev}]`.

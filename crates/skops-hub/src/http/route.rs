@@ -35,6 +35,39 @@ pub enum Route {
     Refs(RepoId),
     /// `HEAD`/`GET /[{type}s/]{id}/resolve/{rev}/{path}` (and `raw`).
     Resolve(RepoId, String, String),
+    /// `GET /`: the page listing repositories.
+    PageList,
+    /// `GET /{id}` (the model's page at `main`) and `GET /{id}/tree/{rev}` (at a revision):
+    /// the URLs of the Hugging Face site.
+    PageRepo(RepoId, Option<String>),
+}
+
+impl Route {
+    /// Whether this route is a page for people (HTML), not an API route.
+    pub fn is_page(&self) -> bool {
+        matches!(self, Self::PageList | Self::PageRepo(..))
+    }
+}
+
+/// First path segments that are never a namespace of a model page: the API, and the URL
+/// prefixes of the other repository types.
+const NOT_NAMESPACES: &[&str] = &["api", "datasets", "spaces"];
+
+/// Whether `raw_path` has the shape of a page URL (`/`, `/{ns}/{name}`, `/{ns}/{name}/tree/
+/// {rev}`), even if its names are invalid: its errors are answered as an HTML page.
+pub fn is_page_path(raw_path: &str) -> bool {
+    let segments: Vec<&str> = raw_path
+        .strip_prefix('/')
+        .unwrap_or(raw_path)
+        .split('/')
+        .collect();
+    match segments.as_slice() {
+        [""] => true,
+        [namespace, _] | [namespace, _, ""] | [namespace, _, "tree", _] => {
+            !NOT_NAMESPACES.contains(namespace)
+        }
+        _ => false,
+    }
 }
 
 /// A percent-decoded path segment (or several joined by `/`).
@@ -121,6 +154,16 @@ pub fn parse(raw_path: &str, limits: &Limits) -> Result<Route> {
                 file_path(path, limits)?,
             ))
         }
+        [""] => Ok(Route::PageList),
+        [namespace, name] | [namespace, name, ""] if !NOT_NAMESPACES.contains(namespace) => Ok(
+            Route::PageRepo(repo(RepoType::Model, namespace, name)?, None),
+        ),
+        [namespace, name, "tree", revision] if !NOT_NAMESPACES.contains(namespace) => {
+            Ok(Route::PageRepo(
+                repo(RepoType::Model, namespace, name)?,
+                Some(decode(revision)?),
+            ))
+        }
         [namespace, name, "resolve" | "raw", revision, path @ ..] if !path.is_empty() => {
             Ok(Route::Resolve(
                 repo(RepoType::Model, namespace, name)?,
@@ -172,6 +215,50 @@ mod tests {
     }
 
     #[test]
+    fn routes_of_the_pages() {
+        let limits = Limits::default();
+        let parse = |p: &str| parse(p, &limits);
+        assert_eq!(parse("/").unwrap(), Route::PageList);
+        assert_eq!(
+            parse("/alice/iris").unwrap(),
+            Route::PageRepo(id(RepoType::Model), None)
+        );
+        assert_eq!(
+            parse("/alice/iris/").unwrap(),
+            Route::PageRepo(id(RepoType::Model), None)
+        );
+        assert_eq!(
+            parse("/alice/iris/tree/refs%2Fpr%2F1").unwrap(),
+            Route::PageRepo(id(RepoType::Model), Some("refs/pr/1".into()))
+        );
+        // The API and the other repository types are not namespaces.
+        assert_eq!(parse("/api/iris").unwrap_err().kind(), "route-not-found");
+        assert_eq!(
+            parse("/datasets/iris").unwrap_err().kind(),
+            "route-not-found"
+        );
+        assert_eq!(
+            parse("/alice/iris/tree/main/sub").unwrap_err().kind(),
+            "route-not-found"
+        );
+        assert_eq!(
+            parse("/al%3Cice/iris").unwrap_err().kind(),
+            "request-bad-repo-name"
+        );
+        for page in ["/", "/alice/iris", "/al%3Cice/iris", "/alice/iris/tree/x"] {
+            assert!(is_page_path(page), "{page}");
+        }
+        for api in [
+            "/api/whoami-v2",
+            "/api/x",
+            "/alice/iris/resolve/main/a",
+            "/a",
+        ] {
+            assert!(!is_page_path(api), "{api}");
+        }
+    }
+
+    #[test]
     fn bad_paths_get_specific_errors() {
         let limits = Limits::default();
         let kind = |p: &str| parse(p, &limits).unwrap_err().kind();
@@ -189,6 +276,6 @@ mod tests {
             "path-absolute"
         );
         assert_eq!(kind("/alice/iris/resolve/main/%2Fetc"), "path-absolute");
-        assert_eq!(kind("/nothing/here"), "route-not-found");
+        assert_eq!(kind("/nothing/here/at/all"), "route-not-found");
     }
 }

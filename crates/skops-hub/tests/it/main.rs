@@ -5,5 +5,6 @@
 mod bad_input;
 mod concurrency;
 mod downloads;
+mod pages;
 mod store_failures;
 mod support;
