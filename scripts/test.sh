@@ -10,6 +10,9 @@ step() { printf '\n==> %s\n' "$*"; }
 step "set-up (venv, pinned packages, extension)"
 bash scripts/setup.sh
 
+step "set-up (Chromium and chromedriver for the model-page browser test)"
+bash scripts/setup_browser.sh
+
 step "cargo fmt"
 cargo fmt --all -- --check
 

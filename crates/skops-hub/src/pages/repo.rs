@@ -1,8 +1,9 @@
 //! `GET /{namespace}/{name}[/tree/{rev}]`: a model's page at `main` or at a revision: its
-//! metadata (from the card's front matter and `config.json`), rendered card, files with size,
-//! sha256 and a download link, and in `<section id="audit">` one
-//! `<article class="audit" data-file="...">` per `.skops` file: its audit and whether the card
-//! is bound to that exact file (the check of `skops-rs card check`).
+//! metadata (from the card's front matter and `config.json`); in `<section id="audit">` one
+//! `<article class="audit" data-file="...">` per `.skops` file with its audit and whether the
+//! card is bound to that exact file (the check of `skops-rs card check`); the files with size,
+//! sha256 and a download link; the rendered card. The audit comes before the card: it is what
+//! a reviewer needs before anyone loads the model, and the card is the author's own words.
 
 use std::sync::Arc;
 
@@ -69,11 +70,13 @@ pub async fn page(hub: &Hub, ctx: &Ctx, repo: &RepoId, revision: Option<&str>) -
             .map_or_else(Config::default, |text| read_config(&text)),
         None => Config::default(),
     };
-    let skops_files: Vec<(&String, &FileEntry)> = commit
+    let mut skops_files: Vec<(&String, &FileEntry)> = commit
         .tree
         .iter()
         .filter(|(path, _)| path.to_ascii_lowercase().ends_with(".skops"))
         .collect();
+    // The model file `config.json` names first (a stable sort keeps the others by path).
+    skops_files.sort_by_key(|(path, _)| Some(path.as_str()) != config.model_file.as_deref());
     let audits = futures_util::future::join_all(
         skops_files
             .iter()
@@ -98,12 +101,6 @@ pub async fn page(hub: &Hub, ctx: &Ctx, repo: &RepoId, revision: Option<&str>) -
     let body = html! {
         (view.heading())
         (view.metadata())
-        h2 { "Model card" }
-        @match &card.html {
-            Some(html) => section.card #card { (PreEscaped(html)) },
-            None => p.dim #card { "This repository has no model card (README.md)." },
-        }
-        (view.file_table())
         section #audit {
             h2 { "Audit" }
             p.dim {
@@ -121,6 +118,12 @@ pub async fn page(hub: &Hub, ctx: &Ctx, repo: &RepoId, revision: Option<&str>) -
             @if skops_files.len() > audited.len() {
                 p.dim { (skops_files.len() - audited.len()) " more .skops files are not audited on this page." }
             }
+        }
+        (view.file_table())
+        h2 { "Model card" }
+        @match &card.html {
+            Some(html) => section.card #card { (PreEscaped(html)) },
+            None => p.dim #card { "This repository has no model card (README.md)." },
         }
     };
     Ok(respond(200, layout(&repo.to_string(), &ctx.access, body)))
@@ -172,7 +175,8 @@ fn sklearn_requirement(requirement: &Json) -> Option<String> {
     }
     let spec = spec.trim();
     let pinned = spec.strip_prefix("==").or_else(|| spec.strip_prefix('='));
-    let version = pinned.unwrap_or(spec).trim();
+    // skops' examples quote the version: `scikit-learn="1.9.1"`.
+    let version = pinned.unwrap_or(spec).trim().trim_matches(['"', '\'']);
     (!version.is_empty()).then(|| version.to_owned())
 }
 
@@ -256,7 +260,12 @@ impl View<'_> {
         };
         html! {
             article.audit data-file=(path) {
-                h3 { (path) }
+                h3 {
+                    (path)
+                    @if Some(path) == self.config.model_file.as_deref() {
+                        " " span.badge { "model file" }
+                    }
+                }
                 p.mono.dim { "sha256 " (entry.sha256) " · " (human_size(entry.size)) }
                 @match audit {
                     FileAudit::Done(report) => (report_lines(report)),
@@ -311,7 +320,9 @@ fn report_lines(report: &Report) -> Markup {
             p.bad {
                 (report.untrusted.len()) " untrusted type"
                 @if report.untrusted.len() != 1 { "s" }
-                ": loading it runs this code only if you trust "
+                ": the file loads only if you trust "
+                @if report.untrusted.len() == 1 { "it" } @else { "them" }
+                ", and trusting lets the file call "
                 @if report.untrusted.len() == 1 { "it" } @else { "them" } "."
             }
             ul.untrusted {
@@ -328,7 +339,7 @@ fn report_lines(report: &Report) -> Markup {
             }
         }
         @if report.validated_total == 0 {
-            p { "Trusted by validation: no node." }
+            p { "Trusted by validation: none." }
         } @else {
             p {
                 "Trusted by validation: " (report.validated_total) " node"
@@ -367,6 +378,10 @@ mod tests {
             Some(">= 1.5")
         );
         assert_eq!(requirement("sklearn"), None);
+        assert_eq!(
+            requirement("scikit-learn=\"1.9.1\"").as_deref(),
+            Some("1.9.1")
+        );
         assert_eq!(requirement("scikit-learn-extra=1"), None);
         assert!(read_config("[1]").model_file.is_none());
     }
