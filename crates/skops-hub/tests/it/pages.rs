@@ -137,6 +137,9 @@ fn the_list_shows_public_repositories_and_private_ones_to_tokens() {
     assert!(reader.contains("<a href=\"/alice/secret\">alice/secret</a>"));
     assert!(reader.contains("private"));
     assert!(reader.contains("signed in as bob"));
+    // HEAD answers the same headers without a body.
+    let head = server.request("HEAD", "/", None, &[], b"");
+    assert!(page(&head, 200).is_empty());
     // A token the hub did not issue is refused, as on the API, with an HTML page.
     let bad = server.get("/", Some("skh_not_a_token"));
     assert!(page(&bad, 401).contains("auth-invalid-token"));
