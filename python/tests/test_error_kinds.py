@@ -26,7 +26,7 @@ THIS = Path(__file__).resolve()
 # route `validate-yaml` is no kind.
 _FORMAT_LITERAL = re.compile(
     r"[\"'`]((?!validate-yaml[\"'`])(?:io|limit-exceeded|(?:zip|json|npy|npz|schema|file|audit|policy|validate|"
-    r"visualize|request|path|auth|conflict|store)-[a-z0-9-]+|"
+    r"visualize|request|path|auth|conflict|store|page)-[a-z0-9-]+|"
     r"(?:repo|revision|entry|route)-not-found))[\"'`]"
 )
 CRATES = ("skops-format", "skops-trust", "skops-card", "skops-hub")
@@ -133,6 +133,7 @@ UNPROVOKED = {
     "npy-header-too-large": "writing an `.npy` header of more than 4 GiB",
     "request-interrupted": "the client is gone: no answer reaches anybody",
     "conflict-contention": "a store losing every compare-and-swap of a commit's retries",
+    "page-audit-aborted": "a model page's audit task panicking (a bug) or being cancelled",
 }
 
 
