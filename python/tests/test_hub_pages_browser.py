@@ -297,7 +297,7 @@ def test_the_model_page_shows_card_metadata_files_and_audits(
     model = audit.find_element(By.CSS_SELECTOR, "article.audit[data-file='model.skops']").text
     assert "No untrusted types: it loads with no trust list." in model
     assert "Trusted by validation: 1 node" in model
-    assert "sklearn.tree._tree.Tree" in model
+    assert "sklearn.tree._tree.Tree (validator tree): 1 node, at tree_" in model
     assert "Card: bound to this file" in model
     assert pushed.model_sha256 in model
     evil = audit.find_element(By.CSS_SELECTOR, "article.audit[data-file='extra/evil.skops']").text

@@ -63,9 +63,12 @@ pub const MAX_AUDITS_PER_PAGE: usize = 32;
 /// Most files listed on a model page, and most repositories on the list page.
 pub const MAX_LISTED_ENTRIES: usize = 1000;
 
-/// Most node paths shown per untrusted type, and most nodes trusted by validation shown, per
-/// file (a forest has a validated tree per estimator).
+/// Most node paths shown per untrusted type (the others are counted).
 pub const MAX_SHOWN_PATHS: usize = 20;
+
+/// Most example paths shown per validated type: those nodes are trusted, and a forest has one
+/// per estimator, so a count and a few places say enough.
+pub const MAX_SHOWN_VALIDATED_PATHS: usize = 3;
 
 /// Most bytes of `config.json` read for a model page's metadata.
 pub const MAX_CONFIG_BYTES: u64 = 1 << 20;

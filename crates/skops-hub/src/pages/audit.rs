@@ -16,7 +16,9 @@ use skops_trust::audit::{TrustReason, node_path_display, node_paths};
 use tokio::sync::Semaphore;
 
 use crate::error::{Error, PageError, StoreError};
-use crate::limits::{MAX_CACHED_AUDITS, MAX_CONCURRENT_AUDITS, MAX_SHOWN_PATHS};
+use crate::limits::{
+    MAX_CACHED_AUDITS, MAX_CONCURRENT_AUDITS, MAX_SHOWN_PATHS, MAX_SHOWN_VALIDATED_PATHS,
+};
 use crate::objects::FileEntry;
 use crate::store::Backend;
 
@@ -31,15 +33,17 @@ pub struct Untrusted {
     pub more: u64,
 }
 
-/// A node trusted because its validator checked its state.
+/// The nodes of one type trusted because its validator checked their state.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ValidatedNode {
-    /// The node's path.
-    pub path: String,
-    /// The type it is trusted as (`sklearn.tree._tree.Tree`).
+pub struct Validated {
+    /// The type they are trusted as (`sklearn.tree._tree.Tree`).
     pub type_name: &'static str,
     /// The validator that passed.
     pub validator: &'static str,
+    /// How many nodes.
+    pub count: usize,
+    /// The first nodes' paths, in schema order (at most [`MAX_SHOWN_VALIDATED_PATHS`]).
+    pub paths: Vec<String>,
 }
 
 /// What the audit of one file found.
@@ -51,10 +55,8 @@ pub struct Report {
     pub sklearn_version: Option<String>,
     /// The untrusted types left with no trust list, sorted.
     pub untrusted: Vec<Untrusted>,
-    /// The nodes trusted by validation (at most [`MAX_SHOWN_PATHS`]), in schema order.
-    pub validated: Vec<ValidatedNode>,
-    /// How many nodes were trusted by validation in all.
-    pub validated_total: usize,
+    /// The nodes trusted by validation, by type (in the order the types first occur).
+    pub validated: Vec<Validated>,
 }
 
 /// The audit of one file, or why there is none.
@@ -237,22 +239,36 @@ pub fn audit_bytes(data: &[u8]) -> FileAudit {
         .collect();
     let schema = file.schema();
     let paths = node_paths(schema);
-    let mut validated = Vec::new();
-    let mut validated_total = 0;
+    let mut validated: Vec<Validated> = Vec::new();
     for (id, _) in schema.nodes() {
-        if let TrustReason::Validated {
+        let TrustReason::Validated {
             type_name,
             validator,
         } = report.node(id).reason
+        else {
+            continue;
+        };
+        let validator = validator.name();
+        let index = match validated
+            .iter()
+            .position(|group| group.type_name == type_name && group.validator == validator)
         {
-            validated_total += 1;
-            if validated.len() < MAX_SHOWN_PATHS {
-                let path = paths.get(id.index()).map_or("", String::as_str);
-                validated.push(ValidatedNode {
-                    path: node_path_display(path).to_owned(),
+            Some(index) => index,
+            None => {
+                validated.push(Validated {
                     type_name,
-                    validator: validator.name(),
+                    validator,
+                    count: 0,
+                    paths: Vec::new(),
                 });
+                validated.len() - 1
+            }
+        };
+        if let Some(group) = validated.get_mut(index) {
+            group.count += 1;
+            if group.paths.len() < MAX_SHOWN_VALIDATED_PATHS {
+                let path = paths.get(id.index()).map_or("", String::as_str);
+                group.paths.push(node_path_display(path).to_owned());
             }
         }
     }
@@ -261,7 +277,6 @@ pub fn audit_bytes(data: &[u8]) -> FileAudit {
         sklearn_version: file.sklearn_version(),
         untrusted,
         validated,
-        validated_total,
     })
 }
 

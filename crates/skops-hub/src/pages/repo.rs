@@ -338,21 +338,29 @@ fn report_lines(report: &Report) -> Markup {
                 }
             }
         }
-        @if report.validated_total == 0 {
+        @let validated: usize = report.validated.iter().map(|group| group.count).sum();
+        @if validated == 0 {
             p { "Trusted by validation: none." }
         } @else {
             p {
-                "Trusted by validation: " (report.validated_total) " node"
-                @if report.validated_total != 1 { "s" }
+                "Trusted by validation: " (validated) " node"
+                @if validated != 1 { "s" }
                 " whose state a validator checked:"
             }
             ul.validated {
-                @for node in &report.validated {
-                    li { code { (node.path) } ": " code { (node.type_name) } " (validator " code { (node.validator) } ")" }
+                @for group in &report.validated {
+                    li {
+                        code { (group.type_name) } " (validator " code { (group.validator) } "): "
+                        (group.count) " node" @if group.count != 1 { "s" } ", at "
+                        @for (index, at) in group.paths.iter().enumerate() {
+                            @if index > 0 { ", " }
+                            code { (at) }
+                        }
+                        @if group.count > group.paths.len() {
+                            " and " (group.count - group.paths.len()) " more"
+                        }
+                    }
                 }
-            }
-            @if report.validated_total > report.validated.len() {
-                p.dim { "and " (report.validated_total - report.validated.len()) " more." }
             }
         }
     }
