@@ -3,7 +3,8 @@
 Usage: `python scripts/gen_error_docs.py [--check]`.
 
 The kinds are the one vocabulary of errors (`kind()` in Rust, `SkopsFormatError.kind` and
-`CardError.kind` in Python, test expectations, `testdata/malicious/cases.json`). This script
+`CardError.kind` in Python, the CLI's `--json` errors, test expectations,
+`testdata/malicious/cases.json`). This script
 reads them from the crates' `error.rs` (each variant's first doc line, and the kind its
 `ErrorKind::name`/`kind()` gives), so the page cannot drift from the code: with `--check` it
 fails when the page is not what it would write (`python/tests/test_error_kinds.py` runs that).
@@ -23,6 +24,7 @@ CRATES = [
     ("skops-trust", "the audit, validators and policies (Python: `SkopsFormatError`)"),
     ("skops-card", "model cards (Python: `CardError`)"),
     ("skops-hub", "the hub server (HTTP: the JSON `kind` of an error answer)"),
+    ("skops-cli", "the command line's own (`--json`: the `kind` of the `error` object)"),
 ]
 
 _VARIANT = re.compile(r"^    ([A-Z][A-Za-z0-9]*)\b")
@@ -90,12 +92,14 @@ def render() -> str:
         "",
         "Every refusal has a stable, kebab-case kind: `kind()` of the Rust error, `kind` of the",
         "Python exception (`SkopsFormatError`, `CardError`), the `expect` of",
-        "`testdata/malicious/cases.json`. The CLI shows the message and a hint. Written by",
-        "`scripts/gen_error_docs.py` from the crates' error enums; do not edit by hand.",
+        "`testdata/malicious/cases.json`. The CLI shows the message and a hint, and with",
+        "`--json` the kind too (`docs/cli.md`). Written by `scripts/gen_error_docs.py` from the",
+        "crates' error enums; do not edit by hand.",
         "",
         "A wrapper that only adds where a problem is (`FileError::MemberInvalid`,",
         "`NpzError::Member`) has the kind of what it wraps; a trust error of the file format",
-        "(`Error::Format`) keeps the format's.",
+        "(`Error::Format`) keeps the format's, and a CLI error about a file, card or hub",
+        "(`CliError::File`, `Card`, `Hub`) the kind of the crate's error.",
     ]
     for crate, what in CRATES:
         lines += ["", f"## `{crate}`: {what}", ""]

@@ -21,15 +21,15 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 DOCS = ROOT / "docs" / "errors.md"
 THIS = Path(__file__).resolve()
 
-# A kind of the format, trust and hub layers, as code writes it: a quoted literal with a
-# family prefix (cards' kinds are checked against the card section of the page). The hub's
-# route `validate-yaml` is no kind.
+# A kind of the format, trust and hub layers and of the command line, as code writes it: a
+# quoted literal with a family prefix (cards' kinds are checked against the card section of
+# the page). The hub's route `validate-yaml` is no kind.
 _FORMAT_LITERAL = re.compile(
     r"[\"'`]((?!validate-yaml[\"'`])(?:io|limit-exceeded|(?:zip|json|npy|npz|schema|file|audit|policy|validate|"
-    r"visualize|request|path|auth|conflict|store|page)-[a-z0-9-]+|"
+    r"visualize|request|path|auth|conflict|store|page|cli)-[a-z0-9-]+|"
     r"(?:repo|revision|entry|route)-not-found))[\"'`]"
 )
-CRATES = ("skops-format", "skops-trust", "skops-card", "skops-hub")
+CRATES = ("skops-format", "skops-trust", "skops-card", "skops-hub", "skops-cli")
 _CARD_KIND = re.compile(r"(?:value|error|exc|err)\.kind\s*==\s*[\"']([a-z0-9-]+)[\"']")
 
 
@@ -100,7 +100,7 @@ def _sources_naming_kinds() -> list[Path]:
 
 
 def test_every_kind_a_test_expects_exists():
-    kinds = set(error_kinds()) | set(_documented("skops-hub"))
+    kinds = set(error_kinds()) | set(_documented("skops-hub")) | set(_documented("skops-cli"))
     card_kinds = set(_documented("skops-card"))
     unknown = []
     sources = _sources_naming_kinds()

@@ -49,6 +49,17 @@ pub enum Command {
     Hub(HubCommand),
 }
 
+impl Command {
+    /// Whether the command prints JSON (`--json`): its errors are then JSON too.
+    pub fn json(&self) -> bool {
+        match self {
+            Self::Inspect(args) => args.json,
+            Self::Audit(args) => args.json,
+            Self::Card(_) | Self::Hub(_) => false,
+        }
+    }
+}
+
 /// The `hub` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum HubCommand {

@@ -1,9 +1,12 @@
 //! What can go wrong in a command, and how it is reported: `error: ...`, one `caused by: ...`
-//! line per underlying error, and a `hint: ...` where there is something to suggest.
+//! line per underlying error, and a `hint: ...` where there is something to suggest; with
+//! `--json`, the same parts and the error's `kind()` as one JSON object.
 //!
 //! Every [`skops_format::Error`] and [`skops_card::Error`] variant is mapped to its hint by an
 //! exhaustive `match`, so a new variant does not compile until someone decides what to tell the
-//! user about it.
+//! user about it. The kind is the wrapped crate error's own `kind()` (the one vocabulary of
+//! `docs/errors.md`); only the variants the command line adds have kinds of their own, in the
+//! `error_kinds!` table below.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -14,10 +17,13 @@ use skops_trust::Error as TrustError;
 
 use crate::sanitize::sanitize;
 use skops_format::error::{FileError, JsonError, NpyError, NpzError, SchemaError, ZipError};
+use skops_format::json::{self, Object, Value};
 use skops_trust::error::{AuditError, PolicyError, VisualizeError};
 
 /// A command that could not do its job (exit code 2).
-#[derive(Debug)]
+#[derive(Debug, strum::EnumDiscriminants)]
+#[strum_discriminants(name(CliErrorKind), derive(strum::EnumIter))]
+#[strum_discriminants(doc = "The variants of [`CliError`], without their data.")]
 pub enum CliError {
     /// The file could not be read, is not a valid `.skops` file, or cannot be audited.
     File {
@@ -46,7 +52,10 @@ pub enum CliError {
     /// Writing the output failed (a closed pipe is not an error).
     Output(std::io::Error),
     /// The hub could not open its store or make a token.
-    Hub(skops_hub::Error),
+    Hub {
+        /// What went wrong.
+        source: skops_hub::Error,
+    },
     /// The hub could not listen on its address, or its server failed.
     Serve {
         /// The address given.
@@ -75,7 +84,37 @@ impl CliError {
 
     /// The report printed on standard error, every line escaped, ending with a newline.
     pub fn render(&self) -> String {
+        let report = self.report();
         let mut out = String::new();
+        line(&mut out, "error: ", &report.message);
+        for cause in &report.causes {
+            line(&mut out, "  caused by: ", cause);
+        }
+        if let Some(hint) = report.hint {
+            line(&mut out, "hint: ", hint);
+        }
+        out
+    }
+
+    /// The report of a `--json` command, printed on standard output: `{"error": {"kind",
+    /// "message", "causes", "hint"}}` (`docs/cli.md`), the texts as they are (the JSON writer
+    /// escapes them, and writes ASCII only, like the reports), ending with a newline.
+    pub fn render_json(&self) -> String {
+        let report = self.report();
+        let causes: Vec<Value> = report.causes.into_iter().map(Value::from).collect();
+        let mut error = Object::new();
+        error.push("kind", report.kind);
+        error.push("message", report.message);
+        error.push("causes", causes);
+        error.push("hint", report.hint.map_or(Value::Null, Value::from));
+        let mut object = Object::new();
+        object.push("error", error);
+        json::to_string_pretty(&Value::from(object)) + "\n"
+    }
+
+    /// What both renderings show: the kind, the message, the causes (the chain of underlying
+    /// errors, outermost first) and the hint.
+    fn report(&self) -> Report {
         match self {
             Self::File { path, source } => {
                 let source = source.as_ref();
@@ -84,7 +123,7 @@ impl CliError {
                     TrustError::Format(FormatError::Io { .. }) => source.to_string(),
                     _ => format!("`{}`: {source}", path.display()),
                 };
-                error_with_causes(&mut out, &message, source, hint(source));
+                Report::with_causes(self.kind(), message, source, hint(source))
             }
             Self::Card { path, source } => {
                 let source = source.as_ref();
@@ -98,85 +137,96 @@ impl CliError {
                     | CardError::PlotFileMissing { .. } => source.to_string(),
                     _ => format!("`{}`: {source}", path.display()),
                 };
-                error_with_causes(&mut out, &message, source, card_hint(source));
+                Report::with_causes(self.kind(), message, source, card_hint(source))
             }
-            Self::OutputExists { path } => {
-                line(
-                    &mut out,
-                    "error: ",
-                    &format!("`{}` exists already", path.display()),
-                );
-                line(
-                    &mut out,
-                    "hint: ",
-                    "pass `--force` to replace it, or edit it with `skops-rs card set`",
-                );
-            }
-            Self::PolicyIsModel { path } => {
-                line(
-                    &mut out,
-                    "error: ",
-                    &format!(
-                        "`{}` is the model file: writing the policy there would replace it",
-                        path.display()
-                    ),
-                );
-                line(
-                    &mut out,
-                    "hint: ",
-                    "write the policy to its own file, e.g. `model.policy.json`",
-                );
-            }
-            Self::Hub(error) => {
-                error_with_causes(
-                    &mut out,
-                    &format!("hub: {error}"),
-                    error,
-                    Some(
-                        "check that the data folder exists or can be created, and that you may write it",
-                    ),
-                );
-            }
-            Self::Serve { addr, source } => {
-                error_with_causes(
-                    &mut out,
-                    &format!("hub: cannot serve on `{addr}`: {source}"),
-                    source,
-                    Some("pass another `--addr HOST:PORT` (port 0 picks a free one)"),
-                );
-            }
-            Self::Output(error) => {
-                line(
-                    &mut out,
-                    "error: cannot write the output: ",
-                    &error.to_string(),
-                );
-            }
+            Self::OutputExists { path } => Report {
+                kind: self.kind(),
+                message: format!("`{}` exists already", path.display()),
+                causes: Vec::new(),
+                hint: Some("pass `--force` to replace it, or edit it with `skops-rs card set`"),
+            },
+            Self::PolicyIsModel { path } => Report {
+                kind: self.kind(),
+                message: format!(
+                    "`{}` is the model file: writing the policy there would replace it",
+                    path.display()
+                ),
+                causes: Vec::new(),
+                hint: Some("write the policy to its own file, e.g. `model.policy.json`"),
+            },
+            Self::Hub { source } => Report::with_causes(
+                self.kind(),
+                format!("hub: {source}"),
+                source,
+                Some(
+                    "check that the data folder exists or can be created, and that you may write it",
+                ),
+            ),
+            Self::Serve { addr, source } => Report::with_causes(
+                self.kind(),
+                format!("hub: cannot serve on `{addr}`: {source}"),
+                source,
+                Some("pass another `--addr HOST:PORT` (port 0 picks a free one)"),
+            ),
+            // The I/O error is the message: it has no cause worth a line of its own.
+            Self::Output(error) => Report {
+                kind: self.kind(),
+                message: format!("cannot write the output: {error}"),
+                causes: Vec::new(),
+                hint: None,
+            },
         }
-        out
+    }
+}
+
+skops_format::error_kinds!(CliError / CliErrorKind {
+    OutputExists => "cli-output-exists",
+    PolicyIsModel => "cli-policy-is-model",
+    Output => "cli-output-io",
+    Serve => "cli-serve-io",
+} wrappers {
+    File,
+    Card,
+    Hub,
+});
+
+/// The parts of an error report, before they are rendered as text or JSON.
+struct Report {
+    /// [`CliError::kind`].
+    kind: &'static str,
+    /// What went wrong, naming the file.
+    message: String,
+    /// The underlying errors, outermost first.
+    causes: Vec<String>,
+    /// What to do about it.
+    hint: Option<&'static str>,
+}
+
+impl Report {
+    /// A report whose causes are the chain of errors below `source`.
+    fn with_causes(
+        kind: &'static str,
+        message: String,
+        source: &dyn std::error::Error,
+        hint: Option<&'static str>,
+    ) -> Self {
+        let mut causes = Vec::new();
+        let mut cause = source.source();
+        while let Some(error) = cause {
+            causes.push(error.to_string());
+            cause = error.source();
+        }
+        Self {
+            kind,
+            message,
+            causes,
+            hint,
+        }
     }
 }
 
 fn line(out: &mut String, label: &str, text: &str) {
     let _ = writeln!(out, "{label}{}", sanitize(text));
-}
-
-/// `error: message`, a `caused by:` line per underlying error of `source`, then the hint.
-fn error_with_causes(
-    out: &mut String,
-    message: &str,
-    source: &dyn std::error::Error,
-    hint: Option<&str>,
-) {
-    line(out, "error: ", message);
-    let mut cause = source.source();
-    while let Some(error) = cause {
-        line(out, "  caused by: ", &error.to_string());
-        cause = error.source();
-    }
-    if let Some(hint) = hint {
-        line(out, "hint: ", hint);
-    }
 }
 
 /// What to suggest for a card `error`.
@@ -468,6 +518,178 @@ mod tests {
             error.render(),
             "error: `README.md`: section `Usage\\x1b[2J` does not exist\n\
              hint: `skops-rs card show` lists the sections of the card\n"
+        );
+    }
+
+    /// The kinds `docs/errors.md` lists in the section of `crate_name`.
+    fn documented(crate_name: &str) -> Vec<String> {
+        let page =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/errors.md"))
+                .expect("docs/errors.md");
+        let section = page
+            .split(&format!("\n## `{crate_name}`"))
+            .nth(1)
+            .unwrap_or_else(|| panic!("docs/errors.md has no section for {crate_name}"));
+        let section = section.split("\n## ").next().unwrap_or_default();
+        section
+            .lines()
+            .filter_map(|line| line.strip_prefix("| `"))
+            .filter_map(|line| line.split('`').next())
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[test]
+    fn every_variant_has_a_documented_kind() {
+        use strum::IntoEnumIterator as _;
+
+        let io = || std::io::Error::from(std::io::ErrorKind::AddrInUse);
+        for variant in CliErrorKind::iter() {
+            // A wrapper has the kind of what it wraps, documented in that crate's section.
+            let (error, kind, crate_name) = match variant {
+                CliErrorKind::File => (
+                    CliError::file(
+                        Path::new("m.skops"),
+                        FormatError::Zip(ZipError::NotAnArchive),
+                    ),
+                    "zip-not-an-archive",
+                    "skops-format",
+                ),
+                CliErrorKind::Card => (
+                    CliError::card(
+                        Path::new("README.md"),
+                        CardError::SectionNotFound {
+                            name: "Usage".to_owned(),
+                        },
+                    ),
+                    "section-not-found",
+                    "skops-card",
+                ),
+                CliErrorKind::Hub => (
+                    CliError::Hub {
+                        source: skops_hub::error::StoreError::Location {
+                            location: "ftp://x".to_owned(),
+                            message: "unknown scheme".to_owned(),
+                        }
+                        .into(),
+                    },
+                    "store-location",
+                    "skops-hub",
+                ),
+                CliErrorKind::OutputExists => (
+                    CliError::OutputExists {
+                        path: PathBuf::from("README.md"),
+                    },
+                    "cli-output-exists",
+                    "skops-cli",
+                ),
+                CliErrorKind::PolicyIsModel => (
+                    CliError::PolicyIsModel {
+                        path: PathBuf::from("m.skops"),
+                    },
+                    "cli-policy-is-model",
+                    "skops-cli",
+                ),
+                CliErrorKind::Output => (CliError::Output(io()), "cli-output-io", "skops-cli"),
+                CliErrorKind::Serve => (
+                    CliError::Serve {
+                        addr: "127.0.0.1:1".to_owned(),
+                        source: io(),
+                    },
+                    "cli-serve-io",
+                    "skops-cli",
+                ),
+            };
+            assert_eq!(error.kind(), kind, "{variant:?}");
+            assert_eq!(CliErrorKind::from(&error), variant);
+            assert!(
+                documented(crate_name).iter().any(|listed| listed == kind),
+                "{variant:?}: docs/errors.md lists no `{kind}` for {crate_name}"
+            );
+        }
+        // The command line's own kinds, in the order of the table, and nothing else.
+        assert_eq!(
+            documented("skops-cli"),
+            CliErrorKind::all().collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn the_command_lines_kinds_are_its_own() {
+        let others: Vec<&str> = skops_trust::Error::kinds()
+            .chain(skops_hub::Error::kinds())
+            .collect();
+        for kind in CliErrorKind::all() {
+            assert!(kind.starts_with("cli-"), "{kind}");
+            assert!(!others.contains(&kind), "{kind}");
+        }
+    }
+
+    #[test]
+    fn json_errors_carry_the_kind_the_message_the_causes_and_the_hint() {
+        let error = CliError::file(
+            Path::new("m\u{1b}[2J\u{202e}.skops"),
+            FormatError::File(FileError::MemberInvalid {
+                member: "1.npy".to_owned(),
+                path: "coef_".to_owned(),
+                source: Box::new(FormatError::Npy(NpyError::BadMagic)),
+            }),
+        );
+        let text = error.render_json();
+        assert!(text.is_ascii(), "{text}");
+        assert!(text.ends_with("}\n"));
+        let value = json::parse(text.as_bytes(), 8).expect("the report is JSON");
+        let report = value.as_object().expect("an object");
+        assert_eq!(report.len(), 1);
+        let fields = report
+            .get("error")
+            .and_then(Value::as_object)
+            .expect("an `error` object");
+        let field = |name: &str| fields.get(name).unwrap_or_else(|| panic!("no `{name}`"));
+        assert_eq!(field("kind").as_str(), Some("npy-bad-magic"));
+        // The message as it is (the text report escapes it; JSON escapes it its own way).
+        assert_eq!(
+            field("message").as_str(),
+            Some(
+                "`m\u{1b}[2J\u{202e}.skops`: member `1.npy` referenced by the node at `coef_` \
+                 is invalid"
+            )
+        );
+        let causes: Vec<_> = field("causes")
+            .as_array()
+            .expect("a list")
+            .iter()
+            .map(Value::as_str)
+            .collect();
+        assert_eq!(
+            causes,
+            [Some(
+                "not a `.npy` array: the magic string `\\x93NUMPY` is missing"
+            )]
+        );
+        assert_eq!(
+            field("hint").as_str(),
+            format_hint(&FormatError::Npy(NpyError::BadMagic))
+        );
+    }
+
+    #[test]
+    fn a_json_error_without_a_hint_has_hint_null() {
+        let error = CliError::Output(std::io::Error::from(std::io::ErrorKind::StorageFull));
+        let value = json::parse(error.render_json().as_bytes(), 8).expect("JSON");
+        let fields = value
+            .as_object()
+            .and_then(|report| report.get("error"))
+            .and_then(Value::as_object)
+            .expect("an `error` object");
+        assert_eq!(
+            fields.get("kind").and_then(Value::as_str),
+            Some("cli-output-io")
+        );
+        assert!(matches!(fields.get("hint"), Some(Value::Null)));
+        assert_eq!(
+            fields.get("causes").and_then(Value::as_array),
+            Some(&[][..])
         );
     }
 }

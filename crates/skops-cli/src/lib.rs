@@ -3,7 +3,8 @@
 //! [`run`] takes the whole argument list (program name first) and returns the exit code:
 //! 0 ok, 1 problems found (e.g. untrusted types, a card that does not match its model), 2 error (bad arguments, unreadable or invalid
 //! file). Output goes to the process's standard output and error; a closed pipe ends the output
-//! quietly without changing the exit code.
+//! quietly without changing the exit code. An error is reported on standard error, or, for a
+//! command given `--json`, as a JSON object on standard output.
 
 pub mod args;
 pub mod commands;
@@ -61,12 +62,21 @@ where
     match result {
         Ok(code) => code,
         Err(error) => {
-            let _ = std::io::stderr()
-                .lock()
-                .write_all(error.render().as_bytes());
+            report(&error, cli.command.json());
             EXIT_ERROR
         }
     }
+}
+
+/// Reports `error`: as JSON on standard output for a `--json` command, else (or when standard
+/// output is what failed) as text on standard error.
+fn report(error: &CliError, json: bool) {
+    if json && !matches!(error, CliError::Output(_)) && write_stdout(&error.render_json()).is_ok() {
+        return;
+    }
+    let _ = std::io::stderr()
+        .lock()
+        .write_all(error.render().as_bytes());
 }
 
 /// Whether to color standard output: asked for, or a terminal with `NO_COLOR` unset or empty.

@@ -483,6 +483,8 @@ mod tests {
             std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/errors.md"))
                 .unwrap();
         let section = page.split("## `skops-hub`").nth(1).unwrap();
+        // Up to the next crate's section.
+        let section = section.split("\n## ").next().unwrap();
         let documented: Vec<&str> = section
             .lines()
             .filter_map(|line| line.strip_prefix("| `"))

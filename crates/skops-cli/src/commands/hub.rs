@@ -27,7 +27,7 @@ pub fn run(command: &HubCommand) -> Result<Outcome, CliError> {
             let store = open(&args.store)?;
             let token = skops_hub::auth::add(store.as_ref(), &args.name, args.write)
                 .await
-                .map_err(CliError::Hub)?;
+                .map_err(|source| CliError::Hub { source })?;
             Ok(Outcome {
                 stdout: format!("{token}\n"),
                 code: EXIT_OK,
@@ -41,7 +41,9 @@ fn open(args: &HubStoreArgs) -> Result<Box<dyn Backend>, CliError> {
         Some(url) => url.clone(),
         None => args.data.display().to_string(),
     };
-    store::open(&location).map_err(|error| CliError::Hub(error.into()))
+    store::open(&location).map_err(|error| CliError::Hub {
+        source: error.into(),
+    })
 }
 
 async fn serve(args: &HubServeArgs) -> Result<Outcome, CliError> {

@@ -213,11 +213,7 @@ fn errors_name_the_problem() {
         ),
         (
             "error_operator_module",
-            vec![
-                "inspect",
-                "--json",
-                "testdata/malicious/operator_module_os.skops",
-            ],
+            vec!["inspect", "testdata/malicious/operator_module_os.skops"],
         ),
         (
             "error_protocol",
@@ -239,6 +235,65 @@ fn errors_name_the_problem() {
         assert!(run.stdout.is_empty(), "{name}: nothing on stdout");
         assert!(run.stderr.starts_with("error:"), "{name}: {}", run.stderr);
         assert_snapshot!(name, run.transcript());
+    }
+}
+
+/// With `--json`, the error is a JSON object on stdout (exit code 2 still), which names its kind.
+#[test]
+fn json_errors_name_the_kind() {
+    for (name, args) in [
+        (
+            "error_json_operator_module",
+            vec![
+                "inspect",
+                "--json",
+                "testdata/malicious/operator_module_os.skops",
+            ],
+        ),
+        (
+            "error_json_npy_member",
+            vec!["audit", "--json", "testdata/malicious/npy_bad_magic.skops"],
+        ),
+    ] {
+        let run = skops_rs(&args);
+        assert_eq!(run.code, 2, "{name}: exit code");
+        assert!(run.stderr.is_empty(), "{name}: nothing on stderr");
+        assert!(run.stdout.is_ascii(), "{name}: the JSON is ASCII");
+        assert_snapshot!(name, run.transcript());
+    }
+}
+
+/// A usage error is clap's, on stderr, even with `--json`: the command line was not understood.
+#[test]
+fn json_usage_errors_stay_text() {
+    let run = skops_rs(["audit", "--json"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stdout.is_empty());
+    assert!(run.stderr.starts_with("error:"), "{}", run.stderr);
+}
+
+/// Output that cannot be written is reported on stderr as text, also with `--json`: stdout is
+/// what failed.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_output_error_is_text_on_stderr_even_with_json() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        return;
+    };
+    let file = "crates/skops-format/tests/data/visualize/pipeline_tree.skops";
+    for args in [vec!["audit", "--json", file], vec!["audit", file]] {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_skops-rs"))
+            .args(&args)
+            .current_dir(crate::common::workspace())
+            .stdout(full.try_clone().expect("a second handle"))
+            .output()
+            .expect("the skops-rs binary runs");
+        let stderr = String::from_utf8(output.stderr).expect("stderr is UTF-8");
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.starts_with("error: cannot write the output: "),
+            "{args:?}: {stderr}"
+        );
     }
 }
 
