@@ -84,8 +84,16 @@ fn audit_agrees_with_skops_on_every_fixture() {
                 assert!(inspect.stdout.contains("\nroot: "), "{relative}");
             }
             _ => {
+                // `--json` reports the error as a JSON object on stdout, with its kind.
                 assert_eq!(audit.code, 2, "{context}");
-                assert!(audit.stderr.starts_with("error: "), "{context}");
+                let report = json::parse(audit.stdout.as_bytes(), 64).expect("JSON error");
+                let kind = report
+                    .as_object()
+                    .and_then(|report| report.get("error"))
+                    .and_then(Value::as_object)
+                    .and_then(|error| error.get("kind"))
+                    .and_then(Value::as_str);
+                assert!(kind.is_some_and(|kind| !kind.is_empty()), "{context}");
             }
         }
     }
