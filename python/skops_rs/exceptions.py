@@ -23,9 +23,13 @@ __all__ = [
     "UNTRUSTED_TYPE_REASONS",
     "CardError",
     "InferenceEndpointError",
+    "InferenceError",
+    "InferenceInputError",
+    "InferenceMethodError",
     "SkopsFormatAttributeError",
     "SkopsFormatError",
     "SkopsFormatTypeError",
+    "UnsupportedModelError",
     "UnsupportedTypeException",
     "UntrustedTypesFoundException",
 ]
@@ -156,3 +160,40 @@ class InferenceEndpointError(RuntimeError):
         super().__init__(message)
         self.url = url
         self.status = status
+
+
+class InferenceError(ValueError):
+    """Raised by native prediction (``skops_rs.infer``) for a model or an input it refuses.
+
+    Attributes
+    ----------
+    kind : str
+        A short, stable name of the problem (``"infer-..."``, ``docs/errors.md``).
+    """
+
+    def __init__(self, message: str, *, kind: str):
+        super().__init__(message)
+        self.kind = kind
+
+
+class UnsupportedModelError(InferenceError):
+    """The model, or one of its steps, is not evaluated natively: a class the engine does not
+    support (``kind="infer-unsupported"``), an option it does not evaluate
+    (``"infer-unsupported-option"``) or a state it cannot read (``"infer-malformed-state"``).
+    The message names the class and its node path. Load the model with ``skops_rs.io.load``
+    instead.
+    """
+
+
+class InferenceInputError(InferenceError):
+    """The batch does not fit the model: the wrong number of columns, values scikit-learn
+    refuses (infinity, values beyond float32 range for trees), missing or renamed columns,
+    strings where numbers belong, unknown categories (``kind="infer-input-..."``). A
+    ``ValueError``, as scikit-learn raises for the same inputs.
+    """
+
+
+class InferenceMethodError(InferenceError, AttributeError):
+    """The model has no such method (``kind="infer-no-method"``); an ``AttributeError`` too,
+    as scikit-learn's estimator has no such attribute.
+    """

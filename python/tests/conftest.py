@@ -95,7 +95,9 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Print the per-column counts of the compatibility matrix, if it ran."""
+    """Print the per-column counts of the compatibility matrix and the native-prediction
+    parity counts per estimator class, for what ran."""
+    _parity_summary(terminalreporter)
     if not any(_compat_counts.values()):
         return
     terminalreporter.section("skops 0.16 compatibility matrix")
@@ -106,3 +108,24 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             f"{f'({column}) {title}':<36} {counts['pass']:>6} {counts['fail']:>6} "
             f"{counts['xfail']:>6} {counts['skip']:>6}"
         )
+
+
+def _parity_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Native prediction against scikit-learn: exact / within-bound / mismatch cases per
+    estimator class (`_infer.compare`)."""
+    from _infer import PARITY_COUNTS
+
+    if not PARITY_COUNTS:
+        return
+    terminalreporter.section("native prediction parity with scikit-learn (cases)")
+    terminalreporter.write_line(f"{'estimator':<36} {'exact':>7} {'within':>7} {'mismatch':>9}")
+    total: collections.Counter[str] = collections.Counter()
+    for name in sorted(PARITY_COUNTS):
+        counts = PARITY_COUNTS[name]
+        total.update(counts)
+        terminalreporter.write_line(
+            f"{name:<36} {counts['exact']:>7} {counts['within']:>7} {counts['mismatch']:>9}"
+        )
+    terminalreporter.write_line(
+        f"{'total':<36} {total['exact']:>7} {total['within']:>7} {total['mismatch']:>9}"
+    )

@@ -6,6 +6,7 @@ mod card;
 mod dump;
 mod errors;
 mod files;
+mod infer;
 mod load;
 mod policy;
 
@@ -36,6 +37,7 @@ mod _skops_rs {
         super::card::register(m)?;
         super::dump::register(m)?;
         super::files::register(m)?;
+        super::infer::register(m)?;
         m.add_function(pyo3::wrap_pyfunction!(super::errors::error_kinds, m)?)?;
         super::load::register(m)?;
         super::policy::register(m)

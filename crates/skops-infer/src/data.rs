@@ -1,0 +1,332 @@
+//! The input batch: a dense row-major matrix of float64, or named columns of numbers or
+//! strings (a DataFrame's shape, for `ColumnTransformer` and encoders of string columns).
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+use crate::error::{InputError, Result};
+
+/// The most cells (rows x columns) one batch may hold: sizes computed from it cannot
+/// overflow, and a front end checks it before it allocates.
+pub const MAX_BATCH_CELLS: usize = 1 << 34;
+
+/// A dense, row-major matrix of float64.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Matrix {
+    rows: usize,
+    cols: usize,
+    data: Vec<f64>,
+}
+
+impl Matrix {
+    /// A matrix of `rows` rows and `cols` columns from its row-major items.
+    pub fn new(rows: usize, cols: usize, data: Vec<f64>) -> Result<Self> {
+        match rows.checked_mul(cols) {
+            Some(cells) if cells == data.len() && cells <= MAX_BATCH_CELLS => {
+                Ok(Self { rows, cols, data })
+            }
+            _ => Err(InputError::Shape {
+                reason: format!(
+                    "{} values do not make {rows} rows of {cols} columns (at most {MAX_BATCH_CELLS} cells)",
+                    data.len()
+                ),
+            }
+            .into()),
+        }
+    }
+
+    /// A matrix of zeros.
+    pub fn zeros(rows: usize, cols: usize) -> Self {
+        Self {
+            rows,
+            cols,
+            data: vec![0.0; rows * cols],
+        }
+    }
+
+    /// The number of rows.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// The number of columns.
+    pub fn cols(&self) -> usize {
+        self.cols
+    }
+
+    /// Row `index`.
+    pub fn row(&self, index: usize) -> &[f64] {
+        &self.data[index * self.cols..(index + 1) * self.cols]
+    }
+
+    /// Row `index`, mutable.
+    pub fn row_mut(&mut self, index: usize) -> &mut [f64] {
+        &mut self.data[index * self.cols..(index + 1) * self.cols]
+    }
+
+    /// Every row, in order.
+    pub fn iter_rows(&self) -> impl ExactSizeIterator<Item = &[f64]> {
+        // `chunks_exact(0)` panics; a matrix without columns has empty rows.
+        (0..self.rows).map(move |index| self.row(index))
+    }
+
+    /// The row-major items.
+    pub fn data(&self) -> &[f64] {
+        &self.data
+    }
+
+    /// The row-major items, mutable.
+    pub fn data_mut(&mut self) -> &mut [f64] {
+        &mut self.data
+    }
+
+    /// The row-major items, owned.
+    pub fn into_data(self) -> Vec<f64> {
+        self.data
+    }
+
+    /// Column `index`, copied.
+    pub fn column(&self, index: usize) -> Vec<f64> {
+        self.iter_rows().map(|row| row[index]).collect()
+    }
+
+    /// Rows `range`, copied.
+    pub fn slice_rows(&self, range: Range<usize>) -> Self {
+        Self {
+            rows: range.len(),
+            cols: self.cols,
+            data: self.data[range.start * self.cols..range.end * self.cols].to_vec(),
+        }
+    }
+}
+
+/// One named column of a table.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Column {
+    /// Numbers (ints and booleans are given as float64, as numpy converts them).
+    Numbers(Vec<f64>),
+    /// Strings of an object or string column; `None` is a missing value (`None` or NaN in
+    /// an object column).
+    Strings(Vec<Option<String>>),
+}
+
+impl Column {
+    /// The number of rows.
+    pub fn len(&self) -> usize {
+        match self {
+            Self::Numbers(values) => values.len(),
+            Self::Strings(values) => values.len(),
+        }
+    }
+
+    /// Whether the column has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// What the column holds, for messages.
+    pub fn holds(&self) -> &'static str {
+        match self {
+            Self::Numbers(_) => "numbers",
+            Self::Strings(_) => "strings",
+        }
+    }
+
+    fn slice(&self, range: Range<usize>) -> Self {
+        match self {
+            Self::Numbers(values) => Self::Numbers(values[range].to_vec()),
+            Self::Strings(values) => Self::Strings(values[range].to_vec()),
+        }
+    }
+}
+
+/// Columns of equal length, with names or without (a DataFrame, a CSV file).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    names: Option<Vec<String>>,
+    columns: Vec<Column>,
+    rows: usize,
+}
+
+impl Table {
+    /// A table of `columns`, named by `names` when given (one name per column).
+    pub fn new(names: Option<Vec<String>>, columns: Vec<Column>) -> Result<Self> {
+        let rows = columns.first().map_or(0, Column::len);
+        if let Some(column) = columns.iter().position(|column| column.len() != rows) {
+            return Err(InputError::Shape {
+                reason: format!(
+                    "column {column} has {} rows, column 0 has {rows}",
+                    columns[column].len()
+                ),
+            }
+            .into());
+        }
+        if let Some(names) = &names {
+            if names.len() != columns.len() {
+                return Err(InputError::Shape {
+                    reason: format!("{} names for {} columns", names.len(), columns.len()),
+                }
+                .into());
+            }
+        }
+        if rows.saturating_mul(columns.len()) > MAX_BATCH_CELLS {
+            return Err(InputError::Shape {
+                reason: format!("more than {MAX_BATCH_CELLS} cells"),
+            }
+            .into());
+        }
+        Ok(Self {
+            names,
+            columns,
+            rows,
+        })
+    }
+
+    /// The column names, when the table has them.
+    pub fn names(&self) -> Option<&[String]> {
+        self.names.as_deref()
+    }
+
+    /// The columns.
+    pub fn columns(&self) -> &[Column] {
+        &self.columns
+    }
+
+    /// The number of rows.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+}
+
+/// An input batch.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Data {
+    /// A dense float64 matrix (a numpy array).
+    Matrix(Matrix),
+    /// Columns, maybe named, maybe of strings.
+    Table(Table),
+}
+
+impl Data {
+    /// The number of rows.
+    pub fn rows(&self) -> usize {
+        match self {
+            Self::Matrix(matrix) => matrix.rows(),
+            Self::Table(table) => table.rows(),
+        }
+    }
+
+    /// The number of columns.
+    pub fn cols(&self) -> usize {
+        match self {
+            Self::Matrix(matrix) => matrix.cols(),
+            Self::Table(table) => table.columns.len(),
+        }
+    }
+
+    /// The column names, when the batch has them.
+    pub fn names(&self) -> Option<&[String]> {
+        match self {
+            Self::Matrix(_) => None,
+            Self::Table(table) => table.names(),
+        }
+    }
+
+    /// The batch as a float64 matrix; `estimator` names who needs numbers in the error when a
+    /// column holds strings.
+    pub fn to_matrix(&self, estimator: &dyn Fn() -> String) -> Result<Cow<'_, Matrix>> {
+        let table = match self {
+            Self::Matrix(matrix) => return Ok(Cow::Borrowed(matrix)),
+            Self::Table(table) => table,
+        };
+        let cols = table.columns.len();
+        let mut data = vec![0.0; table.rows * cols];
+        for (index, column) in table.columns.iter().enumerate() {
+            let Column::Numbers(values) = column else {
+                return Err(InputError::Type {
+                    column: self.column_label(index),
+                    estimator: estimator(),
+                    expected: "numbers".to_owned(),
+                    got: column.holds().to_owned(),
+                }
+                .into());
+            };
+            for (row, &value) in values.iter().enumerate() {
+                data[row * cols + index] = value;
+            }
+        }
+        Ok(Cow::Owned(Matrix::new(table.rows, cols, data)?))
+    }
+
+    /// Column `index` as a table column (copied from a matrix).
+    pub fn column(&self, index: usize) -> Cow<'_, Column> {
+        match self {
+            Self::Matrix(matrix) => Cow::Owned(Column::Numbers(matrix.column(index))),
+            Self::Table(table) => Cow::Borrowed(&table.columns[index]),
+        }
+    }
+
+    /// How messages name column `index`: its name in backticks, else its index.
+    pub fn column_label(&self, index: usize) -> String {
+        match self.names().and_then(|names| names.get(index)) {
+            Some(name) => format!("`{name}`"),
+            None => index.to_string(),
+        }
+    }
+
+    /// Rows `range`, copied.
+    pub fn slice_rows(&self, range: Range<usize>) -> Self {
+        match self {
+            Self::Matrix(matrix) => Self::Matrix(matrix.slice_rows(range)),
+            Self::Table(table) => Self::Table(Table {
+                names: table.names.clone(),
+                columns: table
+                    .columns
+                    .iter()
+                    .map(|column| column.slice(range.clone()))
+                    .collect(),
+                rows: range.len(),
+            }),
+        }
+    }
+
+    /// The columns at `indices`, in that order, with their names.
+    pub fn select(&self, indices: &[usize]) -> Self {
+        match self {
+            Self::Matrix(matrix) => {
+                let mut data = Vec::with_capacity(matrix.rows() * indices.len());
+                for row in matrix.iter_rows() {
+                    data.extend(indices.iter().map(|&index| row[index]));
+                }
+                Self::Matrix(Matrix {
+                    rows: matrix.rows(),
+                    cols: indices.len(),
+                    data,
+                })
+            }
+            Self::Table(table) => Self::Table(Table {
+                names: table
+                    .names
+                    .as_ref()
+                    .map(|names| indices.iter().map(|&index| names[index].clone()).collect()),
+                columns: indices
+                    .iter()
+                    .map(|&index| table.columns[index].clone())
+                    .collect(),
+                rows: table.rows,
+            }),
+        }
+    }
+}
+
+impl From<Matrix> for Data {
+    fn from(matrix: Matrix) -> Self {
+        Self::Matrix(matrix)
+    }
+}
+
+impl From<Table> for Data {
+    fn from(table: Table) -> Self {
+        Self::Table(table)
+    }
+}

@@ -1,0 +1,3 @@
+//! The estimators, one module per family.
+
+pub mod scalers;

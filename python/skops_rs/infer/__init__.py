@@ -1,0 +1,202 @@
+"""Native prediction: evaluate a ``.skops`` model in Rust, without unpickling or importing
+anything, with scikit-learn's results (``docs/inference.md`` says how exact, per estimator).
+
+>>> from skops_rs.infer import Predictor
+>>> predictor = Predictor.from_file("model.skops")
+>>> predictor.predict(X)            # numpy array, DataFrame or Arrow table
+
+A ``Predictor`` pickles as the file's bytes and their SHA-256, and is rebuilt (validated
+again) when unpickled, so Dask, Spark and Ray can ship it to their workers.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+
+from skops_rs import _skops_rs
+from skops_rs.exceptions import InferenceInputError
+
+__all__ = ["Predictor", "native_types"]
+
+
+def native_types() -> list[str]:
+    """The ``module.class`` of every class evaluated natively."""
+    return list(_skops_rs.native_types())
+
+
+class Predictor:
+    """A scikit-learn model read from a ``.skops`` file and evaluated natively.
+
+    Build it with `Predictor.from_file` or `Predictor.from_bytes`. Each method takes a 2-D
+    batch (numpy array, pandas DataFrame, pyarrow Table or RecordBatch) and returns what the
+    estimator's method returns in scikit-learn: same shape, same labels. Methods run without
+    the GIL, on several threads for large batches.
+    """
+
+    def __init__(self, data: bytes):
+        self._data = bytes(data)
+        self._native = _skops_rs.NativePredictor(self._data)
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str]) -> Predictor:
+        """Reads, validates and builds the model in the file at ``path``."""
+        with open(path, "rb") as file:
+            return cls(file.read())
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Predictor:
+        """Validates and builds the model in ``data`` (the bytes of a ``.skops`` file)."""
+        return cls(data)
+
+    @property
+    def type_name(self) -> str:
+        """The root estimator's ``module.class``."""
+        return self._native.type_name
+
+    @property
+    def methods(self) -> list[str]:
+        """The methods the model has."""
+        return list(self._native.methods)
+
+    @property
+    def n_features_in_(self) -> int | None:
+        """The number of input columns, when the model says."""
+        return self._native.n_features_in
+
+    @property
+    def feature_names_in_(self) -> np.ndarray | None:
+        """The column names the model was fitted with, when it has them."""
+        names = self._native.feature_names_in
+        return None if names is None else np.asarray(names, dtype=object)
+
+    @property
+    def sha256(self) -> str:
+        """The SHA-256 of the file (lowercase hex)."""
+        return self._native.sha256
+
+    @property
+    def sklearn_version(self) -> str | None:
+        """The scikit-learn version that wrote the file."""
+        return self._native.sklearn_version
+
+    def predict(self, X: Any) -> np.ndarray:
+        """``estimator.predict(X)``."""
+        return self._run("predict", X)
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """``estimator.predict_proba(X)``."""
+        return self._run("predict_proba", X)
+
+    def predict_log_proba(self, X: Any) -> np.ndarray:
+        """``estimator.predict_log_proba(X)``."""
+        return self._run("predict_log_proba", X)
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """``estimator.decision_function(X)``."""
+        return self._run("decision_function", X)
+
+    def transform(self, X: Any) -> np.ndarray:
+        """``estimator.transform(X)``."""
+        return self._run("transform", X)
+
+    def score_samples(self, X: Any) -> np.ndarray:
+        """``estimator.score_samples(X)``."""
+        return self._run("score_samples", X)
+
+    def apply(self, X: Any) -> np.ndarray:
+        """``estimator.apply(X)``: the leaf each row reaches in each tree."""
+        return self._run("apply", X)
+
+    def __reduce__(self):
+        return (_rebuild, (self._data, self.sha256))
+
+    def __repr__(self) -> str:
+        return f"Predictor({self.type_name}, sha256={self.sha256[:12]}...)"
+
+    def _run(self, method: str, X: Any) -> np.ndarray:
+        columns = _as_columns(X)
+        if columns is None:
+            matrix = _as_matrix(X)
+            shape, values = self._native.run_matrix(method, matrix)
+        else:
+            names, values_by_column = columns
+            shape, values = self._native.run_columns(method, values_by_column, names)
+        if isinstance(values, list):
+            out = np.empty(len(values), dtype=object)
+            out[:] = values
+            values = out
+        return values.reshape(shape)
+
+
+def _rebuild(data: bytes, sha256: str) -> Predictor:
+    predictor = Predictor(data)
+    if predictor.sha256 != sha256:
+        raise ValueError(f"the pickled model's bytes have SHA-256 {predictor.sha256}, not {sha256}")
+    return predictor
+
+
+def _as_matrix(X: Any) -> np.ndarray:
+    array = np.asarray(X)
+    if array.ndim != 2:
+        raise InferenceInputError(
+            f"expected a 2-D batch (rows x columns), got an array of shape {array.shape}; "
+            "reshape a single row with X.reshape(1, -1)",
+            kind="infer-input-shape",
+        )
+    if array.dtype.kind not in "fiub":
+        raise InferenceInputError(
+            f"an array of dtype {array.dtype} where numbers belong; pass a DataFrame for "
+            "string columns",
+            kind="infer-input-type",
+        )
+    return np.ascontiguousarray(array, dtype=np.float64)
+
+
+def _as_columns(X: Any) -> tuple[list[str] | None, list[Any]] | None:
+    """Columns of a DataFrame, an Arrow table/record batch or an object array; ``None`` for
+    a plain numeric array."""
+    module = type(X).__module__
+    if module.startswith("pandas"):
+        if not hasattr(X, "columns"):
+            return None
+        names = [str(name) for name in X.columns]
+        named = all(isinstance(name, str) for name in X.columns)
+        return (names if named else None), [_column(X[name]) for name in X.columns]
+    if module.startswith("pyarrow") and hasattr(X, "column_names"):
+        names = list(X.column_names)
+        return names, [_column(X.column(index).to_pandas()) for index in range(len(names))]
+    array = np.asarray(X) if not isinstance(X, np.ndarray) else X
+    if array.ndim == 2 and array.dtype.kind in "OUS":
+        return None, [_column(array[:, index]) for index in range(array.shape[1])]
+    return None
+
+
+def _column(values: Any) -> Any:
+    """A float64 array, or a list of strings and ``None`` for a column of strings."""
+    dtype = getattr(values, "dtype", None)
+    if dtype is not None and getattr(dtype, "name", "") == "category":
+        values = values.astype(object)
+        dtype = values.dtype
+    if dtype is not None and getattr(dtype, "kind", "O") in "fiub":
+        if hasattr(values, "to_numpy"):
+            # pandas' nullable integers and booleans: `pd.NA` becomes NaN, as scikit-learn
+            # reads it.
+            return np.ascontiguousarray(values.to_numpy(dtype=np.float64, na_value=np.nan))
+        return np.ascontiguousarray(np.asarray(values, dtype=np.float64))
+    items = list(values)
+    if all(_is_missing(item) or isinstance(item, str) for item in items):
+        return [None if _is_missing(item) else item for item in items]
+    try:
+        return np.asarray([np.nan if _is_missing(item) else float(item) for item in items])
+    except (TypeError, ValueError):
+        raise InferenceInputError(
+            "a column holds values that are neither all strings nor all numbers",
+            kind="infer-input-type",
+        ) from None
+
+
+def _is_missing(item: Any) -> bool:
+    return item is None or (isinstance(item, float) and item != item)
