@@ -17,10 +17,19 @@ use crate::read::Obj;
 pub type Build = fn(&Obj<'_, '_>) -> Result<Box<dyn Model>>;
 
 /// Every supported class: `(module.class, builder)`.
-pub static SUPPORTED: &[(&str, Build)] = &[(
-    "sklearn.preprocessing._data.StandardScaler",
-    models::scalers::standard_scaler,
-)];
+// One line per class, so a new class is one added line (rustfmt would split long ones).
+#[rustfmt::skip]
+pub static SUPPORTED: &[(&str, Build)] = &[
+    // Preprocessing and composition (models/scalers.rs, ...).
+    ("sklearn.preprocessing._data.StandardScaler", models::scalers::standard_scaler),
+    //
+    // Trees, forests and boosting (models/trees*.rs, ...).
+    //
+    // Linear models and naive Bayes (models/linear*.rs, ...).
+    //
+    // SVMs, neighbors and neural networks (models/svm.rs, ...).
+    //
+];
 
 /// Builds the model of object `obj` (a step of a pipeline, an estimator of a forest, ...),
 /// or names it as unsupported.
