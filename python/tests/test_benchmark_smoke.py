@@ -39,3 +39,31 @@ def test_quick_benchmark_runs_and_reports(tmp_path):
     assert len(report["targets"]) == 5
     for title in ("Dump time", "Load time", "File size", "Targets"):
         assert title in result.stdout
+
+
+INFERENCE = Path(__file__).resolve().parent.parent / "benchmarks" / "inference.py"
+
+
+def test_quick_inference_benchmark_runs_and_reports(tmp_path):
+    out = tmp_path / "inference.json"
+    result = subprocess.run(
+        [sys.executable, str(INFERENCE), "--quick", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["threads"] == 1
+    for name, row in report["results"].items():
+        assert row["sklearn"]["latency_us"][0] > 0, name
+        # Every peer either ran (with timings and an agreement line) or says why not.
+        for peer in ("native", "onnxruntime"):
+            entry = row[peer]
+            assert ("latency_us" in entry and "agreement" in entry) or entry["unsupported"], (
+                name,
+                peer,
+            )
+    for title in ("Single row", "Exactness against scikit-learn", "Targets"):
+        assert title in result.stdout
