@@ -451,21 +451,13 @@ def share_through_a_hub(model: Pipeline, model_file: Path, X: np.ndarray) -> Non
             page = f"{hub.url}/{REPO_ID}"
             print(f"\nmodel page: {page}")
             status, body = get(page)
-            if status == 404:
-                # Hubs without model pages answer the route with 404.
-                print(
-                    "model page not served by this hub yet (404); "
-                    "the audit of the downloaded file instead:"
-                )
-                run_cli(["audit", shown(downloaded / model_file.name)], expected=0)
-            elif status == 200:
-                lines = audit_on_page(body.decode("utf-8", errors="replace"))
-                if lines is None:
-                    raise DemoFailed(f'{page} has no <section id="audit">')
-                print("audit shown on the model page:")
-                print("\n".join(f"  {line}" for line in lines))
-            else:
+            if status != 200:
                 raise DemoFailed(f"GET {page} answered {status}")
+            lines = audit_on_page(body.decode("utf-8", errors="replace"))
+            if lines is None:
+                raise DemoFailed(f'{page} has no <section id="audit">')
+            print("audit shown on the model page:")
+            print("\n".join(f"  {line}" for line in lines))
 
 
 def demo() -> None:
