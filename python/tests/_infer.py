@@ -152,3 +152,33 @@ def pickled(predictor: Predictor) -> Predictor:
     buffer = io.BytesIO()
     pickle.dump(predictor, buffer)
     return pickle.loads(buffer.getvalue())
+
+
+def sparse(n: int = 300, d: int = 12, density: float = 0.3, seed: int = 4) -> DataSet:
+    """`dense`-like features with ~70% zeros, as a scipy CSR matrix. The probes are a new CSR
+    batch, the same as a `csr_array`, as CSC, with each row's indices stored in reverse
+    order (scipy sums in stored order), with explicit zeros, and a single row."""
+    import scipy.sparse as sp
+
+    rng = _rng(seed)
+    values = rng.normal(size=(n, d)) * rng.uniform(0.1, 10, size=d)
+    values[rng.random((n, d)) >= density] = 0.0
+    score = values[:, 0] - 0.5 * values[:, 1] + 0.3 * values[:, 2] + values[:, 3:].sum(axis=1) / d
+    y_reg = score + rng.normal(scale=0.1, size=n)
+    y_bin = (score > np.median(score)).astype(np.int64)
+    y_multi = np.digitize(score, np.quantile(score, [0.33, 0.66]))
+    y_str = np.array(["setosa", "versicolor", "virginica"], dtype=object)[y_multi]
+    probe = rng.normal(size=(60, d)) * 10
+    probe[rng.random(probe.shape) >= density] = 0.0
+    probe = sp.csr_matrix(probe)
+    reversed_rows = probe.copy()
+    for row in range(reversed_rows.shape[0]):
+        start, end = reversed_rows.indptr[row], reversed_rows.indptr[row + 1]
+        reversed_rows.indices[start:end] = reversed_rows.indices[start:end][::-1].copy()
+        reversed_rows.data[start:end] = reversed_rows.data[start:end][::-1].copy()
+    reversed_rows.has_sorted_indices = False
+    explicit_zeros = probe.copy()
+    explicit_zeros.data[::4] = 0.0
+    X = sp.csr_matrix(values)
+    probes = [probe, sp.csr_array(X), X.tocsc(), reversed_rows, explicit_zeros, X[:1]]
+    return DataSet("sparse", X, y_reg, y_bin, y_multi, y_str, probes)

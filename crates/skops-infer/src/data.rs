@@ -1,5 +1,7 @@
-//! The input batch: a dense row-major matrix of float64, or named columns of numbers or
-//! strings (a DataFrame's shape, for `ColumnTransformer` and encoders of string columns).
+//! The input batch: a dense row-major matrix of float64, a sparse CSR matrix (scipy's
+//! `csr_matrix`, whose non-zeros linear models sum in stored order), or named columns of
+//! numbers or strings (a DataFrame's shape, for `ColumnTransformer` and encoders of string
+//! columns).
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -96,6 +98,170 @@ impl Matrix {
             rows: range.len(),
             cols: self.cols,
             data: self.data[range.start * self.cols..range.end * self.cols].to_vec(),
+        }
+    }
+}
+
+/// A sparse matrix in compressed sparse row form, as scipy's `csr_matrix` holds it: row `i`'s
+/// stored entries are `indices[indptr[i]..indptr[i + 1]]` (columns) and the same range of
+/// `data`, in stored order (which may be unsorted and hold duplicates, as scipy allows).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Csr {
+    rows: usize,
+    cols: usize,
+    indptr: Vec<usize>,
+    indices: Vec<usize>,
+    data: Vec<f64>,
+}
+
+impl Csr {
+    /// A CSR matrix of `rows` x `cols` from its three arrays, checked: `indptr` has `rows + 1`
+    /// non-decreasing offsets from 0 to the number of entries, every column index is below
+    /// `cols`, and `indices` and `data` have one item per entry.
+    pub fn new(
+        rows: usize,
+        cols: usize,
+        indptr: Vec<usize>,
+        indices: Vec<usize>,
+        data: Vec<f64>,
+    ) -> Result<Self> {
+        let fail = |reason: String| -> Result<Self> { Err(InputError::Shape { reason }.into()) };
+        if indptr.len() != rows.saturating_add(1) {
+            return fail(format!(
+                "a sparse matrix of {rows} rows has {} row offsets, not {}",
+                indptr.len(),
+                rows.saturating_add(1)
+            ));
+        }
+        if indices.len() != data.len() {
+            return fail(format!(
+                "a sparse matrix has {} column indices for {} values",
+                indices.len(),
+                data.len()
+            ));
+        }
+        if indptr.first() != Some(&0)
+            || indptr.last() != Some(&data.len())
+            || indptr.windows(2).any(|pair| pair[0] > pair[1])
+        {
+            return fail(
+                "the row offsets of a sparse matrix do not rise from 0 to its number of values"
+                    .to_owned(),
+            );
+        }
+        if let Some(&column) = indices.iter().find(|&&column| column >= cols) {
+            return fail(format!(
+                "a sparse matrix of {cols} columns has an entry in column {column}"
+            ));
+        }
+        if data.len() > MAX_BATCH_CELLS {
+            return fail(format!("more than {MAX_BATCH_CELLS} stored values"));
+        }
+        Ok(Self {
+            rows,
+            cols,
+            indptr,
+            indices,
+            data,
+        })
+    }
+
+    /// The number of rows.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// The number of columns.
+    pub fn cols(&self) -> usize {
+        self.cols
+    }
+
+    /// The stored values (every row's, in order).
+    pub fn data(&self) -> &[f64] {
+        &self.data
+    }
+
+    /// Row `index`'s stored entries as (column indices, values), in stored order.
+    pub fn row(&self, index: usize) -> (&[usize], &[f64]) {
+        let range = self.indptr[index]..self.indptr[index + 1];
+        (&self.indices[range.clone()], &self.data[range])
+    }
+
+    /// Every row's stored entries, in order.
+    pub fn iter_rows(&self) -> impl ExactSizeIterator<Item = (&[usize], &[f64])> {
+        (0..self.rows).map(move |index| self.row(index))
+    }
+
+    /// The dense matrix, duplicates summed in stored order (scipy's `toarray`).
+    pub fn to_dense(&self) -> Result<Matrix> {
+        if self
+            .rows
+            .checked_mul(self.cols)
+            .is_none_or(|cells| cells > MAX_BATCH_CELLS)
+        {
+            return Err(InputError::Shape {
+                reason: format!(
+                    "a sparse matrix of {} x {} is too large to make dense (at most {MAX_BATCH_CELLS} cells)",
+                    self.rows, self.cols
+                ),
+            }
+            .into());
+        }
+        let mut dense = Matrix::zeros(self.rows, self.cols);
+        for index in 0..self.rows {
+            let (columns, values) = self.row(index);
+            let row = dense.row_mut(index);
+            for (&column, &value) in columns.iter().zip(values) {
+                row[column] += value;
+            }
+        }
+        Ok(dense)
+    }
+
+    /// Rows `range`, copied.
+    pub fn slice_rows(&self, range: Range<usize>) -> Self {
+        let start = self.indptr[range.start];
+        let end = self.indptr[range.end];
+        Self {
+            rows: range.len(),
+            cols: self.cols,
+            indptr: self.indptr[range.start..=range.end]
+                .iter()
+                .map(|offset| offset - start)
+                .collect(),
+            indices: self.indices[start..end].to_vec(),
+            data: self.data[start..end].to_vec(),
+        }
+    }
+
+    /// The columns at `indices`, in that order (a column may come more than once); each
+    /// row's entries sorted by their new column, stored order kept among equals.
+    pub fn select(&self, indices: &[usize]) -> Self {
+        let mut targets: Vec<Vec<usize>> = vec![Vec::new(); self.cols];
+        for (new, &old) in indices.iter().enumerate() {
+            targets[old].push(new);
+        }
+        let mut indptr = Vec::with_capacity(self.rows + 1);
+        indptr.push(0);
+        let mut entries: Vec<(usize, f64)> = Vec::new();
+        let mut out_indices = Vec::new();
+        let mut out_data = Vec::new();
+        for (columns, values) in self.iter_rows() {
+            entries.clear();
+            for (&column, &value) in columns.iter().zip(values) {
+                entries.extend(targets[column].iter().map(|&new| (new, value)));
+            }
+            entries.sort_by_key(|&(new, _)| new);
+            out_indices.extend(entries.iter().map(|&(new, _)| new));
+            out_data.extend(entries.iter().map(|&(_, value)| value));
+            indptr.push(out_indices.len());
+        }
+        Self {
+            rows: self.rows,
+            cols: indices.len(),
+            indptr,
+            indices: out_indices,
+            data: out_data,
         }
     }
 }
@@ -205,6 +371,8 @@ pub enum Data {
     Matrix(Matrix),
     /// Columns, maybe named, maybe of strings.
     Table(Table),
+    /// A sparse CSR matrix of float64 (scipy's `csr_matrix`).
+    Sparse(Csr),
 }
 
 impl Data {
@@ -213,6 +381,7 @@ impl Data {
         match self {
             Self::Matrix(matrix) => matrix.rows(),
             Self::Table(table) => table.rows(),
+            Self::Sparse(csr) => csr.rows(),
         }
     }
 
@@ -221,22 +390,24 @@ impl Data {
         match self {
             Self::Matrix(matrix) => matrix.cols(),
             Self::Table(table) => table.columns.len(),
+            Self::Sparse(csr) => csr.cols(),
         }
     }
 
     /// The column names, when the batch has them.
     pub fn names(&self) -> Option<&[String]> {
         match self {
-            Self::Matrix(_) => None,
+            Self::Matrix(_) | Self::Sparse(_) => None,
             Self::Table(table) => table.names(),
         }
     }
 
-    /// The batch as a float64 matrix; `estimator` names who needs numbers in the error when a
-    /// column holds strings.
+    /// The batch as a float64 matrix (a sparse one made dense); `estimator` names who needs
+    /// numbers in the error when a column holds strings.
     pub fn to_matrix(&self, estimator: &dyn Fn() -> String) -> Result<Cow<'_, Matrix>> {
         let table = match self {
             Self::Matrix(matrix) => return Ok(Cow::Borrowed(matrix)),
+            Self::Sparse(csr) => return Ok(Cow::Owned(csr.to_dense()?)),
             Self::Table(table) => table,
         };
         let cols = table.columns.len();
@@ -263,6 +434,17 @@ impl Data {
         match self {
             Self::Matrix(matrix) => Cow::Owned(Column::Numbers(matrix.column(index))),
             Self::Table(table) => Cow::Borrowed(&table.columns[index]),
+            Self::Sparse(csr) => {
+                let mut values = vec![0.0; csr.rows()];
+                for (row, (columns, items)) in csr.iter_rows().enumerate() {
+                    for (&column, &value) in columns.iter().zip(items) {
+                        if column == index {
+                            values[row] += value;
+                        }
+                    }
+                }
+                Cow::Owned(Column::Numbers(values))
+            }
         }
     }
 
@@ -278,6 +460,7 @@ impl Data {
     pub fn slice_rows(&self, range: Range<usize>) -> Self {
         match self {
             Self::Matrix(matrix) => Self::Matrix(matrix.slice_rows(range)),
+            Self::Sparse(csr) => Self::Sparse(csr.slice_rows(range)),
             Self::Table(table) => Self::Table(Table {
                 names: table.names.clone(),
                 columns: table
@@ -315,6 +498,7 @@ impl Data {
                     .collect(),
                 rows: table.rows,
             }),
+            Self::Sparse(csr) => Self::Sparse(csr.select(indices)),
         }
     }
 }
@@ -325,8 +509,61 @@ impl From<Matrix> for Data {
     }
 }
 
+impl From<Csr> for Data {
+    fn from(csr: Csr) -> Self {
+        Self::Sparse(csr)
+    }
+}
+
 impl From<Table> for Data {
     fn from(table: Table) -> Self {
         Self::Table(table)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn example() -> Csr {
+        // [[1, 0, 2], [0, 0, 0], [0, 3, 0]] with row 0 stored unsorted and a duplicate.
+        Csr::new(
+            3,
+            3,
+            vec![0, 3, 3, 4],
+            vec![2, 0, 2, 1],
+            vec![1.5, 1.0, 0.5, 3.0],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn csr_densifies_summing_duplicates_and_slices_and_selects() {
+        let csr = example();
+        let dense = csr.to_dense().unwrap();
+        assert_eq!(dense.data(), &[1.0, 0.0, 2.0, 0.0, 0.0, 0.0, 0.0, 3.0, 0.0]);
+        let tail = csr.slice_rows(1..3);
+        assert_eq!(
+            tail.to_dense().unwrap().data(),
+            &[0.0, 0.0, 0.0, 0.0, 3.0, 0.0]
+        );
+        let picked = csr.select(&[1, 2, 2]);
+        assert_eq!(
+            picked.to_dense().unwrap().data(),
+            &[0.0, 2.0, 2.0, 0.0, 0.0, 0.0, 3.0, 0.0, 0.0]
+        );
+        let data = Data::Sparse(csr);
+        assert_eq!(
+            data.column(2).into_owned(),
+            Column::Numbers(vec![2.0, 0.0, 0.0])
+        );
+    }
+
+    #[test]
+    fn csr_refuses_inconsistent_arrays() {
+        assert!(Csr::new(2, 3, vec![0, 1], vec![0], vec![1.0]).is_err());
+        assert!(Csr::new(1, 3, vec![0, 1], vec![3], vec![1.0]).is_err());
+        assert!(Csr::new(2, 3, vec![0, 2, 1], vec![0, 1], vec![1.0, 2.0]).is_err());
+        assert!(Csr::new(1, 3, vec![0, 2], vec![0], vec![1.0]).is_err());
     }
 }

@@ -23,7 +23,7 @@ pub mod predictor;
 pub mod read;
 pub mod registry;
 
-pub use data::{Column, Data, Matrix, Table};
+pub use data::{Column, Csr, Data, Matrix, Table};
 pub use error::{Error, Result};
 pub use model::{Method, Model};
 pub use output::{Labels, Output, Values};

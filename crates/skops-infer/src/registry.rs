@@ -26,6 +26,24 @@ pub static SUPPORTED: &[(&str, Build)] = &[
     // Trees, forests and boosting (models/trees*.rs, ...).
     //
     // Linear models and naive Bayes (models/linear*.rs, ...).
+    ("sklearn.linear_model._base.LinearRegression", models::linear::linear_regressor),
+    ("sklearn.linear_model._ridge.Ridge", models::linear::linear_regressor),
+    ("sklearn.linear_model._ridge.RidgeCV", models::linear::linear_regressor),
+    ("sklearn.linear_model._coordinate_descent.Lasso", models::linear::linear_regressor),
+    ("sklearn.linear_model._coordinate_descent.LassoCV", models::linear::linear_regressor),
+    ("sklearn.linear_model._coordinate_descent.ElasticNet", models::linear::linear_regressor),
+    ("sklearn.linear_model._coordinate_descent.ElasticNetCV", models::linear::linear_regressor),
+    ("sklearn.linear_model._stochastic_gradient.SGDRegressor", models::linear::linear_regressor),
+    ("sklearn.svm._classes.LinearSVR", models::linear::linear_regressor),
+    ("sklearn.linear_model._logistic.LogisticRegression", models::linear::logistic_regression),
+    ("sklearn.linear_model._logistic.LogisticRegressionCV", models::linear::logistic_regression),
+    ("sklearn.linear_model._stochastic_gradient.SGDClassifier", models::linear::sgd_classifier),
+    ("sklearn.linear_model._perceptron.Perceptron", models::linear::linear_classifier),
+    ("sklearn.svm._classes.LinearSVC", models::linear::linear_classifier),
+    ("sklearn.linear_model._ridge.RidgeClassifier", models::linear::ridge_classifier),
+    ("sklearn.linear_model._ridge.RidgeClassifierCV", models::linear::ridge_classifier),
+    ("sklearn.naive_bayes.GaussianNB", models::naive_bayes::gaussian_nb),
+    ("sklearn.multiclass.OneVsRestClassifier", models::linear_ovr::one_vs_rest),
     //
     // SVMs, neighbors and neural networks (models/svm.rs, ...).
     //

@@ -7,7 +7,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyModule};
 use skops_infer::error::ModelError;
-use skops_infer::{Column, Data, Error, Matrix, Method, Output, Predictor, Table, Values};
+use skops_infer::{Column, Csr, Data, Error, Matrix, Method, Output, Predictor, Table, Values};
 
 use crate::errors::format_error;
 
@@ -131,6 +131,40 @@ impl NativePredictor {
             .collect::<PyResult<Vec<_>>>()?;
         let table = Table::new(names, columns).map_err(|error| to_py(py, &error))?;
         self.evaluate(py, method, Data::Table(table))
+    }
+
+    /// Evaluates `method` on a CSR matrix of `shape` given by scipy's three arrays (values,
+    /// column indices, row offsets); returns `(shape, values)`.
+    fn run_csr<'py>(
+        &self,
+        py: Python<'py>,
+        method: &str,
+        data: PyReadonlyArray1<'py, f64>,
+        indices: PyReadonlyArray1<'py, i64>,
+        indptr: PyReadonlyArray1<'py, i64>,
+        shape: (usize, usize),
+    ) -> PyResult<(Vec<usize>, Bound<'py, PyAny>)> {
+        let method = parse_method(method)?;
+        let offsets = |array: PyReadonlyArray1<'py, i64>, what: &str| -> PyResult<Vec<usize>> {
+            array
+                .as_array()
+                .iter()
+                .map(|&value| {
+                    usize::try_from(value).map_err(|_| {
+                        PyValueError::new_err(format!("a sparse matrix has a negative {what}"))
+                    })
+                })
+                .collect()
+        };
+        let csr = Csr::new(
+            shape.0,
+            shape.1,
+            offsets(indptr, "row offset")?,
+            offsets(indices, "column index")?,
+            data.as_array().to_vec(),
+        )
+        .map_err(|error| to_py(py, &error))?;
+        self.evaluate(py, method, Data::Sparse(csr))
     }
 }
 

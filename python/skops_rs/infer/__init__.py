@@ -3,7 +3,7 @@ anything, with scikit-learn's results (``docs/inference.md`` says how exact, per
 
 >>> from skops_rs.infer import Predictor
 >>> predictor = Predictor.from_file("model.skops")
->>> predictor.predict(X)            # numpy array, DataFrame or Arrow table
+>>> predictor.predict(X)            # numpy array, scipy.sparse matrix, DataFrame or Arrow table
 
 A ``Predictor`` pickles as the file's bytes and their SHA-256, and is rebuilt (validated
 again) when unpickled, so Dask, Spark and Ray can ship it to their workers.
@@ -31,7 +31,8 @@ class Predictor:
     """A scikit-learn model read from a ``.skops`` file and evaluated natively.
 
     Build it with `Predictor.from_file` or `Predictor.from_bytes`. Each method takes a 2-D
-    batch (numpy array, pandas DataFrame, pyarrow Table or RecordBatch) and returns what the
+    batch (numpy array, scipy.sparse matrix or array, pandas DataFrame, pyarrow Table or
+    RecordBatch) and returns what the
     estimator's method returns in scikit-learn: same shape, same labels. Methods run without
     the GIL, on several threads for large batches.
     """
@@ -117,6 +118,10 @@ class Predictor:
         return f"Predictor({self.type_name}, sha256={self.sha256[:12]}...)"
 
     def _run(self, method: str, X: Any) -> np.ndarray:
+        csr = _as_csr(X)
+        if csr is not None:
+            shape, values = self._native.run_csr(method, *csr)
+            return _shaped(shape, values)
         columns = _as_columns(X)
         if columns is None:
             matrix = _as_matrix(X)
@@ -124,11 +129,44 @@ class Predictor:
         else:
             names, values_by_column = columns
             shape, values = self._native.run_columns(method, values_by_column, names)
-        if isinstance(values, list):
-            out = np.empty(len(values), dtype=object)
-            out[:] = values
-            values = out
-        return values.reshape(shape)
+        return _shaped(shape, values)
+
+
+def _shaped(shape: list[int], values: Any) -> np.ndarray:
+    if isinstance(values, list):
+        out = np.empty(len(values), dtype=object)
+        out[:] = values
+        values = out
+    return values.reshape(shape)
+
+
+def _as_csr(X: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int, int]] | None:
+    """The CSR arrays (values, column indices, row offsets, shape) of a scipy.sparse matrix
+    or array (other formats converted with ``tocsr()``, as scikit-learn does); ``None`` for
+    anything else. Stored order and duplicates are kept: linear models sum entries in
+    stored order, as scipy does."""
+    if not type(X).__module__.startswith("scipy.sparse"):
+        return None
+    import scipy.sparse
+
+    if not scipy.sparse.issparse(X):
+        return None
+    if X.ndim != 2:
+        raise InferenceInputError(
+            f"expected a 2-D sparse batch, got shape {X.shape}", kind="infer-input-shape"
+        )
+    if X.format != "csr":
+        X = X.tocsr()
+    if X.dtype.kind not in "fiub":
+        raise InferenceInputError(
+            f"a sparse matrix of dtype {X.dtype} where numbers belong", kind="infer-input-type"
+        )
+    return (
+        np.ascontiguousarray(X.data, dtype=np.float64),
+        np.ascontiguousarray(X.indices, dtype=np.int64),
+        np.ascontiguousarray(X.indptr, dtype=np.int64),
+        (int(X.shape[0]), int(X.shape[1])),
+    )
 
 
 def _rebuild(data: bytes, sha256: str) -> Predictor:

@@ -1,3 +1,7 @@
 //! The estimators, one module per family.
 
+pub mod linear;
+pub mod linear_math;
+pub mod linear_ovr;
+pub mod naive_bayes;
 pub mod scalers;

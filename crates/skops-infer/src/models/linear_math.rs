@@ -1,0 +1,280 @@
+//! The arithmetic of scikit-learn's linear models and naive Bayes, in numpy's and scipy's
+//! order of operations: row scores `X @ coef_.T + intercept_` (a sequential sum, which is
+//! what scipy does for CSR input), `expit`, `softmax`, numpy's pairwise `np.sum` and
+//! scikit-learn's `_logsumexp`.
+
+use crate::data::{Csr, Data, Matrix};
+use crate::error::{InputError, Result};
+use crate::model::Meta;
+
+/// `np.sum` of a 1-D array (or of one row with `axis=1`): the identity 0.0 plus numpy's
+/// pairwise sum (`pairwise_sum_DOUBLE` in `loops_utils.h.src`), which adds 8 running sums
+/// for blocks of up to 128 items and halves larger ranges.
+pub fn numpy_sum(values: &[f64]) -> f64 {
+    0.0 + pairwise_sum(values)
+}
+
+fn pairwise_sum(values: &[f64]) -> f64 {
+    let n = values.len();
+    if n < 8 {
+        let mut sum = 0.0;
+        for &value in values {
+            sum += value;
+        }
+        sum
+    } else if n <= 128 {
+        let mut partial = [0.0; 8];
+        partial.copy_from_slice(&values[..8]);
+        let mut index = 8;
+        while index < n - n % 8 {
+            for (lane, sum) in partial.iter_mut().enumerate() {
+                *sum += values[index + lane];
+            }
+            index += 8;
+        }
+        let mut sum = ((partial[0] + partial[1]) + (partial[2] + partial[3]))
+            + ((partial[4] + partial[5]) + (partial[6] + partial[7]));
+        for &value in &values[index..] {
+            sum += value;
+        }
+        sum
+    } else {
+        let mut half = n / 2;
+        half -= half % 8;
+        pairwise_sum(&values[..half]) + pairwise_sum(&values[half..])
+    }
+}
+
+/// `np.max` of a row: NaN wins, as numpy's `maximum` propagates it.
+pub fn numpy_max(values: &[f64]) -> f64 {
+    let mut best = values.first().copied().unwrap_or(f64::NAN);
+    for &value in values.iter().skip(1) {
+        if best.is_nan() {
+            break;
+        }
+        if value.is_nan() || value > best {
+            best = value;
+        }
+    }
+    best
+}
+
+/// `scipy.special.expit` (xsf: `1 / (1 + exp(-x))` with libm's `exp`).
+pub fn expit(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// `sklearn.utils.extmath.softmax` of one row, in place: subtract the row's maximum, `exp`,
+/// divide by the row's `np.sum`.
+pub fn softmax(row: &mut [f64]) {
+    let max = numpy_max(row);
+    for value in row.iter_mut() {
+        *value = (*value - max).exp();
+    }
+    let sum = numpy_sum(row);
+    for value in row.iter_mut() {
+        *value /= sum;
+    }
+}
+
+/// The normalisation of one-vs-rest probabilities (`_predict_proba_lr` and the modified
+/// Huber loss of `SGDClassifier`): a row summing to 0 becomes uniform, then every item is
+/// divided by the row's sum.
+pub fn normalize(row: &mut [f64]) {
+    let mut sum = numpy_sum(row);
+    if sum == 0.0 {
+        row.iter_mut().for_each(|value| *value = 1.0);
+        sum = row.len() as f64;
+    }
+    for value in row.iter_mut() {
+        *value /= sum;
+    }
+}
+
+/// `sklearn.utils._array_api._logsumexp` of one row: the maxima are counted (`m`) and left
+/// out of the shifted sum `s`, then `log1p(s / m) + log(m) + max`.
+pub fn logsumexp(row: &[f64]) -> f64 {
+    let max = numpy_max(row);
+    let count = row.iter().filter(|&&value| value == max).count() as f64;
+    let shift = if max.is_finite() { max } else { 0.0 };
+    let exps: Vec<f64> = row
+        .iter()
+        .map(|&value| {
+            let value = if value == max {
+                f64::NEG_INFINITY
+            } else {
+                value
+            };
+            (value - shift).exp()
+        })
+        .collect();
+    let mut sum = numpy_sum(&exps);
+    if sum != 0.0 {
+        sum /= count;
+    }
+    sum.ln_1p() + count.ln() + max
+}
+
+/// Fails when a stored value of a sparse batch is NaN or infinite (scikit-learn checks
+/// `X.data`).
+pub fn check_finite_sparse(meta: &Meta, x: &Csr) -> Result<()> {
+    for (row, (columns, values)) in x.iter_rows().enumerate() {
+        if let Some(at) = values.iter().position(|value| !value.is_finite()) {
+            return Err(InputError::Value {
+                reason: format!(
+                    "input contains NaN or infinity (row {row}, column {}), which {} does not accept",
+                    columns[at],
+                    meta.who()
+                ),
+            }
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// `X @ coef_.T + intercept_` for `outputs` rows of `features` weights.
+#[derive(Debug, Clone)]
+pub struct Linear {
+    /// `coef_`, one row of `features` weights per output (row-major).
+    coef: Vec<f64>,
+    /// `intercept_`, one per output (broadcast from a scalar or a 1-item array).
+    intercept: Vec<f64>,
+    features: usize,
+    outputs: usize,
+    /// Whether `coef_` is 2-D (scores then keep their output axis).
+    two_d: bool,
+}
+
+impl Linear {
+    /// Reads `coef_` (1-D, or 2-D of one row per output) and `intercept_` (a number, or an
+    /// array of one item or one per output).
+    pub fn read(obj: &crate::read::Obj<'_, '_>, meta: &Meta) -> Result<Self> {
+        let (coef, shape) = obj.floats("coef_")?;
+        let (outputs, features, two_d) = match shape[..] {
+            [features] => (1, features, false),
+            [outputs, features] => (outputs, features, true),
+            _ => return Err(obj.malformed(format!("`coef_` has shape {shape:?}"))),
+        };
+        if let Some(n) = meta.n_features_in {
+            if n != features {
+                return Err(obj.malformed(format!(
+                    "`coef_` has {features} columns, `n_features_in_` is {n}"
+                )));
+            }
+        }
+        let intercept = if obj.json("intercept_")?.is_some() {
+            vec![obj.float("intercept_")?]
+        } else {
+            let (values, shape) = obj.floats("intercept_")?;
+            match shape[..] {
+                [] | [1] => values,
+                [n] if n == outputs => values,
+                _ => {
+                    return Err(obj.malformed(format!(
+                        "`intercept_` has shape {shape:?} for {outputs} outputs"
+                    )));
+                }
+            }
+        };
+        let intercept = if intercept.len() == outputs {
+            intercept
+        } else {
+            vec![intercept[0]; outputs]
+        };
+        if outputs == 0 {
+            return Err(obj.malformed("`coef_` has no rows"));
+        }
+        Ok(Self {
+            coef,
+            intercept,
+            features,
+            outputs,
+            two_d,
+        })
+    }
+
+    /// The number of outputs (rows of `coef_`).
+    pub fn outputs(&self) -> usize {
+        self.outputs
+    }
+
+    /// Whether `coef_` is 2-D.
+    pub fn two_d(&self) -> bool {
+        self.two_d
+    }
+
+    /// The number of input columns.
+    pub fn features(&self) -> usize {
+        self.features
+    }
+
+    /// The scores of every row, `rows x outputs`: for each output a sequential sum of
+    /// `x_j * w_j` from 0.0 over the row's columns (dense) or stored entries in stored order
+    /// (CSR, as scipy's `csr_matvec(s)` adds them), then `+ intercept`. Refuses NaN and
+    /// infinity, as `validate_data` does.
+    pub fn scores(&self, meta: &Meta, x: &Data) -> Result<Matrix> {
+        meta.check_width(x, Some(self.features))?;
+        let mut out = Matrix::zeros(x.rows(), self.outputs);
+        if let Data::Sparse(csr) = x {
+            check_finite_sparse(meta, csr)?;
+            for (index, (columns, values)) in csr.iter_rows().enumerate() {
+                let scores = out.row_mut(index);
+                for (output, score) in scores.iter_mut().enumerate() {
+                    let weights = &self.coef[output * self.features..][..self.features];
+                    let mut sum = 0.0;
+                    for (&column, &value) in columns.iter().zip(values) {
+                        sum += value * weights[column];
+                    }
+                    *score = sum + self.intercept[output];
+                }
+            }
+            return Ok(out);
+        }
+        let dense = meta.dense(x, Some(self.features))?;
+        meta.check_finite(&dense)?;
+        for (index, row) in dense.iter_rows().enumerate() {
+            let scores = out.row_mut(index);
+            for (output, score) in scores.iter_mut().enumerate() {
+                let weights = &self.coef[output * self.features..][..self.features];
+                let mut sum = 0.0;
+                for (&value, &weight) in row.iter().zip(weights) {
+                    sum += value * weight;
+                }
+                *score = sum + self.intercept[output];
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numpy_sum_groups_as_numpy_does() {
+        // Fewer than 8 items: left to right.
+        assert_eq!(numpy_sum(&[1e16, 1.0, -1e16]), 0.0);
+        // 9 items: lanes 0..8, then the ninth added to the combined lanes.
+        let values = [1e16, 1.0, 1.0, 1.0, -1e16, 1.0, 1.0, 1.0, 1.0];
+        let lanes = ((1e16 + 1.0) + (1.0 + 1.0)) + ((-1e16 + 1.0) + (1.0 + 1.0));
+        assert_eq!(numpy_sum(&values), lanes + 1.0);
+    }
+
+    #[test]
+    fn logsumexp_counts_ties_and_handles_minus_infinity() {
+        let row = [1.0, 1.0, 0.0];
+        let expected = ((-1.0f64).exp() / 2.0).ln_1p() + 2.0f64.ln() + 1.0;
+        assert_eq!(logsumexp(&row), expected);
+        assert_eq!(logsumexp(&[f64::NEG_INFINITY; 2]), f64::NEG_INFINITY);
+    }
+
+    #[test]
+    fn softmax_rows_sum_to_one() {
+        let mut row = [1.0, 2.0, 3.0];
+        softmax(&mut row);
+        assert!((row.iter().sum::<f64>() - 1.0).abs() < 1e-15);
+        assert!(row[2] > row[1] && row[1] > row[0]);
+    }
+}
