@@ -1,3 +1,6 @@
 //! The estimators, one module per family.
 
+pub mod mlp;
+pub mod neighbors;
 pub mod scalers;
+pub mod svm;
