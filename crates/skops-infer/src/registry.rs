@@ -46,6 +46,15 @@ pub static SUPPORTED: &[(&str, Build)] = &[
     ("sklearn.multiclass.OneVsRestClassifier", models::linear_ovr::one_vs_rest),
     //
     // SVMs, neighbors and neural networks (models/svm.rs, ...).
+    ("sklearn.svm._classes.SVC", models::svm::svc),
+    ("sklearn.svm._classes.NuSVC", models::svm::svc),
+    ("sklearn.svm._classes.SVR", models::svm::svr),
+    ("sklearn.svm._classes.NuSVR", models::svm::svr),
+    ("sklearn.svm._classes.OneClassSVM", models::svm::one_class_svm),
+    ("sklearn.neighbors._classification.KNeighborsClassifier", models::neighbors::k_neighbors_classifier),
+    ("sklearn.neighbors._regression.KNeighborsRegressor", models::neighbors::k_neighbors_regressor),
+    ("sklearn.neural_network._multilayer_perceptron.MLPClassifier", models::mlp::mlp_classifier),
+    ("sklearn.neural_network._multilayer_perceptron.MLPRegressor", models::mlp::mlp_regressor),
     //
 ];
 

@@ -3,5 +3,8 @@
 pub mod linear;
 pub mod linear_math;
 pub mod linear_ovr;
+pub mod mlp;
 pub mod naive_bayes;
+pub mod neighbors;
 pub mod scalers;
+pub mod svm;
