@@ -242,6 +242,78 @@ impl<'f, 'a> Obj<'f, 'a> {
         Obj::new(self.file, id, format!("{}{suffix}", self.path))
     }
 
+    /// The object at node `id`, an item inside attribute `key` reached by `suffix`
+    /// (`steps` + `[1][1]` gives `steps[1][1]`).
+    pub fn item(&self, id: NodeId, key: &str, suffix: &str) -> Result<Obj<'f, 'a>> {
+        Obj::new(self.file, id, format!("{}{suffix}", self.join(key)))
+    }
+
+    /// The node's string, when it is a JSON string node.
+    pub fn str_at(&self, id: NodeId) -> Option<String> {
+        match self.json_at(id) {
+            Some(Value::String(text)) => text.as_str().map(str::to_owned),
+            _ => None,
+        }
+    }
+
+    /// Whether the node is a JSON `None`.
+    pub fn is_null_at(&self, id: NodeId) -> bool {
+        matches!(self.json_at(id), Some(Value::Null))
+    }
+
+    /// The node's number, when it is a JSON number or a numpy scalar.
+    pub fn float_at(&self, id: NodeId) -> Option<f64> {
+        match self.json_at(id) {
+            Some(Value::Number(number)) => number.as_f64(),
+            Some(_) => None,
+            None => {
+                let array = NdArray::of(self.file, id).ok()?;
+                match (array.shape().as_slice(), array.f64s(self).ok()?.as_slice()) {
+                    ([], [value]) => Some(*value),
+                    _ => None,
+                }
+            }
+        }
+    }
+
+    /// The module and name of a function node (`numpy.log`), when the node is one.
+    pub fn function_at(&self, id: NodeId) -> Option<String> {
+        let node = self.file.schema().node(id);
+        match &node.kind {
+            NodeKind::Function => Some(node.type_name()),
+            NodeKind::FunctionV0 {
+                module_path,
+                function,
+            } => Some(format!("{module_path}.{function}")),
+            _ => None,
+        }
+    }
+
+    /// The entries of attribute `key` when it is a dict node with string keys.
+    pub fn dict(&self, key: &str) -> Result<Vec<(String, NodeId)>> {
+        let Slot::Node(id) = self.slot(key)? else {
+            return Err(self.malformed(format!("`{key}` is not a dict")));
+        };
+        match &self.file.schema().node(id).kind {
+            NodeKind::Dict { entries, .. } => entries
+                .iter()
+                .map(|(name, value)| {
+                    name.as_str()
+                        .map(|name| (name.to_owned(), *value))
+                        .ok_or_else(|| {
+                            self.malformed(format!("`{key}` has a key that is not UTF-8"))
+                        })
+                })
+                .collect(),
+            _ => Err(self.malformed(format!("`{key}` is not a dict"))),
+        }
+    }
+
+    /// The node's kind.
+    pub fn kind_at(&self, id: NodeId) -> &'f NodeKind {
+        &self.file.schema().node(id).kind
+    }
+
     /// The node's JSON value, when it is a JSON node.
     pub fn json_at(&self, id: NodeId) -> Option<Value> {
         json_value(self.file, Slot::Node(id))

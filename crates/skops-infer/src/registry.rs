@@ -22,6 +22,21 @@ pub type Build = fn(&Obj<'_, '_>) -> Result<Box<dyn Model>>;
 pub static SUPPORTED: &[(&str, Build)] = &[
     // Preprocessing and composition (models/scalers.rs, ...).
     ("sklearn.preprocessing._data.StandardScaler", models::scalers::standard_scaler),
+    ("sklearn.preprocessing._data.MinMaxScaler", models::scalers::min_max_scaler),
+    ("sklearn.preprocessing._data.MaxAbsScaler", models::scalers::max_abs_scaler),
+    ("sklearn.preprocessing._data.RobustScaler", models::scalers::robust_scaler),
+    ("sklearn.preprocessing._data.Normalizer", models::scalers::normalizer),
+    ("sklearn.pipeline.Pipeline", models::compose::pipeline),
+    ("sklearn.pipeline.FeatureUnion", models::compose::feature_union),
+    ("sklearn.compose._column_transformer.ColumnTransformer", models::compose::column_transformer),
+    ("sklearn.preprocessing._function_transformer.FunctionTransformer", models::compose::function_transformer),
+    ("sklearn.impute._base.SimpleImputer", models::impute::simple_imputer),
+    ("sklearn.impute._base.MissingIndicator", models::impute::missing_indicator),
+    ("sklearn.preprocessing._encoders.OneHotEncoder", models::encoders::one_hot_encoder),
+    ("sklearn.preprocessing._encoders.OrdinalEncoder", models::encoders::ordinal_encoder),
+    ("sklearn.decomposition._pca.PCA", models::decomposition::pca),
+    ("sklearn.preprocessing._polynomial.PolynomialFeatures", models::polynomial::polynomial_features),
+    ("sklearn.decomposition._truncated_svd.TruncatedSVD", models::decomposition::truncated_svd),
     //
     // Trees, forests and boosting (models/trees*.rs, ...).
     //
