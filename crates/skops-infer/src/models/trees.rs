@@ -591,3 +591,60 @@ impl Model for TreeEnsemble {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stump on feature 0 at `threshold`: leaf 1 on the left, leaf 2 on the right.
+    fn stump(threshold: f64, missing_go_to_left: bool) -> Tree {
+        Tree {
+            left: vec![1, 0, 0],
+            right: vec![2, 0, 0],
+            feature: vec![0, 0, 0],
+            threshold: vec![threshold, -2.0, -2.0],
+            missing_go_to_left: vec![missing_go_to_left, false, false],
+            value: vec![0.0, 10.0, 20.0],
+            n_outputs: 1,
+            max_classes: 1,
+            n_classes: vec![1],
+            n_features: 1,
+        }
+    }
+
+    fn meta() -> Meta {
+        Meta {
+            type_name: "sklearn.tree._classes.DecisionTreeRegressor".to_owned(),
+            path: "(root)".to_owned(),
+            n_features_in: Some(1),
+            feature_names_in: None,
+        }
+    }
+
+    fn cast(value: f64, allow_nan: bool) -> Result<f64> {
+        let x = Data::Matrix(Matrix::new(1, 1, vec![value])?);
+        Ok(float32_input(&meta(), &x, allow_nan)?.data()[0])
+    }
+
+    #[test]
+    fn the_float32_cast_decides_the_side_of_a_float64_threshold() {
+        // 0.1 rounds up in float32: above the float64 threshold 0.1, so right; a float64
+        // comparison would send it left.
+        let tree = stump(0.1, true);
+        assert_eq!(tree.leaf(&[cast(0.1, true).unwrap()]), 2);
+        assert_eq!(tree.leaf(&[0.1]), 1);
+        // NaN follows `missing_go_to_left`.
+        assert_eq!(tree.leaf(&[cast(f64::NAN, true).unwrap()]), 1);
+        assert_eq!(stump(0.1, false).leaf(&[f64::NAN]), 2);
+    }
+
+    #[test]
+    fn values_beyond_float32_range_are_refused_after_the_cast() {
+        assert!(cast(1e300, true).is_err());
+        assert!(cast(f64::INFINITY, true).is_err());
+        assert!(cast(-3.5e38, true).is_err());
+        assert!(cast(f64::NAN, false).is_err());
+        assert_eq!(cast(3.4028235e38, true).unwrap(), f64::from(f32::MAX));
+        assert_eq!(cast(1e-50, true).unwrap(), 0.0);
+    }
+}
