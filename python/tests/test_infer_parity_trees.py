@@ -116,6 +116,18 @@ CASES = [
         "y_2cls",
         {"predict": 0, "apply": 0},
     ),
+    Case(
+        "rf-clf-multi-output-str",
+        lambda: RandomForestClassifier(**_small(4)),
+        "y_2str",
+        {"predict": 0, "apply": 0},
+    ),
+    Case(
+        "dt-clf-multi-output-str",
+        lambda: DecisionTreeClassifier(max_depth=5, random_state=0),
+        "y_2str",
+        {"predict": 0},
+    ),
     Case("ets-clf", lambda: ExtraTreesClassifier(**_small()), "y_bin", CLASSIFIER),
     Case("ets-reg", lambda: ExtraTreesRegressor(**_small()), "y_reg", REGRESSOR),
     Case("gb-reg", lambda: GradientBoostingRegressor(**_small(20)), "y_reg", GB_REG, dense_only()),
@@ -200,6 +212,8 @@ def _target(data: DataSet, target: str) -> np.ndarray:
         return np.column_stack([data.y_reg, np.abs(data.y_reg) ** 1.5])
     if target == "y_pos":
         return np.exp(data.y_reg / np.abs(data.y_reg).max())
+    if target == "y_2str":
+        return np.column_stack([data.y_str, np.where(data.y_bin == 1, "yes", "no")])
     if target == "y_2cls":
         return np.column_stack([data.y_multi, data.y_bin])
     return getattr(data, target)
