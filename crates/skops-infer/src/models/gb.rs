@@ -150,6 +150,9 @@ fn build(obj: &Obj<'_, '_>, classifier: bool) -> Result<Box<dyn Model>> {
     let loss = obj.string("loss")?;
     let (link, classes) = if classifier {
         let classes = obj.labels("classes_")?;
+        if classes.len() < 2 {
+            return Err(obj.malformed("a classifier of fewer than 2 classes"));
+        }
         let expected = if classes.len() == 2 { 1 } else { classes.len() };
         if k != expected {
             return Err(obj.malformed(format!("{k} trees per stage for {} classes", classes.len())));
