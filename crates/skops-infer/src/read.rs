@@ -324,6 +324,85 @@ impl<'f, 'a> Obj<'f, 'a> {
         items_of(self.file, id)
     }
 
+    /// The labels array at node `id` (an item of a multi-output `classes_` list), named `what`
+    /// in errors.
+    pub fn labels_at(&self, id: NodeId, what: &str) -> Result<Labels> {
+        labels_at(self, id, what)
+    }
+
+    /// The state of the reduce node held by attribute `key` (a `Tree`'s `nodes`, `values`,
+    /// ...) read as an object, with the node ids of its constructor arguments.
+    pub fn reduced(&self, key: &str) -> Result<(Obj<'f, 'a>, Vec<NodeId>)> {
+        let Slot::Node(id) = self.slot(key)? else {
+            return Err(self.malformed(format!("`{key}` is not a reduced object")));
+        };
+        let node = self.file.schema().node(id);
+        let NodeKind::Reduce { args, state, .. } = &node.kind else {
+            return Err(self.malformed(format!("`{key}` is not a reduced object")));
+        };
+        let path = self.join(key);
+        let type_name = node.type_name();
+        let state = State::of_node(self.file.schema(), *state).map_err(|unreadable| {
+            ModelError::Malformed {
+                type_name: type_name.clone(),
+                path: shown(&path),
+                reason: unreadable.0,
+            }
+        })?;
+        let args = items_of(self.file, *args)
+            .ok_or_else(|| self.malformed(format!("`{key}` has no tuple of arguments")))?;
+        Ok((
+            Obj {
+                file: self.file,
+                id,
+                path,
+                type_name,
+                state,
+            },
+            args,
+        ))
+    }
+
+    /// The items of attribute `key` when it is a numpy object array (GradientBoosting's
+    /// `estimators_`), flattened in C order, with its shape (1-D or 2-D).
+    pub fn object_array(&self, key: &str) -> Result<(Vec<NodeId>, Vec<usize>)> {
+        let not_array = || self.malformed(format!("`{key}` is not an object array"));
+        let Slot::Node(id) = self.slot(key)? else {
+            return Err(not_array());
+        };
+        let NodeKind::NdArray(NdArrayStorage::Json { items, shape }) =
+            &self.file.schema().node(id).kind
+        else {
+            return Err(not_array());
+        };
+        let shape: Vec<usize> = items_of(self.file, *shape)
+            .ok_or_else(not_array)?
+            .into_iter()
+            .map(|dim| match json_value(self.file, Slot::Node(dim)) {
+                Some(Value::Number(number)) => {
+                    number.as_i64().and_then(|dim| usize::try_from(dim).ok())
+                }
+                _ => None,
+            })
+            .collect::<Option<_>>()
+            .ok_or_else(not_array)?;
+        let flat = match shape.as_slice() {
+            [_] => items.clone(),
+            [_, _] => {
+                let mut flat = Vec::new();
+                for &row in items {
+                    flat.extend(items_of(self.file, row).ok_or_else(not_array)?);
+                }
+                flat
+            }
+            _ => return Err(not_array()),
+        };
+        if flat.len() != shape.iter().product::<usize>() {
+            return Err(self.malformed(format!("`{key}` holds fewer items than its shape")));
+        }
+        Ok((flat, shape))
+    }
+
     /// Attribute `key` as class labels (`classes_`: an int, float, bool or unicode `.npy`
     /// array, or an object array of strings).
     pub fn labels(&self, key: &str) -> Result<Labels> {

@@ -39,6 +39,19 @@ pub static SUPPORTED: &[(&str, Build)] = &[
     ("sklearn.decomposition._truncated_svd.TruncatedSVD", models::decomposition::truncated_svd),
     //
     // Trees, forests and boosting (models/trees*.rs, ...).
+    ("sklearn.tree._classes.DecisionTreeClassifier", models::trees::tree_classifier),
+    ("sklearn.tree._classes.DecisionTreeRegressor", models::trees::tree_regressor),
+    ("sklearn.tree._classes.ExtraTreeClassifier", models::trees::tree_classifier),
+    ("sklearn.tree._classes.ExtraTreeRegressor", models::trees::tree_regressor),
+    ("sklearn.ensemble._forest.RandomForestClassifier", models::trees::forest_classifier),
+    ("sklearn.ensemble._forest.RandomForestRegressor", models::trees::forest_regressor),
+    ("sklearn.ensemble._forest.ExtraTreesClassifier", models::trees::forest_classifier),
+    ("sklearn.ensemble._forest.ExtraTreesRegressor", models::trees::forest_regressor),
+    ("sklearn.ensemble._gb.GradientBoostingClassifier", models::gb::gb_classifier),
+    ("sklearn.ensemble._gb.GradientBoostingRegressor", models::gb::gb_regressor),
+    ("sklearn.ensemble._hist_gradient_boosting.gradient_boosting.HistGradientBoostingClassifier", models::hgb::hgb_classifier),
+    ("sklearn.ensemble._hist_gradient_boosting.gradient_boosting.HistGradientBoostingRegressor", models::hgb::hgb_regressor),
+    ("sklearn.ensemble._iforest.IsolationForest", models::iforest::isolation_forest),
     //
     // Linear models and naive Bayes (models/linear*.rs, ...).
     ("sklearn.linear_model._base.LinearRegression", models::linear::linear_regressor),

@@ -3,6 +3,9 @@
 pub mod compose;
 pub mod decomposition;
 pub mod encoders;
+pub mod gb;
+pub mod hgb;
+pub mod iforest;
 pub mod impute;
 pub mod linear;
 pub mod linear_math;
@@ -13,3 +16,4 @@ pub mod neighbors;
 pub mod polynomial;
 pub mod scalers;
 pub mod svm;
+pub mod trees;

@@ -1,0 +1,600 @@
+//! `HistGradientBoostingClassifier` / `HistGradientBoostingRegressor`: the `_preprocessor`
+//! (an `OrdinalEncoder` on the categorical columns, moved first, the numeric columns passed
+//! through as float64), then `_baseline_prediction` plus every `TreePredictor`'s leaf in
+//! iteration order, walked as `_predictor.pyx` `_predict_one_from_raw_data` does.
+
+use crate::data::{Column, Data, Matrix};
+use crate::error::{InputError, ModelError, Result};
+use crate::model::{Meta, Method, Model};
+use crate::models::gb::{expit, softmax};
+use crate::output::{Labels, Output, Values, argmax};
+use crate::read::Obj;
+use skops_format::json::Value;
+
+/// One node of a `TreePredictor` (`PREDICTOR_RECORD_DTYPE`).
+#[derive(Debug, Clone)]
+struct Node {
+    value: f64,
+    feature: usize,
+    num_threshold: f64,
+    missing_go_to_left: bool,
+    left: usize,
+    right: usize,
+    is_leaf: bool,
+    is_categorical: bool,
+    bitset_idx: usize,
+    /// `f_idx_map[feature]`: the row of `known_cat_bitsets` of a categorical split.
+    known_idx: usize,
+}
+
+/// A `TreePredictor`: its nodes and its `raw_left_cat_bitsets`.
+#[derive(Debug, Clone)]
+struct Predictor {
+    nodes: Vec<Node>,
+    raw_left_cat_bitsets: Vec<[u32; 8]>,
+}
+
+/// `in_bitset`: bit `v % 32` of word `v / 32`.
+fn in_bitset(bitset: &[u32; 8], value: u8) -> bool {
+    (bitset[usize::from(value / 32)] >> (value % 32)) & 1 == 1
+}
+
+/// The `uint8` a categorical value is cast to (`<X_BINNED_DTYPE_C>data_val`): the
+/// preprocessor only gives codes below 255, so anything else is refused rather than guessed
+/// (C leaves the cast of a larger value undefined).
+fn category_code(value: f64) -> Result<u8> {
+    if (0.0..256.0).contains(&value) {
+        Ok(value as u8)
+    } else {
+        Err(InputError::Value {
+            reason: format!("category code {value} is beyond the 255 categories a tree splits on"),
+        }
+        .into())
+    }
+}
+
+impl Predictor {
+    fn read(obj: &Obj<'_, '_>, n_features: usize, f_idx_map: &[Option<usize>]) -> Result<Self> {
+        let nodes = obj.array("nodes")?;
+        let count = match nodes.shape()[..] {
+            [count] if count > 0 => count,
+            _ => return Err(obj.malformed("`nodes` is not a non-empty 1-D array")),
+        };
+        let f64s = |name: &str| nodes.field_f64s(obj, name);
+        let i64s = |name: &str| nodes.field_i64s(obj, name);
+        let (value, threshold) = (f64s("value")?, f64s("num_threshold")?);
+        let (feature, missing, left, right) = (
+            i64s("feature_idx")?,
+            i64s("missing_go_to_left")?,
+            i64s("left")?,
+            i64s("right")?,
+        );
+        let (is_leaf, is_categorical, bitset_idx) = (
+            i64s("is_leaf")?,
+            i64s("is_categorical")?,
+            i64s("bitset_idx")?,
+        );
+        let (bits, shape) = obj.floats("raw_left_cat_bitsets")?;
+        let raw_left_cat_bitsets = bitsets(obj, &bits, &shape, "raw_left_cat_bitsets")?;
+        let mut out = Vec::with_capacity(count);
+        for index in 0..count {
+            let leaf = is_leaf[index] != 0;
+            let mut node = Node {
+                value: value[index],
+                feature: 0,
+                num_threshold: threshold[index],
+                missing_go_to_left: missing[index] != 0,
+                left: 0,
+                right: 0,
+                is_leaf: leaf,
+                is_categorical: is_categorical[index] != 0,
+                bitset_idx: 0,
+                known_idx: 0,
+            };
+            if !leaf {
+                // Children come after their parent (`_fill_predictor_arrays` numbers nodes
+                // depth-first), so every walk ends.
+                let child = |index_: i64| {
+                    usize::try_from(index_)
+                        .ok()
+                        .filter(|&child| child > index && child < count)
+                };
+                let (Some(l), Some(r)) = (child(left[index]), child(right[index])) else {
+                    return Err(obj.malformed(format!("node {index} has a child out of order")));
+                };
+                node.left = l;
+                node.right = r;
+                node.feature = usize::try_from(feature[index])
+                    .ok()
+                    .filter(|&f| f < n_features)
+                    .ok_or_else(|| obj.malformed(format!("node {index} splits on no feature")))?;
+                if node.is_categorical {
+                    node.bitset_idx = usize::try_from(bitset_idx[index])
+                        .ok()
+                        .filter(|&b| b < raw_left_cat_bitsets.len())
+                        .ok_or_else(|| obj.malformed(format!("node {index} has no bitset")))?;
+                    node.known_idx = f_idx_map[node.feature].ok_or_else(|| {
+                        obj.malformed(format!("node {index} splits a numeric feature by category"))
+                    })?;
+                }
+            }
+            out.push(node);
+        }
+        Ok(Self {
+            nodes: out,
+            raw_left_cat_bitsets,
+        })
+    }
+
+    /// `_predict_one_from_raw_data`.
+    fn predict(&self, row: &[f64], known: &[[u32; 8]]) -> Result<f64> {
+        let mut node = &self.nodes[0];
+        loop {
+            if node.is_leaf {
+                return Ok(node.value);
+            }
+            let x = row[node.feature];
+            let left = if x.is_nan() {
+                node.missing_go_to_left
+            } else if node.is_categorical {
+                if x < 0.0 {
+                    node.missing_go_to_left
+                } else {
+                    let code = category_code(x)?;
+                    if in_bitset(&self.raw_left_cat_bitsets[node.bitset_idx], code) {
+                        true
+                    } else if in_bitset(&known[node.known_idx], code) {
+                        false
+                    } else {
+                        node.missing_go_to_left
+                    }
+                }
+            } else {
+                x <= node.num_threshold
+            };
+            node = &self.nodes[if left { node.left } else { node.right }];
+        }
+    }
+}
+
+/// Bitsets of 8 `uint32` words from a `(n, 8)` array.
+fn bitsets(obj: &Obj<'_, '_>, bits: &[f64], shape: &[usize], key: &str) -> Result<Vec<[u32; 8]>> {
+    match shape {
+        [_, 8] => Ok(bits
+            .chunks_exact(8)
+            .map(|words| {
+                let mut set = [0u32; 8];
+                for (slot, &word) in set.iter_mut().zip(words) {
+                    *slot = word as u32;
+                }
+                set
+            })
+            .collect()),
+        _ => Err(obj.malformed(format!("`{key}` has shape {shape:?}, expected (n, 8)"))),
+    }
+}
+
+/// The categories the `OrdinalEncoder` learnt for one column (a missing-value category,
+/// which encodes as NaN, is `None`).
+#[derive(Debug, Clone)]
+enum Categories {
+    Numbers(Vec<f64>),
+    Strings(Vec<Option<String>>),
+}
+
+/// The original indices of the categorical columns, then of the numeric ones.
+type ColumnOrder = (Vec<usize>, Vec<usize>);
+
+/// The link of the loss.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Link {
+    Identity,
+    Log,
+    Logit,
+    Multinomial,
+}
+
+/// A fitted histogram gradient boosting model.
+#[derive(Debug)]
+pub struct HistGradientBoosting {
+    meta: Meta,
+    /// Original column indices of the categorical features (in order), then of the numeric
+    /// ones: the preprocessor's output order. `None` without a preprocessor.
+    order: Option<ColumnOrder>,
+    categories: Vec<Categories>,
+    known: Vec<[u32; 8]>,
+    /// `_predictors`, row-major `(n_iterations, k)`.
+    predictors: Vec<Predictor>,
+    k: usize,
+    baseline: Vec<f64>,
+    link: Link,
+    classes: Option<Labels>,
+}
+
+/// Builds a `HistGradientBoostingRegressor`.
+pub fn hgb_regressor(obj: &Obj<'_, '_>) -> Result<Box<dyn Model>> {
+    build(obj, false)
+}
+
+/// Builds a `HistGradientBoostingClassifier`.
+pub fn hgb_classifier(obj: &Obj<'_, '_>) -> Result<Box<dyn Model>> {
+    build(obj, true)
+}
+
+fn build(obj: &Obj<'_, '_>, classifier: bool) -> Result<Box<dyn Model>> {
+    let meta = Meta::read(obj)?;
+    let n_features = meta
+        .n_features_in
+        .ok_or_else(|| obj.malformed("the state has no `n_features_in_`"))?;
+    let k = obj.count("n_trees_per_iteration_")?;
+    let loss = obj.string("loss")?;
+    let (link, classes) = if classifier {
+        let classes = obj.labels("classes_")?;
+        if classes.len() < 2 {
+            return Err(obj.malformed("a classifier of fewer than 2 classes"));
+        }
+        let expected = if classes.len() == 2 { 1 } else { classes.len() };
+        if k != expected {
+            return Err(obj.malformed("`n_trees_per_iteration_` does not match `classes_`"));
+        }
+        if loss != "log_loss" {
+            return Err(obj.unsupported_option(format!("loss={loss:?}")));
+        }
+        let link = if k == 1 {
+            Link::Logit
+        } else {
+            Link::Multinomial
+        };
+        (link, Some(classes))
+    } else {
+        let link = match loss.as_str() {
+            "squared_error" | "absolute_error" | "quantile" => Link::Identity,
+            "poisson" | "gamma" => Link::Log,
+            _ => return Err(obj.unsupported_option(format!("loss={loss:?}"))),
+        };
+        if k != 1 {
+            return Err(obj.malformed("a regressor with several trees per iteration"));
+        }
+        (link, None)
+    };
+    let (baseline, _) = obj.floats("_baseline_prediction")?;
+    if baseline.len() != k {
+        return Err(obj.malformed("`_baseline_prediction` does not hold one value per tree"));
+    }
+
+    // The preprocessor and the bin mapper's categorical features (in the output order).
+    let (order, categories) = if obj.is_none("_preprocessor") {
+        (None, Vec::new())
+    } else {
+        let (order, categories) = read_preprocessor(obj, n_features)?;
+        (Some(order), categories)
+    };
+    let mapper = obj.child("_bin_mapper")?;
+    let is_categorical: Vec<bool> = if mapper.is_none("is_categorical_") {
+        vec![false; n_features]
+    } else {
+        mapper
+            .vector("is_categorical_", Some(n_features))?
+            .into_iter()
+            .map(|flag| flag != 0.0)
+            .collect()
+    };
+    let n_categorical = is_categorical.iter().filter(|&&flag| flag).count();
+    if n_categorical != categories.len() {
+        return Err(obj.malformed("the bin mapper's categorical features are not the encoder's"));
+    }
+    // `make_known_categories_bitsets`: bit `v` set for each known category `v`.
+    let thresholds = mapper.items("bin_thresholds_")?;
+    if thresholds.len() != n_features {
+        return Err(mapper.malformed("`bin_thresholds_` does not have one array per feature"));
+    }
+    let mut f_idx_map = vec![None; n_features];
+    let mut known = Vec::with_capacity(n_categorical);
+    for (feature, &id) in thresholds.iter().enumerate() {
+        if !is_categorical[feature] {
+            continue;
+        }
+        f_idx_map[feature] = Some(known.len());
+        let array = crate::read::NdArray::of(mapper.file(), id).map_err(|reason| {
+            mapper.malformed(format!("`bin_thresholds_[{feature}]`: {reason}"))
+        })?;
+        let mut set = [0u32; 8];
+        for value in array.f64s(&mapper)? {
+            let code = category_code(value).map_err(|_| {
+                mapper.malformed(format!("`bin_thresholds_[{feature}]` holds {value}"))
+            })?;
+            set[usize::from(code / 32)] |= 1 << (code % 32);
+        }
+        known.push(set);
+    }
+
+    let iterations = obj.items("_predictors")?;
+    let mut predictors = Vec::with_capacity(iterations.len() * k);
+    for (i, &iteration) in iterations.iter().enumerate() {
+        let items = obj
+            .items_at(iteration)
+            .filter(|items| items.len() == k)
+            .ok_or_else(|| obj.malformed(format!("`_predictors[{i}]` does not hold {k} trees")))?;
+        for (j, &id) in items.iter().enumerate() {
+            let predictor = obj.descendant(id, &format!("._predictors[{i}][{j}]"))?;
+            predictors.push(Predictor::read(&predictor, n_features, &f_idx_map)?);
+        }
+    }
+    Ok(Box::new(HistGradientBoosting {
+        meta,
+        order,
+        categories,
+        known,
+        predictors,
+        k,
+        baseline,
+        link,
+        classes,
+    }))
+}
+
+/// The column order and the encoder's categories of `_preprocessor`, from `is_categorical_`
+/// (original order) and `transformers_[0]` (the `OrdinalEncoder`).
+fn read_preprocessor(
+    obj: &Obj<'_, '_>,
+    n_features: usize,
+) -> Result<(ColumnOrder, Vec<Categories>)> {
+    let mask: Vec<bool> = obj
+        .vector("is_categorical_", Some(n_features))?
+        .into_iter()
+        .map(|flag| flag != 0.0)
+        .collect();
+    let categorical: Vec<usize> = (0..n_features).filter(|&j| mask[j]).collect();
+    let numeric: Vec<usize> = (0..n_features).filter(|&j| !mask[j]).collect();
+    let preprocessor = obj.child("_preprocessor")?;
+    let transformers = preprocessor.items("transformers_")?;
+    let encoder = transformers
+        .first()
+        .and_then(|&id| preprocessor.items_at(id))
+        .and_then(|parts| parts.get(1).copied())
+        .ok_or_else(|| {
+            preprocessor.malformed("`transformers_[0]` is not (name, encoder, columns)")
+        })?;
+    let encoder = preprocessor.descendant(encoder, "._preprocessor.transformers_[0][1]")?;
+    if encoder.type_name() != "sklearn.preprocessing._encoders.OrdinalEncoder" {
+        return Err(ModelError::Unsupported {
+            type_name: encoder.type_name().to_owned(),
+            path: encoder.path(),
+        }
+        .into());
+    }
+    let items = encoder.items("categories_")?;
+    if items.len() != categorical.len() {
+        return Err(
+            encoder.malformed("`categories_` does not have one array per categorical column")
+        );
+    }
+    let categories = items
+        .iter()
+        .enumerate()
+        .map(|(j, &id)| read_categories(&encoder, id, j))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(((categorical, numeric), categories))
+}
+
+fn read_categories(
+    encoder: &Obj<'_, '_>,
+    id: skops_format::schema::NodeId,
+    j: usize,
+) -> Result<Categories> {
+    use skops_format::schema::{NdArrayStorage, NodeKind};
+    match &encoder.file().schema().node(id).kind {
+        NodeKind::NdArray(NdArrayStorage::Json { items, .. }) => Ok(Categories::Strings(
+            items
+                .iter()
+                .map(|&item| match encoder.json_at(item) {
+                    Some(Value::String(text)) => text.as_str().map(str::to_owned),
+                    _ => None,
+                })
+                .collect(),
+        )),
+        _ => match encoder.labels_at(id, &format!("categories_[{j}]"))? {
+            Labels::I64(values) => Ok(Categories::Numbers(
+                values.into_iter().map(|v| v as f64).collect(),
+            )),
+            Labels::F64(values) => Ok(Categories::Numbers(values)),
+            Labels::Bool(values) => Ok(Categories::Numbers(
+                values.into_iter().map(f64::from).collect(),
+            )),
+            Labels::Str(values) => Ok(Categories::Strings(values.into_iter().map(Some).collect())),
+        },
+    }
+}
+
+impl HistGradientBoosting {
+    /// The batch as the predictors read it: float64, categorical columns first and encoded.
+    fn features(&self, x: &Data) -> Result<Matrix> {
+        self.meta.check_width(x, None)?;
+        let Some((categorical, numeric)) = &self.order else {
+            return Ok(x.to_matrix(&|| self.meta.who())?.into_owned());
+        };
+        let rows = x.rows();
+        let cols = categorical.len() + numeric.len();
+        let mut data = vec![0.0; rows * cols];
+        for (out, (&column, categories)) in categorical.iter().zip(&self.categories).enumerate() {
+            let codes = self.encode(x, column, categories)?;
+            for (row, code) in codes.into_iter().enumerate() {
+                data[row * cols + out] = code;
+            }
+        }
+        for (out, &column) in numeric.iter().enumerate() {
+            let Column::Numbers(values) = x.column(column).into_owned() else {
+                return Err(InputError::Type {
+                    column: x.column_label(column),
+                    estimator: self.meta.who(),
+                    expected: "numbers".to_owned(),
+                    got: "strings".to_owned(),
+                }
+                .into());
+            };
+            for (row, value) in values.into_iter().enumerate() {
+                data[row * cols + categorical.len() + out] = value;
+            }
+        }
+        Matrix::new(rows, cols, data)
+    }
+
+    /// `OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=nan,
+    /// encoded_missing_value=nan)` of one column: the category's index, NaN for a missing
+    /// or unknown value.
+    fn encode(&self, x: &Data, column: usize, categories: &Categories) -> Result<Vec<f64>> {
+        let values = x.column(column);
+        let index_of = |found: Option<usize>| found.map_or(f64::NAN, |index| index as f64);
+        match (values.as_ref(), categories) {
+            (Column::Numbers(values), Categories::Numbers(known)) => Ok(values
+                .iter()
+                .map(|&value| {
+                    if value.is_nan() {
+                        f64::NAN
+                    } else {
+                        index_of(known.iter().position(|&category| category == value))
+                    }
+                })
+                .collect()),
+            (Column::Strings(values), Categories::Strings(known)) => Ok(values
+                .iter()
+                .map(|value| match value {
+                    None => f64::NAN,
+                    Some(text) => index_of(
+                        known
+                            .iter()
+                            .position(|category| category.as_deref() == Some(text.as_str())),
+                    ),
+                })
+                .collect()),
+            // A column of missing values only reads the same either way.
+            (Column::Numbers(values), Categories::Strings(_))
+                if values.iter().all(|value| value.is_nan()) =>
+            {
+                Ok(vec![f64::NAN; values.len()])
+            }
+            (column_values, _) => Err(InputError::Type {
+                column: x.column_label(column),
+                estimator: self.meta.who(),
+                expected: match categories {
+                    Categories::Numbers(_) => "numbers",
+                    Categories::Strings(_) => "strings",
+                }
+                .to_owned(),
+                got: column_values.holds().to_owned(),
+            }
+            .into()),
+        }
+    }
+
+    /// `_raw_predict`: zeros plus `_baseline_prediction`, then each iteration's trees.
+    fn raw(&self, x: &Data) -> Result<(usize, Vec<f64>)> {
+        let x = self.features(x)?;
+        let mut raw = Vec::with_capacity(x.rows() * self.k);
+        for row in x.iter_rows() {
+            let mut out: Vec<f64> = self.baseline.iter().map(|&b| 0.0 + b).collect();
+            for iteration in self.predictors.chunks_exact(self.k) {
+                for (slot, predictor) in out.iter_mut().zip(iteration) {
+                    *slot += predictor.predict(row, &self.known)?;
+                }
+            }
+            raw.extend(out);
+        }
+        Ok((x.rows(), raw))
+    }
+}
+
+impl Model for HistGradientBoosting {
+    fn type_name(&self) -> &str {
+        &self.meta.type_name
+    }
+
+    fn methods(&self) -> Vec<Method> {
+        if self.classes.is_some() {
+            vec![
+                Method::Predict,
+                Method::PredictProba,
+                Method::DecisionFunction,
+            ]
+        } else {
+            vec![Method::Predict]
+        }
+    }
+
+    fn n_features_in(&self) -> Option<usize> {
+        self.meta.n_features_in
+    }
+
+    fn feature_names_in(&self) -> Option<&[String]> {
+        self.meta.feature_names_in.as_deref()
+    }
+
+    fn run(&self, method: Method, x: &Data) -> Result<Output> {
+        if !self.methods().contains(&method) {
+            return Err(self.meta.no_method(method));
+        }
+        let (rows, raw) = self.raw(x)?;
+        match method {
+            Method::DecisionFunction => Ok(if self.k == 1 {
+                Output::vector(Values::F64(raw))
+            } else {
+                Output {
+                    shape: vec![rows, self.k],
+                    values: Values::F64(raw),
+                }
+            }),
+            Method::Predict => match &self.classes {
+                None => Ok(Output::vector(Values::F64(match self.link {
+                    Link::Log => raw.into_iter().map(f64::exp).collect(),
+                    _ => raw,
+                }))),
+                Some(classes) => {
+                    // Binary: `raw > 0` (not `>=`), as `argmax` keeps the first of a tie.
+                    let indices: Vec<usize> = if self.k == 1 {
+                        raw.iter().map(|&raw| usize::from(raw > 0.0)).collect()
+                    } else {
+                        raw.chunks_exact(self.k).map(argmax).collect()
+                    };
+                    Ok(Output::vector(classes.take(indices)))
+                }
+            },
+            Method::PredictProba => {
+                let proba: Vec<f64> = if self.link == Link::Logit {
+                    raw.into_iter()
+                        .flat_map(|raw| {
+                            let p = expit(raw);
+                            [1.0 - p, p]
+                        })
+                        .collect()
+                } else {
+                    let mut raw = raw;
+                    raw.chunks_exact_mut(self.k).for_each(softmax);
+                    raw
+                };
+                let width = if self.k == 1 { 2 } else { self.k };
+                Ok(Output {
+                    shape: vec![rows, width],
+                    values: Values::F64(proba),
+                })
+            }
+            _ => Err(self.meta.no_method(method)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bitsets_read_word_then_bit() {
+        let mut set = [0u32; 8];
+        set[1] = 1 << 3; // category 35
+        assert!(in_bitset(&set, 35));
+        assert!(!in_bitset(&set, 3));
+        assert_eq!(category_code(254.0).unwrap(), 254);
+        assert_eq!(category_code(2.7).unwrap(), 2);
+        assert!(category_code(256.0).is_err());
+        assert!(category_code(f64::INFINITY).is_err());
+    }
+}

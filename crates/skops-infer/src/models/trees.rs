@@ -1,0 +1,650 @@
+//! Decision trees and their forests (`DecisionTree*`, `ExtraTree*`, `RandomForest*`,
+//! `ExtraTrees*`): the `Tree` node arrays walked as `sklearn/tree/_tree.pyx` `_apply_dense`
+//! does, on input cast to float32, and leaf values averaged as `ensemble/_forest.py` does.
+
+use crate::data::{Data, Matrix};
+use crate::error::{InputError, ModelError, Result};
+use crate::model::{Meta, Method, Model};
+use crate::output::{Labels, Output, Values, argmax};
+use crate::read::{NdArray, Obj};
+
+/// sklearn's `_TREE_LEAF`.
+const TREE_LEAF: i64 = -1;
+
+/// One fitted `sklearn.tree._tree.Tree`: its node arrays and leaf values.
+#[derive(Debug, Clone)]
+pub struct Tree {
+    left: Vec<usize>,
+    right: Vec<usize>,
+    feature: Vec<usize>,
+    threshold: Vec<f64>,
+    missing_go_to_left: Vec<bool>,
+    /// `(node_count, n_outputs, max_n_classes)`, row-major.
+    value: Vec<f64>,
+    n_outputs: usize,
+    max_classes: usize,
+    /// `n_classes` per output (1 for regression).
+    n_classes: Vec<usize>,
+    n_features: usize,
+}
+
+impl Tree {
+    /// Reads the `Tree` held by attribute `key` of `obj` (`tree_`).
+    pub fn read(obj: &Obj<'_, '_>, key: &str) -> Result<Self> {
+        let (tree, args) = obj.reduced(key)?;
+        let [n_features, n_classes, n_outputs] = args.as_slice() else {
+            return Err(tree.malformed("the constructor does not take 3 arguments"));
+        };
+        let int_arg = |id, what: &str| -> Result<usize> {
+            match tree.json_at(id) {
+                Some(skops_format::json::Value::Number(number)) => number
+                    .as_i64()
+                    .and_then(|value| usize::try_from(value).ok())
+                    .ok_or_else(|| tree.malformed(format!("`{what}` is not a count"))),
+                _ => Err(tree.malformed(format!("`{what}` is not a count"))),
+            }
+        };
+        let n_features = int_arg(*n_features, "n_features")?;
+        let n_outputs = int_arg(*n_outputs, "n_outputs")?;
+        let n_classes: Vec<usize> = NdArray::of(tree.file(), *n_classes)
+            .map_err(|reason| tree.malformed(format!("`n_classes`: {reason}")))?
+            .i64s(&tree)?
+            .into_iter()
+            .map(|count| usize::try_from(count).ok().filter(|&count| count >= 1))
+            .collect::<Option<_>>()
+            .ok_or_else(|| tree.malformed("`n_classes` holds a count below 1"))?;
+        if n_outputs == 0 || n_classes.len() != n_outputs {
+            return Err(tree.malformed("`n_classes` does not have one count per output"));
+        }
+        let max_classes = n_classes.iter().copied().max().unwrap_or(1);
+
+        let node_count = tree.count("node_count")?;
+        let nodes = tree.array("nodes")?;
+        if nodes.shape() != [node_count] {
+            return Err(tree.malformed("`nodes` does not hold `node_count` records"));
+        }
+        let left = nodes.field_i64s(&tree, "left_child")?;
+        let right = nodes.field_i64s(&tree, "right_child")?;
+        let feature = nodes.field_i64s(&tree, "feature")?;
+        let threshold = nodes.field_f64s(&tree, "threshold")?;
+        let missing = nodes.field_i64s(&tree, "missing_go_to_left")?;
+        let (value, shape) = tree.floats("values")?;
+        if shape != [node_count, n_outputs, max_classes] {
+            return Err(tree.malformed(format!(
+                "`values` has shape {shape:?}, expected ({node_count}, {n_outputs}, {max_classes})"
+            )));
+        }
+        if [
+            left.len(),
+            right.len(),
+            feature.len(),
+            threshold.len(),
+            missing.len(),
+        ]
+        .iter()
+        .any(|&len| len != node_count)
+        {
+            return Err(tree.malformed("the `nodes` fields do not have `node_count` items"));
+        }
+        let mut out = Self {
+            left: Vec::with_capacity(node_count),
+            right: Vec::with_capacity(node_count),
+            feature: Vec::with_capacity(node_count),
+            threshold,
+            missing_go_to_left: missing.iter().map(|&flag| flag != 0).collect(),
+            value,
+            n_outputs,
+            max_classes,
+            n_classes,
+            n_features,
+        };
+        for node in 0..node_count {
+            let (l, r) = (left[node], right[node]);
+            if l == TREE_LEAF && r == TREE_LEAF {
+                out.left.push(0);
+                out.right.push(0);
+                out.feature.push(0);
+                continue;
+            }
+            // sklearn adds children after their parent, so a child's index is above its
+            // parent's: checking it makes every walk end.
+            let child = |index: i64| {
+                usize::try_from(index)
+                    .ok()
+                    .filter(|&index| index > node && index < node_count)
+            };
+            let (Some(l), Some(r)) = (child(l), child(r)) else {
+                return Err(tree.malformed(format!("node {node} has a child out of order")));
+            };
+            let f = usize::try_from(feature[node])
+                .ok()
+                .filter(|&f| f < n_features)
+                .ok_or_else(|| tree.malformed(format!("node {node} splits on no feature")))?;
+            out.left.push(l);
+            out.right.push(r);
+            out.feature.push(f);
+        }
+        Ok(out)
+    }
+
+    /// The number of features the tree reads.
+    pub fn n_features(&self) -> usize {
+        self.n_features
+    }
+
+    /// The number of nodes.
+    pub fn node_count(&self) -> usize {
+        self.left.len()
+    }
+
+    /// The number of outputs.
+    pub fn n_outputs(&self) -> usize {
+        self.n_outputs
+    }
+
+    /// The number of classes of each output (1 for a regression tree).
+    pub fn n_classes(&self) -> &[usize] {
+        &self.n_classes
+    }
+
+    fn is_leaf(&self, node: usize) -> bool {
+        self.left[node] == 0
+    }
+
+    /// The leaf `row` reaches (`_apply_dense`): NaN goes to the side `missing_go_to_left`
+    /// says, else left when `x <= threshold`. `row` holds float32 values (widened to f64), so
+    /// the comparison is C's `(double)x32 <= threshold`.
+    pub fn leaf(&self, row: &[f64]) -> usize {
+        let mut node = 0;
+        while !self.is_leaf(node) {
+            let x = row[self.feature[node]];
+            let left = if x.is_nan() {
+                self.missing_go_to_left[node]
+            } else {
+                x <= self.threshold[node]
+            };
+            node = if left {
+                self.left[node]
+            } else {
+                self.right[node]
+            };
+        }
+        node
+    }
+
+    /// The leaf's values of output `output` (`max_n_classes` items).
+    pub fn value(&self, leaf: usize, output: usize) -> &[f64] {
+        let start = (leaf * self.n_outputs + output) * self.max_classes;
+        &self.value[start..start + self.max_classes]
+    }
+}
+
+/// The batch as scikit-learn's `validate_data(X, dtype=np.float32)` makes it: every value
+/// rounded to float32 (kept as f64), NaN refused unless `allow_nan`, and any value infinite
+/// after the cast (±inf, or beyond float32's range) refused.
+pub fn float32_input(meta: &Meta, x: &Data, allow_nan: bool) -> Result<Matrix> {
+    let mut x = meta.dense(x, None)?.into_owned();
+    let cols = x.cols().max(1);
+    for (at, value) in x.data_mut().iter_mut().enumerate() {
+        let narrow = *value as f32;
+        let problem = if narrow.is_nan() {
+            (!allow_nan).then_some("NaN")
+        } else if narrow.is_infinite() {
+            Some("infinity or a value too large for dtype('float32')")
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            return Err(InputError::Value {
+                reason: format!(
+                    "input contains {problem} (row {}, column {}), which {} does not accept",
+                    at / cols,
+                    at % cols,
+                    meta.who()
+                ),
+            }
+            .into());
+        }
+        *value = f64::from(narrow);
+    }
+    Ok(x)
+}
+
+/// Whether a tree estimator predicts on NaN (its `allow_nan` tag): always for
+/// `DecisionTree*`, only with `splitter="random"` for `ExtraTree*` (whose default it is).
+fn tree_allows_nan(obj: &Obj<'_, '_>) -> Result<bool> {
+    if obj.class().starts_with("ExtraTree") {
+        Ok(obj.string("splitter")? == "random")
+    } else {
+        Ok(true)
+    }
+}
+
+/// Whether the file comes from scikit-learn before 1.4, whose classifier leaves hold class
+/// counts rather than fractions (they were normalised at predict time).
+fn holds_counts(obj: &Obj<'_, '_>) -> bool {
+    let Ok(version) = obj.string("_sklearn_version") else {
+        return false;
+    };
+    let mut parts = version.split('.').map(|part| {
+        part.chars()
+            .take_while(char::is_ascii_digit)
+            .collect::<String>()
+            .parse::<u64>()
+            .unwrap_or(0)
+    });
+    let major = parts.next().unwrap_or(0);
+    let minor = parts.next().unwrap_or(0);
+    (major, minor) < (1, 4)
+}
+
+/// The classes of a classifier, one `Labels` per output.
+fn read_classes(obj: &Obj<'_, '_>, n_outputs: usize) -> Result<Vec<Labels>> {
+    if n_outputs == 1 {
+        return Ok(vec![obj.labels("classes_")?]);
+    }
+    let items = obj.items("classes_")?;
+    let labels = items
+        .iter()
+        .enumerate()
+        .map(|(k, &id)| obj.labels_at(id, &format!("classes_[{k}]")))
+        .collect::<Result<Vec<_>>>()?;
+    if labels.len() != n_outputs {
+        return Err(obj.malformed("`classes_` does not have one array per output"));
+    }
+    Ok(labels)
+}
+
+/// The labels at `indices[row * n_outputs + k]` of output `k`, row-major (the outputs'
+/// classes have one type, checked when built).
+fn take_labels(classes: &[Labels], indices: &[usize]) -> Values {
+    if let [only] = classes {
+        return only.take(indices.iter().copied());
+    }
+    let n = classes.len();
+    let mut parts: Vec<Values> = classes
+        .iter()
+        .enumerate()
+        .map(|(k, labels)| labels.take(indices.iter().skip(k).step_by(n).copied()))
+        .collect();
+    macro_rules! interleave {
+        ($variant:ident) => {{
+            let mut columns: Vec<_> = parts
+                .iter_mut()
+                .map(
+                    |part| match std::mem::replace(part, Values::I64(Vec::new())) {
+                        Values::$variant(values) => values.into_iter(),
+                        _ => Vec::new().into_iter(),
+                    },
+                )
+                .collect();
+            let rows = indices.len() / n;
+            let mut out = Vec::with_capacity(indices.len());
+            for _ in 0..rows {
+                for column in &mut columns {
+                    out.extend(column.next());
+                }
+            }
+            Values::$variant(out)
+        }};
+    }
+    match &parts[0] {
+        Values::I64(_) => interleave!(I64),
+        Values::F64(_) => interleave!(F64),
+        Values::Str(_) => interleave!(Str),
+        Values::Bool(_) => interleave!(Bool),
+    }
+}
+
+fn same_label_type(classes: &[Labels]) -> bool {
+    classes
+        .windows(2)
+        .all(|pair| std::mem::discriminant(&pair[0]) == std::mem::discriminant(&pair[1]))
+}
+
+/// A single tree or a forest of them, classifier or regressor.
+#[derive(Debug)]
+pub struct TreeEnsemble {
+    meta: Meta,
+    trees: Vec<Tree>,
+    /// Forests average; a single tree returns its leaf values.
+    forest: bool,
+    /// Per tree: normalise leaf values by their sum (files from sklearn < 1.4).
+    counts: Vec<bool>,
+    /// `classes_` per output, for classifiers.
+    classes: Option<Vec<Labels>>,
+    n_outputs: usize,
+    /// The number of classes of each output (1 for regressors).
+    n_classes: Vec<usize>,
+    allow_nan: bool,
+}
+
+/// Builds a `DecisionTreeClassifier` or `ExtraTreeClassifier`.
+pub fn tree_classifier(obj: &Obj<'_, '_>) -> Result<Box<dyn Model>> {
+    single(obj, true)
+}
+
+/// Builds a `DecisionTreeRegressor` or `ExtraTreeRegressor`.
+pub fn tree_regressor(obj: &Obj<'_, '_>) -> Result<Box<dyn Model>> {
+    single(obj, false)
+}
+
+/// Builds a `RandomForestClassifier` or `ExtraTreesClassifier`.
+pub fn forest_classifier(obj: &Obj<'_, '_>) -> Result<Box<dyn Model>> {
+    forest(obj, true)
+}
+
+/// Builds a `RandomForestRegressor` or `ExtraTreesRegressor`.
+pub fn forest_regressor(obj: &Obj<'_, '_>) -> Result<Box<dyn Model>> {
+    forest(obj, false)
+}
+
+fn single(obj: &Obj<'_, '_>, classifier: bool) -> Result<Box<dyn Model>> {
+    let meta = Meta::read(obj)?;
+    let tree = Tree::read(obj, "tree_")?;
+    let allow_nan = tree_allows_nan(obj)?;
+    let counts = classifier && holds_counts(obj);
+    ensemble(
+        obj,
+        meta,
+        vec![tree],
+        vec![counts],
+        false,
+        classifier,
+        allow_nan,
+    )
+}
+
+fn forest(obj: &Obj<'_, '_>, classifier: bool) -> Result<Box<dyn Model>> {
+    let meta = Meta::read(obj)?;
+    let items = obj.items("estimators_")?;
+    if items.is_empty() {
+        return Err(obj.malformed("`estimators_` is empty"));
+    }
+    let mut trees = Vec::with_capacity(items.len());
+    let mut counts = Vec::with_capacity(items.len());
+    let mut allow_nan = true;
+    for (index, &id) in items.iter().enumerate() {
+        let estimator = obj.descendant(id, &format!(".estimators_[{index}]"))?;
+        let expected = if classifier {
+            ["DecisionTreeClassifier", "ExtraTreeClassifier"]
+        } else {
+            ["DecisionTreeRegressor", "ExtraTreeRegressor"]
+        };
+        if !expected.contains(&estimator.class()) || !estimator.type_name().starts_with("sklearn.")
+        {
+            return Err(ModelError::Unsupported {
+                type_name: estimator.type_name().to_owned(),
+                path: estimator.path(),
+            }
+            .into());
+        }
+        // `_validate_X_predict` asks the first estimator whether NaN is allowed.
+        if index == 0 {
+            allow_nan = tree_allows_nan(&estimator)?;
+        }
+        trees.push(Tree::read(&estimator, "tree_")?);
+        counts.push(classifier && holds_counts(&estimator));
+    }
+    ensemble(obj, meta, trees, counts, true, classifier, allow_nan)
+}
+
+fn ensemble(
+    obj: &Obj<'_, '_>,
+    meta: Meta,
+    trees: Vec<Tree>,
+    counts: Vec<bool>,
+    forest: bool,
+    classifier: bool,
+    allow_nan: bool,
+) -> Result<Box<dyn Model>> {
+    let n_outputs = obj.count("n_outputs_")?;
+    let n_features = meta.n_features_in.unwrap_or(trees[0].n_features);
+    let n_classes = if classifier {
+        trees[0].n_classes.clone()
+    } else {
+        vec![1; n_outputs]
+    };
+    for tree in &trees {
+        if tree.n_outputs != n_outputs || tree.n_classes != n_classes {
+            return Err(obj.malformed("a tree's outputs or classes differ from the estimator's"));
+        }
+        if tree.n_features != n_features {
+            return Err(obj.malformed("a tree reads another number of features"));
+        }
+    }
+    let classes = if classifier {
+        let classes = read_classes(obj, n_outputs)?;
+        if classes
+            .iter()
+            .zip(&n_classes)
+            .any(|(labels, &count)| labels.len() != count)
+        {
+            return Err(obj.malformed("`classes_` does not match the trees' `n_classes`"));
+        }
+        if !same_label_type(&classes) {
+            return Err(obj.unsupported_option("outputs whose classes differ in type"));
+        }
+        Some(classes)
+    } else {
+        None
+    };
+    let meta = Meta {
+        n_features_in: Some(n_features),
+        ..meta
+    };
+    Ok(Box::new(TreeEnsemble {
+        meta,
+        trees,
+        forest,
+        counts,
+        classes,
+        n_outputs,
+        n_classes,
+        allow_nan,
+    }))
+}
+
+impl TreeEnsemble {
+    /// Per row, the (averaged) leaf values: `n_outputs * n_classes[k]` items per row for a
+    /// classifier (each output's class columns in turn), `n_outputs` for a regressor.
+    fn values(&self, x: &Matrix) -> Vec<Vec<f64>> {
+        let width: usize = self.n_classes.iter().sum();
+        let divisor = self.trees.len() as f64;
+        x.iter_rows()
+            .map(|row| {
+                let mut out = vec![0.0; width];
+                for (tree, &counts) in self.trees.iter().zip(&self.counts) {
+                    let leaf = tree.leaf(row);
+                    let mut at = 0;
+                    for (k, &n) in self.n_classes.iter().enumerate() {
+                        let value = &tree.value(leaf, k)[..n];
+                        let normaliser = if counts {
+                            // sklearn < 1.4: `proba /= proba.sum(axis=1)`, a zero sum as 1.
+                            let sum: f64 = value.iter().sum();
+                            if sum == 0.0 { 1.0 } else { sum }
+                        } else {
+                            1.0
+                        };
+                        for (slot, &v) in out[at..at + n].iter_mut().zip(value) {
+                            let v = if counts { v / normaliser } else { v };
+                            if self.forest {
+                                *slot += v;
+                            } else {
+                                *slot = v;
+                            }
+                        }
+                        at += n;
+                    }
+                }
+                if self.forest {
+                    out.iter_mut().for_each(|slot| *slot /= divisor);
+                }
+                out
+            })
+            .collect()
+    }
+
+    fn multi_output_proba(&self) -> crate::Error {
+        ModelError::UnsupportedOption {
+            type_name: self.meta.type_name.clone(),
+            path: self.meta.path.clone(),
+            what: "probabilities of several outputs (scikit-learn returns a list of arrays)"
+                .to_owned(),
+        }
+        .into()
+    }
+}
+
+impl Model for TreeEnsemble {
+    fn type_name(&self) -> &str {
+        &self.meta.type_name
+    }
+
+    fn methods(&self) -> Vec<Method> {
+        if self.classes.is_some() {
+            vec![
+                Method::Predict,
+                Method::PredictProba,
+                Method::PredictLogProba,
+                Method::Apply,
+            ]
+        } else {
+            vec![Method::Predict, Method::Apply]
+        }
+    }
+
+    fn n_features_in(&self) -> Option<usize> {
+        self.meta.n_features_in
+    }
+
+    fn feature_names_in(&self) -> Option<&[String]> {
+        self.meta.feature_names_in.as_deref()
+    }
+
+    fn run(&self, method: Method, x: &Data) -> Result<Output> {
+        if !self.methods().contains(&method) {
+            return Err(self.meta.no_method(method));
+        }
+        let x = float32_input(&self.meta, x, self.allow_nan)?;
+        let rows = x.rows();
+        match method {
+            Method::Apply => {
+                let leaves: Vec<i64> = x
+                    .iter_rows()
+                    .flat_map(|row| self.trees.iter().map(|tree| tree.leaf(row) as i64))
+                    .collect();
+                if self.forest {
+                    Ok(Output {
+                        shape: vec![rows, self.trees.len()],
+                        values: Values::I64(leaves),
+                    })
+                } else {
+                    Ok(Output::vector(Values::I64(leaves)))
+                }
+            }
+            Method::Predict => {
+                let values = self.values(&x);
+                let Some(classes) = &self.classes else {
+                    let flat: Vec<f64> = values.into_iter().flatten().collect();
+                    return Ok(if self.n_outputs == 1 {
+                        Output::vector(Values::F64(flat))
+                    } else {
+                        Output {
+                            shape: vec![rows, self.n_outputs],
+                            values: Values::F64(flat),
+                        }
+                    });
+                };
+                let mut indices = Vec::with_capacity(rows * self.n_outputs);
+                for row in &values {
+                    let mut at = 0;
+                    for &n in &self.n_classes {
+                        indices.push(argmax(&row[at..at + n]));
+                        at += n;
+                    }
+                }
+                let labels = take_labels(classes, &indices);
+                Ok(if self.n_outputs == 1 {
+                    Output::vector(labels)
+                } else {
+                    Output {
+                        shape: vec![rows, self.n_outputs],
+                        values: labels,
+                    }
+                })
+            }
+            Method::PredictProba | Method::PredictLogProba => {
+                if self.n_outputs != 1 {
+                    return Err(self.multi_output_proba());
+                }
+                let mut flat: Vec<f64> = self.values(&x).into_iter().flatten().collect();
+                if method == Method::PredictLogProba {
+                    flat.iter_mut().for_each(|p| *p = p.ln());
+                }
+                Ok(Output {
+                    shape: vec![rows, self.n_classes[0]],
+                    values: Values::F64(flat),
+                })
+            }
+            _ => Err(self.meta.no_method(method)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stump on feature 0 at `threshold`: leaf 1 on the left, leaf 2 on the right.
+    fn stump(threshold: f64, missing_go_to_left: bool) -> Tree {
+        Tree {
+            left: vec![1, 0, 0],
+            right: vec![2, 0, 0],
+            feature: vec![0, 0, 0],
+            threshold: vec![threshold, -2.0, -2.0],
+            missing_go_to_left: vec![missing_go_to_left, false, false],
+            value: vec![0.0, 10.0, 20.0],
+            n_outputs: 1,
+            max_classes: 1,
+            n_classes: vec![1],
+            n_features: 1,
+        }
+    }
+
+    fn meta() -> Meta {
+        Meta {
+            type_name: "sklearn.tree._classes.DecisionTreeRegressor".to_owned(),
+            path: "(root)".to_owned(),
+            n_features_in: Some(1),
+            feature_names_in: None,
+        }
+    }
+
+    fn cast(value: f64, allow_nan: bool) -> Result<f64> {
+        let x = Data::Matrix(Matrix::new(1, 1, vec![value])?);
+        Ok(float32_input(&meta(), &x, allow_nan)?.data()[0])
+    }
+
+    #[test]
+    fn the_float32_cast_decides_the_side_of_a_float64_threshold() {
+        // 0.1 rounds up in float32: above the float64 threshold 0.1, so right; a float64
+        // comparison would send it left.
+        let tree = stump(0.1, true);
+        assert_eq!(tree.leaf(&[cast(0.1, true).unwrap()]), 2);
+        assert_eq!(tree.leaf(&[0.1]), 1);
+        // NaN follows `missing_go_to_left`.
+        assert_eq!(tree.leaf(&[cast(f64::NAN, true).unwrap()]), 1);
+        assert_eq!(stump(0.1, false).leaf(&[f64::NAN]), 2);
+    }
+
+    #[test]
+    fn values_beyond_float32_range_are_refused_after_the_cast() {
+        assert!(cast(1e300, true).is_err());
+        assert!(cast(f64::INFINITY, true).is_err());
+        assert!(cast(-3.5e38, true).is_err());
+        assert!(cast(f64::NAN, false).is_err());
+        assert_eq!(cast(3.4028235e38, true).unwrap(), f64::from(f32::MAX));
+        assert_eq!(cast(1e-50, true).unwrap(), 0.0);
+    }
+}
