@@ -24,6 +24,11 @@ CRATES = [
     ("skops-trust", "the audit, validators and policies (Python: `SkopsFormatError`)"),
     ("skops-card", "model cards (Python: `CardError`)"),
     ("skops-hub", "the hub server (HTTP: the JSON `kind` of an error answer)"),
+    (
+        "skops-infer",
+        "the native engine (Python: `UnsupportedModelError`, `InferenceInputError`, "
+        "`InferenceMethodError`)",
+    ),
     ("skops-cli", "the command line's own (`--json`: the `kind` of the `error` object)"),
 ]
 

@@ -4,6 +4,7 @@ from typing import Any, final
 
 __all__ = [
     "CardCore",
+    "NativePredictor",
     "__version__",
     "card_confusion_matrix_chart",
     "card_feature_importances_chart",
@@ -15,7 +16,9 @@ __all__ = [
     "dumps",
     "error_kinds",
     "get_untrusted_types",
+    "infer_error_kinds",
     "loads",
+    "native_types",
     "policy_check",
     "policy_for_data",
     "policy_from_json",
@@ -153,3 +156,27 @@ def card_predicted_vs_true_chart(
 def card_feature_importances_chart(
     folder: str, stem: str, names: list[str], values: list[float]
 ) -> tuple[int, int]: ...
+
+# Native prediction (`skops_rs.infer`).
+def infer_error_kinds() -> list[str]: ...
+def native_types() -> list[str]: ...
+
+@final
+class NativePredictor:
+    def __new__(cls, data: bytes) -> NativePredictor: ...
+    @property
+    def type_name(self) -> str: ...
+    @property
+    def methods(self) -> list[str]: ...
+    @property
+    def n_features_in(self) -> int | None: ...
+    @property
+    def feature_names_in(self) -> list[str] | None: ...
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def sklearn_version(self) -> str | None: ...
+    def run_matrix(self, method: str, x: Any) -> tuple[list[int], Any]: ...
+    def run_columns(
+        self, method: str, columns: list[Any], names: list[str] | None = None
+    ) -> tuple[list[int], Any]: ...

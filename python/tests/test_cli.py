@@ -122,3 +122,59 @@ def test_python_dash_m_runs_the_same_tool(knn_model: Path) -> None:
     )
     assert result.returncode == 1, result.stderr
     assert "sklearn.neighbors._kd_tree.KDTree" in result.stdout
+
+
+def test_predict_writes_scikit_learns_results_bit_for_bit(tmp_path: Path) -> None:
+    """`skops-rs predict` on a CSV with missing cells and on the same rows as JSON lines,
+    in batches of several sizes: every value is scikit-learn's `transform`, to the bit."""
+    import pandas as pd
+    import skops_rs.io as rio
+
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame(rng.normal(size=(257, 3)) * [1e-3, 1.0, 1e6], columns=["a", "b", "c"])
+    model = StandardScaler().fit(frame)
+    path = tmp_path / "scaler.skops"
+    rio.dump(model, path)
+    rows = frame.copy()
+    rows.iloc[::7, 1] = np.nan
+    rows.to_csv(tmp_path / "rows.csv", index=False, float_format="%.17g")
+    with open(tmp_path / "rows.jsonl", "w", encoding="utf-8") as out:
+        for record in rows.to_dict(orient="records"):
+            clean = {key: None if np.isnan(value) else value for key, value in record.items()}
+            out.write(json.dumps(clean) + "\n")
+    # `%.17g` reads back as the same float64.
+    expected = model.transform(rows)
+    for batch in ("1", "100", "10000"):
+        result = skops_rs(
+            "predict", str(path), "--input", str(tmp_path / "rows.csv"),
+            "--method", "transform", "--batch-rows", batch,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        lines = result.stdout.splitlines()
+        assert lines[0] == "transform_0,transform_1,transform_2"
+        got = np.array([[float(item) for item in line.split(",")] for line in lines[1:]])
+        assert got.tobytes() == expected.tobytes()
+    result = skops_rs(
+        "predict", str(path), "--input", str(tmp_path / "rows.jsonl"), "--method", "transform"
+    )
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    got = np.array(
+        [[np.nan if r[f"transform_{j}"] is None else r[f"transform_{j}"] for j in range(3)]
+         for r in records]
+    )  # fmt: skip
+    assert got.tobytes() == expected.tobytes()
+
+
+def test_predict_refuses_a_model_it_cannot_evaluate_with_its_kind(tmp_path: Path) -> None:
+    from sklearn.cluster import KMeans
+
+    x = np.random.default_rng(0).normal(size=(20, 2))
+    path = tmp_path / "kmeans.skops"
+    sio.dump(KMeans(n_clusters=2, n_init=1, random_state=0).fit(x), path)
+    (tmp_path / "rows.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    result = skops_rs("predict", str(path), "--input", str(tmp_path / "rows.csv"), "--json")
+    assert result.returncode == 2
+    assert json.loads(result.stdout)["error"]["kind"] == "infer-unsupported"
+    native = skops_rs("inspect", "--native", str(path))
+    assert "KMeans [not native]" in native.stdout

@@ -47,6 +47,13 @@ pub enum Command {
     /// at the URL `hub serve` prints and `HF_TOKEN` at a token from `hub token add`.
     #[command(subcommand)]
     Hub(HubCommand),
+    /// Evaluate a model natively on a CSV or JSON lines file, and write its predictions
+    ///
+    /// Nothing in the file is imported or run: the model is read and evaluated in Rust, with
+    /// scikit-learn's results (docs/inference.md says how exact, per estimator). The input is
+    /// read, evaluated and written N rows at a time (`--batch-rows`), so memory stays bounded
+    /// whatever its size. `skops-rs inspect MODEL --native` shows whether a model can be.
+    Predict(PredictArgs),
 }
 
 impl Command {
@@ -55,6 +62,7 @@ impl Command {
         match self {
             Self::Inspect(args) => args.json,
             Self::Audit(args) => args.json,
+            Self::Predict(args) => args.json,
             Self::Card(_) | Self::Hub(_) => false,
         }
     }
@@ -213,9 +221,87 @@ pub struct InspectArgs {
     #[arg(long, value_enum, default_value_t = Show::All)]
     pub show: Show,
 
+    /// Mark each scikit-learn object `[native]` or `[not native]` (whether native prediction
+    /// evaluates its class), and say whether the whole model can be evaluated natively (else
+    /// why not)
+    #[arg(long)]
+    pub native: bool,
+
     /// The types trusted beyond skops' defaults.
     #[command(flatten)]
     pub trust: TrustArgs,
+}
+
+/// Arguments of `skops-rs predict`.
+#[derive(Debug, Args)]
+pub struct PredictArgs {
+    /// The `.skops` file
+    pub model: PathBuf,
+
+    /// The rows to evaluate: a CSV file with a header of column names, or JSON lines (one
+    /// object of column name -> number, string or null per line); `-` reads standard input
+    #[arg(long, value_name = "PATH")]
+    pub input: PathBuf,
+
+    /// Where to write the results (standard output when not given)
+    #[arg(short, long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+
+    /// The estimator's method to run
+    #[arg(long, value_enum, default_value_t = MethodArg::Predict)]
+    pub method: MethodArg,
+
+    /// Short for `--method predict_proba`
+    #[arg(long, conflicts_with = "method")]
+    pub proba: bool,
+
+    /// The format of the input and the output [default: JSON lines for a `.jsonl` or
+    /// `.ndjson` input, else CSV]
+    #[arg(long, value_enum)]
+    pub format: Option<DataFormat>,
+
+    /// How many rows to read, evaluate and write at a time
+    #[arg(long, value_name = "N", default_value_t = crate::commands::predict::DEFAULT_BATCH_ROWS,
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::commands::predict::MAX_BATCH_ROWS)))]
+    pub batch_rows: u32,
+
+    /// Show a progress bar on standard error even when it is not a terminal (there, one
+    /// line per batch)
+    #[arg(long)]
+    pub progress: bool,
+
+    /// Report an error as a JSON object on standard output (`docs/cli.md`)
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A method of the estimator, as scikit-learn names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum MethodArg {
+    /// `predict`: one label or value per row
+    Predict,
+    /// `predict_proba`: one probability per class
+    PredictProba,
+    /// `predict_log_proba`: one log-probability per class
+    PredictLogProba,
+    /// `decision_function`: the confidence scores
+    DecisionFunction,
+    /// `transform`: the transformed columns
+    Transform,
+    /// `score_samples`: one score per row
+    ScoreSamples,
+    /// `apply`: the leaf each row reaches in each tree
+    Apply,
+}
+
+/// The format of `predict`'s input and output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DataFormat {
+    /// Comma-separated values with a header line
+    Csv,
+    /// One JSON object per line
+    Jsonl,
 }
 
 /// Arguments of `skops-rs audit`.

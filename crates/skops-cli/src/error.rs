@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use skops_card::Error as CardError;
 use skops_format::Error as FormatError;
+use skops_infer::Error as InferError;
 use skops_trust::Error as TrustError;
 
 use crate::sanitize::sanitize;
@@ -62,6 +63,63 @@ pub enum CliError {
         addr: String,
         /// What went wrong.
         source: std::io::Error,
+    },
+    /// Native prediction refused the model or a batch of the input.
+    Infer {
+        /// Where: the model file, or the input's rows.
+        context: String,
+        /// What is wrong (boxed: the error enum is large).
+        source: Box<InferError>,
+    },
+    /// The input of `predict` could not be read.
+    InputIo {
+        /// The path given.
+        path: PathBuf,
+        /// What went wrong.
+        source: std::io::Error,
+    },
+    /// A line of the input of `predict` is not CSV or JSON as expected (no header, a name
+    /// given twice, invalid JSON, a value that is not a number, a string or null).
+    InputSyntax {
+        /// The path given.
+        path: PathBuf,
+        /// The line, when known.
+        line: Option<u64>,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A row of the input of `predict` has other columns than the header (or the first JSON
+    /// line).
+    InputRagged {
+        /// The path given.
+        path: PathBuf,
+        /// The row's line.
+        line: u64,
+        /// How it differs.
+        reason: String,
+    },
+    /// A cell of the input of `predict` does not fit its column (text in a column of
+    /// numbers, a number in a column of strings).
+    InputValue {
+        /// The path given.
+        path: PathBuf,
+        /// The cell's line.
+        line: u64,
+        /// The column's name.
+        column: String,
+        /// The cell, as written.
+        value: String,
+        /// What the column holds.
+        expected: String,
+    },
+    /// The input of `predict` is beyond a limit (a line too long, too many columns).
+    InputLimit {
+        /// The path given.
+        path: PathBuf,
+        /// The line, when known.
+        line: Option<u64>,
+        /// Which limit.
+        what: String,
     },
 }
 
@@ -168,6 +226,60 @@ impl CliError {
                 source,
                 Some("pass another `--addr HOST:PORT` (port 0 picks a free one)"),
             ),
+            Self::Infer { context, source } => {
+                let source = source.as_ref();
+                Report::with_causes(
+                    self.kind(),
+                    format!("{context}: {source}"),
+                    source,
+                    infer_hint(source),
+                )
+            }
+            Self::InputIo { path, source } => Report::with_causes(
+                self.kind(),
+                format!("cannot read the input `{}`: {source}", path.display()),
+                source,
+                Some("check that the path exists and that you may read it"),
+            ),
+            Self::InputSyntax { path, line, reason } => Report {
+                kind: self.kind(),
+                message: format!("{}: {reason}", at(path, *line)),
+                causes: Vec::new(),
+                hint: Some(
+                    "the input is CSV with a header line of column names, or JSON lines (one \
+                     object of column name -> number, string or null per line; `--format`)",
+                ),
+            },
+            Self::InputRagged { path, line, reason } => Report {
+                kind: self.kind(),
+                message: format!("{}: the row has {reason}", at(path, Some(*line))),
+                causes: Vec::new(),
+                hint: Some("every row must have the columns of the header, no more, no fewer"),
+            },
+            Self::InputValue {
+                path,
+                line,
+                column,
+                value,
+                expected,
+            } => Report {
+                kind: self.kind(),
+                message: format!(
+                    "{}: column `{column}` holds {expected}, but this row has {value}",
+                    at(path, Some(*line))
+                ),
+                causes: Vec::new(),
+                hint: Some(
+                    "a column's type is decided by its first rows (`--batch-rows`): fix the \
+                     cell, or write missing values as an empty cell",
+                ),
+            },
+            Self::InputLimit { path, line, what } => Report {
+                kind: self.kind(),
+                message: format!("{}: {what}", at(path, *line)),
+                causes: Vec::new(),
+                hint: Some("no table a model takes needs this: split or fix the input"),
+            },
             // The I/O error is the message: it has no cause worth a line of its own.
             Self::Output(error) => Report {
                 kind: self.kind(),
@@ -184,11 +296,61 @@ skops_format::error_kinds!(CliError / CliErrorKind {
     PolicyIsModel => "cli-policy-is-model",
     Output => "cli-output-io",
     Serve => "cli-serve-io",
+    InputIo => "cli-input-io",
+    InputSyntax => "cli-input-syntax",
+    InputRagged => "cli-input-ragged",
+    InputValue => "cli-input-value",
+    InputLimit => "cli-input-limit",
 } wrappers {
     File,
     Card,
     Hub,
+    Infer,
 });
+
+/// Where in the input: `` `data.csv`, line 3 `` (or the file alone).
+fn at(path: &Path, line: Option<u64>) -> String {
+    match line {
+        Some(line) => format!("`{}`, line {line}", path.display()),
+        None => format!("`{}`", path.display()),
+    }
+}
+
+/// What to suggest for an error of native prediction.
+pub fn infer_hint(error: &InferError) -> Option<&'static str> {
+    use skops_infer::error::{InputError, ModelError};
+    match error {
+        InferError::File(error) => hint(error),
+        InferError::Model(ModelError::Unsupported { .. }) => Some(
+            "native prediction evaluates the classes docs/inference.md lists; `skops-rs \
+             inspect MODEL --native` shows which parts of this model it evaluates",
+        ),
+        InferError::Model(ModelError::Malformed { .. }) => Some(
+            "scikit-learn never writes this state: the file is corrupt or was crafted; do not \
+             load it",
+        ),
+        InferError::Model(ModelError::UnsupportedOption { .. }) => Some(
+            "native prediction refuses what it cannot compute as scikit-learn does: evaluate \
+             this model with scikit-learn",
+        ),
+        InferError::Model(ModelError::NoMethod { .. }) => {
+            Some("pass one of the model's methods with `--method`")
+        }
+        InferError::Input(InputError::Width { .. })
+        | InferError::Input(InputError::Column { .. })
+        | InferError::Input(InputError::Shape { .. }) => Some(
+            "the input must have the columns the model was fitted with, in the same order \
+             (`skops-rs inspect MODEL` shows `n_features_in_` and `feature_names_in_`)",
+        ),
+        InferError::Input(InputError::Type { .. }) => {
+            Some("a column of numbers must hold numbers or empty cells in every row")
+        }
+        InferError::Input(InputError::Value { .. })
+        | InferError::Input(InputError::UnknownCategory { .. }) => {
+            Some("scikit-learn refuses this input too: clean it first")
+        }
+    }
+}
 
 /// The parts of an error report, before they are rendered as text or JSON.
 struct Report {
@@ -599,6 +761,65 @@ mod tests {
                     "cli-serve-io",
                     "skops-cli",
                 ),
+                CliErrorKind::Infer => (
+                    CliError::Infer {
+                        context: "`m.skops`".to_owned(),
+                        source: Box::new(
+                            skops_infer::error::InputError::Shape {
+                                reason: "ragged".to_owned(),
+                            }
+                            .into(),
+                        ),
+                    },
+                    "infer-input-shape",
+                    "skops-infer",
+                ),
+                CliErrorKind::InputIo => (
+                    CliError::InputIo {
+                        path: PathBuf::from("data.csv"),
+                        source: io(),
+                    },
+                    "cli-input-io",
+                    "skops-cli",
+                ),
+                CliErrorKind::InputSyntax => (
+                    CliError::InputSyntax {
+                        path: PathBuf::from("data.csv"),
+                        line: Some(1),
+                        reason: "no header".to_owned(),
+                    },
+                    "cli-input-syntax",
+                    "skops-cli",
+                ),
+                CliErrorKind::InputRagged => (
+                    CliError::InputRagged {
+                        path: PathBuf::from("data.csv"),
+                        line: 3,
+                        reason: "2 fields, the header has 3".to_owned(),
+                    },
+                    "cli-input-ragged",
+                    "skops-cli",
+                ),
+                CliErrorKind::InputValue => (
+                    CliError::InputValue {
+                        path: PathBuf::from("data.csv"),
+                        line: 3,
+                        column: "a".to_owned(),
+                        value: "\"x\"".to_owned(),
+                        expected: "numbers".to_owned(),
+                    },
+                    "cli-input-value",
+                    "skops-cli",
+                ),
+                CliErrorKind::InputLimit => (
+                    CliError::InputLimit {
+                        path: PathBuf::from("data.csv"),
+                        line: None,
+                        what: "too many columns".to_owned(),
+                    },
+                    "cli-input-limit",
+                    "skops-cli",
+                ),
             };
             assert_eq!(error.kind(), kind, "{variant:?}");
             assert_eq!(CliErrorKind::from(&error), variant);
@@ -618,6 +839,7 @@ mod tests {
     fn the_command_lines_kinds_are_its_own() {
         let others: Vec<&str> = skops_trust::Error::kinds()
             .chain(skops_hub::Error::kinds())
+            .chain(skops_infer::Error::kinds())
             .collect();
         for kind in CliErrorKind::all() {
             assert!(kind.starts_with("cli-"), "{kind}");

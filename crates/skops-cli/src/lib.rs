@@ -54,6 +54,7 @@ where
         Command::Audit(args) => commands::audit::run(args, style),
         Command::Card(command) => commands::card::run(command, style),
         Command::Hub(command) => commands::hub::run(command),
+        Command::Predict(args) => commands::predict::run(args),
     };
     let result = outcome.and_then(|outcome| {
         write_stdout(&outcome.stdout)?;

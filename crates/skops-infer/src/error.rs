@@ -66,7 +66,7 @@ pub enum ModelError {
         reason: String,
     },
     /// A supported estimator uses an option or a parameter value the engine does not
-    /// evaluate (e.g. a callable metric): refused rather than answered differently.
+    /// evaluate (such as a callable metric): refused rather than answered differently.
     #[error("`{type_name}` at `{path}` uses {what}, which native prediction does not evaluate")]
     UnsupportedOption {
         /// The estimator's `module.class`.

@@ -22,6 +22,7 @@ pub mod output;
 pub mod predictor;
 pub mod read;
 pub mod registry;
+pub mod support;
 
 pub use data::{Column, Csr, Data, Matrix, Table};
 pub use error::{Error, Result};

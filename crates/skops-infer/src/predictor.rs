@@ -9,9 +9,9 @@ use skops_trust::ModelFile;
 use crate::data::Data;
 use crate::error::{InputError, Result};
 use crate::model::{Method, Model};
-use crate::output::Output;
+use crate::output::{Labels, Output};
 use crate::read::Obj;
-use crate::registry;
+use crate::{registry, support};
 
 /// Rows per chunk of a batch evaluated in parallel: large enough that scheduling is cheap,
 /// small enough that two cores share a 10k-row batch.
@@ -23,6 +23,7 @@ pub struct Predictor {
     model: Box<dyn Model>,
     sha256: String,
     sklearn_version: Option<String>,
+    classes: Option<Labels>,
 }
 
 impl Predictor {
@@ -37,9 +38,11 @@ impl Predictor {
         // The validators prove the state scikit-learn would trust blindly (tree node arrays,
         // ...) sound; the builders rely on that and check the rest themselves.
         file.validate()?;
-        let model = registry::build(&Obj::root(file.file())?)?;
+        let root = Obj::root(file.file())?;
+        let model = registry::build(&root)?;
         Ok(Self {
             model,
+            classes: support::classes(&root),
             sha256: file.sha256(),
             sklearn_version: file.sklearn_version(),
         })
@@ -63,6 +66,12 @@ impl Predictor {
     /// The column names the model was fitted with, when it has them.
     pub fn feature_names_in(&self) -> Option<&[String]> {
         self.model.feature_names_in()
+    }
+
+    /// The class labels of the final estimator (`classes_`: the columns of `predict_proba`),
+    /// when it has them.
+    pub fn classes(&self) -> Option<&Labels> {
+        self.classes.as_ref()
     }
 
     /// The SHA-256 of the file, as lowercase hex.

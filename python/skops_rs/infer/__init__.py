@@ -204,8 +204,8 @@ def _as_columns(X: Any) -> tuple[list[str] | None, list[Any]] | None:
         named = all(isinstance(name, str) for name in X.columns)
         return (names if named else None), [_column(X[name]) for name in X.columns]
     if module.startswith("pyarrow") and hasattr(X, "column_names"):
-        names = list(X.column_names)
-        return names, [_column(X.column(index).to_pandas()) for index in range(len(names))]
+        names = [str(name) for name in X.column_names]
+        return names, [_arrow_column(X.column(index)) for index in range(len(names))]
     array = np.asarray(X) if not isinstance(X, np.ndarray) else X
     if array.ndim == 2 and array.dtype.kind in "OUS":
         return None, [_column(array[:, index]) for index in range(array.shape[1])]
@@ -234,6 +234,28 @@ def _column(values: Any) -> Any:
             "a column holds values that are neither all strings nor all numbers",
             kind="infer-input-type",
         ) from None
+
+
+def _arrow_column(column: Any) -> Any:
+    """A column of an Arrow table or record batch, without pandas: a float64 column without
+    nulls in one chunk is a read-only view of Arrow's buffer (no copy), other numbers are cast
+    with nulls as NaN, strings become a list of ``str`` and ``None``."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = column.type
+    if pa.types.is_dictionary(kind):
+        column = pc.cast(column, kind.value_type)
+        kind = column.type
+    if pa.types.is_floating(kind) or pa.types.is_integer(kind) or pa.types.is_boolean(kind):
+        chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+        if pa.types.is_float64(kind) and column.null_count == 0 and len(chunks) == 1:
+            return chunks[0].to_numpy(zero_copy_only=True)
+        numbers = pc.fill_null(pc.cast(column, pa.float64()), float("nan"))
+        return np.ascontiguousarray(numbers.to_numpy(), dtype=np.float64)
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_null(kind):
+        return column.to_pylist()
+    return _column(column.to_pandas())
 
 
 def _is_missing(item: Any) -> bool:

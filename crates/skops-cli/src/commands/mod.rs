@@ -5,6 +5,7 @@ pub mod audit;
 pub mod card;
 pub mod hub;
 pub mod inspect;
+pub mod predict;
 
 use std::path::Path;
 

@@ -32,6 +32,7 @@ pub fn inspect_report(
     file: &SkopsFile<'_>,
     report: &AuditReport,
     show: Show,
+    native: Option<Value>,
 ) -> String {
     let schema = file.schema();
     let paths = skops_trust::audit::node_paths(schema);
@@ -52,6 +53,9 @@ pub fn inspect_report(
         .collect();
     let mut object = summary_object(summary);
     object.push("nodes", Value::from(nodes));
+    if let Some(native) = native {
+        object.push("native", native);
+    }
     json::to_string_pretty(&Value::from(object)) + "\n"
 }
 

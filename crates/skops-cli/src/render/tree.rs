@@ -66,16 +66,30 @@ pub fn filter(rows: &[InspectRow], show: Show) -> Vec<InspectRow> {
 
 /// Draws `rows` (already filtered), one line each.
 pub fn render(rows: &[InspectRow], style: Style) -> String {
+    render_tagged(rows, style, &|_| None)
+}
+
+/// [`render`], with the tag `tag` gives a row (`inspect --native`'s `[native]`) after its
+/// label.
+pub fn render_tagged(
+    rows: &[InspectRow],
+    style: Style,
+    tag: &dyn Fn(&InspectRow) -> Option<&'static str>,
+) -> String {
     let mut out = String::new();
     // For each open ancestor level from 1: whether its guide continues below it.
     let mut guides: Vec<bool> = Vec::new();
     for (index, row) in rows.iter().enumerate() {
         let validator = row.validator;
+        let extra = tag(row);
         let row = &row.row;
         let mut label = label(row, style);
         if let Some(validator) = validator {
             let tag = format!("[{VALIDATED_TAG} {}]", validator.name());
             let _ = write!(label, " {}", style.paint(Paint::Dim, &tag));
+        }
+        if let Some(extra) = extra {
+            let _ = write!(label, " {}", style.paint(Paint::Dim, extra));
         }
         let key = sanitize_text(&row.key);
         if index == 0 {

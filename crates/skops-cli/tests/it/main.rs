@@ -12,3 +12,4 @@ mod hub;
 mod malicious;
 mod output;
 mod policy;
+mod predict;
