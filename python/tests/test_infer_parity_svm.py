@@ -123,12 +123,22 @@ def mlp_bound(est: Any, X: np.ndarray, expected: np.ndarray) -> np.ndarray:
     return np.where(expected <= 0, dz, dz * expected)
 
 
+def wide() -> DataSet:
+    """24 features: BLAS `ddot` (libsvm's kernels) sums in SIMD lanes from 16 on."""
+    data = dense(d=24, seed=5)
+    data.name = "wide"
+    return data
+
+
 CASES = [
     *(
         Case(f"svc-{kernel}-{target}", _svc(kernel=kernel), target, SVM_CLASSIFIER_METHODS)
         for kernel in ("linear", "rbf", "poly", "sigmoid")
         for target in ("y_bin", "y_multi", "y_str_unicode")
     ),
+    Case("svc-rbf-wide", _svc(), "y_multi", SVM_CLASSIFIER_METHODS, (wide,)),
+    Case("svc-linear-wide", _svc(kernel="linear"), "y_bin", SVM_CLASSIFIER_METHODS, (wide,)),
+    Case("svr-poly-wide", lambda: SVR(kernel="poly"), "y_reg", {"predict": SVM_BOUND}, (wide,)),
     Case("svc-ovo", _svc(decision_function_shape="ovo"), "y_multi", SVM_CLASSIFIER_METHODS),
     Case("svc-break-ties", _svc(break_ties=True), "y_str_unicode", SVM_CLASSIFIER_METHODS),
     Case(
@@ -221,6 +231,20 @@ CASES = [
         lambda: KNeighborsRegressor(metric="manhattan"),
         "y_reg",
         {"predict": knn_bound},
+    ),
+    Case(
+        "knn-brute-wide-distance",
+        lambda: KNeighborsClassifier(algorithm="brute", weights="distance"),
+        "y_multi",
+        {"predict": 0, "predict_proba": knn_bound},
+        (wide,),
+    ),
+    Case(
+        "mlp-wide",
+        lambda: MLPClassifier(hidden_layer_sizes=(40,), max_iter=200, random_state=0),
+        "y_multi",
+        {"predict": 0, "predict_proba": mlp_bound, "predict_log_proba": mlp_bound},
+        (wide,),
     ),
     # Multi-layer perceptrons: every hidden activation, binary / multiclass / strings.
     *(
@@ -403,3 +427,24 @@ def test_unsupported_neighbors_and_mlps_are_refused(make: Callable, match: str) 
     with pytest.raises(UnsupportedModelError, match=match) as error:
         Predictor.from_bytes(data)
     assert "(root)" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda d: SVC(kernel="poly").fit(d.X, d.y_multi),
+        lambda d: KNeighborsRegressor(weights="distance", algorithm="brute").fit(d.X, d.y_reg),
+        lambda d: MLPRegressor(hidden_layer_sizes=(8,), max_iter=50, random_state=0).fit(
+            d.X, d.y_reg
+        ),
+    ],
+    ids=["svc", "knn", "mlp"],
+)
+def test_batch_split_does_not_change_bits(make: Callable) -> None:
+    data = dense(n=3000, seed=7)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        native = predictor(make(data))
+    whole = native.predict(data.X)
+    pieces = np.concatenate([native.predict(data.X[i : i + 333]) for i in range(0, 3000, 333)])
+    assert whole.tobytes() == pieces.tobytes()
