@@ -354,6 +354,22 @@ def test_bad_input_is_refused_where_scikit_learn_refuses(name: str, fit: Callabl
 
 def test_svm_methods_follow_scikit_learn() -> None:
     data = dense()
+    ovo = SVC(break_ties=True, decision_function_shape="ovo").fit(data.X, data.y_multi)
+    with pytest.raises(ValueError, match="break_ties"):
+        ovo.predict(data.X)
+    with pytest.raises(UnsupportedModelError, match="break_ties"):
+        predictor(ovo).predict(data.X)
+    expected = ovo.decision_function(data.X)
+    assert (
+        compare(
+            ovo,
+            "decision_function",
+            expected,
+            predictor(ovo).decision_function(data.X),
+            bound=SVM_BOUND(ovo, data.X, expected),
+        )
+        != "mismatch"
+    )
     native = predictor(SVC().fit(data.X, data.y_bin))
     assert not hasattr(SVC().fit(data.X, data.y_bin), "predict_proba")
     with pytest.raises(InferenceMethodError):
