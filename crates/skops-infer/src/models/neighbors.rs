@@ -176,7 +176,12 @@ fn build(obj: &Obj<'_, '_>, classifier: bool) -> Result<Box<dyn Model>> {
         }
         Target::Classes(classes, y)
     } else {
-        Target::Values(obj.vector("_y", Some(n_fit))?)
+        let (y, shape) = obj.floats("_y")?;
+        match shape[..] {
+            [n] if n == n_fit => Target::Values(y),
+            [_, _] => return Err(obj.unsupported_option("several outputs (a 2-D `y`)")),
+            _ => return Err(obj.malformed("`_y` and `_fit_X` disagree")),
+        }
     };
     Ok(Box::new(KNeighbors {
         meta,

@@ -482,6 +482,17 @@ impl Model for Svm {
             let pairs = k * (k - 1) / 2;
             return Ok(match method {
                 Method::Predict => {
+                    if break_ties && !ovr {
+                        // scikit-learn raises ValueError on every `predict` then.
+                        return Err(crate::error::ModelError::UnsupportedOption {
+                            type_name: self.meta.type_name.clone(),
+                            path: self.meta.path.clone(),
+                            what: "break_ties=True with decision_function_shape='ovo' \
+                                   (scikit-learn refuses to predict)"
+                                .to_owned(),
+                        }
+                        .into());
+                    }
                     let indices: Vec<usize> = x
                         .iter_rows()
                         .map(|row| {
