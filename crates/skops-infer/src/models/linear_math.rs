@@ -150,6 +150,17 @@ impl Linear {
     /// Reads `coef_` (1-D, or 2-D of one row per output) and `intercept_` (a number, or an
     /// array of one item or one per output).
     pub fn read(obj: &crate::read::Obj<'_, '_>, meta: &Meta) -> Result<Self> {
+        if let Ok(skops_trust::state::Slot::Node(id)) = obj.slot("coef_") {
+            if !matches!(
+                obj.file().schema().node(id).kind,
+                skops_format::schema::NodeKind::NdArray(_)
+            ) {
+                return Err(obj.unsupported_option(format!(
+                    "a `coef_` of type `{}` (a sparse one from `sparsify()`?)",
+                    obj.file().schema().node(id).type_name()
+                )));
+            }
+        }
         let (coef, shape) = obj.floats("coef_")?;
         let (outputs, features, two_d) = match shape[..] {
             [features] => (1, features, false),
