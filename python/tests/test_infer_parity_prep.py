@@ -467,3 +467,11 @@ def test_transformed_target_regressor(options: dict[str, Any]) -> None:
             slope = 1.0
         bound = inner * slope + 4 * EPS * np.abs(expected)
         assert compare(estimator, "predict", expected, got, bound=bound) != "mismatch"
+
+
+def test_pipeline_and_column_transformer_refuse_other_column_names() -> None:
+    train = frame(0)
+    native = predictor(make_pipeline(_ct(), StandardScaler()).fit(train))
+    renamed = train.rename(columns={"city": "town"})
+    with pytest.raises(InferenceInputError):
+        native.transform(renamed)

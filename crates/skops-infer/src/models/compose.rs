@@ -350,7 +350,12 @@ impl ColumnTransformer {
                 .indices
                 .iter()
                 .map(|&index| {
-                    let name = &fitted[index];
+                    let name = fitted.get(index).ok_or_else(|| ModelError::Malformed {
+                        type_name: self.meta.type_name.clone(),
+                        path: self.meta.path.clone(),
+                        reason: "`_transformer_to_input_indices` does not fit `feature_names_in_`"
+                            .to_owned(),
+                    })?;
                     given.iter().position(|known| known == name).ok_or_else(|| {
                         crate::error::InputError::Column {
                             reason: format!(
@@ -370,6 +375,15 @@ impl ColumnTransformer {
                             self.meta.who(),
                             part.name
                         ),
+                    }
+                    .into());
+                }
+                // Without `n_features_in_` in the state, the width is checked here.
+                if let Some(&index) = part.indices.iter().find(|&&index| index >= x.cols()) {
+                    return Err(crate::error::InputError::Width {
+                        estimator: self.meta.who(),
+                        expected: index + 1,
+                        got: x.cols(),
                     }
                     .into());
                 }
