@@ -475,3 +475,13 @@ def test_pipeline_and_column_transformer_refuse_other_column_names() -> None:
     renamed = train.rename(columns={"city": "town"})
     with pytest.raises(InferenceInputError):
         native.transform(renamed)
+
+
+def test_row_reductions_do_not_depend_on_the_batch_split() -> None:
+    data = dense(n=9000, d=20, seed=4)
+    estimator = make_pipeline(SimpleImputer(), Normalizer("l1"), PolynomialFeatures(2)).fit(data.X)
+    native = predictor(estimator)
+    whole = native.transform(data.X)
+    pieces = np.concatenate([native.transform(data.X[i : i + 1000]) for i in range(0, 9000, 1000)])
+    assert whole.tobytes() == pieces.tobytes()
+    assert compare(estimator, "transform", estimator.transform(data.X), whole) == "exact"
