@@ -26,8 +26,10 @@ pub static SUPPORTED: &[(&str, Build)] = &[
     ("sklearn.preprocessing._data.MaxAbsScaler", models::scalers::max_abs_scaler),
     ("sklearn.preprocessing._data.RobustScaler", models::scalers::robust_scaler),
     ("sklearn.preprocessing._data.Normalizer", models::scalers::normalizer),
+    ("sklearn.preprocessing._data.Binarizer", models::scalers::binarizer),
     ("sklearn.pipeline.Pipeline", models::compose::pipeline),
     ("sklearn.pipeline.FeatureUnion", models::compose::feature_union),
+    ("sklearn.compose._target.TransformedTargetRegressor", models::compose::transformed_target_regressor),
     ("sklearn.compose._column_transformer.ColumnTransformer", models::compose::column_transformer),
     ("sklearn.preprocessing._function_transformer.FunctionTransformer", models::compose::function_transformer),
     ("sklearn.impute._base.SimpleImputer", models::impute::simple_imputer),
@@ -35,6 +37,7 @@ pub static SUPPORTED: &[(&str, Build)] = &[
     ("sklearn.preprocessing._encoders.OneHotEncoder", models::encoders::one_hot_encoder),
     ("sklearn.preprocessing._encoders.OrdinalEncoder", models::encoders::ordinal_encoder),
     ("sklearn.decomposition._pca.PCA", models::decomposition::pca),
+    ("sklearn.decomposition._incremental_pca.IncrementalPCA", models::decomposition::pca),
     ("sklearn.preprocessing._polynomial.PolynomialFeatures", models::polynomial::polynomial_features),
     ("sklearn.decomposition._truncated_svd.TruncatedSVD", models::decomposition::truncated_svd),
     //

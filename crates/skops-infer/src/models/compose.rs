@@ -350,7 +350,12 @@ impl ColumnTransformer {
                 .indices
                 .iter()
                 .map(|&index| {
-                    let name = &fitted[index];
+                    let name = fitted.get(index).ok_or_else(|| ModelError::Malformed {
+                        type_name: self.meta.type_name.clone(),
+                        path: self.meta.path.clone(),
+                        reason: "`_transformer_to_input_indices` does not fit `feature_names_in_`"
+                            .to_owned(),
+                    })?;
                     given.iter().position(|known| known == name).ok_or_else(|| {
                         crate::error::InputError::Column {
                             reason: format!(
@@ -370,6 +375,15 @@ impl ColumnTransformer {
                             self.meta.who(),
                             part.name
                         ),
+                    }
+                    .into());
+                }
+                // Without `n_features_in_` in the state, the width is checked here.
+                if let Some(&index) = part.indices.iter().find(|&&index| index >= x.cols()) {
+                    return Err(crate::error::InputError::Width {
+                        estimator: self.meta.who(),
+                        expected: index + 1,
+                        got: x.cols(),
                     }
                     .into());
                 }
@@ -462,8 +476,15 @@ pub fn feature_union(obj: &Obj<'_, '_>) -> Result<Box<dyn Model>> {
             weight,
         });
     }
+    // `n_features_in_` and `feature_names_in_` are the first transformer's (properties).
     if meta.n_features_in.is_none() {
         meta.n_features_in = parts.iter().find_map(|part| part.model.n_features_in());
+    }
+    if meta.feature_names_in.is_none() {
+        meta.feature_names_in = parts
+            .first()
+            .and_then(|part| part.model.feature_names_in())
+            .map(<[String]>::to_vec);
     }
     Ok(Box::new(FeatureUnion { meta, parts }))
 }
@@ -662,5 +683,174 @@ impl Model for FunctionTransformer {
                 .for_each(|value| *value = func(*value));
         }
         Ok(Output::matrix(x))
+    }
+}
+
+/// The inverse of `TransformedTargetRegressor.transformer_`.
+#[derive(Debug)]
+enum Inverse {
+    /// `FunctionTransformer`: `inverse_func` (`None`: the identity); `validate=True` refuses
+    /// NaN and infinity first (`check_array`).
+    Function { func: Option<Ufunc>, validate: bool },
+    /// `StandardScaler.inverse_transform`: `X *= scale_` then `X += mean_`.
+    Scaler {
+        mean: Option<Vec<f64>>,
+        scale: Option<Vec<f64>>,
+    },
+}
+
+/// `TransformedTargetRegressor`: `regressor_.predict`, then `transformer_.inverse_transform`.
+#[derive(Debug)]
+pub struct TransformedTargetRegressor {
+    meta: Meta,
+    regressor: Box<dyn Model>,
+    inverse: Inverse,
+    /// `_training_dim`: a 1-D target gives 1-D predictions.
+    training_dim: usize,
+}
+
+/// Builds a [`TransformedTargetRegressor`].
+pub fn transformed_target_regressor(obj: &Obj<'_, '_>) -> Result<Box<dyn Model>> {
+    let mut meta = Meta::read(obj)?;
+    let regressor = registry::build(&obj.child("regressor_")?)?;
+    if !regressor.methods().contains(&Method::Predict) {
+        return Err(obj.malformed("`regressor_` has no `predict`"));
+    }
+    let transformer = obj.child("transformer_")?;
+    let inverse = match transformer.type_name() {
+        "sklearn.preprocessing._function_transformer.FunctionTransformer" => {
+            let Slot::Node(id) = transformer.slot("inverse_func")? else {
+                return Err(transformer.malformed("`inverse_func` is not a node"));
+            };
+            let func = ufunc_at(&transformer, id, "inverse_func")?;
+            if !transformer.is_none("inv_kw_args") {
+                return Err(transformer.unsupported_option("inv_kw_args"));
+            }
+            Inverse::Function {
+                func,
+                validate: transformer.bool("validate")?,
+            }
+        }
+        "sklearn.preprocessing._data.StandardScaler" => Inverse::Scaler {
+            mean: if transformer.bool("with_mean")? {
+                Some(transformer.vector("mean_", None)?)
+            } else {
+                None
+            },
+            scale: if transformer.bool("with_std")? {
+                Some(transformer.vector("scale_", None)?)
+            } else {
+                None
+            },
+        },
+        other => {
+            return Err(ModelError::Unsupported {
+                type_name: other.to_owned(),
+                path: transformer.path(),
+            }
+            .into());
+        }
+    };
+    meta.n_features_in = meta.n_features_in.or_else(|| regressor.n_features_in());
+    if meta.feature_names_in.is_none() {
+        meta.feature_names_in = regressor.feature_names_in().map(<[String]>::to_vec);
+    }
+    let training_dim = obj.count("_training_dim")?;
+    Ok(Box::new(TransformedTargetRegressor {
+        meta,
+        regressor,
+        inverse,
+        training_dim,
+    }))
+}
+
+impl Model for TransformedTargetRegressor {
+    fn type_name(&self) -> &str {
+        &self.meta.type_name
+    }
+
+    fn methods(&self) -> Vec<Method> {
+        vec![Method::Predict]
+    }
+
+    fn n_features_in(&self) -> Option<usize> {
+        self.meta.n_features_in
+    }
+
+    fn feature_names_in(&self) -> Option<&[String]> {
+        self.meta.feature_names_in.as_deref()
+    }
+
+    fn run(&self, method: Method, x: &Data) -> Result<Output> {
+        if method != Method::Predict {
+            return Err(self.meta.no_method(method));
+        }
+        // A 1-D prediction is reshaped to one column, as `pred.reshape(-1, 1)`.
+        let mut y = output_matrix(self.regressor.run(Method::Predict, x)?, &self.meta)?;
+        let cols = y.cols();
+        match &self.inverse {
+            Inverse::Function { func, validate } => {
+                if *validate {
+                    self.meta.check_finite(&y)?;
+                }
+                if let Some(func) = func {
+                    y.data_mut()
+                        .iter_mut()
+                        .for_each(|value| *value = func(*value));
+                }
+            }
+            Inverse::Scaler { mean, scale } => {
+                self.meta.check_no_infinity(&y)?;
+                for vector in [mean, scale].into_iter().flatten() {
+                    if vector.len() != cols {
+                        return Err(ModelError::Malformed {
+                            type_name: self.meta.type_name.clone(),
+                            path: self.meta.path.clone(),
+                            reason: "`transformer_` does not fit the predictions' width".to_owned(),
+                        }
+                        .into());
+                    }
+                }
+                for row in y.data_mut().chunks_exact_mut(cols.max(1)) {
+                    if let Some(scale) = scale {
+                        row.iter_mut()
+                            .zip(scale)
+                            .for_each(|(value, scale)| *value *= scale);
+                    }
+                    if let Some(mean) = mean {
+                        row.iter_mut()
+                            .zip(mean)
+                            .for_each(|(value, mean)| *value += mean);
+                    }
+                }
+            }
+        }
+        if self.training_dim == 1 && cols == 1 {
+            let values = y.into_data();
+            return Ok(Output::vector(Values::F64(values)));
+        }
+        Ok(Output::matrix(y))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sign_is_numpys() {
+        assert_eq!(sign(-0.0).to_bits(), 0.0f64.to_bits());
+        assert_eq!(sign(-3.0), -1.0);
+        assert_eq!(sign(2.0), 1.0);
+        assert!(sign(f64::NAN).is_nan());
+    }
+
+    #[test]
+    fn every_ufunc_is_listed_once() {
+        let mut names: Vec<&str> = UFUNCS.iter().map(|(name, _)| *name).collect();
+        names.sort_unstable();
+        let before = names.len();
+        names.dedup();
+        assert_eq!(before, names.len());
     }
 }

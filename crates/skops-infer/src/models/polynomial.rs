@@ -8,6 +8,9 @@ use crate::model::{Meta, Method, Model};
 use crate::output::Output;
 use crate::read::Obj;
 
+/// The most output columns evaluated.
+const MAX_TERMS: usize = 1 << 20;
+
 /// `PolynomialFeatures`.
 #[derive(Debug)]
 pub struct PolynomialFeatures {
@@ -37,6 +40,13 @@ pub fn polynomial_features(obj: &Obj<'_, '_>) -> Result<Box<dyn Model>> {
         n_output: obj.count("n_output_features_")?,
         meta,
     };
+    // Bounds the work of the check below (and every row's buffer) whatever the state says.
+    if model.n_out_full > MAX_TERMS {
+        return Err(obj.unsupported_option(format!(
+            "more than {MAX_TERMS} output features ({})",
+            model.n_out_full
+        )));
+    }
     // The layout computed below must give exactly the stored widths.
     let mut probe = Vec::new();
     if model.max_degree > 64

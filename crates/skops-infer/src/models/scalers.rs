@@ -119,6 +119,8 @@ enum Step {
     Div(Vec<f64>),
     /// `np.clip(X, low, high)`.
     Clip(f64, f64),
+    /// `binarize`: 1 above the threshold, else 0.
+    Binarize(f64),
 }
 
 impl Elementwise {
@@ -202,7 +204,7 @@ impl Model for Elementwise {
         for step in &self.steps {
             let width = match step {
                 Step::Sub(v) | Step::Mul(v) | Step::Add(v) | Step::Div(v) => v.len(),
-                Step::Clip(..) => cols,
+                Step::Clip(..) | Step::Binarize(_) => cols,
             };
             if width != cols {
                 return Err(crate::error::InputError::Width {
@@ -223,11 +225,26 @@ impl Model for Elementwise {
                     Step::Clip(low, high) => {
                         row.iter_mut().for_each(|x| *x = clip(*x, *low, *high))
                     }
+                    Step::Binarize(threshold) => row
+                        .iter_mut()
+                        .for_each(|x| *x = if *x > *threshold { 1.0 } else { 0.0 }),
                 }
             }
         }
         Ok(Output::matrix(x))
     }
+}
+
+/// Builds a `Binarizer`: 1 where `X > threshold`, else 0 (NaN and infinity refused, as
+/// `check_array` does).
+pub fn binarizer(obj: &Obj<'_, '_>) -> Result<Box<dyn Model>> {
+    let meta = Meta::read(obj)?;
+    let threshold = obj.float("threshold")?;
+    Ok(Elementwise::boxed(
+        meta,
+        vec![Step::Binarize(threshold)],
+        true,
+    ))
 }
 
 /// `Normalizer`: each row divided by its l1, l2 or max norm (a zero norm counts as 1).
@@ -354,5 +371,51 @@ impl Model for Normalizer {
             row.iter_mut().for_each(|value| *value /= norm);
         }
         Ok(Output::matrix(x))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clip_is_numpys() {
+        assert_eq!(clip(-0.0, 0.0, 1.0).to_bits(), 0.0f64.to_bits());
+        assert!(clip(f64::NAN, 0.0, 1.0).is_nan());
+        assert_eq!(clip(5.0, 0.0, 1.0), 1.0);
+        assert_eq!(clip(-5.0, 0.0, 1.0), 0.0);
+        assert_eq!(clip(0.25, 0.0, 1.0), 0.25);
+    }
+
+    #[test]
+    fn pairwise_sum_blocks_by_eight() {
+        let values: Vec<f64> = (0..300).map(|i| 1.0 / f64::from(i + 1)).collect();
+        // Under 8 items: a plain left-to-right sum.
+        assert_eq!(
+            pairwise_sum(&values[..5]),
+            values[..5].iter().fold(-0.0, |a, b| a + b)
+        );
+        // 8..=128 items: eight accumulators, then the tail.
+        let mut r = [0.0; 8];
+        r.copy_from_slice(&values[..8]);
+        for block in values[8..16].chunks(8) {
+            for (acc, value) in r.iter_mut().zip(block) {
+                *acc += value;
+            }
+        }
+        let expected =
+            ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7])) + values[16];
+        assert_eq!(pairwise_sum(&values[..17]), expected);
+        // Over 128: split at a multiple of eight near the middle.
+        assert_eq!(
+            pairwise_sum(&values),
+            pairwise_sum(&values[..144]) + pairwise_sum(&values[144..])
+        );
+    }
+
+    #[test]
+    fn einsum_square_sum_uses_two_lanes() {
+        let row = [1.0, 2.0, 3.0];
+        assert_eq!(einsum_square_sum(&row), (1.0 + 9.0) + 4.0);
     }
 }
