@@ -159,11 +159,10 @@ def _bounds(estimator: Any, batch: np.ndarray, method: str, expected: np.ndarray
         if isinstance(estimator, OneVsRestClassifier)
         else estimator.coef_
     )
-    # Each side's sum of d products errs by up to (d - 1) u sum|x_i w_i| (u = eps / 2) and
-    # the intercept's addition by u |score|: `dot_bound` (2 eps sum) is exceeded when a
-    # score cancels (1.35x measured on 6 features), so the bound scales with d / 2.
-    width = max(1.0, batch.shape[1] / 2)
-    scores = dot_bound(batch, coef) * width + 2 * EPS * np.abs(
+    # The native dense score is the exact score rounded once (`accurate_score`), so it is
+    # off from scikit-learn's by scikit-learn's own rounding: its BLAS dot product (within
+    # `dot_bound`, 2 eps sum|x_i w_i|) and its addition of the intercept (eps |score|).
+    scores = dot_bound(batch, coef) + 2 * EPS * np.abs(
         estimator.decision_function(batch)
         if hasattr(estimator, "decision_function")
         else estimator.predict(batch)

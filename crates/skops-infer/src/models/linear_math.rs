@@ -220,9 +220,10 @@ impl Linear {
         self.features
     }
 
-    /// The scores of every row, `rows x outputs`: for each output a sequential sum of
-    /// `x_j * w_j` from 0.0 over the row's columns (dense) or stored entries in stored order
-    /// (CSR, as scipy's `csr_matvec(s)` adds them), then `+ intercept`. Refuses NaN and
+    /// The scores of every row, `rows x outputs`: for each output, on CSR input a sequential
+    /// sum of `x_j * w_j` from 0.0 over the stored entries in stored order, then
+    /// `+ intercept`, as scipy's `csr_matvec(s)` adds them (bit-exact); on dense input the
+    /// [`accurate_score`]. Refuses NaN and
     /// infinity, as `validate_data` does.
     pub fn scores(&self, meta: &Meta, x: &Data) -> Result<Matrix> {
         meta.check_width(x, Some(self.features))?;
@@ -248,20 +249,64 @@ impl Linear {
             let scores = out.row_mut(index);
             for (output, score) in scores.iter_mut().enumerate() {
                 let weights = &self.coef[output * self.features..][..self.features];
-                let mut sum = 0.0;
-                for (&value, &weight) in row.iter().zip(weights) {
-                    sum += value * weight;
-                }
-                *score = sum + self.intercept[output];
+                *score = accurate_score(row, weights, self.intercept[output]);
             }
         }
         Ok(out)
     }
 }
 
+/// `Σ xⱼwⱼ + b` as if computed in twice the working precision and rounded once (the `Dot2`
+/// algorithm of Ogita, Rump and Oishi, 2005: error-free products through `mul_add` and
+/// error-free sums, the errors summed on the side).
+///
+/// On dense input scikit-learn's BLAS sums in an order that depends on the CPU kernel and
+/// the batch shape, so no order of ours can equal it; a score this accurate is off from
+/// scikit-learn's by scikit-learn's own rounding error only (`docs/inference.md` gives the
+/// bound), where a plain sequential sum would add a rounding error of its own of the same
+/// size. A sum that overflows falls back to the plain sum (whose infinity is what BLAS gives).
+pub fn accurate_score(row: &[f64], weights: &[f64], intercept: f64) -> f64 {
+    let (mut sum, mut errors) = (0.0f64, 0.0f64);
+    for (&value, &weight) in row.iter().zip(weights) {
+        let product = value * weight;
+        let product_error = value.mul_add(weight, -product);
+        let (next, sum_error) = two_sum(sum, product);
+        sum = next;
+        errors += product_error + sum_error;
+    }
+    let (next, sum_error) = two_sum(sum, intercept);
+    let score = next + (errors + sum_error);
+    if score.is_finite() {
+        return score;
+    }
+    row.iter()
+        .zip(weights)
+        .fold(0.0, |sum, (&value, &weight)| sum + value * weight)
+        + intercept
+}
+
+/// `a + b` and its exact rounding error (Knuth's TwoSum).
+fn two_sum(a: f64, b: f64) -> (f64, f64) {
+    let sum = a + b;
+    let b_virtual = sum - a;
+    let a_virtual = sum - b_virtual;
+    (sum, (a - a_virtual) + (b - b_virtual))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn accurate_score_rounds_a_cancelling_sum_once() {
+        // 1e16 + 1 - 1e16 = 1 exactly; a sequential sum loses the 1.
+        let row = [1e16, 1.0, -1e16];
+        let weights = [1.0, 1.0, 1.0];
+        assert_eq!(row.iter().fold(0.0, |s, x| s + x), 0.0);
+        assert_eq!(accurate_score(&row, &weights, 0.5), 1.5);
+        // An overflowing product gives the plain sum's infinity, not NaN.
+        assert_eq!(accurate_score(&[1e300], &[1e300], 0.0), f64::INFINITY);
+    }
 
     #[test]
     fn numpy_sum_groups_as_numpy_does() {
