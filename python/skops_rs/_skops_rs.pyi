@@ -180,3 +180,6 @@ class NativePredictor:
     def run_columns(
         self, method: str, columns: list[Any], names: list[str] | None = None
     ) -> tuple[list[int], Any]: ...
+    def run_csr(
+        self, method: str, data: Any, indices: Any, indptr: Any, shape: tuple[int, int]
+    ) -> tuple[list[int], Any]: ...
