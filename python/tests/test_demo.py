@@ -93,12 +93,16 @@ def test_demo_runs_every_step(tmp_path):
     page = re.search(r"model page: (http://127\.0\.0\.1:\d+/demo/forest-pipeline)\n", out)
     assert page, out
     after_page = out[page.end() :]
-    if "model page not served by this hub yet (404)" in after_page:
-        # A hub without model pages: the audit of the downloaded file instead.
-        assert "$ skops-rs audit " in after_page and "no untrusted types" in after_page
-    else:
-        assert "audit shown on the model page:\n" in after_page
-        assert "\n  [forest_pipeline.skops]\n" in after_page
+    assert "audit shown on the model page:\n" in after_page
+    assert "\n  [forest_pipeline.skops]\n" in after_page
+    # Step 8: the native engine and `skops-rs predict` give scikit-learn's bits.
+    assert "Predictor.from_file(" in out and "sklearn.pipeline.Pipeline" in out
+    assert "native predict_proba on 750 rows: the same bits as scikit-learn's" in out
+    assert re.search(r"one row: scikit-learn \d+ µs, native [\d.]+ µs", out), out
+    assert "held-out.predictions.csv: the same bits as scikit-learn's predict_proba" in out
+    assert "  proba_0,proba_1\n" in out
+    predictions = (tmp_path / "held-out.predictions.csv").read_text().splitlines()
+    assert predictions[0] == "proba_0,proba_1" and len(predictions) == 751
     # The hub was stopped, gracefully, and its process is gone.
     stopped = re.search(r"hub stopped: pid (\d+), exit code 0\n", out)
     assert stopped, out
