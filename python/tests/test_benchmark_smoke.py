@@ -56,6 +56,8 @@ def test_quick_inference_benchmark_runs_and_reports(tmp_path):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     report = json.loads(out.read_text(encoding="utf-8"))
     assert report["threads"] == 1
+    for row in report["results"].values():
+        assert row["cold_start_ms"]["pickle_loads"] > 0
     for name, row in report["results"].items():
         assert row["sklearn"]["latency_us"][0] > 0, name
         # Every peer either ran (with timings and an agreement line) or says why not.
