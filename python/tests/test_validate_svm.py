@@ -38,6 +38,8 @@ X = _RNG.normal(size=(40, 3))
 Y3 = np.digitize(X[:, 0], [-0.5, 0.5])
 Y2 = (X[:, 1] > 0).astype(int)
 X_TEST = np.random.default_rng(1).normal(size=(7, 3))
+# String labels in an object array: skops stores such a `classes_` as JSON items, not `.npy`.
+LABELS = np.array(["low", "mid", "high"], dtype=object)
 
 
 def _build(name: str) -> Any:
@@ -52,6 +54,9 @@ def _build(name: str) -> Any:
         "svc-sparse": lambda: SVC().fit(sp.csr_array(np.where(np.abs(X) > 0.5, X, 0.0)), Y2),
         "svr-sparse": lambda: SVR().fit(sp.csr_array(np.where(np.abs(X) > 0.5, X, 0.0)), Y2),
         "svc-callable": lambda: SVC(kernel=rbf_kernel).fit(X, Y3),
+        "svc-objects": lambda: SVC(random_state=0).fit(X, LABELS[Y3]),
+        "nusvc-objects": lambda: NuSVC(kernel="poly").fit(X, LABELS[Y2]),
+        "svc-objects-precomputed": lambda: SVC(kernel="precomputed").fit(X @ X.T, LABELS[Y3]),
         "splines": lambda: SplineTransformer(n_knots=4, degree=3).fit(X),
     }[name]()
 
@@ -70,7 +75,7 @@ def _data(name: str) -> bytes:
 
 
 def _test_input(name: str) -> Any:
-    if name == "svc-precomputed":
+    if name in ("svc-precomputed", "svc-objects-precomputed"):
         return X_TEST @ X.T
     return X_TEST
 
@@ -155,6 +160,86 @@ def test_real_sparse_svms_pass_and_predict_equal(name):
     assert rio.get_untrusted_types(data=data) == []
     x = sp.csr_array(X_TEST)
     np.testing.assert_array_equal(rio.loads(data).predict(x), _model(name).predict(x))
+
+
+@pytest.mark.parametrize("name", ["svc-objects", "nusvc-objects", "svc-objects-precomputed"])
+def test_svms_with_object_labels_load_from_either_writer_and_predict_equal(name):
+    """Object-dtype string labels: `classes_` is an object array of JSON items, whose length
+    the validator compares to `_n_support` as it does a `.npy` array's."""
+    model = _model(name)
+    assert model.classes_.dtype == object
+    x = _test_input(name)
+    ours, theirs = rio.dumps(model), sio.dumps(model)
+    for data in (ours, theirs):
+        assert rio.get_untrusted_types(data=data) == sio.get_untrusted_types(data=data) == []
+        for loaded in (rio.loads(data), sio.loads(data)):
+            assert loaded.classes_.dtype == object
+            np.testing.assert_array_equal(loaded.classes_, model.classes_)
+            np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+            np.testing.assert_array_equal(loaded.decision_function(x), model.decision_function(x))
+
+
+def _object_classes(
+    items: int | None = None, shape: Any = None
+) -> Callable[[dict[str, Any]], None]:
+    """A schema change of the root SVM's object-array `classes_`: its first `items` items
+    (one more, `"extra"`, when `items` exceeds them) and its stored `shape` (as a tuple node)."""
+
+    def change(schema: dict[str, Any]) -> None:
+        classes = schema["content"]["content"]["classes_"]
+        assert classes["type"] == "json"
+        if items is not None:
+            content = classes["content"][:items]
+            content += [json_node("extra") for _ in range(items - len(content))]
+            classes["content"] = content
+        if shape is not None:
+            classes["shape"]["content"] = [json_node(dim) for dim in shape]
+
+    return change
+
+
+@pytest.mark.parametrize(
+    "name,change,kind,message",
+    [
+        (
+            "svc-objects",
+            _object_classes(items=2, shape=[2]),
+            "validate-svm-support-counts",
+            "3 counts for `classes_` of shape [2]",
+        ),
+        (
+            "nusvc-objects",
+            _object_classes(items=3, shape=[3]),
+            "validate-svm-support-counts",
+            "2 counts for `classes_` of shape [3]",
+        ),
+        (
+            "svc-objects-precomputed",
+            _object_classes(items=1, shape=[1]),
+            "validate-svm-support-counts",
+            "3 counts for `classes_` of shape [1]",
+        ),
+        (
+            "svc-objects",
+            _object_classes(items=2),
+            "validate-svm-state",
+            "`classes_` is an object array of 2 items with shape [3]",
+        ),
+        (
+            "svc-objects",
+            _object_classes(shape=[3, 1]),
+            "validate-svm-state",
+            "shape [3, 1]",
+        ),
+    ],
+)
+def test_an_object_array_classes_of_the_wrong_length_is_refused(name, change, kind, message):
+    for data in (sio.dumps(_model(name)), rio.dumps(_model(name))):
+        crafted = _rewrite(data, schema_change=change)
+        with pytest.raises(SkopsFormatError) as info:
+            rio.loads(crafted)
+        assert info.value.kind == kind
+        assert message in str(info.value)
 
 
 _PREDICT_WITH_SKOPS = textwrap.dedent(

@@ -458,6 +458,37 @@ pub fn numpy_header<'f, 'v>(
         .ok_or_else(|| "no `.npy` header was read for it".to_owned())
 }
 
+/// The length of the one-dimensional object array (an NdArrayNode stored as JSON items, as
+/// skops writes an object-dtype array: `classes_` of string labels) a slot holds, or what the
+/// slot is instead.
+///
+/// skops builds such a node with a one-dimensional `shape` as `np.ndarray(shape=len(items))`,
+/// so the array has one element per item whatever length the shape states; sklearn writes that
+/// length, and a node whose shape says otherwise (or has more dimensions, where
+/// `np.array(items)` makes the shape from the items) is refused.
+pub fn object_vector_len<'v>(
+    file: &SkopsFile<'_>,
+    slot: impl Into<Slot<'v>>,
+) -> std::result::Result<u64, String> {
+    let Slot::Node(id) = slot.into() else {
+        return Err("a JSON value, not an array".to_owned());
+    };
+    let NodeKind::NdArray(NdArrayStorage::Json { items, shape }) = &file.schema().node(id).kind
+    else {
+        return Err("not an object array".to_owned());
+    };
+    let length = items.len() as u64;
+    match json_int_sequence(file, *shape).as_deref() {
+        Some(&[stated]) if stated == i128::from(length) => Ok(length),
+        Some(stated) => Err(format!(
+            "an object array of {length} items with shape {stated:?}, not ({length},)"
+        )),
+        None => Err(format!(
+            "an object array of {length} items whose shape is not a tuple of sizes"
+        )),
+    }
+}
+
 /// A numpy array member: its header and bytes.
 pub struct Array<'a> {
     bytes: Cow<'a, [u8]>,

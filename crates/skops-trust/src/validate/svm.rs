@@ -26,23 +26,27 @@
 //!   precomputed kernel reads the test row at an index taken from the SVs' *values*, which no
 //!   check here can bound: such a state is refused.
 //!
-//! Checked: `_impl` (when the state sets it) is the class's; `_sparse` is a bool; `kernel` is
-//! a known kernel name (a callable kernel, a function node, is left to the audit and bounded
-//! as "precomputed": its `decision_function` runs the kernel against `_BaseLibSVM__Xfit` and
-//! skips the width check, so that array must have `shape_fit_[0]` rows); `support_` and `_n_support` are int32 vectors; `_n_support` has one
-//! non-negative count per class of `classes_` summing to the SVs (a regressor or one-class
-//! model stores `[n_SV, n_SV]`, or `[n_SV, 0]` when sparse); `support_` lies in `[0, shape_fit_[0])`; `support_vectors_`
-//! is float64 `(n_SV, n_features_in_)` (`(0, 0)` allowed for a precomputed kernel), dense or
-//! a CSR matrix with a sound `indptr`; `dual_coef_`/`_dual_coef_` are `(n_class - 1, n_SV)`;
-//! `intercept_`/`_intercept_` hold `n_class * (n_class - 1) / 2` values, `_probA`/`_probB`
-//! none or that many; `class_weight_` (classifiers) one per class.
+//! Checked: `_impl` (when the state sets it) is the class's; `_sparse` is a bool; `kernel` is a
+//! known kernel name (a callable kernel, a function node, is left to the audit and bounded as
+//! "precomputed": its `decision_function` runs the kernel against `_BaseLibSVM__Xfit` and skips
+//! the width check, so that array must have `shape_fit_[0]` rows); `support_` and `_n_support`
+//! are int32 vectors; `_n_support` has one non-negative count per class of `classes_` (a `.npy`
+//! array, or the object array of JSON items skops writes for string labels, whose length is its
+//! number of items) summing to the SVs (a regressor or one-class model stores `[n_SV, n_SV]`,
+//! or `[n_SV, 0]` when sparse); `support_` lies in `[0, shape_fit_[0])`; `support_vectors_` is
+//! float64 `(n_SV, n_features_in_)` (`(0, 0)` allowed for a precomputed kernel), dense or a CSR
+//! matrix with a sound `indptr`; `dual_coef_`/`_dual_coef_` are `(n_class - 1, n_SV)`;
+//! `intercept_`/`_intercept_` hold `n_class * (n_class - 1) / 2` values, `_probA`/`_probB` none
+//! or that many; `class_weight_` (classifiers) one per class.
 //!
 //! Not checked: the floats (`_gamma`, `coef0`, the coefficients) and `degree`, which change
 //! results but not what is read; the Python-level attributes predict uses through numpy
 //! (bounds-checked there).
 
 use super::records::IntField;
-use super::state::{Array, Slot, State, json_int, json_int_sequence, json_value};
+use super::state::{
+    Array, Slot, State, json_int, json_int_sequence, json_value, object_vector_len,
+};
 use crate::{Error, Result};
 use skops_format::container::Archive;
 use skops_format::file::SkopsFile;
@@ -50,7 +54,7 @@ use skops_format::json::Value;
 use skops_format::limits::Limits;
 use skops_format::npy::Descr;
 use skops_format::npz::{Sparse, SparseFormat};
-use skops_format::schema::{NodeId, NodeKind};
+use skops_format::schema::{NdArrayStorage, NodeId, NodeKind};
 
 /// The kernels `_libsvm` knows (`LIBSVM_KERNEL_TYPES`).
 const KERNELS: [&str; 5] = ["linear", "poly", "rbf", "sigmoid", "precomputed"];
@@ -248,11 +252,10 @@ impl Svm<'_, '_> {
             })
         };
         if classifier {
-            let classes = self.array("classes_")?;
-            if classes.shape() != [n_class] {
+            let classes = self.class_shape()?;
+            if classes != [n_class] {
                 return Err(bad_counts(format!(
-                    "{n_class} counts for `classes_` of shape {:?}",
-                    classes.shape()
+                    "{n_class} counts for `classes_` of shape {classes:?}"
                 )));
             }
             if n_class < 2 {
@@ -282,6 +285,24 @@ impl Svm<'_, '_> {
             }
         }
         Ok(n_class)
+    }
+
+    /// The shape of `classes_`: a `.npy` array (numbers or unicode), or an object array of
+    /// JSON items (string labels), one-dimensional, whose length skops takes from its items.
+    fn class_shape(&self) -> Result<Vec<u64>> {
+        let slot = self.entry("classes_")?;
+        let object_array = slot.node().is_some_and(|id| {
+            matches!(
+                self.file.schema().node(id).kind,
+                NodeKind::NdArray(NdArrayStorage::Json { .. })
+            )
+        });
+        if object_array {
+            return object_vector_len(self.file, slot)
+                .map(|length| vec![length])
+                .map_err(|reason| self.malformed(format!("`classes_` is {reason}")));
+        }
+        Ok(self.load(slot)?.shape().to_vec())
     }
 
     /// `shape_fit_`, the shape of the training data.
