@@ -243,6 +243,110 @@ fn columns_by_name(
     }
 }
 
+/// The column indices the selection node `id` picks among `n` columns named `names`, as
+/// scikit-learn's `_get_column_indices` resolves it (integers, negative ones from the end;
+/// a boolean mask; names; a slice of integers or, inclusive, of names); `None` for a form
+/// or an index not resolved here.
+fn selected_columns(
+    obj: &Obj<'_, '_>,
+    id: skops_format::schema::NodeId,
+    n: usize,
+    names: Option<&[String]>,
+) -> Option<Vec<usize>> {
+    use skops_format::json::Value;
+    use skops_format::schema::{NdArrayStorage, NodeKind};
+    let position = |index: i64| -> Option<usize> {
+        let n = i64::try_from(n).ok()?;
+        let index = if index < 0 { index + n } else { index };
+        usize::try_from(index)
+            .ok()
+            .filter(|&index| (index as i64) < n)
+    };
+    let by_name = |name: &str| names?.iter().position(|known| known == name);
+    let values: Vec<Value> = match obj.kind_at(id) {
+        NodeKind::List(items) | NodeKind::Tuple(items) => items
+            .iter()
+            .map(|&item| obj.json_at(item))
+            .collect::<Option<Vec<_>>>()?,
+        NodeKind::NdArray(NdArrayStorage::Json { items, .. }) => items
+            .iter()
+            .map(|&item| obj.json_at(item))
+            .collect::<Option<Vec<_>>>()?,
+        NodeKind::NdArray(NdArrayStorage::Numpy { .. }) => {
+            let array = crate::read::NdArray::of(obj.file(), id).ok()?;
+            if array.shape().len() != 1 {
+                return None;
+            }
+            let values = array.i64s(obj).ok()?;
+            if array.dtype().contains("b1") || array.dtype() == "bool" {
+                return (values.len() == n)
+                    .then(|| (0..n).filter(|&index| values[index] != 0).collect());
+            }
+            return values.into_iter().map(position).collect();
+        }
+        NodeKind::Slice { start, stop, step } => {
+            if !matches!(step, Value::Null) {
+                return None;
+            }
+            let bound = |value: &Value| -> Option<Option<i64>> {
+                match value {
+                    Value::Null => Some(None),
+                    Value::Number(number) => number.as_i64().map(Some),
+                    _ => None,
+                }
+            };
+            if let (Some(start), Some(stop)) = (bound(start), bound(stop)) {
+                // Python's slice of `range(n)`: negative bounds from the end, clamped.
+                let n = i64::try_from(n).ok()?;
+                let clamp = |value: i64| (if value < 0 { value + n } else { value }).clamp(0, n);
+                let start = start.map_or(0, clamp);
+                let stop = stop.map_or(n, clamp);
+                return Some(
+                    (start..stop.max(start))
+                        .map(|index| index as usize)
+                        .collect(),
+                );
+            }
+            // A slice of names includes its stop.
+            let name_at = |value: &Value, default: usize| -> Option<usize> {
+                match value {
+                    Value::Null => Some(default),
+                    Value::String(text) => by_name(text.as_str()?),
+                    _ => None,
+                }
+            };
+            let start = name_at(start, 0)?;
+            let stop = match stop {
+                Value::Null => n,
+                _ => name_at(stop, 0)? + 1,
+            };
+            return Some((start..stop.max(start)).collect());
+        }
+        _ => return None,
+    };
+    if !values.is_empty() && values.iter().all(|value| matches!(value, Value::Bool(_))) {
+        if values.len() != n {
+            return None;
+        }
+        return Some(
+            values
+                .iter()
+                .enumerate()
+                .filter(|(_, value)| matches!(value, Value::Bool(true)))
+                .map(|(index, _)| index)
+                .collect(),
+        );
+    }
+    values
+        .iter()
+        .map(|value| match value {
+            Value::Number(number) => position(number.as_i64()?),
+            Value::String(text) => by_name(text.as_str()?),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Builds a transformer of a composite: a `OneHotEncoder` inside a `ColumnTransformer`
 /// whose output is dense may have a sparse output (it is densified by `toarray()`).
 fn part_model(obj: &Obj<'_, '_>, allow_sparse: bool) -> Result<Box<dyn Model>> {
@@ -308,9 +412,29 @@ pub fn column_transformer(obj: &Obj<'_, '_>) -> Result<Box<dyn Model>> {
             .ok_or_else(|| {
                 obj.malformed(format!("`_transformer_to_input_indices` has no `{name}`"))
             })?;
+        if obj.str_at(triple[1]).as_deref() == Some("drop") {
+            continue;
+        }
+        // scikit-learn indexes a batch by these columns unless it was fitted on and given a
+        // DataFrame (then by `_transformer_to_input_indices`): both must say the same.
+        let n = meta
+            .n_features_in
+            .ok_or_else(|| obj.malformed("the state has no `n_features_in_`"))?;
+        match selected_columns(obj, triple[2], n, meta.feature_names_in.as_deref()) {
+            Some(selected) if selected == indices => {}
+            Some(_) => {
+                return Err(obj.malformed(format!(
+                    "the columns of `transformers_[{index}]` are not `_transformer_to_input_indices[{name:?}]`"
+                )));
+            }
+            None => {
+                return Err(obj.unsupported_option(format!(
+                    "the column selection of `transformers_[{index}]`"
+                )));
+            }
+        }
         if let Some(text) = obj.str_at(triple[1]) {
             match text.as_str() {
-                "drop" => continue,
                 // An unfitted "passthrough" stays only for an empty selection.
                 "passthrough" if indices.is_empty() => continue,
                 other => {

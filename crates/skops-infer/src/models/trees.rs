@@ -383,10 +383,44 @@ fn forest(obj: &Obj<'_, '_>, classifier: bool) -> Result<Box<dyn Model>> {
         if index == 0 {
             allow_nan = tree_allows_nan(&estimator)?;
         }
-        trees.push(Tree::read(&estimator, "tree_")?);
+        let tree = Tree::read(&estimator, "tree_")?;
+        if classifier {
+            check_n_classes(&estimator, &tree.n_classes)?;
+        }
+        trees.push(tree);
         counts.push(classifier && holds_counts(&estimator));
     }
     ensemble(obj, meta, trees, counts, true, classifier, allow_nan)
+}
+
+/// Fails unless the estimator's `n_classes_` (when stored) is the trees' class counts:
+/// scikit-learn's `predict_proba` keeps the first `n_classes_` columns of each output (a
+/// tree) or sums into arrays of that width (a forest), so another value changes its result.
+fn check_n_classes(obj: &Obj<'_, '_>, n_classes: &[usize]) -> Result<()> {
+    if !obj.has("n_classes_") {
+        return Ok(());
+    }
+    let stored = match obj.int("n_classes_") {
+        Ok(count) => vec![count],
+        Err(_) => match obj.items("n_classes_") {
+            Ok(items) => items
+                .iter()
+                .map(|&id| obj.float_at(id).map(|count| count as i64))
+                .collect::<Option<Vec<_>>>()
+                .unwrap_or_default(),
+            Err(_) => obj.array("n_classes_")?.i64s(obj)?,
+        },
+    };
+    let same = stored.len() == n_classes.len()
+        && stored
+            .iter()
+            .zip(n_classes)
+            .all(|(&stored, &count)| usize::try_from(stored) == Ok(count));
+    if same {
+        Ok(())
+    } else {
+        Err(obj.malformed("`n_classes_` does not match the trees' `n_classes`"))
+    }
 }
 
 fn ensemble(
@@ -414,6 +448,7 @@ fn ensemble(
         }
     }
     let classes = if classifier {
+        check_n_classes(obj, &n_classes)?;
         let classes = read_classes(obj, n_outputs)?;
         if classes
             .iter()
