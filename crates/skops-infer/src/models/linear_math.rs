@@ -257,8 +257,8 @@ impl Linear {
 }
 
 /// `Σ xⱼwⱼ + b` as if computed in twice the working precision and rounded once (the `Dot2`
-/// algorithm of Ogita, Rump and Oishi, 2005: error-free products through `mul_add` and
-/// error-free sums, the errors summed on the side).
+/// algorithm of Ogita, Rump and Oishi, 2005: error-free products and sums, the errors
+/// summed on the side).
 ///
 /// On dense input scikit-learn's BLAS sums in an order that depends on the CPU kernel and
 /// the batch shape, so no order of ours can equal it; a score this accurate is off from
@@ -268,8 +268,7 @@ impl Linear {
 pub fn accurate_score(row: &[f64], weights: &[f64], intercept: f64) -> f64 {
     let (mut sum, mut errors) = (0.0f64, 0.0f64);
     for (&value, &weight) in row.iter().zip(weights) {
-        let product = value * weight;
-        let product_error = value.mul_add(weight, -product);
+        let (product, product_error) = two_product(value, weight);
         let (next, sum_error) = two_sum(sum, product);
         sum = next;
         errors += product_error + sum_error;
@@ -283,6 +282,25 @@ pub fn accurate_score(row: &[f64], weights: &[f64], intercept: f64) -> f64 {
         .zip(weights)
         .fold(0.0, |sum, (&value, &weight)| sum + value * weight)
         + intercept
+}
+
+/// `a * b` and its exact rounding error (Dekker's TwoProduct, by Veltkamp splitting): no
+/// `mul_add`, which compiles to a slow libm call on CPUs the build does not assume have FMA.
+/// Exact unless a factor is beyond ~1e300 (the caller then falls back to the plain sum).
+fn two_product(a: f64, b: f64) -> (f64, f64) {
+    let product = a * b;
+    let (a_high, a_low) = veltkamp_split(a);
+    let (b_high, b_low) = veltkamp_split(b);
+    let error = ((a_high * b_high - product) + a_high * b_low + a_low * b_high) + a_low * b_low;
+    (product, error)
+}
+
+/// `a` as a sum of two halves of 26 significant bits each, so their products are exact.
+fn veltkamp_split(a: f64) -> (f64, f64) {
+    // 2^27 + 1.
+    let scaled = 134_217_729.0 * a;
+    let high = scaled - (scaled - a);
+    (high, a - high)
 }
 
 /// `a + b` and its exact rounding error (Knuth's TwoSum).
@@ -306,6 +324,14 @@ mod tests {
         assert_eq!(accurate_score(&row, &weights, 0.5), 1.5);
         // An overflowing product gives the plain sum's infinity, not NaN.
         assert_eq!(accurate_score(&[1e300], &[1e300], 0.0), f64::INFINITY);
+    }
+
+    #[test]
+    fn two_product_error_is_exact() {
+        let (a, b) = (0.1f64, 3.0000000000000004f64);
+        let (product, error) = two_product(a, b);
+        assert_eq!(product, a * b);
+        assert_eq!(error, a.mul_add(b, -product));
     }
 
     #[test]
