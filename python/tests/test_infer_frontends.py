@@ -4,6 +4,7 @@ and scoring on a local Dask cluster of worker processes with the same bits as on
 
 from __future__ import annotations
 
+import os
 import pickle
 
 import numpy as np
@@ -85,6 +86,18 @@ def test_a_tampered_pickle_is_refused(fitted):
 
 def test_scoring_on_a_local_cluster_of_processes_gives_the_bits_of_one_call(fitted):
     distributed = pytest.importorskip("distributed")
+    # The cluster writes its workers' settings into this process's environment
+    # (MALLOC_TRIM_THRESHOLD_, OMP_NUM_THREADS, ...), which every later subprocess of the
+    # suite would inherit (the skops heap-corruption demo then stops crashing): restore it.
+    saved = dict(os.environ)
+    try:
+        _score_on_a_local_cluster(distributed, fitted)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def _score_on_a_local_cluster(distributed, fitted) -> None:
     _, predictor = fitted
     chunks = np.array_split(X, 5)
     with (
