@@ -47,18 +47,26 @@ impl Method {
 /// row of a batch from that row alone, so any split of a batch into row chunks gives the
 /// same bits (the predictor runs chunks on several threads).
 pub trait Model: Debug + Send + Sync {
+    /// Its name, place and fitted columns (the defaults of `type_name`, `n_features_in` and
+    /// `feature_names_in` read them).
+    fn meta(&self) -> &Meta;
+
     /// The estimator's `module.class`.
-    fn type_name(&self) -> &str;
+    fn type_name(&self) -> &str {
+        &self.meta().type_name
+    }
 
     /// The methods it has, as scikit-learn's estimator has them.
     fn methods(&self) -> Vec<Method>;
 
     /// The number of input columns it takes, when its state says.
-    fn n_features_in(&self) -> Option<usize>;
+    fn n_features_in(&self) -> Option<usize> {
+        self.meta().n_features_in
+    }
 
     /// The column names it was fitted with (`feature_names_in_`), when it has them.
     fn feature_names_in(&self) -> Option<&[String]> {
-        None
+        self.meta().feature_names_in.as_deref()
     }
 
     /// Evaluates `method` on the batch `x` (one row chunk).

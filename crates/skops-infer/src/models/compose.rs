@@ -112,8 +112,8 @@ pub fn pipeline(obj: &Obj<'_, '_>) -> Result<Box<dyn Model>> {
 }
 
 impl Model for Pipeline {
-    fn type_name(&self) -> &str {
-        &self.meta.type_name
+    fn meta(&self) -> &Meta {
+        &self.meta
     }
 
     fn methods(&self) -> Vec<Method> {
@@ -125,14 +125,6 @@ impl Model for Pipeline {
                 .collect(),
             _ => vec![Method::Transform],
         }
-    }
-
-    fn n_features_in(&self) -> Option<usize> {
-        self.meta.n_features_in
-    }
-
-    fn feature_names_in(&self) -> Option<&[String]> {
-        self.meta.feature_names_in.as_deref()
     }
 
     fn run(&self, method: Method, x: &Data) -> Result<Output> {
@@ -518,20 +510,12 @@ impl ColumnTransformer {
 }
 
 impl Model for ColumnTransformer {
-    fn type_name(&self) -> &str {
-        &self.meta.type_name
+    fn meta(&self) -> &Meta {
+        &self.meta
     }
 
     fn methods(&self) -> Vec<Method> {
         vec![Method::Transform]
-    }
-
-    fn n_features_in(&self) -> Option<usize> {
-        self.meta.n_features_in
-    }
-
-    fn feature_names_in(&self) -> Option<&[String]> {
-        self.meta.feature_names_in.as_deref()
     }
 
     fn run(&self, method: Method, x: &Data) -> Result<Output> {
@@ -614,20 +598,12 @@ pub fn feature_union(obj: &Obj<'_, '_>) -> Result<Box<dyn Model>> {
 }
 
 impl Model for FeatureUnion {
-    fn type_name(&self) -> &str {
-        &self.meta.type_name
+    fn meta(&self) -> &Meta {
+        &self.meta
     }
 
     fn methods(&self) -> Vec<Method> {
         vec![Method::Transform]
-    }
-
-    fn n_features_in(&self) -> Option<usize> {
-        self.meta.n_features_in
-    }
-
-    fn feature_names_in(&self) -> Option<&[String]> {
-        self.meta.feature_names_in.as_deref()
     }
 
     fn run(&self, method: Method, x: &Data) -> Result<Output> {
@@ -646,6 +622,10 @@ struct Identity {
 }
 
 impl Model for Identity {
+    fn meta(&self) -> &Meta {
+        &self.meta
+    }
+
     fn type_name(&self) -> &str {
         "passthrough"
     }
@@ -773,20 +753,12 @@ pub fn function_transformer(obj: &Obj<'_, '_>) -> Result<Box<dyn Model>> {
 }
 
 impl Model for FunctionTransformer {
-    fn type_name(&self) -> &str {
-        &self.meta.type_name
+    fn meta(&self) -> &Meta {
+        &self.meta
     }
 
     fn methods(&self) -> Vec<Method> {
         vec![Method::Transform]
-    }
-
-    fn n_features_in(&self) -> Option<usize> {
-        self.meta.n_features_in
-    }
-
-    fn feature_names_in(&self) -> Option<&[String]> {
-        self.meta.feature_names_in.as_deref()
     }
 
     fn run(&self, method: Method, x: &Data) -> Result<Output> {
@@ -889,20 +861,12 @@ pub fn transformed_target_regressor(obj: &Obj<'_, '_>) -> Result<Box<dyn Model>>
 }
 
 impl Model for TransformedTargetRegressor {
-    fn type_name(&self) -> &str {
-        &self.meta.type_name
+    fn meta(&self) -> &Meta {
+        &self.meta
     }
 
     fn methods(&self) -> Vec<Method> {
         vec![Method::Predict]
-    }
-
-    fn n_features_in(&self) -> Option<usize> {
-        self.meta.n_features_in
-    }
-
-    fn feature_names_in(&self) -> Option<&[String]> {
-        self.meta.feature_names_in.as_deref()
     }
 
     fn run(&self, method: Method, x: &Data) -> Result<Output> {

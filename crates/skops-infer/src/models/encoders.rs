@@ -313,20 +313,12 @@ impl OneHotEncoder {
 }
 
 impl Model for OneHotEncoder {
-    fn type_name(&self) -> &str {
-        &self.encoder.meta.type_name
+    fn meta(&self) -> &Meta {
+        &self.encoder.meta
     }
 
     fn methods(&self) -> Vec<Method> {
         vec![Method::Transform]
-    }
-
-    fn n_features_in(&self) -> Option<usize> {
-        self.encoder.meta.n_features_in
-    }
-
-    fn feature_names_in(&self) -> Option<&[String]> {
-        self.encoder.meta.feature_names_in.as_deref()
     }
 
     fn run(&self, method: Method, x: &Data) -> Result<Output> {
@@ -391,20 +383,12 @@ pub fn ordinal_encoder(obj: &Obj<'_, '_>) -> Result<Box<dyn Model>> {
 }
 
 impl Model for OrdinalEncoder {
-    fn type_name(&self) -> &str {
-        &self.encoder.meta.type_name
+    fn meta(&self) -> &Meta {
+        &self.encoder.meta
     }
 
     fn methods(&self) -> Vec<Method> {
         vec![Method::Transform]
-    }
-
-    fn n_features_in(&self) -> Option<usize> {
-        self.encoder.meta.n_features_in
-    }
-
-    fn feature_names_in(&self) -> Option<&[String]> {
-        self.encoder.meta.feature_names_in.as_deref()
     }
 
     fn run(&self, method: Method, x: &Data) -> Result<Output> {

@@ -288,8 +288,8 @@ impl GradientBoosting {
 }
 
 impl Model for GradientBoosting {
-    fn type_name(&self) -> &str {
-        &self.meta.type_name
+    fn meta(&self) -> &Meta {
+        &self.meta
     }
 
     fn methods(&self) -> Vec<Method> {
@@ -304,14 +304,6 @@ impl Model for GradientBoosting {
         } else {
             vec![Method::Predict, Method::Apply]
         }
-    }
-
-    fn n_features_in(&self) -> Option<usize> {
-        self.meta.n_features_in
-    }
-
-    fn feature_names_in(&self) -> Option<&[String]> {
-        self.meta.feature_names_in.as_deref()
     }
 
     fn run(&self, method: Method, x: &Data) -> Result<Output> {

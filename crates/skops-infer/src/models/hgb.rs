@@ -505,8 +505,8 @@ impl HistGradientBoosting {
 }
 
 impl Model for HistGradientBoosting {
-    fn type_name(&self) -> &str {
-        &self.meta.type_name
+    fn meta(&self) -> &Meta {
+        &self.meta
     }
 
     fn methods(&self) -> Vec<Method> {
@@ -519,14 +519,6 @@ impl Model for HistGradientBoosting {
         } else {
             vec![Method::Predict]
         }
-    }
-
-    fn n_features_in(&self) -> Option<usize> {
-        self.meta.n_features_in
-    }
-
-    fn feature_names_in(&self) -> Option<&[String]> {
-        self.meta.feature_names_in.as_deref()
     }
 
     fn run(&self, method: Method, x: &Data) -> Result<Output> {

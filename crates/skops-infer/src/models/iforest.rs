@@ -134,8 +134,8 @@ impl IsolationForest {
 }
 
 impl Model for IsolationForest {
-    fn type_name(&self) -> &str {
-        &self.meta.type_name
+    fn meta(&self) -> &Meta {
+        &self.meta
     }
 
     fn methods(&self) -> Vec<Method> {
@@ -144,14 +144,6 @@ impl Model for IsolationForest {
             Method::DecisionFunction,
             Method::ScoreSamples,
         ]
-    }
-
-    fn n_features_in(&self) -> Option<usize> {
-        self.meta.n_features_in
-    }
-
-    fn feature_names_in(&self) -> Option<&[String]> {
-        self.meta.feature_names_in.as_deref()
     }
 
     fn run(&self, method: Method, x: &Data) -> Result<Output> {

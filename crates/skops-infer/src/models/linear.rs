@@ -29,8 +29,8 @@ pub fn linear_regressor(obj: &Obj<'_, '_>) -> Result<Box<dyn Model>> {
 }
 
 impl Model for LinearRegressor {
-    fn type_name(&self) -> &str {
-        &self.meta.type_name
+    fn meta(&self) -> &Meta {
+        &self.meta
     }
 
     fn methods(&self) -> Vec<Method> {
@@ -39,10 +39,6 @@ impl Model for LinearRegressor {
 
     fn n_features_in(&self) -> Option<usize> {
         Some(self.linear.features())
-    }
-
-    fn feature_names_in(&self) -> Option<&[String]> {
-        self.meta.feature_names_in.as_deref()
     }
 
     fn run(&self, method: Method, x: &Data) -> Result<Output> {
@@ -156,8 +152,8 @@ fn clamp(score: f64) -> f64 {
 }
 
 impl Model for LinearClassifier {
-    fn type_name(&self) -> &str {
-        &self.meta.type_name
+    fn meta(&self) -> &Meta {
+        &self.meta
     }
 
     fn methods(&self) -> Vec<Method> {
@@ -170,10 +166,6 @@ impl Model for LinearClassifier {
 
     fn n_features_in(&self) -> Option<usize> {
         Some(self.linear.features())
-    }
-
-    fn feature_names_in(&self) -> Option<&[String]> {
-        self.meta.feature_names_in.as_deref()
     }
 
     fn run(&self, method: Method, x: &Data) -> Result<Output> {

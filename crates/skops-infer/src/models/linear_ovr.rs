@@ -104,8 +104,8 @@ impl OneVsRest {
 }
 
 impl Model for OneVsRest {
-    fn type_name(&self) -> &str {
-        &self.meta.type_name
+    fn meta(&self) -> &Meta {
+        &self.meta
     }
 
     fn methods(&self) -> Vec<Method> {
@@ -123,10 +123,6 @@ impl Model for OneVsRest {
         self.meta
             .n_features_in
             .or_else(|| self.estimators[0].n_features_in())
-    }
-
-    fn feature_names_in(&self) -> Option<&[String]> {
-        self.meta.feature_names_in.as_deref()
     }
 
     fn run(&self, method: Method, x: &Data) -> Result<Output> {

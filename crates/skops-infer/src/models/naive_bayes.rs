@@ -115,8 +115,8 @@ impl GaussianNb {
 }
 
 impl Model for GaussianNb {
-    fn type_name(&self) -> &str {
-        &self.meta.type_name
+    fn meta(&self) -> &Meta {
+        &self.meta
     }
 
     fn methods(&self) -> Vec<Method> {
@@ -129,10 +129,6 @@ impl Model for GaussianNb {
 
     fn n_features_in(&self) -> Option<usize> {
         Some(self.features)
-    }
-
-    fn feature_names_in(&self) -> Option<&[String]> {
-        self.meta.feature_names_in.as_deref()
     }
 
     fn run(&self, method: Method, x: &Data) -> Result<Output> {

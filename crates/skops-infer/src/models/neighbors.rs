@@ -233,8 +233,8 @@ impl KNeighbors {
 }
 
 impl Model for KNeighbors {
-    fn type_name(&self) -> &str {
-        &self.meta.type_name
+    fn meta(&self) -> &Meta {
+        &self.meta
     }
 
     fn methods(&self) -> Vec<Method> {
@@ -242,14 +242,6 @@ impl Model for KNeighbors {
             Target::Classes(..) => vec![Method::Predict, Method::PredictProba],
             Target::Values(_) => vec![Method::Predict],
         }
-    }
-
-    fn n_features_in(&self) -> Option<usize> {
-        self.meta.n_features_in
-    }
-
-    fn feature_names_in(&self) -> Option<&[String]> {
-        self.meta.feature_names_in.as_deref()
     }
 
     fn run(&self, method: Method, x: &Data) -> Result<Output> {

@@ -440,8 +440,8 @@ fn probabilities(dec: &[f64], k: usize, a: &[f64], b: &[f64]) -> Vec<f64> {
 }
 
 impl Model for Svm {
-    fn type_name(&self) -> &str {
-        &self.meta.type_name
+    fn meta(&self) -> &Meta {
+        &self.meta
     }
 
     fn methods(&self) -> Vec<Method> {
@@ -460,14 +460,6 @@ impl Model for Svm {
                 Method::ScoreSamples,
             ],
         }
-    }
-
-    fn n_features_in(&self) -> Option<usize> {
-        self.meta.n_features_in
-    }
-
-    fn feature_names_in(&self) -> Option<&[String]> {
-        self.meta.feature_names_in.as_deref()
     }
 
     fn run(&self, method: Method, x: &Data) -> Result<Output> {

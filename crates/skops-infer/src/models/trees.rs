@@ -532,8 +532,8 @@ impl TreeEnsemble {
 }
 
 impl Model for TreeEnsemble {
-    fn type_name(&self) -> &str {
-        &self.meta.type_name
+    fn meta(&self) -> &Meta {
+        &self.meta
     }
 
     fn methods(&self) -> Vec<Method> {
@@ -547,14 +547,6 @@ impl Model for TreeEnsemble {
         } else {
             vec![Method::Predict, Method::Apply]
         }
-    }
-
-    fn n_features_in(&self) -> Option<usize> {
-        self.meta.n_features_in
-    }
-
-    fn feature_names_in(&self) -> Option<&[String]> {
-        self.meta.feature_names_in.as_deref()
     }
 
     fn run(&self, method: Method, x: &Data) -> Result<Output> {
