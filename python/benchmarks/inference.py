@@ -9,18 +9,23 @@ For each model: single-row latency (median and p90 of many calls on distinct row
 time of one 10,000-row batch (median of a few calls), for each peer, plus how exact each peer
 is against scikit-learn on the batch (native: bits equal or within its bound, labels equal;
 onnxruntime: float32, label agreement and max relative error). Everything runs with one
-thread by default (OpenMP, OpenBLAS, onnxruntime intra-op, rayon): the VM's two vCPUs do
-not scale (see docs/performance.md), so single-threaded numbers are the comparable ones.
+thread by default (OpenMP, OpenBLAS, onnxruntime intra-op, rayon).
+
+The native engine is measured twice: from Python (`skops_rs.infer.Predictor`) and from Rust
+(the `latency` example of crates/skops-infer, built by this script with cargo, timing
+`Predictor::run` without a Python call around it). The batch is also timed on all cores:
+scikit-learn under threadpoolctl with `n_jobs` set where the estimator has it, onnxruntime
+with intra-op threads = cores, the native engine on a rayon pool of `cores` threads (Rust).
 
 A model the native engine does not support is reported as such (that is a result, not an
 error); so is a model skl2onnx cannot convert.
 
 Cold start: `pickle.loads` of the pickled model against `Predictor.from_bytes` of its `.skops`
-bytes (open, validate, build).
+bytes (open, validate, build), from Python and from Rust.
 
-Targets (printed as PASS/MISS): the native engine is faster than onnxruntime single-row and
-on the batch, for every model both support; faster than scikit-learn everywhere; and its cold
-start is no slower than `pickle.loads`.
+Targets (printed as PASS/MISS), from issue 12: native single-row (from Python) faster than
+onnxruntime (from Python); native 10k batch on one thread at most min(scikit-learn,
+onnxruntime); native cold start no slower than `pickle.loads`.
 """
 
 from __future__ import annotations
@@ -42,6 +47,8 @@ import json  # noqa: E402
 import math  # noqa: E402
 import pickle  # noqa: E402
 import platform  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
 from collections.abc import Callable  # noqa: E402
@@ -69,8 +76,11 @@ from sklearn.svm import SVC  # noqa: E402
 from sklearn.tree import DecisionTreeClassifier  # noqa: E402
 from skops_rs.exceptions import UnsupportedModelError  # noqa: E402
 from skops_rs.infer import Predictor  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
 
 BATCH_ROWS = 10_000
+REPO = Path(__file__).resolve().parents[2]
+CORES = os.cpu_count() or 1
 
 
 @dataclass
@@ -270,9 +280,53 @@ def _agreement(expected: np.ndarray, got: np.ndarray) -> str:
     return f"label agreement {np.mean(expected == got):.2%}"
 
 
+def _rust_harness() -> tuple[Path | None, str]:
+    """Builds the Rust timing harness (crates/skops-infer/examples/latency.rs); its path, or
+    None and why not."""
+    command = ["cargo", "build", "--release", "-q", "-p", "skops-infer", "--example", "latency"]
+    try:
+        subprocess.run(command, cwd=REPO, check=True, capture_output=True, text=True)
+    except FileNotFoundError:
+        return None, "cargo not found"
+    except subprocess.CalledProcessError as error:
+        return None, f"build failed: {error.stderr.strip()[-200:]}"
+    target = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
+    return target / "release" / "examples" / "latency", ""
+
+
+def _rust_timings(harness: Path, skops_bytes: bytes, X: np.ndarray, method: str, calls: int):
+    """Cold start, single-row latency and batch times measured inside Rust."""
+    with tempfile.TemporaryDirectory() as folder:
+        model_path, rows_path = Path(folder, "model.skops"), Path(folder, "rows.npy")
+        model_path.write_bytes(skops_bytes)
+        np.save(rows_path, np.ascontiguousarray(X, dtype=np.float64))
+        done = subprocess.run(
+            [str(harness), str(model_path), str(rows_path), method, str(calls)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+    return json.loads(done.stdout)
+
+
+def _all_cores_sklearn(model: Any, method: str, X: np.ndarray, repeats: int) -> float:
+    """scikit-learn's batch time with every core: BLAS/OpenMP pools and `n_jobs`."""
+    jobs = {key: CORES for key in model.get_params() if key.endswith("n_jobs")}
+    previous = {key: model.get_params()[key] for key in jobs}
+    model.set_params(**jobs)
+    try:
+        with threadpool_limits(limits=CORES):
+            return _batch_time(getattr(model, method), X, repeats)
+    finally:
+        model.set_params(**previous)
+
+
 def run(quick: bool, threads: int) -> dict[str, Any]:
     calls = 200 if quick else 2000
     repeats = 1 if quick else 5
+    harness, why_not = _rust_harness()
+    if harness is None:
+        print(f"  Rust harness unavailable ({why_not}): no Rust timings", file=sys.stderr)
     results: dict[str, Any] = {}
     for entry in ZOO:
         model, X = entry.make(quick)
@@ -284,6 +338,7 @@ def run(quick: bool, threads: int) -> dict[str, Any]:
         row["sklearn"] = {
             "latency_us": _latency(reference, X, calls),
             "batch_ms": _batch_time(reference, X, repeats),
+            "batch_all_cores_ms": _all_cores_sklearn(model, entry.method, X, repeats),
         }
         pickled, skops_bytes = pickle.dumps(model, protocol=5), sio.dumps(model)
         row["cold_start_ms"] = {
@@ -305,6 +360,8 @@ def run(quick: bool, threads: int) -> dict[str, Any]:
                 "agreement": _agreement(expected, got),
                 "bits_equal": bool(np.array_equal(np.asarray(expected), got)),
             }
+            if harness is not None:
+                row["native"]["rust"] = _rust_timings(harness, skops_bytes, X, entry.method, calls)
         except UnsupportedModelError as error:
             row["native"] = {"unsupported": str(error)}
         session, reason = _onnx_session(model, X, threads)
@@ -317,6 +374,10 @@ def run(quick: bool, threads: int) -> dict[str, Any]:
                 "batch_ms": _batch_time(call, X, repeats),
                 "agreement": _agreement(expected, call(X)),
             }
+            wide, _ = _onnx_session(model, X, CORES)
+            row["onnxruntime"]["batch_all_cores_ms"] = _batch_time(
+                _onnx_call(wide, entry.method), X, repeats
+            )
         results[entry.name] = row
         print(f"  {entry.name}: done", file=sys.stderr, flush=True)
     return results
@@ -326,54 +387,122 @@ def _ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}x"
 
 
+def _cell(value: float | None, digits: int) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> None:
+    print("| " + " | ".join(header) + " |")
+    print("|---|---|" + "---:|" * (len(header) - 2))
+    for cells in rows:
+        print("| " + " | ".join(cells) + " |")
+
+
 def report(results: dict[str, Any], rows: int) -> list[dict[str, Any]]:
     """Prints the tables and targets; returns the targets."""
-    print(f"\nSingle row: median [p90] µs; batch of {rows} rows: median ms (one thread)\n")
-    print(
-        "| model | method | sklearn 1-row | onnxruntime 1-row | native 1-row "
-        "| sklearn/native 1-row | onnxruntime/native 1-row "
-        "| sklearn batch | onnxruntime batch | native batch "
-        "| sklearn/native batch | onnxruntime/native batch |"
-    )
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    targets = []
+    targets: list[dict[str, Any]] = []
+
+    def target(model: str, text: str, passed: bool) -> None:
+        targets.append({"model": model, "target": text, "pass": passed})
+
+    single, batch, wide, cold = [], [], [], []
     for name, row in results.items():
-        cells = [name, row["method"]]
-        peers = [row["sklearn"], row["onnxruntime"], row["native"]]
-        for peer in peers:
-            if "latency_us" in peer:
-                median, p90 = peer["latency_us"]
-                cells.append(f"{median:.1f} [{p90:.1f}]")
-            else:
-                cells.append("n/a")
-        sk, ort, nat = peers
-        both = "latency_us" in nat
-        cells.append(_ratio(sk["latency_us"][0], nat["latency_us"][0]) if both else "n/a")
-        with_ort = both and "latency_us" in ort
-        cells.append(_ratio(ort["latency_us"][0], nat["latency_us"][0]) if with_ort else "n/a")
-        for peer in peers:
-            cells.append(f"{peer['batch_ms']:.2f}" if "batch_ms" in peer else "n/a")
-        cells.append(_ratio(sk["batch_ms"], nat["batch_ms"]) if both else "n/a")
-        cells.append(_ratio(ort["batch_ms"], nat["batch_ms"]) if with_ort else "n/a")
-        print("| " + " | ".join(cells) + " |")
-        if with_ort:
-            targets.append(
-                {
-                    "model": name,
-                    "target": "native faster than onnxruntime (1-row and batch)",
-                    "pass": nat["latency_us"][0] < ort["latency_us"][0]
-                    and nat["batch_ms"] < ort["batch_ms"],
-                }
+        sk, ort, nat = row["sklearn"], row["onnxruntime"], row["native"]
+        rust = nat.get("rust", {})
+        ort_1 = ort["latency_us"][0] if "latency_us" in ort else None
+        nat_1 = nat["latency_us"][0] if "latency_us" in nat else None
+        rust_1 = rust.get("single_row_median_us")
+        single.append(
+            [
+                name,
+                row["method"],
+                _cell(sk["latency_us"][0], 1),
+                _cell(ort_1, 1),
+                _cell(nat_1, 1),
+                _cell(rust_1, 1),
+                _ratio(sk["latency_us"][0], nat_1) if nat_1 else "n/a",
+                _ratio(ort_1, nat_1) if ort_1 and nat_1 else "n/a",
+            ]
+        )
+        if ort_1 and nat_1:
+            target(name, "single-row: native faster than onnxruntime", nat_1 < ort_1)
+        peers_best = min(x for x in (sk["batch_ms"], ort.get("batch_ms")) if x is not None)
+        nat_b = nat.get("batch_ms")
+        batch.append(
+            [
+                name,
+                row["method"],
+                _cell(sk["batch_ms"], 2),
+                _cell(ort.get("batch_ms"), 2),
+                _cell(nat_b, 2),
+                _cell(rust.get("batch_1_thread_ms"), 2),
+                _ratio(peers_best, nat_b) if nat_b else "n/a",
+            ]
+        )
+        if nat_b:
+            target(
+                name,
+                "10k batch, 1 thread: native <= min(sklearn, onnxruntime)",
+                nat_b <= peers_best,
             )
-        if both:
-            targets.append(
-                {
-                    "model": name,
-                    "target": "native faster than scikit-learn (1-row and batch)",
-                    "pass": nat["latency_us"][0] < sk["latency_us"][0]
-                    and nat["batch_ms"] < sk["batch_ms"],
-                }
-            )
+        rust_wide = rust.get("batch_all_cores_ms")
+        wide.append(
+            [
+                name,
+                row["method"],
+                _cell(sk.get("batch_all_cores_ms"), 2),
+                _cell(ort.get("batch_all_cores_ms"), 2),
+                _cell(rust_wide, 2),
+                _ratio(rust["batch_1_thread_ms"], rust_wide) if rust_wide else "n/a",
+            ]
+        )
+        pickled = row["cold_start_ms"]["pickle_loads"]
+        native_cold = row["cold_start_ms"].get("native_from_bytes")
+        cold.append(
+            [
+                name,
+                row["method"],
+                _cell(pickled, 3),
+                _cell(native_cold, 3),
+                _cell(rust.get("cold_start_ms"), 3),
+                _ratio(native_cold, pickled) if native_cold else "n/a",
+            ]
+        )
+        if native_cold:
+            target(name, "cold start: native no slower than pickle.loads", native_cold <= pickled)
+
+    print("\nSingle row, median µs (one thread)\n")
+    _table(
+        [
+            "model",
+            "method",
+            "sklearn",
+            "onnxruntime",
+            "native (Python)",
+            "native (Rust)",
+            "sklearn/native",
+            "onnxruntime/native",
+        ],
+        single,
+    )
+    print(f"\nBatch of {rows} rows, one thread, median ms\n")
+    _table(
+        [
+            "model",
+            "method",
+            "sklearn",
+            "onnxruntime",
+            "native (Python)",
+            "native (Rust)",
+            "min(sklearn, onnxruntime)/native",
+        ],
+        batch,
+    )
+    print(f"\nBatch of {rows} rows, all {CORES} cores, median ms\n")
+    _table(
+        ["model", "method", "sklearn", "onnxruntime", "native (Rust)", "native 1 thread/all cores"],
+        wide,
+    )
     print("\nExactness against scikit-learn on the batch\n")
     print("| model | native | onnxruntime (float32) |")
     print("|---|---|---|")
@@ -382,26 +511,21 @@ def report(results: dict[str, Any], rows: int) -> list[dict[str, Any]]:
         ort = row["onnxruntime"].get("agreement") or row["onnxruntime"]["unsupported"]
         print(f"| {name} | {nat} | {ort} |")
     print("\nCold start: file bytes to a ready model, median ms\n")
-    print("| model | pickle.loads | Predictor.from_bytes | native/pickle |")
-    print("|---|---:|---:|---:|")
-    for name, row in results.items():
-        cold = row["cold_start_ms"]
-        native = cold.get("native_from_bytes")
-        cells = [f"{cold['pickle_loads']:.3f}", "n/a", "n/a"]
-        if native is not None:
-            cells[1:] = [f"{native:.3f}", _ratio(native, cold["pickle_loads"])]
-            targets.append(
-                {
-                    "model": name,
-                    "target": "native cold start no slower than pickle.loads",
-                    "pass": native <= cold["pickle_loads"],
-                }
-            )
-        print(f"| {name} | " + " | ".join(cells) + " |")
+    _table(
+        [
+            "model",
+            "method",
+            "pickle.loads",
+            "Predictor.from_bytes (Python)",
+            "Predictor::from_bytes (Rust)",
+            "native/pickle",
+        ],
+        cold,
+    )
     print("\nTargets\n")
-    for target in targets:
-        status = "PASS" if target["pass"] else "MISS"
-        print(f"- {status}: {target['model']}: {target['target']}")
+    for entry in targets:
+        status = "PASS" if entry["pass"] else "MISS"
+        print(f"- {status}: {entry['model']}: {entry['target']}")
     supported = [row for row in results.values() if "latency_us" in row["native"]]
     if supported:
         geo = math.exp(

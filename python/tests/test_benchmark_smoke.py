@@ -67,5 +67,14 @@ def test_quick_inference_benchmark_runs_and_reports(tmp_path):
                 name,
                 peer,
             )
-    for title in ("Single row", "Exactness against scikit-learn", "Targets"):
+        assert row["sklearn"]["batch_all_cores_ms"] > 0, name
+        # The native engine is also timed from Rust (the latency example): latency, both
+        # batch sizes of the thread pool and cold start.
+        if "latency_us" in row["native"]:
+            rust = row["native"]["rust"]
+            for key in ("single_row_median_us", "batch_1_thread_ms", "batch_all_cores_ms"):
+                assert rust[key] > 0, (name, key)
+            assert rust["cold_start_ms"] > 0, name
+            assert rust["batch_rows"] == 1000, name
+    for title in ("Single row", "all ", "Exactness against scikit-learn", "Cold start", "Targets"):
         assert title in result.stdout
