@@ -9,6 +9,9 @@
 //! on one thread and on every core (rayon pools of 1 and of `available_parallelism` threads).
 //! It prints one JSON object; `python/benchmarks/inference.py` reads it.
 
+// A command-line harness: its output is what it prints.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 use std::process::ExitCode;
 use std::str::FromStr;
 use std::time::Instant;
