@@ -6,7 +6,7 @@
 use crate::data::Data;
 use crate::error::{ModelError, Result};
 use crate::model::{Meta, Method, Model};
-use crate::models::tree_walk::{Forest32, visit};
+use crate::models::tree_walk::{Forest32, visit32};
 use crate::models::trees::{Tree, flatten, float32_input};
 use crate::output::{Labels, Output, Values, argmax};
 use crate::read::Obj;
@@ -266,11 +266,11 @@ impl GradientBoosting {
             raw.extend_from_slice(&self.init);
         }
         if k == 1 {
-            visit(&self.forest, &x.data, x.width, |row, _, node| {
+            visit32(&self.forest, &x, |row, _, node| {
                 raw[row] += self.leaf_steps[node as usize];
             });
         } else {
-            visit(&self.forest, &x.data, x.width, |row, tree, node| {
+            visit32(&self.forest, &x, |row, tree, node| {
                 raw[row * k + tree % k] += self.leaf_steps[node as usize];
             });
         }
@@ -339,7 +339,7 @@ impl Model for GradientBoosting {
                 let n_trees = self.forest.len();
                 let n_estimators = n_trees / self.k;
                 let mut leaves = vec![0.0; x.rows * n_trees];
-                visit(&self.forest, &x.data, x.width, |row, tree, node| {
+                visit32(&self.forest, &x, |row, tree, node| {
                     leaves[row * n_trees + tree] =
                         (node as usize - self.forest.offset(tree)) as f64;
                 });

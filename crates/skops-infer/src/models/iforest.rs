@@ -5,7 +5,7 @@
 use crate::data::Data;
 use crate::error::{ModelError, Result};
 use crate::model::{Meta, Method, Model};
-use crate::models::tree_walk::{Forest32, visit};
+use crate::models::tree_walk::{Forest32, visit32};
 use crate::models::trees::{Tree, flatten, float32_cast};
 use crate::output::{Output, Values};
 use crate::read::Obj;
@@ -109,7 +109,7 @@ impl IsolationForest {
     fn score_samples(&self, x: &Data) -> Result<Vec<f64>> {
         let x = float32_cast(&self.meta, x)?;
         let mut depths = vec![0.0; x.rows];
-        visit(&self.forest, &x.data, x.width, |row, _, node| {
+        visit32(&self.forest, &x, |row, _, node| {
             depths[row] += self.depths[node as usize];
         });
         Ok(depths

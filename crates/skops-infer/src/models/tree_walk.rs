@@ -281,6 +281,38 @@ impl Step for Forest32 {
     }
 }
 
+/// A [`Forest32`] walked on input without NaN: the same routing without the NaN test.
+#[derive(Debug, Clone, Copy)]
+pub struct Finite<'f>(pub &'f Forest32);
+
+impl Step for Finite<'_> {
+    type Value = f32;
+
+    fn roots(&self) -> &[u32] {
+        &self.0.roots
+    }
+
+    #[inline(always)]
+    fn step(&self, at: u32, x: &[f32], row: usize) -> u32 {
+        let node = self.0.nodes[(at & INDEX) as usize];
+        let value = x[row + (node.feature & !MISSING_LEFT) as usize];
+        // Not `value > threshold`: a NaN threshold sends every row right, as in sklearn.
+        #[allow(clippy::neg_cmp_op_on_partial_ord)]
+        let right = !(value <= node.threshold);
+        node.children[usize::from(right)]
+    }
+}
+
+/// Calls [`visit`] on `forest`, without the NaN test when `x` holds no NaN (the same leaves).
+#[inline(always)]
+pub fn visit32(forest: &Forest32, x: &Rows32, f: impl FnMut(usize, usize, u32)) {
+    if x.has_nan {
+        visit(forest, &x.data, x.width, f);
+    } else {
+        visit(&Finite(forest), &x.data, x.width, f);
+    }
+}
+
 /// A batch as float32 rows of at least one value (a leaf reads value 0 of its row), for
 /// [`visit`] on a [`Forest32`].
 #[derive(Debug, Clone)]
@@ -291,6 +323,8 @@ pub struct Rows32 {
     pub width: usize,
     /// The number of rows.
     pub rows: usize,
+    /// Whether a value is NaN.
+    pub has_nan: bool,
 }
 
 #[cfg(test)]
@@ -430,6 +464,18 @@ mod tests {
                 seen.push((row, tree));
             });
             assert_eq!(seen.len(), batch * 11);
+            let finite: Vec<[f32; 2]> = rows[..batch]
+                .iter()
+                .filter(|row| !row[0].is_nan() && !row[1].is_nan())
+                .copied()
+                .collect();
+            let data: Vec<f32> = finite.iter().flatten().copied().collect();
+            let mut count = 0;
+            visit(&Finite(&forest), &data, 2, |row, tree, leaf| {
+                assert_eq!(leaf, expected(&finite[row], tree), "row {row}, tree {tree}");
+                count += 1;
+            });
+            assert_eq!(count, finite.len() * 11);
             for row in 0..batch {
                 let trees: Vec<usize> = seen
                     .iter()

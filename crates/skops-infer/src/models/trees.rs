@@ -5,7 +5,7 @@
 use crate::data::Data;
 use crate::error::{InputError, ModelError, Result};
 use crate::model::{Meta, Method, Model};
-use crate::models::tree_walk::{Forest32, Rows32, Split, TreeNodes, visit};
+use crate::models::tree_walk::{Forest32, Rows32, Split, TreeNodes, visit32};
 use crate::output::{Labels, Output, Values, argmax};
 use crate::read::{NdArray, Obj};
 
@@ -224,10 +224,12 @@ pub fn float32_cast(meta: &Meta, x: &Data) -> Result<Rows32> {
     } else {
         x.data().iter().map(|&value| value as f32).collect()
     };
+    let has_nan = data.iter().any(|value| value.is_nan());
     Ok(Rows32 {
         data,
         width: cols.max(1),
         rows,
+        has_nan,
     })
 }
 
@@ -534,22 +536,22 @@ impl TreeEnsemble {
             &self.leaf_values[start..start + width]
         };
         if !self.averaged {
-            visit(&self.forest, &x.data, x.width, |row, _, node| {
+            visit32(&self.forest, x, |row, _, node| {
                 out[row * width..(row + 1) * width].copy_from_slice(leaf(node));
             });
             return out;
         }
         match width {
-            1 => visit(&self.forest, &x.data, x.width, |row, _, node| {
+            1 => visit32(&self.forest, x, |row, _, node| {
                 out[row] += self.leaf_values[node as usize];
             }),
-            2 => visit(&self.forest, &x.data, x.width, |row, _, node| {
+            2 => visit32(&self.forest, x, |row, _, node| {
                 let start = node as usize * 2;
                 let (a, b) = (self.leaf_values[start], self.leaf_values[start + 1]);
                 out[row * 2] += a;
                 out[row * 2 + 1] += b;
             }),
-            _ => visit(&self.forest, &x.data, x.width, |row, _, node| {
+            _ => visit32(&self.forest, x, |row, _, node| {
                 for (slot, &v) in out[row * width..(row + 1) * width]
                     .iter_mut()
                     .zip(leaf(node))
@@ -602,7 +604,7 @@ impl Model for TreeEnsemble {
             Method::Apply => {
                 let n_trees = self.forest.len();
                 let mut leaves = vec![0i64; rows * n_trees];
-                visit(&self.forest, &x.data, x.width, |row, tree, node| {
+                visit32(&self.forest, &x, |row, tree, node| {
                     leaves[row * n_trees + tree] =
                         (node as usize - self.forest.offset(tree)) as i64;
                 });
@@ -686,7 +688,7 @@ mod tests {
 
     fn leaf(forest: &Forest32, x: &Rows32) -> u32 {
         let mut found = None;
-        visit(forest, &x.data, x.width, |_, _, leaf| found = Some(leaf));
+        visit32(forest, x, |_, _, leaf| found = Some(leaf));
         found.unwrap()
     }
 
