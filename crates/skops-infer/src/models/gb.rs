@@ -6,7 +6,8 @@
 use crate::data::Data;
 use crate::error::{ModelError, Result};
 use crate::model::{Meta, Method, Model};
-use crate::models::trees::{Tree, float32_input};
+use crate::models::tree_walk::{Forest32, visit32};
+use crate::models::trees::{Tree, flatten, float32_input};
 use crate::output::{Labels, Output, Values, argmax};
 use crate::read::Obj;
 
@@ -97,9 +98,11 @@ enum Link {
 pub struct GradientBoosting {
     meta: Meta,
     /// `estimators_`, row-major `(n_estimators, k)`.
-    trees: Vec<Tree>,
+    forest: Forest32,
+    /// Per node of `forest`: `learning_rate * value` (what a leaf adds; sklearn multiplies
+    /// the same two float64 numbers at each row).
+    leaf_steps: Vec<f64>,
     k: usize,
-    learning_rate: f64,
     /// The raw prediction of the init estimator (the same for every row), `k` items.
     init: Vec<f64>,
     link: Link,
@@ -179,11 +182,16 @@ fn build(obj: &Obj<'_, '_>, classifier: bool) -> Result<Box<dyn Model>> {
         n_features_in: Some(n_features),
         ..meta
     };
+    let forest = flatten(obj, &trees)?;
+    let leaf_steps = trees
+        .iter()
+        .flat_map(|tree| (0..tree.node_count()).map(|node| learning_rate * tree.value(node, 0)[0]))
+        .collect();
     Ok(Box::new(GradientBoosting {
         meta,
-        trees,
+        forest,
+        leaf_steps,
         k,
-        learning_rate,
         init,
         link,
         classes,
@@ -247,22 +255,26 @@ fn init_raw(obj: &Obj<'_, '_>, link: Link, n_classes: usize, k: usize) -> Result
 }
 
 impl GradientBoosting {
-    /// `_raw_predict` of one row (float32 values).
-    fn raw(&self, row: &[f64]) -> Vec<f64> {
-        let mut out = self.init.clone();
-        for stage in self.trees.chunks_exact(self.k) {
-            for (slot, tree) in out.iter_mut().zip(stage) {
-                *slot += self.learning_rate * tree.value(tree.leaf(row), 0)[0];
-            }
-        }
-        out
-    }
-
+    /// `_raw_predict`: per row the init's raw values, then `out[k] += learning_rate *
+    /// value[leaf]` for each stage in order (`predict_stages`).
     fn raw_all(&self, x: &Data) -> Result<(usize, Vec<f64>)> {
         // `validate_data(dtype=np.float32)` with the default `ensure_all_finite=True`.
         let x = float32_input(&self.meta, x, false)?;
-        let raw = x.iter_rows().flat_map(|row| self.raw(row)).collect();
-        Ok((x.rows(), raw))
+        let k = self.k;
+        let mut raw: Vec<f64> = Vec::with_capacity(x.rows * k);
+        for _ in 0..x.rows {
+            raw.extend_from_slice(&self.init);
+        }
+        if k == 1 {
+            visit32(&self.forest, &x, |row, _, node| {
+                raw[row] += self.leaf_steps[node as usize];
+            });
+        } else {
+            visit32(&self.forest, &x, |row, tree, node| {
+                raw[row * k + tree % k] += self.leaf_steps[node as usize];
+            });
+        }
+        Ok((x.rows, raw))
     }
 
     fn probabilities(&self, raw: Vec<f64>) -> Vec<f64> {
@@ -324,15 +336,17 @@ impl Model for GradientBoosting {
             Method::Apply => {
                 // The first stage's `_validate_X_predict`: a regression tree takes NaN.
                 let x = float32_input(&self.meta, x, true)?;
-                let n_estimators = self.trees.len() / self.k;
-                let leaves: Vec<f64> = x
-                    .iter_rows()
-                    .flat_map(|row| self.trees.iter().map(|tree| tree.leaf(row) as f64))
-                    .collect();
+                let n_trees = self.forest.len();
+                let n_estimators = n_trees / self.k;
+                let mut leaves = vec![0.0; x.rows * n_trees];
+                visit32(&self.forest, &x, |row, tree, node| {
+                    leaves[row * n_trees + tree] =
+                        (node as usize - self.forest.offset(tree)) as f64;
+                });
                 let shape = if self.classes.is_some() {
-                    vec![x.rows(), n_estimators, self.k]
+                    vec![x.rows, n_estimators, self.k]
                 } else {
-                    vec![x.rows(), n_estimators]
+                    vec![x.rows, n_estimators]
                 };
                 Ok(Output {
                     shape,

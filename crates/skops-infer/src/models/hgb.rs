@@ -7,6 +7,7 @@ use crate::data::{Column, Data, Matrix};
 use crate::error::{InputError, ModelError, Result};
 use crate::model::{Meta, Method, Model};
 use crate::models::gb::{expit, softmax};
+use crate::models::tree_walk::{INDEX, LEAF, MAX_NODES, Step, visit};
 use crate::output::{Labels, Output, Values, argmax};
 use crate::read::Obj;
 use skops_format::json::Value;
@@ -125,35 +126,165 @@ impl Predictor {
             raw_left_cat_bitsets,
         })
     }
+}
 
-    /// `_predict_one_from_raw_data`.
-    fn predict(&self, row: &[f64], known: &[[u32; 8]]) -> Result<f64> {
-        let mut node = &self.nodes[0];
-        loop {
-            if node.is_leaf {
-                return Ok(node.value);
-            }
-            let x = row[node.feature];
-            let left = if x.is_nan() {
-                node.missing_go_to_left
-            } else if node.is_categorical {
-                if x < 0.0 {
-                    node.missing_go_to_left
-                } else {
-                    let code = category_code(x)?;
-                    if in_bitset(&self.raw_left_cat_bitsets[node.bitset_idx], code) {
-                        true
-                    } else if in_bitset(&known[node.known_idx], code) {
-                        false
-                    } else {
-                        node.missing_go_to_left
-                    }
-                }
-            } else {
-                x <= node.num_threshold
-            };
-            node = &self.nodes[if left { node.left } else { node.right }];
+/// One node of the flattened [`Forest64`]: 24 bytes.
+#[derive(Debug, Clone, Copy)]
+struct FlatNode {
+    /// `num_threshold` of a numeric split; a leaf's `value`.
+    threshold: f64,
+    feature: u32,
+    /// [`MISSING_LEFT`], [`CATEGORICAL`], and above them the index of a categorical split's
+    /// bitsets.
+    flags: u32,
+    /// Left and right child (with [`LEAF`] when a leaf); a leaf holds itself twice.
+    children: [u32; 2],
+}
+
+/// Flag of `FlatNode::flags`: missing (and unknown categories) go left.
+const MISSING_LEFT: u32 = 1;
+/// Flag of `FlatNode::flags`: a categorical split.
+const CATEGORICAL: u32 = 2;
+/// `FlatNode::flags >> CATEGORY_SHIFT` is the categorical split's index.
+const CATEGORY_SHIFT: u32 = 2;
+
+/// The bitsets of one categorical split: its `raw_left_cat_bitsets` row and the row of
+/// `known_cat_bitsets` of its feature.
+#[derive(Debug, Clone)]
+struct CategoricalSplit {
+    left: [u32; 8],
+    known: usize,
+}
+
+/// Every `TreePredictor` flattened, walked on float64 input as `_predict_one_from_raw_data`
+/// walks one.
+#[derive(Debug, Default)]
+struct Forest64 {
+    nodes: Vec<FlatNode>,
+    roots: Vec<u32>,
+    categorical: Vec<CategoricalSplit>,
+    known: Vec<[u32; 8]>,
+    /// A leaf (the last node, its value NaN) a walk ends at when a category code is beyond
+    /// the 255 a split takes: the caller turns it into an error.
+    refused: u32,
+}
+
+impl Forest64 {
+    fn new(obj: &Obj<'_, '_>, predictors: &[Predictor], known: Vec<[u32; 8]>) -> Result<Self> {
+        let total: usize = predictors.iter().map(|p| p.nodes.len()).sum();
+        if total >= MAX_NODES {
+            return Err(obj.malformed("the predictors hold more nodes than a forest can index"));
         }
+        let mut forest = Self {
+            known,
+            ..Self::default()
+        };
+        for predictor in predictors {
+            let offset = forest.nodes.len();
+            // In range: the total was checked above, and the reader checked the children.
+            let index = |node: usize| -> u32 {
+                let global = (offset + node) as u32;
+                if predictor.nodes[node].is_leaf {
+                    global | LEAF
+                } else {
+                    global
+                }
+            };
+            forest.roots.push(index(0));
+            for (at, node) in predictor.nodes.iter().enumerate() {
+                let missing = if node.missing_go_to_left {
+                    MISSING_LEFT
+                } else {
+                    0
+                };
+                forest.nodes.push(if node.is_leaf {
+                    FlatNode {
+                        threshold: node.value,
+                        feature: 0,
+                        flags: 0,
+                        children: [index(at); 2],
+                    }
+                } else {
+                    let mut flags = missing;
+                    if node.is_categorical {
+                        let split = u32::try_from(forest.categorical.len())
+                            .ok()
+                            .filter(|&split| split < 1 << (32 - CATEGORY_SHIFT))
+                            .ok_or_else(|| obj.malformed("too many categorical splits"))?;
+                        flags |= CATEGORICAL | (split << CATEGORY_SHIFT);
+                        forest.categorical.push(CategoricalSplit {
+                            left: predictor.raw_left_cat_bitsets[node.bitset_idx],
+                            known: node.known_idx,
+                        });
+                    }
+                    FlatNode {
+                        threshold: node.num_threshold,
+                        feature: u32::try_from(node.feature)
+                            .map_err(|_| obj.malformed("a feature index beyond u32"))?,
+                        flags,
+                        children: [index(node.left), index(node.right)],
+                    }
+                });
+            }
+        }
+        let refused = forest.nodes.len() as u32;
+        forest.refused = refused | LEAF;
+        forest.nodes.push(FlatNode {
+            threshold: f64::NAN,
+            feature: 0,
+            flags: 0,
+            children: [refused | LEAF; 2],
+        });
+        Ok(forest)
+    }
+
+    /// The value of leaf `node`.
+    fn value(&self, node: u32) -> f64 {
+        self.nodes[node as usize].threshold
+    }
+
+    /// The child of categorical split `node` for `value` (not NaN): negative values and
+    /// unknown categories go to the missing side, known ones left when in the split's left
+    /// set; a code beyond 255 ends at [`Forest64::refused`].
+    #[cold]
+    #[inline(never)]
+    fn categorical_child(&self, node: FlatNode, value: f64) -> u32 {
+        let missing = node.flags & MISSING_LEFT != 0;
+        let split = &self.categorical[(node.flags >> CATEGORY_SHIFT) as usize];
+        let left = if value.is_nan() || value < 0.0 {
+            missing
+        } else {
+            let Ok(code) = category_code(value) else {
+                return self.refused;
+            };
+            if in_bitset(&split.left, code) {
+                true
+            } else if in_bitset(&self.known[split.known], code) {
+                false
+            } else {
+                missing
+            }
+        };
+        node.children[usize::from(!left)]
+    }
+}
+
+impl Step for Forest64 {
+    type Value = f64;
+
+    fn roots(&self) -> &[u32] {
+        &self.roots
+    }
+
+    #[inline(always)]
+    fn step(&self, at: u32, x: &[f64], row: usize) -> u32 {
+        let node = self.nodes[(at & INDEX) as usize];
+        let value = x[row + node.feature as usize];
+        if node.flags & CATEGORICAL != 0 {
+            return self.categorical_child(node, value);
+        }
+        let left = (value <= node.threshold) | (value.is_nan() & (node.flags & MISSING_LEFT != 0));
+        node.children[usize::from(!left)]
     }
 }
 
@@ -202,9 +333,8 @@ pub struct HistGradientBoosting {
     /// ones: the preprocessor's output order. `None` without a preprocessor.
     order: Option<ColumnOrder>,
     categories: Vec<Categories>,
-    known: Vec<[u32; 8]>,
     /// `_predictors`, row-major `(n_iterations, k)`.
-    predictors: Vec<Predictor>,
+    forest: Forest64,
     k: usize,
     baseline: Vec<f64>,
     link: Link,
@@ -320,12 +450,12 @@ fn build(obj: &Obj<'_, '_>, classifier: bool) -> Result<Box<dyn Model>> {
             predictors.push(Predictor::read(&predictor, n_features, &f_idx_map)?);
         }
     }
+    let forest = Forest64::new(obj, &predictors, known)?;
     Ok(Box::new(HistGradientBoosting {
         meta,
         order,
         categories,
-        known,
-        predictors,
+        forest,
         k,
         baseline,
         link,
@@ -490,17 +620,38 @@ impl HistGradientBoosting {
     /// `_raw_predict`: zeros plus `_baseline_prediction`, then each iteration's trees.
     fn raw(&self, x: &Data) -> Result<(usize, Vec<f64>)> {
         let x = self.features(x)?;
-        let mut raw = Vec::with_capacity(x.rows() * self.k);
-        for row in x.iter_rows() {
-            let mut out: Vec<f64> = self.baseline.iter().map(|&b| 0.0 + b).collect();
-            for iteration in self.predictors.chunks_exact(self.k) {
-                for (slot, predictor) in out.iter_mut().zip(iteration) {
-                    *slot += predictor.predict(row, &self.known)?;
-                }
-            }
-            raw.extend(out);
+        let rows = x.rows();
+        // A leaf reads value 0 of its row: a row has at least one.
+        let padded;
+        let (data, width) = if x.cols() == 0 {
+            padded = vec![0.0; rows];
+            (&padded[..], 1)
+        } else {
+            (x.data(), x.cols())
+        };
+        let k = self.k;
+        let mut raw = Vec::with_capacity(rows * k);
+        for _ in 0..rows {
+            raw.extend(self.baseline.iter().map(|&b| 0.0 + b));
         }
-        Ok((x.rows(), raw))
+        let refused = self.forest.refused & INDEX;
+        let mut refused_row = None;
+        visit(&self.forest, data, width, |row, tree, node| {
+            if node == refused {
+                refused_row.get_or_insert(row);
+            }
+            raw[row * k + tree % k] += self.forest.value(node);
+        });
+        if let Some(row) = refused_row {
+            // The value the walk could not take (a categorical code beyond 255).
+            let value = data[row * width..(row + 1) * width]
+                .iter()
+                .copied()
+                .find(|&value| category_code(value).is_err() && !(value.is_nan() || value < 0.0))
+                .unwrap_or(f64::NAN);
+            category_code(value)?;
+        }
+        Ok((rows, raw))
     }
 }
 

@@ -2,27 +2,23 @@
 //! the stored per-node path lengths summed in `estimators_` order, and
 //! `2 ** -(depths / (n_estimators * c(max_samples)))`, as `ensemble/_iforest.py` computes.
 
-use crate::data::{Data, Matrix};
+use crate::data::Data;
 use crate::error::{ModelError, Result};
 use crate::model::{Meta, Method, Model};
-use crate::models::trees::Tree;
+use crate::models::tree_walk::{Forest32, visit32};
+use crate::models::trees::{Tree, flatten, float32_cast};
 use crate::output::{Output, Values};
 use crate::read::Obj;
-
-/// One isolation tree, the columns it reads and its per-node path lengths.
-#[derive(Debug)]
-struct IsolationTree {
-    tree: Tree,
-    features: Vec<usize>,
-    decision_path_lengths: Vec<f64>,
-    average_path_lengths: Vec<f64>,
-}
 
 /// A fitted `IsolationForest`.
 #[derive(Debug)]
 pub struct IsolationForest {
     meta: Meta,
-    trees: Vec<IsolationTree>,
+    /// The trees, reading the columns of `estimators_features_` directly.
+    forest: Forest32,
+    /// Per node of `forest`: `decision_path_length + average_path_length - 1.0`, what a row
+    /// ending there adds to its depth (the same float64 operations sklearn does per row).
+    depths: Vec<f64>,
     /// `n_estimators * _average_path_length([max_samples])`.
     denominator: f64,
     offset: f64,
@@ -55,6 +51,7 @@ pub fn isolation_forest(obj: &Obj<'_, '_>) -> Result<Box<dyn Model>> {
         return Err(obj.malformed("the per-tree lists do not have one item per estimator"));
     }
     let mut trees = Vec::with_capacity(n);
+    let mut depths = Vec::new();
     for index in 0..n {
         let estimator = obj.descendant(estimators[index], &format!(".estimators_[{index}]"))?;
         if estimator.type_name() != "sklearn.tree._classes.ExtraTreeRegressor" {
@@ -64,7 +61,7 @@ pub fn isolation_forest(obj: &Obj<'_, '_>) -> Result<Box<dyn Model>> {
             }
             .into());
         }
-        let tree = Tree::read(&estimator, "tree_")?;
+        let mut tree = Tree::read(&estimator, "tree_")?;
         let array = |id, what: &str| {
             crate::read::NdArray::of(obj.file(), id)
                 .map_err(|reason| obj.malformed(format!("`{what}[{index}]`: {reason}")))
@@ -75,7 +72,7 @@ pub fn isolation_forest(obj: &Obj<'_, '_>) -> Result<Box<dyn Model>> {
             .map(|column| usize::try_from(column).ok().filter(|&c| c < n_features))
             .collect::<Option<_>>()
             .ok_or_else(|| obj.malformed("`estimators_features_` names a column out of range"))?;
-        if columns.len() != tree.n_features() {
+        if columns.len() != tree.n_features() || !tree.map_features(&columns) {
             return Err(obj.malformed("a tree reads another number of features than it is given"));
         }
         let decision_path_lengths = array(decision[index], "_decision_path_lengths")?.f64s(obj)?;
@@ -85,19 +82,22 @@ pub fn isolation_forest(obj: &Obj<'_, '_>) -> Result<Box<dyn Model>> {
         if decision_path_lengths.len() != nodes || average_path_lengths.len() != nodes {
             return Err(obj.malformed("the path lengths do not have one value per node"));
         }
-        trees.push(IsolationTree {
-            tree,
-            features: columns,
-            decision_path_lengths,
-            average_path_lengths,
-        });
+        depths.extend(
+            decision_path_lengths
+                .iter()
+                .zip(&average_path_lengths)
+                .map(|(&decision, &average)| decision + average - 1.0),
+        );
+        trees.push(tree);
     }
+    let forest = flatten(obj, &trees)?;
     let max_samples = obj.float("_max_samples")?;
     let denominator = n as f64 * average_path_length(max_samples);
     let offset = obj.float("offset_")?;
     Ok(Box::new(IsolationForest {
         meta,
-        trees,
+        forest,
+        depths,
         denominator,
         offset,
     }))
@@ -107,21 +107,14 @@ impl IsolationForest {
     /// `score_samples`: `validate_data(dtype=np.float32, ensure_all_finite=False)`, so NaN
     /// and infinity (also of values beyond float32 range) are taken.
     fn score_samples(&self, x: &Data) -> Result<Vec<f64>> {
-        let mut x: Matrix = self.meta.dense(x, None)?.into_owned();
-        x.data_mut()
-            .iter_mut()
-            .for_each(|value| *value = f64::from(*value as f32));
-        let mut subset = Vec::new();
-        Ok(x.iter_rows()
-            .map(|row| {
-                let mut depth = 0.0;
-                for tree in &self.trees {
-                    subset.clear();
-                    subset.extend(tree.features.iter().map(|&column| row[column]));
-                    let leaf = tree.tree.leaf(&subset);
-                    depth +=
-                        tree.decision_path_lengths[leaf] + tree.average_path_lengths[leaf] - 1.0;
-                }
+        let x = float32_cast(&self.meta, x)?;
+        let mut depths = vec![0.0; x.rows];
+        visit32(&self.forest, &x, |row, _, node| {
+            depths[row] += self.depths[node as usize];
+        });
+        Ok(depths
+            .into_iter()
+            .map(|depth| {
                 let ratio = if self.denominator != 0.0 {
                     depth / self.denominator
                 } else {

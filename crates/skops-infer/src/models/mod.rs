@@ -16,4 +16,5 @@ pub mod neighbors;
 pub mod polynomial;
 pub mod scalers;
 pub mod svm;
+pub mod tree_walk;
 pub mod trees;

@@ -2,23 +2,20 @@
 //! `ExtraTrees*`): the `Tree` node arrays walked as `sklearn/tree/_tree.pyx` `_apply_dense`
 //! does, on input cast to float32, and leaf values averaged as `ensemble/_forest.py` does.
 
-use crate::data::{Data, Matrix};
+use crate::data::Data;
 use crate::error::{InputError, ModelError, Result};
 use crate::model::{Meta, Method, Model};
+use crate::models::tree_walk::{Forest32, Rows32, Split, TreeNodes, visit32};
 use crate::output::{Labels, Output, Values, argmax};
 use crate::read::{NdArray, Obj};
 
 /// sklearn's `_TREE_LEAF`.
 const TREE_LEAF: i64 = -1;
 
-/// One fitted `sklearn.tree._tree.Tree`: its node arrays and leaf values.
+/// One fitted `sklearn.tree._tree.Tree`: its splits and leaf values.
 #[derive(Debug, Clone)]
 pub struct Tree {
-    left: Vec<usize>,
-    right: Vec<usize>,
-    feature: Vec<usize>,
-    threshold: Vec<f64>,
-    missing_go_to_left: Vec<bool>,
+    nodes: TreeNodes,
     /// `(node_count, n_outputs, max_n_classes)`, row-major.
     value: Vec<f64>,
     n_outputs: usize,
@@ -63,6 +60,9 @@ impl Tree {
         if nodes.shape() != [node_count] {
             return Err(tree.malformed("`nodes` does not hold `node_count` records"));
         }
+        if node_count == 0 {
+            return Err(tree.malformed("the tree has no node"));
+        }
         let left = nodes.field_i64s(&tree, "left_child")?;
         let right = nodes.field_i64s(&tree, "right_child")?;
         let feature = nodes.field_i64s(&tree, "feature")?;
@@ -86,24 +86,11 @@ impl Tree {
         {
             return Err(tree.malformed("the `nodes` fields do not have `node_count` items"));
         }
-        let mut out = Self {
-            left: Vec::with_capacity(node_count),
-            right: Vec::with_capacity(node_count),
-            feature: Vec::with_capacity(node_count),
-            threshold,
-            missing_go_to_left: missing.iter().map(|&flag| flag != 0).collect(),
-            value,
-            n_outputs,
-            max_classes,
-            n_classes,
-            n_features,
-        };
+        let mut splits = Vec::with_capacity(node_count);
         for node in 0..node_count {
             let (l, r) = (left[node], right[node]);
             if l == TREE_LEAF && r == TREE_LEAF {
-                out.left.push(0);
-                out.right.push(0);
-                out.feature.push(0);
+                splits.push(None);
                 continue;
             }
             // sklearn adds children after their parent, so a child's index is above its
@@ -120,11 +107,22 @@ impl Tree {
                 .ok()
                 .filter(|&f| f < n_features)
                 .ok_or_else(|| tree.malformed(format!("node {node} splits on no feature")))?;
-            out.left.push(l);
-            out.right.push(r);
-            out.feature.push(f);
+            splits.push(Some(Split {
+                feature: f,
+                threshold: threshold[node],
+                missing_go_to_left: missing[node] != 0,
+                left: l,
+                right: r,
+            }));
         }
-        Ok(out)
+        Ok(Self {
+            nodes: TreeNodes { splits },
+            value,
+            n_outputs,
+            max_classes,
+            n_classes,
+            n_features,
+        })
     }
 
     /// The number of features the tree reads.
@@ -134,7 +132,7 @@ impl Tree {
 
     /// The number of nodes.
     pub fn node_count(&self) -> usize {
-        self.left.len()
+        self.nodes.splits.len()
     }
 
     /// The number of outputs.
@@ -147,67 +145,92 @@ impl Tree {
         &self.n_classes
     }
 
-    fn is_leaf(&self, node: usize) -> bool {
-        self.left[node] == 0
+    /// The splits, to flatten into a [`Forest32`].
+    pub fn nodes(&self) -> &TreeNodes {
+        &self.nodes
     }
 
-    /// The leaf `row` reaches (`_apply_dense`): NaN goes to the side `missing_go_to_left`
-    /// says, else left when `x <= threshold`. `row` holds float32 values (widened to f64), so
-    /// the comparison is C's `(double)x32 <= threshold`.
-    pub fn leaf(&self, row: &[f64]) -> usize {
-        let mut node = 0;
-        while !self.is_leaf(node) {
-            let x = row[self.feature[node]];
-            let left = if x.is_nan() {
-                self.missing_go_to_left[node]
-            } else {
-                x <= self.threshold[node]
-            };
-            node = if left {
-                self.left[node]
-            } else {
-                self.right[node]
-            };
+    /// Makes the splits read column `columns[f]` where they read feature `f` (a tree fitted
+    /// on a subset of the columns); `false` (and nothing changed) when a feature has no column.
+    pub fn map_features(&mut self, columns: &[usize]) -> bool {
+        if self
+            .nodes
+            .splits
+            .iter()
+            .flatten()
+            .any(|split| split.feature >= columns.len())
+        {
+            return false;
         }
-        node
+        for split in self.nodes.splits.iter_mut().flatten() {
+            split.feature = columns[split.feature];
+        }
+        true
     }
 
-    /// The leaf's values of output `output` (`max_n_classes` items).
-    pub fn value(&self, leaf: usize, output: usize) -> &[f64] {
-        let start = (leaf * self.n_outputs + output) * self.max_classes;
+    /// Node `node`'s values of output `output` (`max_n_classes` items).
+    pub fn value(&self, node: usize, output: usize) -> &[f64] {
+        let start = (node * self.n_outputs + output) * self.max_classes;
         &self.value[start..start + self.max_classes]
     }
 }
 
+/// Flattens `trees` into one [`Forest32`], failing as malformed state of `obj` when they
+/// hold too many nodes.
+pub fn flatten<'t>(
+    obj: &Obj<'_, '_>,
+    trees: impl IntoIterator<Item = &'t Tree>,
+) -> Result<Forest32> {
+    Forest32::new(trees.into_iter().map(Tree::nodes))
+        .ok_or_else(|| obj.malformed("the trees hold more nodes than a forest can index"))
+}
+
 /// The batch as scikit-learn's `validate_data(X, dtype=np.float32)` makes it: every value
-/// rounded to float32 (kept as f64), NaN refused unless `allow_nan`, and any value infinite
-/// after the cast (±inf, or beyond float32's range) refused.
-pub fn float32_input(meta: &Meta, x: &Data, allow_nan: bool) -> Result<Matrix> {
-    let mut x = meta.dense(x, None)?.into_owned();
-    let cols = x.cols().max(1);
-    for (at, value) in x.data_mut().iter_mut().enumerate() {
-        let narrow = *value as f32;
-        let problem = if narrow.is_nan() {
-            (!allow_nan).then_some("NaN")
-        } else if narrow.is_infinite() {
-            Some("infinity or a value too large for dtype('float32')")
+/// rounded to float32, NaN refused unless `allow_nan`, and any value infinite after the cast
+/// (±inf, or beyond float32's range) refused.
+pub fn float32_input(meta: &Meta, x: &Data, allow_nan: bool) -> Result<Rows32> {
+    let rows = float32_cast(meta, x)?;
+    let problem = if allow_nan {
+        rows.data.iter().position(|value| value.is_infinite())
+    } else {
+        rows.data.iter().position(|value| !value.is_finite())
+    };
+    if let Some(at) = problem {
+        let problem = if rows.data[at].is_nan() {
+            "NaN"
         } else {
-            None
+            "infinity or a value too large for dtype('float32')"
         };
-        if let Some(problem) = problem {
-            return Err(InputError::Value {
-                reason: format!(
-                    "input contains {problem} (row {}, column {}), which {} does not accept",
-                    at / cols,
-                    at % cols,
-                    meta.who()
-                ),
-            }
-            .into());
+        return Err(InputError::Value {
+            reason: format!(
+                "input contains {problem} (row {}, column {}), which {} does not accept",
+                at / rows.width,
+                at % rows.width,
+                meta.who()
+            ),
         }
-        *value = f64::from(narrow);
+        .into());
     }
-    Ok(x)
+    Ok(rows)
+}
+
+/// The batch cast to float32 (round to nearest; beyond float32's range becomes ±inf), with
+/// no check of its values.
+pub fn float32_cast(meta: &Meta, x: &Data) -> Result<Rows32> {
+    let x = meta.dense(x, None)?;
+    let (rows, cols) = (x.rows(), x.cols());
+    let data = if cols == 0 {
+        vec![0.0; rows]
+    } else {
+        x.data().iter().map(|&value| value as f32).collect()
+    };
+    let has_nan = data.iter().any(|value| value.is_nan());
+    Ok(Rows32 {
+        data,
+        width: cols.max(1),
+        rows,
+        has_nan,
+    })
 }
 
 /// Whether a tree estimator predicts on NaN (its `allow_nan` tag): always for
@@ -306,11 +329,13 @@ fn same_label_type(classes: &[Labels]) -> bool {
 #[derive(Debug)]
 pub struct TreeEnsemble {
     meta: Meta,
-    trees: Vec<Tree>,
+    forest: Forest32,
+    /// Per node of `forest`: the values the node's leaf gives, `width` items (each output's
+    /// class columns in turn; normalised already for files holding counts).
+    leaf_values: Vec<f64>,
+    width: usize,
     /// Forests average; a single tree returns its leaf values.
-    forest: bool,
-    /// Per tree: normalise leaf values by their sum (files from sklearn < 1.4).
-    counts: Vec<bool>,
+    averaged: bool,
     /// `classes_` per output, for classifiers.
     classes: Option<Vec<Labels>>,
     n_outputs: usize,
@@ -428,7 +453,7 @@ fn ensemble(
     meta: Meta,
     trees: Vec<Tree>,
     counts: Vec<bool>,
-    forest: bool,
+    averaged: bool,
     classifier: bool,
     allow_nan: bool,
 ) -> Result<Box<dyn Model>> {
@@ -464,15 +489,34 @@ fn ensemble(
     } else {
         None
     };
+    let forest = flatten(obj, &trees)?;
+    let width: usize = n_classes.iter().sum();
+    let mut leaf_values = Vec::with_capacity(forest.node_count() * width);
+    for (tree, &counts) in trees.iter().zip(&counts) {
+        for node in 0..tree.node_count() {
+            for (k, &n) in n_classes.iter().enumerate() {
+                let value = &tree.value(node, k)[..n];
+                if counts {
+                    // sklearn < 1.4: `proba /= proba.sum(axis=1)`, a zero sum as 1.
+                    let sum: f64 = value.iter().sum();
+                    let normaliser = if sum == 0.0 { 1.0 } else { sum };
+                    leaf_values.extend(value.iter().map(|&v| v / normaliser));
+                } else {
+                    leaf_values.extend_from_slice(value);
+                }
+            }
+        }
+    }
     let meta = Meta {
         n_features_in: Some(n_features),
         ..meta
     };
     Ok(Box::new(TreeEnsemble {
         meta,
-        trees,
         forest,
-        counts,
+        leaf_values,
+        width,
+        averaged,
         classes,
         n_outputs,
         n_classes,
@@ -481,43 +525,44 @@ fn ensemble(
 }
 
 impl TreeEnsemble {
-    /// Per row, the (averaged) leaf values: `n_outputs * n_classes[k]` items per row for a
-    /// classifier (each output's class columns in turn), `n_outputs` for a regressor.
-    fn values(&self, x: &Matrix) -> Vec<Vec<f64>> {
-        let width: usize = self.n_classes.iter().sum();
-        let divisor = self.trees.len() as f64;
-        x.iter_rows()
-            .map(|row| {
-                let mut out = vec![0.0; width];
-                for (tree, &counts) in self.trees.iter().zip(&self.counts) {
-                    let leaf = tree.leaf(row);
-                    let mut at = 0;
-                    for (k, &n) in self.n_classes.iter().enumerate() {
-                        let value = &tree.value(leaf, k)[..n];
-                        let normaliser = if counts {
-                            // sklearn < 1.4: `proba /= proba.sum(axis=1)`, a zero sum as 1.
-                            let sum: f64 = value.iter().sum();
-                            if sum == 0.0 { 1.0 } else { sum }
-                        } else {
-                            1.0
-                        };
-                        for (slot, &v) in out[at..at + n].iter_mut().zip(value) {
-                            let v = if counts { v / normaliser } else { v };
-                            if self.forest {
-                                *slot += v;
-                            } else {
-                                *slot = v;
-                            }
-                        }
-                        at += n;
-                    }
+    /// Per row, the (averaged) leaf values, `width` items per row: `n_classes[k]` for each
+    /// output `k` of a classifier in turn, one per output for a regressor. A forest sums the
+    /// trees' values in `estimators_` order, then divides by their number.
+    fn values(&self, x: &Rows32) -> Vec<f64> {
+        let width = self.width;
+        let mut out = vec![0.0; x.rows * width];
+        let leaf = |leaf: u32| {
+            let start = leaf as usize * width;
+            &self.leaf_values[start..start + width]
+        };
+        if !self.averaged {
+            visit32(&self.forest, x, |row, _, node| {
+                out[row * width..(row + 1) * width].copy_from_slice(leaf(node));
+            });
+            return out;
+        }
+        match width {
+            1 => visit32(&self.forest, x, |row, _, node| {
+                out[row] += self.leaf_values[node as usize];
+            }),
+            2 => visit32(&self.forest, x, |row, _, node| {
+                let start = node as usize * 2;
+                let (a, b) = (self.leaf_values[start], self.leaf_values[start + 1]);
+                out[row * 2] += a;
+                out[row * 2 + 1] += b;
+            }),
+            _ => visit32(&self.forest, x, |row, _, node| {
+                for (slot, &v) in out[row * width..(row + 1) * width]
+                    .iter_mut()
+                    .zip(leaf(node))
+                {
+                    *slot += v;
                 }
-                if self.forest {
-                    out.iter_mut().for_each(|slot| *slot /= divisor);
-                }
-                out
-            })
-            .collect()
+            }),
+        }
+        let divisor = self.forest.len() as f64;
+        out.iter_mut().for_each(|slot| *slot /= divisor);
+        out
     }
 
     fn multi_output_proba(&self) -> crate::Error {
@@ -554,16 +599,18 @@ impl Model for TreeEnsemble {
             return Err(self.meta.no_method(method));
         }
         let x = float32_input(&self.meta, x, self.allow_nan)?;
-        let rows = x.rows();
+        let rows = x.rows;
         match method {
             Method::Apply => {
-                let leaves: Vec<i64> = x
-                    .iter_rows()
-                    .flat_map(|row| self.trees.iter().map(|tree| tree.leaf(row) as i64))
-                    .collect();
-                if self.forest {
+                let n_trees = self.forest.len();
+                let mut leaves = vec![0i64; rows * n_trees];
+                visit32(&self.forest, &x, |row, tree, node| {
+                    leaves[row * n_trees + tree] =
+                        (node as usize - self.forest.offset(tree)) as i64;
+                });
+                if self.averaged {
                     Ok(Output {
-                        shape: vec![rows, self.trees.len()],
+                        shape: vec![rows, n_trees],
                         values: Values::I64(leaves),
                     })
                 } else {
@@ -573,18 +620,17 @@ impl Model for TreeEnsemble {
             Method::Predict => {
                 let values = self.values(&x);
                 let Some(classes) = &self.classes else {
-                    let flat: Vec<f64> = values.into_iter().flatten().collect();
                     return Ok(if self.n_outputs == 1 {
-                        Output::vector(Values::F64(flat))
+                        Output::vector(Values::F64(values))
                     } else {
                         Output {
                             shape: vec![rows, self.n_outputs],
-                            values: Values::F64(flat),
+                            values: Values::F64(values),
                         }
                     });
                 };
                 let mut indices = Vec::with_capacity(rows * self.n_outputs);
-                for row in &values {
+                for row in values.chunks_exact(self.width) {
                     let mut at = 0;
                     for &n in &self.n_classes {
                         indices.push(argmax(&row[at..at + n]));
@@ -605,7 +651,7 @@ impl Model for TreeEnsemble {
                 if self.n_outputs != 1 {
                     return Err(self.multi_output_proba());
                 }
-                let mut flat: Vec<f64> = self.values(&x).into_iter().flatten().collect();
+                let mut flat = self.values(&x);
                 if method == Method::PredictLogProba {
                     flat.iter_mut().for_each(|p| *p = p.ln());
                 }
@@ -622,21 +668,28 @@ impl Model for TreeEnsemble {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::Matrix;
 
     /// A stump on feature 0 at `threshold`: leaf 1 on the left, leaf 2 on the right.
-    fn stump(threshold: f64, missing_go_to_left: bool) -> Tree {
-        Tree {
-            left: vec![1, 0, 0],
-            right: vec![2, 0, 0],
-            feature: vec![0, 0, 0],
-            threshold: vec![threshold, -2.0, -2.0],
-            missing_go_to_left: vec![missing_go_to_left, false, false],
-            value: vec![0.0, 10.0, 20.0],
-            n_outputs: 1,
-            max_classes: 1,
-            n_classes: vec![1],
-            n_features: 1,
-        }
+    fn stump(threshold: f64, missing_go_to_left: bool) -> Forest32 {
+        let splits = vec![
+            Some(Split {
+                feature: 0,
+                threshold,
+                missing_go_to_left,
+                left: 1,
+                right: 2,
+            }),
+            None,
+            None,
+        ];
+        Forest32::new([&TreeNodes { splits }]).unwrap()
+    }
+
+    fn leaf(forest: &Forest32, x: &Rows32) -> u32 {
+        let mut found = None;
+        visit32(forest, x, |_, _, leaf| found = Some(leaf));
+        found.unwrap()
     }
 
     fn meta() -> Meta {
@@ -648,9 +701,9 @@ mod tests {
         }
     }
 
-    fn cast(value: f64, allow_nan: bool) -> Result<f64> {
+    fn cast(value: f64, allow_nan: bool) -> Result<Rows32> {
         let x = Data::Matrix(Matrix::new(1, 1, vec![value])?);
-        Ok(float32_input(&meta(), &x, allow_nan)?.data()[0])
+        float32_input(&meta(), &x, allow_nan)
     }
 
     #[test]
@@ -658,11 +711,16 @@ mod tests {
         // 0.1 rounds up in float32: above the float64 threshold 0.1, so right; a float64
         // comparison would send it left.
         let tree = stump(0.1, true);
-        assert_eq!(tree.leaf(&[cast(0.1, true).unwrap()]), 2);
-        assert_eq!(tree.leaf(&[0.1]), 1);
+        assert_eq!(leaf(&tree, &cast(0.1, true).unwrap()), 2);
+        assert!(f64::from(0.1f32) > 0.1);
+        // 0.1f32 itself is at a float64 threshold equal to it: left.
+        assert_eq!(
+            leaf(&stump(f64::from(0.1f32), true), &cast(0.1, true).unwrap()),
+            1
+        );
         // NaN follows `missing_go_to_left`.
-        assert_eq!(tree.leaf(&[cast(f64::NAN, true).unwrap()]), 1);
-        assert_eq!(stump(0.1, false).leaf(&[f64::NAN]), 2);
+        assert_eq!(leaf(&tree, &cast(f64::NAN, true).unwrap()), 1);
+        assert_eq!(leaf(&stump(0.1, false), &cast(f64::NAN, true).unwrap()), 2);
     }
 
     #[test]
@@ -671,7 +729,7 @@ mod tests {
         assert!(cast(f64::INFINITY, true).is_err());
         assert!(cast(-3.5e38, true).is_err());
         assert!(cast(f64::NAN, false).is_err());
-        assert_eq!(cast(3.4028235e38, true).unwrap(), f64::from(f32::MAX));
-        assert_eq!(cast(1e-50, true).unwrap(), 0.0);
+        assert_eq!(cast(3.4028235e38, true).unwrap().data[0], f32::MAX);
+        assert_eq!(cast(1e-50, true).unwrap().data[0], 0.0);
     }
 }
