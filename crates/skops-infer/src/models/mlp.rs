@@ -142,6 +142,9 @@ fn build(obj: &Obj<'_, '_>, classifier: bool) -> Result<Box<dyn Model>> {
         let expected_in = layers
             .last()
             .map_or(meta.n_features_in.unwrap_or(n_in), |l: &Layer| l.n_out);
+        if n_out == 0 {
+            return Err(obj.malformed(format!("`coefs_[{at}]` has no units")));
+        }
         if n_in != expected_in || intercept.shape() != [n_out] {
             return Err(obj.malformed(format!("layer {at} does not fit its neighbours")));
         }
@@ -179,27 +182,44 @@ fn build(obj: &Obj<'_, '_>, classifier: bool) -> Result<Box<dyn Model>> {
 }
 
 impl Mlp {
-    /// `_forward_pass_fast` of one row.
-    fn forward(&self, x: &[f64]) -> Vec<f64> {
-        let mut activation = x.to_vec();
+    /// `_forward_pass_fast` of one row into `activation` (resized to the last layer's
+    /// width); `next` is scratch space kept across rows. Each unit's sum is
+    /// `((0 + a₀w₀) + a₁w₁) + …` then `+ intercept`, accumulated for all units of a layer at
+    /// once (input-major, over the contiguous rows of `coefs_[i]`), which is the same order
+    /// per unit as a dot product per unit.
+    fn forward(&self, x: &[f64], activation: &mut Vec<f64>, next: &mut Vec<f64>) {
+        activation.clear();
+        activation.extend_from_slice(x);
         let last = self.layers.len() - 1;
         for (at, layer) in self.layers.iter().enumerate() {
-            let mut next = vec![0.0; layer.n_out];
-            for (j, out) in next.iter_mut().enumerate() {
-                let mut sum = 0.0;
-                let column = layer.coef[j..].iter().step_by(layer.n_out);
-                for (a, w) in activation.iter().zip(column) {
-                    sum += a * w;
+            next.clear();
+            next.resize(layer.n_out, 0.0);
+            for (&a, weights) in activation.iter().zip(layer.coef.chunks_exact(layer.n_out)) {
+                for (sum, &w) in next.iter_mut().zip(weights) {
+                    *sum += a * w;
                 }
-                *out = sum + layer.intercept[j];
+            }
+            for (sum, &b) in next.iter_mut().zip(&layer.intercept) {
+                *sum += b;
             }
             if at != last {
-                self.hidden.apply(&mut next);
+                self.hidden.apply(next);
             }
-            activation = next;
+            std::mem::swap(activation, next);
         }
-        self.output.apply(&mut activation);
-        activation
+        self.output.apply(activation);
+    }
+
+    /// The output layer of every row, `rows x n_outputs` row-major.
+    fn forward_all(&self, x: &crate::data::Matrix) -> Vec<f64> {
+        let n_outputs = self.layers[self.layers.len() - 1].n_out;
+        let mut outputs = Vec::with_capacity(x.rows() * n_outputs);
+        let (mut activation, mut next) = (Vec::new(), Vec::new());
+        for row in x.iter_rows() {
+            self.forward(row, &mut activation, &mut next);
+            outputs.extend_from_slice(&activation);
+        }
+        outputs
     }
 }
 
@@ -228,9 +248,8 @@ impl Model for Mlp {
         self.meta.check_finite(&x)?;
         let rows = x.rows();
         let n_outputs = self.layers[self.layers.len() - 1].n_out;
-        let outputs: Vec<Vec<f64>> = x.iter_rows().map(|row| self.forward(row)).collect();
+        let values = self.forward_all(&x);
         let Some(classes) = &self.classes else {
-            let values: Vec<f64> = outputs.into_iter().flatten().collect();
             return Ok(if n_outputs == 1 {
                 Output::vector(Values::F64(values))
             } else {
@@ -242,23 +261,22 @@ impl Model for Mlp {
         };
         let binary = n_outputs == 1;
         Ok(match method {
-            Method::Predict => Output::vector(classes.take(outputs.iter().map(|out| {
-                if binary {
-                    // `LabelBinarizer.inverse_transform`: `y > (pos + neg) / 2`.
-                    usize::from(out[0] > 0.5)
-                } else {
-                    argmax(out)
-                }
-            }))),
-            _ => {
-                let mut values = Vec::with_capacity(rows * classes.len());
-                for out in &outputs {
+            Method::Predict => {
+                Output::vector(classes.take(values.chunks_exact(n_outputs).map(|out| {
                     if binary {
-                        values.extend([1.0 - out[0], out[0]]);
+                        // `LabelBinarizer.inverse_transform`: `y > (pos + neg) / 2`.
+                        usize::from(out[0] > 0.5)
                     } else {
-                        values.extend_from_slice(out);
+                        argmax(out)
                     }
-                }
+                })))
+            }
+            _ => {
+                let mut values = if binary {
+                    values.iter().flat_map(|&p| [1.0 - p, p]).collect()
+                } else {
+                    values
+                };
                 if method == Method::PredictLogProba {
                     values.iter_mut().for_each(|value| *value = value.ln());
                 }
