@@ -97,8 +97,27 @@ fn numpy_sum(values: &[f64]) -> f64 {
 struct Layer {
     n_in: usize,
     n_out: usize,
-    coef: Vec<f64>,
+    /// `coefs_[i]` in blocks of [`UNIT_LANES`] units (item `k * UNIT_LANES + l` of block `b`
+    /// is the weight of input `k` for unit `b * UNIT_LANES + l`; the last block padded with
+    /// zeros), so that the sums of a block stay in registers.
+    blocks: Vec<f64>,
     intercept: Vec<f64>,
+}
+
+/// Units per block of [`Layer::blocks`].
+const UNIT_LANES: usize = 8;
+
+/// `coef` (`n_in x n_out`, row-major) as [`Layer::blocks`].
+fn unit_blocks(coef: &[f64], n_in: usize, n_out: usize) -> Vec<f64> {
+    let n_blocks = n_out.div_ceil(UNIT_LANES);
+    let mut blocks = vec![0.0; n_blocks * UNIT_LANES * n_in.max(1)];
+    for (input, weights) in coef.chunks_exact(n_out).enumerate().take(n_in) {
+        for (unit, &weight) in weights.iter().enumerate() {
+            let block = unit / UNIT_LANES;
+            blocks[(block * n_in + input) * UNIT_LANES + unit % UNIT_LANES] = weight;
+        }
+    }
+    blocks
 }
 
 /// An `MLPClassifier` or `MLPRegressor`.
@@ -148,11 +167,16 @@ fn build(obj: &Obj<'_, '_>, classifier: bool) -> Result<Box<dyn Model>> {
         if n_in != expected_in || intercept.shape() != [n_out] {
             return Err(obj.malformed(format!("layer {at} does not fit its neighbours")));
         }
+        let coef = coef.f64s(obj)?;
+        let intercept = intercept.f64s(obj)?;
+        if coef.len() != n_in * n_out || intercept.len() != n_out {
+            return Err(obj.malformed(format!("layer {at} does not fit its shape")));
+        }
         layers.push(Layer {
             n_in,
             n_out,
-            coef: coef.f64s(obj)?,
-            intercept: intercept.f64s(obj)?,
+            blocks: unit_blocks(&coef, n_in, n_out),
+            intercept,
         });
     }
     let n_outputs = layers.last().map_or(0, |layer| layer.n_out);
@@ -184,21 +208,24 @@ fn build(obj: &Obj<'_, '_>, classifier: bool) -> Result<Box<dyn Model>> {
 impl Mlp {
     /// `_forward_pass_fast` of one row into `activation` (resized to the last layer's
     /// width); `next` is scratch space kept across rows. Each unit's sum is
-    /// `((0 + a₀w₀) + a₁w₁) + …` then `+ intercept`, accumulated for all units of a layer at
-    /// once (input-major, over the contiguous rows of `coefs_[i]`), which is the same order
-    /// per unit as a dot product per unit.
+    /// `((0 + a₀w₀) + a₁w₁) + …` then `+ intercept`, the order of a dot product per unit,
+    /// run for [`UNIT_LANES`] units side by side over [`Layer::blocks`].
     fn forward(&self, x: &[f64], activation: &mut Vec<f64>, next: &mut Vec<f64>) {
         activation.clear();
         activation.extend_from_slice(x);
         let last = self.layers.len() - 1;
         for (at, layer) in self.layers.iter().enumerate() {
             next.clear();
-            next.resize(layer.n_out, 0.0);
-            for (&a, weights) in activation.iter().zip(layer.coef.chunks_exact(layer.n_out)) {
-                for (sum, &w) in next.iter_mut().zip(weights) {
-                    *sum += a * w;
+            for block in layer.blocks.chunks_exact(UNIT_LANES * layer.n_in.max(1)) {
+                let mut sums = [0.0; UNIT_LANES];
+                for (&a, weights) in activation.iter().zip(block.chunks_exact(UNIT_LANES)) {
+                    for (sum, &w) in sums.iter_mut().zip(weights) {
+                        *sum += a * w;
+                    }
                 }
+                next.extend_from_slice(&sums);
             }
+            next.truncate(layer.n_out);
             for (sum, &b) in next.iter_mut().zip(&layer.intercept) {
                 *sum += b;
             }
