@@ -5,6 +5,7 @@
 
 use std::borrow::Cow;
 use std::ops::Range;
+use std::sync::Arc;
 
 use crate::error::{InputError, Result};
 
@@ -12,12 +13,22 @@ use crate::error::{InputError, Result};
 /// overflow, and a front end checks it before it allocates.
 pub const MAX_BATCH_CELLS: usize = 1 << 34;
 
-/// A dense, row-major matrix of float64.
-#[derive(Debug, Clone, PartialEq)]
+/// A dense, row-major matrix of float64. Its items may be a run of rows of a buffer shared
+/// with other matrices ([`Matrix::slice_rows`] of a batch's chunk copies nothing); writing
+/// to a shared one copies its own rows first.
+#[derive(Debug, Clone)]
 pub struct Matrix {
     rows: usize,
     cols: usize,
-    data: Vec<f64>,
+    /// The buffer; this matrix is its items `start..start + rows * cols`.
+    buffer: Arc<Vec<f64>>,
+    start: usize,
+}
+
+impl PartialEq for Matrix {
+    fn eq(&self, other: &Self) -> bool {
+        self.rows == other.rows && self.cols == other.cols && self.data() == other.data()
+    }
 }
 
 impl Matrix {
@@ -25,7 +36,7 @@ impl Matrix {
     pub fn new(rows: usize, cols: usize, data: Vec<f64>) -> Result<Self> {
         match rows.checked_mul(cols) {
             Some(cells) if cells == data.len() && cells <= MAX_BATCH_CELLS => {
-                Ok(Self { rows, cols, data })
+                Ok(Self::owned(rows, cols, data))
             }
             _ => Err(InputError::Shape {
                 reason: format!(
@@ -37,13 +48,19 @@ impl Matrix {
         }
     }
 
-    /// A matrix of zeros.
-    pub fn zeros(rows: usize, cols: usize) -> Self {
+    /// `data` as a matrix, its length already checked.
+    fn owned(rows: usize, cols: usize, data: Vec<f64>) -> Self {
         Self {
             rows,
             cols,
-            data: vec![0.0; rows * cols],
+            buffer: Arc::new(data),
+            start: 0,
         }
+    }
+
+    /// A matrix of zeros.
+    pub fn zeros(rows: usize, cols: usize) -> Self {
+        Self::owned(rows, cols, vec![0.0; rows * cols])
     }
 
     /// The number of rows.
@@ -58,33 +75,45 @@ impl Matrix {
 
     /// Row `index`.
     pub fn row(&self, index: usize) -> &[f64] {
-        &self.data[index * self.cols..(index + 1) * self.cols]
+        &self.data()[index * self.cols..(index + 1) * self.cols]
     }
 
     /// Row `index`, mutable.
     pub fn row_mut(&mut self, index: usize) -> &mut [f64] {
-        &mut self.data[index * self.cols..(index + 1) * self.cols]
+        let cols = self.cols;
+        &mut self.data_mut()[index * cols..(index + 1) * cols]
     }
 
     /// Every row, in order.
     pub fn iter_rows(&self) -> impl ExactSizeIterator<Item = &[f64]> {
         // `chunks_exact(0)` panics; a matrix without columns has empty rows.
-        (0..self.rows).map(move |index| self.row(index))
+        let data = self.data();
+        let cols = self.cols;
+        (0..self.rows).map(move |index| &data[index * cols..(index + 1) * cols])
     }
 
     /// The row-major items.
     pub fn data(&self) -> &[f64] {
-        &self.data
+        &self.buffer[self.start..self.start + self.rows * self.cols]
     }
 
-    /// The row-major items, mutable.
+    /// The row-major items, mutable (copied out of a shared buffer first).
     pub fn data_mut(&mut self) -> &mut [f64] {
-        &mut self.data
+        let cells = self.rows * self.cols;
+        if self.start != 0 || self.buffer.len() != cells {
+            self.buffer = Arc::new(self.data().to_vec());
+            self.start = 0;
+        }
+        Arc::make_mut(&mut self.buffer).as_mut_slice()
     }
 
     /// The row-major items, owned.
     pub fn into_data(self) -> Vec<f64> {
-        self.data
+        if self.start == 0 && self.buffer.len() == self.rows * self.cols {
+            Arc::try_unwrap(self.buffer).unwrap_or_else(|shared| shared.as_ref().clone())
+        } else {
+            self.data().to_vec()
+        }
     }
 
     /// Column `index`, copied.
@@ -92,12 +121,14 @@ impl Matrix {
         self.iter_rows().map(|row| row[index]).collect()
     }
 
-    /// Rows `range`, copied.
+    /// Rows `range`, sharing this matrix's buffer (nothing is copied).
     pub fn slice_rows(&self, range: Range<usize>) -> Self {
+        assert!(range.start <= range.end && range.end <= self.rows);
         Self {
             rows: range.len(),
             cols: self.cols,
-            data: self.data[range.start * self.cols..range.end * self.cols].to_vec(),
+            buffer: Arc::clone(&self.buffer),
+            start: self.start + range.start * self.cols,
         }
     }
 }
@@ -481,11 +512,7 @@ impl Data {
                 for row in matrix.iter_rows() {
                     data.extend(indices.iter().map(|&index| row[index]));
                 }
-                Self::Matrix(Matrix {
-                    rows: matrix.rows(),
-                    cols: indices.len(),
-                    data,
-                })
+                Self::Matrix(Matrix::owned(matrix.rows(), indices.len(), data))
             }
             Self::Table(table) => Self::Table(Table {
                 names: table

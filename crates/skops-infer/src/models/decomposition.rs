@@ -15,6 +15,8 @@ pub struct Projection {
     meta: Meta,
     /// `components_`, row-major (`n_components` x `n_features`).
     components: Matrix,
+    /// `components_.T`, row-major (`n_features` x `n_components`).
+    components_t: Vec<f64>,
     /// `mean_ @ components_.T` (PCA), subtracted after the projection.
     offset: Option<Vec<f64>>,
     /// `sqrt(explained_variance_)` clipped below at eps (PCA with `whiten=True`).
@@ -32,6 +34,17 @@ fn components(obj: &Obj<'_, '_>, n_features: Option<usize>) -> Result<Matrix> {
 /// Sequential dot product of two rows.
 fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).fold(0.0, |sum, (a, b)| sum + a * b)
+}
+
+/// `matrix.T`, row-major.
+fn transpose(matrix: &Matrix) -> Vec<f64> {
+    let mut out = vec![0.0; matrix.rows() * matrix.cols()];
+    for (row, items) in matrix.iter_rows().enumerate() {
+        for (col, &item) in items.iter().enumerate() {
+            out[col * matrix.rows() + row] = item;
+        }
+    }
+    out
 }
 
 /// Builds a `PCA` (also `IncrementalPCA`, which shares its `transform`).
@@ -60,6 +73,7 @@ pub fn pca(obj: &Obj<'_, '_>) -> Result<Box<dyn Model>> {
     };
     Ok(Box::new(Projection {
         meta,
+        components_t: transpose(&components),
         components,
         offset: Some(offset),
         scale,
@@ -72,6 +86,7 @@ pub fn truncated_svd(obj: &Obj<'_, '_>) -> Result<Box<dyn Model>> {
     let components = components(obj, meta.n_features_in)?;
     Ok(Box::new(Projection {
         meta,
+        components_t: transpose(&components),
         components,
         offset: None,
         scale: None,
@@ -94,17 +109,23 @@ impl Model for Projection {
         let x = self.meta.dense(x, Some(self.components.cols()))?;
         self.meta.check_finite(&x)?;
         let k = self.components.rows();
-        let mut out = Vec::with_capacity(x.rows() * k);
-        for row in x.iter_rows() {
-            for (index, component) in self.components.iter_rows().enumerate() {
-                let mut value = dot(row, component);
+        let mut out = vec![0.0; x.rows() * k];
+        if k > 0 {
+            // Feature-major over `components_.T`, all components of a row at once: each
+            // component's sum is still `((0 + x₀c₀) + x₁c₁) + …`, the order of `dot`.
+            let transposed = self.components_t.chunks_exact(k);
+            for (row, values) in x.iter_rows().zip(out.chunks_exact_mut(k)) {
+                for (&item, weights) in row.iter().zip(transposed.clone()) {
+                    for (value, &weight) in values.iter_mut().zip(weights) {
+                        *value += item * weight;
+                    }
+                }
                 if let Some(offset) = &self.offset {
-                    value -= offset[index];
+                    values.iter_mut().zip(offset).for_each(|(v, o)| *v -= o);
                 }
                 if let Some(scale) = &self.scale {
-                    value /= scale[index];
+                    values.iter_mut().zip(scale).for_each(|(v, s)| *v /= s);
                 }
-                out.push(value);
             }
         }
         Ok(Output::matrix(Matrix::new(x.rows(), k, out)?))

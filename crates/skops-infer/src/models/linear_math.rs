@@ -144,6 +144,8 @@ pub struct Linear {
     outputs: usize,
     /// Whether `coef_` is 2-D (scores then keep their output axis).
     two_d: bool,
+    /// Whether every weight passes [`exact_in_both_ways`].
+    weights_in_range: bool,
 }
 
 impl Linear {
@@ -197,6 +199,7 @@ impl Linear {
             return Err(obj.malformed("`coef_` has no rows"));
         }
         Ok(Self {
+            weights_in_range: coef.iter().all(|&weight| exact_in_both_ways(weight)),
             coef,
             intercept,
             features,
@@ -245,15 +248,98 @@ impl Linear {
         }
         let dense = meta.dense(x, Some(self.features))?;
         meta.check_finite(&dense)?;
-        for (index, row) in dense.iter_rows().enumerate() {
-            let scores = out.row_mut(index);
-            for (output, score) in scores.iter_mut().enumerate() {
-                let weights = &self.coef[output * self.features..][..self.features];
-                *score = accurate_score(row, weights, self.intercept[output]);
-            }
-        }
+        accurate_scores(
+            &dense,
+            &self.coef,
+            &self.intercept,
+            self.weights_in_range,
+            out.data_mut(),
+        );
         Ok(out)
     }
+}
+
+/// [`accurate_score`] of every row of `x` against every row of `coef` (`outputs` rows of
+/// `x.cols()` weights), into `out` (`rows x outputs`, row-major). `weights_in_range` says
+/// every weight passed [`exact_in_both_ways`], which lets blocks of rows run the vector
+/// kernel; the bits are the same either way.
+pub fn accurate_scores(
+    x: &Matrix,
+    coef: &[f64],
+    intercept: &[f64],
+    weights_in_range: bool,
+    out: &mut [f64],
+) {
+    let (features, outputs) = (x.cols(), intercept.len());
+    let mut start = 0;
+    #[cfg(target_arch = "x86_64")]
+    if weights_in_range && features > 0 && fma_kernel::available() {
+        let mut block = vec![0.0; features * fma_kernel::LANES];
+        let mut sums = [0.0; fma_kernel::LANES];
+        let mut errors = [0.0; fma_kernel::LANES];
+        while start < x.rows() {
+            let end = (start + fma_kernel::LANES).min(x.rows());
+            let rows = start..end;
+            if !rows
+                .clone()
+                .all(|row| x.row(row).iter().all(|&value| exact_in_both_ways(value)))
+            {
+                for row in rows {
+                    score_row(
+                        x.row(row),
+                        coef,
+                        intercept,
+                        &mut out[row * outputs..][..outputs],
+                    );
+                }
+                start = end;
+                continue;
+            }
+            // Transposed, so that lane `l` of feature `j` is row `start + l`'s item `j`;
+            // lanes past the last row stay 0 and their scores are dropped.
+            block.iter_mut().for_each(|value| *value = 0.0);
+            for (lane, row) in rows.clone().enumerate() {
+                for (feature, &value) in x.row(row).iter().enumerate() {
+                    block[feature * fma_kernel::LANES + lane] = value;
+                }
+            }
+            for (output, &bias) in intercept.iter().enumerate() {
+                let weights = &coef[output * features..][..features];
+                fma_kernel::dot2(&block, weights, &mut sums, &mut errors);
+                for (lane, row) in rows.clone().enumerate() {
+                    out[row * outputs + output] =
+                        finish_score(sums[lane], errors[lane], bias, x.row(row), weights);
+                }
+            }
+            start = end;
+        }
+    }
+    for row in start..x.rows() {
+        score_row(
+            x.row(row),
+            coef,
+            intercept,
+            &mut out[row * outputs..][..outputs],
+        );
+    }
+}
+
+/// [`accurate_score`] of one row against every output.
+fn score_row(row: &[f64], coef: &[f64], intercept: &[f64], scores: &mut [f64]) {
+    for (output, score) in scores.iter_mut().enumerate() {
+        let weights = &coef[output * row.len()..][..row.len()];
+        *score = accurate_score(row, weights, intercept[output]);
+    }
+}
+
+/// Whether `value` is 0 or of a magnitude in `[2^-400, 2^400]`. A product of two such
+/// numbers is 0 or in `[2^-800, 2^800]`: far from underflow and overflow, so Dekker's
+/// TwoProduct (Veltkamp splitting) and `fma(a, b, -a*b)` both give its exact rounding error,
+/// and the vector kernel and [`accurate_score`] give the same bits.
+pub fn exact_in_both_ways(value: f64) -> bool {
+    const LOW: f64 = 3.872591914849318e-121; // 2^-400
+    const HIGH: f64 = 2.582249878086909e120; // 2^400
+    value == 0.0 || (LOW..=HIGH).contains(&value.abs())
 }
 
 /// `Σ xⱼwⱼ + b` as if computed in twice the working precision and rounded once (the `Dot2`
@@ -273,6 +359,12 @@ pub fn accurate_score(row: &[f64], weights: &[f64], intercept: f64) -> f64 {
         sum = next;
         errors += product_error + sum_error;
     }
+    finish_score(sum, errors, intercept, row, weights)
+}
+
+/// The end of [`accurate_score`] from the running sum and error sum of the products: the
+/// intercept added as one more TwoSum, one rounding; the plain sum when that overflows.
+fn finish_score(sum: f64, errors: f64, intercept: f64, row: &[f64], weights: &[f64]) -> f64 {
     let (next, sum_error) = two_sum(sum, intercept);
     let score = next + (errors + sum_error);
     if score.is_finite() {
@@ -282,6 +374,102 @@ pub fn accurate_score(row: &[f64], weights: &[f64], intercept: f64) -> f64 {
         .zip(weights)
         .fold(0.0, |sum, (&value, &weight)| sum + value * weight)
         + intercept
+}
+
+/// The products and sums of [`accurate_score`] for 8 rows at once in AVX2 registers, the
+/// product errors by FMA (exact, as Veltkamp's are when [`exact_in_both_ways`] holds); each
+/// lane does one row's operations in the same order, so the bits are the scalar ones.
+#[cfg(target_arch = "x86_64")]
+mod fma_kernel {
+    use std::arch::x86_64::{
+        __m256d, _mm256_add_pd, _mm256_fmsub_pd, _mm256_loadu_pd, _mm256_mul_pd, _mm256_set1_pd,
+        _mm256_setzero_pd, _mm256_storeu_pd, _mm256_sub_pd,
+    };
+
+    /// Rows per block.
+    pub(super) const LANES: usize = 8;
+
+    /// Whether the CPU has AVX2 and FMA (checked once, then cached by std).
+    pub(super) fn available() -> bool {
+        is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")
+    }
+
+    /// The running sum and error sum of `Σ xⱼwⱼ` for the 8 rows of `block` (transposed:
+    /// item `j * 8 + l` is row `l`'s item `j`).
+    pub(super) fn dot2(
+        block: &[f64],
+        weights: &[f64],
+        sums: &mut [f64; LANES],
+        errors: &mut [f64; LANES],
+    ) {
+        assert!(available() && block.len() >= weights.len() * LANES);
+        // SAFETY: the CPU has AVX2 and FMA (asserted above).
+        #[allow(unsafe_code)]
+        unsafe {
+            dot2_avx2(block, weights, sums, errors)
+        }
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    fn dot2_avx2(
+        block: &[f64],
+        weights: &[f64],
+        sums: &mut [f64; LANES],
+        errors: &mut [f64; LANES],
+    ) {
+        let (mut sum_low, mut sum_high) = (_mm256_setzero_pd(), _mm256_setzero_pd());
+        let (mut error_low, mut error_high) = (_mm256_setzero_pd(), _mm256_setzero_pd());
+        for (items, &weight) in block.chunks_exact(LANES).zip(weights) {
+            let weight = _mm256_set1_pd(weight);
+            let (low, high) = items.split_at(4);
+            let low = load(low);
+            let high = load(high);
+            step(&mut sum_low, &mut error_low, low, weight);
+            step(&mut sum_high, &mut error_high, high, weight);
+        }
+        let (sums_low, sums_high) = sums.split_at_mut(4);
+        store(sums_low, sum_low);
+        store(sums_high, sum_high);
+        let (errors_low, errors_high) = errors.split_at_mut(4);
+        store(errors_low, error_low);
+        store(errors_high, error_high);
+    }
+
+    /// One term of `accurate_score`: TwoProduct (by FMA), TwoSum, `errors += pe + se`.
+    #[target_feature(enable = "avx2,fma")]
+    fn step(sum: &mut __m256d, errors: &mut __m256d, x: __m256d, w: __m256d) {
+        let product = _mm256_mul_pd(x, w);
+        let product_error = _mm256_fmsub_pd(x, w, product);
+        let next = _mm256_add_pd(*sum, product);
+        let b_virtual = _mm256_sub_pd(next, *sum);
+        let a_virtual = _mm256_sub_pd(next, b_virtual);
+        let sum_error = _mm256_add_pd(
+            _mm256_sub_pd(*sum, a_virtual),
+            _mm256_sub_pd(product, b_virtual),
+        );
+        *sum = next;
+        *errors = _mm256_add_pd(*errors, _mm256_add_pd(product_error, sum_error));
+    }
+
+    #[target_feature(enable = "avx2")]
+    fn load(items: &[f64]) -> __m256d {
+        assert!(items.len() >= 4);
+        // SAFETY: 4 items are in bounds (asserted above).
+        #[allow(unsafe_code)]
+        unsafe {
+            _mm256_loadu_pd(items.as_ptr())
+        }
+    }
+
+    #[target_feature(enable = "avx2")]
+    fn store(items: &mut [f64], value: __m256d) {
+        assert!(items.len() >= 4);
+        // SAFETY: 4 items are in bounds (asserted above).
+        #[allow(unsafe_code)]
+        unsafe {
+            _mm256_storeu_pd(items.as_mut_ptr(), value)
+        }
+    }
 }
 
 /// `a * b` and its exact rounding error (Dekker's TwoProduct, by Veltkamp splitting): no
@@ -324,6 +512,171 @@ mod tests {
         assert_eq!(accurate_score(&row, &weights, 0.5), 1.5);
         // An overflowing product gives the plain sum's infinity, not NaN.
         assert_eq!(accurate_score(&[1e300], &[1e300], 0.0), f64::INFINITY);
+    }
+
+    /// A xorshift stream of doubles of random sign, mantissa and (within `exponents`)
+    /// binary exponent.
+    fn random_values(seed: u64, count: usize, exponents: std::ops::Range<i32>) -> Vec<f64> {
+        let mut state = seed;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let span = (exponents.end - exponents.start) as u64;
+        (0..count)
+            .map(|_| {
+                let bits = next();
+                let mantissa = 1.0 + (bits >> 12) as f64 / (1u64 << 52) as f64;
+                let exponent = exponents.start + (next() % span) as i32;
+                let sign = if bits & 1 == 0 { 1.0 } else { -1.0 };
+                sign * mantissa * 2f64.powi(exponent)
+            })
+            .collect()
+    }
+
+    /// The batch scores (vector kernel where the CPU has it) against `accurate_score` row by
+    /// row, to the bit.
+    fn assert_batch_equals_scalar(x: &Matrix, coef: &[f64], intercept: &[f64]) {
+        let in_range = coef.iter().all(|&weight| exact_in_both_ways(weight));
+        let mut got = vec![0.0; x.rows() * intercept.len()];
+        accurate_scores(x, coef, intercept, in_range, &mut got);
+        for (index, row) in x.iter_rows().enumerate() {
+            for (output, &bias) in intercept.iter().enumerate() {
+                let weights = &coef[output * x.cols()..][..x.cols()];
+                let expected = accurate_score(row, weights, bias);
+                let value = got[index * intercept.len() + output];
+                assert_eq!(
+                    value.to_bits(),
+                    expected.to_bits(),
+                    "row {index} output {output}: {value:e} vs {expected:e}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn batch_scores_equal_scalar_scores_bit_for_bit() {
+        // Random magnitudes (wide and narrow), row counts around the 8-row blocks.
+        for (seed, rows, cols, outputs, exponents) in [
+            (1, 1, 1, 1, -3..3),
+            (2, 7, 5, 3, -3..3),
+            (3, 8, 64, 10, -30..30),
+            (4, 29, 100, 1, -60..60),
+            (5, 17, 13, 4, -300..300),
+            (6, 40, 3, 2, -1020..1000),
+        ] {
+            let x = Matrix::new(
+                rows,
+                cols,
+                random_values(seed, rows * cols, exponents.clone()),
+            )
+            .unwrap();
+            let coef = random_values(seed + 100, outputs * cols, exponents.clone());
+            let intercept = random_values(seed + 200, outputs, exponents);
+            assert_batch_equals_scalar(&x, &coef, &intercept);
+        }
+        // Adversarial: exact cancellations, ties, zeros of both signs, subnormal and huge
+        // items (their rows take the scalar path), an overflowing row.
+        let x = Matrix::new(
+            10,
+            4,
+            vec![
+                1e16,
+                1.0,
+                -1e16,
+                0.5, //
+                0.1,
+                0.2,
+                0.3,
+                -0.6, //
+                -0.0,
+                0.0,
+                -0.0,
+                0.0, //
+                1e-310,
+                1.0,
+                2.0,
+                3.0, //
+                1e300,
+                1e-300,
+                1.0,
+                -1.0, //
+                1e200,
+                1e200,
+                -1e200,
+                1.0, //
+                3.0,
+                1.0 / 3.0,
+                -1.0,
+                2.0f64.powi(-60), //
+                2.0f64.powi(53),
+                1.0,
+                1.0,
+                -(2.0f64.powi(53)), //
+                1e120,
+                1e120,
+                1e120,
+                1e120, //
+                f64::MAX,
+                1.0,
+                1.0,
+                1.0, //
+            ],
+        )
+        .unwrap();
+        let coef = [
+            1.0,
+            1.0,
+            1.0,
+            1.0, //
+            3.0,
+            -1.0 / 3.0,
+            0.1,
+            1e-16, //
+            -0.0,
+            2.0,
+            1e100,
+            -1e100,
+        ];
+        assert_batch_equals_scalar(&x, &coef, &[0.5, -0.0, 1e-300]);
+        let x = Matrix::new(9, 2, vec![1.0; 18]).unwrap();
+        assert_batch_equals_scalar(&x, &[1e-320, 1.0, 1e300, 1e300], &[0.0, 1.0]);
+    }
+
+    /// The kernel's running sums and error sums, not only the rounded scores, are the
+    /// scalar loop's to the bit (a different order of the error sums rarely shows in a score).
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn vector_kernel_accumulates_as_the_scalar_loop() {
+        if !fma_kernel::available() {
+            return;
+        }
+        const LANES: usize = fma_kernel::LANES;
+        for (seed, features, exponents) in [(7, 1, -3..3), (8, 64, -40..40), (9, 301, -400..400)] {
+            let rows = random_values(seed, LANES * features, exponents.clone());
+            let weights = random_values(seed + 1, features, exponents);
+            let mut block = vec![0.0; LANES * features];
+            for lane in 0..LANES {
+                for feature in 0..features {
+                    block[feature * LANES + lane] = rows[lane * features + feature];
+                }
+            }
+            let (mut sums, mut errors) = ([0.0; LANES], [0.0; LANES]);
+            fma_kernel::dot2(&block, &weights, &mut sums, &mut errors);
+            for lane in 0..LANES {
+                let (mut sum, mut error_sum) = (0.0f64, 0.0f64);
+                for (&value, &weight) in rows[lane * features..][..features].iter().zip(&weights) {
+                    let (product, product_error) = two_product(value, weight);
+                    let (next, sum_error) = two_sum(sum, product);
+                    sum = next;
+                    error_sum += product_error + sum_error;
+                }
+                assert_eq!(sums[lane].to_bits(), sum.to_bits());
+                assert_eq!(errors[lane].to_bits(), error_sum.to_bits());
+            }
+        }
     }
 
     #[test]

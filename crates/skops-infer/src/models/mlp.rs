@@ -97,8 +97,27 @@ fn numpy_sum(values: &[f64]) -> f64 {
 struct Layer {
     n_in: usize,
     n_out: usize,
-    coef: Vec<f64>,
+    /// `coefs_[i]` in blocks of [`UNIT_LANES`] units (item `k * UNIT_LANES + l` of block `b`
+    /// is the weight of input `k` for unit `b * UNIT_LANES + l`; the last block padded with
+    /// zeros), so that the sums of a block stay in registers.
+    blocks: Vec<f64>,
     intercept: Vec<f64>,
+}
+
+/// Units per block of [`Layer::blocks`].
+const UNIT_LANES: usize = 8;
+
+/// `coef` (`n_in x n_out`, row-major) as [`Layer::blocks`].
+fn unit_blocks(coef: &[f64], n_in: usize, n_out: usize) -> Vec<f64> {
+    let n_blocks = n_out.div_ceil(UNIT_LANES);
+    let mut blocks = vec![0.0; n_blocks * UNIT_LANES * n_in.max(1)];
+    for (input, weights) in coef.chunks_exact(n_out).enumerate().take(n_in) {
+        for (unit, &weight) in weights.iter().enumerate() {
+            let block = unit / UNIT_LANES;
+            blocks[(block * n_in + input) * UNIT_LANES + unit % UNIT_LANES] = weight;
+        }
+    }
+    blocks
 }
 
 /// An `MLPClassifier` or `MLPRegressor`.
@@ -142,14 +161,22 @@ fn build(obj: &Obj<'_, '_>, classifier: bool) -> Result<Box<dyn Model>> {
         let expected_in = layers
             .last()
             .map_or(meta.n_features_in.unwrap_or(n_in), |l: &Layer| l.n_out);
+        if n_out == 0 {
+            return Err(obj.malformed(format!("`coefs_[{at}]` has no units")));
+        }
         if n_in != expected_in || intercept.shape() != [n_out] {
             return Err(obj.malformed(format!("layer {at} does not fit its neighbours")));
+        }
+        let coef = coef.f64s(obj)?;
+        let intercept = intercept.f64s(obj)?;
+        if coef.len() != n_in * n_out || intercept.len() != n_out {
+            return Err(obj.malformed(format!("layer {at} does not fit its shape")));
         }
         layers.push(Layer {
             n_in,
             n_out,
-            coef: coef.f64s(obj)?,
-            intercept: intercept.f64s(obj)?,
+            blocks: unit_blocks(&coef, n_in, n_out),
+            intercept,
         });
     }
     let n_outputs = layers.last().map_or(0, |layer| layer.n_out);
@@ -179,27 +206,47 @@ fn build(obj: &Obj<'_, '_>, classifier: bool) -> Result<Box<dyn Model>> {
 }
 
 impl Mlp {
-    /// `_forward_pass_fast` of one row.
-    fn forward(&self, x: &[f64]) -> Vec<f64> {
-        let mut activation = x.to_vec();
+    /// `_forward_pass_fast` of one row into `activation` (resized to the last layer's
+    /// width); `next` is scratch space kept across rows. Each unit's sum is
+    /// `((0 + a₀w₀) + a₁w₁) + …` then `+ intercept`, the order of a dot product per unit,
+    /// run for [`UNIT_LANES`] units side by side over [`Layer::blocks`].
+    fn forward(&self, x: &[f64], activation: &mut Vec<f64>, next: &mut Vec<f64>) {
+        activation.clear();
+        activation.extend_from_slice(x);
         let last = self.layers.len() - 1;
         for (at, layer) in self.layers.iter().enumerate() {
-            let mut next = vec![0.0; layer.n_out];
-            for (j, out) in next.iter_mut().enumerate() {
-                let mut sum = 0.0;
-                let column = layer.coef[j..].iter().step_by(layer.n_out);
-                for (a, w) in activation.iter().zip(column) {
-                    sum += a * w;
+            next.clear();
+            for block in layer.blocks.chunks_exact(UNIT_LANES * layer.n_in.max(1)) {
+                let mut sums = [0.0; UNIT_LANES];
+                for (&a, weights) in activation.iter().zip(block.chunks_exact(UNIT_LANES)) {
+                    for (sum, &w) in sums.iter_mut().zip(weights) {
+                        *sum += a * w;
+                    }
                 }
-                *out = sum + layer.intercept[j];
+                next.extend_from_slice(&sums);
+            }
+            next.truncate(layer.n_out);
+            for (sum, &b) in next.iter_mut().zip(&layer.intercept) {
+                *sum += b;
             }
             if at != last {
-                self.hidden.apply(&mut next);
+                self.hidden.apply(next);
             }
-            activation = next;
+            std::mem::swap(activation, next);
         }
-        self.output.apply(&mut activation);
-        activation
+        self.output.apply(activation);
+    }
+
+    /// The output layer of every row, `rows x n_outputs` row-major.
+    fn forward_all(&self, x: &crate::data::Matrix) -> Vec<f64> {
+        let n_outputs = self.layers[self.layers.len() - 1].n_out;
+        let mut outputs = Vec::with_capacity(x.rows() * n_outputs);
+        let (mut activation, mut next) = (Vec::new(), Vec::new());
+        for row in x.iter_rows() {
+            self.forward(row, &mut activation, &mut next);
+            outputs.extend_from_slice(&activation);
+        }
+        outputs
     }
 }
 
@@ -228,9 +275,8 @@ impl Model for Mlp {
         self.meta.check_finite(&x)?;
         let rows = x.rows();
         let n_outputs = self.layers[self.layers.len() - 1].n_out;
-        let outputs: Vec<Vec<f64>> = x.iter_rows().map(|row| self.forward(row)).collect();
+        let values = self.forward_all(&x);
         let Some(classes) = &self.classes else {
-            let values: Vec<f64> = outputs.into_iter().flatten().collect();
             return Ok(if n_outputs == 1 {
                 Output::vector(Values::F64(values))
             } else {
@@ -242,23 +288,22 @@ impl Model for Mlp {
         };
         let binary = n_outputs == 1;
         Ok(match method {
-            Method::Predict => Output::vector(classes.take(outputs.iter().map(|out| {
-                if binary {
-                    // `LabelBinarizer.inverse_transform`: `y > (pos + neg) / 2`.
-                    usize::from(out[0] > 0.5)
-                } else {
-                    argmax(out)
-                }
-            }))),
-            _ => {
-                let mut values = Vec::with_capacity(rows * classes.len());
-                for out in &outputs {
+            Method::Predict => {
+                Output::vector(classes.take(values.chunks_exact(n_outputs).map(|out| {
                     if binary {
-                        values.extend([1.0 - out[0], out[0]]);
+                        // `LabelBinarizer.inverse_transform`: `y > (pos + neg) / 2`.
+                        usize::from(out[0] > 0.5)
                     } else {
-                        values.extend_from_slice(out);
+                        argmax(out)
                     }
-                }
+                })))
+            }
+            _ => {
+                let mut values = if binary {
+                    values.iter().flat_map(|&p| [1.0 - p, p]).collect()
+                } else {
+                    values
+                };
                 if method == Method::PredictLogProba {
                     values.iter_mut().for_each(|value| *value = value.ln());
                 }

@@ -43,24 +43,63 @@ fn powi(base: f64, times: i32) -> f64 {
 }
 
 impl Kernel {
-    fn eval(self, x: &[f64], sv: &[f64]) -> f64 {
+    /// The kernel value from its sum: `x · sv`, or `Σ (x - sv)²` for RBF.
+    fn finish(self, sum: f64) -> f64 {
         match self {
-            Self::Linear => dot(x, sv),
+            Self::Linear => sum,
             Self::Poly {
                 gamma,
                 coef0,
                 degree,
-            } => powi(gamma * dot(x, sv) + coef0, degree),
-            Self::Rbf { gamma } => {
-                // The differences first (libsvm's `m_array`), then their dot product.
-                let sum = x.iter().zip(sv).fold(0.0, |sum, (a, b)| {
-                    let d = a - b;
-                    sum + d * d
-                });
-                (-gamma * sum).exp()
-            }
-            Self::Sigmoid { gamma, coef0 } => (gamma * dot(x, sv) + coef0).tanh(),
+            } => powi(gamma * sum + coef0, degree),
+            Self::Rbf { gamma } => (-gamma * sum).exp(),
+            Self::Sigmoid { gamma, coef0 } => (gamma * sum + coef0).tanh(),
         }
+    }
+
+    fn eval(self, x: &[f64], sv: &[f64]) -> f64 {
+        let sum = if let Self::Rbf { .. } = self {
+            // The differences first (libsvm's `m_array`), then their dot product.
+            x.iter().zip(sv).fold(0.0, |sum, (a, b)| {
+                let d = a - b;
+                sum + d * d
+            })
+        } else {
+            dot(x, sv)
+        };
+        self.finish(sum)
+    }
+
+    /// [`Kernel::eval`] of `x` against each of `n_sv` support vectors held in `blocks`
+    /// (see [`Svm::sv_blocks`]): the sums of [`SV_LANES`] vectors run side by side, each in
+    /// feature order, so each value is the one `eval` gives.
+    fn eval_blocks(self, x: &[f64], blocks: &[f64], n_sv: usize) -> Vec<f64> {
+        let mut values = Vec::with_capacity(n_sv + SV_LANES);
+        if x.is_empty() {
+            values.resize(n_sv, self.finish(0.0));
+            return values;
+        }
+        for block in blocks.chunks_exact(SV_LANES * x.len()) {
+            let mut sums = [0.0; SV_LANES];
+            let lanes = block.chunks_exact(SV_LANES);
+            if let Self::Rbf { .. } = self {
+                for (&item, lanes) in x.iter().zip(lanes) {
+                    for (sum, &sv) in sums.iter_mut().zip(lanes) {
+                        let d = item - sv;
+                        *sum += d * d;
+                    }
+                }
+            } else {
+                for (&item, lanes) in x.iter().zip(lanes) {
+                    for (sum, &sv) in sums.iter_mut().zip(lanes) {
+                        *sum += item * sv;
+                    }
+                }
+            }
+            values.extend(sums.iter().map(|&sum| self.finish(sum)));
+        }
+        values.truncate(n_sv);
+        values
     }
 }
 
@@ -96,6 +135,10 @@ pub struct Svm {
     kernel: Kernel,
     /// `support_vectors_`, row-major, `n_sv x n_features`.
     support_vectors: Vec<f64>,
+    /// The support vectors in blocks of [`SV_LANES`], each transposed (item `j * SV_LANES +
+    /// l` of block `b` is support vector `b * SV_LANES + l`'s item `j`; the last block padded
+    /// with zeros), so that a row's kernel sums run for several vectors at once.
+    sv_blocks: Vec<f64>,
     n_features: usize,
     /// `_dual_coef_` (not the sign-flipped `dual_coef_`), `rows x n_sv`.
     dual_coef: Vec<f64>,
@@ -247,10 +290,12 @@ fn build(obj: &Obj<'_, '_>, role: Role) -> Result<Box<dyn Model>> {
             (kind, vec![n_sv])
         }
     };
+    let sv_blocks = sv_blocks(&support_vectors, n_features);
     Ok(Box::new(Svm {
         meta,
         kind,
         kernel,
+        sv_blocks,
         support_vectors,
         n_features,
         dual_coef,
@@ -259,7 +304,38 @@ fn build(obj: &Obj<'_, '_>, role: Role) -> Result<Box<dyn Model>> {
     }))
 }
 
+/// Support vectors per block of [`Svm::sv_blocks`].
+const SV_LANES: usize = 8;
+
+fn sv_blocks(support_vectors: &[f64], n_features: usize) -> Vec<f64> {
+    if n_features == 0 {
+        return Vec::new();
+    }
+    let n_sv = support_vectors.len() / n_features;
+    let mut blocks = vec![0.0; n_sv.div_ceil(SV_LANES) * SV_LANES * n_features];
+    for (index, vector) in support_vectors.chunks_exact(n_features).enumerate() {
+        let block = &mut blocks[(index / SV_LANES) * SV_LANES * n_features..];
+        for (feature, &item) in vector.iter().enumerate() {
+            block[feature * SV_LANES + index % SV_LANES] = item;
+        }
+    }
+    blocks
+}
+
 impl Svm {
+    /// `K(x, sv_i)` for every support vector.
+    fn kernel_values(&self, x: &[f64]) -> Vec<f64> {
+        let n_sv = self.n_sv();
+        if x.len() != self.n_features
+            || self.sv_blocks.len() != n_sv.div_ceil(SV_LANES) * SV_LANES * x.len()
+        {
+            return (0..n_sv)
+                .map(|index| self.kernel.eval(x, self.support_vector(index)))
+                .collect();
+        }
+        self.kernel.eval_blocks(x, &self.sv_blocks, n_sv)
+    }
+
     fn n_sv(&self) -> usize {
         self.n_support.iter().sum()
     }
@@ -271,8 +347,8 @@ impl Svm {
     /// `svm_predict_values` for SVR / one-class: `Σ coef_i K(x, sv_i) - rho`.
     fn single(&self, x: &[f64]) -> f64 {
         let mut sum = 0.0;
-        for index in 0..self.n_sv() {
-            sum += self.dual_coef[index] * self.kernel.eval(x, self.support_vector(index));
+        for (coef, value) in self.dual_coef.iter().zip(self.kernel_values(x)) {
+            sum += coef * value;
         }
         sum - self.rho[0]
     }
@@ -281,9 +357,7 @@ impl Svm {
     /// the index of the class with the most votes (the first one on ties).
     fn pairwise(&self, x: &[f64]) -> (Vec<f64>, usize) {
         let n_sv = self.n_sv();
-        let kvalue: Vec<f64> = (0..n_sv)
-            .map(|index| self.kernel.eval(x, self.support_vector(index)))
-            .collect();
+        let kvalue = self.kernel_values(x);
         let k = self.n_support.len();
         let mut start = vec![0usize; k];
         for i in 1..k {
@@ -561,6 +635,43 @@ impl Model for Svm {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn blocked_kernel_values_equal_eval() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut random = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64 * 8.0 - 4.0
+        };
+        for (n_sv, n_features) in [(1, 3), (8, 20), (13, 7), (30, 1)] {
+            let svs: Vec<f64> = (0..n_sv * n_features).map(|_| random()).collect();
+            let x: Vec<f64> = (0..n_features).map(|_| random()).collect();
+            let blocks = sv_blocks(&svs, n_features);
+            for kernel in [
+                Kernel::Linear,
+                Kernel::Rbf { gamma: 0.3 },
+                Kernel::Poly {
+                    gamma: 0.5,
+                    coef0: 1.0,
+                    degree: 3,
+                },
+                Kernel::Sigmoid {
+                    gamma: 0.1,
+                    coef0: -0.5,
+                },
+            ] {
+                let got = kernel.eval_blocks(&x, &blocks, n_sv);
+                let expected: Vec<u64> = svs
+                    .chunks_exact(n_features)
+                    .map(|sv| kernel.eval(&x, sv).to_bits())
+                    .collect();
+                let got: Vec<u64> = got.iter().map(|value| value.to_bits()).collect();
+                assert_eq!(got, expected, "{kernel:?}, {n_sv} x {n_features}");
+            }
+        }
+    }
 
     #[test]
     fn powi_squares_repeatedly() {
