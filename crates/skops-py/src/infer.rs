@@ -151,7 +151,8 @@ impl NativePredictor {
                 .iter()
                 .map(|&value| {
                     usize::try_from(value).map_err(|_| {
-                        PyValueError::new_err(format!("a sparse matrix has a negative {what}"))
+                        let reason = format!("a sparse matrix has a negative {what}");
+                        to_py(py, &skops_infer::error::InputError::Shape { reason }.into())
                     })
                 })
                 .collect()

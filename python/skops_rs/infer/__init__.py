@@ -118,18 +118,71 @@ class Predictor:
         return f"Predictor({self.type_name}, sha256={self.sha256[:12]}...)"
 
     def _run(self, method: str, X: Any) -> np.ndarray:
+        if _has_narrow_floats(X) and not self.type_name.startswith(_FLOAT32_EXACT):
+            raise InferenceInputError(
+                f"a batch of float32 (or float16) values: {self.type_name} computes in that "
+                "precision in scikit-learn, the native engine in float64; pass float64",
+                kind="infer-input-type",
+            )
         csr = _as_csr(X)
         if csr is not None:
+            _check_rows(csr[3][0])
             shape, values = self._native.run_csr(method, *csr)
             return _shaped(shape, values)
         columns = _as_columns(X)
         if columns is None:
             matrix = _as_matrix(X)
+            _check_rows(matrix.shape[0])
             shape, values = self._native.run_matrix(method, matrix)
         else:
             names, values_by_column = columns
+            if values_by_column:
+                _check_rows(len(values_by_column[0]))
             shape, values = self._native.run_columns(method, values_by_column, names)
         return _shaped(shape, values)
+
+
+# Estimators whose scikit-learn prediction casts a float32 batch itself, to float32 (trees,
+# forests, boosting, isolation forests) or to float64 (histogram boosting), so a float32 batch
+# gives the engine's answer. Most others (scalers, linear models, networks, neighbors...) keep
+# float32 and compute in it, and the engine does not: a narrow-float batch for them is refused.
+_FLOAT32_EXACT = (
+    "sklearn.tree.",
+    "sklearn.ensemble._forest.",
+    "sklearn.ensemble._gb.",
+    "sklearn.ensemble._iforest.",
+    "sklearn.ensemble._hist_gradient_boosting.",
+)
+
+
+def _has_narrow_floats(X: Any) -> bool:
+    """Whether the batch holds float32 or float16 values (an array, a sparse matrix, a
+    DataFrame column or an Arrow column)."""
+
+    def narrow(dtype: Any) -> bool:
+        return getattr(dtype, "kind", "") == "f" and getattr(dtype, "itemsize", 8) < 8
+
+    if narrow(getattr(X, "dtype", None)):
+        return True
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is not None and type(X).__module__.startswith("pandas"):
+        return any(narrow(dtype) for dtype in dtypes)
+    schema = getattr(X, "schema", None)
+    if schema is not None and type(X).__module__.startswith("pyarrow"):
+        import pyarrow as pa
+
+        return any(
+            pa.types.is_float32(field.type) or pa.types.is_float16(field.type) for field in schema
+        )
+    return False
+
+
+def _check_rows(rows: int) -> None:
+    """scikit-learn refuses a batch of no rows ("Found array with 0 sample(s)")."""
+    if rows == 0:
+        raise InferenceInputError(
+            "a batch of 0 rows (scikit-learn requires at least 1)", kind="infer-input-shape"
+        )
 
 
 def _shaped(shape: list[int], values: Any) -> np.ndarray:
@@ -177,7 +230,12 @@ def _rebuild(data: bytes, sha256: str) -> Predictor:
 
 
 def _as_matrix(X: Any) -> np.ndarray:
-    array = np.asarray(X)
+    try:
+        array = np.asarray(X)
+    except ValueError as error:  # ragged nested lists
+        raise InferenceInputError(
+            f"the batch is not a rectangular array: {error}", kind="infer-input-shape"
+        ) from None
     if array.ndim != 2:
         raise InferenceInputError(
             f"expected a 2-D batch (rows x columns), got an array of shape {array.shape}; "
@@ -206,7 +264,12 @@ def _as_columns(X: Any) -> tuple[list[str] | None, list[Any]] | None:
     if module.startswith("pyarrow") and hasattr(X, "column_names"):
         names = [str(name) for name in X.column_names]
         return names, [_arrow_column(X.column(index)) for index in range(len(names))]
-    array = np.asarray(X) if not isinstance(X, np.ndarray) else X
+    try:
+        array = np.asarray(X) if not isinstance(X, np.ndarray) else X
+    except ValueError as error:  # ragged nested lists
+        raise InferenceInputError(
+            f"the batch is not a rectangular array: {error}", kind="infer-input-shape"
+        ) from None
     if array.ndim == 2 and array.dtype.kind in "OUS":
         return None, [_column(array[:, index]) for index in range(array.shape[1])]
     return None

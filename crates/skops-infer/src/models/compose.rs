@@ -239,7 +239,7 @@ fn columns_by_name(
 /// scikit-learn's `_get_column_indices` resolves it (integers, negative ones from the end;
 /// a boolean mask; names; a slice of integers or, inclusive, of names); `None` for a form
 /// or an index not resolved here.
-fn selected_columns(
+pub(crate) fn selected_columns(
     obj: &Obj<'_, '_>,
     id: skops_format::schema::NodeId,
     n: usize,

@@ -90,6 +90,22 @@ impl Categories {
                 match array.type_str().map(|type_str| type_str.kind) {
                     Some('f' | 'i' | 'u' | 'b') => {
                         let values = array.f64s(obj)?;
+                        // scikit-learn finds a number's category by `np.searchsorted`, which
+                        // only finds it in `np.unique`'s order: increasing, NaN last.
+                        let sorted = values.windows(2).all(|pair| pair[0] < pair[1])
+                            || (values.last().is_some_and(|last| last.is_nan())
+                                && values[..values.len() - 1]
+                                    .windows(2)
+                                    .all(|pair| pair[0] < pair[1]));
+                        if !sorted
+                            || values[..values.len().saturating_sub(1)]
+                                .iter()
+                                .any(|v| v.is_nan())
+                        {
+                            return Err(obj.malformed(format!(
+                                "`categories_[{index}]` is not increasing with NaN last"
+                            )));
+                        }
                         let mut lookup = HashMap::with_capacity(values.len());
                         for (at, value) in values.iter().enumerate() {
                             lookup.entry(number_key(*value)).or_insert(at);
@@ -294,11 +310,24 @@ pub fn one_hot_encoder_dense(obj: &Obj<'_, '_>) -> Result<Box<dyn Model>> {
         }
         drop
     };
-    Ok(Box::new(OneHotEncoder {
+    let model = OneHotEncoder {
         encoder,
         unknown,
         drop,
-    }))
+    };
+    // scikit-learn's output has `sum(_n_features_outs)` columns, each column's block starting
+    // after the blocks before it: they must be the widths the categories and drops make.
+    let outs = obj.items("_n_features_outs")?;
+    let widths = model.widths();
+    if outs.len() != widths.len()
+        || outs
+            .iter()
+            .zip(&widths)
+            .any(|(&id, &width)| obj.float_at(id) != Some(width as f64))
+    {
+        return Err(obj.malformed("`_n_features_outs` does not fit `categories_` and the drops"));
+    }
+    Ok(Box::new(model))
 }
 
 impl OneHotEncoder {
@@ -375,11 +404,63 @@ pub fn ordinal_encoder(obj: &Obj<'_, '_>) -> Result<Box<dyn Model>> {
         other => return Err(obj.unsupported_option(format!("handle_unknown={other:?}"))),
     };
     let encoded_missing = obj.float("encoded_missing_value")?;
+    check_missing_indices(obj, &encoder.categories)?;
     Ok(Box::new(OrdinalEncoder {
         encoder,
         unknown,
         encoded_missing,
     }))
+}
+
+/// scikit-learn's `OrdinalEncoder.transform` gives `encoded_missing_value` to the category at
+/// `_missing_indices[column]`; the engine to a trailing NaN category: the two must agree.
+fn check_missing_indices(obj: &Obj<'_, '_>, categories: &[Categories]) -> Result<()> {
+    let refuse = || obj.malformed("`_missing_indices` does not name the NaN categories");
+    let mut expected: Vec<(usize, usize)> = categories
+        .iter()
+        .enumerate()
+        .filter_map(|(column, categories)| categories.missing_index().map(|at| (column, at)))
+        .collect();
+    if !obj.has("_missing_indices") {
+        return if expected.is_empty() {
+            Ok(())
+        } else {
+            Err(refuse())
+        };
+    }
+    let skops_trust::state::Slot::Node(id) = obj.slot("_missing_indices")? else {
+        return Err(refuse());
+    };
+    let NodeKind::Dict { entries, key_types } = obj.kind_at(id) else {
+        return Err(refuse());
+    };
+    let types = obj.items_at(*key_types).unwrap_or_default();
+    if types.len() != entries.len()
+        || types.iter().any(|&key| {
+            !matches!(obj.kind_at(key), NodeKind::Type)
+                || obj.file().schema().node(key).type_name() != "builtins.int"
+        })
+    {
+        return Err(refuse());
+    }
+    let mut found = Vec::with_capacity(entries.len());
+    for (key, value) in entries {
+        let column = key.as_str().and_then(|key| key.parse::<usize>().ok());
+        let at = obj
+            .float_at(*value)
+            .filter(|at| *at >= 0.0 && at.fract() == 0.0)
+            .map(|at| at as usize);
+        let (Some(column), Some(at)) = (column, at) else {
+            return Err(refuse());
+        };
+        found.push((column, at));
+    }
+    found.sort_unstable();
+    expected.sort_unstable();
+    if found != expected {
+        return Err(refuse());
+    }
+    Ok(())
 }
 
 impl Model for OrdinalEncoder {

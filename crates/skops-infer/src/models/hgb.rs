@@ -485,6 +485,7 @@ fn read_preprocessor(
         .ok_or_else(|| {
             preprocessor.malformed("`transformers_[0]` is not (name, encoder, columns)")
         })?;
+    check_preprocessor(obj, &preprocessor, n_features, &categorical, &numeric)?;
     let encoder = preprocessor.descendant(encoder, "._preprocessor.transformers_[0][1]")?;
     if encoder.type_name() != "sklearn.preprocessing._encoders.OrdinalEncoder" {
         return Err(ModelError::Unsupported {
@@ -505,6 +506,171 @@ fn read_preprocessor(
         .map(|(j, &id)| read_categories(&encoder, id, j))
         .collect::<Result<Vec<_>>>()?;
     Ok(((categorical, numeric), categories))
+}
+
+/// scikit-learn's `_preprocess_X` sends a batch through `_preprocessor` alone: its
+/// `transformers_` columns (a DataFrame's through `_transformer_to_input_indices` and the
+/// preprocessor's `feature_names_in_`) decide which columns are encoded, and the encoder's and
+/// the numeric `check_array`'s options decide the codes. The engine encodes the columns
+/// `is_categorical_` names as `_preprocess_X` fits them, so a preprocessor saying anything else
+/// is refused.
+fn check_preprocessor(
+    obj: &Obj<'_, '_>,
+    preprocessor: &Obj<'_, '_>,
+    n_features: usize,
+    categorical: &[usize],
+    numeric: &[usize],
+) -> Result<()> {
+    let differs = |what: &str| {
+        preprocessor.malformed(format!(
+            "the preprocessor's {what} is not the one `is_categorical_` describes"
+        ))
+    };
+    if preprocessor.count("n_features_in_")? != n_features {
+        return Err(differs("`n_features_in_`"));
+    }
+    let names = |owner: &Obj<'_, '_>| -> Result<Option<Labels>> {
+        if owner.is_none("feature_names_in_") {
+            Ok(None)
+        } else {
+            owner.labels("feature_names_in_").map(Some)
+        }
+    };
+    if names(obj)? != names(preprocessor)? {
+        return Err(differs("`feature_names_in_`"));
+    }
+    if preprocessor.has("sparse_output_") && preprocessor.bool("sparse_output_")? {
+        return Err(differs("`sparse_output_`"));
+    }
+    if !preprocessor.is_none("transformer_weights") {
+        return Err(differs("`transformer_weights`"));
+    }
+    let transformers = preprocessor.items("transformers_")?;
+    let expected: [(&str, &[usize]); 2] = [("encoder", categorical), ("numerical", numeric)];
+    let mut indices = preprocessor.dict("_transformer_to_input_indices")?;
+    indices.retain(|(name, _)| name != "remainder");
+    if indices.len() != 2 || !(2..=3).contains(&transformers.len()) {
+        return Err(differs("list of transformers"));
+    }
+    for (at, &item) in transformers.iter().enumerate() {
+        let triple = preprocessor
+            .items_at(item)
+            .filter(|triple| triple.len() == 3)
+            .ok_or_else(|| differs(&format!("`transformers_[{at}]`")))?;
+        let name = preprocessor.str_at(triple[0]);
+        let Some(&(want, columns)) = expected.get(at) else {
+            // The remainder: dropped, of no column.
+            let empty =
+                crate::models::compose::selected_columns(preprocessor, triple[2], n_features, None)
+                    .is_some_and(|columns| columns.is_empty());
+            if preprocessor.str_at(triple[1]).as_deref() != Some("drop") || !empty {
+                return Err(differs("remainder"));
+            }
+            continue;
+        };
+        if name.as_deref() != Some(want) {
+            return Err(differs(&format!("`transformers_[{at}]`")));
+        }
+        let selected =
+            crate::models::compose::selected_columns(preprocessor, triple[2], n_features, None);
+        if selected.as_deref() != Some(columns) {
+            return Err(differs(&format!(
+                "column selection of `transformers_[{at}]`"
+            )));
+        }
+        let by_index = indices
+            .iter()
+            .find(|(known, _)| known == want)
+            .and_then(|&(_, id)| preprocessor.items_at(id))
+            .map(|items| {
+                items
+                    .into_iter()
+                    .map(|item| preprocessor.float_at(item))
+                    .collect::<Option<Vec<f64>>>()
+            });
+        let wanted: Vec<f64> = columns.iter().map(|&column| column as f64).collect();
+        if by_index != Some(Some(wanted)) {
+            return Err(differs("`_transformer_to_input_indices`"));
+        }
+        let part = preprocessor.descendant(triple[1], &format!("._transformers_[{at}][1]"))?;
+        if at == 0 {
+            check_encoder(&part)?;
+        } else {
+            check_numeric(&part)?;
+        }
+    }
+    Ok(())
+}
+
+/// The `OrdinalEncoder` `_preprocess_X` fits: unknown and missing values become NaN, and no
+/// category is grouped as infrequent.
+fn check_encoder(encoder: &Obj<'_, '_>) -> Result<()> {
+    let is_nan = |key: &str| encoder.float(key).is_ok_and(f64::is_nan);
+    if encoder.string("handle_unknown")? != "use_encoded_value"
+        || !is_nan("unknown_value")
+        || !is_nan("encoded_missing_value")
+        || (encoder.has("_infrequent_enabled") && encoder.bool("_infrequent_enabled")?)
+    {
+        return Err(encoder.malformed(
+            "the encoder does not encode unknown and missing values as NaN, or groups categories",
+        ));
+    }
+    Ok(())
+}
+
+/// The numeric part: `FunctionTransformer(partial(check_array, dtype=[float64],
+/// ensure_all_finite=False))`, which passes the columns through as float64.
+fn check_numeric(part: &Obj<'_, '_>) -> Result<()> {
+    use skops_format::schema::NodeKind;
+    let refuse = || part.malformed("the numeric columns are not passed through as float64");
+    if part.type_name() != "sklearn.preprocessing._function_transformer.FunctionTransformer"
+        || !part.is_none("kw_args")
+        || (part.has("validate") && part.bool("validate")?)
+    {
+        return Err(refuse());
+    }
+    let Ok(skops_trust::state::Slot::Node(func)) = part.slot("func") else {
+        return Err(refuse());
+    };
+    let NodeKind::Partial {
+        func, args, kwds, ..
+    } = part.kind_at(func)
+    else {
+        return Err(refuse());
+    };
+    if part.function_at(*func).as_deref() != Some("sklearn.utils.validation.check_array")
+        || part.items_at(*args).is_none_or(|args| !args.is_empty())
+    {
+        return Err(refuse());
+    }
+    let NodeKind::Dict { entries, .. } = part.kind_at(*kwds) else {
+        return Err(refuse());
+    };
+    let mut keys = 0;
+    for (key, value) in entries {
+        let fits = match key.as_str() {
+            Some("ensure_all_finite") => {
+                matches!(part.json_at(*value), Some(Value::Bool(false)))
+                    || part
+                        .json_at(*value)
+                        .is_some_and(|v| v.as_str() == Some("false"))
+            }
+            Some("dtype") => part.items_at(*value).is_some_and(|types| {
+                types.len() == 1
+                    && matches!(part.kind_at(types[0]), NodeKind::Type)
+                    && part.file().schema().node(types[0]).type_name() == "numpy.float64"
+            }),
+            _ => false,
+        };
+        if !fits {
+            return Err(refuse());
+        }
+        keys += 1;
+    }
+    if keys != 2 {
+        return Err(refuse());
+    }
+    Ok(())
 }
 
 fn read_categories(

@@ -50,6 +50,7 @@ pub fn isolation_forest(obj: &Obj<'_, '_>) -> Result<Box<dyn Model>> {
     if n == 0 || features.len() != n || decision.len() != n || average.len() != n {
         return Err(obj.malformed("the per-tree lists do not have one item per estimator"));
     }
+    let subsample = obj.count("_max_features")? != n_features;
     let mut trees = Vec::with_capacity(n);
     let mut depths = Vec::new();
     for index in 0..n {
@@ -66,12 +67,25 @@ pub fn isolation_forest(obj: &Obj<'_, '_>) -> Result<Box<dyn Model>> {
             crate::read::NdArray::of(obj.file(), id)
                 .map_err(|reason| obj.malformed(format!("`{what}[{index}]`: {reason}")))
         };
-        let columns: Vec<usize> = array(features[index], "estimators_features_")?
-            .i64s(obj)?
-            .into_iter()
-            .map(|column| usize::try_from(column).ok().filter(|&c| c < n_features))
-            .collect::<Option<_>>()
-            .ok_or_else(|| obj.malformed("`estimators_features_` names a column out of range"))?;
+        // `_compute_chunked_score_samples` gives each tree the whole batch when
+        // `_max_features` is its width, else `X[:, estimators_features_[i]]` (numpy
+        // indexing: a negative index counts from the end).
+        let columns: Vec<usize> = if subsample {
+            array(features[index], "estimators_features_")?
+                .i64s(obj)?
+                .into_iter()
+                .map(|column| {
+                    let n = i64::try_from(n_features).ok()?;
+                    let column = if column < 0 { column + n } else { column };
+                    usize::try_from(column).ok().filter(|&c| c < n_features)
+                })
+                .collect::<Option<_>>()
+                .ok_or_else(|| {
+                    obj.malformed("`estimators_features_` names a column out of range")
+                })?
+        } else {
+            (0..n_features).collect()
+        };
         if columns.len() != tree.n_features() || !tree.map_features(&columns) {
             return Err(obj.malformed("a tree reads another number of features than it is given"));
         }

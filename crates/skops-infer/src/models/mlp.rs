@@ -180,6 +180,14 @@ fn build(obj: &Obj<'_, '_>, classifier: bool) -> Result<Box<dyn Model>> {
         });
     }
     let n_outputs = layers.last().map_or(0, |layer| layer.n_out);
+    // `_forward_pass_fast` runs `n_layers_ - 1` layers, and a classifier flattens its output
+    // by `n_outputs_`: both must describe `coefs_`.
+    if obj.count("n_layers_")? != layers.len() + 1 {
+        return Err(obj.malformed("`n_layers_` does not count the layers of `coefs_`"));
+    }
+    if classifier && obj.count("n_outputs_")? != n_outputs {
+        return Err(obj.malformed("`n_outputs_` is not the width of the output layer"));
+    }
     let classes = if classifier {
         let binarizer = obj.child("_label_binarizer")?;
         let y_type = binarizer.string("y_type_")?;

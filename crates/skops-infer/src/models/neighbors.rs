@@ -198,7 +198,7 @@ fn build(obj: &Obj<'_, '_>, classifier: bool) -> Result<Box<dyn Model>> {
 impl KNeighbors {
     /// The `k` nearest training points of `x`, nearest first (the lower index first on
     /// equal distances), with their distances.
-    fn neighbors(&self, x: &[f64]) -> Vec<(f64, usize)> {
+    fn neighbors(&self, x: &[f64]) -> Result<Vec<(f64, usize)>> {
         let cols = self.n_features;
         let mut all: Vec<(f64, usize)> = (0..self.n_fit)
             .map(|index| {
@@ -212,9 +212,20 @@ impl KNeighbors {
             all.truncate(self.k);
         }
         all.sort_unstable_by(order);
+        // Finite inputs far apart overflow the distance to infinity: scikit-learn's trees
+        // then pick among equal infinities in their own order, so such a row is refused.
+        if all.last().is_some_and(|entry| !entry.0.is_finite()) {
+            return Err(crate::error::InputError::Value {
+                reason: format!(
+                    "a row is so far from the fitted points that {}'s distances overflow",
+                    self.meta.who()
+                ),
+            }
+            .into());
+        }
         all.iter_mut()
             .for_each(|entry| entry.0 = self.metric.rdist_to_dist(entry.0));
-        all
+        Ok(all)
     }
 
     /// `_get_weights(dist, "distance")`: `1 / dist`, or, in a row with a zero distance, 1 for
@@ -255,7 +266,7 @@ impl Model for KNeighbors {
             Target::Values(y) => {
                 let mut out = Vec::with_capacity(rows);
                 for row in x.iter_rows() {
-                    let neighbors = self.neighbors(row);
+                    let neighbors = self.neighbors(row)?;
                     out.push(if self.distance_weights {
                         let weights = Self::weights(&neighbors);
                         let products: Vec<f64> = neighbors
@@ -279,7 +290,7 @@ impl Model for KNeighbors {
                 let mut labels = Vec::with_capacity(rows);
                 let mut proba = Vec::with_capacity(rows * n_classes);
                 for row in x.iter_rows() {
-                    let neighbors = self.neighbors(row);
+                    let neighbors = self.neighbors(row)?;
                     let mut scores = vec![0.0; n_classes];
                     if self.distance_weights {
                         let weights = Self::weights(&neighbors);

@@ -404,6 +404,13 @@ fn forest(obj: &Obj<'_, '_>, classifier: bool) -> Result<Box<dyn Model>> {
             }
             .into());
         }
+        // Each tree checks the batch's width against its own `n_features_in_` too.
+        if estimator.has("n_features_in_")
+            && meta.n_features_in.is_some()
+            && Some(estimator.count("n_features_in_")?) != meta.n_features_in
+        {
+            return Err(estimator.malformed("`n_features_in_` differs from the forest's"));
+        }
         // `_validate_X_predict` asks the first estimator whether NaN is allowed.
         if index == 0 {
             allow_nan = tree_allows_nan(&estimator)?;
