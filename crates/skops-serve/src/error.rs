@@ -139,7 +139,7 @@ pub enum LoadError {
     },
     /// The file is invalid, or the native engine cannot evaluate the model: the engine's
     /// kind.
-    #[error("`{}`: {source}", path.display())]
+    #[error("`{}` cannot be served natively", path.display())]
     Model {
         /// The model file.
         path: PathBuf,

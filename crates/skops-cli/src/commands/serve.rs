@@ -94,11 +94,10 @@ pub fn run(args: &ServeArgs) -> Result<Outcome, CliError> {
         let mut stdout = std::io::stdout().lock();
         let _ = writeln!(
             stdout,
-            "skops-rs serve: {} at http://{local} ({})",
-            if names.len() == 1 {
-                "1 model"
-            } else {
-                "models"
+            "skops-rs serve: serving {} at http://{local} ({})",
+            match names.len() {
+                1 => "1 model".to_owned(),
+                count => format!("{count} models"),
             },
             names.join(", ")
         );

@@ -688,6 +688,10 @@ fn start_up_refuses_untrusted_pickles_and_bad_folders() {
     let not_zip = dir.path().join("text.skops");
     std::fs::write(&not_zip, b"hello").unwrap();
     assert_eq!(kind(ModelSpec::path(&not_zip)), "zip-not-an-archive");
+    // A class the native engine does not evaluate: the engine's kind, at start-up.
+    let kmeans =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../skops-cli/tests/data/native/kmeans.skops");
+    assert_eq!(kind(ModelSpec::path(kmeans)), "infer-unsupported");
     assert_eq!(Models::load(&[]).unwrap_err().kind(), "serve-no-models");
     let twice = [
         ModelSpec::path(data("tree.skops")),
