@@ -29,6 +29,10 @@ CRATES = [
         "the native engine (Python: `UnsupportedModelError`, `InferenceInputError`, "
         "`InferenceMethodError`)",
     ),
+    (
+        "skops-serve",
+        "the model server (HTTP: the `kind` of an `{\"error\", \"kind\"}` answer)",
+    ),
     ("skops-cli", "the command line's own (`--json`: the `kind` of the `error` object)"),
 ]
 
@@ -104,7 +108,9 @@ def render() -> str:
         "A wrapper that only adds where a problem is (`FileError::MemberInvalid`,",
         "`NpzError::Member`) has the kind of what it wraps; a trust error of the file format",
         "(`Error::Format`) keeps the format's, and a CLI error about a file, card or hub",
-        "(`CliError::File`, `Card`, `Hub`) the kind of the crate's error.",
+        "(`CliError::File`, `Card`, `Hub`, `ServeModels`) the kind of the crate's error. The",
+        "model server answers the engine's refusals of a model or a batch with the engine's",
+        "`infer-*` kinds (HTTP statuses: `docs/serving.md`).",
     ]
     for crate, what in CRATES:
         lines += ["", f"## `{crate}`: {what}", ""]

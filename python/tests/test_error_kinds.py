@@ -29,7 +29,15 @@ _FORMAT_LITERAL = re.compile(
     r"visualize|request|path|auth|conflict|store|page|cli|infer)-[a-z0-9-]+|"
     r"(?:repo|revision|entry|route)-not-found))[\"'`]"
 )
-CRATES = ("skops-format", "skops-trust", "skops-card", "skops-hub", "skops-infer", "skops-cli")
+CRATES = (
+    "skops-format",
+    "skops-trust",
+    "skops-card",
+    "skops-hub",
+    "skops-infer",
+    "skops-serve",
+    "skops-cli",
+)
 _CARD_KIND = re.compile(r"(?:value|error|exc|err)\.kind\s*==\s*[\"']([a-z0-9-]+)[\"']")
 
 
@@ -142,7 +150,8 @@ UNPROVOKED = {
     # Not provokable yet: no class the engine supports today has such an option or encoder;
     # the families that bring one test it (and then remove it from here).
     "infer-unsupported-option": "a supported class with an option the engine refuses",
-    "infer-input-unknown-category": "a supported encoder with handle_unknown='error'",
+    "serve-internal": "a prediction task panicking (a bug) or being cancelled",
+    "serve-bind": "the address in use or not allowed: the CLI reports it as text, no kind",
 }
 
 

@@ -54,6 +54,16 @@ pub enum Command {
     /// read, evaluated and written N rows at a time (`--batch-rows`), so memory stays bounded
     /// whatever its size. `skops-rs inspect MODEL --native` shows whether a model can be.
     Predict(PredictArgs),
+    /// Serve models over HTTP: the Open Inference Protocol v2 and the legacy Hugging Face
+    /// inference API
+    ///
+    /// Each model is a `.skops` file or a repository folder as `hub_utils.init` writes it
+    /// (`config.json` + the model file), named after its stem unless `--model-name NAME=PATH`
+    /// names it. Every model is audited and built at start-up: a model with untrusted types,
+    /// or one native prediction does not support, stops the start-up with its reason. Routes,
+    /// limits, errors and metrics: docs/serving.md. Stops on SIGTERM or Ctrl-C, after the
+    /// requests in flight.
+    Serve(ServeArgs),
 }
 
 impl Command {
@@ -63,7 +73,7 @@ impl Command {
             Self::Inspect(args) => args.json,
             Self::Audit(args) => args.json,
             Self::Predict(args) => args.json,
-            Self::Card(_) | Self::Hub(_) => false,
+            Self::Card(_) | Self::Hub(_) | Self::Serve(_) => false,
         }
     }
 }
@@ -109,6 +119,42 @@ pub struct HubServeArgs {
     /// The address to listen on (port 0 picks a free port; the URL printed has the real one)
     #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8765")]
     pub addr: String,
+}
+
+/// Arguments of `skops-rs serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The models: `.skops` files or repository folders (named after their stem)
+    #[arg(value_name = "MODEL")]
+    pub models: Vec<PathBuf>,
+
+    /// A model under a name of its own (repeatable): `NAME=PATH` or `OWNER/NAME=PATH`
+    #[arg(long = "model-name", value_name = "NAME=PATH")]
+    pub named: Vec<String>,
+
+    /// The address to listen on
+    #[arg(long, value_name = "HOST", default_value = "127.0.0.1")]
+    pub host: String,
+
+    /// The port (default: `$PORT`, else 8080; 0 picks a free one, the URL printed has it)
+    #[arg(long)]
+    pub port: Option<u16>,
+
+    /// The largest request body, in bytes
+    #[arg(long, value_name = "BYTES", default_value_t = skops_serve::limits::MAX_BODY_BYTES)]
+    pub max_body_bytes: usize,
+
+    /// The most rows one request may hold
+    #[arg(long, value_name = "ROWS", default_value_t = skops_serve::limits::MAX_ROWS)]
+    pub max_rows: usize,
+
+    /// How long a request may take, in seconds
+    #[arg(long, value_name = "SECONDS", default_value_t = skops_serve::limits::REQUEST_TIMEOUT.as_secs())]
+    pub timeout: u64,
+
+    /// Do not log each request as a JSON line on standard error
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 /// The `hub token` subcommands.

@@ -64,6 +64,11 @@ pub enum CliError {
         /// What went wrong.
         source: std::io::Error,
     },
+    /// `serve` could not load a model, or could not listen.
+    ServeModels {
+        /// What went wrong.
+        source: skops_serve::Error,
+    },
     /// Native prediction refused the model or a batch of the input.
     Infer {
         /// Where: the model file, or the input's rows.
@@ -226,6 +231,12 @@ impl CliError {
                 source,
                 Some("pass another `--addr HOST:PORT` (port 0 picks a free one)"),
             ),
+            Self::ServeModels { source } => Report::with_causes(
+                self.kind(),
+                format!("serve: {source}"),
+                source,
+                serve_hint(source),
+            ),
             Self::Infer { context, source } => {
                 let source = source.as_ref();
                 Report::with_causes(
@@ -305,8 +316,31 @@ skops_format::error_kinds!(CliError / CliErrorKind {
     File,
     Card,
     Hub,
+    ServeModels,
     Infer,
 });
+
+/// What to suggest when `serve` cannot start.
+fn serve_hint(error: &skops_serve::Error) -> Option<&'static str> {
+    use skops_serve::error::{LoadError, ServerError};
+    match error {
+        skops_serve::Error::Load(LoadError::Untrusted { .. }) => Some(
+            "`skops-rs audit MODEL` lists the untrusted types and where they occur; only \
+             models whose audit is clean are served",
+        ),
+        skops_serve::Error::Load(LoadError::Model { source, .. }) => infer_hint(source),
+        skops_serve::Error::Load(LoadError::Format { .. }) => {
+            Some("save the model with `skops_rs.io.dump` (or skops' `sio.dump`)")
+        }
+        skops_serve::Error::Load(LoadError::DuplicateName { .. } | LoadError::BadSpec { .. }) => {
+            Some("name models with `--model-name NAME=PATH`")
+        }
+        skops_serve::Error::Server(ServerError::Bind { .. }) => {
+            Some("pass another `--port` (0 picks a free one) or `--host`")
+        }
+        _ => None,
+    }
+}
 
 /// Where in the input: `` `data.csv`, line 3 `` (or the file alone).
 fn at(path: &Path, line: Option<u64>) -> String {
@@ -760,6 +794,13 @@ mod tests {
                     },
                     "cli-serve-io",
                     "skops-cli",
+                ),
+                CliErrorKind::ServeModels => (
+                    CliError::ServeModels {
+                        source: skops_serve::error::LoadError::NoModels.into(),
+                    },
+                    "serve-no-models",
+                    "skops-serve",
                 ),
                 CliErrorKind::Infer => (
                     CliError::Infer {

@@ -55,6 +55,7 @@ where
         Command::Card(command) => commands::card::run(command, style),
         Command::Hub(command) => commands::hub::run(command),
         Command::Predict(args) => commands::predict::run(args),
+        Command::Serve(args) => commands::serve::run(args),
     };
     let result = outcome.and_then(|outcome| {
         write_stdout(&outcome.stdout)?;

@@ -73,7 +73,7 @@ async fn serve(args: &HubServeArgs) -> Result<Outcome, CliError> {
 }
 
 /// Completes on Ctrl-C or (on Unix) SIGTERM.
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let interrupt = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -6,6 +6,7 @@ pub mod card;
 pub mod hub;
 pub mod inspect;
 pub mod predict;
+pub mod serve;
 
 use std::path::Path;
 

@@ -1,0 +1,114 @@
+//! `skops-rs serve MODEL...`: loads and audits the models (`skops-serve`), then serves them on
+//! `--host`:`--port` (default `$PORT`, else 8080) until SIGTERM or Ctrl-C, finishing the
+//! requests in flight.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+
+use skops_serve::error::ServerError;
+use skops_serve::{Limits, ModelSpec, Models, Server};
+
+use super::Outcome;
+use super::hub::shutdown_signal;
+use crate::EXIT_OK;
+use crate::args::ServeArgs;
+use crate::error::CliError;
+
+/// The port when neither `--port` nor `$PORT` gives one (KServe's and Knative's).
+pub const DEFAULT_PORT: u16 = 8080;
+
+/// Runs `serve`.
+pub fn run(args: &ServeArgs) -> Result<Outcome, CliError> {
+    let fail = |source: skops_serve::Error| CliError::ServeModels { source };
+    let mut specs: Vec<ModelSpec> = args.models.iter().map(ModelSpec::path).collect();
+    for named in &args.named {
+        specs.push(ModelSpec::named(named).map_err(fail)?);
+    }
+    let models = Models::load(&specs).map_err(fail)?;
+    let limits = Limits {
+        body_bytes: args.max_body_bytes,
+        rows: args.max_rows,
+        timeout: Duration::from_secs(args.timeout.max(1)),
+        ..Limits::default()
+    };
+    let mut server = Server::new(models, limits).map_err(fail)?;
+    if !args.quiet {
+        server = server.with_access_log();
+    }
+    let port = match args.port {
+        Some(port) => port,
+        None => match std::env::var("PORT") {
+            Ok(text) => text.trim().parse().map_err(|_| {
+                fail(
+                    ServerError::Bind {
+                        addr: format!("{}:{text}", args.host),
+                        source: std::io::Error::new(
+                            std::io::ErrorKind::InvalidInput,
+                            "$PORT is not a port number",
+                        ),
+                    }
+                    .into(),
+                )
+            })?,
+            Err(_) => DEFAULT_PORT,
+        },
+    };
+    let addr = if args.host.contains(':') {
+        format!("[{}]:{port}", args.host)
+    } else {
+        format!("{}:{port}", args.host)
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|source| {
+            fail(
+                ServerError::Bind {
+                    addr: addr.clone(),
+                    source,
+                }
+                .into(),
+            )
+        })?;
+    runtime.block_on(async {
+        let bind_failed = |source| {
+            fail(
+                ServerError::Bind {
+                    addr: addr.clone(),
+                    source,
+                }
+                .into(),
+            )
+        };
+        let listener = tokio::net::TcpListener::bind(&addr)
+            .await
+            .map_err(bind_failed)?;
+        let local = listener.local_addr().map_err(bind_failed)?;
+        let names: Vec<&str> = server
+            .models
+            .iter()
+            .map(|model| model.name.as_str())
+            .collect();
+        // Printed before serving, and flushed: scripts and tests read the URL from it.
+        let mut stdout = std::io::stdout().lock();
+        let _ = writeln!(
+            stdout,
+            "skops-rs serve: serving {} at http://{local} ({})",
+            match names.len() {
+                1 => "1 model".to_owned(),
+                count => format!("{count} models"),
+            },
+            names.join(", ")
+        );
+        let _ = stdout.flush();
+        drop(stdout);
+        skops_serve::serve(listener, Arc::new(server), shutdown_signal())
+            .await
+            .map_err(bind_failed)
+    })?;
+    Ok(Outcome {
+        stdout: "skops-rs serve: stopped\n".to_owned(),
+        code: EXIT_OK,
+    })
+}

@@ -1,0 +1,36 @@
+//! Serves `.skops` models over HTTP (`skops-rs serve`), evaluated by the native engine
+//! (`skops-infer`): the Open Inference Protocol v2 REST routes as MLServer's scikit-learn
+//! runtime answers them, and the legacy Hugging Face inference JSON that skops'
+//! `get_model_output` and the Hub widget spoke.
+//!
+//! Every model is audited at start-up (no untrusted type may remain), validated and built;
+//! requests are bounded ([`limits`]), predictions run off the async executor, every failure is
+//! a JSON answer `{"error", "kind"}` with a specific status ([`error`]), and each request is
+//! counted in Prometheus metrics ([`metrics`]) and logged as one JSON line.
+//!
+//! Modules: [`load`] (model files and repository folders), [`input`] (request columns to the
+//! engine's batch), [`oip`] and [`legacy`] (the two protocols), [`http`] (routes, middleware).
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::unreachable
+    )
+)]
+
+pub mod error;
+pub mod http;
+pub mod input;
+pub mod legacy;
+pub mod limits;
+pub mod load;
+pub mod metrics;
+pub mod oip;
+
+pub use error::{Error, Result};
+pub use http::{Server, router, serve};
+pub use limits::Limits;
+pub use load::{ModelSpec, Models, ServedModel};

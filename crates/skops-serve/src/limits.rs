@@ -1,0 +1,48 @@
+//! Every bound a request is held to, as named constants (the defaults) and [`Limits`] (what a
+//! server uses: the defaults, or the command line's overrides).
+
+use std::time::Duration;
+
+/// The largest request body, in bytes: 16 MiB holds about a million numbers as JSON text, far
+/// more than [`MAX_ROWS`] rows of a tabular model need; a larger body is refused (413) before
+/// it is read whole.
+pub const MAX_BODY_BYTES: usize = 16 << 20;
+
+/// The most rows one request may hold (413 beyond): a batch is evaluated while the request
+/// waits, so a bound on rows is a bound on the time and memory one request may take.
+pub const MAX_ROWS: usize = 100_000;
+
+/// The most input columns (or tensors) one request may hold.
+pub const MAX_COLUMNS: usize = 1 << 16;
+
+/// How long a request may take, from its first byte to its answer: reading a slow body past it
+/// is a 408, a prediction that has not finished a 503.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The most predictions evaluated at once (each on a blocking thread, its large batches split
+/// across rayon's pool): more wait for a slot, within the request timeout.
+pub const MAX_CONCURRENT_PREDICTIONS: usize = 64;
+
+/// The bounds a server holds requests to.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// The largest request body, in bytes.
+    pub body_bytes: usize,
+    /// The most rows one request may hold.
+    pub rows: usize,
+    /// How long a request may take.
+    pub timeout: Duration,
+    /// The most predictions evaluated at once.
+    pub concurrent_predictions: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            body_bytes: MAX_BODY_BYTES,
+            rows: MAX_ROWS,
+            timeout: REQUEST_TIMEOUT,
+            concurrent_predictions: MAX_CONCURRENT_PREDICTIONS,
+        }
+    }
+}

@@ -1,0 +1,326 @@
+//! Loading the models to serve, at start-up: a `.skops` file, or a repository folder as skops'
+//! `hub_utils.init` writes it (`config.json` naming the model file in `sklearn.model.file`,
+//! with `sklearn.task`, `sklearn.columns` and `sklearn.example_input`). Every model is audited
+//! (no untrusted type may remain), validated and built by the native engine before the server
+//! answers anything: a model that fails any of these stops the start-up with its reason.
+
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use skops_infer::Predictor;
+use skops_trust::ModelFile;
+
+use crate::error::{LoadError, NotFoundError, Result};
+
+/// A model argument: a path, named by its stem unless `NAME=PATH` names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelSpec {
+    /// The name given, if any.
+    pub name: Option<String>,
+    /// The `.skops` file or repository folder.
+    pub path: PathBuf,
+}
+
+impl ModelSpec {
+    /// A model argument of the command line: `PATH` (named after its stem).
+    pub fn path(path: impl Into<PathBuf>) -> Self {
+        Self {
+            name: None,
+            path: path.into(),
+        }
+    }
+
+    /// A `--model-name NAME=PATH` argument.
+    pub fn named(arg: &str) -> Result<Self> {
+        let bad = |reason| LoadError::BadSpec {
+            given: arg.to_owned(),
+            reason,
+        };
+        let (name, path) = arg
+            .split_once('=')
+            .ok_or_else(|| bad("expected NAME=PATH"))?;
+        if path.is_empty() {
+            return Err(bad("the path is empty").into());
+        }
+        check_name(name).map_err(bad)?;
+        Ok(Self {
+            name: Some(name.to_owned()),
+            path: PathBuf::from(path),
+        })
+    }
+
+    /// The name the model is served under: the one given, else the file's or folder's stem.
+    pub fn served_name(&self) -> Result<String> {
+        if let Some(name) = &self.name {
+            return Ok(name.clone());
+        }
+        let stem = self
+            .path
+            .file_stem()
+            .and_then(|stem| stem.to_str())
+            .unwrap_or_default()
+            .to_owned();
+        check_name(&stem).map_err(|reason| LoadError::BadSpec {
+            given: self.path.display().to_string(),
+            reason,
+        })?;
+        Ok(stem)
+    }
+}
+
+/// Names appear in URLs: `owner/name` or `name`, each part of letters, digits, `-`, `_`, `.`.
+fn check_name(name: &str) -> Result<(), &'static str> {
+    let parts: Vec<&str> = name.split('/').collect();
+    if name.is_empty() || parts.len() > 2 {
+        return Err("a model name is `NAME` or `OWNER/NAME`");
+    }
+    let ok = |part: &&str| {
+        !part.is_empty()
+            && *part != "."
+            && *part != ".."
+            && part.len() <= 96
+            && part
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    };
+    if parts.iter().all(ok) {
+        Ok(())
+    } else {
+        Err("name parts are 1-96 letters, digits, `-`, `_` or `.`")
+    }
+}
+
+/// A model ready to answer requests.
+#[derive(Debug)]
+pub struct ServedModel {
+    /// The name it is served under.
+    pub name: String,
+    /// The `.skops` file it was loaded from.
+    pub file: PathBuf,
+    /// The engine's model.
+    pub predictor: Predictor,
+    /// `sklearn.task` of the repository's `config.json` (`tabular-classification`, ...).
+    pub task: Option<String>,
+    /// `sklearn.columns`: the input columns, in order.
+    pub columns: Option<Vec<String>>,
+    /// `sklearn.example_input`: column -> example values.
+    pub example_input: Option<serde_json::Value>,
+}
+
+impl ServedModel {
+    /// The input columns by name: the model's fitted names, else `sklearn.columns`.
+    pub fn input_names(&self) -> Option<&[String]> {
+        self.predictor
+            .feature_names_in()
+            .or(self.columns.as_deref())
+    }
+}
+
+/// What `config.json` says about the model.
+#[derive(Debug, Default)]
+struct Config {
+    file: Option<PathBuf>,
+    format: Option<String>,
+    task: Option<String>,
+    columns: Option<Vec<String>>,
+    example_input: Option<serde_json::Value>,
+}
+
+/// Loads, audits and builds the model of `spec`.
+pub fn load(spec: &ModelSpec) -> Result<ServedModel> {
+    let name = spec.served_name()?;
+    let io = |path: &Path| {
+        let path = path.to_owned();
+        move |source| LoadError::Io { path, source }
+    };
+    let metadata = std::fs::metadata(&spec.path).map_err(io(&spec.path))?;
+    let (file, config) = if metadata.is_dir() {
+        let config_path = spec.path.join("config.json");
+        let text = std::fs::read_to_string(&config_path).map_err(io(&config_path))?;
+        let config = read_config(&config_path, &text)?;
+        let Some(relative) = &config.file else {
+            return Err(LoadError::Config {
+                path: config_path,
+                reason: "`sklearn.model.file` is missing: which file is the model?".to_owned(),
+            }
+            .into());
+        };
+        (spec.path.join(relative), config)
+    } else {
+        (spec.path.clone(), Config::default())
+    };
+    if let Some(format) = &config.format {
+        if format != "skops" {
+            return Err(LoadError::Format {
+                path: file,
+                reason: format!("config.json says `sklearn.model_format` is `{format}`"),
+            }
+            .into());
+        }
+    }
+    let bytes = std::fs::read(&file).map_err(io(&file))?;
+    let predictor = build(&file, &bytes)?;
+    Ok(ServedModel {
+        name,
+        file,
+        predictor,
+        task: config.task,
+        columns: config.columns,
+        example_input: config.example_input,
+    })
+}
+
+/// Audits the file (refused while an untrusted type remains), then builds its predictor.
+fn build(path: &Path, bytes: &[u8]) -> Result<Predictor> {
+    // A pickle starts with the PROTO opcode; a `.skops` file is a zip archive.
+    if bytes.first() == Some(&0x80) {
+        return Err(LoadError::Format {
+            path: path.to_owned(),
+            reason: "it is a pickle (joblib) file".to_owned(),
+        }
+        .into());
+    }
+    let refused = |source: skops_infer::Error| LoadError::Model {
+        path: path.to_owned(),
+        source: Box::new(source),
+    };
+    let file = ModelFile::open(bytes, &skops_format::Limits::default())
+        .map_err(|error| refused(error.into()))?;
+    let report = file.audit(&[]).map_err(|error| refused(error.into()))?;
+    let types = report.untrusted_types();
+    if !types.is_empty() {
+        // A trust policy for the file's digest (`skops-rs audit --write-policy`) could admit
+        // reviewed types here later; for now nothing untrusted is served.
+        return Err(LoadError::Untrusted {
+            path: path.to_owned(),
+            types,
+        }
+        .into());
+    }
+    drop(file);
+    Predictor::from_bytes(bytes).map_err(|error| refused(error).into())
+}
+
+fn read_config(path: &Path, text: &str) -> Result<Config> {
+    let bad = |reason: String| LoadError::Config {
+        path: path.to_owned(),
+        reason,
+    };
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|error| bad(format!("not JSON: {error}")))?;
+    let Some(sklearn) = value.get("sklearn").and_then(|v| v.as_object()) else {
+        return Err(bad("no `sklearn` object".to_owned()).into());
+    };
+    let string = |key: &str| -> Result<Option<String>> {
+        match sklearn.get(key) {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(serde_json::Value::String(text)) => Ok(Some(text.clone())),
+            Some(_) => Err(bad(format!("`sklearn.{key}` is not a string")).into()),
+        }
+    };
+    let file = match sklearn.get("model").and_then(|model| model.get("file")) {
+        None => None,
+        Some(serde_json::Value::String(file)) => Some(relative_path(file).ok_or_else(|| {
+            bad(format!(
+                "`sklearn.model.file` `{file}` is not a relative path inside the folder"
+            ))
+        })?),
+        Some(_) => return Err(bad("`sklearn.model.file` is not a string".to_owned()).into()),
+    };
+    let columns = match sklearn.get("columns") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::Array(items)) => Some(
+            items
+                .iter()
+                .map(|item| item.as_str().map(str::to_owned))
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| bad("`sklearn.columns` holds a non-string".to_owned()))?,
+        ),
+        Some(_) => return Err(bad("`sklearn.columns` is not a list".to_owned()).into()),
+    };
+    Ok(Config {
+        file,
+        format: string("model_format")?,
+        task: string("task")?,
+        columns,
+        example_input: sklearn.get("example_input").cloned(),
+    })
+}
+
+/// `file` as a path inside the folder: relative, no `..`.
+fn relative_path(file: &str) -> Option<PathBuf> {
+    let path = PathBuf::from(file);
+    let inside = !file.is_empty()
+        && path
+            .components()
+            .all(|component| matches!(component, Component::Normal(_) | Component::CurDir));
+    inside.then_some(path)
+}
+
+/// The served models, by name.
+#[derive(Debug, Default)]
+pub struct Models {
+    by_name: BTreeMap<String, Arc<ServedModel>>,
+}
+
+impl Models {
+    /// Loads every model of `specs` (in order; the first failure stops).
+    pub fn load(specs: &[ModelSpec]) -> Result<Self> {
+        if specs.is_empty() {
+            return Err(LoadError::NoModels.into());
+        }
+        let mut models = Self::default();
+        for spec in specs {
+            models.insert(load(spec)?)?;
+        }
+        Ok(models)
+    }
+
+    /// Adds `model`; its name must be new.
+    pub fn insert(&mut self, model: ServedModel) -> Result<()> {
+        if self.by_name.contains_key(&model.name) {
+            return Err(LoadError::DuplicateName { name: model.name }.into());
+        }
+        self.by_name.insert(model.name.clone(), Arc::new(model));
+        Ok(())
+    }
+
+    /// The model named `name`.
+    pub fn get(&self, name: &str) -> Result<Arc<ServedModel>> {
+        self.by_name.get(name).cloned().ok_or_else(|| {
+            NotFoundError::Model {
+                name: name.to_owned(),
+            }
+            .into()
+        })
+    }
+
+    /// The model of a legacy `POST /models/{repo_id}`: the one named `repo_id`, else the one
+    /// named after its last part (`owner/iris` finds a model served as `iris`), as the legacy
+    /// API's container served its one model whatever the owner.
+    pub fn get_legacy(&self, repo_id: &str) -> Result<Arc<ServedModel>> {
+        if let Some(model) = self.by_name.get(repo_id) {
+            return Ok(Arc::clone(model));
+        }
+        match repo_id.rsplit_once('/') {
+            Some((_, name)) if self.by_name.contains_key(name) => self.get(name),
+            _ => self.get(repo_id),
+        }
+    }
+
+    /// Every model, by name.
+    pub fn iter(&self) -> impl Iterator<Item = &Arc<ServedModel>> {
+        self.by_name.values()
+    }
+
+    /// The number of models.
+    pub fn len(&self) -> usize {
+        self.by_name.len()
+    }
+
+    /// Whether there is no model.
+    pub fn is_empty(&self) -> bool {
+        self.by_name.is_empty()
+    }
+}

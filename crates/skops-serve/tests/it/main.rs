@@ -1,0 +1,768 @@
+//! `skops-serve` through its router (`tower::ServiceExt::oneshot`): every route, the answers
+//! of the two protocols against scikit-learn's (`tests/data/expected.json`, written by
+//! `make_models.py` with scikit-learn), each bad input with its status and kind, start-up
+//! refusals, and the metrics. A real bound server (shutdown, timeouts) is exercised by
+//! `python/tests/test_serve.py`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use skops_serve::{Limits, ModelSpec, Models, Server, router};
+use tower::ServiceExt;
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
+}
+
+fn expected() -> Value {
+    let text = std::fs::read_to_string(data("expected.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// A repository folder as `hub_utils.init` writes it, around a copy of `tree.skops`.
+fn repo_folder(dir: &Path) -> PathBuf {
+    let folder = dir.join("iris-repo");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::copy(data("tree.skops"), folder.join("model.skops")).unwrap();
+    let config = json!({"sklearn": {
+        "columns": ["a", "b"],
+        "environment": ["scikit-learn=\"1.9.1\""],
+        "example_input": {"a": [0.5, 1.0], "b": [1.0, 2.0]},
+        "model": {"file": "model.skops"},
+        "model_format": "skops",
+        "task": "tabular-classification",
+    }});
+    std::fs::write(folder.join("config.json"), config.to_string()).unwrap();
+    folder
+}
+
+struct App {
+    server: Arc<Server>,
+    _dir: tempfile::TempDir,
+}
+
+fn app_with(limits: Limits) -> App {
+    let dir = tempfile::tempdir().unwrap();
+    let specs = vec![
+        ModelSpec::path(data("tree.skops")),
+        ModelSpec::path(data("array.skops")),
+        ModelSpec::path(data("colors.skops")),
+        ModelSpec::path(repo_folder(dir.path())),
+        ModelSpec::named(&format!("alice/named={}", data("tree.skops").display())).unwrap(),
+    ];
+    let models = Models::load(&specs).unwrap();
+    App {
+        server: Arc::new(Server::new(models, limits).unwrap()),
+        _dir: dir,
+    }
+}
+
+fn app() -> App {
+    app_with(Limits::default())
+}
+
+/// The status and body (JSON when it parses, else a string) of one request.
+async fn call(app: &App, method: &str, uri: &str, body: Option<String>) -> (StatusCode, Value) {
+    let request = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("content-type", "application/json")
+        .body(body.map_or_else(Body::empty, Body::from))
+        .unwrap();
+    let response = router(Arc::clone(&app.server))
+        .oneshot(request)
+        .await
+        .unwrap();
+    let status = response.status();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let text = String::from_utf8(bytes.to_vec()).unwrap();
+    let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    (status, value)
+}
+
+async fn post(app: &App, uri: &str, body: Value) -> (StatusCode, Value) {
+    call(app, "POST", uri, Some(body.to_string())).await
+}
+
+/// Asserts an error answer: its status, `kind`, and a message.
+fn assert_error(answer: &(StatusCode, Value), status: u16, kind: &str) {
+    assert_eq!(answer.0.as_u16(), status, "{}", answer.1);
+    assert_eq!(answer.1["kind"], kind, "{}", answer.1);
+    assert!(
+        answer.1["error"]
+            .as_str()
+            .is_some_and(|text| !text.is_empty()),
+        "{}",
+        answer.1
+    );
+}
+
+fn tree_columns() -> Value {
+    expected()["tree"]["rows"].clone()
+}
+
+fn pd_inputs(rows: &Value) -> Vec<Value> {
+    rows.as_object()
+        .unwrap()
+        .iter()
+        .map(|(name, cells)| {
+            let strings = cells.as_array().unwrap().iter().any(Value::is_string);
+            json!({
+                "name": name,
+                "shape": [cells.as_array().unwrap().len()],
+                "datatype": if strings { "BYTES" } else { "FP64" },
+                "data": cells,
+            })
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn health_and_server_metadata() {
+    let app = app();
+    assert_eq!(
+        call(&app, "GET", "/v2/health/live", None).await,
+        (StatusCode::OK, json!({"live": true}))
+    );
+    assert_eq!(
+        call(&app, "GET", "/v2/health/ready", None).await,
+        (StatusCode::OK, json!({"ready": true}))
+    );
+    let (status, meta) = call(&app, "GET", "/v2", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(meta["name"], "skops-rs");
+    assert!(meta["extensions"].is_array());
+    let (status, ready) = call(&app, "GET", "/v2/models/tree/ready", None).await;
+    assert_eq!(
+        (status, ready),
+        (StatusCode::OK, json!({"name": "tree", "ready": true}))
+    );
+    let (status, list) = call(&app, "GET", "/", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let names: Vec<&str> = list["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|model| model["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["alice/named", "array", "colors", "iris-repo", "tree"]
+    );
+}
+
+#[tokio::test]
+async fn model_metadata_comes_from_the_model() {
+    let app = app();
+    let (status, meta) = call(&app, "GET", "/v2/models/tree", None).await;
+    assert_eq!(status, StatusCode::OK, "{meta}");
+    assert_eq!(meta["platform"], "sklearn");
+    assert_eq!(
+        meta["inputs"],
+        json!([
+            {"name": "a", "datatype": "FP64", "shape": [-1]},
+            {"name": "b", "datatype": "FP64", "shape": [-1]},
+        ])
+    );
+    let classes = expected()["tree"]["classes"].as_array().unwrap().len();
+    let outputs = meta["outputs"].as_array().unwrap();
+    assert!(outputs.contains(&json!({"name": "predict", "datatype": "INT64", "shape": [-1, 1]})));
+    assert!(
+        outputs.contains(
+            &json!({"name": "predict_proba", "datatype": "FP64", "shape": [-1, classes]})
+        )
+    );
+    assert_eq!(meta["parameters"]["content_type"], "pd");
+    assert_eq!(meta["parameters"]["engine"], "native");
+    assert_eq!(
+        meta["parameters"]["sklearn_type"],
+        "sklearn.tree._classes.DecisionTreeClassifier"
+    );
+    let (_, array) = call(&app, "GET", "/v2/models/array", None).await;
+    assert_eq!(
+        array["inputs"],
+        json!([{"name": "input-0", "datatype": "FP64", "shape": [-1, 3]}])
+    );
+    let (_, colors) = call(&app, "GET", "/v2/models/colors", None).await;
+    assert!(
+        colors["outputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["datatype"] == "BYTES")
+    );
+    let (_, repo) = call(&app, "GET", "/v2/models/iris-repo", None).await;
+    assert_eq!(repo["parameters"]["task"], "tabular-classification");
+    // A name with a slash is reached percent-encoded.
+    let (status, named) = call(&app, "GET", "/v2/models/alice%2Fnamed", None).await;
+    assert_eq!(status, StatusCode::OK, "{named}");
+    assert_eq!(named["name"], "alice/named");
+}
+
+#[tokio::test]
+async fn oip_pd_predict_and_proba_equal_scikit_learn() {
+    let app = app();
+    let expected = expected();
+    let body = json!({
+        "id": "req-1",
+        "parameters": {"content_type": "pd"},
+        "inputs": pd_inputs(&tree_columns()),
+        "outputs": [{"name": "predict"}, {"name": "predict_proba"}],
+    });
+    let (status, answer) = post(&app, "/v2/models/tree/infer", body).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["model_name"], "tree");
+    assert_eq!(answer["id"], "req-1");
+    let outputs = answer["outputs"].as_array().unwrap();
+    assert_eq!(outputs[0]["name"], "predict");
+    assert_eq!(outputs[0]["shape"], json!([3, 1]));
+    assert_eq!(outputs[0]["datatype"], "INT64");
+    assert_eq!(outputs[0]["parameters"], json!({"content_type": "np"}));
+    assert_eq!(outputs[0]["data"], expected["tree"]["predict"]);
+    assert_eq!(outputs[1]["name"], "predict_proba");
+    let proba: Vec<Value> = expected["tree"]["predict_proba"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|row| row.as_array().unwrap().clone())
+        .collect();
+    assert_eq!(outputs[1]["data"], Value::Array(proba));
+    // Columns in another order are put in the model's.
+    let mut reversed = pd_inputs(&tree_columns());
+    reversed.reverse();
+    let body = json!({"parameters": {"content_type": "pd"}, "inputs": reversed});
+    let (status, answer) = post(&app, "/v2/models/tree/infer", body).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["outputs"][0]["data"], expected["tree"]["predict"]);
+    assert_eq!(answer["id"].as_str().unwrap().len(), 32);
+}
+
+#[tokio::test]
+async fn oip_np_and_strings_equal_scikit_learn() {
+    let app = app();
+    let expected = expected();
+    let body = json!({"inputs": [{
+        "name": "x", "shape": [2, 3], "datatype": "FP64", "data": expected["array"]["rows"],
+    }]});
+    let (status, answer) = post(&app, "/v2/models/array/infer", body).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["outputs"][0]["datatype"], "FP64");
+    assert_eq!(answer["outputs"][0]["shape"], json!([2, 1]));
+    assert_eq!(answer["outputs"][0]["data"], expected["array"]["predict"]);
+    // Flat data and an integer datatype are read too.
+    let body = json!({"parameters": {"content_type": "np"}, "inputs": [{
+        "name": "x", "shape": [1, 3], "datatype": "INT32", "data": [1, 2, 3],
+    }]});
+    let (status, _) = post(&app, "/v2/models/array/infer", body).await;
+    assert_eq!(status, StatusCode::OK);
+    let body = json!({
+        "parameters": {"content_type": "pd"},
+        "inputs": pd_inputs(&expected["colors"]["rows"]),
+        "outputs": [{"name": "predict"}],
+    });
+    let (status, answer) = post(&app, "/v2/models/colors/infer", body).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["outputs"][0]["datatype"], "BYTES");
+    assert_eq!(answer["outputs"][0]["data"], expected["colors"]["predict"]);
+}
+
+#[tokio::test]
+async fn legacy_route_answers_a_list_of_labels() {
+    let app = app();
+    let expected = expected();
+    for uri in [
+        "/models/tree",
+        "/models/alice/named",
+        "/models/someone/iris-repo",
+    ] {
+        let body = json!({"inputs": {"data": tree_columns()}});
+        let (status, answer) = post(&app, uri, body).await;
+        assert_eq!(status, StatusCode::OK, "{uri}: {answer}");
+        assert_eq!(answer, expected["tree"]["predict"], "{uri}");
+    }
+    // The Hub widget sends every cell as a string.
+    let strings: serde_json::Map<String, Value> = tree_columns()
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(name, cells)| {
+            let cells: Vec<Value> = cells
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|cell| Value::String(cell.to_string()))
+                .collect();
+            (name.clone(), Value::Array(cells))
+        })
+        .collect();
+    let body = json!({"inputs": {"data": strings}, "options": {"wait_for_model": true}});
+    let (status, answer) = post(&app, "/models/tree", body).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer, expected["tree"]["predict"]);
+    // String columns stay strings where the model takes strings.
+    let body = json!({"inputs": {"data": expected["colors"]["rows"]}});
+    let (status, answer) = post(&app, "/models/colors", body).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer, expected["colors"]["predict"]);
+}
+
+#[tokio::test]
+async fn bad_requests_have_their_status_and_kind() {
+    let app = app();
+    let infer = "/v2/models/tree/infer";
+    let raw = |body: &str| Some(body.to_owned());
+    assert_error(
+        &call(&app, "POST", infer, raw("{not json")).await,
+        400,
+        "serve-bad-json",
+    );
+    assert_error(
+        &call(&app, "POST", infer, raw("")).await,
+        400,
+        "serve-bad-json",
+    );
+    assert_error(
+        &post(&app, infer, json!({"inputs": 3})).await,
+        400,
+        "serve-bad-request",
+    );
+    assert_error(
+        &post(&app, infer, json!([1, 2])).await,
+        400,
+        "serve-bad-request",
+    );
+    assert_error(
+        &post(&app, infer, json!({"inputs": [], "bogus": 1})).await,
+        400,
+        "serve-bad-request",
+    );
+    // Shape and data disagree; a negative size; 1-D numpy input.
+    let tensor = |shape: Value, datatype: &str, data: Value| json!({"inputs": [{"name": "x", "shape": shape, "datatype": datatype, "data": data}]});
+    let array = "/v2/models/array/infer";
+    assert_error(
+        &post(&app, array, tensor(json!([2, 3]), "FP64", json!([1, 2]))).await,
+        400,
+        "serve-bad-request",
+    );
+    assert_error(
+        &post(
+            &app,
+            array,
+            tensor(json!([-1, 3]), "FP64", json!([1, 2, 3])),
+        )
+        .await,
+        400,
+        "serve-bad-request",
+    );
+    assert_error(
+        &post(&app, array, tensor(json!([3]), "FP64", json!([1, 2, 3]))).await,
+        400,
+        "serve-bad-request",
+    );
+    // Datatypes.
+    assert_error(
+        &post(
+            &app,
+            array,
+            tensor(json!([1, 3]), "FP128", json!([1, 2, 3])),
+        )
+        .await,
+        400,
+        "serve-bad-datatype",
+    );
+    assert_error(
+        &post(
+            &app,
+            array,
+            tensor(json!([1, 3]), "INT64", json!([1, 2.5, 3])),
+        )
+        .await,
+        400,
+        "serve-bad-datatype",
+    );
+    assert_error(
+        &post(
+            &app,
+            array,
+            tensor(json!([1, 3]), "FP64", json!([1, "2", 3])),
+        )
+        .await,
+        400,
+        "serve-bad-datatype",
+    );
+    assert_error(
+        &post(
+            &app,
+            array,
+            tensor(json!([1, 3]), "BYTES", json!(["a", "b", "c"])),
+        )
+        .await,
+        400,
+        "serve-bad-datatype",
+    );
+    // Wrong width: the engine's kind, 422.
+    assert_error(
+        &post(&app, array, tensor(json!([1, 2]), "FP64", json!([1, 2]))).await,
+        422,
+        "infer-input-width",
+    );
+    // Several tensors without `pd`; an unknown content type.
+    let mut two = json!({"inputs": pd_inputs(&tree_columns())});
+    assert_error(
+        &post(&app, infer, two.clone()).await,
+        400,
+        "serve-bad-request",
+    );
+    two["parameters"] = json!({"content_type": "arrow"});
+    assert_error(&post(&app, infer, two).await, 400, "serve-bad-request");
+    // Missing and unknown columns.
+    let mut inputs = pd_inputs(&tree_columns());
+    inputs.pop();
+    let body = json!({"parameters": {"content_type": "pd"}, "inputs": inputs.clone()});
+    assert_error(&post(&app, infer, body).await, 422, "infer-input-column");
+    inputs.push(json!({"name": "zz", "shape": [3], "datatype": "FP64", "data": [1, 2, 3]}));
+    let body = json!({"parameters": {"content_type": "pd"}, "inputs": inputs});
+    assert_error(&post(&app, infer, body).await, 422, "infer-input-column");
+    // Unequal column lengths.
+    let mut inputs = pd_inputs(&tree_columns());
+    inputs[1] = json!({"name": "b", "shape": [2], "datatype": "FP64", "data": [1, 2]});
+    let body = json!({"parameters": {"content_type": "pd"}, "inputs": inputs});
+    assert_error(&post(&app, infer, body).await, 400, "serve-bad-request");
+    // Strings where the model takes numbers.
+    let mut inputs = pd_inputs(&tree_columns());
+    inputs[0] = json!({"name": "a", "shape": [3], "datatype": "BYTES", "data": ["x", "y", "z"]});
+    let body = json!({"parameters": {"content_type": "pd"}, "inputs": inputs});
+    assert_error(&post(&app, infer, body).await, 422, "infer-input-type");
+    // Outputs: a name that is no method, a method the model has not.
+    let body = json!({"parameters": {"content_type": "pd"}, "inputs": pd_inputs(&tree_columns()), "outputs": [{"name": "output-0"}]});
+    assert_error(&post(&app, infer, body).await, 400, "serve-unknown-output");
+    let body = json!({"inputs": [{"name": "x", "shape": [1, 3], "datatype": "FP64", "data": [1, 2, 3]}], "outputs": [{"name": "predict_proba"}]});
+    assert_error(&post(&app, array, body).await, 400, "infer-no-method");
+    // An unknown category of a `OneHotEncoder(handle_unknown="error")`.
+    let body = json!({"inputs": {"data": {"color": ["purple"], "size": [1.0]}}});
+    assert_error(
+        &post(&app, "/models/colors", body).await,
+        422,
+        "infer-input-unknown-category",
+    );
+}
+
+#[tokio::test]
+async fn legacy_bad_requests_have_their_status_and_kind() {
+    let app = app();
+    let raw = |body: &str| Some(body.to_owned());
+    assert_error(
+        &call(&app, "POST", "/models/tree", raw("nope")).await,
+        400,
+        "serve-bad-json",
+    );
+    assert_error(
+        &post(&app, "/models/tree", json!({"data": {}})).await,
+        400,
+        "serve-bad-request",
+    );
+    assert_error(
+        &post(&app, "/models/tree", json!({"inputs": {"data": {}}})).await,
+        400,
+        "serve-bad-request",
+    );
+    assert_error(
+        &post(
+            &app,
+            "/models/tree",
+            json!({"inputs": {"data": {"a": [1, 2], "b": [1]}}}),
+        )
+        .await,
+        400,
+        "serve-bad-request",
+    );
+    assert_error(
+        &post(
+            &app,
+            "/models/tree",
+            json!({"inputs": {"data": {"a": [[1]], "b": [1]}}}),
+        )
+        .await,
+        400,
+        "serve-bad-request",
+    );
+    assert_error(
+        &post(
+            &app,
+            "/models/tree",
+            json!({"inputs": {"data": {"a": [1]}}}),
+        )
+        .await,
+        422,
+        "infer-input-column",
+    );
+    assert_error(
+        &post(
+            &app,
+            "/models/tree",
+            json!({"inputs": {"data": {"a": [1], "b": [2], "c": [3]}}}),
+        )
+        .await,
+        422,
+        "infer-input-column",
+    );
+    assert_error(
+        &post(
+            &app,
+            "/models/nobody/nothing",
+            json!({"inputs": {"data": {"a": [1]}}}),
+        )
+        .await,
+        404,
+        "serve-model-not-found",
+    );
+}
+
+#[tokio::test]
+async fn unknown_models_routes_versions_and_methods() {
+    let app = app();
+    assert_error(
+        &call(&app, "GET", "/v2/models/nope", None).await,
+        404,
+        "serve-model-not-found",
+    );
+    assert_error(
+        &call(&app, "GET", "/v2/models/nope/ready", None).await,
+        404,
+        "serve-model-not-found",
+    );
+    assert_error(
+        &post(&app, "/v2/models/nope/infer", json!({"inputs": []})).await,
+        404,
+        "serve-model-not-found",
+    );
+    assert_error(
+        &call(&app, "GET", "/v2/models/tree/versions/1", None).await,
+        404,
+        "serve-version-not-found",
+    );
+    assert_error(
+        &call(&app, "GET", "/v2/models/tree/versions/1/ready", None).await,
+        404,
+        "serve-version-not-found",
+    );
+    assert_error(
+        &post(
+            &app,
+            "/v2/models/tree/versions/1/infer",
+            json!({"inputs": []}),
+        )
+        .await,
+        404,
+        "serve-version-not-found",
+    );
+    assert_error(
+        &call(&app, "GET", "/v3/nothing", None).await,
+        404,
+        "serve-route-not-found",
+    );
+    assert_error(
+        &call(&app, "DELETE", "/v2/models/tree", None).await,
+        405,
+        "serve-method-not-allowed",
+    );
+    assert_error(
+        &call(&app, "GET", "/v2/models/tree/infer", None).await,
+        405,
+        "serve-method-not-allowed",
+    );
+}
+
+#[tokio::test]
+async fn limits_refuse_large_bodies_and_too_many_rows() {
+    let app = app_with(Limits {
+        body_bytes: 2_000,
+        rows: 5,
+        timeout: Duration::from_secs(30),
+        ..Limits::default()
+    });
+    let big = json!({"inputs": {"data": {"a": vec![1.0; 400], "b": vec![1.0; 400]}}});
+    assert_error(
+        &post(&app, "/models/tree", big).await,
+        413,
+        "serve-payload-too-large",
+    );
+    let six = json!({"inputs": {"data": {"a": vec![1.0; 6], "b": vec![1.0; 6]}}});
+    assert_error(
+        &post(&app, "/models/tree", six).await,
+        413,
+        "serve-too-many-rows",
+    );
+    let body = json!({"inputs": [{"name": "x", "shape": [6, 3], "datatype": "FP64", "data": vec![0.5; 18]}]});
+    assert_error(
+        &post(&app, "/v2/models/array/infer", body).await,
+        413,
+        "serve-too-many-rows",
+    );
+    let body = json!({"parameters": {"content_type": "pd"}, "inputs": [
+        {"name": "a", "shape": [6], "datatype": "FP64", "data": vec![0.5; 6]},
+        {"name": "b", "shape": [6], "datatype": "FP64", "data": vec![0.5; 6]},
+    ]});
+    assert_error(
+        &post(&app, "/v2/models/tree/infer", body).await,
+        413,
+        "serve-too-many-rows",
+    );
+    // Five rows are fine.
+    let five = json!({"inputs": {"data": {"a": vec![1.0; 5], "b": vec![1.0; 5]}}});
+    assert_eq!(post(&app, "/models/tree", five).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn metrics_count_requests_latency_and_errors() {
+    let app = app();
+    let body = json!({"inputs": {"data": tree_columns()}});
+    assert_eq!(post(&app, "/models/tree", body).await.0, StatusCode::OK);
+    let _ = call(&app, "GET", "/v2/models/nope", None).await;
+    let (status, text) = call(&app, "GET", "/metrics", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let text = text.as_str().unwrap();
+    assert!(
+        text.contains(
+            r#"skops_serve_requests_total{model="tree",route="/models/{*repo_id}",status="200"} 1"#
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"skops_serve_errors_total{kind="serve-model-not-found"} 1"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"skops_serve_rows_total{model="tree"} 3"#),
+        "{text}"
+    );
+    assert!(
+        text.contains("skops_serve_request_duration_seconds_bucket"),
+        "{text}"
+    );
+    // A made-up model name is not a label value.
+    assert!(!text.contains("nope"), "{text}");
+}
+
+#[test]
+fn start_up_refuses_untrusted_pickles_and_bad_folders() {
+    let kind = |spec: ModelSpec| Models::load(&[spec]).unwrap_err().kind();
+    assert_eq!(
+        kind(ModelSpec::path(data("untrusted.skops"))),
+        "serve-untrusted-types"
+    );
+    let message = Models::load(&[ModelSpec::path(data("untrusted.skops"))])
+        .unwrap_err()
+        .to_string();
+    assert!(message.contains("functools.partial"), "{message}");
+    let dir = tempfile::tempdir().unwrap();
+    let pickle = dir.path().join("model.pkl");
+    std::fs::write(&pickle, b"\x80\x04\x95rest of a pickle").unwrap();
+    assert_eq!(kind(ModelSpec::path(&pickle)), "serve-not-skops");
+    assert_eq!(
+        kind(ModelSpec::path(dir.path().join("missing.skops"))),
+        "serve-model-io"
+    );
+    let folder = repo_folder(dir.path());
+    std::fs::write(folder.join("config.json"), "{\"sklearn\": {}}").unwrap();
+    assert_eq!(kind(ModelSpec::path(&folder)), "serve-bad-config");
+    std::fs::write(
+        folder.join("config.json"),
+        r#"{"sklearn": {"model": {"file": "../outside.skops"}}}"#,
+    )
+    .unwrap();
+    assert_eq!(kind(ModelSpec::path(&folder)), "serve-bad-config");
+    std::fs::write(
+        folder.join("config.json"),
+        r#"{"sklearn": {"model": {"file": "model.skops"}, "model_format": "pickle"}}"#,
+    )
+    .unwrap();
+    assert_eq!(kind(ModelSpec::path(&folder)), "serve-not-skops");
+    let not_zip = dir.path().join("text.skops");
+    std::fs::write(&not_zip, b"hello").unwrap();
+    assert_eq!(kind(ModelSpec::path(&not_zip)), "zip-not-an-archive");
+    // A class the native engine does not evaluate: the engine's kind, at start-up.
+    let kmeans =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../skops-cli/tests/data/native/kmeans.skops");
+    assert_eq!(kind(ModelSpec::path(kmeans)), "infer-unsupported");
+    assert_eq!(Models::load(&[]).unwrap_err().kind(), "serve-no-models");
+    let twice = [
+        ModelSpec::path(data("tree.skops")),
+        ModelSpec::path(data("tree.skops")),
+    ];
+    assert_eq!(
+        Models::load(&twice).unwrap_err().kind(),
+        "serve-duplicate-name"
+    );
+    for bad in [
+        "noequals",
+        "=x.skops",
+        "a/b/c=x.skops",
+        "../x=x.skops",
+        "n a=x",
+        "x=",
+    ] {
+        assert_eq!(
+            ModelSpec::named(bad).unwrap_err().kind(),
+            "serve-bad-model-argument",
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn every_kind_is_distinct_and_prefixed() {
+    let kinds: Vec<&str> = skops_serve::Error::kinds().collect();
+    let mut unique = kinds.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), kinds.len());
+    assert!(
+        kinds.iter().all(|kind| kind.starts_with("serve-")),
+        "{kinds:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_body_that_does_not_arrive_and_a_late_prediction_time_out() {
+    // A body that never ends: 408 once the request's time is up.
+    let app = app_with(Limits {
+        timeout: Duration::from_millis(200),
+        ..Limits::default()
+    });
+    let request = Request::builder()
+        .method("POST")
+        .uri("/models/tree")
+        .body(Body::from_stream(futures_util::stream::pending::<
+            Result<Vec<u8>, std::io::Error>,
+        >()))
+        .unwrap();
+    let response = router(Arc::clone(&app.server))
+        .oneshot(request)
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 408);
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let body: Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(body["kind"], "serve-body-timeout", "{body}");
+    // No time at all: the body (already here) is read, but a batch of 50,000 rows takes
+    // longer than the timer's millisecond tick: 503.
+    let app = app_with(Limits {
+        timeout: Duration::ZERO,
+        ..Limits::default()
+    });
+    let rows = 50_000;
+    let body = json!({"inputs": {"data": {"a": vec![0.5; rows], "b": vec![-0.5; rows]}}});
+    assert_error(
+        &post(&app, "/models/tree", body).await,
+        503,
+        "serve-timeout",
+    );
+}
