@@ -12,6 +12,8 @@ bash scripts/setup.sh
 
 step "set-up (Chromium and chromedriver for the model-page browser test)"
 bash scripts/setup_browser.sh
+step "set-up (wrk, the load generator of the serving load test)"
+bash scripts/setup_loadtest.sh
 
 step "cargo fmt"
 cargo fmt --all -- --check

@@ -137,17 +137,15 @@ def _stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
-def _skops_rs_binary() -> Path:
-    found = shutil.which("skops-rs")
-    if found:
-        return Path(found)
+def _skops_rs_binary(quick: bool) -> Path:
+    """`$SKOPS_RS_BIN`, else the CLI built (or brought up to date) by cargo: the release build,
+    or for a smoke run the debug build (the one the test command has just made)."""
+    if os.environ.get("SKOPS_RS_BIN"):
+        return Path(os.environ["SKOPS_RS_BIN"])
     target = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
-    for profile in ("release", "debug"):
-        candidate = target / profile / "skops-rs"
-        if candidate.exists():
-            return candidate
-    subprocess.run(["cargo", "build", "--release", "-q", "-p", "skops-cli"], cwd=REPO, check=True)
-    return target / "release" / "skops-rs"
+    profile = ["--release"] if not quick else []
+    subprocess.run(["cargo", "build", *profile, "-q", "-p", "skops-cli"], cwd=REPO, check=True)
+    return target / ("debug" if quick else "release") / "skops-rs"
 
 
 def _mlserver_binary() -> Path:
@@ -173,9 +171,11 @@ def _mlserver_binary() -> Path:
     return binary
 
 
-def _start_skops_rs(folder: Path, models: list[ZooModel]) -> tuple[subprocess.Popen, str]:
+def _start_skops_rs(
+    folder: Path, models: list[ZooModel], quick: bool
+) -> tuple[subprocess.Popen, str]:
     port = _free_port()
-    command = [str(_skops_rs_binary()), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    command = [str(_skops_rs_binary(quick)), "serve", "--host", "127.0.0.1", "--port", str(port)]
     command += [str(folder / f"{model.name}.skops") for model in models]
     process = subprocess.Popen(
         command, stdout=subprocess.DEVNULL, stderr=open(folder / "skops-rs.log", "wb")
@@ -369,7 +369,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         folder = Path(tmp)
         for model in models:
             sio.dump(model.estimator, folder / f"{model.name}.skops")
-        servers = {"skops-rs": _start_skops_rs(folder, models)}
+        servers = {"skops-rs": _start_skops_rs(folder, models, args.quick)}
         try:
             if not args.no_mlserver:
                 servers["mlserver"] = _start_mlserver(folder, models)

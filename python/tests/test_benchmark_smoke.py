@@ -78,3 +78,38 @@ def test_quick_inference_benchmark_runs_and_reports(tmp_path):
             assert rust["batch_rows"] == 1000, name
     for title in ("Single row", "all ", "Exactness against scikit-learn", "Cold start", "Targets"):
         assert title in result.stdout
+
+
+SERVING = Path(__file__).resolve().parent.parent / "benchmarks" / "serving.py"
+
+
+def test_quick_serving_load_test_runs_against_mlserver(tmp_path):
+    """The load test, bounded: each server (skops-rs serve and MLServer with its sklearn
+    runtime) answers one request as scikit-learn does, then takes 1 s of wrk load per model
+    and row count, and skops-rs serve a 3 s soak with memory samples."""
+    out = tmp_path / "serving.json"
+    command = [sys.executable, str(SERVING), "--quick", "--duration", "1", "--connections", "8"]
+    result = subprocess.run(
+        [*command, "--soak", "3", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert set(report["models"]) == {"pipe_logreg", "rf20"}
+    for name, entry in report["models"].items():
+        # The forest's probabilities are scikit-learn's bits; the linear pipeline's are within
+        # the engine's bound. MLServer runs scikit-learn itself.
+        assert entry["skops-rs"]["exact"] == ("bits" if name == "rf20" else "within"), name
+        assert entry["mlserver"]["exact"] == "bits", name
+        for peer in ("skops-rs", "mlserver"):
+            for rows in ("1-row", "100-row"):
+                load = entry[peer][rows]
+                assert load["requests"] > 0 and load["non_2xx"] == 0, (name, peer, rows, load)
+                assert 0 < load["p50_us"] <= load["p99_us"], (name, peer, rows)
+    soak = report["soak"]
+    assert soak["non_2xx"] == 0 and len(soak["rss_kib_samples"]) >= 2
+    assert soak["rss_kib_peak"] > 0
+    assert "Targets" in result.stdout
