@@ -178,7 +178,21 @@ fn check_values(
     ok: impl Fn(f64) -> bool,
 ) -> Result<()> {
     let cols = x.cols().max(1);
-    match x.data().iter().position(|&value| !ok(value)) {
+    // Whole chunks tested without an early exit (so the test runs in vector lanes), then the
+    // first failing chunk searched for its first refused value.
+    const CHUNK: usize = 64;
+    let first_bad = x
+        .data()
+        .chunks(CHUNK)
+        .position(|chunk| !chunk.iter().fold(true, |all, &value| all & ok(value)))
+        .and_then(|chunk| {
+            let start = chunk * CHUNK;
+            x.data()[start..]
+                .iter()
+                .position(|&value| !ok(value))
+                .map(|at| start + at)
+        });
+    match first_bad {
         None => Ok(()),
         Some(at) => Err(crate::error::InputError::Value {
             reason: format!(

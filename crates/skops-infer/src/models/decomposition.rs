@@ -6,6 +6,7 @@
 use crate::data::{Data, Matrix};
 use crate::error::Result;
 use crate::model::{Meta, Method, Model};
+use crate::models::wide::wide;
 use crate::output::Output;
 use crate::read::Obj;
 
@@ -93,21 +94,10 @@ pub fn truncated_svd(obj: &Obj<'_, '_>) -> Result<Box<dyn Model>> {
     }))
 }
 
-impl Model for Projection {
-    fn meta(&self) -> &Meta {
-        &self.meta
-    }
-
-    fn methods(&self) -> Vec<Method> {
-        vec![Method::Transform]
-    }
-
-    fn run(&self, method: Method, x: &Data) -> Result<Output> {
-        if method != Method::Transform {
-            return Err(self.meta.no_method(method));
-        }
-        let x = self.meta.dense(x, Some(self.components.cols()))?;
-        self.meta.check_finite(&x)?;
+impl Projection {
+    /// The projection of every row, `rows x n_components` row-major.
+    #[inline(always)]
+    fn project(&self, x: &Matrix) -> Vec<f64> {
         let k = self.components.rows();
         let mut out = vec![0.0; x.rows() * k];
         if k > 0 {
@@ -128,6 +118,71 @@ impl Model for Projection {
                 }
             }
         }
+        out
+    }
+}
+
+impl Model for Projection {
+    fn meta(&self) -> &Meta {
+        &self.meta
+    }
+
+    fn methods(&self) -> Vec<Method> {
+        vec![Method::Transform]
+    }
+
+    fn run(&self, method: Method, x: &Data) -> Result<Output> {
+        if method != Method::Transform {
+            return Err(self.meta.no_method(method));
+        }
+        let x = self.meta.dense(x, Some(self.components.cols()))?;
+        self.meta.check_finite(&x)?;
+        let k = self.components.rows();
+        let out = wide(
+            #[inline(always)]
+            || self.project(&x),
+        );
         Ok(Output::matrix(Matrix::new(x.rows(), k, out)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wide_projection_equals_the_plain_one_bit_for_bit() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut random = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64 * 8.0 - 4.0
+        };
+        let (n_components, n_features, rows) = (7, 23, 40);
+        let values = (0..n_components * n_features).map(|_| random()).collect();
+        let components = Matrix::new(n_components, n_features, values).expect("a matrix");
+        let projection = Projection {
+            meta: Meta {
+                type_name: "PCA".to_owned(),
+                path: "root".to_owned(),
+                n_features_in: Some(n_features),
+                feature_names_in: None,
+            },
+            components_t: transpose(&components),
+            components,
+            offset: Some((0..n_components).map(|_| random()).collect()),
+            scale: Some((0..n_components).map(|_| random().abs() + 0.5).collect()),
+        };
+        let values = (0..rows * n_features).map(|_| random()).collect();
+        let x = Matrix::new(rows, n_features, values).expect("a matrix");
+        let bits = |values: Vec<f64>| values.into_iter().map(f64::to_bits).collect::<Vec<_>>();
+        assert_eq!(
+            bits(wide(
+                #[inline(always)]
+                || projection.project(&x)
+            )),
+            bits(projection.project(&x))
+        );
     }
 }

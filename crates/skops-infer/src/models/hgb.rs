@@ -288,6 +288,53 @@ impl Step for Forest64 {
     }
 }
 
+/// A [`Forest64`] walked on a batch without NaN: the same routing without the NaN test.
+#[derive(Debug, Clone, Copy)]
+struct Finite64<'f>(&'f Forest64);
+
+impl Step for Finite64<'_> {
+    type Value = f64;
+
+    fn roots(&self) -> &[u32] {
+        &self.0.roots
+    }
+
+    #[inline(always)]
+    fn step(&self, at: u32, x: &[f64], row: usize) -> u32 {
+        let node = self.0.nodes[(at & INDEX) as usize];
+        let value = x[row + node.feature as usize];
+        if node.flags & CATEGORICAL != 0 {
+            return self.0.categorical_child(node, value);
+        }
+        // Not `value > threshold`: a NaN threshold sends every row right, as above.
+        #[allow(clippy::neg_cmp_op_on_partial_ord)]
+        let right = !(value <= node.threshold);
+        node.children[usize::from(right)]
+    }
+}
+
+/// A [`Forest64`] without categorical splits walked on a batch without NaN: numeric splits
+/// only, so no flag test either.
+#[derive(Debug, Clone, Copy)]
+struct Numeric64<'f>(&'f Forest64);
+
+impl Step for Numeric64<'_> {
+    type Value = f64;
+
+    fn roots(&self) -> &[u32] {
+        &self.0.roots
+    }
+
+    #[inline(always)]
+    fn step(&self, at: u32, x: &[f64], row: usize) -> u32 {
+        let node = self.0.nodes[(at & INDEX) as usize];
+        let value = x[row + node.feature as usize];
+        #[allow(clippy::neg_cmp_op_on_partial_ord)]
+        let right = !(value <= node.threshold);
+        node.children[usize::from(right)]
+    }
+}
+
 /// Bitsets of 8 `uint32` words from a `(n, 8)` array.
 fn bitsets(obj: &Obj<'_, '_>, bits: &[f64], shape: &[usize], key: &str) -> Result<Vec<[u32; 8]>> {
     match shape {
@@ -802,12 +849,20 @@ impl HistGradientBoosting {
         }
         let refused = self.forest.refused & INDEX;
         let mut refused_row = None;
-        visit(&self.forest, data, width, |row, tree, node| {
+        let mut add = |row: usize, tree: usize, node: u32| {
             if node == refused {
                 refused_row.get_or_insert(row);
             }
             raw[row * k + tree % k] += self.forest.value(node);
-        });
+        };
+        // The same leaves either way: without NaN the NaN test never sends a row left.
+        if data.iter().any(|value| value.is_nan()) {
+            visit(&self.forest, data, width, &mut add);
+        } else if self.forest.categorical.is_empty() {
+            visit(&Numeric64(&self.forest), data, width, &mut add);
+        } else {
+            visit(&Finite64(&self.forest), data, width, &mut add);
+        }
         if let Some(row) = refused_row {
             // The value the walk could not take (a categorical code beyond 255).
             let value = data[row * width..(row + 1) * width]

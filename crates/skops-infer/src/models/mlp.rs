@@ -6,6 +6,7 @@
 use crate::data::Data;
 use crate::error::Result;
 use crate::model::{Meta, Method, Model};
+use crate::models::wide::wide;
 use crate::output::{Labels, Output, Values, argmax};
 use crate::read::Obj;
 
@@ -218,6 +219,7 @@ impl Mlp {
     /// width); `next` is scratch space kept across rows. Each unit's sum is
     /// `((0 + a₀w₀) + a₁w₁) + …` then `+ intercept`, the order of a dot product per unit,
     /// run for [`UNIT_LANES`] units side by side over [`Layer::blocks`].
+    #[inline(always)]
     fn forward(&self, x: &[f64], activation: &mut Vec<f64>, next: &mut Vec<f64>) {
         activation.clear();
         activation.extend_from_slice(x);
@@ -245,8 +247,18 @@ impl Mlp {
         self.output.apply(activation);
     }
 
-    /// The output layer of every row, `rows x n_outputs` row-major.
+    /// The output layer of every row, `rows x n_outputs` row-major, in AVX2 registers where
+    /// the CPU has them (the same bits).
     fn forward_all(&self, x: &crate::data::Matrix) -> Vec<f64> {
+        wide(
+            #[inline(always)]
+            || self.forward_rows(x),
+        )
+    }
+
+    /// [`Mlp::forward_all`] compiled as its caller is.
+    #[inline(always)]
+    fn forward_rows(&self, x: &crate::data::Matrix) -> Vec<f64> {
         let n_outputs = self.layers[self.layers.len() - 1].n_out;
         let mut outputs = Vec::with_capacity(x.rows() * n_outputs);
         let (mut activation, mut next) = (Vec::new(), Vec::new());
@@ -327,6 +339,48 @@ impl Model for Mlp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wide_forward_pass_equals_the_plain_one_bit_for_bit() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut random = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64 * 4.0 - 2.0
+        };
+        let sizes = [13, 37, 9, 3];
+        let layers = sizes
+            .windows(2)
+            .map(|pair| {
+                let (n_in, n_out) = (pair[0], pair[1]);
+                let coef: Vec<f64> = (0..n_in * n_out).map(|_| random()).collect();
+                Layer {
+                    n_in,
+                    n_out,
+                    blocks: unit_blocks(&coef, n_in, n_out),
+                    intercept: (0..n_out).map(|_| random()).collect(),
+                }
+            })
+            .collect();
+        let mlp = Mlp {
+            meta: Meta {
+                type_name: "MLPClassifier".to_owned(),
+                path: "root".to_owned(),
+                n_features_in: Some(sizes[0]),
+                feature_names_in: None,
+            },
+            layers,
+            hidden: Activation::Tanh,
+            output: Activation::Softmax,
+            classes: None,
+        };
+        let rows = 50;
+        let values = (0..rows * sizes[0]).map(|_| random()).collect();
+        let x = crate::data::Matrix::new(rows, sizes[0], values).expect("a matrix");
+        let bits = |values: Vec<f64>| values.into_iter().map(f64::to_bits).collect::<Vec<_>>();
+        assert_eq!(bits(mlp.forward_all(&x)), bits(mlp.forward_rows(&x)));
+    }
 
     #[test]
     fn softmax_sums_to_one_and_relu_clips() {

@@ -18,3 +18,4 @@ pub mod scalers;
 pub mod svm;
 pub mod tree_walk;
 pub mod trees;
+pub mod wide;

@@ -10,6 +10,7 @@
 use crate::data::Data;
 use crate::error::Result;
 use crate::model::{Meta, Method, Model};
+use crate::models::wide::wide;
 use crate::output::{Labels, Output, Values, argmax};
 use crate::read::Obj;
 
@@ -73,6 +74,7 @@ impl Kernel {
     /// [`Kernel::eval`] of `x` against each of `n_sv` support vectors held in `blocks`
     /// (see [`Svm::sv_blocks`]): the sums of [`SV_LANES`] vectors run side by side, each in
     /// feature order, so each value is the one `eval` gives.
+    #[inline(always)]
     fn eval_blocks(self, x: &[f64], blocks: &[f64], n_sv: usize) -> Vec<f64> {
         let mut values = Vec::with_capacity(n_sv + SV_LANES);
         if x.is_empty() {
@@ -333,7 +335,11 @@ impl Svm {
                 .map(|index| self.kernel.eval(x, self.support_vector(index)))
                 .collect();
         }
-        self.kernel.eval_blocks(x, &self.sv_blocks, n_sv)
+        // In AVX2 registers where the CPU has them: the same bits.
+        wide(
+            #[inline(always)]
+            || self.kernel.eval_blocks(x, &self.sv_blocks, n_sv),
+        )
     }
 
     fn n_sv(&self) -> usize {
@@ -663,12 +669,23 @@ mod tests {
                 },
             ] {
                 let got = kernel.eval_blocks(&x, &blocks, n_sv);
+                let wide_bits: Vec<u64> = wide(
+                    #[inline(always)]
+                    || kernel.eval_blocks(&x, &blocks, n_sv),
+                )
+                .iter()
+                .map(|value| value.to_bits())
+                .collect();
                 let expected: Vec<u64> = svs
                     .chunks_exact(n_features)
                     .map(|sv| kernel.eval(&x, sv).to_bits())
                     .collect();
                 let got: Vec<u64> = got.iter().map(|value| value.to_bits()).collect();
                 assert_eq!(got, expected, "{kernel:?}, {n_sv} x {n_features}");
+                assert_eq!(
+                    wide_bits, expected,
+                    "AVX2: {kernel:?}, {n_sv} x {n_features}"
+                );
             }
         }
     }
