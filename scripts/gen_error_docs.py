@@ -31,7 +31,7 @@ CRATES = [
     ),
     (
         "skops-serve",
-        "the model server (HTTP: the `kind` of an `{\"error\", \"kind\"}` answer)",
+        'the model server (HTTP: the `kind` of an `{"error", "kind"}` answer)',
     ),
     ("skops-cli", "the command line's own (`--json`: the `kind` of the `error` object)"),
 ]
