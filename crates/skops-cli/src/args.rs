@@ -132,12 +132,23 @@ pub struct ServeArgs {
     #[arg(long = "model-name", value_name = "NAME=PATH")]
     pub named: Vec<String>,
 
+    /// KServe's model folder (`/mnt/models`, filled by the storage initializer): its
+    /// `config.json` repository, else its single `.skops` file. Without MODELs and without it,
+    /// `$STORAGE_URI` (a local path or file:// URL) is served
+    #[arg(long = "model_dir", value_name = "DIR")]
+    pub model_dir: Option<PathBuf>,
+
+    /// The name of the model of `--model_dir` or `$STORAGE_URI` (KServe's `--model_name`;
+    /// default: the folder's or file's stem)
+    #[arg(long = "model_name", value_name = "NAME")]
+    pub kserve_name: Option<String>,
+
     /// The address to listen on
     #[arg(long, value_name = "HOST", default_value = "127.0.0.1")]
     pub host: String,
 
     /// The port (default: `$PORT`, else 8080; 0 picks a free one, the URL printed has it)
-    #[arg(long)]
+    #[arg(long, visible_alias = "http_port")]
     pub port: Option<u16>,
 
     /// The largest request body, in bytes
@@ -151,6 +162,11 @@ pub struct ServeArgs {
     /// How long a request may take, in seconds
     #[arg(long, value_name = "SECONDS", default_value_t = skops_serve::limits::REQUEST_TIMEOUT.as_secs())]
     pub timeout: u64,
+
+    /// How long a client may take to send a request's headers, in seconds (slow clients are
+    /// disconnected)
+    #[arg(long, value_name = "SECONDS", default_value_t = skops_serve::limits::HEADER_READ_TIMEOUT.as_secs())]
+    pub header_timeout: u64,
 
     /// Do not log each request as a JSON line on standard error
     #[arg(long)]

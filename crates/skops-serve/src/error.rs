@@ -162,8 +162,28 @@ pub enum LoadError {
         name: String,
     },
     /// No model was given.
-    #[error("no model to serve: give .skops files or repository folders")]
+    #[error(
+        "no model to serve: give .skops files or repository folders, `--model_dir DIR`, or `STORAGE_URI` (a local path or file:// URL)"
+    )]
     NoModels,
+    /// A model folder (`--model_dir`, a local `STORAGE_URI`) holds no `config.json` and not
+    /// exactly one `.skops` file.
+    #[error("model folder `{}`: {reason}", dir.display())]
+    ModelDir {
+        /// The folder.
+        dir: PathBuf,
+        /// What it holds instead.
+        reason: String,
+    },
+    /// `STORAGE_URI` names remote storage: KServe's storage initializer downloads it into
+    /// `/mnt/models`, the server reads only local files.
+    #[error(
+        "STORAGE_URI `{uri}` is remote storage: the server reads local models only; on KServe the storage initializer downloads it into /mnt/models (give `--model_dir /mnt/models`); elsewhere download it first (e.g. `skops-rs hub`, `hf download`) and give the folder"
+    )]
+    RemoteStorage {
+        /// The URI.
+        uri: String,
+    },
 }
 
 error_kinds!(LoadError / LoadErrorKind {
@@ -174,6 +194,8 @@ error_kinds!(LoadError / LoadErrorKind {
     BadSpec => "serve-bad-model-argument",
     DuplicateName => "serve-duplicate-name",
     NoModels => "serve-no-models",
+    ModelDir => "serve-model-dir",
+    RemoteStorage => "serve-remote-storage",
 } wrappers {
     Model,
 });

@@ -19,6 +19,11 @@ pub const MAX_COLUMNS: usize = 1 << 16;
 /// is a 408, a prediction that has not finished a 503.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// How long a client may take to send a request's headers, from the first byte the server
+/// waits for to the blank line that ends them: a client that trickles them (slowloris) or never
+/// finishes them has its connection closed, so idle sockets cannot pile up.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// The most predictions evaluated at once (each on a blocking thread, its large batches split
 /// across rayon's pool): more wait for a slot, within the request timeout.
 pub const MAX_CONCURRENT_PREDICTIONS: usize = 64;
@@ -32,6 +37,8 @@ pub struct Limits {
     pub rows: usize,
     /// How long a request may take.
     pub timeout: Duration,
+    /// How long a client may take to send a request's headers.
+    pub header_timeout: Duration,
     /// The most predictions evaluated at once.
     pub concurrent_predictions: usize,
 }
@@ -42,6 +49,7 @@ impl Default for Limits {
             body_bytes: MAX_BODY_BYTES,
             rows: MAX_ROWS,
             timeout: REQUEST_TIMEOUT,
+            header_timeout: HEADER_READ_TIMEOUT,
             concurrent_predictions: MAX_CONCURRENT_PREDICTIONS,
         }
     }

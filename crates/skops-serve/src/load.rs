@@ -50,6 +50,11 @@ impl ModelSpec {
         })
     }
 
+    /// The same model under `name` (KServe's `--model_name`), checked as `NAME=PATH` names are.
+    pub fn renamed(self, name: &str) -> Result<Self> {
+        spec_named(self.path, Some(name))
+    }
+
     /// The name the model is served under: the one given, else the file's or folder's stem.
     pub fn served_name(&self) -> Result<String> {
         if let Some(name) = &self.name {
@@ -67,6 +72,88 @@ impl ModelSpec {
         })?;
         Ok(stem)
     }
+}
+
+/// The model of a folder as KServe's storage initializer fills `/mnt/models` (`--model_dir`):
+/// the folder itself when it holds `config.json` (a repository folder), else its single
+/// `.skops` file. Named `name` (KServe's `--model_name`), else after the folder or file.
+pub fn model_dir_spec(dir: &Path, name: Option<&str>) -> Result<ModelSpec> {
+    let bad = |reason: String| LoadError::ModelDir {
+        dir: dir.to_owned(),
+        reason,
+    };
+    let io = |source: std::io::Error| LoadError::Io {
+        path: dir.to_owned(),
+        source,
+    };
+    let path = if dir.join("config.json").is_file() {
+        dir.to_owned()
+    } else {
+        let mut found = Vec::new();
+        for entry in std::fs::read_dir(dir).map_err(io)? {
+            let path = entry.map_err(io)?.path();
+            if path.extension().is_some_and(|ext| ext == "skops") && path.is_file() {
+                found.push(path);
+            }
+        }
+        found.sort();
+        match found.as_slice() {
+            [one] => one.clone(),
+            [] => return Err(bad("no `.skops` file and no `config.json` in it".to_owned()).into()),
+            several => {
+                let names: Vec<String> = several
+                    .iter()
+                    .filter_map(|path| path.file_name())
+                    .map(|name| name.to_string_lossy().into_owned())
+                    .collect();
+                return Err(bad(format!(
+                    "{} `.skops` files ({}) and no `config.json` to say which is the model: keep one, or give each as a MODEL argument",
+                    names.len(),
+                    names.join(", ")
+                ))
+                .into());
+            }
+        }
+    };
+    spec_named(path, name)
+}
+
+/// The model of KServe's `STORAGE_URI` when it is local: a path or a `file://` URL, to a
+/// `.skops` file or a model folder ([`model_dir_spec`]). Remote storage (`s3://`, `hf://`,
+/// ...) is the storage initializer's job: refused with a message saying so.
+pub fn storage_uri_spec(uri: &str, name: Option<&str>) -> Result<ModelSpec> {
+    let path = match uri.split_once("://") {
+        None => PathBuf::from(uri),
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("file") => {
+            // `file:///abs/path` (or `file://localhost/abs/path`): the path after the host.
+            let rest = rest.strip_prefix("localhost").unwrap_or(rest);
+            PathBuf::from(rest)
+        }
+        Some(_) => {
+            return Err(LoadError::RemoteStorage {
+                uri: uri.to_owned(),
+            }
+            .into());
+        }
+    };
+    if path.is_dir() {
+        return model_dir_spec(&path, name);
+    }
+    spec_named(path, name)
+}
+
+/// `path` under `name` (checked), else under its stem.
+fn spec_named(path: PathBuf, name: Option<&str>) -> Result<ModelSpec> {
+    if let Some(name) = name {
+        check_name(name).map_err(|reason| LoadError::BadSpec {
+            given: name.to_owned(),
+            reason,
+        })?;
+    }
+    Ok(ModelSpec {
+        name: name.map(str::to_owned),
+        path,
+    })
 }
 
 /// Names appear in URLs: `owner/name` or `name`, each part of letters, digits, `-`, `_`, `.`.

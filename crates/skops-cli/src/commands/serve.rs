@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use skops_serve::error::ServerError;
+use skops_serve::load::{model_dir_spec, storage_uri_spec};
 use skops_serve::{Limits, ModelSpec, Models, Server};
 
 use super::Outcome;
@@ -25,11 +26,39 @@ pub fn run(args: &ServeArgs) -> Result<Outcome, CliError> {
     for named in &args.named {
         specs.push(ModelSpec::named(named).map_err(fail)?);
     }
+    let kserve_name = args.kserve_name.as_deref();
+    if let Some(dir) = &args.model_dir {
+        specs.push(model_dir_spec(dir, kserve_name).map_err(fail)?);
+    } else if specs.is_empty() {
+        // KServe's custom containers name their artifact in `STORAGE_URI`; only a local one
+        // is read here (remote storage is the storage initializer's job).
+        if let Some(uri) = std::env::var_os("STORAGE_URI").filter(|uri| !uri.is_empty()) {
+            let uri = uri.to_string_lossy();
+            specs.push(storage_uri_spec(&uri, kserve_name).map_err(fail)?);
+        }
+    } else if let Some(name) = kserve_name {
+        // `--model_name` with one MODEL names it, as KServe's runtimes do.
+        match specs.as_mut_slice() {
+            [spec] if spec.name.is_none() => {
+                *spec = spec.clone().renamed(name).map_err(fail)?;
+            }
+            _ => {
+                return Err(fail(
+                    skops_serve::error::LoadError::BadSpec {
+                        given: format!("--model_name={name}"),
+                        reason: "`--model_name` names the model of `--model_dir` (or a single MODEL): name several with `--model-name NAME=PATH`",
+                    }
+                    .into(),
+                ));
+            }
+        }
+    }
     let models = Models::load(&specs).map_err(fail)?;
     let limits = Limits {
         body_bytes: args.max_body_bytes,
         rows: args.max_rows,
         timeout: Duration::from_secs(args.timeout.max(1)),
+        header_timeout: Duration::from_secs(args.header_timeout.max(1)),
         ..Limits::default()
     };
     let mut server = Server::new(models, limits).map_err(fail)?;

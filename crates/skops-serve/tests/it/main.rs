@@ -1,8 +1,8 @@
 //! `skops-serve` through its router (`tower::ServiceExt::oneshot`): every route, the answers
 //! of the two protocols against scikit-learn's (`tests/data/expected.json`, written by
 //! `make_models.py` with scikit-learn), each bad input with its status and kind, start-up
-//! refusals, and the metrics. A real bound server (shutdown, timeouts) is exercised by
-//! `python/tests/test_serve.py`.
+//! refusals, and the metrics. `socket` runs the server on a real socket (slow clients,
+//! shutdown); the binary end to end is `python/tests/test_serve*.py`.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -14,6 +14,8 @@ use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use skops_serve::{Limits, ModelSpec, Models, Server, router};
 use tower::ServiceExt;
+
+mod socket;
 
 fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -715,6 +717,80 @@ fn start_up_refuses_untrusted_pickles_and_bad_folders() {
             "{bad}"
         );
     }
+}
+
+#[test]
+fn kserve_model_dir_and_storage_uri() {
+    use skops_serve::load::{model_dir_spec, storage_uri_spec};
+    let dir = tempfile::tempdir().unwrap();
+    // A single `.skops` file (other files ignored), named by `--model_name`.
+    let single = dir.path().join("single");
+    std::fs::create_dir(&single).unwrap();
+    std::fs::copy(data("tree.skops"), single.join("tree.skops")).unwrap();
+    std::fs::write(single.join("notes.txt"), "x").unwrap();
+    let spec = model_dir_spec(&single, Some("iris")).unwrap();
+    assert_eq!(spec.path, single.join("tree.skops"));
+    assert_eq!(spec.served_name().unwrap(), "iris");
+    assert_eq!(
+        model_dir_spec(&single, None)
+            .unwrap()
+            .served_name()
+            .unwrap(),
+        "tree"
+    );
+    // A repository folder: the folder itself.
+    let repo = repo_folder(dir.path());
+    std::fs::copy(data("array.skops"), repo.join("other.skops")).unwrap();
+    assert_eq!(model_dir_spec(&repo, Some("iris")).unwrap().path, repo);
+    // Several `.skops` files without config.json, or none.
+    let several = dir.path().join("several");
+    std::fs::create_dir(&several).unwrap();
+    for name in ["a.skops", "b.skops"] {
+        std::fs::copy(data("tree.skops"), several.join(name)).unwrap();
+    }
+    let error = model_dir_spec(&several, None).unwrap_err();
+    assert_eq!(error.kind(), "serve-model-dir");
+    assert!(error.to_string().contains("a.skops, b.skops"), "{error}");
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    assert_eq!(
+        model_dir_spec(&empty, None).unwrap_err().kind(),
+        "serve-model-dir"
+    );
+    assert_eq!(
+        model_dir_spec(&dir.path().join("missing"), None)
+            .unwrap_err()
+            .kind(),
+        "serve-model-io"
+    );
+    assert_eq!(
+        model_dir_spec(&single, Some("a b")).unwrap_err().kind(),
+        "serve-bad-model-argument"
+    );
+    // STORAGE_URI: local paths and file:// URLs; remote schemes refused.
+    let url = format!("file://{}", single.display());
+    assert_eq!(
+        storage_uri_spec(&url, None).unwrap().path,
+        single.join("tree.skops")
+    );
+    let file = single.join("tree.skops");
+    assert_eq!(
+        storage_uri_spec(&file.display().to_string(), Some("m"))
+            .unwrap()
+            .path,
+        file
+    );
+    for remote in [
+        "hf://alice/iris",
+        "s3://bucket/iris/",
+        "gs://b/m",
+        "https://x/m.skops",
+    ] {
+        let error = storage_uri_spec(remote, None).unwrap_err();
+        assert_eq!(error.kind(), "serve-remote-storage", "{remote}");
+        assert!(error.to_string().contains("storage initializer"), "{error}");
+    }
+    assert_eq!(Models::load(&[]).unwrap_err().kind(), "serve-no-models");
 }
 
 #[test]
