@@ -75,12 +75,18 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         {"color": rng.choice(["red", "blue", "green"], 80), "size": rng.uniform(0, 6, 80)}
     )
     labels = np.where((colors["color"] == "red") | (colors["size"] > 4), "yes", "no")
+    # Some noise, so that leaves are mixed and probabilities are fractions.
+    flipped = rng.uniform(size=80) < 0.2
+    labels = np.where(flipped, np.where(labels == "yes", "no", "yes"), labels)
     encode = ColumnTransformer([("onehot", OneHotEncoder(), ["color"])], remainder="passthrough")
-    pipe = make_pipeline(encode, DecisionTreeClassifier(max_depth=3, random_state=0))
+    pipe = make_pipeline(
+        encode, DecisionTreeClassifier(max_depth=2, min_samples_leaf=9, random_state=0)
+    )
     pipe.fit(colors, labels)
     hostile_x = pd.DataFrame(rng.normal(size=(60, 2)), columns=HOSTILE_COLUMNS)
     hostile_y = (hostile_x.iloc[:, 0] > 0).astype(int) + (hostile_x.iloc[:, 1] > 0.5)
-    tree = DecisionTreeClassifier(max_depth=3, random_state=0).fit(hostile_x, hostile_y)
+    tree = DecisionTreeClassifier(max_depth=3, min_samples_leaf=7, random_state=0)
+    tree.fit(hostile_x, hostile_y)
     repos = {}
     for name, model, data, card in (
         ("colors", pipe, colors.head(4), GOOD_CARD),
