@@ -24,6 +24,9 @@ from sklearn.tree import DecisionTreeClassifier
 from skops_rs.exceptions import InferenceInputError, InferenceMethodError
 from skops_rs.infer import Predictor
 
+# Every kind of a refused input batch starts so (the infer-input-* family of docs/errors.md).
+INPUT_KIND_PREFIX = "infer" + "-input-"
+
 RNG = np.random.default_rng(0)
 X = RNG.normal(size=(30, 3))
 Y = RNG.integers(0, 2, 30)
@@ -49,12 +52,12 @@ def _agrees(name: str, batch: Any, native_batch: Any = None) -> str:
     except Exception:  # scikit-learn refuses: the engine refuses with a specific error
         with pytest.raises(InferenceInputError) as error:
             getattr(NATIVE[name], method)(batch if native_batch is None else native_batch)
-        assert error.value.kind.startswith("infer-input"), error.value.kind
+        assert error.value.kind.startswith(INPUT_KIND_PREFIX), error.value.kind
         return "refused"
     try:
         got = getattr(NATIVE[name], method)(batch if native_batch is None else native_batch)
     except InferenceInputError as error:
-        assert error.kind.startswith("infer-input"), error.kind
+        assert error.kind.startswith(INPUT_KIND_PREFIX), error.kind
         return "refused"
     assert got.shape == expected.shape
     np.testing.assert_array_equal(got, expected)

@@ -115,11 +115,29 @@
     };
   }
 
+  // Six significant digits, trailing zeros of the fraction dropped (never zeros of the
+  // integer part: 100000 stays 100000); below 1e-3 (and from 1e21) in exponent notation.
   function formatNumber(value) {
     if (typeof value !== "number") {
       return String(value);
     }
-    return Math.abs(value) >= 1e-3 || value === 0 ? value.toPrecision(6).replace(/\.?0+$/, "") : value.toExponential(3);
+    if (!Number.isFinite(value)) {
+      return String(value);
+    }
+    const magnitude = Math.abs(value);
+    if (value !== 0 && (magnitude < 1e-3 || magnitude >= 1e21)) {
+      return value.toExponential(3);
+    }
+    const text = value.toPrecision(6);
+    const exponent = text.indexOf("e");
+    const mantissa = exponent < 0 ? text : text.slice(0, exponent);
+    const trimmed = mantissa.includes(".") ? mantissa.replace(/\.?0+$/, "") : mantissa;
+    return exponent < 0 ? trimmed : trimmed + text.slice(exponent);
+  }
+
+  // A label as it is (a class is shown exactly, not rounded).
+  function formatLabel(value) {
+    return typeof value === "number" && !config.classes ? formatNumber(value) : String(value);
   }
 
   // The answer: a table (row, prediction, one column per class probability) and a chart of
@@ -146,7 +164,7 @@
     for (let r = 0; r < predicted.length; r++) {
       const row = outBody.insertRow();
       row.appendChild(element("th", { scope: "row" }, r + 1));
-      row.appendChild(element("td", { class: "prediction" }, formatNumber(predicted[r])));
+      row.appendChild(element("td", { class: "prediction" }, formatLabel(predicted[r])));
       for (let k = 0; k < width; k++) {
         row.appendChild(element("td", { class: "num" }, formatNumber(proba.data[r * width + k])));
       }
@@ -214,7 +232,7 @@
         throw new Error(answer.error || "HTTP " + response.status);
       }
       show(answer);
-      status.textContent = "Done: " + columns[0].length + " row(s).";
+      status.textContent = "Done: " + body.rows.length + " row(s).";
       status.className = "widget-status good";
     } catch (error) {
       result.replaceChildren();

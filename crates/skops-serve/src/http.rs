@@ -1,6 +1,7 @@
 //! The HTTP face of the server: one axum service with the OIP v2 routes, the legacy Hugging
-//! Face inference route, `/metrics` and `GET /` (the list of models), a JSON error answer for
-//! every failure, and one middleware that logs each request as a JSON line on standard error
+//! Face inference route, `/metrics`, `GET /` (the list of models: JSON, or HTML for a browser),
+//! the model pages with the widget and its assets ([`crate::pages`]), a JSON error answer for
+//! every failure of the API, and one middleware that logs each request as a JSON line on standard error
 //! and records it in the metrics.
 //!
 //! Predictions run on tokio's blocking threads (at most `Limits::concurrent_predictions` at
@@ -32,6 +33,7 @@ use crate::limits::Limits;
 use crate::load::{Models, ServedModel};
 use crate::metrics::Metrics;
 use crate::oip::{self, InferRequest};
+use crate::pages;
 
 /// What every request handler shares.
 #[derive(Debug)]
@@ -143,7 +145,9 @@ pub fn router(server: Arc<Server>) -> Router {
             "/v2/models/{name}/versions/{version}/infer",
             post(infer_version),
         )
-        .route("/models/{*repo_id}", post(legacy_predict))
+        .route("/models/{*repo_id}", post(legacy_predict).get(model_page))
+        .route("/static/widget.js", get(widget_js))
+        .route("/static/widget.css", get(widget_css))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
@@ -268,7 +272,10 @@ async fn method_not_allowed(method: HttpMethod) -> Response {
     .into_response()
 }
 
-async fn index(State(server): State<Arc<Server>>) -> Response {
+async fn index(State(server): State<Arc<Server>>, headers: HeaderMap) -> Response {
+    if pages::wants_html(&headers) {
+        return pages::respond(StatusCode::OK, pages::index_page(&server.models));
+    }
     let models: Vec<Value> = server
         .models
         .iter()
@@ -283,6 +290,40 @@ async fn index(State(server): State<Arc<Server>>) -> Response {
         })
         .collect();
     answer(&json!({"models": models}), None, None)
+}
+
+/// A model's page (HTML): its facts, the widget, its card. A model not served is a 404 page.
+async fn model_page(State(server): State<Arc<Server>>, Path(repo_id): Path<String>) -> Response {
+    match server.models.get_legacy(&repo_id) {
+        Ok(model) => {
+            let mut response = pages::respond(StatusCode::OK, pages::model_page(&model));
+            response.extensions_mut().insert(Observed {
+                model: Some(model.name.clone()),
+                ..Observed::default()
+            });
+            response
+        }
+        Err(error) => {
+            let status =
+                StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let kind = error.kind();
+            let page = pages::error_page(status, &error.to_string(), kind);
+            let mut response = pages::respond(status, page);
+            response.extensions_mut().insert(Observed {
+                kind: Some(kind),
+                ..Observed::default()
+            });
+            response
+        }
+    }
+}
+
+async fn widget_js() -> Response {
+    pages::asset(pages::WIDGET_JS, "text/javascript; charset=utf-8")
+}
+
+async fn widget_css() -> Response {
+    pages::asset(pages::WIDGET_CSS, "text/css; charset=utf-8")
 }
 
 async fn metrics(State(server): State<Arc<Server>>) -> Response {

@@ -9,7 +9,8 @@
 //! counted in Prometheus metrics ([`metrics`]) and logged as one JSON line.
 //!
 //! Modules: [`load`] (model files and repository folders), [`input`] (request columns to the
-//! engine's batch), [`oip`] and [`legacy`] (the two protocols), [`http`] (routes, middleware).
+//! engine's batch), [`oip`] and [`legacy`] (the two protocols), [`pages`] (the model pages and
+//! the widget), [`http`] (routes, middleware).
 #![cfg_attr(
     not(test),
     deny(
@@ -29,6 +30,7 @@ pub mod limits;
 pub mod load;
 pub mod metrics;
 pub mod oip;
+pub mod pages;
 
 pub use error::{Error, Result};
 pub use http::{Server, router, serve};

@@ -28,6 +28,10 @@ pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// across rayon's pool): more wait for a slot, within the request timeout.
 pub const MAX_CONCURRENT_PREDICTIONS: usize = 64;
 
+/// The largest model card (`README.md` of a repository folder) a model page shows, in bytes;
+/// a larger one is left out of the page (it is read once, at start-up).
+pub const MAX_CARD_BYTES: u64 = 1 << 20;
+
 /// The bounds a server holds requests to.
 #[derive(Debug, Clone)]
 pub struct Limits {

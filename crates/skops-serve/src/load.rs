@@ -12,6 +12,7 @@ use skops_infer::Predictor;
 use skops_trust::ModelFile;
 
 use crate::error::{LoadError, NotFoundError, Result};
+use crate::limits::MAX_CARD_BYTES;
 
 /// A model argument: a path, named by its stem unless `NAME=PATH` names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -193,6 +194,9 @@ pub struct ServedModel {
     pub columns: Option<Vec<String>>,
     /// `sklearn.example_input`: column -> example values.
     pub example_input: Option<serde_json::Value>,
+    /// The model card: `README.md` of the repository folder, if there is one (and it is at
+    /// most [`MAX_CARD_BYTES`] of UTF-8), shown on the model's page.
+    pub card: Option<String>,
 }
 
 impl ServedModel {
@@ -222,7 +226,9 @@ pub fn load(spec: &ModelSpec) -> Result<ServedModel> {
         move |source| LoadError::Io { path, source }
     };
     let metadata = std::fs::metadata(&spec.path).map_err(io(&spec.path))?;
+    let mut card = None;
     let (file, config) = if metadata.is_dir() {
+        card = read_card(&spec.path.join("README.md"));
         let config_path = spec.path.join("config.json");
         let text = std::fs::read_to_string(&config_path).map_err(io(&config_path))?;
         let config = read_config(&config_path, &text)?;
@@ -255,7 +261,18 @@ pub fn load(spec: &ModelSpec) -> Result<ServedModel> {
         task: config.task,
         columns: config.columns,
         example_input: config.example_input,
+        card,
     })
+}
+
+/// The card at `path`: `None` when it is absent, larger than [`MAX_CARD_BYTES`] or not UTF-8
+/// (a page without a card, rather than a refused model).
+fn read_card(path: &Path) -> Option<String> {
+    let metadata = std::fs::metadata(path).ok()?;
+    if !metadata.is_file() || metadata.len() > MAX_CARD_BYTES {
+        return None;
+    }
+    String::from_utf8(std::fs::read(path).ok()?).ok()
 }
 
 /// Audits the file (refused while an untrusted type remains), then builds its predictor.

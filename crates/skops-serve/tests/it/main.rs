@@ -42,6 +42,8 @@ fn repo_folder(dir: &Path) -> PathBuf {
         "task": "tabular-classification",
     }});
     std::fs::write(folder.join("config.json"), config.to_string()).unwrap();
+    let card = "---\nlicense: mit\n---\n# Iris card\n\nA *tree*.\n\n<script>alert(1)</script>\n\n<img src=x onerror=alert(2)>\n";
+    std::fs::write(folder.join("README.md"), card).unwrap();
     folder
 }
 
@@ -841,4 +843,176 @@ async fn a_body_that_does_not_arrive_and_a_late_prediction_time_out() {
         503,
         "serve-timeout",
     );
+}
+
+/// The status, headers and text of a `GET` with `Accept: accept` (none if empty).
+async fn page(app: &App, uri: &str, accept: &str) -> (StatusCode, axum::http::HeaderMap, String) {
+    let mut request = Request::builder().method("GET").uri(uri);
+    if !accept.is_empty() {
+        request = request.header("accept", accept);
+    }
+    let response = router(Arc::clone(&app.server))
+        .oneshot(request.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, headers, String::from_utf8(bytes.to_vec()).unwrap())
+}
+
+const BROWSER_ACCEPT: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+
+fn assert_page_headers(headers: &axum::http::HeaderMap) {
+    assert_eq!(headers["content-type"], "text/html; charset=utf-8");
+    assert_eq!(
+        headers["content-security-policy"],
+        skops_serve::pages::CONTENT_SECURITY_POLICY
+    );
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["referrer-policy"], "no-referrer");
+}
+
+/// The JSON of the page's `<script id="widget-config">` element.
+fn widget_config(html: &str) -> Value {
+    let open = "<script id=\"widget-config\" type=\"application/json\">";
+    let start = html.find(open).unwrap() + open.len();
+    let end = start + html[start..].find("</script>").unwrap();
+    serde_json::from_str(&html[start..end]).unwrap()
+}
+
+#[tokio::test]
+async fn the_model_list_is_html_for_browsers_and_json_otherwise() {
+    let app = app();
+    let (status, headers, html) = page(&app, "/", BROWSER_ACCEPT).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_page_headers(&headers);
+    for name in ["alice/named", "array", "colors", "iris-repo", "tree"] {
+        assert!(
+            html.contains(&format!("<a href=\"/models/{name}\">{name}</a>")),
+            "{html}"
+        );
+    }
+    assert!(html.contains("sklearn.tree._classes.DecisionTreeClassifier"));
+    assert!(html.contains("tabular-classification"));
+    assert!(!html.contains("<script"), "{html}");
+    for accept in ["", "application/json", "application/json, text/html"] {
+        let (status, headers, text) = page(&app, "/", accept).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(headers["content-type"], "application/json");
+        let list: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(list["models"].as_array().unwrap().len(), 5);
+    }
+}
+
+#[tokio::test]
+async fn a_model_page_has_its_facts_card_and_widget_config() {
+    let app = app();
+    let expected = expected();
+    let (status, headers, html) = page(&app, "/models/iris-repo", BROWSER_ACCEPT).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert_page_headers(&headers);
+    let model = app.server.models.get("iris-repo").unwrap();
+    assert!(html.contains(model.predictor.sha256()));
+    assert!(html.contains("predict_proba"));
+    // The card: rendered, without its front matter, scripts or handlers.
+    assert!(html.contains("<h1>Iris card</h1>"), "{html}");
+    assert!(html.contains("<em>tree</em>"));
+    assert!(!html.contains("license: mit"));
+    assert!(!html.contains("alert"), "{html}");
+    assert!(!html.contains("onerror"), "{html}");
+    assert!(html.contains("<div id=\"widget\"></div>"));
+    assert!(html.contains("<script src=\"/static/widget.js\"></script>"));
+    assert!(html.contains("<link rel=\"stylesheet\" href=\"/static/widget.css\">"));
+    let config = widget_config(&html);
+    assert_eq!(config["model"], "iris-repo");
+    assert_eq!(config["infer_url"], "/v2/models/iris-repo/infer");
+    assert_eq!(
+        config["columns"],
+        json!([{"name": "a", "kind": "number"}, {"name": "b", "kind": "number"}])
+    );
+    assert_eq!(config["rows"], json!([[0.5, 1.0], [1.0, 2.0]]));
+    assert_eq!(config["outputs"], json!(["predict", "predict_proba"]));
+    assert_eq!(config["classes"], expected["tree"]["classes"]);
+
+    // No config: fitted names, one row of zeros; an array model: x0..x2, no classes.
+    let (_, _, html) = page(&app, "/models/colors", BROWSER_ACCEPT).await;
+    let config = widget_config(&html);
+    assert_eq!(
+        config["columns"][0],
+        json!({"name": "color", "kind": "number"})
+    );
+    assert_eq!(config["classes"], json!(["no", "yes"]));
+    assert!(!html.contains("Model card"));
+    let (_, _, html) = page(&app, "/models/array", BROWSER_ACCEPT).await;
+    let config = widget_config(&html);
+    let names: Vec<&str> = config["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|column| column["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["x0", "x1", "x2"]);
+    assert_eq!(config["rows"], json!([[0, 0, 0]]));
+    assert_eq!(config["outputs"], json!(["predict"]));
+    assert_eq!(config["classes"], Value::Null);
+    // An owner/name model: its page under /models/owner/name, its infer URL one segment.
+    let (status, _, html) = page(&app, "/models/alice/named", BROWSER_ACCEPT).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        widget_config(&html)["infer_url"],
+        "/v2/models/alice%2Fnamed/infer"
+    );
+    // The widget's own request to that URL is answered.
+    let body = json!({"parameters": {"content_type": "pd"},
+        "inputs": pd_inputs(&tree_columns()),
+        "outputs": [{"name": "predict"}, {"name": "predict_proba"}]});
+    let (status, answer) = post(&app, "/v2/models/alice%2Fnamed/infer", body).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["outputs"][0]["data"], expected["tree"]["predict"]);
+}
+
+#[tokio::test]
+async fn an_unknown_model_page_is_a_404_page() {
+    let app = app();
+    let (status, headers, html) = page(&app, "/models/%3Cb%3Enope%3C%2Fb%3E", BROWSER_ACCEPT).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_page_headers(&headers);
+    assert!(html.contains("serve-model-not-found"), "{html}");
+    assert!(!html.contains("<b>nope"), "{html}");
+}
+
+#[tokio::test]
+async fn the_widget_assets_are_served_with_their_types() {
+    let app = app();
+    let (status, headers, js) = page(&app, "/static/widget.js", "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], "text/javascript; charset=utf-8");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert!(js.contains("widget-config"));
+    let (status, headers, css) = page(&app, "/static/widget.css", "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], "text/css; charset=utf-8");
+    assert!(css.contains("#widget"));
+    let (status, _, _) = page(&app, "/static/other.js", "").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_null_in_a_pd_fp64_tensor_is_nan() {
+    let app = app();
+    // The same rows with a missing value, as a `pd` column of FP64 with null and as an `np`
+    // tensor with null (NaN there, documented): both are answered, and alike.
+    let pd = json!({"parameters": {"content_type": "pd"}, "inputs": [
+        {"name": "a", "shape": [2], "datatype": "FP64", "data": [null, 2.5]},
+        {"name": "b", "shape": [2], "datatype": "FP64", "data": [-1.0, null]}]});
+    let np = json!({"inputs": [
+        {"name": "x", "shape": [2, 2], "datatype": "FP64", "data": [[null, -1.0], [2.5, null]]}],
+        "outputs": [{"name": "predict"}]});
+    let (status, from_pd) = post(&app, "/v2/models/tree/infer", pd).await;
+    let (np_status, from_np) = post(&app, "/v2/models/tree/infer", np).await;
+    // (scikit-learn's trees take NaN: python/tests/test_serve_widget.py compares the answer.)
+    assert_eq!(status, StatusCode::OK, "{from_pd}");
+    assert_eq!(np_status, StatusCode::OK, "{from_np}");
+    assert_eq!(from_pd["outputs"][0]["data"], from_np["outputs"][0]["data"]);
 }
