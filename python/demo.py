@@ -29,6 +29,11 @@ Usage: `python python/demo.py` (run by `scripts/demo.sh` inside the project's ve
    validated state read into Rust, no Python model object built) and with
    `skops-rs predict --proba` on a CSV of the held-out rows: both give scikit-learn's
    probabilities to the bit; prints the single-row latency of both.
+9. Serves the downloaded repository folder with `skops-rs serve` on a free port of 127.0.0.1,
+   reads the widget's configuration from the model page and sends the request its "Compute"
+   button sends (the example rows of `config.json`, one tensor per column, Open Inference
+   Protocol v2): prediction and class probabilities, scikit-learn's bits; then stops the
+   server (SIGTERM, exit code 0).
 
 Exits 2 if a step fails (a command errors, or a loaded model predicts something else).
 """
@@ -504,6 +509,87 @@ def predict_natively(model: Pipeline, model_file: Path, X: np.ndarray) -> None:
     print(f"{shown(predictions)}: the same bits as scikit-learn's predict_proba")
 
 
+class WidgetConfig(HTMLParser):
+    """The JSON of the model page's `<script id="widget-config">`: what the widget shows."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inside = False
+        self.text = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.inside = tag == "script" and ("id", "widget-config") in attrs
+
+    def handle_endtag(self, tag: str) -> None:
+        self.inside = False
+
+    def handle_data(self, data: str) -> None:
+        if self.inside:
+            self.text += data
+
+
+def serve_and_use_the_widget(model: Pipeline, repo: Path) -> None:
+    """Step 9: `skops-rs serve` on the downloaded repository folder; the model page's widget
+    request (its example rows, as the browser sends them) answered with scikit-learn's bits."""
+    executable = str(skops_rs_executable())
+    command = [executable, "serve", "--port", "0", "--quiet", str(repo)]
+    print(f"$ skops-rs serve --port 0 --quiet {shown(repo)}")
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        line = _first_line(process, HUB_START_TIMEOUT)
+        if " at http://" not in line:
+            raise DemoFailed(f"skops-rs serve did not start: {line!r}")
+        print(line.strip())
+        url = line.split(" at ", 1)[1].split()[0]
+        name = repo.name
+        page = f"{url}/models/{name}"
+        status, body = get(page)
+        if status != 200:
+            raise DemoFailed(f"GET {page} answered {status}")
+        parser = WidgetConfig()
+        parser.feed(body.decode("utf-8"))
+        config = json.loads(parser.text)
+        print(f"model page with the widget: {page}")
+        # The request widget.js sends when "Compute" is pressed: one tensor per column.
+        request = {
+            "parameters": {"content_type": "pd"},
+            "inputs": [
+                {
+                    "name": column["name"],
+                    "shape": [len(config["rows"])],
+                    "datatype": "FP64" if column["kind"] == "number" else "BYTES",
+                    "data": [row[index] for row in config["rows"]],
+                }
+                for index, column in enumerate(config["columns"])
+            ],
+            "outputs": [{"name": output} for output in config["outputs"]],
+        }
+        posted = urllib.request.Request(
+            url + config["infer_url"]
+            if config["infer_url"].startswith("/")
+            else config["infer_url"],
+            data=json.dumps(request).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(posted, timeout=30) as response:
+            answer = json.loads(response.read())
+        outputs = {output["name"]: output for output in answer["outputs"]}
+        rows = np.array(config["rows"], dtype=np.float64)
+        proba = np.array(outputs["predict_proba"]["data"], dtype=np.float64).reshape(len(rows), -1)
+        labels = np.array(outputs["predict"]["data"]).reshape(-1)
+        print(f"widget rows {len(rows)} x {rows.shape[1]} -> prediction, class probabilities:")
+        for label, row in zip(labels, proba, strict=True):
+            print(f"  {label}  " + "  ".join(f"{p:.4f}" for p in row))
+        if proba.tobytes() != model.predict_proba(rows).tobytes():
+            raise DemoFailed("the served probabilities differ from scikit-learn's")
+        if not np.array_equal(labels.astype(model.classes_.dtype), model.predict(rows)):
+            raise DemoFailed("the served labels differ from scikit-learn's")
+        print("served over HTTP: the same bits as scikit-learn's predict_proba")
+    finally:
+        code = stop_hub(process)
+        print(f"skops-rs serve stopped: pid {process.pid}, exit code {code}", flush=True)
+
+
 def demo() -> None:
     OUT.mkdir(exist_ok=True)
     section("1. train")
@@ -566,6 +652,9 @@ def demo() -> None:
 
     section("8. predict natively from the downloaded file: scikit-learn's bits, no model object")
     predict_natively(model, OUT / "forest-downloaded" / ours.name, X_test)
+
+    section("9. serve the downloaded repository: model page, widget, scikit-learn's bits")
+    serve_and_use_the_widget(model, OUT / "forest-downloaded")
 
 
 def main() -> int:

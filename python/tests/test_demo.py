@@ -103,6 +103,11 @@ def test_demo_runs_every_step(tmp_path):
     assert "  proba_0,proba_1\n" in out
     predictions = (tmp_path / "held-out.predictions.csv").read_text().splitlines()
     assert predictions[0] == "proba_0,proba_1" and len(predictions) == 751
+    # Step 9: the downloaded folder served; the widget's request answered with sklearn's bits.
+    assert re.search(r"skops-rs serve: serving 1 model at http://127\.0\.0\.1:\d+", out), out
+    assert "model page with the widget: http://127.0.0.1:" in out
+    assert "served over HTTP: the same bits as scikit-learn's predict_proba" in out
+    assert re.search(r"skops-rs serve stopped: pid \d+, exit code 0\n", out), out
     # The hub was stopped, gracefully, and its process is gone.
     stopped = re.search(r"hub stopped: pid (\d+), exit code 0\n", out)
     assert stopped, out
