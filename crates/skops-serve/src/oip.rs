@@ -172,7 +172,8 @@ fn number(tensor: &Tensor, value: &Value) -> Result<f64> {
         ("BOOL", _) => Err(wrong("a value that is not a boolean")),
         ("FP16" | "FP32" | "FP64", Value::Number(number)) => number
             .as_f64()
-            .ok_or_else(|| wrong("a number out of range")),
+            .filter(|x| x.abs() <= float_max(datatype))
+            .ok_or_else(|| wrong("a number out of its range")),
         // JSON has no NaN: null stands for a missing value.
         ("FP16" | "FP32" | "FP64", Value::Null) => Ok(f64::NAN),
         ("FP16" | "FP32" | "FP64", _) => Err(wrong("a value that is not a number")),
@@ -180,15 +181,18 @@ fn number(tensor: &Tensor, value: &Value) -> Result<f64> {
             "INT8" | "INT16" | "INT32" | "INT64" | "UINT8" | "UINT16" | "UINT32" | "UINT64",
             Value::Number(number),
         ) => {
-            if let Some(int) = number.as_i64() {
-                #[allow(clippy::cast_precision_loss)]
-                Ok(int as f64)
-            } else if let Some(int) = number.as_u64() {
-                #[allow(clippy::cast_precision_loss)]
-                Ok(int as f64)
-            } else {
-                Err(wrong("a number that is not an integer"))
+            let Some(int) = number
+                .as_i64()
+                .map(i128::from)
+                .or_else(|| number.as_u64().map(i128::from))
+            else {
+                return Err(wrong("a number that is not an integer"));
+            };
+            if !int_range(datatype).contains(&int) {
+                return Err(wrong("an integer out of its range"));
             }
+            #[allow(clippy::cast_precision_loss)]
+            Ok(int as f64)
         }
         ("INT8" | "INT16" | "INT32" | "INT64" | "UINT8" | "UINT16" | "UINT32" | "UINT64", _) => {
             Err(wrong("a value that is not an integer"))
@@ -204,6 +208,30 @@ fn number(tensor: &Tensor, value: &Value) -> Result<f64> {
                 "unknown datatype `{other}` (BOOL, INT8-64, UINT8-64, FP16, FP32, FP64, BYTES)"
             ),
         )),
+    }
+}
+
+/// The values an integer datatype holds (a numpy array of that dtype could not hold others,
+/// so MLServer's decoding would fail or wrap them).
+fn int_range(datatype: &str) -> std::ops::RangeInclusive<i128> {
+    match datatype {
+        "INT8" => i128::from(i8::MIN)..=i128::from(i8::MAX),
+        "INT16" => i128::from(i16::MIN)..=i128::from(i16::MAX),
+        "INT32" => i128::from(i32::MIN)..=i128::from(i32::MAX),
+        "UINT8" => 0..=i128::from(u8::MAX),
+        "UINT16" => 0..=i128::from(u16::MAX),
+        "UINT32" => 0..=i128::from(u32::MAX),
+        "UINT64" => 0..=i128::from(u64::MAX),
+        _ => i128::from(i64::MIN)..=i128::from(i64::MAX),
+    }
+}
+
+/// The largest finite magnitude of a float datatype (65504 is float16's).
+fn float_max(datatype: &str) -> f64 {
+    match datatype {
+        "FP16" => 65504.0,
+        "FP32" => f64::from(f32::MAX),
+        _ => f64::MAX,
     }
 }
 

@@ -411,6 +411,32 @@ async fn bad_requests_have_their_status_and_kind() {
         400,
         "serve-bad-datatype",
     );
+    // Values a tensor of the declared datatype cannot hold (numpy could not decode them).
+    for (datatype, data) in [
+        ("INT8", json!([1000, 2, 3])),
+        ("UINT8", json!([-1, 2, 3])),
+        ("INT32", json!([1, 2_147_483_648_i64, 3])),
+        ("FP16", json!([1e10, 2, 3])),
+        ("FP32", json!([1e300, 2, 3])),
+    ] {
+        assert_error(
+            &post(&app, array, tensor(json!([1, 3]), datatype, data)).await,
+            400,
+            "serve-bad-datatype",
+        );
+    }
+    // The edges of the ranges are values like any other: the width check answers.
+    for (datatype, data) in [
+        ("INT8", json!([-128, 127])),
+        ("UINT64", json!([0, u64::MAX])),
+        ("FP16", json!([65504.0, -65504.0])),
+    ] {
+        assert_error(
+            &post(&app, array, tensor(json!([1, 2]), datatype, data)).await,
+            422,
+            "infer-input-width",
+        );
+    }
     // Wrong width: the engine's kind, 422.
     assert_error(
         &post(&app, array, tensor(json!([1, 2]), "FP64", json!([1, 2]))).await,
