@@ -35,6 +35,7 @@ import skops_rs.io as sio
 from sklearn.compose import ColumnTransformer
 from sklearn.datasets import load_diabetes, load_iris
 from sklearn.ensemble import HistGradientBoostingRegressor, RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder
 from sklearn.tree import DecisionTreeClassifier
@@ -514,3 +515,33 @@ def test_port_from_env_and_graceful_shutdown_finishes_the_request_in_flight(fits
             process.kill()
             process.wait()
         log.close()
+
+
+def test_binary_decision_function_metadata_matches_its_answer(tmp_path):
+    """A binary classifier's `decision_function` is one score per row: the metadata says
+    `[-1, 1]` and the answer is `[n, 1]` with scikit-learn's values."""
+    binary, why = _serve_binary()
+    if binary is None:
+        pytest.skip(f"`skops-rs serve` is not available: {why}")
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    model = LogisticRegression().fit(X, (X[:, 0] > 0).astype(int))
+    sio.dump(model, tmp_path / "binary.skops")
+    server = Server(binary, [str(tmp_path / "binary.skops")], tmp_path / "log.jsonl")
+    try:
+        status, meta = get(f"{server.url}/v2/models/binary")
+        assert status == 200, meta
+        (declared,) = [o for o in meta["outputs"] if o["name"] == "decision_function"]
+        assert declared["shape"] == [-1, 1]
+        body = {
+            "inputs": [{"name": "x", "shape": [5, 3], "datatype": "FP64", "data": X[:5].tolist()}],
+            "outputs": [{"name": "decision_function"}],
+        }
+        status, answer = post(f"{server.url}/v2/models/binary/infer", body)
+        assert status == 200, answer
+        (tensor,) = answer["outputs"]
+        assert tensor["shape"] == [5, 1]
+        expected = model.decision_function(X[:5])
+        np.testing.assert_allclose(np.ravel(tensor["data"]), expected, rtol=1e-12, atol=1e-15)
+    finally:
+        server.stop()

@@ -439,6 +439,10 @@ pub fn model_metadata(model: &ServedModel) -> Value {
                 (Method::PredictProba | Method::PredictLogProba, Some(labels)) => {
                     ("FP64", i64::try_from(labels.len()).unwrap_or(-1))
                 }
+                // A binary classifier's decision is one score per row (scikit-learn's 1-D
+                // answer, served as `[n, 1]`); with more classes its width depends on the
+                // estimator (one-vs-one SVMs), so it stays variable.
+                (Method::DecisionFunction, Some(labels)) if labels.len() == 2 => ("FP64", 1),
                 (Method::Apply, _) => ("INT64", -1),
                 _ => ("FP64", -1),
             };
