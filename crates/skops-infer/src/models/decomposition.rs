@@ -152,13 +152,7 @@ mod tests {
 
     #[test]
     fn wide_projection_equals_the_plain_one_bit_for_bit() {
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut random = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 11) as f64 / (1u64 << 53) as f64 * 8.0 - 4.0
-        };
+        let mut random = crate::models::wide::test_values();
         let (n_components, n_features, rows) = (7, 23, 40);
         let values = (0..n_components * n_features).map(|_| random()).collect();
         let components = Matrix::new(n_components, n_features, values).expect("a matrix");

@@ -288,11 +288,13 @@ impl Step for Forest64 {
     }
 }
 
-/// A [`Forest64`] walked on a batch without NaN: the same routing without the NaN test.
+/// A [`Forest64`] walked on a batch without NaN: the same routing without the NaN test, and
+/// without the categorical test too when `CATEGORICAL` is false (a forest with numeric splits
+/// only).
 #[derive(Debug, Clone, Copy)]
-struct Finite64<'f>(&'f Forest64);
+struct Finite64<'f, const CATEGORICAL_SPLITS: bool>(&'f Forest64);
 
-impl Step for Finite64<'_> {
+impl<const CATEGORICAL_SPLITS: bool> Step for Finite64<'_, CATEGORICAL_SPLITS> {
     type Value = f64;
 
     fn roots(&self) -> &[u32] {
@@ -303,32 +305,10 @@ impl Step for Finite64<'_> {
     fn step(&self, at: u32, x: &[f64], row: usize) -> u32 {
         let node = self.0.nodes[(at & INDEX) as usize];
         let value = x[row + node.feature as usize];
-        if node.flags & CATEGORICAL != 0 {
+        if CATEGORICAL_SPLITS && node.flags & CATEGORICAL != 0 {
             return self.0.categorical_child(node, value);
         }
         // Not `value > threshold`: a NaN threshold sends every row right, as above.
-        #[allow(clippy::neg_cmp_op_on_partial_ord)]
-        let right = !(value <= node.threshold);
-        node.children[usize::from(right)]
-    }
-}
-
-/// A [`Forest64`] without categorical splits walked on a batch without NaN: numeric splits
-/// only, so no flag test either.
-#[derive(Debug, Clone, Copy)]
-struct Numeric64<'f>(&'f Forest64);
-
-impl Step for Numeric64<'_> {
-    type Value = f64;
-
-    fn roots(&self) -> &[u32] {
-        &self.0.roots
-    }
-
-    #[inline(always)]
-    fn step(&self, at: u32, x: &[f64], row: usize) -> u32 {
-        let node = self.0.nodes[(at & INDEX) as usize];
-        let value = x[row + node.feature as usize];
         #[allow(clippy::neg_cmp_op_on_partial_ord)]
         let right = !(value <= node.threshold);
         node.children[usize::from(right)]
@@ -859,9 +839,9 @@ impl HistGradientBoosting {
         if data.iter().any(|value| value.is_nan()) {
             visit(&self.forest, data, width, &mut add);
         } else if self.forest.categorical.is_empty() {
-            visit(&Numeric64(&self.forest), data, width, &mut add);
+            visit(&Finite64::<false>(&self.forest), data, width, &mut add);
         } else {
-            visit(&Finite64(&self.forest), data, width, &mut add);
+            visit(&Finite64::<true>(&self.forest), data, width, &mut add);
         }
         if let Some(row) = refused_row {
             // The value the walk could not take (a categorical code beyond 255).

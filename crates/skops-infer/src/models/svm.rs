@@ -644,13 +644,7 @@ mod tests {
 
     #[test]
     fn blocked_kernel_values_equal_eval() {
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut random = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 11) as f64 / (1u64 << 53) as f64 * 8.0 - 4.0
-        };
+        let mut random = crate::models::wide::test_values();
         for (n_sv, n_features) in [(1, 3), (8, 20), (13, 7), (30, 1)] {
             let svs: Vec<f64> = (0..n_sv * n_features).map(|_| random()).collect();
             let x: Vec<f64> = (0..n_features).map(|_| random()).collect();

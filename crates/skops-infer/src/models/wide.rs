@@ -23,3 +23,16 @@ pub fn wide<R>(f: impl FnOnce() -> R) -> R {
 fn avx2<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
+
+/// Reproducible values in [-4, 4) for the tests that compare a wide path with the plain one
+/// (a xorshift generator: no dependency, the same sequence on every run).
+#[cfg(test)]
+pub(crate) fn test_values() -> impl FnMut() -> f64 {
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64 * 8.0 - 4.0
+    }
+}
