@@ -30,6 +30,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import skops_rs.hub_utils as hub_utils
@@ -169,8 +170,9 @@ def pushed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pushed]:
         assert stop_hub(process) == 0
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
+def chromium_driver(console_log: bool = False) -> Any:
+    """Headless Chromium driven by chromedriver, both from the distribution's packages; with
+    `console_log`, the console's messages kept for `driver.get_log("browser")`."""
     from selenium import webdriver
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
@@ -188,7 +190,14 @@ def browser() -> Iterator[object]:
         "--force-device-scale-factor=1",
     ):
         options.add_argument(argument)
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=driver_path))
+    if console_log:
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(options=options, service=Service(executable_path=driver_path))
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    driver = chromium_driver()
     try:
         yield driver
     finally:

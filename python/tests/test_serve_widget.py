@@ -33,7 +33,7 @@ from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder
 from sklearn.tree import DecisionTreeClassifier
-from test_hub_pages_browser import UPDATE_SCREENSHOTS, browser_paths
+from test_hub_pages_browser import UPDATE_SCREENSHOTS, chromium_driver
 from test_serve import Server, _serve_binary, post
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -112,25 +112,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-
-    chromium, driver_path = browser_paths()
-    options = Options()
-    options.binary_location = chromium
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-dev-shm-usage",
-        "--disable-gpu",
-        "--window-size=1280,900",
-        "--force-device-scale-factor=1",
-    ):
-        options.add_argument(argument)
     # The console's messages, for the no-error check.
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=driver_path))
+    driver = chromium_driver(console_log=True)
     try:
         yield driver
     finally:
