@@ -46,15 +46,16 @@ def _candidates() -> list[str]:
     return found
 
 
-def _hub_binary() -> tuple[str | None, str]:
-    """The first ``skops-rs`` that has ``hub serve``, or why there is none."""
+def skops_rs_with(*command: str) -> tuple[str | None, str]:
+    """The first ``skops-rs`` that has `command` (e.g. ``hub serve``), or why there is none."""
     tried = []
+    shown = " ".join(command)
     for candidate in _candidates():
         if not Path(candidate).is_file():
             tried.append(f"{candidate}: missing")
             continue
         result = subprocess.run(
-            [candidate, "hub", "serve", "--help"],
+            [candidate, *command, "--help"],
             capture_output=True,
             text=True,
             check=False,
@@ -62,8 +63,13 @@ def _hub_binary() -> tuple[str | None, str]:
         )
         if result.returncode == 0:
             return candidate, ""
-        tried.append(f"{candidate}: `hub serve --help` exited {result.returncode}")
+        tried.append(f"{candidate}: `{shown} --help` exited {result.returncode}")
     return None, "; ".join(tried)
+
+
+def _hub_binary() -> tuple[str | None, str]:
+    """The first ``skops-rs`` that has ``hub serve``, or why there is none."""
+    return skops_rs_with("hub", "serve")
 
 
 def _free_port() -> int:

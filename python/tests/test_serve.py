@@ -19,7 +19,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -39,6 +38,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder
 from sklearn.tree import DecisionTreeClassifier
+from test_hub_utils_e2e import skops_rs_with
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 #: Seconds for the server to load its models and accept connections.
@@ -48,31 +48,9 @@ MAX_ROWS = 1_000
 MAX_BODY_BYTES = 400_000
 
 
-def _candidates() -> list[str]:
-    found = []
-    if os.environ.get("SKOPS_RS_BIN"):
-        found.append(os.environ["SKOPS_RS_BIN"])
-    suffix = ".exe" if os.name == "nt" else ""
-    for profile in ("debug", "release"):
-        found.append(str(ROOT / "target" / profile / f"skops-rs{suffix}"))
-    found.append(str(Path(sys.executable).parent / f"skops-rs{suffix}"))
-    return found
-
-
 def _serve_binary() -> tuple[str | None, str]:
     """The first ``skops-rs`` that has ``serve``, or why there is none."""
-    tried = []
-    for candidate in _candidates():
-        if not Path(candidate).is_file():
-            tried.append(f"{candidate}: missing")
-            continue
-        result = subprocess.run(
-            [candidate, "serve", "--help"], capture_output=True, text=True, timeout=60
-        )
-        if result.returncode == 0:
-            return candidate, ""
-        tried.append(f"{candidate}: `serve --help` exited {result.returncode}")
-    return None, "; ".join(tried)
+    return skops_rs_with("serve")
 
 
 def _free_port() -> int:

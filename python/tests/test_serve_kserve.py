@@ -29,7 +29,8 @@ import skops_rs.io as sio
 import yaml
 from sklearn.datasets import load_iris
 from sklearn.ensemble import RandomForestClassifier
-from test_serve import _candidates, _free_port, get, post
+from test_hub_utils_e2e import _candidates
+from test_serve import _free_port, get, post
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 DEPLOY = ROOT / "deploy"
