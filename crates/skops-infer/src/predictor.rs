@@ -34,7 +34,12 @@ impl Predictor {
 
     /// [`Predictor::from_bytes`] with `limits`.
     pub fn from_bytes_with(bytes: &[u8], limits: &Limits) -> Result<Self> {
-        let file = ModelFile::open(bytes, limits)?;
+        Self::from_model_file(&ModelFile::open(bytes, limits)?)
+    }
+
+    /// Builds the model of a file already opened (and perhaps already audited: validation
+    /// runs once per opened file, so a caller that audited first pays for it once).
+    pub fn from_model_file(file: &ModelFile<'_>) -> Result<Self> {
         // The validators prove the state scikit-learn would trust blindly (tree node arrays,
         // ...) sound; the builders rely on that and check the rest themselves.
         file.validate()?;

@@ -302,8 +302,8 @@ fn build(path: &Path, bytes: &[u8]) -> Result<Predictor> {
         }
         .into());
     }
-    drop(file);
-    Predictor::from_bytes(bytes).map_err(|error| refused(error).into())
+    // The same opened file: the audit's validation is not run a second time.
+    Predictor::from_model_file(&file).map_err(|error| refused(error).into())
 }
 
 fn read_config(path: &Path, text: &str) -> Result<Config> {
