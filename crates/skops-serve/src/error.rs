@@ -74,6 +74,7 @@ impl Error {
             }
             Self::Request(RequestError::MethodNotAllowed { .. }) => 405,
             Self::Request(RequestError::BodyTimeout { .. }) => 408,
+            Self::Request(RequestError::UnsupportedEncoding { .. }) => 415,
             Self::Request(
                 RequestError::BadJson { .. }
                 | RequestError::BadRequest { .. }
@@ -88,7 +89,7 @@ impl Error {
                 // Models were built and validated at start-up: anything else is a bug.
                 skops_infer::Error::Model(_) | skops_infer::Error::File(_) => 500,
             },
-            Self::Server(ServerError::Timeout { .. }) => 503,
+            Self::Server(ServerError::Timeout { .. } | ServerError::ShuttingDown) => 503,
             Self::Server(ServerError::Internal { .. } | ServerError::Bind { .. }) => 500,
             // Load errors stop the server before it answers anything.
             Self::Load(_) => 500,
@@ -260,6 +261,13 @@ pub enum RequestError {
         /// The timeout.
         seconds: u64,
     },
+    /// The body is compressed (`Content-Encoding`), which this server does not decode: a
+    /// compressed body read as JSON would be a confusing syntax error.
+    #[error("the request body has `Content-Encoding: {encoding}`: send it uncompressed")]
+    UnsupportedEncoding {
+        /// The encoding named.
+        encoding: String,
+    },
 }
 
 error_kinds!(RequestError / RequestErrorKind {
@@ -271,6 +279,7 @@ error_kinds!(RequestError / RequestErrorKind {
     UnknownOutput => "serve-unknown-output",
     MethodNotAllowed => "serve-method-not-allowed",
     BodyTimeout => "serve-body-timeout",
+    UnsupportedEncoding => "serve-unsupported-encoding",
 });
 
 /// A model, version or route that does not exist.
@@ -323,6 +332,9 @@ pub enum ServerError {
         /// What failed.
         reason: String,
     },
+    /// The server is stopping and the request's body had not arrived by then.
+    #[error("the server is stopping and the request body had not arrived: send it again")]
+    ShuttingDown,
     /// The server could not listen on its address.
     #[error("cannot listen on `{addr}`: {source}")]
     Bind {
@@ -337,5 +349,6 @@ pub enum ServerError {
 error_kinds!(ServerError / ServerErrorKind {
     Timeout => "serve-timeout",
     Internal => "serve-internal",
+    ShuttingDown => "serve-shutting-down",
     Bind => "serve-bind",
 });

@@ -47,6 +47,8 @@ pub struct Server {
     /// Whether each request is logged to standard error as a JSON line.
     pub access_log: bool,
     slots: Semaphore,
+    /// Set when the server stops: request bodies still arriving are cut off soon after.
+    stopping: tokio::sync::watch::Sender<bool>,
 }
 
 impl Server {
@@ -60,6 +62,7 @@ impl Server {
             metrics,
             access_log: false,
             slots,
+            stopping: tokio::sync::watch::Sender::new(false),
         })
     }
 
@@ -176,7 +179,7 @@ pub async fn serve(
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(server.limits.header_timeout);
-    let app = router(server);
+    let app = router(Arc::clone(&server));
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -202,6 +205,7 @@ pub async fn serve(
         });
     }
     drop(listener);
+    server.stopping.send_replace(true);
     let _ = tokio::time::timeout(drain, graceful.shutdown()).await;
     Ok(())
 }
@@ -540,6 +544,13 @@ async fn read_body(
     if declared.is_some_and(|length| length > limit as u64) {
         return Err(too_large());
     }
+    if let Some(encoding) = headers.get(header::CONTENT_ENCODING) {
+        let encoding = String::from_utf8_lossy(encoding.as_bytes());
+        if !encoding.trim().eq_ignore_ascii_case("identity") {
+            let encoding: String = encoding.chars().take(64).collect();
+            return Err(RequestError::UnsupportedEncoding { encoding }.into());
+        }
+    }
     let read = async {
         let mut stream = body.into_data_stream();
         let mut bytes = Vec::with_capacity(declared.map_or(0, |n| n as usize).min(limit));
@@ -554,12 +565,25 @@ async fn read_body(
         }
         Ok(bytes)
     };
-    timeout_at(deadline, read).await.unwrap_or_else(|_| {
-        Err(RequestError::BodyTimeout {
-            seconds: server.limits.timeout.as_secs(),
+    // A stopping server waits a little for bodies still arriving, not the whole timeout.
+    let mut stopping = server.stopping.subscribe();
+    let grace = server.limits.shutdown_body_grace;
+    let cut_off = async move {
+        if stopping.wait_for(|stopping| *stopping).await.is_ok() {
+            tokio::time::sleep(grace).await;
+        } else {
+            std::future::pending::<()>().await;
         }
-        .into())
-    })
+    };
+    tokio::select! {
+        read = timeout_at(deadline, read) => read.unwrap_or_else(|_| {
+            Err(RequestError::BodyTimeout {
+                seconds: server.limits.timeout.as_secs(),
+            }
+            .into())
+        }),
+        () = cut_off => Err(ServerError::ShuttingDown.into()),
+    }
 }
 
 /// The body as `T`: a syntax error is `serve-bad-json`, JSON of another structure

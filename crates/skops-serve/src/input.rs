@@ -12,7 +12,7 @@ use skops_infer::error::InputError;
 use skops_infer::{Column, Data, Method, Output, Table};
 
 use crate::error::{RequestError, Result};
-use crate::limits::MAX_COLUMNS;
+use crate::limits::{MAX_COLUMNS, MAX_NAME_CHARS_SHOWN, MAX_NAMES_SHOWN};
 use crate::load::ServedModel;
 
 /// Named columns of JSON cells, in the order the request wrote them (serde_json's own map
@@ -126,7 +126,10 @@ pub fn align(model: &ServedModel, columns: Vec<(String, Column)>) -> Result<Tabl
     if !missing.is_empty() || !unknown.is_empty() {
         return Err(InputError::Column {
             reason: format!(
-                "the columns differ from the model's (missing: {missing:?}; unknown: {unknown:?}; expected: {expected:?})"
+                "the columns differ from the model's (missing: {}; unknown: {}; expected: {})",
+                listed(&missing),
+                listed(&unknown),
+                listed(&expected.iter().map(String::as_str).collect::<Vec<_>>()),
             ),
         }
         .into());
@@ -150,6 +153,30 @@ pub fn align(model: &ServedModel, columns: Vec<(String, Column)>) -> Result<Tabl
     // `sklearn.columns` of a model fitted on an array only order the columns.
     let names = model.predictor.feature_names_in().map(<[String]>::to_vec);
     Ok(Table::new(names, ordered)?)
+}
+
+/// Column names for an error message: the first [`MAX_NAMES_SHOWN`] (each cut to
+/// [`MAX_NAME_CHARS_SHOWN`] characters) and how many more, so that a request of a million
+/// made-up columns gets a short answer.
+fn listed(names: &[&str]) -> String {
+    let shown: Vec<String> = names
+        .iter()
+        .take(MAX_NAMES_SHOWN)
+        .map(|name| {
+            let cut: String = name.chars().take(MAX_NAME_CHARS_SHOWN).collect();
+            if cut.len() < name.len() {
+                format!("{cut:?}...")
+            } else {
+                format!("{cut:?}")
+            }
+        })
+        .collect();
+    let more = names.len().saturating_sub(MAX_NAMES_SHOWN);
+    if more == 0 {
+        format!("[{}]", shown.join(", "))
+    } else {
+        format!("[{}, ... and {more} more]", shown.join(", "))
+    }
 }
 
 /// The table with every string column that reads as numbers made numbers; `None` when no

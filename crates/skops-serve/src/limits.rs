@@ -32,6 +32,18 @@ pub const MAX_CONCURRENT_PREDICTIONS: usize = 64;
 /// a larger one is left out of the page (it is read once, at start-up).
 pub const MAX_CARD_BYTES: u64 = 1 << 20;
 
+/// The most column names an error message lists (missing, unknown or expected columns): the
+/// rest are counted, so an answer stays short whatever the request held.
+pub const MAX_NAMES_SHOWN: usize = 20;
+
+/// The most characters of one column name an error message shows.
+pub const MAX_NAME_CHARS_SHOWN: usize = 64;
+
+/// How long a stopping server waits for request bodies still arriving: a client that drips
+/// its body must not hold a shutdown for the whole request timeout (Kubernetes kills a pod
+/// 30 s after SIGTERM by default). Requests whose bodies are in are still answered.
+pub const SHUTDOWN_BODY_GRACE: Duration = Duration::from_secs(2);
+
 /// The bounds a server holds requests to.
 #[derive(Debug, Clone)]
 pub struct Limits {
@@ -45,6 +57,8 @@ pub struct Limits {
     pub header_timeout: Duration,
     /// The most predictions evaluated at once.
     pub concurrent_predictions: usize,
+    /// How long a stopping server waits for request bodies still arriving.
+    pub shutdown_body_grace: Duration,
 }
 
 impl Default for Limits {
@@ -55,6 +69,7 @@ impl Default for Limits {
             timeout: REQUEST_TIMEOUT,
             header_timeout: HEADER_READ_TIMEOUT,
             concurrent_predictions: MAX_CONCURRENT_PREDICTIONS,
+            shutdown_body_grace: SHUTDOWN_BODY_GRACE,
         }
     }
 }

@@ -14,9 +14,9 @@ use crate::load::ServedModel;
 /// The server's name in `GET /v2`.
 pub const SERVER_NAME: &str = "skops-rs";
 
-/// An inference request.
+/// An inference request. Fields this server does not know are ignored, as MLServer ignores
+/// them (its clients may send extensions), rather than refused.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct InferRequest {
     /// The request's id, echoed in the answer.
     #[serde(default)]
@@ -33,7 +33,6 @@ pub struct InferRequest {
 
 /// An input tensor.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Tensor {
     /// Its name (the column's, for `pd`).
     pub name: String,
@@ -50,7 +49,6 @@ pub struct Tensor {
 
 /// An output asked for.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RequestedOutput {
     /// The method's name.
     pub name: String,
@@ -124,7 +122,7 @@ fn items(tensor: &Tensor) -> Result<(Vec<usize>, Vec<&Value>)> {
         shape.push(dim);
     }
     let mut flat = Vec::new();
-    flatten(&tensor.data, &mut flat, 0)
+    flatten(&tensor.data, &shape, &mut flat)
         .map_err(|reason| bad(format!("input `{}`: {reason}", tensor.name)))?;
     let count = shape
         .iter()
@@ -140,22 +138,67 @@ fn items(tensor: &Tensor) -> Result<(Vec<usize>, Vec<&Value>)> {
     Ok((shape, flat))
 }
 
-/// Nested lists to their leaves, row-major (at most as deep as the tensor's rank could be).
-fn flatten<'a>(value: &'a Value, out: &mut Vec<&'a Value>, depth: usize) -> Result<(), String> {
-    match value {
-        Value::Array(items) if depth < 8 => {
-            for item in items {
-                flatten(item, out, depth + 1)?;
+/// The tensor's items, row-major: `data` is either flat (a list of scalars) or nested exactly
+/// as the shape says (a list per dimension, each as long as its size, scalars at the last
+/// level); anything in between (`[[1, 2], 3, 4]`) is refused rather than guessed at.
+fn flatten<'a>(data: &'a Value, shape: &[usize], out: &mut Vec<&'a Value>) -> Result<(), String> {
+    let Value::Array(items) = data else {
+        return Err("`data` is not a list".to_owned());
+    };
+    if items.iter().all(|item| !matches!(item, Value::Array(_))) {
+        return leaves(items, out);
+    }
+    nested(items, shape, 0, out)
+}
+
+/// One level of nested `data`, at dimension `depth` of `shape`.
+fn nested<'a>(
+    items: &'a [Value],
+    shape: &[usize],
+    depth: usize,
+    out: &mut Vec<&'a Value>,
+) -> Result<(), String> {
+    let Some(&size) = shape.get(depth) else {
+        return Err(format!(
+            "`data` nests lists deeper than the tensor's rank {}",
+            shape.len()
+        ));
+    };
+    if items.len() != size {
+        return Err(format!(
+            "`data` has a list of {} items at depth {depth}, where the shape {shape:?} says {size}",
+            items.len()
+        ));
+    }
+    if depth + 1 == shape.len() {
+        return leaves(items, out);
+    }
+    for item in items {
+        let Value::Array(inner) = item else {
+            return Err(format!(
+                "`data` mixes lists and scalars: a scalar at depth {depth}, where the shape {shape:?} says a list"
+            ));
+        };
+        nested(inner, shape, depth + 1, out)?;
+    }
+    Ok(())
+}
+
+/// Scalars of `data`, in order (lists are refused by the caller's structure checks).
+fn leaves<'a>(items: &'a [Value], out: &mut Vec<&'a Value>) -> Result<(), String> {
+    for item in items {
+        match item {
+            Value::Array(_) => {
+                return Err(
+                    "`data` mixes lists and scalars: a list where the shape says a scalar"
+                        .to_owned(),
+                );
             }
-            Ok(())
-        }
-        Value::Array(_) => Err("`data` nests lists deeper than a tensor's rank".to_owned()),
-        Value::Object(_) => Err("`data` holds an object".to_owned()),
-        leaf => {
-            out.push(leaf);
-            Ok(())
+            Value::Object(_) => return Err("`data` holds an object".to_owned()),
+            leaf => out.push(leaf),
         }
     }
+    Ok(())
 }
 
 /// One numeric cell of a tensor of `datatype`.
@@ -173,6 +216,7 @@ fn number(tensor: &Tensor, value: &Value) -> Result<f64> {
         ("FP16" | "FP32" | "FP64", Value::Number(number)) => number
             .as_f64()
             .filter(|x| x.abs() <= float_max(datatype))
+            .map(|x| rounded(datatype, x))
             .ok_or_else(|| wrong("a number out of its range")),
         // JSON has no NaN: null stands for a missing value.
         ("FP16" | "FP32" | "FP64", Value::Null) => Ok(f64::NAN),
@@ -223,6 +267,17 @@ fn int_range(datatype: &str) -> std::ops::RangeInclusive<i128> {
         "UINT32" => 0..=i128::from(u32::MAX),
         "UINT64" => 0..=i128::from(u64::MAX),
         _ => i128::from(i64::MIN)..=i128::from(i64::MAX),
+    }
+}
+
+/// `x` as a tensor of `datatype` holds it: rounded to float32 or float16 (then widened back),
+/// as MLServer decodes such a tensor into a numpy array of that dtype before the model sees it.
+#[allow(clippy::cast_possible_truncation)]
+fn rounded(datatype: &str, x: f64) -> f64 {
+    match datatype {
+        "FP32" => f64::from(x as f32),
+        "FP16" => half::f16::from_f64(x).to_f64(),
+        _ => x,
     }
 }
 

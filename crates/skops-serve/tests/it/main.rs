@@ -343,7 +343,7 @@ async fn bad_requests_have_their_status_and_kind() {
         "serve-bad-request",
     );
     assert_error(
-        &post(&app, infer, json!({"inputs": [], "bogus": 1})).await,
+        &post(&app, infer, json!({"inputs": []})).await,
         400,
         "serve-bad-request",
     );
@@ -1041,4 +1041,92 @@ async fn a_null_in_a_pd_fp64_tensor_is_nan() {
     assert_eq!(status, StatusCode::OK, "{from_pd}");
     assert_eq!(np_status, StatusCode::OK, "{from_np}");
     assert_eq!(from_pd["outputs"][0]["data"], from_np["outputs"][0]["data"]);
+}
+
+#[tokio::test]
+async fn tensor_data_is_flat_or_nested_as_its_shape_says() {
+    let app = app();
+    let array = "/v2/models/array/infer";
+    let expected = expected();
+    let tensor = |shape: Value, data: Value| json!({"inputs": [{"name": "x", "shape": shape, "datatype": "FP64", "data": data}]});
+    let rows = expected["array"]["rows"].clone();
+    let flat: Vec<Value> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|row| row.as_array().unwrap().clone())
+        .collect();
+    for data in [rows.clone(), Value::Array(flat)] {
+        let (status, answer) = post(&app, array, tensor(json!([2, 3]), data)).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        assert_eq!(answer["outputs"][0]["data"], expected["array"]["predict"]);
+    }
+    // Lists mixed with scalars, ragged rows, nesting deeper than the rank: refused, not
+    // flattened into something that happens to have the right count.
+    for (shape, data) in [
+        (json!([2, 3]), json!([[2.0, 0.0, -2.0], -2.0, 0.5, 2.0])),
+        (json!([2, 3]), json!([[[2.0]], 0.0, -2.0, -2.0, 0.5, 2.0])),
+        (json!([2, 3]), json!([[2.0, 0.0], [-2.0, 0.5, 2.0, 1.0]])),
+        (json!([2, 3]), json!([[2.0, 0.0, [-2.0]], [-2.0, 0.5, 2.0]])),
+        (json!([1, 3]), json!([[[2.0, 0.0, -2.0]]])),
+        (json!([2, 3]), json!(5.0)),
+    ] {
+        let answer = post(&app, array, tensor(shape, data.clone())).await;
+        assert_error(&answer, 400, "serve-bad-request");
+    }
+}
+
+#[tokio::test]
+async fn unknown_request_fields_are_ignored_as_mlserver_ignores_them() {
+    let app = app();
+    let expected = expected();
+    let body = json!({
+        "inputs": [{
+            "name": "x", "shape": [2, 3], "datatype": "FP64",
+            "data": expected["array"]["rows"], "extension": {"any": 1},
+        }],
+        "outputs": [{"name": "predict", "note": "x"}],
+        "trace": "abc",
+    });
+    let (status, answer) = post(&app, "/v2/models/array/infer", body).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["outputs"][0]["data"], expected["array"]["predict"]);
+}
+
+#[tokio::test]
+async fn a_compressed_body_is_refused_415() {
+    let app = app();
+    let request = Request::builder()
+        .method("POST")
+        .uri("/v2/models/array/infer")
+        .header("content-type", "application/json")
+        .header("content-encoding", "gzip")
+        .body(Body::from(vec![0x1f, 0x8b, 8, 0]))
+        .unwrap();
+    let response = router(Arc::clone(&app.server))
+        .oneshot(request)
+        .await
+        .unwrap();
+    let status = response.status();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let answer: Value = serde_json::from_slice(&bytes).unwrap();
+    assert_error(&(status, answer), 415, "serve-unsupported-encoding");
+}
+
+#[tokio::test]
+async fn an_error_naming_many_columns_stays_short() {
+    let app = app();
+    let mut columns = serde_json::Map::new();
+    for index in 0..5000 {
+        columns.insert(
+            format!("made-up-column-{index:05}-{}", "x".repeat(200)),
+            json!([1.0]),
+        );
+    }
+    let answer = post(&app, "/models/tree", json!({"inputs": {"data": columns}})).await;
+    assert_eq!(answer.0.as_u16(), 422, "{}", answer.1);
+    let message = answer.1["error"].as_str().unwrap();
+    assert!(message.len() < 4000, "{} bytes", message.len());
+    assert!(message.contains("and 4980 more"), "{message}");
+    assert!(message.contains("missing: [\"a\", \"b\"]"), "{message}");
 }

@@ -26,12 +26,16 @@ struct Running {
 }
 
 async fn start() -> Running {
-    let models = Models::load(&[ModelSpec::path(data("tree.skops"))]).unwrap();
-    let limits = Limits {
+    start_with(Limits {
         header_timeout: HEADER_TIMEOUT,
         timeout: REQUEST_TIMEOUT,
         ..Limits::default()
-    };
+    })
+    .await
+}
+
+async fn start_with(limits: Limits) -> Running {
+    let models = Models::load(&[ModelSpec::path(data("tree.skops"))]).unwrap();
     let server = Arc::new(Server::new(models, limits).unwrap());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -196,4 +200,41 @@ async fn shutdown_answers_requests_in_flight_and_refuses_new_connections() {
     assert!(closed.is_ok_and(|rest| rest.is_empty()));
     let result = tokio::time::timeout(BOUND, running.task).await;
     assert!(matches!(result, Ok(Ok(Ok(())))), "{result:?}");
+}
+
+#[tokio::test]
+async fn at_shutdown_a_body_still_dripping_is_cut_off_after_the_grace() {
+    const GRACE: Duration = Duration::from_millis(300);
+    // A request timeout far beyond the bound: only the shutdown grace can end the request.
+    let mut running = start_with(Limits {
+        timeout: Duration::from_secs(60),
+        shutdown_body_grace: GRACE,
+        ..Limits::default()
+    })
+    .await;
+    let mut stream = TcpStream::connect(running.addr).await.unwrap();
+    stream.write_all(head(BODY.len()).as_bytes()).await.unwrap();
+    let (mut reader, mut writer) = stream.into_split();
+    let drip = tokio::spawn(async move {
+        for byte in BODY.bytes() {
+            if writer.write_all(&[byte]).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let stopped_at = Instant::now();
+    running.stop.take().unwrap().send(()).unwrap();
+    let answer = tokio::time::timeout(BOUND, read_to_close(&mut reader))
+        .await
+        .expect("the dripping request is answered within the bound");
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 503"), "{text}");
+    assert!(text.contains("serve-shutting-down"), "{text}");
+    let result = tokio::time::timeout(BOUND, running.task).await;
+    assert!(matches!(result, Ok(Ok(Ok(())))), "{result:?}");
+    let elapsed = stopped_at.elapsed();
+    assert!(elapsed >= GRACE && elapsed < BOUND, "{elapsed:?}");
+    drip.abort();
 }
