@@ -523,3 +523,33 @@ def test_binary_decision_function_metadata_matches_its_answer(tmp_path):
         np.testing.assert_allclose(np.ravel(tensor["data"]), expected, rtol=1e-12, atol=1e-15)
     finally:
         server.stop()
+
+
+def test_fp32_and_fp16_tensors_are_rounded_as_mlserver_decodes_them(tmp_path):
+    """An FP32 (FP16) tensor's values are the float32 (float16) numbers MLServer's numpy
+    decoding makes of them: the answer equals scikit-learn's on those numbers as float64,
+    and differs from the FP64 answer on the same JSON."""
+    binary, why = _serve_binary()
+    if binary is None:
+        pytest.skip(f"`skops-rs serve` is not available: {why}")
+    from sklearn.preprocessing import StandardScaler
+
+    rng = np.random.default_rng(1)
+    scaler = StandardScaler().fit(rng.normal(size=(50, 3)))
+    sio.dump(scaler, tmp_path / "scaler.skops")
+    rows = [[0.1, 1.0 / 3.0, 2.2], [-1.7, 0.3, 1e-3]]
+    server = Server(binary, [str(tmp_path / "scaler.skops")], tmp_path / "log.jsonl")
+    try:
+        answers = {}
+        for datatype in ("FP64", "FP32", "FP16"):
+            body = {"inputs": [{"name": "x", "shape": [2, 3], "datatype": datatype, "data": rows}]}
+            status, answer = post(f"{server.url}/v2/models/scaler/infer", body)
+            assert status == 200, answer
+            answers[datatype] = np.array(answer["outputs"][0]["data"]).reshape(2, 3)
+        for datatype, dtype in (("FP64", np.float64), ("FP32", np.float32), ("FP16", np.float16)):
+            seen = np.array(rows, dtype=dtype).astype(np.float64)
+            np.testing.assert_array_equal(answers[datatype], scaler.transform(seen))
+        assert not np.array_equal(answers["FP32"], answers["FP64"])
+        assert not np.array_equal(answers["FP16"], answers["FP32"])
+    finally:
+        server.stop()
