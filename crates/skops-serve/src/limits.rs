@@ -32,6 +32,10 @@ pub const MAX_CONCURRENT_PREDICTIONS: usize = 64;
 /// a larger one is left out of the page (it is read once, at start-up).
 pub const MAX_CARD_BYTES: u64 = 1 << 20;
 
+/// The most characters of a Python exception's message an error answer carries (the rest is
+/// cut): an exception may quote a whole input.
+pub const MAX_ENGINE_MESSAGE_CHARS: usize = 1000;
+
 /// The bounds a server holds requests to.
 #[derive(Debug, Clone)]
 pub struct Limits {
