@@ -104,7 +104,9 @@ pub fn text_scores(output: Output, classes: Option<&Labels>) -> Result<Value> {
             .map(|flag| if *flag { "True" } else { "False" }.to_owned())
             .collect(),
         None => {
-            return Err(EngineError::failed("the model has no `classes_` to label its scores").into());
+            return Err(
+                EngineError::failed("the model has no `classes_` to label its scores").into(),
+            );
         }
     };
     let (Values::F64(scores), [_, width]) = (&output.values, output.shape.as_slice()) else {

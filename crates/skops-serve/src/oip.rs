@@ -315,10 +315,7 @@ fn text_batch(request: &InferRequest, max_rows: usize) -> Result<Data> {
             Value::String(text) => Ok(Some(text.clone())),
             other => Err(datatype_error(
                 tensor,
-                format!(
-                    "a text is a string, not {}",
-                    short(other)
-                ),
+                format!("a text is a string, not {}", short(other)),
             )),
         })
         .collect::<Result<Vec<_>>>()?;
