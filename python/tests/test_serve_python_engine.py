@@ -5,7 +5,8 @@ A text pipeline (``TfidfVectorizer`` + ``LogisticRegression``) and a tabular pip
 and served by ``python -m skops_rs serve`` (this interpreter, a free 127.0.0.1 port): the
 OIP and legacy answers equal scikit-learn's, labels and probabilities exactly (JSON floats
 round-trip); the legacy route answers text classification as the Hub's container did; the
-metadata, the list of models and the pages say which engine serves each model; a Python
+metadata, the list of models and the pages say which engine serves each model; the widget
+classifies texts in headless Chromium; a Python
 exception in a request is a JSON error with its kind; SIGTERM and Ctrl-C stop the server
 with exit 0.
 The pure-Rust binary (``$SKOPS_RS_BIN``, ...) refuses those models at start-up with exit 2,
@@ -112,8 +113,25 @@ class PythonServer:
 
 @pytest.fixture(scope="module")
 def server(folder: Path) -> Iterator[PythonServer]:
+    import skops_rs.hub_utils as hub_utils
+
+    # The text model once more as a repository folder (its page's widget starts with the
+    # example texts `hub_utils.init` writes).
+    hub_utils.init(
+        model=folder / "text.skops",
+        requirements=["scikit-learn"],
+        dst=folder / "sentiment",
+        task="text-classification",
+        data=TEXTS,
+    )
     running = PythonServer(
-        [str(folder / "text.skops"), str(folder / "quantile.skops")], folder / "serve.log"
+        [
+            str(folder / "text.skops"),
+            str(folder / "quantile.skops"),
+            "--model-name",
+            f"alice/sentiment={folder / 'sentiment'}",
+        ],
+        folder / "serve.log",
     )
     try:
         yield running
@@ -217,9 +235,34 @@ def test_metadata_list_and_pages_say_the_engine(server) -> None:
     assert [tensor["name"] for tensor in meta["inputs"]] == ["a", "b", "c"]
     status, listing = get(server.url + "/")
     assert {model["name"]: model["engine"] for model in listing["models"]} == {
+        "alice/sentiment": "python",
         "quantile": "python",
         "text": "python",
     }
+
+
+def test_the_widget_classifies_texts_as_scikit_learn(server, fits) -> None:
+    from selenium.webdriver.common.by import By
+    from test_hub_pages_browser import chromium_driver
+    from test_serve_widget import compute, console_errors, input_rows, set_cell
+
+    model = fits["text"]
+    driver = chromium_driver(console_log=True)
+    try:
+        driver.get(server.url + "/models/alice/sentiment")
+        meta = driver.find_element(By.CSS_SELECTOR, "dl.meta").text
+        assert "python" in meta and "text-classification" in meta
+        headers = [th.text for th in driver.find_elements(By.CSS_SELECTOR, ".widget-input th")]
+        assert headers[:2] == ["#", "text"]
+        assert [row[0] for row in input_rows(driver)] == TEXTS[:3]
+        set_cell(driver, 1, 0, "what a wonderful film")
+        texts = [row[0] for row in input_rows(driver)]
+        shown = compute(driver)
+        assert [row[0] for row in shown] == model.predict(texts).tolist()
+        assert len(shown[0]) == 1 + len(model.classes_)
+        assert console_errors(driver) == []
+    finally:
+        driver.quit()
 
 
 def test_a_python_exception_is_a_json_error(server) -> None:
