@@ -329,6 +329,11 @@ fn serve_hint(error: &skops_serve::Error) -> Option<&'static str> {
              models whose audit is clean are served",
         ),
         skops_serve::Error::Load(LoadError::Model { source, .. }) => infer_hint(source),
+        skops_serve::Error::Load(LoadError::NotNative { .. }) => Some(
+            "`skops-rs inspect MODEL --native` shows which parts the native engine evaluates; \
+             `pip install skops-rs scikit-learn`, then `python -m skops_rs serve MODEL` serves \
+             the rest with scikit-learn, after the same audit",
+        ),
         skops_serve::Error::Load(LoadError::Format { .. }) => {
             Some("save the model with `skops_rs.io.dump` (or skops' `sio.dump`)")
         }

@@ -34,6 +34,16 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
+    run_with(args, None)
+}
+
+/// [`run`], with `serve` handing the models the native engine does not evaluate to
+/// `fallback` (the Python package passes its engine; the binary passes none).
+pub fn run_with<I, T>(args: I, fallback: Option<&dyn skops_serve::Fallback>) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(error) => {
@@ -55,7 +65,7 @@ where
         Command::Card(command) => commands::card::run(command, style),
         Command::Hub(command) => commands::hub::run(command),
         Command::Predict(args) => commands::predict::run(args),
-        Command::Serve(args) => commands::serve::run(args),
+        Command::Serve(args) => commands::serve::run(args, fallback),
     };
     let result = outcome.and_then(|outcome| {
         write_stdout(&outcome.stdout)?;

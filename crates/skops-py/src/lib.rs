@@ -9,6 +9,7 @@ mod files;
 mod infer;
 mod load;
 mod policy;
+mod serve;
 
 use pyo3::prelude::*;
 
@@ -18,9 +19,11 @@ use pyo3::prelude::*;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Runs the `skops-rs` command-line tool with `argv` (program name first); returns the exit code.
+/// `serve` serves the models the native engine does not evaluate with the Python engine
+/// (`serve.rs`); the GIL is released while the tool runs.
 #[pyfunction]
 fn run_cli(py: Python<'_>, argv: Vec<String>) -> u8 {
-    py.detach(|| skops_cli::run(argv))
+    py.detach(|| skops_cli::run_with(argv, Some(&serve::PythonFallback)))
 }
 
 /// Native core of skops-rs.

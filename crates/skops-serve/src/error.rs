@@ -1,6 +1,6 @@
 //! The one error type of `skops-serve`: every way loading a model or answering a request can
-//! fail, by name, in families (load, request, not found, server), plus the native engine's
-//! own errors ([`Error::Infer`]), which keep their `infer-*` kind.
+//! fail, by name, in families (load, request, not found, engine, server), plus the native
+//! engine's own errors ([`Error::Infer`]), which keep their `infer-*` kind.
 //!
 //! Each variant has a stable, kebab-case `kind()` (`docs/errors.md`) and an HTTP status
 //! ([`Error::status`], an exhaustive `match`): bad input is always a 4xx with a specific kind,
@@ -29,6 +29,9 @@ pub enum Error {
     /// The native engine refused the batch (or, for a bug, the model): its own kind.
     #[error(transparent)]
     Infer(Box<skops_infer::Error>),
+    /// Another engine than the native one (the Python engine) failed on a request.
+    #[error(transparent)]
+    Engine(#[from] EngineError),
     /// The server could not answer in time, or failed itself.
     #[error(transparent)]
     Server(#[from] ServerError),
@@ -54,6 +57,7 @@ impl Error {
             Self::Request(error) => error.kind(),
             Self::NotFound(error) => error.kind(),
             Self::Infer(error) => error.kind(),
+            Self::Engine(error) => error.kind(),
             Self::Server(error) => error.kind(),
         }
     }
@@ -63,6 +67,7 @@ impl Error {
         LoadErrorKind::all()
             .chain(RequestErrorKind::all())
             .chain(NotFoundErrorKind::all())
+            .chain(EngineErrorKind::all())
             .chain(ServerErrorKind::all())
     }
 
@@ -89,6 +94,9 @@ impl Error {
                 // Models were built and validated at start-up: anything else is a bug.
                 skops_infer::Error::Model(_) | skops_infer::Error::File(_) => 500,
             },
+            // As the native engine's input errors: the model refused well-formed input.
+            Self::Engine(EngineError::BadInput { .. }) => 422,
+            Self::Engine(EngineError::Failed { .. }) => 500,
             Self::Server(ServerError::Timeout { .. } | ServerError::ShuttingDown) => 503,
             Self::Server(ServerError::Internal { .. } | ServerError::Bind { .. }) => 500,
             // Load errors stop the server before it answers anything.
@@ -148,6 +156,28 @@ pub enum LoadError {
         #[source]
         source: Box<skops_infer::Error>,
     },
+    /// The native engine does not evaluate the model (an unsupported class or option) and no
+    /// other engine is at hand (the `skops-rs` binary): the engine's kind.
+    #[error(
+        "`{}` holds a model the native engine does not evaluate; `python -m skops_rs serve` serves it through the audited Python loader (with skops-rs and scikit-learn installed)",
+        path.display()
+    )]
+    NotNative {
+        /// The model file.
+        path: PathBuf,
+        /// What the engine said.
+        #[source]
+        source: Box<skops_infer::Error>,
+    },
+    /// The fallback engine (Python) could not load a model the native engine does not
+    /// evaluate.
+    #[error("`{}`: the Python engine cannot serve it: {reason}", path.display())]
+    Fallback {
+        /// The model file.
+        path: PathBuf,
+        /// What failed (the Python exception's type and message).
+        reason: String,
+    },
     /// A `NAME=PATH` model argument is not valid.
     #[error("invalid model argument `{given}`: {reason}")]
     BadSpec {
@@ -197,8 +227,10 @@ error_kinds!(LoadError / LoadErrorKind {
     NoModels => "serve-no-models",
     ModelDir => "serve-model-dir",
     RemoteStorage => "serve-remote-storage",
+    Fallback => "serve-python-load",
 } wrappers {
     Model,
+    NotNative,
 });
 
 /// A request that is malformed, too large, or asks for something the model has not.
@@ -313,6 +345,57 @@ error_kinds!(NotFoundError / NotFoundErrorKind {
     Model => "serve-model-not-found",
     Version => "serve-version-not-found",
     Route => "serve-route-not-found",
+});
+
+/// A failure of the Python engine on a request (never a traceback: the exception's type and
+/// message, cut at [`crate::limits::MAX_ENGINE_MESSAGE_CHARS`]).
+#[derive(Debug, thiserror::Error, strum::EnumDiscriminants)]
+#[strum_discriminants(name(EngineErrorKind), derive(strum::EnumIter))]
+#[strum_discriminants(doc = "The variants of [`EngineError`], without their data.")]
+pub enum EngineError {
+    /// The model refused the input (scikit-learn raised `ValueError`, `TypeError`,
+    /// `KeyError` or `IndexError`: a wrong width, missing columns, values it cannot take).
+    #[error("the model refused the input: {message}")]
+    BadInput {
+        /// The exception's type and message.
+        message: String,
+    },
+    /// The model raised anything else, or answered something that cannot be served.
+    #[error("the Python engine failed: {message}")]
+    Failed {
+        /// The exception's type and message, or what cannot be served.
+        message: String,
+    },
+}
+
+impl EngineError {
+    /// `BadInput` with `message` cut to its limit.
+    pub fn bad_input(message: &str) -> Self {
+        Self::BadInput {
+            message: cut(message),
+        }
+    }
+
+    /// `Failed` with `message` cut to its limit.
+    pub fn failed(message: &str) -> Self {
+        Self::Failed {
+            message: cut(message),
+        }
+    }
+}
+
+/// `message` cut at [`crate::limits::MAX_ENGINE_MESSAGE_CHARS`] characters.
+fn cut(message: &str) -> String {
+    let limit = crate::limits::MAX_ENGINE_MESSAGE_CHARS;
+    match message.char_indices().nth(limit) {
+        Some((end, _)) => format!("{}...", message.get(..end).unwrap_or_default()),
+        None => message.to_owned(),
+    }
+}
+
+error_kinds!(EngineError / EngineErrorKind {
+    BadInput => "serve-python-bad-input",
+    Failed => "serve-python-error",
 });
 
 /// The server's own failures: never caused by a request's content.

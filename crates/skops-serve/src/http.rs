@@ -28,7 +28,7 @@ use tokio::time::timeout_at;
 
 use crate::error::{Error, NotFoundError, RequestError, Result, ServerError};
 use crate::input::{evaluate, evaluate_table};
-use crate::legacy::{self, LegacyRequest};
+use crate::legacy::{self, LegacyInputs, LegacyRequest};
 use crate::limits::Limits;
 use crate::load::{Models, ServedModel};
 use crate::metrics::Metrics;
@@ -287,6 +287,7 @@ async fn index(State(server): State<Arc<Server>>, headers: HeaderMap) -> Respons
             json!({
                 "name": model.name,
                 "sklearn_type": model.predictor.type_name(),
+                "engine": model.predictor.engine_name(),
                 "task": model.task,
                 "methods": model.predictor.methods().iter().map(|m| m.name()).collect::<Vec<_>>(),
                 "sha256": model.predictor.sha256(),
@@ -478,13 +479,27 @@ async fn legacy_predict(
     let result = async {
         let bytes = read_body(&server, &headers, body, deadline).await?;
         let request: LegacyRequest = parse_json(&bytes)?;
-        let table = legacy::table(request, &model, server.limits.rows)?;
-        let rows = table.rows();
-        let output = predict(&server, &model, deadline, move |model| {
-            evaluate_table(model, Method::Predict, table)
-        })
-        .await?;
-        Ok::<_, Error>((legacy_list(output), rows))
+        match request.inputs {
+            LegacyInputs::Columns(columns) => {
+                let table = legacy::table(columns, &model, server.limits.rows)?;
+                let rows = table.rows();
+                let output = predict(&server, &model, deadline, move |model| {
+                    evaluate_table(model, Method::Predict, table)
+                })
+                .await?;
+                Ok::<_, Error>((legacy_list(output), rows))
+            }
+            LegacyInputs::Texts(texts) => {
+                let table = legacy::texts(texts, &model, server.limits.rows)?;
+                let rows = table.rows();
+                let output = predict(&server, &model, deadline, move |model| {
+                    evaluate_table(model, Method::PredictProba, table)
+                })
+                .await?;
+                let scores = legacy::text_scores(output, model.predictor.classes())?;
+                Ok((scores, rows))
+            }
+        }
     }
     .await;
     match result {

@@ -11,7 +11,7 @@ use serde_json::Value;
 use skops_infer::error::InputError;
 use skops_infer::{Column, Data, Method, Output, Table};
 
-use crate::error::{RequestError, Result};
+use crate::error::{EngineError, Error, RequestError, Result};
 use crate::limits::{MAX_COLUMNS, MAX_NAME_CHARS_SHOWN, MAX_NAMES_SHOWN};
 use crate::load::ServedModel;
 
@@ -203,17 +203,26 @@ pub fn coerced(table: &Table) -> Option<Table> {
 /// Evaluates `method` on `data` with `model` (on the calling thread: callers run it off the
 /// async executor).
 pub fn evaluate(model: &Arc<ServedModel>, method: Method, data: &Data) -> Result<Output> {
-    Ok(model.predictor.run(method, data)?)
+    model.predictor.run(method, data)
 }
 
 /// Evaluates a table of request columns: first with numeric strings made numbers (the Hub
 /// widget sends every cell as a string), and if a model then finds numbers where it takes
-/// strings, again with the strings as given.
+/// strings (or, in Python, refuses the numbers), again with the strings as given. A text
+/// model takes its texts as given.
 pub fn evaluate_table(model: &Arc<ServedModel>, method: Method, table: Table) -> Result<Output> {
+    if model.predictor.takes_text() {
+        return evaluate(model, method, &Data::Table(table));
+    }
     if let Some(numbers) = coerced(&table) {
         match model.predictor.run(method, &Data::Table(numbers)) {
-            Err(skops_infer::Error::Input(InputError::Type { .. })) => {}
-            other => return Ok(other?),
+            Err(Error::Engine(EngineError::BadInput { .. })) => {}
+            Err(Error::Infer(error))
+                if matches!(
+                    error.as_ref(),
+                    skops_infer::Error::Input(InputError::Type { .. })
+                ) => {}
+            other => return other,
         }
     }
     evaluate(model, method, &Data::Table(table))

@@ -8,7 +8,8 @@
 //! a JSON answer `{"error", "kind"}` with a specific status ([`error`]), and each request is
 //! counted in Prometheus metrics ([`metrics`]) and logged as one JSON line.
 //!
-//! Modules: [`load`] (model files and repository folders), [`input`] (request columns to the
+//! Modules: [`engine`] (what evaluates a model: the native engine, or a fallback such as the
+//! Python package's for models it does not evaluate), [`load`] (model files and repository folders), [`input`] (request columns to the
 //! engine's batch), [`oip`] and [`legacy`] (the two protocols), [`pages`] (the model pages and
 //! the widget), [`http`] (routes, middleware).
 #![cfg_attr(
@@ -22,6 +23,7 @@
     )
 )]
 
+pub mod engine;
 pub mod error;
 pub mod http;
 pub mod input;
@@ -32,6 +34,7 @@ pub mod metrics;
 pub mod oip;
 pub mod pages;
 
+pub use engine::{Engine, Fallback, Unsupported};
 pub use error::{Error, Result};
 pub use http::{Server, router, serve};
 pub use limits::Limits;

@@ -44,6 +44,10 @@ pub const MAX_NAME_CHARS_SHOWN: usize = 64;
 /// 30 s after SIGTERM by default). Requests whose bodies are in are still answered.
 pub const SHUTDOWN_BODY_GRACE: Duration = Duration::from_secs(2);
 
+/// The most characters of a Python exception's message an error answer carries (the rest is
+/// cut): an exception may quote a whole input.
+pub const MAX_ENGINE_MESSAGE_CHARS: usize = 1000;
+
 /// The bounds a server holds requests to.
 #[derive(Debug, Clone)]
 pub struct Limits {

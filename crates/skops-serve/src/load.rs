@@ -2,7 +2,9 @@
 //! `hub_utils.init` writes it (`config.json` naming the model file in `sklearn.model.file`,
 //! with `sklearn.task`, `sklearn.columns` and `sklearn.example_input`). Every model is audited
 //! (no untrusted type may remain), validated and built by the native engine before the server
-//! answers anything: a model that fails any of these stops the start-up with its reason.
+//! answers anything: a model that fails any of these stops the start-up with its reason. A
+//! model the native engine does not evaluate goes, once audited, to the loader's
+//! [`Fallback`] when it has one (`python -m skops_rs serve`), else is refused.
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
@@ -10,6 +12,8 @@ use std::sync::Arc;
 
 use skops_infer::Predictor;
 use skops_trust::ModelFile;
+
+use crate::engine::{Engine, Fallback, Unsupported, is_unsupported};
 
 use crate::error::{LoadError, NotFoundError, Result};
 use crate::limits::MAX_CARD_BYTES;
@@ -186,8 +190,9 @@ pub struct ServedModel {
     pub name: String,
     /// The `.skops` file it was loaded from.
     pub file: PathBuf,
-    /// The engine's model.
-    pub predictor: Predictor,
+    /// The engine that evaluates it: the native one, or the fallback's (its name is
+    /// [`Engine::engine_name`]).
+    pub predictor: Box<dyn Engine>,
     /// `sklearn.task` of the repository's `config.json` (`tabular-classification`, ...).
     pub task: Option<String>,
     /// `sklearn.columns`: the input columns, in order.
@@ -218,8 +223,14 @@ struct Config {
     example_input: Option<serde_json::Value>,
 }
 
-/// Loads, audits and builds the model of `spec`.
+/// Loads, audits and builds the model of `spec` (with the native engine only).
 pub fn load(spec: &ModelSpec) -> Result<ServedModel> {
+    load_with(spec, None)
+}
+
+/// Loads, audits and builds the model of `spec`: a model the native engine does not
+/// evaluate goes to `fallback` when there is one.
+pub fn load_with(spec: &ModelSpec, fallback: Option<&dyn Fallback>) -> Result<ServedModel> {
     let name = spec.served_name()?;
     let io = |path: &Path| {
         let path = path.to_owned();
@@ -253,7 +264,7 @@ pub fn load(spec: &ModelSpec) -> Result<ServedModel> {
         }
     }
     let bytes = std::fs::read(&file).map_err(io(&file))?;
-    let predictor = build(&file, &bytes)?;
+    let predictor = build(&file, &bytes, fallback)?;
     Ok(ServedModel {
         name,
         file,
@@ -275,8 +286,9 @@ fn read_card(path: &Path) -> Option<String> {
     String::from_utf8(std::fs::read(path).ok()?).ok()
 }
 
-/// Audits the file (refused while an untrusted type remains), then builds its predictor.
-fn build(path: &Path, bytes: &[u8]) -> Result<Predictor> {
+/// Audits the file (refused while an untrusted type remains), then builds its engine: the
+/// native one, else (for a model it does not evaluate) the fallback's.
+fn build(path: &Path, bytes: &[u8], fallback: Option<&dyn Fallback>) -> Result<Box<dyn Engine>> {
     // A pickle starts with the PROTO opcode; a `.skops` file is a zip archive.
     if bytes.first() == Some(&0x80) {
         return Err(LoadError::Format {
@@ -291,7 +303,11 @@ fn build(path: &Path, bytes: &[u8]) -> Result<Predictor> {
     };
     let file = ModelFile::open(bytes, &skops_format::Limits::default())
         .map_err(|error| refused(error.into()))?;
-    let report = file.audit(&[]).map_err(|error| refused(error.into()))?;
+    // Types trusted beyond the defaults: none today (a fallback loader trusts exactly these).
+    let trusted: Vec<String> = Vec::new();
+    let report = file
+        .audit(&trusted)
+        .map_err(|error| refused(error.into()))?;
     let types = report.untrusted_types();
     if !types.is_empty() {
         // A trust policy for the file's digest (`skops-rs audit --write-policy`) could admit
@@ -303,7 +319,27 @@ fn build(path: &Path, bytes: &[u8]) -> Result<Predictor> {
         .into());
     }
     // The same opened file: the audit's validation is not run a second time.
-    Predictor::from_model_file(&file).map_err(|error| refused(error).into())
+    match Predictor::from_model_file(&file) {
+        Ok(predictor) => Ok(Box::new(predictor)),
+        // Only after the audit passed, and only for what scikit-learn evaluates but the
+        // native engine does not (never for a file or state that is wrong).
+        Err(error) if is_unsupported(&error) => match fallback {
+            Some(fallback) => fallback.engine(&Unsupported {
+                path,
+                bytes,
+                trusted: &trusted,
+                sha256: file.sha256(),
+                sklearn_version: file.sklearn_version(),
+                reason: &error,
+            }),
+            None => Err(LoadError::NotNative {
+                path: path.to_owned(),
+                source: Box::new(error),
+            }
+            .into()),
+        },
+        Err(error) => Err(refused(error).into()),
+    }
 }
 
 fn read_config(path: &Path, text: &str) -> Result<Config> {
@@ -369,14 +405,20 @@ pub struct Models {
 }
 
 impl Models {
-    /// Loads every model of `specs` (in order; the first failure stops).
+    /// Loads every model of `specs` (in order; the first failure stops), natively.
     pub fn load(specs: &[ModelSpec]) -> Result<Self> {
+        Self::load_with(specs, None)
+    }
+
+    /// Loads every model of `specs` (in order; the first failure stops); the models the
+    /// native engine does not evaluate go to `fallback` when there is one.
+    pub fn load_with(specs: &[ModelSpec], fallback: Option<&dyn Fallback>) -> Result<Self> {
         if specs.is_empty() {
             return Err(LoadError::NoModels.into());
         }
         let mut models = Self::default();
         for spec in specs {
-            models.insert(load(spec)?)?;
+            models.insert(load_with(spec, fallback)?)?;
         }
         Ok(models)
     }

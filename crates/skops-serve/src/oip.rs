@@ -5,7 +5,7 @@
 
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use skops_infer::{Column, Data, Labels, Matrix, Method, Output, Values};
+use skops_infer::{Column, Data, Labels, Matrix, Method, Output, Table, Values};
 
 use crate::error::{RequestError, Result};
 use crate::input::align;
@@ -66,8 +66,12 @@ enum ContentType {
     Pd,
 }
 
-/// The request's batch: its inputs read as `np` or `pd`, and its row count.
+/// The request's batch: its inputs read as `np` or `pd` (for a text model: one `BYTES`
+/// tensor of texts, as MLServer's scikit-learn runtime takes a text pipeline's input).
 pub fn batch(request: &InferRequest, model: &ServedModel, max_rows: usize) -> Result<Data> {
+    if model.predictor.takes_text() {
+        return text_batch(request, max_rows);
+    }
     let content_type = match request
         .parameters
         .as_ref()
@@ -332,6 +336,47 @@ fn np_batch(request: &InferRequest, max_rows: usize) -> Result<Data> {
     Ok(Data::Matrix(Matrix::new(rows, cols, data)?))
 }
 
+/// A text model's batch: one `BYTES` tensor of shape `[texts]` or `[texts, 1]`.
+fn text_batch(request: &InferRequest, max_rows: usize) -> Result<Data> {
+    let [tensor] = request.inputs.as_slice() else {
+        return Err(bad(format!(
+            "this model classifies texts: send one BYTES tensor of texts, not {} tensors",
+            request.inputs.len()
+        )));
+    };
+    if tensor.datatype != "BYTES" {
+        return Err(datatype_error(
+            tensor,
+            format!(
+                "this model classifies texts: send a BYTES tensor of strings, not {}",
+                tensor.datatype
+            ),
+        ));
+    }
+    let (shape, flat) = items(tensor)?;
+    let rows = match shape[..] {
+        [rows] | [rows, 1] => rows,
+        _ => {
+            return Err(bad(format!(
+                "input `{}` has shape {:?}: texts are [texts] or [texts, 1]",
+                tensor.name, tensor.shape
+            )));
+        }
+    };
+    check_rows(rows, max_rows)?;
+    let texts = flat
+        .into_iter()
+        .map(|value| match value {
+            Value::String(text) => Ok(Some(text.clone())),
+            other => Err(datatype_error(
+                tensor,
+                format!("a text is a string, not {}", short(other)),
+            )),
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Data::Table(Table::new(None, vec![Column::Strings(texts)])?))
+}
+
 /// `pd`: one tensor per column, of shape `[rows]` or `[rows, 1]`.
 fn pd_batch(request: &InferRequest, model: &ServedModel, max_rows: usize) -> Result<Data> {
     let mut columns = Vec::with_capacity(request.inputs.len());
@@ -463,6 +508,10 @@ pub fn server_metadata() -> Value {
 pub fn model_metadata(model: &ServedModel) -> Value {
     let predictor = &model.predictor;
     let (inputs, content_type) = match model.input_names() {
+        _ if predictor.takes_text() => (
+            vec![json!({"name": "text", "datatype": "BYTES", "shape": [-1]})],
+            "str",
+        ),
         Some(names) => (
             names
                 .iter()
@@ -506,7 +555,7 @@ pub fn model_metadata(model: &ServedModel) -> Value {
         .collect();
     let mut parameters = Map::new();
     parameters.insert("content_type".into(), content_type.into());
-    parameters.insert("engine".into(), "native".into());
+    parameters.insert("engine".into(), predictor.engine_name().into());
     parameters.insert("sklearn_type".into(), predictor.type_name().into());
     parameters.insert("sha256".into(), predictor.sha256().into());
     if let Some(version) = predictor.sklearn_version() {

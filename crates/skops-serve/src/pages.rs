@@ -177,7 +177,7 @@ pub fn index_page(models: &Models) -> Markup {
                         tr {
                             td { a href=(page_url(model)) { (model.name) } }
                             td.mono { (model.predictor.type_name()) }
-                            td { "native" }
+                            td { (model.predictor.engine_name()) }
                             td { (model.task.as_deref().unwrap_or("")) }
                             td.mono { (method_names(model).join(", ")) }
                         }
@@ -200,7 +200,7 @@ pub fn model_page(model: &ServedModel) -> Markup {
             h1 { (model.name) }
             dl.meta {
                 dt { "type" } dd.mono { (predictor.type_name()) }
-                dt { "engine" } dd { "native" }
+                dt { "engine" } dd { (predictor.engine_name()) }
                 @if let Some(task) = &model.task { dt { "task" } dd { (task) } }
                 dt { "sha256" } dd.mono { (predictor.sha256()) }
                 dt { "methods" } dd.mono { (method_names(model).join(", ")) }
@@ -264,6 +264,13 @@ pub struct WidgetColumn {
 /// `config.json`'s `sklearn.columns`), else `x0..x{n-1}` for a model fitted on an array;
 /// strings where `sklearn.example_input` holds strings, else numbers.
 pub fn widget_columns(model: &ServedModel) -> Vec<WidgetColumn> {
+    if model.predictor.takes_text() {
+        // A text classifier: one column of texts (its BYTES tensor).
+        return vec![WidgetColumn {
+            name: "text".to_owned(),
+            strings: true,
+        }];
+    }
     let names: Vec<String> = match model.input_names() {
         Some(names) => names.to_vec(),
         None => (0..model.predictor.n_features_in().unwrap_or(0))
@@ -281,7 +288,12 @@ pub fn widget_columns(model: &ServedModel) -> Vec<WidgetColumn> {
 }
 
 fn example_cells<'a>(model: &'a ServedModel, name: &str) -> Option<&'a Vec<Value>> {
-    model.example_input.as_ref()?.get(name)?.as_array()
+    let example = model.example_input.as_ref()?;
+    if model.predictor.takes_text() {
+        // `hub_utils.init` writes a text model's examples as `{"data": [texts]}`.
+        return example.get("data")?.as_array();
+    }
+    example.get(name)?.as_array()
 }
 
 /// The rows the widget starts with: `sklearn.example_input` (at most [`MAX_EXAMPLE_ROWS`]

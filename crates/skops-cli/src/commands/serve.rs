@@ -19,8 +19,12 @@ use crate::error::CliError;
 /// The port when neither `--port` nor `$PORT` gives one (KServe's and Knative's).
 pub const DEFAULT_PORT: u16 = 8080;
 
-/// Runs `serve`.
-pub fn run(args: &ServeArgs) -> Result<Outcome, CliError> {
+/// Runs `serve`; the models the native engine does not evaluate go to `fallback` when there
+/// is one (`python -m skops_rs serve`), else are refused.
+pub fn run(
+    args: &ServeArgs,
+    fallback: Option<&dyn skops_serve::Fallback>,
+) -> Result<Outcome, CliError> {
     let fail = |source: skops_serve::Error| CliError::ServeModels { source };
     let mut specs: Vec<ModelSpec> = args.models.iter().map(ModelSpec::path).collect();
     for named in &args.named {
@@ -53,7 +57,7 @@ pub fn run(args: &ServeArgs) -> Result<Outcome, CliError> {
             }
         }
     }
-    let models = Models::load(&specs).map_err(fail)?;
+    let models = Models::load_with(&specs, fallback).map_err(fail)?;
     let limits = Limits {
         body_bytes: args.max_body_bytes,
         rows: args.max_rows,

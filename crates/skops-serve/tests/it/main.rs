@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use skops_serve::{Limits, ModelSpec, Models, Server, router};
 use tower::ServiceExt;
 
+mod engine;
 mod socket;
 
 fn data(name: &str) -> PathBuf {
