@@ -209,7 +209,14 @@ def test_local_storage_uri_without_arguments(iris, tmp_path):
 @pytest.mark.parametrize(
     ("argv", "env", "says"),
     [
-        ([], {"STORAGE_URI": "hf://alice/iris"}, "storage initializer"),
+        # hf:// is downloaded by the server itself (test_serve_hub_source.py): a hub that
+        # cannot be reached stops the start-up.
+        (
+            [],
+            {"STORAGE_URI": "hf://alice/iris", "HF_ENDPOINT": "http://127.0.0.1:9"},
+            "cannot be reached",
+        ),
+        ([], {"STORAGE_URI": "gs://bucket/iris/"}, "storage initializer"),
         ([], {"STORAGE_URI": "s3://bucket/iris/"}, "/mnt/models"),
         (["--model_dir", "{several}"], {}, "a.skops, b.skops"),
         (["--model_dir", "{empty}"], {}, "no `.skops` file"),

@@ -59,10 +59,14 @@ pub enum Command {
     ///
     /// Each model is a `.skops` file or a repository folder as `hub_utils.init` writes it
     /// (`config.json` + the model file), named after its stem unless `--model-name NAME=PATH`
-    /// names it. Every model is audited and built at start-up: a model with untrusted types,
-    /// or one native prediction does not support, stops the start-up with its reason. Routes,
-    /// limits, errors and metrics: docs/serving.md. Stops on SIGTERM or Ctrl-C, after the
-    /// requests in flight.
+    /// names it; or a hub repository `OWNER/NAME[@REVISION]` (or `hf://OWNER/NAME[@REVISION]`),
+    /// downloaded from `HF_ENDPOINT` (with `HF_TOKEN`) into the Hugging Face cache (`HF_HOME`,
+    /// `HF_HUB_CACHE`; `HF_HUB_OFFLINE=1` reads the cache only) and named `OWNER/NAME`. An
+    /// argument that exists as a local path is always the path. Every model is audited and
+    /// built at start-up: a model with untrusted types that no `--policy` for its sha256
+    /// approves, or one native prediction does not support, stops the start-up with its
+    /// reason. Routes, limits, errors and metrics: docs/serving.md. Stops on SIGTERM or
+    /// Ctrl-C, after the requests in flight.
     Serve(ServeArgs),
 }
 
@@ -124,17 +128,25 @@ pub struct HubServeArgs {
 /// Arguments of `skops-rs serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// The models: `.skops` files or repository folders (named after their stem)
+    /// The models: `.skops` files or repository folders (named after their stem), or hub
+    /// repositories `OWNER/NAME[@REVISION]` (named `OWNER/NAME`; an existing local path wins)
     #[arg(value_name = "MODEL")]
     pub models: Vec<PathBuf>,
 
-    /// A model under a name of its own (repeatable): `NAME=PATH` or `OWNER/NAME=PATH`
+    /// A model under a name of its own (repeatable): `NAME=PATH` or `OWNER/NAME=PATH`, where
+    /// PATH may be a hub repository `OWNER/NAME[@REVISION]` too
     #[arg(long = "model-name", value_name = "NAME=PATH")]
     pub named: Vec<String>,
 
+    /// A trust policy (repeatable), as `skops-rs audit --write-policy` writes it: the model
+    /// whose file has its sha256 is served although its audit finds untrusted types, if the
+    /// policy approves every one. A policy for no served model stops the start-up
+    #[arg(long, value_name = "POLICY.json")]
+    pub policy: Vec<PathBuf>,
+
     /// KServe's model folder (`/mnt/models`, filled by the storage initializer): its
     /// `config.json` repository, else its single `.skops` file. Without MODELs and without it,
-    /// `$STORAGE_URI` (a local path or file:// URL) is served
+    /// `$STORAGE_URI` (a local path, file:// URL or hf://OWNER/NAME[@REVISION]) is served
     #[arg(long = "model_dir", value_name = "DIR")]
     pub model_dir: Option<PathBuf>,
 

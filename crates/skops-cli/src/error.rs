@@ -325,8 +325,19 @@ fn serve_hint(error: &skops_serve::Error) -> Option<&'static str> {
     use skops_serve::error::{LoadError, ServerError};
     match error {
         skops_serve::Error::Load(LoadError::Untrusted { .. }) => Some(
-            "`skops-rs audit MODEL` lists the untrusted types and where they occur; only \
-             models whose audit is clean are served",
+            "`skops-rs audit MODEL` lists the untrusted types and where they occur; after \
+             review, `skops-rs audit MODEL --write-policy P.json` approves them for this exact \
+             file and `skops-rs serve MODEL --policy P.json` serves it",
+        ),
+        skops_serve::Error::Load(LoadError::UnusedPolicy { .. }) => Some(
+            "a policy is bound to the sha256 of one exact file: write it again for the model \
+             served (`skops-rs audit MODEL --write-policy P.json`), or drop the --policy",
+        ),
+        skops_serve::Error::Load(
+            LoadError::HubRepoNotFound { .. } | LoadError::HubUnauthorized { .. },
+        ) => Some(
+            "check OWNER/NAME, HF_ENDPOINT (the hub) and HF_TOKEN (a token that may read the \
+             repository); a local path that exists is served as a path",
         ),
         skops_serve::Error::Load(LoadError::Model { source, .. }) => infer_hint(source),
         skops_serve::Error::Load(LoadError::NotNative { .. }) => Some(

@@ -135,16 +135,101 @@ pub enum LoadError {
         /// How it was recognised.
         reason: String,
     },
-    /// The audit found types that are not trusted: the model is not served.
+    /// The audit found types that are not trusted, and no `--policy` for the file's sha256
+    /// approves them all: the model is not served.
     #[error(
-        "`{}` holds untrusted types {types:?}: a model is served only when its audit finds none (review it with `skops-rs audit`)",
-        path.display()
+        "`{}` holds untrusted types {types:?}{}: a model is served only when its audit finds none, or a `--policy` for its sha256 {sha256} approves them (review it with `skops-rs audit`, approve it with `skops-rs audit --write-policy`)",
+        path.display(),
+        policy.as_ref().map(|policy| format!(" that policy `{}` does not approve", policy.display())).unwrap_or_default()
     )]
     Untrusted {
         /// The model file.
         path: PathBuf,
-        /// The untrusted types, sorted.
+        /// The untrusted types left (after the policy's, if one is for the file), sorted.
         types: Vec<String>,
+        /// The sha256 of the file (what a policy must name).
+        sha256: String,
+        /// The policy for this file that approves too little, if one was given.
+        policy: Option<PathBuf>,
+    },
+    /// A `--policy` file cannot be read, is not a trust policy, or repeats another's sha256.
+    #[error("trust policy `{}`: {reason}", path.display())]
+    Policy {
+        /// The policy file.
+        path: PathBuf,
+        /// What is wrong (the trust crate's message and kind).
+        reason: String,
+    },
+    /// A `--policy` is for no served model's file (a typo, or a model that changed since it
+    /// was reviewed).
+    #[error(
+        "trust policy `{}` is for sha256 {sha256}, the file of no served model: each --policy must be for a model given (`skops-rs inspect MODEL` shows its sha256)",
+        path.display()
+    )]
+    UnusedPolicy {
+        /// The policy file.
+        path: PathBuf,
+        /// The sha256 it names.
+        sha256: String,
+    },
+    /// A hub repository does not exist at the endpoint (or is private and `HF_TOKEN` may not
+    /// read it).
+    #[error(
+        "hub repository {repo} not found (a private one needs `HF_TOKEN`; an argument that is not a local path is read as OWNER/NAME[@REVISION])"
+    )]
+    HubRepoNotFound {
+        /// `` `owner/name[@revision]` at ENDPOINT ``.
+        repo: String,
+    },
+    /// The repository has no such branch, tag or commit.
+    #[error("hub repository {repo} has no revision `{revision}`")]
+    HubRevisionNotFound {
+        /// `` `owner/name[@revision]` at ENDPOINT ``.
+        repo: String,
+        /// The revision asked for.
+        revision: String,
+    },
+    /// The hub refused the token (401), or the token may not read the repository (403).
+    #[error(
+        "hub repository {repo}: not authorized ({reason}): set `HF_TOKEN` to a token that may read it"
+    )]
+    HubUnauthorized {
+        /// `` `owner/name[@revision]` at ENDPOINT ``.
+        repo: String,
+        /// What the hub said.
+        reason: String,
+    },
+    /// The hub could not be reached, or failed itself (5xx), after the client's retries.
+    #[error(
+        "hub repository {repo}: the hub cannot be reached ({reason}); `HF_HUB_OFFLINE=1` serves what the cache holds"
+    )]
+    HubUnreachable {
+        /// `` `owner/name[@revision]` at ENDPOINT ``.
+        repo: String,
+        /// What failed.
+        reason: String,
+    },
+    /// The repository holds no `config.json` and not exactly one `.skops` file.
+    #[error("hub repository {repo}: {reason}")]
+    HubNoModel {
+        /// `` `owner/name[@revision]` at ENDPOINT ``.
+        repo: String,
+        /// What it holds instead.
+        reason: String,
+    },
+    /// `HF_HUB_OFFLINE` is set and the cache does not hold the repository at that revision.
+    #[error("hub repository {repo} is not in the cache, and HF_HUB_OFFLINE forbids downloading it")]
+    HubNotCached {
+        /// `` `owner/name[@revision]` at ENDPOINT ``.
+        repo: String,
+    },
+    /// Any other failure of the download (the cache, an unexpected answer).
+    #[error("hub repository {repo}: download failed: {reason}")]
+    HubDownload {
+        /// `` `owner/name[@revision]` at ENDPOINT ``.
+        repo: String,
+        /// What failed.
+        reason: String,
     },
     /// The file is invalid, or the native engine cannot evaluate the model: the engine's
     /// kind.
@@ -194,7 +279,7 @@ pub enum LoadError {
     },
     /// No model was given.
     #[error(
-        "no model to serve: give .skops files or repository folders, `--model_dir DIR`, or `STORAGE_URI` (a local path or file:// URL)"
+        "no model to serve: give .skops files, repository folders or hub repositories (OWNER/NAME[@REVISION]), `--model_dir DIR`, or `STORAGE_URI` (a local path, file:// or hf:// URL)"
     )]
     NoModels,
     /// A model folder (`--model_dir`, a local `STORAGE_URI`) holds no `config.json` and not
@@ -206,10 +291,10 @@ pub enum LoadError {
         /// What it holds instead.
         reason: String,
     },
-    /// `STORAGE_URI` names remote storage: KServe's storage initializer downloads it into
-    /// `/mnt/models`, the server reads only local files.
+    /// `STORAGE_URI` names remote storage other than a hub (`hf://`): KServe's storage
+    /// initializer downloads it into `/mnt/models`, the server reads it only from there.
     #[error(
-        "STORAGE_URI `{uri}` is remote storage: the server reads local models only; on KServe the storage initializer downloads it into /mnt/models (give `--model_dir /mnt/models`); elsewhere download it first (e.g. `skops-rs hub`, `hf download`) and give the folder"
+        "STORAGE_URI `{uri}` is remote storage: the server reads local models and hub repositories (`hf://OWNER/NAME[@REVISION]`) only; on KServe the storage initializer downloads other storage into /mnt/models (give `--model_dir /mnt/models`)"
     )]
     RemoteStorage {
         /// The URI.
@@ -228,6 +313,15 @@ error_kinds!(LoadError / LoadErrorKind {
     ModelDir => "serve-model-dir",
     RemoteStorage => "serve-remote-storage",
     Fallback => "serve-python-load",
+    Policy => "serve-bad-policy",
+    UnusedPolicy => "serve-unused-policy",
+    HubRepoNotFound => "serve-hub-repo-not-found",
+    HubRevisionNotFound => "serve-hub-revision-not-found",
+    HubUnauthorized => "serve-hub-unauthorized",
+    HubUnreachable => "serve-hub-unreachable",
+    HubNoModel => "serve-hub-no-model",
+    HubNotCached => "serve-hub-not-cached",
+    HubDownload => "serve-hub-download",
 } wrappers {
     Model,
     NotNative,

@@ -48,6 +48,10 @@ pub const SHUTDOWN_BODY_GRACE: Duration = Duration::from_secs(2);
 /// cut): an exception may quote a whole input.
 pub const MAX_ENGINE_MESSAGE_CHARS: usize = 1000;
 
+/// The longest revision (branch, tag or commit) a hub repository argument may name: git
+/// refs are short, and the revision goes into a URL and a cache folder name.
+pub const MAX_REVISION_CHARS: usize = 255;
+
 /// The bounds a server holds requests to.
 #[derive(Debug, Clone)]
 pub struct Limits {

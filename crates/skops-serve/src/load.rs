@@ -1,10 +1,13 @@
 //! Loading the models to serve, at start-up: a `.skops` file, or a repository folder as skops'
 //! `hub_utils.init` writes it (`config.json` naming the model file in `sklearn.model.file`,
 //! with `sklearn.task`, `sklearn.columns` and `sklearn.example_input`). Every model is audited
-//! (no untrusted type may remain), validated and built by the native engine before the server
-//! answers anything: a model that fails any of these stops the start-up with its reason. A
-//! model the native engine does not evaluate goes, once audited, to the loader's
-//! [`Fallback`] when it has one (`python -m skops_rs serve`), else is refused.
+//! (no untrusted type may remain, unless a `--policy` for the file's sha256 approves it:
+//! [`crate::policy`]), validated and built by the native engine before the server answers
+//! anything: a model that fails any of these stops the start-up with its reason. A model the
+//! native engine does not evaluate goes, once audited, to the loader's [`Fallback`] when it
+//! has one (`python -m skops_rs serve`), else is refused. A hub repository
+//! (`owner/name[@revision]`) is first downloaded into the Hugging Face cache
+//! ([`crate::source`]), then loaded as a folder is.
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
@@ -17,14 +20,19 @@ use crate::engine::{Engine, Fallback, Unsupported, is_unsupported};
 
 use crate::error::{LoadError, NotFoundError, Result};
 use crate::limits::MAX_CARD_BYTES;
+use crate::policy::{Admission, Policies};
+use crate::source::HubOrigin;
 
 /// A model argument: a path, named by its stem unless `NAME=PATH` names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModelSpec {
     /// The name given, if any.
     pub name: Option<String>,
-    /// The `.skops` file or repository folder.
+    /// The `.skops` file or repository folder (or, before [`crate::source::resolve`], the
+    /// `owner/name[@revision]` argument).
     pub path: PathBuf,
+    /// The hub repository `path` was downloaded from, if it was.
+    pub origin: Option<HubOrigin>,
 }
 
 impl ModelSpec {
@@ -33,6 +41,7 @@ impl ModelSpec {
         Self {
             name: None,
             path: path.into(),
+            origin: None,
         }
     }
 
@@ -52,12 +61,16 @@ impl ModelSpec {
         Ok(Self {
             name: Some(name.to_owned()),
             path: PathBuf::from(path),
+            origin: None,
         })
     }
 
     /// The same model under `name` (KServe's `--model_name`), checked as `NAME=PATH` names are.
     pub fn renamed(self, name: &str) -> Result<Self> {
-        spec_named(self.path, Some(name))
+        Ok(Self {
+            origin: self.origin,
+            ..spec_named(self.path, Some(name))?
+        })
     }
 
     /// The name the model is served under: the one given, else the file's or folder's stem.
@@ -123,11 +136,22 @@ pub fn model_dir_spec(dir: &Path, name: Option<&str>) -> Result<ModelSpec> {
     spec_named(path, name)
 }
 
-/// The model of KServe's `STORAGE_URI` when it is local: a path or a `file://` URL, to a
-/// `.skops` file or a model folder ([`model_dir_spec`]). Remote storage (`s3://`, `hf://`,
-/// ...) is the storage initializer's job: refused with a message saying so.
+/// The model of KServe's `STORAGE_URI`: a path or a `file://` URL, to a `.skops` file or a
+/// model folder ([`model_dir_spec`]), or a hub repository `hf://owner/name[@revision]`
+/// (downloaded, [`crate::source`]). Other remote storage (`s3://`, `gs://`, ...) is the
+/// storage initializer's job: refused with a message saying so.
 pub fn storage_uri_spec(uri: &str, name: Option<&str>) -> Result<ModelSpec> {
     let path = match uri.split_once("://") {
+        Some((scheme, _)) if scheme.eq_ignore_ascii_case("hf") => {
+            let repo = crate::source::HubRepo::parse_uri(uri)?;
+            if let Some(name) = name {
+                check_name(name).map_err(|reason| LoadError::BadSpec {
+                    given: name.to_owned(),
+                    reason,
+                })?;
+            }
+            return crate::source::download(&repo, name);
+        }
         None => PathBuf::from(uri),
         Some((scheme, rest)) if scheme.eq_ignore_ascii_case("file") => {
             // `file:///abs/path` (or `file://localhost/abs/path`): the path after the host.
@@ -158,11 +182,12 @@ fn spec_named(path: PathBuf, name: Option<&str>) -> Result<ModelSpec> {
     Ok(ModelSpec {
         name: name.map(str::to_owned),
         path,
+        origin: None,
     })
 }
 
 /// Names appear in URLs: `owner/name` or `name`, each part of letters, digits, `-`, `_`, `.`.
-fn check_name(name: &str) -> Result<(), &'static str> {
+pub(crate) fn check_name(name: &str) -> Result<(), &'static str> {
     let parts: Vec<&str> = name.split('/').collect();
     if name.is_empty() || parts.len() > 2 {
         return Err("a model name is `NAME` or `OWNER/NAME`");
@@ -202,6 +227,10 @@ pub struct ServedModel {
     /// The model card: `README.md` of the repository folder, if there is one (and it is at
     /// most [`MAX_CARD_BYTES`] of UTF-8), shown on the model's page.
     pub card: Option<String>,
+    /// The policy that approved the file's untrusted types, if it has any.
+    pub admitted_by: Option<Admission>,
+    /// The hub repository the model was downloaded from, if it was.
+    pub origin: Option<HubOrigin>,
 }
 
 impl ServedModel {
@@ -223,14 +252,20 @@ struct Config {
     example_input: Option<serde_json::Value>,
 }
 
-/// Loads, audits and builds the model of `spec` (with the native engine only).
+/// Loads, audits and builds the model of `spec` (no untrusted type admitted, with the native
+/// engine only).
 pub fn load(spec: &ModelSpec) -> Result<ServedModel> {
-    load_with(spec, None)
+    load_with(spec, &Policies::default(), None)
 }
 
-/// Loads, audits and builds the model of `spec`: a model the native engine does not
-/// evaluate goes to `fallback` when there is one.
-pub fn load_with(spec: &ModelSpec, fallback: Option<&dyn Fallback>) -> Result<ServedModel> {
+/// Loads, audits and builds the model of `spec`; untrusted types are admitted only by a
+/// policy of `policies` for the file's sha256 that approves them all; a model the native
+/// engine does not evaluate goes to `fallback` when there is one.
+pub fn load_with(
+    spec: &ModelSpec,
+    policies: &Policies,
+    fallback: Option<&dyn Fallback>,
+) -> Result<ServedModel> {
     let name = spec.served_name()?;
     let io = |path: &Path| {
         let path = path.to_owned();
@@ -264,15 +299,17 @@ pub fn load_with(spec: &ModelSpec, fallback: Option<&dyn Fallback>) -> Result<Se
         }
     }
     let bytes = std::fs::read(&file).map_err(io(&file))?;
-    let predictor = build(&file, &bytes, fallback)?;
+    let built = build(&file, &bytes, policies, fallback)?;
     Ok(ServedModel {
         name,
         file,
-        predictor,
+        predictor: built.predictor,
         task: config.task,
         columns: config.columns,
         example_input: config.example_input,
         card,
+        admitted_by: built.admitted_by,
+        origin: spec.origin.clone(),
     })
 }
 
@@ -286,9 +323,21 @@ fn read_card(path: &Path) -> Option<String> {
     String::from_utf8(std::fs::read(path).ok()?).ok()
 }
 
-/// Audits the file (refused while an untrusted type remains), then builds its engine: the
-/// native one, else (for a model it does not evaluate) the fallback's.
-fn build(path: &Path, bytes: &[u8], fallback: Option<&dyn Fallback>) -> Result<Box<dyn Engine>> {
+/// A model file audited and built.
+struct Built {
+    predictor: Box<dyn Engine>,
+    admitted_by: Option<Admission>,
+}
+
+/// Audits the file (refused while an untrusted type remains that no policy for its sha256
+/// approves), then builds its engine: the native one, else (for a model it does not
+/// evaluate) the fallback's.
+fn build(
+    path: &Path,
+    bytes: &[u8],
+    policies: &Policies,
+    fallback: Option<&dyn Fallback>,
+) -> Result<Built> {
     // A pickle starts with the PROTO opcode; a `.skops` file is a zip archive.
     if bytes.first() == Some(&0x80) {
         return Err(LoadError::Format {
@@ -309,37 +358,89 @@ fn build(path: &Path, bytes: &[u8], fallback: Option<&dyn Fallback>) -> Result<B
         .audit(&trusted)
         .map_err(|error| refused(error.into()))?;
     let types = report.untrusted_types();
-    if !types.is_empty() {
-        // A trust policy for the file's digest (`skops-rs audit --write-policy`) could admit
-        // reviewed types here later; for now nothing untrusted is served.
-        return Err(LoadError::Untrusted {
-            path: path.to_owned(),
-            types,
+    let sha256 = skops_trust::policy::sha256_hex(bytes);
+    let admitted_by = if types.is_empty() {
+        None
+    } else {
+        // Audited again with the policy's types trusted, as `skops-rs audit --policy` does.
+        let policy = policies.for_digest(&sha256);
+        let left = match policy {
+            Some((_, policy)) => file
+                .audit(policy.types())
+                .map_err(|error| refused(error.into()))?
+                .untrusted_types(),
+            None => types.clone(),
+        };
+        match policy {
+            Some((policy_path, policy)) if left.is_empty() => Some(Admission {
+                policy: policy_path.to_owned(),
+                sha256: sha256.clone(),
+                approved_by: policy.approved_by().to_owned(),
+                approved_at: policy.approved_at().to_owned(),
+                types,
+            }),
+            _ => {
+                return Err(LoadError::Untrusted {
+                    path: path.to_owned(),
+                    types: left,
+                    sha256,
+                    policy: policy.map(|(policy_path, _)| policy_path.to_owned()),
+                }
+                .into());
+            }
         }
-        .into());
-    }
+    };
     // The same opened file: the audit's validation is not run a second time.
-    match Predictor::from_model_file(&file) {
-        Ok(predictor) => Ok(Box::new(predictor)),
+    let predictor: Box<dyn Engine> = match Predictor::from_model_file(&file) {
+        Ok(predictor) => Box::new(predictor),
         // Only after the audit passed, and only for what scikit-learn evaluates but the
         // native engine does not (never for a file or state that is wrong).
         Err(error) if is_unsupported(&error) => match fallback {
-            Some(fallback) => fallback.engine(&Unsupported {
-                path,
-                bytes,
-                trusted: &trusted,
-                sha256: file.sha256(),
-                sklearn_version: file.sklearn_version(),
-                reason: &error,
-            }),
-            None => Err(LoadError::NotNative {
-                path: path.to_owned(),
-                source: Box::new(error),
+            Some(fallback) => {
+                // A fallback that audits again trusts exactly what the policy approved.
+                let trusted = admitted_by
+                    .as_ref()
+                    .map(|admission| admission.types.clone())
+                    .unwrap_or_default();
+                fallback.engine(&Unsupported {
+                    path,
+                    bytes,
+                    trusted: &trusted,
+                    sha256: sha256.clone(),
+                    sklearn_version: file.sklearn_version(),
+                    reason: &error,
+                })?
             }
-            .into()),
+            None => {
+                return Err(LoadError::NotNative {
+                    path: path.to_owned(),
+                    source: Box::new(error),
+                }
+                .into());
+            }
         },
-        Err(error) => Err(refused(error).into()),
-    }
+        Err(error) => return Err(refused(error).into()),
+    };
+    Ok(Built {
+        predictor,
+        admitted_by,
+    })
+}
+
+/// `sklearn.model.file` of the repository's `config.json` at `config_path` (`None` when it
+/// names none), read as [`load`] reads it.
+pub(crate) fn config_model_file(config_path: &Path) -> Result<PathBuf> {
+    let text = std::fs::read_to_string(config_path).map_err(|source| LoadError::Io {
+        path: config_path.to_owned(),
+        source,
+    })?;
+    read_config(config_path, &text)?.file.ok_or_else(|| {
+        LoadError::Config {
+            path: config_path.to_owned(),
+            reason: "`sklearn.model.file` is missing: which file is the model?".to_owned(),
+        }
+        .into()
+    })
 }
 
 fn read_config(path: &Path, text: &str) -> Result<Config> {
@@ -407,19 +508,29 @@ pub struct Models {
 impl Models {
     /// Loads every model of `specs` (in order; the first failure stops), natively.
     pub fn load(specs: &[ModelSpec]) -> Result<Self> {
-        Self::load_with(specs, None)
+        Self::load_with(specs, &Policies::default(), None)
     }
 
-    /// Loads every model of `specs` (in order; the first failure stops); the models the
-    /// native engine does not evaluate go to `fallback` when there is one.
-    pub fn load_with(specs: &[ModelSpec], fallback: Option<&dyn Fallback>) -> Result<Self> {
+    /// Loads every model of `specs` with the trust `policies` (in order; the first failure
+    /// stops; a policy for none of the files is an error too); the models the native engine
+    /// does not evaluate go to `fallback` when there is one.
+    pub fn load_with(
+        specs: &[ModelSpec],
+        policies: &Policies,
+        fallback: Option<&dyn Fallback>,
+    ) -> Result<Self> {
         if specs.is_empty() {
             return Err(LoadError::NoModels.into());
         }
         let mut models = Self::default();
         for spec in specs {
-            models.insert(load_with(spec, fallback)?)?;
+            models.insert(load_with(spec, policies, fallback)?)?;
         }
+        let served: Vec<&str> = models
+            .iter()
+            .map(|model| model.predictor.sha256())
+            .collect();
+        policies.check_used(&served)?;
         Ok(models)
     }
 

@@ -564,6 +564,24 @@ pub fn model_metadata(model: &ServedModel) -> Value {
     if let Some(task) = &model.task {
         parameters.insert("task".into(), task.clone().into());
     }
+    if let Some(origin) = &model.origin {
+        parameters.insert(
+            "source".into(),
+            json!({"repo_id": origin.repo_id, "revision": origin.revision, "commit": origin.commit}),
+        );
+    }
+    if let Some(admission) = &model.admitted_by {
+        parameters.insert(
+            "trust_policy".into(),
+            json!({
+                "policy": admission.policy_name(),
+                "sha256": admission.sha256,
+                "approved_by": admission.approved_by,
+                "approved_at": admission.approved_at,
+                "types": admission.types,
+            }),
+        );
+    }
     json!({
         "name": model.name,
         "versions": [],

@@ -208,6 +208,16 @@ pub fn model_page(model: &ServedModel) -> Markup {
                     dt { "scikit-learn" } dd { (version) }
                 }
                 dt { "inference" } dd.mono { "POST " (infer_url(model)) }
+                @if let Some(origin) = &model.origin {
+                    dt { "source" } dd.mono { "hf://" (origin.repo_id) "@" (origin.revision) " (commit " (origin.commit) ")" }
+                }
+                @if let Some(admission) = &model.admitted_by {
+                    dt { "trusted by" }
+                    dd.mono {
+                        "policy " (admission.policy_name()) " (approved by " (admission.approved_by)
+                        " at " (admission.approved_at) "): " (admission.types.join(", "))
+                    }
+                }
             }
             h2 { "Try it" }
             div #widget {}

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use skops_serve::error::ServerError;
 use skops_serve::load::{model_dir_spec, storage_uri_spec};
+use skops_serve::policy::Policies;
 use skops_serve::{Limits, ModelSpec, Models, Server};
 
 use super::Outcome;
@@ -26,6 +27,8 @@ pub fn run(
     fallback: Option<&dyn skops_serve::Fallback>,
 ) -> Result<Outcome, CliError> {
     let fail = |source: skops_serve::Error| CliError::ServeModels { source };
+    // Policies first: a bad policy file fails before anything is downloaded.
+    let policies = Policies::read(&args.policy).map_err(fail)?;
     let mut specs: Vec<ModelSpec> = args.models.iter().map(ModelSpec::path).collect();
     for named in &args.named {
         specs.push(ModelSpec::named(named).map_err(fail)?);
@@ -34,8 +37,8 @@ pub fn run(
     if let Some(dir) = &args.model_dir {
         specs.push(model_dir_spec(dir, kserve_name).map_err(fail)?);
     } else if specs.is_empty() {
-        // KServe's custom containers name their artifact in `STORAGE_URI`; only a local one
-        // is read here (remote storage is the storage initializer's job).
+        // KServe's custom containers name their artifact in `STORAGE_URI`: a local one or a
+        // hub repository is read here (other remote storage is the storage initializer's job).
         if let Some(uri) = std::env::var_os("STORAGE_URI").filter(|uri| !uri.is_empty()) {
             let uri = uri.to_string_lossy();
             specs.push(storage_uri_spec(&uri, kserve_name).map_err(fail)?);
@@ -57,7 +60,13 @@ pub fn run(
             }
         }
     }
-    let models = Models::load_with(&specs, fallback).map_err(fail)?;
+    // Arguments that are not local paths but `owner/name[@revision]` are downloaded now.
+    let specs = specs
+        .into_iter()
+        .map(skops_serve::source::resolve)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(fail)?;
+    let models = Models::load_with(&specs, &policies, fallback).map_err(fail)?;
     let limits = Limits {
         body_bytes: args.max_body_bytes,
         rows: args.max_rows,

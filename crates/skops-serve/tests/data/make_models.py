@@ -8,8 +8,13 @@ Run from this directory: `python make_models.py`.
   `size` passed through, then a `DecisionTreeClassifier` (string classes);
 - `untrusted.skops`: a `FunctionTransformer(functools.partial(np.add, 1.0))`: `functools.partial`
   is not trusted.
+- `dated.skops`: `tree.skops`'s tree with an attribute of its own, `reviewed_on_`, a
+  `datetime.date`: a type skops' defaults do not trust, in a model the native engine evaluates
+  (it reads only the attributes it needs): the trust policy tests (`tests/it/policy.rs`).
 """
 
+import copy
+import datetime
 import functools
 import json
 from pathlib import Path
@@ -47,6 +52,7 @@ def main() -> None:
     sio.dump(pipe, Path("colors.skops"))
 
     sio.dump(FunctionTransformer(functools.partial(np.add, 1.0)).fit(x), Path("untrusted.skops"))
+    write_dated(tree)
 
     rows = pd.DataFrame(ROWS)
     color_rows = pd.DataFrame(COLOR_ROWS)
@@ -68,6 +74,12 @@ def main() -> None:
         },
     }
     Path("expected.json").write_text(json.dumps(expected, indent=1) + "\n")
+
+
+def write_dated(tree: DecisionTreeClassifier) -> None:
+    dated = copy.deepcopy(tree)
+    dated.reviewed_on_ = datetime.date(2026, 12, 7)
+    sio.dump(dated, Path("dated.skops"))
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use serde_json::json;
 use skops_infer::{Data, Labels, Method, Output, Values};
 use skops_serve::error::{EngineError, LoadError};
+use skops_serve::policy::Policies;
 use skops_serve::{Engine, Fallback, Limits, ModelSpec, Models, Server, Unsupported};
 
 use super::{App, assert_error, call, data, post};
@@ -146,16 +147,29 @@ fn without_a_fallback_an_unsupported_model_is_refused_naming_the_python_server()
 fn the_fallback_is_asked_only_for_audited_unsupported_models() {
     let fallback = Recording::default();
     // A native model and an untrusted one: the fallback is never asked.
-    let models = Models::load_with(&[ModelSpec::path(data("tree.skops"))], Some(&fallback));
+    let models = Models::load_with(
+        &[ModelSpec::path(data("tree.skops"))],
+        &Policies::default(),
+        Some(&fallback),
+    );
     assert_eq!(
         models.unwrap().get("tree").unwrap().predictor.engine_name(),
         "native"
     );
-    let untrusted = Models::load_with(&[ModelSpec::path(data("untrusted.skops"))], Some(&fallback));
+    let untrusted = Models::load_with(
+        &[ModelSpec::path(data("untrusted.skops"))],
+        &Policies::default(),
+        Some(&fallback),
+    );
     assert_eq!(untrusted.unwrap_err().kind(), "serve-untrusted-types");
     assert!(fallback.asked.lock().unwrap().is_empty());
     // An unsupported one: asked once, with the file, its digest and the engine's reason.
-    let models = Models::load_with(&[ModelSpec::path(kmeans())], Some(&fallback)).unwrap();
+    let models = Models::load_with(
+        &[ModelSpec::path(kmeans())],
+        &Policies::default(),
+        Some(&fallback),
+    )
+    .unwrap();
     let model = models.get("kmeans").unwrap();
     assert_eq!(model.predictor.engine_name(), "python");
     let asked = fallback.asked.lock().unwrap();
@@ -175,7 +189,12 @@ fn a_failing_fallback_stops_the_start_up_with_its_kind() {
         fail: true,
         ..Recording::default()
     };
-    let error = Models::load_with(&[ModelSpec::path(kmeans())], Some(&fallback)).unwrap_err();
+    let error = Models::load_with(
+        &[ModelSpec::path(kmeans())],
+        &Policies::default(),
+        Some(&fallback),
+    )
+    .unwrap_err();
     assert_eq!(error.kind(), "serve-python-load");
     assert!(error.to_string().contains("ImportError"), "{error}");
 }
@@ -186,6 +205,7 @@ fn app_with(fallback: &Recording) -> App {
             ModelSpec::path(kmeans()),
             ModelSpec::path(data("tree.skops")),
         ],
+        &Policies::default(),
         Some(fallback),
     )
     .unwrap();

@@ -16,6 +16,7 @@ use skops_serve::{Limits, ModelSpec, Models, Server, router};
 use tower::ServiceExt;
 
 mod engine;
+mod policy;
 mod socket;
 
 fn data(name: &str) -> PathBuf {
@@ -796,7 +797,7 @@ fn kserve_model_dir_and_storage_uri() {
         model_dir_spec(&single, Some("a b")).unwrap_err().kind(),
         "serve-bad-model-argument"
     );
-    // STORAGE_URI: local paths and file:// URLs; remote schemes refused.
+    // STORAGE_URI: local paths and file:// URLs; remote schemes other than hf:// refused.
     let url = format!("file://{}", single.display());
     assert_eq!(
         storage_uri_spec(&url, None).unwrap().path,
@@ -809,12 +810,13 @@ fn kserve_model_dir_and_storage_uri() {
             .path,
         file
     );
-    for remote in [
-        "hf://alice/iris",
-        "s3://bucket/iris/",
-        "gs://b/m",
-        "https://x/m.skops",
-    ] {
+    // hf:// is a hub repository (downloaded: python/tests/test_serve_hub_source.py); a
+    // malformed one is refused before any request.
+    assert_eq!(
+        storage_uri_spec("hf://iris", None).unwrap_err().kind(),
+        "serve-bad-model-argument"
+    );
+    for remote in ["s3://bucket/iris/", "gs://b/m", "https://x/m.skops"] {
         let error = storage_uri_spec(remote, None).unwrap_err();
         assert_eq!(error.kind(), "serve-remote-storage", "{remote}");
         assert!(error.to_string().contains("storage initializer"), "{error}");
