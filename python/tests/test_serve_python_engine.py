@@ -27,10 +27,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import skops_rs.io as sio
+from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import QuantileTransformer
+from sklearn.preprocessing import OneHotEncoder, QuantileTransformer
 from sklearn.tree import DecisionTreeClassifier
 from test_hub_utils_e2e import skops_rs_with
 from test_serve import STARTUP_TIMEOUT, _free_port, get, post, request
@@ -57,7 +58,19 @@ def fits() -> dict[str, Any]:
     quantile = make_pipeline(
         QuantileTransformer(n_quantiles=20), DecisionTreeClassifier(max_depth=3, random_state=0)
     ).fit(x, y)
-    return {"text": text, "quantile": quantile, "x": x}
+    colors = pd.DataFrame(
+        {"color": rng.choice(["red", "blue", "green"], 60), "size": rng.uniform(0, 6, 60)}
+    )
+    mixed = make_pipeline(
+        ColumnTransformer(
+            [
+                ("onehot", OneHotEncoder(), ["color"]),
+                ("q", QuantileTransformer(n_quantiles=10), ["size"]),
+            ]
+        ),
+        LogisticRegression(),
+    ).fit(colors, np.where(colors["color"] == "red", "warm", "cold"))
+    return {"text": text, "quantile": quantile, "x": x, "mixed": mixed, "colors": colors}
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +78,7 @@ def folder(fits, tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("pyengine")
     sio.dump(fits["text"], folder / "text.skops")
     sio.dump(fits["quantile"], folder / "quantile.skops")
+    sio.dump(fits["mixed"], folder / "mixed.skops")
     return folder
 
 
@@ -128,6 +142,7 @@ def server(folder: Path) -> Iterator[PythonServer]:
         [
             str(folder / "text.skops"),
             str(folder / "quantile.skops"),
+            str(folder / "mixed.skops"),
             "--model-name",
             f"alice/sentiment={folder / 'sentiment'}",
         ],
@@ -168,6 +183,34 @@ def test_tabular_model_answers_as_sklearn_over_oip_and_legacy(server, fits) -> N
     status, body = post(server.url + "/models/alice/quantile", {"inputs": {"data": cells}})
     assert status == 200, body
     assert body == model.predict(x).tolist()
+
+
+def test_string_columns_go_to_sklearn_as_a_dataframe(server, fits) -> None:
+    model, x = fits["mixed"], fits["colors"].head(9)
+    status, body = post(
+        server.url + "/v2/models/mixed/infer",
+        {
+            "parameters": {"content_type": "pd"},
+            "inputs": [
+                {"name": "color", "shape": [9], "datatype": "BYTES", "data": x["color"].tolist()},
+                {"name": "size", "shape": [9], "datatype": "FP64", "data": x["size"].tolist()},
+            ],
+            "outputs": [{"name": "predict"}, {"name": "predict_proba"}],
+        },
+    )
+    assert status == 200, body
+    assert body["outputs"][0]["data"] == model.predict(x).tolist()
+    assert body["outputs"][1]["data"] == model.predict_proba(x).reshape(-1).tolist()
+    # The legacy route with every cell a string (the Hub widget's form).
+    cells = {"color": x["color"].tolist(), "size": [str(v) for v in x["size"]]}
+    status, body = post(server.url + "/models/mixed", {"inputs": {"data": cells}})
+    assert status == 200, body
+    assert body == model.predict(x).tolist()
+    # A category the encoder has not seen: scikit-learn's ValueError, as a JSON error.
+    cells = {"color": ["purple"], "size": ["1.0"]}
+    status, body = post(server.url + "/models/mixed", {"inputs": {"data": cells}})
+    assert (status, body["kind"]) == (422, "serve-python-bad-input"), body
+    assert "purple" in body["error"]
 
 
 def test_text_model_answers_the_legacy_text_classification_format(server, fits) -> None:
@@ -236,6 +279,7 @@ def test_metadata_list_and_pages_say_the_engine(server) -> None:
     status, listing = get(server.url + "/")
     assert {model["name"]: model["engine"] for model in listing["models"]} == {
         "alice/sentiment": "python",
+        "mixed": "python",
         "quantile": "python",
         "text": "python",
     }

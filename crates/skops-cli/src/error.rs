@@ -342,8 +342,8 @@ fn serve_hint(error: &skops_serve::Error) -> Option<&'static str> {
         skops_serve::Error::Load(LoadError::Model { source, .. }) => infer_hint(source),
         skops_serve::Error::Load(LoadError::NotNative { .. }) => Some(
             "`skops-rs inspect MODEL --native` shows which parts the native engine evaluates; \
-             `pip install skops-rs scikit-learn`, then `python -m skops_rs serve MODEL` serves \
-             the rest with scikit-learn, after the same audit",
+             with `pip install \"skops-rs[sklearn]\"`, `python -m skops_rs serve MODEL` serves \
+             the model with scikit-learn, after the same audit",
         ),
         skops_serve::Error::Load(LoadError::Format { .. }) => {
             Some("save the model with `skops_rs.io.dump` (or skops' `sio.dump`)")

@@ -244,7 +244,7 @@ pub enum LoadError {
     /// The native engine does not evaluate the model (an unsupported class or option) and no
     /// other engine is at hand (the `skops-rs` binary): the engine's kind.
     #[error(
-        "`{}` holds a model the native engine does not evaluate; `python -m skops_rs serve` serves it through the audited Python loader (with skops-rs and scikit-learn installed)",
+        "`{}` holds a model the native engine does not evaluate; `python -m skops_rs serve` serves it through the audited Python loader (`pip install \"skops-rs[sklearn]\"`)",
         path.display()
     )]
     NotNative {

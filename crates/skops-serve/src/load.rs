@@ -17,7 +17,6 @@ use skops_infer::Predictor;
 use skops_trust::ModelFile;
 
 use crate::engine::{Engine, Fallback, Unsupported, is_unsupported};
-
 use crate::error::{LoadError, NotFoundError, Result};
 use crate::limits::MAX_CARD_BYTES;
 use crate::policy::{Admission, Policies};
