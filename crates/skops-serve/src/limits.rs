@@ -52,6 +52,15 @@ pub const MAX_ENGINE_MESSAGE_CHARS: usize = 1000;
 /// refs are short, and the revision goes into a URL and a cache folder name.
 pub const MAX_REVISION_CHARS: usize = 255;
 
+/// How long connecting to a hub may take before the download of a hub repository fails (as
+/// `serve-hub-unreachable`): an address that drops packets would otherwise hold the start-up.
+pub const HUB_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a hub may send nothing while a request or a download is under way: a hub that
+/// stalls fails the start-up instead of holding it forever. It bounds silence, not the whole
+/// download, so that a large model on a slow but live link still arrives.
+pub const HUB_READ_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// The bounds a server holds requests to.
 #[derive(Debug, Clone)]
 pub struct Limits {

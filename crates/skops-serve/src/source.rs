@@ -9,13 +9,17 @@
 //!
 //! An argument that exists as a local path is always a path: only when it does not, and it has
 //! the shape `owner/name[@revision]`, is it a hub repository.
+//!
+//! Connecting and each read are bounded in time (`limits::HUB_CONNECT_TIMEOUT`,
+//! `limits::HUB_READ_TIMEOUT`): a hub that does not answer fails the start-up.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use hf_hub::{HFClient, HFClientSync, HFError, repository::ModelInfo};
 
 use crate::error::{LoadError, Result};
-use crate::limits::MAX_REVISION_CHARS;
+use crate::limits::{HUB_CONNECT_TIMEOUT, HUB_READ_TIMEOUT, MAX_REVISION_CHARS};
 use crate::load::{ModelSpec, check_name};
 
 /// The explicit form of a hub repository argument (as KServe's `STORAGE_URI` writes it).
@@ -40,6 +44,73 @@ enum HubProblem {
     NoModel(String),
     NotCached,
     Other(String),
+}
+
+/// Where and how hub repositories are downloaded. [`HubSettings::from_env`] leaves the
+/// endpoint, token and cache to the client, which reads them from the environment as
+/// `huggingface_hub` does; a field that is set overrides it (tests, embedders).
+#[derive(Debug, Clone)]
+pub struct HubSettings {
+    /// The hub's base URL (`HF_ENDPOINT`).
+    pub endpoint: Option<String>,
+    /// The token sent to the hub (`HF_TOKEN`, `HF_TOKEN_PATH`, `$HF_HOME/token`).
+    pub token: Option<String>,
+    /// The cache folder (`HF_HUB_CACHE`, else `$HF_HOME/hub`).
+    pub cache_dir: Option<PathBuf>,
+    /// Whether only the cache is read, with no request at all (`HF_HUB_OFFLINE`).
+    pub offline: bool,
+    /// How long connecting may take.
+    pub connect_timeout: Duration,
+    /// How long the hub may send nothing while a request or download is under way.
+    pub read_timeout: Duration,
+}
+
+impl Default for HubSettings {
+    fn default() -> Self {
+        Self {
+            endpoint: None,
+            token: None,
+            cache_dir: None,
+            offline: false,
+            connect_timeout: HUB_CONNECT_TIMEOUT,
+            read_timeout: HUB_READ_TIMEOUT,
+        }
+    }
+}
+
+impl HubSettings {
+    /// The settings of the environment.
+    pub fn from_env() -> Self {
+        Self {
+            offline: offline(),
+            ..Self::default()
+        }
+    }
+
+    /// The blocking client of these settings and the endpoint it talks to.
+    fn client(&self) -> std::result::Result<(HFClientSync, String), HFError> {
+        // hf-hub's own client has no timeouts; this one is hf-hub's default plus them (a
+        // client given to the builder must carry the user agent itself).
+        let user_agent = format!("skops-rs/{}", env!("CARGO_PKG_VERSION"));
+        let http = reqwest::Client::builder()
+            .user_agent(user_agent)
+            .connect_timeout(self.connect_timeout)
+            .read_timeout(self.read_timeout)
+            .build()?;
+        let mut builder = HFClient::builder().client(http);
+        if let Some(endpoint) = &self.endpoint {
+            builder = builder.endpoint(endpoint.clone());
+        }
+        if let Some(token) = &self.token {
+            builder = builder.token(token.clone());
+        }
+        if let Some(cache_dir) = &self.cache_dir {
+            builder = builder.cache_dir(cache_dir.clone());
+        }
+        let client = builder.build()?;
+        let endpoint = client.endpoint().to_owned();
+        Ok((HFClientSync::from_inner(client)?, endpoint))
+    }
 }
 
 /// A hub repository and the revision asked for (`None`: the default branch, `main`).
@@ -161,18 +232,23 @@ pub fn resolve(spec: ModelSpec) -> Result<ModelSpec> {
     download(&repo, spec.name.as_deref())
 }
 
-/// Downloads the model of `repo` (see the module documentation) and returns the spec of the
-/// downloaded folder or file, named `name`, else `owner/name`.
+/// Downloads the model of `repo` (see the module documentation) with the settings of the
+/// environment and returns the spec of the downloaded folder or file, named `name`, else
+/// `owner/name`.
 pub fn download(repo: &HubRepo, name: Option<&str>) -> Result<ModelSpec> {
-    // `HF_ENDPOINT`, `HF_TOKEN` (or `HF_TOKEN_PATH`, `$HF_HOME/token`), `HF_HUB_CACHE` and
-    // `HF_HOME` are read by the client itself.
-    let client = HFClient::new()
-        .and_then(|client| {
-            let endpoint = client.endpoint().to_owned();
-            Ok((HFClientSync::from_inner(client)?, endpoint))
-        })
-        .map_err(|error| hub_error(repo, &endpoint_from_env(), HubProblem::from(&error)));
-    let (client, endpoint) = client?;
+    download_with(repo, name, &HubSettings::from_env())
+}
+
+/// [`download`] with explicit `settings`.
+pub fn download_with(
+    repo: &HubRepo,
+    name: Option<&str>,
+    settings: &HubSettings,
+) -> Result<ModelSpec> {
+    let (client, endpoint) = settings.client().map_err(|error| {
+        let endpoint = settings.endpoint.clone().unwrap_or_else(endpoint_from_env);
+        hub_error(repo, &endpoint, HubProblem::from(&error))
+    })?;
     let fail = |problem| hub_error(repo, &endpoint, problem);
     let (owner, repo_name) = repo
         .repo_id
@@ -183,7 +259,7 @@ pub fn download(repo: &HubRepo, name: Option<&str>) -> Result<ModelSpec> {
         .revision
         .clone()
         .unwrap_or_else(|| DEFAULT_REVISION.to_owned());
-    let path = if offline() {
+    let path = if settings.offline {
         let snapshot = handle
             .snapshot_download()
             .revision(revision.clone())

@@ -9,6 +9,7 @@ mod card;
 mod common;
 mod fixtures;
 mod hub;
+mod hub_source;
 mod malicious;
 mod output;
 mod policy;
