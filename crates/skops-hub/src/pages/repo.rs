@@ -212,6 +212,13 @@ fn sklearn_requirement(requirement: &Json) -> Option<String> {
     (!version.is_empty()).then(|| version.to_owned())
 }
 
+/// `skops-serve`'s widget configuration, with the hub's `infer` URL.
+fn hub_widget_config(model: &ServedModel, infer_url: &str) -> Json {
+    let mut config = widget_config(model);
+    config["infer_url"] = Json::String(infer_url.to_owned());
+    config
+}
+
 /// What the parts of a model page are drawn from.
 struct View<'a> {
     repo: &'a RepoId,
@@ -272,8 +279,7 @@ impl View<'_> {
                 @match widget {
                     Ok((path, model)) => {
                         @let url = infer_url(self.repo, self.commit);
-                        @let mut config = widget_config(model);
-                        @let _ = { config["infer_url"] = Json::String(url.clone()); };
+                        @let config = hub_widget_config(model, &url);
                         p.dim {
                             code { (path) } " (" code { (model.predictor.type_name()) } "), "
                             "evaluated by the native engine: edit the rows and press Compute. "
