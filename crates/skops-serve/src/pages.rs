@@ -385,14 +385,14 @@ pub fn widget_config(model: &ServedModel) -> Value {
         "columns": columns
             .iter()
             .map(|column| {
-                let mut entry = json!({
-                    "name": column.name,
-                    "kind": if column.strings { "string" } else { "number" },
-                });
+                let mut entry = serde_json::Map::new();
+                entry.insert("name".to_owned(), json!(column.name));
+                let kind = if column.strings { "string" } else { "number" };
+                entry.insert("kind".to_owned(), json!(kind));
                 if !column.categories.is_empty() {
-                    entry["categories"] = json!(column.categories);
+                    entry.insert("categories".to_owned(), json!(column.categories));
                 }
-                entry
+                Value::Object(entry)
             })
             .collect::<Vec<_>>(),
         "rows": rows,

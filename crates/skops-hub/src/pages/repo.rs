@@ -215,7 +215,9 @@ fn sklearn_requirement(requirement: &Json) -> Option<String> {
 /// `skops-serve`'s widget configuration, with the hub's `infer` URL.
 fn hub_widget_config(model: &ServedModel, infer_url: &str) -> Json {
     let mut config = widget_config(model);
-    config["infer_url"] = Json::String(infer_url.to_owned());
+    if let Some(fields) = config.as_object_mut() {
+        fields.insert("infer_url".to_owned(), Json::String(infer_url.to_owned()));
+    }
     config
 }
 
