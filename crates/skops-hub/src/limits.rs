@@ -105,6 +105,8 @@ pub struct Limits {
     pub page_size: usize,
     /// See [`MAX_AUDIT_BYTES`].
     pub audit_bytes: u64,
+    /// See [`MAX_SERVED_MODEL_BYTES`].
+    pub served_model_bytes: u64,
 }
 
 impl Default for Limits {
@@ -117,6 +119,7 @@ impl Default for Limits {
             json_body_bytes: MAX_JSON_BODY_BYTES,
             page_size: PAGE_SIZE,
             audit_bytes: MAX_AUDIT_BYTES,
+            served_model_bytes: MAX_SERVED_MODEL_BYTES,
         }
     }
 }

@@ -5,7 +5,8 @@
 //! cache.
 //!
 //! The model of a revision is the file `config.json` names (`sklearn.model.file`), else the
-//! revision's single `.skops` file. Builds run on blocking threads, at most
+//! revision's single `.skops` file, at most [`crate::Limits::served_model_bytes`]. Builds run
+//! on blocking threads, at most
 //! [`MAX_CONCURRENT_BUILDS`] at once; outcomes (a built model, or the reason it is refused)
 //! are cached by repository, model blob and `config.json` blob, so a cached outcome never goes
 //! stale. A store failure is not cached.
@@ -20,9 +21,7 @@ use skops_serve::ServedModel;
 use tokio::sync::Semaphore;
 
 use crate::error::{Error, PageError, Result, StoreError};
-use crate::limits::{
-    MAX_CACHED_MODELS, MAX_CONCURRENT_BUILDS, MAX_CONFIG_BYTES, MAX_SERVED_MODEL_BYTES,
-};
+use crate::limits::{MAX_CACHED_MODELS, MAX_CONCURRENT_BUILDS, MAX_CONFIG_BYTES};
 use crate::names::RepoId;
 use crate::objects::{Commit, FileEntry};
 use crate::pages::read_text;
@@ -123,12 +122,14 @@ impl Serving {
         }
     }
 
-    /// The model of `commit` of `repo`, built (or refused) once per content.
+    /// The model of `commit` of `repo`, built (or refused) once per content; a model file
+    /// larger than `limit` bytes is not read.
     pub async fn model(
         &self,
         store: &dyn Backend,
         repo: &RepoId,
         commit: &Commit,
+        limit: u64,
     ) -> Result<RepoModel> {
         let config_entry = commit.tree.get("config.json");
         let config_text = match config_entry {
@@ -149,11 +150,11 @@ impl Serving {
             }
             .into());
         };
-        if entry.size > MAX_SERVED_MODEL_BYTES {
+        if entry.size > limit {
             return Err(PageError::ModelTooLarge {
                 path,
                 size: entry.size,
-                limit: MAX_SERVED_MODEL_BYTES,
+                limit,
             }
             .into());
         }

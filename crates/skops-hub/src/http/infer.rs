@@ -64,7 +64,12 @@ pub async fn infer(
         .resolve(repo, revision.unwrap_or(MAIN_BRANCH))
         .await?;
     let model = serving
-        .model(hub.repos.store(), repo, &commit)
+        .model(
+            hub.repos.store(),
+            repo,
+            &commit,
+            hub.limits.served_model_bytes,
+        )
         .await?
         .ready()?;
     let mut response =

@@ -95,7 +95,7 @@ pub async fn page(hub: &Hub, ctx: &Ctx, repo: &RepoId, revision: Option<&str>) -
     let widget = match &hub.serving {
         Some(serving) => Some(
             serving
-                .model(store, repo, &commit)
+                .model(store, repo, &commit, hub.limits.served_model_bytes)
                 .await
                 .and_then(|model| Ok((model.path.clone(), model.ready()?))),
         ),

@@ -6,7 +6,7 @@
 use serde_json::{Value, json};
 use skops_hub::Limits;
 
-use crate::support::{Response, Server, ndjson, start, start_serving};
+use crate::support::{Response, Server, ndjson, start, start_serving, start_with};
 
 /// A file of `skops-serve`'s test data (models and scikit-learn's answers, written by its
 /// `tests/data/make_models.py`).
@@ -348,4 +348,32 @@ fn without_serving_pages_have_no_widget_and_no_route() {
     assert_eq!(refused.status, 404, "{}", text(&refused));
     assert_eq!(refused.kind(), "page-serving-off");
     assert_eq!(server.get("/static/widget.js", None).status, 404);
+}
+
+#[test]
+fn models_above_the_limit_are_not_read() {
+    let server = start_with(
+        Limits {
+            served_model_bytes: 100,
+            ..Limits::default()
+        },
+        true,
+    );
+    repo(
+        &server,
+        "iris",
+        false,
+        &[
+            ("model.skops", &serve_data("tree.skops")),
+            ("config.json", &tree_config()),
+        ],
+    );
+    let page = server.get("/alice/iris", None);
+    let html = text(&page);
+    assert!(!policy(&page).contains("script-src"));
+    assert!(html.contains("page-model-too-large"), "{html}");
+    let body = pd_body(&expected()["tree"]["rows"]);
+    let refused = server.post_json("/api/models/alice/iris/infer", None, &body);
+    assert_eq!(refused.status, 413, "{}", text(&refused));
+    assert_eq!(refused.kind(), "page-model-too-large");
 }

@@ -42,7 +42,7 @@ pub(crate) fn start_serving() -> Server {
     start_with(Limits::default(), true)
 }
 
-fn start_with(limits: Limits, serving: bool) -> Server {
+pub(crate) fn start_with(limits: Limits, serving: bool) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().to_path_buf();
     let (addr_tx, addr_rx) = std::sync::mpsc::channel();
