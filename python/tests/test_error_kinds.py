@@ -147,6 +147,7 @@ UNPROVOKED = {
     "request-interrupted": "the client is gone: no answer reaches anybody",
     "conflict-contention": "a store losing every compare-and-swap of a commit's retries",
     "page-audit-aborted": "a model page's audit task panicking (a bug) or being cancelled",
+    "page-build-aborted": "a served model's build task panicking (a bug) or being cancelled",
     # Not provokable yet: no class the engine supports today has such an option or encoder;
     # the families that bring one test it (and then remove it from here).
     "infer-unsupported-option": "a supported class with an option the engine refuses",

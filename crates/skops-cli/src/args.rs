@@ -123,6 +123,12 @@ pub struct HubServeArgs {
     /// The address to listen on (port 0 picks a free port; the URL printed has the real one)
     #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8765")]
     pub addr: String,
+
+    /// Serve each repository's model on its page: the model widget, and OIP v2 `infer` at
+    /// `POST /api/models/{owner}/{name}/infer[/{rev}]` (models audited and built as
+    /// `skops-rs serve` does; an untrusted or unsupported model gets no widget)
+    #[arg(long)]
+    pub serve_models: bool,
 }
 
 /// Arguments of `skops-rs serve`.

@@ -74,8 +74,11 @@ impl Error {
             Self::Auth(_) => 401,
             Self::Conflict(ConflictError::ParentMismatch { .. }) => 412,
             Self::Conflict(_) => 409,
-            Self::Store(_) | Self::Page(PageError::AuditAborted { .. }) => 500,
-            Self::Page(PageError::AuditTooLarge { .. }) => 413,
+            Self::Store(_)
+            | Self::Page(PageError::AuditAborted { .. } | PageError::BuildAborted { .. }) => 500,
+            Self::Page(PageError::AuditTooLarge { .. } | PageError::ModelTooLarge { .. }) => 413,
+            Self::Page(PageError::ServingOff | PageError::NoModel { .. }) => 404,
+            Self::Page(PageError::ModelNotServed { .. }) => 422,
         }
     }
 
@@ -421,7 +424,8 @@ error_kinds!(StoreError / StoreErrorKind {
     Location => "store-location",
 });
 
-/// Why a model page shows no audit of a `.skops` file (the page itself still answers 200).
+/// Why a model page shows no audit of a `.skops` file, or no widget (the page itself still
+/// answers 200; the model's `infer` route answers these with their status).
 #[derive(Debug, thiserror::Error, strum::EnumDiscriminants)]
 #[strum_discriminants(name(PageErrorKind), derive(strum::EnumIter))]
 #[strum_discriminants(doc = "The variants of [`PageError`], without their data.")]
@@ -442,11 +446,60 @@ pub enum PageError {
         /// What the task runner said.
         message: String,
     },
+    /// The hub serves no models: it was started without `--serve-models`.
+    #[error("this hub does not serve models: start it with `skops-rs hub serve --serve-models`")]
+    ServingOff,
+    /// The revision has no model to serve: `config.json` names no file of the revision, and it
+    /// does not hold exactly one `.skops` file.
+    #[error("{repo} at {revision} has no model to serve: {reason}")]
+    NoModel {
+        /// The repository.
+        repo: String,
+        /// The commit id.
+        revision: String,
+        /// What the revision holds instead.
+        reason: String,
+    },
+    /// The model file is larger than the hub builds (see
+    /// [`crate::limits::MAX_SERVED_MODEL_BYTES`]).
+    #[error(
+        "`{path}` is too large to serve here: {size} bytes, above the limit of {limit}; download it and run `skops-rs serve`"
+    )]
+    ModelTooLarge {
+        /// The model file's path in the repository.
+        path: String,
+        /// Its size.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// The model is not served: `skops-rs serve` refuses it (an untrusted type, not a `.skops`
+    /// file, or not evaluated by the native engine); the serving error's kind and message.
+    #[error("`{path}` is not served: {message} ({serve_kind})")]
+    ModelNotServed {
+        /// The model file's path in the repository.
+        path: String,
+        /// The kind of `skops-serve`'s error (`serve-untrusted-types`, `infer-unsupported`, ...).
+        serve_kind: &'static str,
+        /// Its message.
+        message: String,
+    },
+    /// Building the model stopped without a result (its task panicked or was cancelled).
+    #[error("building the model did not complete: {message}")]
+    BuildAborted {
+        /// What the task runner said.
+        message: String,
+    },
 }
 
 error_kinds!(PageError / PageErrorKind {
     AuditTooLarge => "page-audit-too-large",
     AuditAborted => "page-audit-aborted",
+    ServingOff => "page-serving-off",
+    NoModel => "page-no-model",
+    ModelTooLarge => "page-model-too-large",
+    ModelNotServed => "page-model-not-served",
+    BuildAborted => "page-build-aborted",
 });
 
 impl StoreError {

@@ -17,6 +17,8 @@
 //! - [`auth`]: hashed tokens and who may do what, [`time`]: ISO dates,
 //! - [`pages`]: the model pages for people (HTML: the list of repositories, each model's
 //!   card, metadata, files and the audit of its `.skops` files),
+//! - [`serving`]: the models served on their pages (`--serve-models`), built by
+//!   `skops-serve` from the stored blobs,
 //! - [`http`]: the routes.
 #![cfg_attr(
     not(test),
@@ -39,6 +41,7 @@ pub mod ndjson;
 pub mod objects;
 pub mod pages;
 pub mod repo;
+pub mod serving;
 pub mod stage;
 pub mod store;
 pub mod time;

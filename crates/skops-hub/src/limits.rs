@@ -73,6 +73,21 @@ pub const MAX_SHOWN_VALIDATED_PATHS: usize = 3;
 /// Most bytes of `config.json` read for a model page's metadata.
 pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
 
+/// Largest model file the hub builds to serve on its pages (`--serve-models`), in bytes: a
+/// build reads the whole file into memory, so this times [`MAX_CONCURRENT_BUILDS`] bounds the
+/// memory builds use. Larger models are not served here (`skops-rs serve` on a download has
+/// no such bound).
+pub const MAX_SERVED_MODEL_BYTES: u64 = 128 << 20;
+
+/// Models built at once for serving (each on a blocking thread, off the async runtime);
+/// further requests wait for a free slot.
+pub const MAX_CONCURRENT_BUILDS: usize = 2;
+
+/// Built models kept for serving, by repository, model file sha256 and `config.json` sha256
+/// (content-addressed, so an entry never goes stale); each holds a whole model in memory, so
+/// past this an older entry is dropped and rebuilt when asked for again.
+pub const MAX_CACHED_MODELS: usize = 16;
+
 /// The limits a hub enforces; [`Limits::default`] has the constants of this module.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -90,6 +105,8 @@ pub struct Limits {
     pub page_size: usize,
     /// See [`MAX_AUDIT_BYTES`].
     pub audit_bytes: u64,
+    /// See [`MAX_SERVED_MODEL_BYTES`].
+    pub served_model_bytes: u64,
 }
 
 impl Default for Limits {
@@ -102,6 +119,7 @@ impl Default for Limits {
             json_body_bytes: MAX_JSON_BODY_BYTES,
             page_size: PAGE_SIZE,
             audit_bytes: MAX_AUDIT_BYTES,
+            served_model_bytes: MAX_SERVED_MODEL_BYTES,
         }
     }
 }

@@ -26,6 +26,6 @@ pub mod support;
 
 pub use data::{Column, Csr, Data, Matrix, Table};
 pub use error::{Error, Result};
-pub use model::{Method, Model};
+pub use model::{InputKind, Method, Model};
 pub use output::{Labels, Output, Values};
 pub use predictor::Predictor;

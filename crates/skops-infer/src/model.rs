@@ -69,8 +69,26 @@ pub trait Model: Debug + Send + Sync {
         self.meta().feature_names_in.as_deref()
     }
 
+    /// What each input column holds, as far as the fitted state says (one entry per input
+    /// column, in order), for forms that ask people for a row: `None` when the model does not
+    /// say (most estimators take numbers but record nothing about their columns).
+    fn input_kinds(&self) -> Option<Vec<InputKind>> {
+        None
+    }
+
     /// Evaluates `method` on the batch `x` (one row chunk).
     fn run(&self, method: Method, x: &Data) -> Result<Output>;
+}
+
+/// What the fitted state says one input column holds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum InputKind {
+    /// Nothing (the column is passed through, or its estimator records nothing).
+    Unknown,
+    /// Numbers: the column's encoder was fitted on numbers.
+    Numbers,
+    /// Strings: the categories the column's encoder was fitted on, in their fitted order.
+    Categories(Vec<String>),
 }
 
 /// The error of a method a model does not have.

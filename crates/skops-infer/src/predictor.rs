@@ -73,6 +73,13 @@ impl Predictor {
         self.model.feature_names_in()
     }
 
+    /// What each input column holds, as far as the fitted state says (the categories of the
+    /// string columns a pipeline's encoders were fitted on, ...); `None` when the model does
+    /// not say.
+    pub fn input_kinds(&self) -> Option<Vec<crate::model::InputKind>> {
+        self.model.input_kinds()
+    }
+
     /// The class labels of the final estimator (`classes_`: the columns of `predict_proba`),
     /// when it has them.
     pub fn classes(&self) -> Option<&Labels> {

@@ -14,8 +14,8 @@
   if (!configElement || !root) {
     return;
   }
-  // {model, infer_url, columns: [{name, kind: "number" | "string"}], rows: [[cell, ...]],
-  //  outputs: ["predict", "predict_proba"?], classes: [label, ...] | null}
+  // {model, infer_url, columns: [{name, kind: "number" | "string", categories?: [text]}],
+  //  rows: [[cell, ...]], outputs: ["predict", "predict_proba"?], classes: [label, ...] | null}
   const config = JSON.parse(configElement.textContent);
   const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
   const MISSING = /^(null|nan)$/i;
@@ -40,6 +40,19 @@
   }
   const body = table.createTBody();
 
+  // A string column's known categories are offered as suggestions (a datalist: any text may
+  // still be typed, and an unknown category gets the model's own answer).
+  const lists = config.columns.map((column, index) => {
+    if (!Array.isArray(column.categories) || column.categories.length === 0) {
+      return null;
+    }
+    const list = element("datalist", { id: "widget-categories-" + index });
+    for (const category of column.categories) {
+      list.appendChild(element("option", { value: category }));
+    }
+    return list;
+  });
+
   function addRow(cells) {
     const row = body.insertRow();
     row.appendChild(element("th", { scope: "row" }, body.rows.length));
@@ -53,6 +66,9 @@
         "aria-label": column.name + " of row " + body.rows.length,
         value: value,
       });
+      if (lists[index]) {
+        input.setAttribute("list", lists[index].id);
+      }
       input.value = String(value);
       cell.appendChild(input);
     });
@@ -67,7 +83,7 @@
   const status = element("p", { class: "widget-status", role: "status", id: "widget-status" });
   controls.append(addButton, submitButton);
   const result = element("div", { class: "widget-result", id: "widget-result" });
-  root.append(table, controls, status, result);
+  root.append(table, ...lists.filter((list) => list !== null), controls, status, result);
   addButton.addEventListener("click", () => addRow([]));
 
   // Cells to tensor values: numbers for number columns ("nan"/"null" as null, which the

@@ -7,7 +7,7 @@
 use std::fmt;
 use std::path::Path;
 
-use skops_infer::{Data, Labels, Method, Output, Predictor};
+use skops_infer::{Data, InputKind, Labels, Method, Output, Predictor};
 
 use crate::error::Result;
 
@@ -35,6 +35,11 @@ pub trait Engine: fmt::Debug + Send + Sync {
     /// column of strings, one text per row.
     fn takes_text(&self) -> bool {
         false
+    }
+    /// What each input column holds, as far as the fitted state says (the categories of the
+    /// string columns an encoder was fitted on); `None` when the engine does not say.
+    fn input_kinds(&self) -> Option<Vec<InputKind>> {
+        None
     }
     /// Evaluates `method` on `data` (on the calling thread).
     fn run(&self, method: Method, data: &Data) -> Result<Output>;
@@ -64,6 +69,9 @@ impl Engine for Predictor {
     }
     fn feature_names_in(&self) -> Option<&[String]> {
         Predictor::feature_names_in(self)
+    }
+    fn input_kinds(&self) -> Option<Vec<InputKind>> {
+        Predictor::input_kinds(self)
     }
     fn run(&self, method: Method, data: &Data) -> Result<Output> {
         Ok(Predictor::run(self, method, data)?)

@@ -439,6 +439,22 @@ async fn infer(
     }
 }
 
+/// Answers an OIP v2 `infer` request (its headers and body) with `model`, as the server's own
+/// `POST /v2/models/{name}/infer` does: the body read within `server`'s limits, the batch
+/// evaluated on a blocking thread within its request timeout. For a server that mounts the
+/// route itself (the hub's model pages); errors answer with [`Error`]'s `IntoResponse`.
+pub async fn infer_request(
+    server: &Server,
+    model: &Arc<ServedModel>,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Value> {
+    let deadline = tokio::time::Instant::now() + server.limits.timeout;
+    infer_model(server, model, headers, body, deadline)
+        .await
+        .map(|(value, _)| value)
+}
+
 async fn infer_model(
     server: &Server,
     model: &Arc<ServedModel>,

@@ -312,6 +312,47 @@ pub fn load_with(
     })
 }
 
+/// Audits and builds the model of a `.skops` file held in memory (a hub's stored blob), as
+/// [`load`] does a file's: refused if it is a pickle, while an untrusted type remains, or if
+/// the native engine cannot evaluate it. `file` names it in messages; `config` is the text of
+/// the repository's `config.json` (its `sklearn.task`, `columns`, `example_input`, and
+/// `model_format`, which must be `skops`), given with its path for messages. No card is kept:
+/// the caller shows its own.
+pub fn load_bytes(
+    name: String,
+    file: PathBuf,
+    bytes: &[u8],
+    config: Option<(&Path, &str)>,
+) -> Result<ServedModel> {
+    let config = match config {
+        Some((path, text)) => read_config(path, text)?,
+        None => Config::default(),
+    };
+    if let Some(format) = &config.format {
+        if format != "skops" {
+            return Err(LoadError::Format {
+                path: file,
+                reason: format!("config.json says `sklearn.model_format` is `{format}`"),
+            }
+            .into());
+        }
+    }
+    // No policy admits an untrusted type here and no fallback engine exists: a hub page
+    // serves what the native engine evaluates after a clean audit.
+    let built = build(&file, bytes, &Policies::default(), None)?;
+    Ok(ServedModel {
+        name,
+        file,
+        predictor: built.predictor,
+        task: config.task,
+        columns: config.columns,
+        example_input: config.example_input,
+        card: None,
+        admitted_by: None,
+        origin: None,
+    })
+}
+
 /// The card at `path`: `None` when it is absent, larger than [`MAX_CARD_BYTES`] or not UTF-8
 /// (a page without a card, rather than a refused model).
 fn read_card(path: &Path) -> Option<String> {

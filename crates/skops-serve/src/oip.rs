@@ -593,6 +593,8 @@ pub fn model_metadata(model: &ServedModel) -> Value {
 }
 
 /// A column's datatype: `BYTES` when `config.json`'s example input holds strings there.
+/// `BYTES` for a column of strings (its example input holds strings, or the model's encoder
+/// was fitted on strings there), else `FP64`.
 fn column_datatype(model: &ServedModel, name: &str) -> &'static str {
     let strings = model
         .example_input
@@ -600,7 +602,21 @@ fn column_datatype(model: &ServedModel, name: &str) -> &'static str {
         .and_then(|example| example.get(name))
         .and_then(Value::as_array)
         .is_some_and(|cells| cells.iter().any(Value::is_string));
-    if strings { "BYTES" } else { "FP64" }
+    let encoded_strings = || {
+        let index = model
+            .input_names()
+            .and_then(|names| names.iter().position(|known| known == name));
+        let kinds = model.predictor.input_kinds();
+        matches!(
+            index.and_then(|index| kinds?.into_iter().nth(index)),
+            Some(skops_infer::InputKind::Categories(_))
+        )
+    };
+    if strings || encoded_strings() {
+        "BYTES"
+    } else {
+        "FP64"
+    }
 }
 
 fn labels_datatype(labels: &Labels) -> &'static str {

@@ -25,7 +25,7 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 use pulldown_cmark::{Options, Parser};
 use serde_json::{Value, json};
 use skops_card::metadata::split_front_matter;
-use skops_infer::{Labels, Method};
+use skops_infer::{InputKind, Labels, Method};
 
 use crate::load::{Models, ServedModel};
 use crate::oip::default_method;
@@ -45,6 +45,10 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'
 
 /// The most example rows the widget is pre-filled with.
 pub const MAX_EXAMPLE_ROWS: usize = 10;
+
+/// The most known categories of a string column offered as the widget's suggestions (a
+/// column fitted on more, such as identifiers, offers the first ones; any text may be typed).
+pub const MAX_WIDGET_CATEGORIES: usize = 1000;
 
 /// Elements a card loses with everything inside them (as the hub drops them); other elements
 /// outside ammonia's allow-list are unwrapped, their text kept as text.
@@ -261,24 +265,32 @@ pub fn script_json(value: &Value) -> String {
     out
 }
 
-/// A column of the widget: its name and whether its cells are numbers or strings.
+/// A column of the widget: its name, whether its cells are numbers or strings, and the
+/// categories the model knows for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WidgetColumn {
     /// The column's name, as requests give it.
     pub name: String,
     /// Strings (`BYTES`) rather than numbers (`FP64`).
     pub strings: bool,
+    /// The categories the model's encoder was fitted on (a string column inside a
+    /// `ColumnTransformer`'s `OneHotEncoder` or `OrdinalEncoder`), at most
+    /// [`MAX_WIDGET_CATEGORIES`]; empty when the model knows none.
+    pub categories: Vec<String>,
 }
 
 /// The widget's columns: the model's input names (fitted `feature_names_in_`, else
 /// `config.json`'s `sklearn.columns`), else `x0..x{n-1}` for a model fitted on an array;
-/// strings where `sklearn.example_input` holds strings, else numbers.
+/// strings where `sklearn.example_input` holds strings or where the model's encoders were
+/// fitted on strings (so a `.skops` file served without `config.json` gets its string columns
+/// right), else numbers.
 pub fn widget_columns(model: &ServedModel) -> Vec<WidgetColumn> {
     if model.predictor.takes_text() {
         // A text classifier: one column of texts (its BYTES tensor).
         return vec![WidgetColumn {
             name: "text".to_owned(),
             strings: true,
+            categories: Vec::new(),
         }];
     }
     let names: Vec<String> = match model.input_names() {
@@ -287,12 +299,31 @@ pub fn widget_columns(model: &ServedModel) -> Vec<WidgetColumn> {
             .map(|index| format!("x{index}"))
             .collect(),
     };
+    // The model's kinds are by input position: they apply when they cover every column.
+    let kinds = model
+        .predictor
+        .input_kinds()
+        .filter(|kinds| kinds.len() == names.len())
+        .unwrap_or_default();
     names
         .into_iter()
-        .map(|name| {
-            let strings =
+        .enumerate()
+        .map(|(index, name)| {
+            let categories = match kinds.get(index) {
+                Some(InputKind::Categories(values)) => {
+                    values.iter().take(MAX_WIDGET_CATEGORIES).cloned().collect()
+                }
+                _ => Vec::new(),
+            };
+            let example_strings =
                 example_cells(model, &name).is_some_and(|cells| cells.iter().any(Value::is_string));
-            WidgetColumn { name, strings }
+            let strings =
+                example_strings || matches!(kinds.get(index), Some(InputKind::Categories(_)));
+            WidgetColumn {
+                name,
+                strings,
+                categories,
+            }
         })
         .collect()
 }
@@ -307,7 +338,8 @@ fn example_cells<'a>(model: &'a ServedModel, name: &str) -> Option<&'a Vec<Value
 }
 
 /// The rows the widget starts with: `sklearn.example_input` (at most [`MAX_EXAMPLE_ROWS`]
-/// rows; a missing number is `nan`), else one row of zeros (empty cells for strings).
+/// rows; a missing number is `nan`), else one row of zeros, with a string column's first
+/// known category (empty when the model knows none).
 pub fn widget_rows(model: &ServedModel, columns: &[WidgetColumn]) -> Vec<Vec<Value>> {
     let examples: Option<Vec<&Vec<Value>>> = columns
         .iter()
@@ -332,7 +364,11 @@ pub fn widget_rows(model: &ServedModel, columns: &[WidgetColumn]) -> Vec<Vec<Val
     vec![
         columns
             .iter()
-            .map(|column| if column.strings { json!("") } else { json!(0) })
+            .map(|column| match (column.strings, column.categories.first()) {
+                (true, Some(first)) => json!(first),
+                (true, None) => json!(""),
+                (false, _) => json!(0),
+            })
             .collect(),
     ]
 }
@@ -350,8 +386,8 @@ fn example_cell(column: &WidgetColumn, cell: Option<&Value>) -> Value {
     }
 }
 
-/// The widget's configuration: `{model, infer_url, columns: [{name, kind}], rows, outputs,
-/// classes}` (see `assets/widget.js`).
+/// The widget's configuration: `{model, infer_url, columns: [{name, kind, categories?}], rows,
+/// outputs, classes}` (see `assets/widget.js`).
 pub fn widget_config(model: &ServedModel) -> Value {
     let columns = widget_columns(model);
     let rows = widget_rows(model, &columns);
@@ -371,10 +407,16 @@ pub fn widget_config(model: &ServedModel) -> Value {
         "infer_url": infer_url(model),
         "columns": columns
             .iter()
-            .map(|column| json!({
-                "name": column.name,
-                "kind": if column.strings { "string" } else { "number" },
-            }))
+            .map(|column| {
+                let mut entry = serde_json::Map::new();
+                entry.insert("name".to_owned(), json!(column.name));
+                let kind = if column.strings { "string" } else { "number" };
+                entry.insert("kind".to_owned(), json!(kind));
+                if !column.categories.is_empty() {
+                    entry.insert("categories".to_owned(), json!(column.categories));
+                }
+                Value::Object(entry)
+            })
             .collect::<Vec<_>>(),
         "rows": rows,
         "outputs": outputs,

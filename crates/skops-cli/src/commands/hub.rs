@@ -62,7 +62,13 @@ async fn serve(args: &HubServeArgs) -> Result<Outcome, CliError> {
     let _ = writeln!(stdout, "skops-rs hub: serving {location} at http://{addr}");
     let _ = stdout.flush();
     drop(stdout);
-    let hub = Arc::new(Hub::new(store, Limits::default()).with_access_log());
+    let mut hub = Hub::new(store, Limits::default()).with_access_log();
+    if args.serve_models {
+        hub = hub
+            .with_serving()
+            .map_err(|source| CliError::ServeModels { source })?;
+    }
+    let hub = Arc::new(hub);
     skops_hub::serve(listener, hub, shutdown_signal())
         .await
         .map_err(failed)?;

@@ -4,6 +4,7 @@
 
 pub mod commit;
 pub mod files;
+pub mod infer;
 pub mod reply;
 pub mod repos;
 pub mod route;
@@ -28,6 +29,7 @@ use crate::objects::RepoMeta;
 use crate::pages;
 use crate::pages::audit::Audits;
 use crate::repo::Repos;
+use crate::serving::Serving;
 use crate::store::Backend;
 use route::Route;
 
@@ -41,6 +43,8 @@ pub struct Hub {
     pub access_log: bool,
     /// The audits model pages show, cached by blob, and the slots they run in.
     pub audits: Audits,
+    /// The models served on their pages (`--serve-models`), if serving is on.
+    pub serving: Option<Serving>,
 }
 
 impl Hub {
@@ -51,7 +55,15 @@ impl Hub {
             limits,
             access_log: false,
             audits: Audits::new(),
+            serving: None,
         }
+    }
+
+    /// The same hub, serving each repository's model on its page (the widget) and at
+    /// `POST /api/models/{id}/infer[/{rev}]`.
+    pub fn with_serving(mut self) -> std::result::Result<Self, skops_serve::Error> {
+        self.serving = Some(Serving::new()?);
+        Ok(self)
     }
 
     /// The same hub, logging each request to standard error.
@@ -196,6 +208,11 @@ async fn handle(hub: &Hub, route: Route, ctx: Ctx, body: Body) -> Result<Respons
         (Route::Commits(repo, revision), &Method::GET) => {
             commit::history(hub, &ctx, &repo, &revision).await
         }
+        (Route::Infer(repo, revision), &Method::POST) => {
+            infer::infer(hub, &ctx, &repo, revision.as_deref(), body).await
+        }
+        (Route::WidgetJs, &Method::GET | &Method::HEAD) => infer::asset(hub, infer::Asset::Js),
+        (Route::WidgetCss, &Method::GET | &Method::HEAD) => infer::asset(hub, infer::Asset::Css),
         (Route::PageList, &Method::GET | &Method::HEAD) => pages::list::page(hub, &ctx).await,
         (Route::PageRepo(repo, revision), &Method::GET | &Method::HEAD) => {
             pages::repo::page(hub, &ctx, &repo, revision.as_deref()).await

@@ -35,6 +35,13 @@ pub enum Route {
     Refs(RepoId),
     /// `HEAD`/`GET /[{type}s/]{id}/resolve/{rev}/{path}` (and `raw`).
     Resolve(RepoId, String, String),
+    /// `POST /api/models/{id}/infer[/{rev}]`: an OIP v2 `infer` request to the model of a
+    /// revision (`main` when none is given), with `--serve-models`.
+    Infer(RepoId, Option<String>),
+    /// `GET /static/widget.js`: the model widget's script, with `--serve-models`.
+    WidgetJs,
+    /// `GET /static/widget.css`: the model widget's style sheet, with `--serve-models`.
+    WidgetCss,
     /// `GET /`: the page listing repositories.
     PageList,
     /// `GET /{id}` (the model's page at `main`) and `GET /{id}/tree/{rev}` (at a revision):
@@ -53,9 +60,15 @@ impl Route {
 /// prefixes of the other repository types.
 const NOT_NAMESPACES: &[&str] = &["api", "datasets", "spaces"];
 
+/// The paths of the widget's assets: never a model page, whatever their shape.
+const ASSET_PATHS: &[&str] = &["/static/widget.js", "/static/widget.css"];
+
 /// Whether `raw_path` has the shape of a page URL (`/`, `/{ns}/{name}`, `/{ns}/{name}/tree/
 /// {rev}`), even if its names are invalid: its errors are answered as an HTML page.
 pub fn is_page_path(raw_path: &str) -> bool {
+    if ASSET_PATHS.contains(&raw_path) {
+        return false;
+    }
     let segments: Vec<&str> = raw_path
         .strip_prefix('/')
         .unwrap_or(raw_path)
@@ -131,6 +144,8 @@ pub fn parse(raw_path: &str, limits: &Limits) -> Result<Route> {
                 ["commit", revision] => Ok(Route::Commit(id, decode(revision)?)),
                 ["commits", revision] => Ok(Route::Commits(id, decode(revision)?)),
                 ["settings"] => Ok(Route::Settings(id)),
+                ["infer"] => Ok(Route::Infer(id, None)),
+                ["infer", revision] => Ok(Route::Infer(id, Some(decode(revision)?))),
                 ["refs"] => Ok(Route::Refs(id)),
                 _ => Err(not_found()),
             }
@@ -154,6 +169,8 @@ pub fn parse(raw_path: &str, limits: &Limits) -> Result<Route> {
                 file_path(path, limits)?,
             ))
         }
+        ["static", "widget.js"] => Ok(Route::WidgetJs),
+        ["static", "widget.css"] => Ok(Route::WidgetCss),
         [""] => Ok(Route::PageList),
         [namespace, name] | [namespace, name, ""] if !NOT_NAMESPACES.contains(namespace) => Ok(
             Route::PageRepo(repo(RepoType::Model, namespace, name)?, None),
@@ -208,6 +225,17 @@ mod tests {
             parse("/alice/iris/resolve/main/a/b.txt").unwrap(),
             Route::Resolve(id(RepoType::Model), "main".into(), "a/b.txt".into())
         );
+        assert_eq!(
+            parse("/api/models/alice/iris/infer").unwrap(),
+            Route::Infer(id(RepoType::Model), None)
+        );
+        assert_eq!(
+            parse("/api/models/alice/iris/infer/refs%2Fpr%2F1").unwrap(),
+            Route::Infer(id(RepoType::Model), Some("refs/pr/1".into()))
+        );
+        assert_eq!(parse("/static/widget.js").unwrap(), Route::WidgetJs);
+        assert_eq!(parse("/static/widget.css").unwrap(), Route::WidgetCss);
+        assert!(!is_page_path("/static/widget.js"));
         assert_eq!(
             parse("/spaces/alice/iris/resolve/main/app.py").unwrap(),
             Route::Resolve(id(RepoType::Space), "main".into(), "app.py".into())

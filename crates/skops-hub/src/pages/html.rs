@@ -67,13 +67,41 @@ static CSP: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+/// The policy of a model page with the widget (`--serve-models`, a model that is served):
+/// the page's policy, plus this hub's own script (`/static/widget.js`, the only one), its
+/// style sheet (`/static/widget.css`) and requests to this hub (the widget's `infer` call).
+/// Still no inline script, no other site, no frame, no form.
+static WIDGET_CSP: LazyLock<String> = LazyLock::new(|| {
+    let digest = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(STYLE));
+    format!(
+        "default-src 'none'; img-src 'self'; style-src 'self' 'sha256-{digest}'; \
+         script-src 'self'; connect-src 'self'; \
+         base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    )
+});
+
 /// The policy pages are served with (also for tests to compare).
 pub fn content_security_policy() -> &'static str {
     CSP.as_str()
 }
 
+/// The policy of a model page that carries the widget.
+pub fn widget_content_security_policy() -> &'static str {
+    WIDGET_CSP.as_str()
+}
+
 /// A whole page: the header (with who is asking), `title`, and `body`.
 pub fn layout(title: &str, access: &Access, body: Markup) -> Markup {
+    frame(title, access, body, false)
+}
+
+/// A whole page with the widget: [`layout`] plus the widget's style sheet and script (served
+/// with [`respond_with_widget`]).
+pub fn widget_layout(title: &str, access: &Access, body: Markup) -> Markup {
+    frame(title, access, body, true)
+}
+
+fn frame(title: &str, access: &Access, body: Markup, widget: bool) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -82,6 +110,9 @@ pub fn layout(title: &str, access: &Access, body: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · skops-rs hub" }
                 style { (maud::PreEscaped(STYLE)) }
+                @if widget {
+                    link rel="stylesheet" href="/static/widget.css";
+                }
             }
             body {
                 header.top {
@@ -95,6 +126,9 @@ pub fn layout(title: &str, access: &Access, body: Markup) -> Markup {
                     }
                 }
                 main { (body) }
+                @if widget {
+                    script src="/static/widget.js" {}
+                }
             }
         }
     }
@@ -102,6 +136,16 @@ pub fn layout(title: &str, access: &Access, body: Markup) -> Markup {
 
 /// An HTML answer with `status` and the headers of every page.
 pub fn respond(status: u16, page: Markup) -> Response {
+    respond_with(status, page, content_security_policy())
+}
+
+/// An HTML answer for a page with the widget: [`respond`]'s headers, with the policy widened
+/// to the widget's script and requests ([`widget_content_security_policy`]).
+pub fn respond_with_widget(status: u16, page: Markup) -> Response {
+    respond_with(status, page, widget_content_security_policy())
+}
+
+fn respond_with(status: u16, page: Markup, policy: &str) -> Response {
     let mut response = Response::new(Body::from(page.into_string()));
     *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
     let headers = response.headers_mut();
@@ -109,7 +153,7 @@ pub fn respond(status: u16, page: Markup) -> Response {
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
-    if let Ok(value) = HeaderValue::from_str(content_security_policy()) {
+    if let Ok(value) = HeaderValue::from_str(policy) {
         headers.insert(header::CONTENT_SECURITY_POLICY, value);
     }
     headers.insert(
@@ -197,6 +241,12 @@ mod tests {
         assert!(!policy.contains("unsafe"));
         let digest = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(STYLE));
         assert!(policy.contains(&format!("'sha256-{digest}'")));
+        // The widget's pages: this hub's script and requests, nothing inline, no other site.
+        let widget = widget_content_security_policy();
+        assert!(widget.contains("script-src 'self';"));
+        assert!(widget.contains("connect-src 'self';"));
+        assert!(widget.contains(&format!("style-src 'self' 'sha256-{digest}';")));
+        assert!(!widget.contains("unsafe") && !widget.contains("http"));
     }
 
     #[test]

@@ -14,9 +14,12 @@ use skops_card::Card;
 use skops_card::binding::{MODEL_SHA256_KEY, check_sha256};
 
 use super::audit::{FileAudit, Report};
-use super::html::{human_size, layout, respond};
+use super::html::{human_size, layout, respond, respond_with_widget, widget_layout};
 use super::{markdown, read_text};
 use crate::card::{CardInfo, card_info};
+use skops_serve::ServedModel;
+use skops_serve::pages::{script_json, widget_config};
+
 use crate::error::Result;
 use crate::http::files::encode_path;
 use crate::http::{Ctx, Hub};
@@ -89,6 +92,15 @@ pub async fn page(hub: &Hub, ctx: &Ctx, repo: &RepoId, revision: Option<&str>) -
         .zip(audits)
         .map(|((path, entry), audit)| (*path, *entry, audit))
         .collect();
+    let widget = match &hub.serving {
+        Some(serving) => Some(
+            serving
+                .model(store, repo, &commit, hub.limits.served_model_bytes)
+                .await
+                .and_then(|model| Ok((model.path.clone(), model.ready()?))),
+        ),
+        None => None,
+    };
     let view = View {
         repo,
         meta: &meta,
@@ -119,6 +131,9 @@ pub async fn page(hub: &Hub, ctx: &Ctx, repo: &RepoId, revision: Option<&str>) -
                 p.dim { (skops_files.len() - audited.len()) " more .skops files are not audited on this page." }
             }
         }
+        @if let Some(widget) = &widget {
+            (view.widget(widget))
+        }
         (view.file_table())
         h2 { "Model card" }
         @match &card.html {
@@ -126,7 +141,24 @@ pub async fn page(hub: &Hub, ctx: &Ctx, repo: &RepoId, revision: Option<&str>) -
             None => p.dim #card { "This repository has no model card (README.md)." },
         }
     };
+    // The widget's script and the policy that lets it run only on a page that has a widget.
+    if matches!(widget, Some(Ok(_))) {
+        return Ok(respond_with_widget(
+            200,
+            widget_layout(&repo.to_string(), &ctx.access, body),
+        ));
+    }
     Ok(respond(200, layout(&repo.to_string(), &ctx.access, body)))
+}
+
+/// The URL of the `infer` route of `repo`'s model at `commit` (the revision the page shows,
+/// by id: the widget keeps asking the model it was built for).
+pub fn infer_url(repo: &RepoId, commit: &Commit) -> String {
+    format!(
+        "/api/{}/{repo}/infer/{}",
+        repo.repo_type.plural(),
+        commit.id
+    )
 }
 
 /// Renders and parses the card off the async runtime (markdown and sanitising are CPU work).
@@ -180,6 +212,15 @@ fn sklearn_requirement(requirement: &Json) -> Option<String> {
     (!version.is_empty()).then(|| version.to_owned())
 }
 
+/// `skops-serve`'s widget configuration, with the hub's `infer` URL.
+fn hub_widget_config(model: &ServedModel, infer_url: &str) -> Json {
+    let mut config = widget_config(model);
+    if let Some(fields) = config.as_object_mut() {
+        fields.insert("infer_url".to_owned(), Json::String(infer_url.to_owned()));
+    }
+    config
+}
+
 /// What the parts of a model page are drawn from.
 struct View<'a> {
     repo: &'a RepoId,
@@ -227,6 +268,34 @@ impl View<'_> {
                 dt { "scikit-learn" } dd { (self.config.sklearn.as_deref().unwrap_or("—")) }
                 dt { "Model file" } dd { (self.config.model_file.as_deref().unwrap_or("—")) }
                 dt { "License" } dd { (license.unwrap_or("—")) }
+            }
+        }
+    }
+
+    /// `<section id="try">`: the widget of the revision's model (its configuration as
+    /// `skops-serve` writes it, with the hub's `infer` URL), or why there is none.
+    fn widget(&self, widget: &Result<(String, Arc<ServedModel>)>) -> Markup {
+        html! {
+            section #try {
+                h2 { "Try it" }
+                @match widget {
+                    Ok((path, model)) => {
+                        @let url = infer_url(self.repo, self.commit);
+                        @let config = hub_widget_config(model, &url);
+                        p.dim {
+                            code { (path) } " (" code { (model.predictor.type_name()) } "), "
+                            "evaluated by the native engine: edit the rows and press Compute. "
+                            "The same as JSON: " code { "POST " (url) } " (Open Inference Protocol v2)."
+                        }
+                        div #widget {}
+                        script #widget-config type="application/json" {
+                            (PreEscaped(script_json(&config)))
+                        }
+                    }
+                    Err(error) => p.bad #widget-off {
+                        "No widget: " (error.to_string()) " (" code { (error.kind()) } ")"
+                    },
+                }
             }
         }
     }

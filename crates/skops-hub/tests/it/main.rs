@@ -6,5 +6,6 @@ mod bad_input;
 mod concurrency;
 mod downloads;
 mod pages;
+mod serving;
 mod store_failures;
 mod support;

@@ -34,6 +34,15 @@ impl Drop for Server {
 
 /// Starts a hub with `limits`.
 pub(crate) fn start(limits: Limits) -> Server {
+    start_with(limits, false)
+}
+
+/// Starts a hub that serves its models on their pages (`--serve-models`).
+pub(crate) fn start_serving() -> Server {
+    start_with(Limits::default(), true)
+}
+
+pub(crate) fn start_with(limits: Limits, serving: bool) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().to_path_buf();
     let (addr_tx, addr_rx) = std::sync::mpsc::channel();
@@ -52,7 +61,11 @@ pub(crate) fn start(limits: Limits) -> Server {
             addr_tx
                 .send((listener.local_addr().unwrap(), write, read))
                 .unwrap();
-            let hub = Arc::new(Hub::new(Box::new(store), limits));
+            let mut hub = Hub::new(Box::new(store), limits);
+            if serving {
+                hub = hub.with_serving().unwrap();
+            }
+            let hub = Arc::new(hub);
             skops_hub::serve(listener, hub, async {
                 let _ = stopped.await;
             })

@@ -3,7 +3,7 @@
 
 use crate::data::{Data, Matrix};
 use crate::error::{ModelError, Result};
-use crate::model::{Meta, Method, Model};
+use crate::model::{InputKind, Meta, Method, Model};
 use crate::output::{Output, Values};
 use crate::read::Obj;
 use crate::registry;
@@ -114,6 +114,11 @@ pub fn pipeline(obj: &Obj<'_, '_>) -> Result<Box<dyn Model>> {
 impl Model for Pipeline {
     fn meta(&self) -> &Meta {
         &self.meta
+    }
+
+    /// The first step's: it is the one that sees the input.
+    fn input_kinds(&self) -> Option<Vec<InputKind>> {
+        self.steps.iter().flatten().next()?.input_kinds()
     }
 
     fn methods(&self) -> Vec<Method> {
@@ -512,6 +517,32 @@ impl ColumnTransformer {
 impl Model for ColumnTransformer {
     fn meta(&self) -> &Meta {
         &self.meta
+    }
+
+    /// Each transformer's kinds at its input columns; columns no transformer says anything
+    /// about (passed through, scaled, dropped) are [`InputKind::Unknown`].
+    fn input_kinds(&self) -> Option<Vec<InputKind>> {
+        let width = self.meta.n_features_in?;
+        let mut kinds = vec![InputKind::Unknown; width];
+        let mut known = false;
+        for part in &self.parts {
+            let Some(part_kinds) = part.model.input_kinds() else {
+                continue;
+            };
+            if part_kinds.len() != part.indices.len() {
+                continue;
+            }
+            for (&index, kind) in part.indices.iter().zip(part_kinds) {
+                if let Some(slot) = kinds.get_mut(index) {
+                    // A column two transformers read: the one that knows its strings wins.
+                    if !matches!(slot, InputKind::Categories(_)) {
+                        known |= kind != InputKind::Unknown;
+                        *slot = kind;
+                    }
+                }
+            }
+        }
+        known.then_some(kinds)
     }
 
     fn methods(&self) -> Vec<Method> {

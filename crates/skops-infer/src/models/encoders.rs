@@ -10,7 +10,7 @@ use skops_format::schema::{NdArrayStorage, NodeId, NodeKind};
 
 use crate::data::{Column, Data};
 use crate::error::{InputError, Result};
-use crate::model::{Meta, Method, Model};
+use crate::model::{InputKind, Meta, Method, Model};
 use crate::output::{Output, Values};
 use crate::read::{NdArray, Obj};
 
@@ -168,6 +168,17 @@ impl Encoder {
             return Err(obj.malformed("a column has no categories"));
         }
         Ok(Self { meta, categories })
+    }
+
+    /// Each column's kind: strings with their categories, or numbers.
+    fn input_kinds(&self) -> Vec<InputKind> {
+        self.categories
+            .iter()
+            .map(|categories| match categories {
+                Categories::Numbers(..) => InputKind::Numbers,
+                Categories::Strings(values, _) => InputKind::Categories(values.clone()),
+            })
+            .collect()
     }
 
     /// The category index of every cell of column `index` (`None`: unknown).
@@ -346,6 +357,10 @@ impl Model for OneHotEncoder {
         &self.encoder.meta
     }
 
+    fn input_kinds(&self) -> Option<Vec<InputKind>> {
+        Some(self.encoder.input_kinds())
+    }
+
     fn methods(&self) -> Vec<Method> {
         vec![Method::Transform]
     }
@@ -466,6 +481,10 @@ fn check_missing_indices(obj: &Obj<'_, '_>, categories: &[Categories]) -> Result
 impl Model for OrdinalEncoder {
     fn meta(&self) -> &Meta {
         &self.encoder.meta
+    }
+
+    fn input_kinds(&self) -> Option<Vec<InputKind>> {
+        Some(self.encoder.input_kinds())
     }
 
     fn methods(&self) -> Vec<Method> {

@@ -71,6 +71,8 @@ def main() -> None:
             "rows": COLOR_ROWS,
             "predict": pipe.predict(color_rows).tolist(),
             "predict_proba": pipe.predict_proba(color_rows).tolist(),
+            # The categories of `color` the widget offers (the encoder's `categories_`).
+            "categories": pipe[0].named_transformers_["onehot"].categories_[0].tolist(),
         },
     }
     Path("expected.json").write_text(json.dumps(expected, indent=1) + "\n")

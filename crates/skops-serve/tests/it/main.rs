@@ -204,6 +204,14 @@ async fn model_metadata_comes_from_the_model() {
             .iter()
             .any(|o| o["datatype"] == "BYTES")
     );
+    // Served without config.json: the encoder's string column is BYTES all the same.
+    assert_eq!(
+        colors["inputs"],
+        json!([
+            {"name": "color", "datatype": "BYTES", "shape": [-1]},
+            {"name": "size", "datatype": "FP64", "shape": [-1]},
+        ])
+    );
     let (_, repo) = call(&app, "GET", "/v2/models/iris-repo", None).await;
     assert_eq!(repo["parameters"]["task"], "tabular-classification");
     // A name with a slash is reached percent-encoded.
@@ -964,13 +972,20 @@ async fn a_model_page_has_its_facts_card_and_widget_config() {
     assert_eq!(config["outputs"], json!(["predict", "predict_proba"]));
     assert_eq!(config["classes"], expected["tree"]["classes"]);
 
-    // No config: fitted names, one row of zeros; an array model: x0..x2, no classes.
+    // No config: fitted names; the column the pipeline's OneHotEncoder was fitted on is a
+    // string column offering its categories, and the example row starts with the first of
+    // them (zeros for numbers). An array model: x0..x2, no classes.
     let (_, _, html) = page(&app, "/models/colors", BROWSER_ACCEPT).await;
     let config = widget_config(&html);
+    let categories = &expected["colors"]["categories"];
     assert_eq!(
-        config["columns"][0],
-        json!({"name": "color", "kind": "number"})
+        config["columns"],
+        json!([
+            {"name": "color", "kind": "string", "categories": categories},
+            {"name": "size", "kind": "number"},
+        ])
     );
+    assert_eq!(config["rows"], json!([[categories[0], 0]]));
     assert_eq!(config["classes"], json!(["no", "yes"]));
     assert!(!html.contains("Model card"));
     let (_, _, html) = page(&app, "/models/array", BROWSER_ACCEPT).await;
