@@ -112,7 +112,7 @@ def test_exception_module_mirrors_skops():
 
 #: Parameters skops_rs adds after skops' own, keyword-only with a default that behaves as
 #: skops (or safer): every skops call is a skops_rs call.
-ADDED_PARAMETERS = {"dump": ["durable"]}
+ADDED_PARAMETERS = {"dump": ["durable"], "load": ["mmap_mode"]}
 
 
 @pytest.mark.parametrize("name", ["dump", "dumps", "load", "loads", "get_untrusted_types"])

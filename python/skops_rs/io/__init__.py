@@ -12,6 +12,10 @@ Differences from skops, all on the safe side:
   dumped file survives a crash or power loss. ``durable=False`` keeps the atomic rename but
   skips the flush (a few milliseconds per file), for callers that write many files they can
   write again.
+- :func:`load` takes ``mmap_mode="r"`` (an addition): the arrays become read-only views of a
+  private memory mapping of the file, shared between processes (see ``docs/performance.md``).
+- :func:`dump` writes each stored array 64-byte aligned in the file (an extra field every zip
+  reader skips), so that a mapped load can view it.
 - :func:`dump` and :func:`dumps` write ``ZIP_STORED`` and ``ZIP_DEFLATED`` archives only; they
   refuse ``ZIP_BZIP2`` and ``ZIP_LZMA`` with a ``ValueError`` (loading reads all four).
 """
@@ -337,7 +341,70 @@ def dumps(
     return _dumps(obj, compression, compresslevel)
 
 
-def load(file: str | Path | BinaryIO, trusted: TrustedTypes | TrustPolicy | None = None) -> Any:
+class MmapCopyWarning(UserWarning):
+    """``load(path, mmap_mode="r")`` had to copy some arrays instead of viewing the file.
+
+    ``.copies`` lists them: ``(node path, reason)`` pairs, the reason one of
+    ``"compressed"`` (a ``ZIP_DEFLATED`` member: its bytes exist only decompressed),
+    ``"unaligned"`` (a file not written by skops_rs' ``dump``: the array's data is not
+    64-byte aligned in the file), ``"subclass"`` (an ``ndarray`` subclass, built from a copy
+    as skops builds it) or ``"sparse"`` (a scipy sparse matrix); ``.viewed`` counts the arrays
+    that are views of the file.
+    """
+
+    def __init__(self, viewed: int, copies: list[tuple[str, str]]) -> None:
+        self.viewed = viewed
+        self.copies = copies
+        reasons: dict[str, int] = {}
+        for _, reason in copies:
+            reasons[reason] = reasons.get(reason, 0) + 1
+        counted = ", ".join(f"{count} {reason}" for reason, count in sorted(reasons.items()))
+        super().__init__(
+            f"mmap_mode: {len(copies)} array(s) are copies, not views of the file ({counted}); "
+            f"{viewed} are views. Write the file with skops_rs.io.dump(..., "
+            "compression=ZIP_STORED) for views; `.copies` lists them."
+        )
+
+
+def _map_file(path: str | os.PathLike[str]) -> Any:
+    """The bytes of `path` as a read-only ``uint8`` array over a private, read-only memory
+    mapping (``MAP_PRIVATE``, ``PROT_READ``; read-only access where there is no
+    ``MAP_PRIVATE``). The mapping lives as long as any view of it."""
+    import mmap
+
+    import numpy as np
+
+    with open(path, "rb") as handle:
+        if hasattr(mmap, "MAP_PRIVATE"):
+            mapping = mmap.mmap(handle.fileno(), 0, flags=mmap.MAP_PRIVATE, prot=mmap.PROT_READ)
+        else:  # pragma: no cover - Windows
+            mapping = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    return np.frombuffer(mapping, dtype=np.uint8)
+
+
+def _load_mapped(file: str | os.PathLike[str], trusted: TrustedTypes | TrustPolicy | None) -> Any:
+    """`load(path, mmap_mode="r")`: see :func:`load`."""
+    global _last_audited_path
+    _last_audited_path = None
+    if isinstance(trusted, TrustPolicy):
+        names, digest = list(trusted.types), trusted.sha256
+    else:
+        names, digest = _trusted_names(trusted), None
+    if os.stat(file).st_size == 0:
+        # mmap refuses empty files; the ordinary load fails on them as skops does.
+        return _skops_rs.loads(b"", names)
+    obj, viewed, copies = _skops_rs.loads_mapped(_map_file(file), names, digest)
+    if copies:
+        warnings.warn(MmapCopyWarning(viewed, copies), stacklevel=3)
+    return obj
+
+
+def load(
+    file: str | Path | BinaryIO,
+    trusted: TrustedTypes | TrustPolicy | None = None,
+    *,
+    mmap_mode: Literal["r"] | None = None,
+) -> Any:
     """Load an object saved in the skops format, from a file.
 
     The file is audited before anything is built: every type it names must be trusted, by
@@ -356,6 +423,18 @@ def load(file: str | Path | BinaryIO, trusted: TrustedTypes | TrustPolicy | None
         type is accepted too. ``True`` is refused (it used to mean "trust everything").
         Or a :class:`TrustPolicy`: its types are trusted only if its sha256 is the file's
         (a policy approves one exact file, see ``docs/trust.md``).
+    mmap_mode : {None, "r"}, default=None
+        ``"r"`` (a path only): map the file into memory instead of reading it, and make every
+        array stored in it a read-only view of the file's pages, as ``joblib.load(...,
+        mmap_mode="r")`` does: worker processes loading the same file share one copy of the
+        arrays in the page cache. The file is opened, checked, audited and validated whole
+        before any array is handed out. Only arrays stored 64-byte aligned and uncompressed
+        (``dump`` writes them so) can be views; the others are copies, and a
+        :class:`MmapCopyWarning` says which and why. The mapping is private and read-only: the
+        loaded object never writes the file. Replacing the file (``dump``, ``mv``: a new file
+        renamed over the old) does not change the loaded arrays; writing into the mapped file
+        in place can, so do not (see ``docs/performance.md``). Not in skops 0.16.
+
     Returns
     -------
     object
@@ -370,7 +449,15 @@ def load(file: str | Path | BinaryIO, trusted: TrustedTypes | TrustPolicy | None
         policy for another file (``kind="policy-digest-mismatch"``).
     TypeError
         If ``trusted`` is ``True``.
+    ValueError
+        If ``mmap_mode`` is not None or ``"r"``, or is ``"r"`` for a file object.
     """
+    if mmap_mode is not None:
+        if mmap_mode != "r":
+            raise ValueError(f'mmap_mode must be None or "r", not {mmap_mode!r}')
+        if not isinstance(file, (str, os.PathLike)):
+            raise ValueError('mmap_mode="r" needs a path, not a file object')
+        return _load_mapped(file, trusted)
     if isinstance(trusted, TrustPolicy):
         return _load_with_policy(_read_source(file), trusted)
     names = _trusted_names(trusted)
