@@ -118,6 +118,20 @@ def test_compressed_members_are_copies_and_said_so(tmp_path, models):
     np.testing.assert_array_equal(mapped.predict(X), models["logreg"].predict(X))
 
 
+def test_sparse_matrices_are_copies_and_said_so(tmp_path):
+    import scipy.sparse as sp
+
+    path = tmp_path / "mixed.skops"
+    rio.dump({"m": sp.csr_matrix(np.eye(3)), "a": np.arange(10.0)}, path)
+    with pytest.warns(MmapCopyWarning, match="1 sparse") as record:
+        loaded = rio.load(path, mmap_mode="r")
+    warning = record[0].message
+    assert isinstance(warning, MmapCopyWarning)
+    assert warning.copies == [('["m"]', "sparse")] and warning.viewed == 1
+    assert _maps_the_file(loaded["a"])
+    np.testing.assert_array_equal(loaded["m"].toarray(), np.eye(3))
+
+
 def test_unaligned_members_are_copies_and_said_so(tmp_path, models):
     """skops 0.16 does not align members: the arrays whose data is not 64-byte aligned in its
     file are copies, listed as "unaligned", and the others views."""
