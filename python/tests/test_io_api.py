@@ -110,14 +110,25 @@ def test_exception_module_mirrors_skops():
     assert exceptions.UNTRUSTED_TYPE_REASONS == sio_exceptions.UNTRUSTED_TYPE_REASONS
 
 
+#: Parameters skops_rs adds after skops' own, keyword-only with a default that behaves as
+#: skops (or safer): every skops call is a skops_rs call.
+ADDED_PARAMETERS = {"dump": ["durable"], "load": ["mmap_mode"]}
+
+
 @pytest.mark.parametrize("name", ["dump", "dumps", "load", "loads", "get_untrusted_types"])
 def test_signatures_match_skops(name):
     import inspect
 
     ours = inspect.signature(getattr(rio, name))
     theirs = inspect.signature(getattr(sio, name))
-    assert list(ours.parameters) == list(theirs.parameters)
+    added = ADDED_PARAMETERS.get(name, [])
+    assert list(ours.parameters) == list(theirs.parameters) + added
+    for extra in added:
+        param = ours.parameters[extra]
+        assert param.kind == param.KEYWORD_ONLY and param.default is not param.empty
     for param in ours.parameters.values():
+        if param.name in added:
+            continue
         other = theirs.parameters[param.name]
         assert (param.kind, param.default) == (other.kind, other.default), param.name
 
@@ -358,6 +369,35 @@ def test_dump_and_load_with_str_and_path(tmp_path, scaler):
         assert sio.load(target).feature_range == (-5, 12)
 
 
+def test_load_after_auditing_the_path_reads_it_once_while_unchanged(monkeypatch, tmp_path, scaler):
+    """`load(path, trusted=get_untrusted_types(file=path))` reads the file once; a file
+    changed after the audit is read again, so what loads is always what was audited or read
+    by `load` itself."""
+    import skops_rs.io as rio_module
+
+    reads: list[object] = []
+    real_read = rio_module._read_source
+
+    def counting_read(file: Any) -> bytes:
+        reads.append(file)
+        return real_read(file)
+
+    monkeypatch.setattr(rio_module, "_read_source", counting_read)
+    path = tmp_path / "model.skops"
+    rio.dump(scaler, path)
+    loaded = rio.load(path, trusted=rio.get_untrusted_types(file=path))
+    assert loaded.feature_range == (-5, 12)
+    assert len(reads) == 1
+    # Changed after the audit (another model, another size): read again, the new one loads.
+    rio.get_untrusted_types(file=path)
+    rio.dump(MinMaxScaler(feature_range=(0, 3)).fit([[0.0], [1.0], [2.0]]), path)
+    assert rio.load(path).feature_range == (0, 3)
+    assert len(reads) == 3
+    # What the audit read is used once: a second load reads the file.
+    assert rio.load(path).feature_range == (0, 3)
+    assert len(reads) == 4
+
+
 def test_dump_and_load_with_file_objects(tmp_path, scaler):
     stream = io.BytesIO()
     rio.dump(scaler, stream)
@@ -547,6 +587,20 @@ def test_dump_replaces_the_file_atomically(monkeypatch, old_file):
     assert _leftovers(old_file.parent, {old_file.name}) == []
     if os.name == "posix":
         assert old_file.stat().st_mode & 0o777 == 0o640
+
+
+def test_dump_not_durable_is_as_atomic(monkeypatch, old_file):
+    """`durable=False` skips the flush to disk only: the same replacement, permissions kept,
+    no temporary file left; the content is what a durable dump writes."""
+    monkeypatch.setattr(_skops_rs, "dumps", lambda *args: b"new content", raising=False)
+    old_file.chmod(0o640)
+    rio.dump("obj", old_file, durable=False)
+    assert old_file.read_bytes() == b"new content"
+    assert _leftovers(old_file.parent, {old_file.name}) == []
+    if os.name == "posix":
+        assert old_file.stat().st_mode & 0o777 == 0o640
+    with pytest.raises(TypeError):
+        rio.dump("obj", old_file, 0, None, False)  # type: ignore[misc]
 
 
 def test_dump_failing_in_the_writer_leaves_the_old_file(monkeypatch, old_file):

@@ -347,10 +347,10 @@ def test_tree_arrays_shared_elsewhere_are_writeable_copies():
     np.testing.assert_array_equal(got.predict([[3.0, 4.0]]), tree.predict([[3.0, 4.0]]))
 
 
-# ----- get_untrusted_types then loads: the opened file is reused for the same bytes only -----
+# ----- get_untrusted_types then loads: the opened file is reused for the same content only ---
 
 
-def test_loads_after_get_untrusted_types_reuses_only_the_same_bytes(canary_file):
+def test_loads_after_get_untrusted_types_reuses_only_the_same_content(canary_file):
     from sklearn.preprocessing import StandardScaler
 
     benign = sio.dumps(StandardScaler().fit([[0.0], [2.0]]))
@@ -359,9 +359,20 @@ def test_loads_after_get_untrusted_types_reuses_only_the_same_bytes(canary_file)
     with pytest.raises(UntrustedTypesFoundException):
         rio.loads(canary_file)
     assert CANARY not in sys.modules
-    # Equal content in another object: opened again, same result.
+    # Equal content in another object (what `load(path, get_untrusted_types(file=path))`
+    # reads): reused, same result, and the kept object is let go.
     assert rio.get_untrusted_types(data=benign) == []
+    references = sys.getrefcount(benign)
     assert_same(sio.loads(benign), rio.loads(bytes(bytearray(benign))))
+    assert sys.getrefcount(benign) == references - 1
+    # A copy that differs in one byte is opened on its own: its CRC-32 fails (reusing what was
+    # checked for the original would have built the altered bytes unchecked).
+    altered = bytearray(benign)
+    at = benign.index(b'"__loader__"') + 3
+    altered[at] ^= 0x20
+    assert rio.get_untrusted_types(data=benign) == []
+    with pytest.raises(ValueError, match="CRC"):
+        rio.loads(bytes(altered))
     # The same object: reused, same result, and the reference to it is dropped.
     references = sys.getrefcount(benign)
     assert rio.get_untrusted_types(data=benign) == []

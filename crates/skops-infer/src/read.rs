@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 use skops_format::file::SkopsFile;
 use skops_format::json::Value;
-use skops_format::npy::{ByteOrder, Descr, NpyHeader, TypeStr, read_npy};
+use skops_format::npy::{ByteOrder, Descr, NpyHeader, TypeStr, read_npy, read_npy_with_header};
 use skops_format::schema::{NdArrayStorage, NodeId, NodeKind};
 use skops_trust::state::{Slot, State, json_value};
 
@@ -497,7 +497,12 @@ impl<'a> NdArray<'a> {
             return Err("is not a numpy array stored as `.npy`".to_owned());
         };
         let bytes = file.member(member).map_err(|error| error.to_string())?;
-        let view = read_npy(&bytes, file.limits()).map_err(|error| error.to_string())?;
+        // The header `open` parsed from these bytes, when it did: not parsed again.
+        let view = match file.array_header(id) {
+            Some(header) => read_npy_with_header(&bytes, header),
+            None => read_npy(&bytes, file.limits()),
+        }
+        .map_err(|error| error.to_string())?;
         let header = view.header.clone();
         let start = bytes.len() - view.data.len();
         Ok(Self {

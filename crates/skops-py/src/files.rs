@@ -4,6 +4,7 @@
 use pyo3::exceptions::PyOSError;
 use pyo3::prelude::*;
 use pyo3::types::PyModule;
+use skops_format::atomic::{Durability, write_atomic_with};
 
 /// Adds `write_atomic` to the extension module.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -11,11 +12,23 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     Ok(())
 }
 
-/// Replaces the file at `path` by `data`, all at once (see `skops_format::atomic`); without
-/// the GIL. A failure raises the `OSError` subclass of its errno, naming the file it failed on.
+/// Replaces the file at `path` by `data`, all at once (see `skops_format::atomic`), synced to
+/// disk unless not `durable`; without the GIL. A failure raises the `OSError` subclass of its
+/// errno, naming the file it failed on.
 #[pyfunction]
-fn write_atomic(py: Python<'_>, path: std::path::PathBuf, data: &[u8]) -> PyResult<()> {
-    let result = py.detach(|| skops_format::atomic::write_atomic(&path, data));
+#[pyo3(signature = (path, data, durable = true))]
+fn write_atomic(
+    py: Python<'_>,
+    path: std::path::PathBuf,
+    data: &[u8],
+    durable: bool,
+) -> PyResult<()> {
+    let durability = if durable {
+        Durability::Synced
+    } else {
+        Durability::Unsynced
+    };
+    let result = py.detach(|| write_atomic_with(&path, data, durability));
     result.map_err(|error| {
         let strerror = error.source.to_string();
         let filename = error.path.to_string_lossy().into_owned();

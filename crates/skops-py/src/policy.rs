@@ -82,6 +82,11 @@ fn policy_for_data<'py>(
 /// sha256 a policy records.
 #[pyfunction]
 fn policy_check(py: Python<'_>, data: &[u8], sha256: &str) -> PyResult<()> {
+    check_digest(py, data, sha256)
+}
+
+/// [`policy_check`] of bytes the caller holds (a memory-mapped file).
+pub(crate) fn check_digest(py: Python<'_>, data: &[u8], sha256: &str) -> PyResult<()> {
     let actual = py.detach(|| skops_trust::policy::sha256_hex(data));
     // The same error, and so the same message and kind, as `TrustPolicy::check_digest`.
     if actual == sha256 {

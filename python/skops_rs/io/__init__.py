@@ -8,7 +8,14 @@ the object, the zip archive, the audit of the types in a file) is done by the na
 Differences from skops, all on the safe side:
 
 - :func:`dump` to a path is atomic: the file is written next to the target, flushed to disk and
-  renamed over it, so an error never leaves a half-written or truncated file behind.
+  renamed over it, so an error never leaves a half-written or truncated file behind, and a
+  dumped file survives a crash or power loss. ``durable=False`` keeps the atomic rename but
+  skips the flush (a few milliseconds per file), for callers that write many files they can
+  write again.
+- :func:`load` takes ``mmap_mode="r"`` (an addition): the arrays become read-only views of a
+  private memory mapping of the file, shared between processes (see ``docs/performance.md``).
+- :func:`dump` writes each stored array 64-byte aligned in the file (an extra field every zip
+  reader skips), so that a mapped load can view it.
 - :func:`dump` and :func:`dumps` write ``ZIP_STORED`` and ``ZIP_DEFLATED`` archives only; they
   refuse ``ZIP_BZIP2`` and ``ZIP_LZMA`` with a ``ValueError`` (loading reads all four).
 """
@@ -143,6 +150,50 @@ def _read_source(file: Any) -> bytes:
     return _as_bytes(content)
 
 
+#: The path `get_untrusted_types(file=path)` read last: its identity on disk and its content.
+#: ``load(path, trusted=get_untrusted_types(file=path))`` (skops' documented way to load a
+#: file) then takes the content instead of reading the file a second time, when the file has
+#: the same device, inode, size, modification and change times. Whatever happened to the file
+#: in between, what is loaded is exactly the bytes that were audited (and the native module
+#: reuses what it checked for them). Taken by the next `load` of any path.
+_last_audited_path: tuple[tuple[int, ...], bytes] | None = None
+
+
+def _file_identity(path: str | os.PathLike[str]) -> tuple[int, ...]:
+    status = os.stat(path)
+    return (
+        status.st_dev,
+        status.st_ino,
+        status.st_size,
+        status.st_mtime_ns,
+        status.st_ctime_ns,
+    )
+
+
+def _read_path_audited(path: str | os.PathLike[str]) -> bytes:
+    """The content of `path` for `get_untrusted_types`, remembered for the next `load`."""
+    global _last_audited_path
+    identity = _file_identity(path)
+    content = _read_source(path)
+    _last_audited_path = (identity, content)
+    return content
+
+
+def _read_path_to_load(path: str | os.PathLike[str]) -> bytes:
+    """The content of `path` for `load`: the bytes `get_untrusted_types` just read from the
+    same, unchanged file, else read now."""
+    global _last_audited_path
+    remembered, _last_audited_path = _last_audited_path, None
+    if remembered is not None:
+        try:
+            unchanged = remembered[0] == _file_identity(path)
+        except OSError:
+            unchanged = False
+        if unchanged:
+            return remembered[1]
+    return _read_source(path)
+
+
 #: zlib's default level (``Z_DEFAULT_COMPRESSION``, -1), what ``zipfile`` deflates with when
 #: ``compresslevel`` is None or -1.
 _ZLIB_DEFAULT_LEVEL = 6
@@ -182,16 +233,16 @@ def _dumps(obj: Any, compression: int, compresslevel: int | None) -> bytes:
     return _skops_rs.dumps(obj, _writer_settings(compression, compresslevel))
 
 
-def _write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
+def _write_atomically(path: str | os.PathLike[str], data: bytes, durable: bool = True) -> None:
     """Replace the file at `path` by `data`, all at once (`skops_format::atomic`).
 
     The bytes go to a new file in the same directory (so the rename stays on one file system),
-    which is flushed to disk and then renamed over the target, and the directory is synced. If
-    anything fails, the new file is removed and the target is left as it was. A symbolic link
-    is written through, like ``open(path, "wb")`` would; an existing target keeps its
-    permission bits, a new one gets the usual ``0o666 & ~umask``.
+    which is flushed to disk (unless not `durable`) and then renamed over the target, and the
+    directory is synced. If anything fails, the new file is removed and the target is left as
+    it was. A symbolic link is written through, like ``open(path, "wb")`` would; an existing
+    target keeps its permission bits, a new one gets the usual ``0o666 & ~umask``.
     """
-    _skops_rs.write_atomic(os.fspath(path), data)
+    _skops_rs.write_atomic(os.fspath(path), data, durable)
 
 
 # ----- public API ---------------------------------------------------------------------------
@@ -203,6 +254,7 @@ def dump(
     *,
     compression: int = zipfile.ZIP_STORED,
     compresslevel: int | None = None,
+    durable: bool = True,
 ) -> None:
     """Save an object in the skops format, to a file.
 
@@ -223,6 +275,15 @@ def dump(
     compresslevel : int, default=None
         Deflate level, -1 (zlib's default) or 0 (fastest) to 9 (smallest); ignored for
         ``ZIP_STORED``.
+    durable : bool, default=True
+        For a path: flush the new file to disk before it replaces the target, so that once
+        ``dump`` returns the file survives a crash or power loss. ``False`` keeps the write
+        atomic (a failure still leaves the target untouched, and readers never see a partial
+        file) but leaves the flush to the operating system: after a crash the target may hold
+        the previous file or, on some file systems, be empty. It saves a few milliseconds per
+        file (the disk's flush latency); worth it only for many files that can be written
+        again. Ignored for a file object (skops_rs does not flush what it does not open). Not
+        in skops 0.16, which never flushes.
 
     Raises
     ------
@@ -244,7 +305,7 @@ def dump(
     """
     data = _dumps(obj, compression, compresslevel)
     if isinstance(file, (str, os.PathLike)):
-        _write_atomically(file, data)
+        _write_atomically(file, data, durable)
     else:
         file.write(data)
 
@@ -280,7 +341,70 @@ def dumps(
     return _dumps(obj, compression, compresslevel)
 
 
-def load(file: str | Path | BinaryIO, trusted: TrustedTypes | TrustPolicy | None = None) -> Any:
+class MmapCopyWarning(UserWarning):
+    """``load(path, mmap_mode="r")`` had to copy some arrays instead of viewing the file.
+
+    ``.copies`` lists them: ``(node path, reason)`` pairs, the reason one of
+    ``"compressed"`` (a ``ZIP_DEFLATED`` member: its bytes exist only decompressed),
+    ``"unaligned"`` (a file not written by skops_rs' ``dump``: the array's data is not
+    64-byte aligned in the file), ``"subclass"`` (an ``ndarray`` subclass, built from a copy
+    as skops builds it) or ``"sparse"`` (a scipy sparse matrix); ``.viewed`` counts the arrays
+    that are views of the file.
+    """
+
+    def __init__(self, viewed: int, copies: list[tuple[str, str]]) -> None:
+        self.viewed = viewed
+        self.copies = copies
+        reasons: dict[str, int] = {}
+        for _, reason in copies:
+            reasons[reason] = reasons.get(reason, 0) + 1
+        counted = ", ".join(f"{count} {reason}" for reason, count in sorted(reasons.items()))
+        super().__init__(
+            f"mmap_mode: {len(copies)} array(s) are copies, not views of the file ({counted}); "
+            f"{viewed} are views. Write the file with skops_rs.io.dump(..., "
+            "compression=ZIP_STORED) for views; `.copies` lists them."
+        )
+
+
+def _map_file(path: str | os.PathLike[str]) -> Any:
+    """The bytes of `path` as a read-only ``uint8`` array over a private, read-only memory
+    mapping (``MAP_PRIVATE``, ``PROT_READ``; read-only access where there is no
+    ``MAP_PRIVATE``). The mapping lives as long as any view of it."""
+    import mmap
+
+    import numpy as np
+
+    with open(path, "rb") as handle:
+        if hasattr(mmap, "MAP_PRIVATE"):
+            mapping = mmap.mmap(handle.fileno(), 0, flags=mmap.MAP_PRIVATE, prot=mmap.PROT_READ)
+        else:  # pragma: no cover - Windows
+            mapping = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    return np.frombuffer(mapping, dtype=np.uint8)
+
+
+def _load_mapped(file: str | os.PathLike[str], trusted: TrustedTypes | TrustPolicy | None) -> Any:
+    """`load(path, mmap_mode="r")`: see :func:`load`."""
+    global _last_audited_path
+    _last_audited_path = None
+    if isinstance(trusted, TrustPolicy):
+        names, digest = list(trusted.types), trusted.sha256
+    else:
+        names, digest = _trusted_names(trusted), None
+    if os.stat(file).st_size == 0:
+        # mmap refuses empty files; the ordinary load fails on them as skops does.
+        return _skops_rs.loads(b"", names)
+    obj, viewed, copies = _skops_rs.loads_mapped(_map_file(file), names, digest)
+    if copies:
+        warnings.warn(MmapCopyWarning(viewed, copies), stacklevel=3)
+    return obj
+
+
+def load(
+    file: str | Path | BinaryIO,
+    trusted: TrustedTypes | TrustPolicy | None = None,
+    *,
+    mmap_mode: Literal["r"] | None = None,
+) -> Any:
     """Load an object saved in the skops format, from a file.
 
     The file is audited before anything is built: every type it names must be trusted, by
@@ -299,6 +423,17 @@ def load(file: str | Path | BinaryIO, trusted: TrustedTypes | TrustPolicy | None
         type is accepted too. ``True`` is refused (it used to mean "trust everything").
         Or a :class:`TrustPolicy`: its types are trusted only if its sha256 is the file's
         (a policy approves one exact file, see ``docs/trust.md``).
+    mmap_mode : {None, "r"}, default=None
+        ``"r"`` (a path only): map the file into memory instead of reading it, and make every
+        array stored in it a read-only view of the file's pages, as ``joblib.load(...,
+        mmap_mode="r")`` does: worker processes loading the same file share one copy of the
+        arrays in the page cache. The file is opened, checked, audited and validated whole
+        before any array is handed out. Only arrays stored 64-byte aligned and uncompressed
+        (``dump`` writes them so) can be views; the others are copies, and a
+        :class:`MmapCopyWarning` says which and why. The mapping is private and read-only: the
+        loaded object never writes the file. Replacing the file (``dump``, ``mv``: a new file
+        renamed over the old) does not change the loaded arrays; writing into the mapped file
+        in place can, so do not (see ``docs/performance.md``). Not in skops 0.16.
 
     Returns
     -------
@@ -314,11 +449,20 @@ def load(file: str | Path | BinaryIO, trusted: TrustedTypes | TrustPolicy | None
         policy for another file (``kind="policy-digest-mismatch"``).
     TypeError
         If ``trusted`` is ``True``.
+    ValueError
+        If ``mmap_mode`` is not None or ``"r"``, or is ``"r"`` for a file object.
     """
+    if mmap_mode is not None:
+        if mmap_mode != "r":
+            raise ValueError(f'mmap_mode must be None or "r", not {mmap_mode!r}')
+        if not isinstance(file, (str, os.PathLike)):
+            raise ValueError('mmap_mode="r" needs a path, not a file object')
+        return _load_mapped(file, trusted)
     if isinstance(trusted, TrustPolicy):
         return _load_with_policy(_read_source(file), trusted)
     names = _trusted_names(trusted)
-    data = _read_source(file)
+    is_path = isinstance(file, (str, os.PathLike))
+    data = _read_path_to_load(file) if is_path else _read_source(file)
     return _skops_rs.loads(data, names)
 
 
@@ -392,7 +536,8 @@ def get_untrusted_types(
             raise ValueError("Only one of data or file should be passed.")
         content = _as_bytes(data)
     elif file:
-        content = _read_source(file)
+        is_path = isinstance(file, (str, os.PathLike))
+        content = _read_path_audited(file) if is_path else _read_source(file)
     else:
         raise ValueError("Exactly one of data or file should be passed.")
     return list(_skops_rs.get_untrusted_types(content))

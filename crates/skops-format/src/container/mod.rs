@@ -18,7 +18,7 @@ mod tests;
 
 pub use read::Archive;
 pub use stored::{OutputByte, StoredLayout, StoredMember, layout};
-pub use write::{ArchiveWriter, WriteCompression, now};
+pub use write::{ALIGNMENT_EXTRA_ID, ArchiveWriter, MEMBER_ALIGN, WriteCompression, now};
 
 /// How a member's bytes are compressed (the zip "compression method").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -10,7 +10,9 @@
 
 use std::mem::MaybeUninit;
 
-use super::write::dos_date_time;
+use super::write::{
+    ALIGNMENT_EXTRA_ID, ALIGNMENT_EXTRA_MIN, MEMBER_ALIGN, alignment_padding, dos_date_time,
+};
 use super::write::{EXTERNAL_ATTRIBUTES, MADE_BY_UNIX, VERSION_DEFAULT, VERSION_ZIP64};
 use super::{ZIP_FILECOUNT_LIMIT, ZIP64_EXTRA_ID, ZIP64_LIMIT, flag, record_size, signature};
 
@@ -37,6 +39,8 @@ struct Placement {
     header_offset: u64,
     data_len: u64,
     local_zip64: bool,
+    /// The size of the alignment extra field of a `.npy` member (0: none).
+    padding: usize,
     flags: u16,
 }
 
@@ -57,11 +61,19 @@ pub fn layout(members: &[StoredMember<'_>]) -> StoredLayout {
         let data_len = member.data_len();
         // Python decides zip64 for the local header before writing, allowing 5% growth.
         let local_zip64 = data_len.saturating_mul(21) / 20 > ZIP64_LIMIT;
-        let local_extra = if local_zip64 { 20 } else { 0 };
+        let zip64_extra = if local_zip64 { 20 } else { 0 };
+        let unpadded = record_size::LOCAL_HEADER + member.name.len() + zip64_extra;
+        let padding = if member.name.ends_with(".npy") {
+            alignment_padding((offset as usize).saturating_add(unpadded))
+        } else {
+            0
+        };
+        let local_extra = zip64_extra + padding;
         let placement = Placement {
             header_offset: offset,
             data_len,
             local_zip64,
+            padding,
             flags: if member.name.is_ascii() {
                 0
             } else {
@@ -132,13 +144,22 @@ impl StoredLayout {
             cursor.u32(size32); // compressed
             cursor.u32(size32); // uncompressed
             cursor.u16(u16::try_from(member.name.len()).unwrap_or(u16::MAX));
-            cursor.u16(if placement.local_zip64 { 20 } else { 0 });
+            let zip64_extra = if placement.local_zip64 { 20 } else { 0 };
+            cursor.u16(u16::try_from(zip64_extra + placement.padding).unwrap_or(u16::MAX));
             cursor.bytes(member.name.as_bytes());
             if placement.local_zip64 {
                 cursor.u16(ZIP64_EXTRA_ID);
                 cursor.u16(16);
                 cursor.u64(placement.data_len);
                 cursor.u64(placement.data_len);
+            }
+            if placement.padding > 0 {
+                cursor.u16(ALIGNMENT_EXTRA_ID);
+                cursor.u16(u16::try_from(placement.padding - 4).unwrap_or(0));
+                cursor.u16(MEMBER_ALIGN as u16);
+                let zeros = [0u8; 2 * MEMBER_ALIGN];
+                let rest = placement.padding.saturating_sub(ALIGNMENT_EXTRA_MIN);
+                cursor.bytes(zeros.get(..rest).unwrap_or_default());
             }
             // Hashing each chunk just before copying it reads the data from memory once.
             let mut crc = crc32fast::Hasher::new();

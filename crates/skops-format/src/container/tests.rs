@@ -1038,3 +1038,40 @@ fn compression_method_ids_round_trip() {
     }
     assert_eq!(Compression::from_method_id(9), None);
 }
+
+#[test]
+fn writer_aligns_stored_npy_members_only() {
+    // Names of every length, so the unpadded data start falls on every residue mod 64.
+    let names: Vec<String> = (0..70)
+        .map(|n| format!("{}.npy", "a".repeat(n + 1)))
+        .collect();
+    let mut writer = ArchiveWriter::new(WriteCompression::Stored);
+    for (index, name) in names.iter().enumerate() {
+        writer.add(name, &vec![index as u8; index * 3]).unwrap();
+        writer.add(&format!("{index}.json"), b"{}").unwrap();
+    }
+    let bytes = writer.finish().unwrap();
+    let archive = Archive::parse(&bytes, &Limits::default()).unwrap();
+    let offset_of = |name: &str| {
+        let entry = archive.entry(name).unwrap();
+        let data = archive.stored_data(entry).unwrap();
+        (data.as_ptr() as usize - bytes.as_ptr() as usize, data.len())
+    };
+    for (index, name) in names.iter().enumerate() {
+        let (offset, len) = offset_of(name);
+        assert_eq!(offset % MEMBER_ALIGN, 0, "{name}");
+        assert_eq!(len, index * 3);
+        assert_eq!(archive.read(name).unwrap(), vec![index as u8; index * 3]);
+        // Other members are not padded: their data follows name and header directly.
+        let json = format!("{index}.json");
+        let entry = archive.entry(&json).unwrap();
+        let (offset, _) = offset_of(&json);
+        let header = usize::try_from(entry.local_header_offset()).unwrap();
+        assert_eq!(offset, header + record_size::LOCAL_HEADER + json.len());
+    }
+    // Deflated members are never padded (their data cannot be viewed anyway).
+    let mut writer = ArchiveWriter::new(WriteCompression::Deflated { level: 6 });
+    writer.add("x.npy", &[1; 100]).unwrap();
+    let bytes = writer.finish().unwrap();
+    assert_eq!(le16(&bytes, 28), 0, "no local extra field");
+}

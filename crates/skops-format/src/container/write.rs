@@ -36,6 +36,20 @@ pub(super) const VERSION_ZIP64: u16 = 45;
 /// Unix permissions `rw-------` in the high 16 bits, as `writestr` sets them.
 pub(super) const EXTERNAL_ATTRIBUTES: u32 = 0o600 << 16;
 
+/// Where the data of a stored `.npy` member starts: a multiple of this many bytes from the
+/// start of the archive. `.npy` headers are padded to [`crate::npy::ARRAY_ALIGN`] (64) bytes,
+/// so the array data of such a member is 64-byte aligned in the file too, and a memory-mapped
+/// file can hand it out as an aligned array without copying (`load(path, mmap_mode="r")`).
+pub const MEMBER_ALIGN: usize = 64;
+
+/// The extra field id of Android's `zipalign` padding (`0xD935`: a `u16` alignment, then
+/// zeros). Every zip reader skips extra fields it does not know (Python's `zipfile` skips the
+/// whole local extra block), so aligned archives stay readable by skops 0.16.
+pub const ALIGNMENT_EXTRA_ID: u16 = 0xD935;
+
+/// The smallest alignment extra field: its id, size and the `u16` alignment.
+pub(super) const ALIGNMENT_EXTRA_MIN: usize = 6;
+
 /// How [`ArchiveWriter`] compresses every member.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WriteCompression {
@@ -123,8 +137,15 @@ impl ArchiveWriter {
         let flags = if name.is_ascii() { 0 } else { flag::UTF8_NAME };
 
         // Local header, with sizes patched once the data is written.
-        let local_extra_size: u16 = if local_zip64 { 20 } else { 0 };
-        let header_size = record_size::LOCAL_HEADER + name.len() + usize::from(local_extra_size);
+        let zip64_extra_size: usize = if local_zip64 { 20 } else { 0 };
+        let unpadded = record_size::LOCAL_HEADER + name.len() + zip64_extra_size;
+        let padding = if compression == Compression::Stored && name.ends_with(".npy") {
+            alignment_padding(self.output.len().saturating_add(unpadded))
+        } else {
+            0
+        };
+        let local_extra_size = u16::try_from(zip64_extra_size + padding).unwrap_or(u16::MAX);
+        let header_size = unpadded + padding;
         let data_bound = match compression {
             Compression::Deflated => deflate_bound(data.len()),
             _ => data.len(),
@@ -156,6 +177,12 @@ impl ArchiveWriter {
             put_u16(out, 16);
             put_u64(out, 0); // uncompressed size, patched below
             put_u64(out, 0); // compressed size, patched below
+        }
+        if padding > 0 {
+            put_u16(out, ALIGNMENT_EXTRA_ID);
+            put_u16(out, u16::try_from(padding - 4).unwrap_or(0));
+            put_u16(out, MEMBER_ALIGN as u16);
+            out.resize(out.len() + padding - ALIGNMENT_EXTRA_MIN, 0);
         }
 
         let data_start = self.output.len();
@@ -363,6 +390,17 @@ struct CentralRecord<'n> {
 }
 
 /// An upper bound of the raw deflate size of `len` bytes (zlib's `deflateBound`, rounded up).
+/// The size of the alignment extra field that moves data starting at `data_start` to the next
+/// multiple of [`MEMBER_ALIGN`] (0 when it already is one; never fewer bytes than the field's
+/// own id, size and alignment).
+pub(super) fn alignment_padding(data_start: usize) -> usize {
+    let mut padding = (MEMBER_ALIGN - data_start % MEMBER_ALIGN) % MEMBER_ALIGN;
+    if padding != 0 && padding < ALIGNMENT_EXTRA_MIN {
+        padding += MEMBER_ALIGN;
+    }
+    padding
+}
+
 fn deflate_bound(len: usize) -> usize {
     len.saturating_add(len >> 12)
         .saturating_add(len >> 14)

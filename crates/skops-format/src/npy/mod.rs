@@ -112,6 +112,55 @@ pub fn read_npy<'a>(bytes: &'a [u8], limits: &Limits) -> Result<NpyView<'a>> {
     })
 }
 
+/// [`read_npy`] of a member whose header was already parsed and checked from these very bytes
+/// (as [`crate::SkopsFile::open`] does for every array member): the header is not parsed a
+/// second time (on a forest of hundreds of trees that re-parse was a tenth of a load). The
+/// magic, version, header length and data length are still checked, so bytes whose layout is
+/// not the member's the header came from fail as [`read_npy`] would fail on them.
+pub fn read_npy_with_header<'a>(bytes: &'a [u8], header: &NpyHeader) -> Result<NpyView<'a>> {
+    if bytes.get(..MAGIC.len()) != Some(MAGIC.as_slice()) {
+        return Err(Error::Npy(NpyError::BadMagic));
+    }
+    let truncated = |needed: usize| {
+        Error::Npy(NpyError::TruncatedHeader {
+            needed: needed as u64,
+            available: bytes.len() as u64,
+        })
+    };
+    let (major, minor) = match bytes.get(6..8) {
+        Some(&[major, minor]) => (major, minor),
+        _ => return Err(truncated(8)),
+    };
+    let length_size: usize = match (major, minor) {
+        (1, 0) => 2,
+        (2, 0) | (3, 0) => 4,
+        _ => return Err(Error::Npy(NpyError::UnsupportedVersion { major, minor })),
+    };
+    let header_start = 8 + length_size;
+    let header_len = bytes
+        .get(8..header_start)
+        .ok_or_else(|| truncated(header_start))?
+        .iter()
+        .rev()
+        .fold(0usize, |value, &byte| (value << 8) | usize::from(byte));
+    let data_start = header_start.saturating_add(header_len);
+    let data = bytes
+        .get(data_start..)
+        .ok_or_else(|| truncated(data_start))?;
+    let expected = header.checked_data_len()?;
+    if data.len() as u64 != expected {
+        return Err(Error::Npy(NpyError::DataLength {
+            expected,
+            actual: data.len() as u64,
+        }));
+    }
+    Ok(NpyView {
+        header: header.clone(),
+        version: (major, minor),
+        data,
+    })
+}
+
 /// Decodes header bytes: latin-1 for versions 1 and 2, UTF-8 for version 3.
 fn decode_header(bytes: &[u8], major: u8) -> Result<String> {
     if major >= 3 {

@@ -508,3 +508,39 @@ proptest! {
         let _ = read(&bytes);
     }
 }
+
+#[test]
+fn reading_with_a_parsed_header_is_reading_it_again() {
+    for case in corpus() {
+        let bytes = std::fs::read(corpus_dir().join(format!("{}.npy", case.name))).unwrap();
+        let view = read_npy(&bytes, &Limits::default()).unwrap();
+        let again = read_npy_with_header(&bytes, &view.header).unwrap();
+        assert_eq!(again, view, "{}", case.name);
+    }
+}
+
+#[test]
+fn reading_with_a_parsed_header_checks_magic_and_length() {
+    let header = NpyHeader {
+        descr: Descr::parse("'<f8'").unwrap(),
+        fortran_order: false,
+        shape: vec![4],
+    };
+    let bytes = write_npy(&header, &[0; 32]).unwrap();
+    let shorter = bytes.get(..bytes.len() - 8).unwrap();
+    assert!(matches!(
+        read_npy_with_header(shorter, &header),
+        Err(Error::Npy(NpyError::DataLength { expected: 32, .. }))
+    ));
+    assert!(matches!(
+        read_npy_with_header(b"not an npy", &header),
+        Err(Error::Npy(NpyError::BadMagic))
+    ));
+    let cut_in_header = bytes.get(..100).unwrap();
+    assert!(matches!(
+        read_npy_with_header(cut_in_header, &header),
+        Err(Error::Npy(NpyError::TruncatedHeader { .. }))
+    ));
+    let view = read_npy_with_header(&bytes, &header).unwrap();
+    assert_eq!(view.data.len(), 32);
+}

@@ -11,8 +11,9 @@
 //! structured one costs more than copying a small array). The headers were checked when the
 //! file was opened.
 //!
-//! [`Numpy::borrowed_array`] makes a read-only view of the file's own bytes instead, for
-//! arrays nobody but a copying constructor ever sees (see `build.rs`).
+//! [`Numpy::view_array`] makes a read-only view of the file's own bytes instead, for arrays
+//! nobody but a copying constructor ever sees, and for every aligned array of a memory-mapped
+//! load (see `build.rs`).
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -20,7 +21,7 @@ use std::collections::HashMap;
 use numpy::{PyArray1, PyArrayMethods};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
+use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 use skops_format::container::Archive;
 use skops_format::npy::{Descr, NpyHeader};
 use skops_format::npz::{Sparse, SparseFormat};
@@ -113,26 +114,34 @@ impl<'py> Numpy<'py> {
         self.shaped(header, flat)
     }
 
-    /// The array of a `.npy` member whose bytes lie inside `file` (the whole `.skops` file as
-    /// a Python `bytes`), as a read-only view of those bytes: no copy. `None` when the member
-    /// is not inside `file` (it was decompressed) or holds no data.
-    pub(super) fn borrowed_array(
-        &mut self,
+    /// Where the data of a `.npy` member lies in `whole` (the bytes of the whole `.skops`
+    /// file): its offset, or `None` when the member is not inside `whole` (it was
+    /// decompressed) or holds no data.
+    pub(super) fn data_offset(
+        &self,
         header: &NpyHeader,
         member: &[u8],
-        file: &Bound<'py, PyBytes>,
-    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        whole: &[u8],
+    ) -> PyResult<Option<usize>> {
         let data = data_of(header, member)?;
-        let whole = file.as_bytes();
         let offset = (data.as_ptr() as usize).checked_sub(whole.as_ptr() as usize);
         let inside = offset.filter(|&offset| {
             offset
                 .checked_add(data.len())
                 .is_some_and(|end| end <= whole.len())
         });
-        let (Some(offset), false) = (inside, data.is_empty()) else {
-            return Ok(None);
-        };
+        Ok(inside.filter(|_| !data.is_empty()))
+    }
+
+    /// The array of a `.npy` member whose data starts at `offset` in `file` (the whole
+    /// `.skops` file as a Python object exporting its bytes, see [`Numpy::data_offset`]), as
+    /// a read-only view of those bytes: no copy.
+    pub(super) fn view_array(
+        &mut self,
+        header: &NpyHeader,
+        file: &Bound<'py, PyAny>,
+        offset: usize,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let count = header.element_count().ok_or_else(corrupt)?;
         let dtype = self.dtype(&header.descr)?;
         let kwargs = PyDict::new(self.py);
@@ -140,7 +149,7 @@ impl<'py> Numpy<'py> {
         kwargs.set_item("count", count)?;
         kwargs.set_item("offset", offset)?;
         let flat = self.handles()?.frombuffer.call((file,), Some(&kwargs))?;
-        self.shaped(header, flat).map(Some)
+        self.shaped(header, flat)
     }
 
     /// `flat` in the header's shape and order, as `np.load` shapes it.

@@ -8,7 +8,9 @@
 //! format crate refuses them); a node reached again while it is being built is refused anyway.
 //!
 //! Arrays only a Tree's `__setstate__` sees are views of the file's bytes (see
-//! `tree_arrays.rs`).
+//! `tree_arrays.rs`). A memory-mapped load ([`Builder::mapped`]) makes every plain array whose
+//! data is stored and aligned in the file a read-only view of the mapping, and records the
+//! arrays it had to copy instead, with why.
 //!
 //! Only call this after the audit passed: building imports the modules the file names.
 
@@ -16,6 +18,7 @@ use pyo3::exceptions::{PyRecursionError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PySet, PyString, PyTuple};
 use skops_format::SkopsFile;
+use skops_format::container::MEMBER_ALIGN;
 use skops_format::json::{Text, Value};
 use skops_format::schema::{NdArrayStorage, Node, NodeId, NodeKind, ReduceKind, Schema};
 
@@ -30,6 +33,45 @@ const TREE_CONSTRUCTOR: (&str, &str) = ("sklearn.tree._tree", "Tree");
 /// The constructor QuantileForestNode calls.
 const QUANTILE_FOREST_CONSTRUCTOR: (&str, &str) =
     ("quantile_forest._quantile_forest_fast", "QuantileForest");
+
+/// The whole file as a Python object that exports its bytes (a `bytes`, or a read-only
+/// `uint8` array over a memory mapping), with those bytes: arrays may view it.
+pub(super) struct FileBuffer<'a, 'py> {
+    /// The Python object, what views are made of (`numpy.frombuffer`).
+    pub(super) object: Bound<'py, PyAny>,
+    /// Its bytes, what the file was opened from.
+    pub(super) bytes: &'a [u8],
+}
+
+/// A mapped load's object, the number of arrays that view the file and the arrays copied
+/// instead (node path, reason).
+pub(super) type MappedBuild<'py> = (Bound<'py, PyAny>, usize, Vec<(String, CopyReason)>);
+
+/// Why a memory-mapped load copied an array instead of viewing the mapping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum CopyReason {
+    /// The member is compressed: its bytes exist only once decompressed.
+    Compressed,
+    /// The array data does not start on a [`MEMBER_ALIGN`] boundary of the file (files not
+    /// written by skops_rs' `dump`).
+    Unaligned,
+    /// The array is of an `ndarray` subclass, built from a copy as skops builds it.
+    Subclass,
+    /// A scipy sparse matrix (its arrays are inside a nested `.npz`).
+    Sparse,
+}
+
+impl CopyReason {
+    /// The reason's name, as the Python warning lists it.
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            Self::Compressed => "compressed",
+            Self::Unaligned => "unaligned",
+            Self::Subclass => "subclass",
+            Self::Sparse => "sparse",
+        }
+    }
+}
 
 /// Where a node is in its construction.
 #[derive(Clone)]
@@ -47,19 +89,25 @@ pub(super) struct Builder<'a, 'py> {
     imports: Imports<'a, 'py>,
     numpy: Numpy<'py>,
     slots: Vec<Slot<'py>>,
-    /// The whole file as a Python `bytes`, when the caller has it (for borrowed arrays).
-    file_bytes: Option<Bound<'py, PyBytes>>,
+    /// The whole file as a Python object, when the caller has it (for borrowed arrays).
+    file_buffer: Option<FileBuffer<'a, 'py>>,
     /// Per node: an array only a Tree's `__setstate__` sees.
     tree_private: Vec<bool>,
+    /// Whether `file_buffer` is a memory mapping whose plain arrays are all views.
+    mapped: bool,
+    /// In a mapped load: how many arrays view the mapping.
+    viewed: usize,
+    /// In a mapped load: the node path of each array copied instead, and why.
+    copies: Vec<(String, CopyReason)>,
 }
 
 impl<'a, 'py> Builder<'a, 'py> {
-    /// A builder for `file`; `file_bytes`, the file's own `bytes` object, lets arrays that
-    /// only a Tree copies be views of it.
+    /// A builder for `file`; `file_buffer`, the file's own bytes as a Python object, lets
+    /// arrays that only a Tree copies be views of it.
     pub(super) fn new(
         py: Python<'py>,
         file: &'a SkopsFile<'a>,
-        file_bytes: Option<Bound<'py, PyBytes>>,
+        file_buffer: Option<FileBuffer<'a, 'py>>,
     ) -> Self {
         let schema = file.schema();
         Self {
@@ -70,13 +118,38 @@ impl<'a, 'py> Builder<'a, 'py> {
             numpy: Numpy::new(py),
             slots: vec![Slot::NotBuilt; schema.len()],
             tree_private: tree_private_arrays(schema),
-            file_bytes,
+            file_buffer,
+            mapped: false,
+            viewed: 0,
+            copies: Vec::new(),
         }
+    }
+
+    /// Makes every plain `.npy` array stored aligned in `file_buffer` a read-only view of it
+    /// (the buffer is a memory mapping the caller keeps private and read-only).
+    pub(super) fn mapped(mut self) -> Self {
+        self.mapped = true;
+        self
     }
 
     /// The object of the whole file.
     pub(super) fn build_root(mut self) -> PyResult<Bound<'py, PyAny>> {
         self.build(self.schema.root())
+    }
+
+    /// The object of the whole file, the number of arrays that view the file's buffer and the
+    /// arrays copied instead (node path, reason), for a [`Builder::mapped`] load.
+    pub(super) fn build_root_mapped(mut self) -> PyResult<MappedBuild<'py>> {
+        let object = self.build(self.schema.root())?;
+        Ok((object, self.viewed, self.copies))
+    }
+
+    /// Records, in a mapped load, that the array of node `id` is a copy.
+    fn copied(&mut self, id: NodeId, reason: CopyReason) {
+        if self.mapped {
+            self.copies
+                .push((skops_trust::audit::node_path(self.schema, id), reason));
+        }
     }
 
     /// The object of node `id`, built on first use.
@@ -168,6 +241,7 @@ impl<'a, 'py> Builder<'a, 'py> {
             }
             NodeKind::DType { content } => self.build(*content)?.getattr("dtype"),
             NodeKind::SparseMatrix { file } => {
+                self.copied(id, CopyReason::Sparse);
                 let member = self.member(file)?;
                 let sparse = self.imports.module("scipy.sparse")?;
                 self.numpy.sparse(&sparse, &member)
@@ -274,8 +348,9 @@ impl<'a, 'py> Builder<'a, 'py> {
         Ok(instance)
     }
 
-    /// NdArrayNode of a `.npy` member: a view of the file's bytes when only a Tree sees it,
-    /// else a new array, given to the node's class when that is not `ndarray`.
+    /// NdArrayNode of a `.npy` member: a view of the file's bytes when only a Tree sees it (or,
+    /// in a mapped load, when it is a plain array stored aligned), else a new array, given to
+    /// the node's class when that is not `ndarray`.
     fn numpy_array(
         &mut self,
         id: NodeId,
@@ -287,14 +362,35 @@ impl<'a, 'py> Builder<'a, 'py> {
         })?;
         let member = self.member(file)?;
         let private = self.tree_private.get(id.index()).copied().unwrap_or(false);
-        if let (true, Some(file_bytes)) = (private, &self.file_bytes) {
-            if let Some(view) = self.numpy.borrowed_array(header, &member, file_bytes)? {
-                return Ok(view);
+        let plain = node.module == "numpy" && node.class == "ndarray";
+        if let Some(buffer) = &self.file_buffer {
+            if private || (self.mapped && plain) {
+                let offset = self.numpy.data_offset(header, &member, buffer.bytes)?;
+                let aligned = offset.is_some_and(|offset| offset % MEMBER_ALIGN == 0);
+                if let (Some(offset), true) = (offset, private || aligned) {
+                    let view = self.numpy.view_array(header, &buffer.object, offset)?;
+                    if self.mapped {
+                        self.viewed += 1;
+                    }
+                    return Ok(view);
+                }
+                // No data (nothing to share) is not worth a word.
+                if header.data_len() != Some(0) {
+                    let reason = match offset {
+                        None => CopyReason::Compressed,
+                        Some(_) => CopyReason::Unaligned,
+                    };
+                    self.copied(id, reason);
+                }
             }
         }
         let array = self.numpy.array(header, &member)?;
-        if node.module == "numpy" && node.class == "ndarray" {
+        if plain {
             return Ok(array);
+        }
+        // A numpy scalar (`np.float64(...)` of a 0-d array) is a value, not shared memory.
+        if !header.shape.is_empty() {
+            self.copied(id, CopyReason::Subclass);
         }
         self.imports
             .gettype(&node.module, &node.class)?

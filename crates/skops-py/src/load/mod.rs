@@ -12,7 +12,9 @@ mod json;
 mod source;
 mod tree_arrays;
 
+use numpy::PyReadonlyArray1;
 use pyo3::exceptions::PyImportError;
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyModule, PyString};
 use skops_format::schema::{Loader, NodeKind, ReduceKind};
@@ -27,6 +29,7 @@ use skops_format::error::SchemaError;
 /// `tree_nodes`, `state_reader_rules`) to the extension module.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(loads, m)?)?;
+    m.add_function(wrap_pyfunction!(loads_mapped, m)?)?;
     m.add_function(wrap_pyfunction!(get_untrusted_types, m)?)?;
     m.add_function(wrap_pyfunction!(untrusted_type_paths, m)?)?;
     m.add_function(wrap_pyfunction!(tree_nodes, m)?)?;
@@ -94,7 +97,60 @@ fn build_audited<'py>(
     if !report.is_clean() {
         return Err(untrusted_error(py, &report)?);
     }
-    build::Builder::new(py, file, Some(data.clone())).build_root()
+    let buffer = build::FileBuffer {
+        object: data.clone().into_any(),
+        bytes: data.as_bytes(),
+    };
+    build::Builder::new(py, file, Some(buffer)).build_root()
+}
+
+/// What `loads_mapped` returns: the object, how many arrays view the mapping, and the arrays
+/// copied instead (node path, reason).
+type MappedLoad<'py> = (Bound<'py, PyAny>, usize, Vec<(String, &'static str)>);
+
+/// Audit then construct the object of a `.skops` file held in `mapping`, a read-only
+/// contiguous `uint8` array over a private, read-only memory mapping of the file
+/// (`skops_rs.io.load(path, mmap_mode="r")` makes it): every plain array stored aligned in the
+/// file is a read-only view of the mapping. The whole file is opened, checked and validated
+/// before any object is built, as by `loads`; with `sha256` (a `TrustPolicy`'s), the mapped
+/// bytes must have that digest first.
+#[pyfunction]
+#[pyo3(signature = (mapping, trusted, sha256 = None))]
+fn loads_mapped<'py>(
+    py: Python<'py>,
+    mapping: PyReadonlyArray1<'py, u8>,
+    trusted: Vec<String>,
+    sha256: Option<&str>,
+) -> PyResult<MappedLoad<'py>> {
+    let object = mapping.as_any().clone();
+    let writeable: bool = object.getattr("flags")?.getattr("writeable")?.extract()?;
+    if writeable {
+        return Err(PyValueError::new_err(
+            "a mapped load needs a read-only buffer: its views are handed out read-only",
+        ));
+    }
+    let bytes = mapping.as_slice().map_err(|_| {
+        PyValueError::new_err("a mapped load needs a contiguous buffer of the file's bytes")
+    })?;
+    if let Some(sha256) = sha256 {
+        crate::policy::check_digest(py, bytes, sha256)?;
+    }
+    let file = open(py, bytes)?;
+    let report = py
+        .detach(|| file.audit(&trusted))
+        .map_err(|error| format_error(py, &error))?;
+    if !report.is_clean() {
+        return Err(untrusted_error(py, &report)?);
+    }
+    let buffer = build::FileBuffer { object, bytes };
+    let (root, viewed, copies) = build::Builder::new(py, &file, Some(buffer))
+        .mapped()
+        .build_root_mapped()?;
+    let copies = copies
+        .into_iter()
+        .map(|(path, reason)| (path, reason.name()))
+        .collect();
+    Ok((root, viewed, copies))
 }
 
 /// The sorted names of the types of the archive that are not trusted by default.

@@ -10,7 +10,7 @@ use super::state::numpy_member;
 use crate::{Error, Result};
 use skops_format::file::SkopsFile;
 use skops_format::limits::Limits;
-use skops_format::npy::{ByteOrder, Descr, read_npy};
+use skops_format::npy::{ByteOrder, Descr};
 use skops_format::schema::NodeId;
 
 /// The element type of a plain array.
@@ -83,7 +83,7 @@ pub(super) fn with_plain<T>(
 ) -> Result<T> {
     let bytes = numpy_member(file, id)
         .map_err(|reason| problem(format!("that is not a `.npy` array ({reason})")))?;
-    let view = read_npy(&bytes, limits)?;
+    let view = bytes.view(limits)?;
     match &view.header.descr {
         Descr::Simple(type_str)
             if type_str.kind == element.kind()

@@ -82,7 +82,7 @@ use crate::{Error, Result};
 use skops_format::file::SkopsFile;
 use skops_format::json::{self, Value};
 use skops_format::limits::{Limits, MAX_TREE_NODES};
-use skops_format::npy::{Descr, read_npy};
+use skops_format::npy::Descr;
 use skops_format::schema::{ChildKey, NodeId, NodeKind};
 
 /// The KD tree type.
@@ -554,7 +554,7 @@ fn check_node_data(
     };
     let bytes = numpy_member(file, id)
         .map_err(|reason| problem(format!("that is not a `.npy` array ({reason})")))?;
-    let view = read_npy(&bytes, limits)?;
+    let view = bytes.view(limits)?;
     if !is_node_dtype(&view.header.descr) {
         return Err(problem(format!(
             "of dtype {}, not sklearn's `NodeData` {NODE_FIELDS:?} (little-endian, 8 bytes each)",

@@ -33,7 +33,7 @@ use crate::{Error, Result};
 use skops_format::file::SkopsFile;
 use skops_format::json::Value;
 use skops_format::limits::Limits;
-use skops_format::npy::{Descr, read_npy};
+use skops_format::npy::Descr;
 use skops_format::schema::{NdArrayStorage, NodeId, NodeKind, ReduceKind};
 
 /// The ensembles that call `predict_stages`.
@@ -262,7 +262,7 @@ fn loss_is_multiclass(file: &SkopsFile<'_>, ensemble: NodeId) -> Option<bool> {
 /// The length of the `DummyClassifier`'s `class_prior_`, a 1-D numeric `.npy` array.
 fn prior_length(file: &SkopsFile<'_>, init: NodeId, limits: &Limits) -> Option<u64> {
     let bytes = numpy_member(file, attribute(file, init, "class_prior_")?).ok()?;
-    let view = read_npy(&bytes, limits).ok()?;
+    let view = bytes.view(limits).ok()?;
     let numeric = matches!(
         &view.header.descr,
         Descr::Simple(type_str) if matches!(type_str.kind, 'f' | 'i' | 'u' | 'b')

@@ -32,7 +32,7 @@ use super::walk::WalkError;
 use crate::{Error, Result};
 use skops_format::file::SkopsFile;
 use skops_format::limits::{Limits, MAX_TREE_NODES};
-use skops_format::npy::{Descr, read_npy};
+use skops_format::npy::Descr;
 use skops_format::schema::NodeId;
 
 /// The field names of sklearn's `PREDICTOR_RECORD_DTYPE`, in order.
@@ -90,7 +90,7 @@ pub(crate) fn validate_predictor(
     let mut bitset_rows = Vec::with_capacity(BITSET_ARRAYS.len());
     for array in BITSET_ARRAYS {
         let bytes = numpy_member(file, entry(array)?).map_err(malformed)?;
-        let view = read_npy(&bytes, limits)?;
+        let view = bytes.view(limits)?;
         let bad = |reason: String| {
             Error::from(PredictorError::Bitsets {
                 path: path(),
@@ -109,7 +109,7 @@ pub(crate) fn validate_predictor(
     }
 
     let nodes_bytes = numpy_member(file, entry("nodes")?).map_err(malformed)?;
-    let nodes = read_npy(&nodes_bytes, limits)?;
+    let nodes = nodes_bytes.view(limits)?;
     let n_nodes = match nodes.header.shape.as_slice() {
         [length] => *length,
         shape => {

@@ -33,7 +33,7 @@ use crate::{Error, Result};
 use skops_format::file::SkopsFile;
 use skops_format::json::{self, Text, Value};
 use skops_format::limits::Limits;
-use skops_format::npy::{ByteOrder, Descr, NpyHeader, read_npy};
+use skops_format::npy::{ByteOrder, Descr, NpyHeader, NpyView, read_npy, read_npy_with_header};
 use skops_format::schema::{Loader, NdArrayStorage, NodeId, NodeKind, Schema, key_types};
 
 /// The classes of DictNodes whose items are set with `dict.__setitem__` (so the state mapping
@@ -437,14 +437,50 @@ fn numpy_node<'s>(
     }
 }
 
+/// The bytes of a `.npy` member, with the header [`SkopsFile::open`] parsed from them: the
+/// validators read the array through [`NpyMember::view`] without parsing the header again.
+#[derive(Debug)]
+pub struct NpyMember<'a, 'f> {
+    bytes: Cow<'a, [u8]>,
+    header: Option<&'f NpyHeader>,
+}
+
+impl std::ops::Deref for NpyMember<'_, '_> {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
+impl<'a> NpyMember<'a, '_> {
+    /// The member as a `.npy` array: [`read_npy`], reusing the header parsed at open.
+    pub fn view(&self, limits: &Limits) -> Result<NpyView<'_>> {
+        Ok(match self.header {
+            Some(header) => read_npy_with_header(&self.bytes, header)?,
+            None => read_npy(&self.bytes, limits)?,
+        })
+    }
+
+    /// The member's bytes.
+    pub fn into_bytes(self) -> Cow<'a, [u8]> {
+        self.bytes
+    }
+}
+
 /// The bytes of the `.npy` member of the NdArrayNode a slot holds.
-pub fn numpy_member<'a, 'v>(
-    file: &SkopsFile<'a>,
+pub fn numpy_member<'a, 'f, 'v>(
+    file: &'f SkopsFile<'a>,
     slot: impl Into<Slot<'v>>,
-) -> std::result::Result<Cow<'a, [u8]>, String> {
-    let (_, member) = numpy_node(file.schema(), slot.into())?;
-    file.validation_member(member)
-        .map_err(|error| format!("cannot read `{member}`: {error}"))
+) -> std::result::Result<NpyMember<'a, 'f>, String> {
+    let (id, member) = numpy_node(file.schema(), slot.into())?;
+    let bytes = file
+        .validation_member(member)
+        .map_err(|error| format!("cannot read `{member}`: {error}"))?;
+    Ok(NpyMember {
+        bytes,
+        header: file.array_header(id),
+    })
 }
 
 /// The `.npy` header of the NdArrayNode a slot holds (read at open: nothing is decompressed),
@@ -506,12 +542,12 @@ impl<'a> Array<'a> {
         limits: &Limits,
         malformed: &dyn Fn(String) -> Error,
     ) -> Result<Self> {
-        let bytes = numpy_member(file, slot).map_err(malformed)?;
-        let view = read_npy(&bytes, limits)?;
+        let member = numpy_member(file, slot).map_err(malformed)?;
+        let view = member.view(limits)?;
         let header = view.header.clone();
-        let start = bytes.len() - view.data.len();
+        let start = member.len() - view.data.len();
         Ok(Self {
-            bytes,
+            bytes: member.into_bytes(),
             header,
             start,
         })
@@ -523,12 +559,12 @@ impl<'a> Array<'a> {
         slot: impl Into<Slot<'v>>,
         limits: &Limits,
     ) -> Option<Self> {
-        let bytes = numpy_member(file, slot).ok()?;
-        let view = read_npy(&bytes, limits).ok()?;
+        let member = numpy_member(file, slot).ok()?;
+        let view = member.view(limits).ok()?;
         let header = view.header.clone();
-        let start = bytes.len() - view.data.len();
+        let start = member.len() - view.data.len();
         Some(Self {
-            bytes,
+            bytes: member.into_bytes(),
             header,
             start,
         })

@@ -28,7 +28,7 @@ use crate::validate::{StateError, WidthError};
 use crate::{Error, Result};
 use skops_format::file::SkopsFile;
 use skops_format::limits::{Limits, MAX_TREE_NODES};
-use skops_format::npy::{Descr, NpyView, read_npy};
+use skops_format::npy::{Descr, NpyView};
 use skops_format::schema::{NodeId, NodeKind, ReduceKind};
 
 /// sklearn's `_TREE_LEAF`: the child index of a leaf.
@@ -72,7 +72,7 @@ pub(crate) fn validate_tree(
     let (max_depth, node_count) = read_counts(file, &state, path)?;
     let nodes_bytes =
         numpy_member(file, entry("nodes")?).map_err(|reason| malformed(path, reason))?;
-    let nodes = read_npy(&nodes_bytes, limits)?;
+    let nodes = nodes_bytes.view(limits)?;
     check_node_count(&nodes, node_count, path)?;
     check_values(
         file,
@@ -232,7 +232,7 @@ fn check_values(
     path: &dyn Fn() -> String,
 ) -> Result<()> {
     let values_bytes = numpy_member(file, values).map_err(|reason| malformed(path, reason))?;
-    let values = read_npy(&values_bytes, limits)?;
+    let values = values_bytes.view(limits)?;
     match &values.header.descr {
         Descr::Simple(type_str) if type_str.kind == 'f' && type_str.size == 8 => {}
         other => {
@@ -273,7 +273,7 @@ fn read_class_counts(
     limits: &Limits,
 ) -> std::result::Result<Vec<i128>, String> {
     let bytes = numpy_member(file, id)?;
-    let view = read_npy(&bytes, limits).map_err(|error| error.to_string())?;
+    let view = bytes.view(limits).map_err(|error| error.to_string())?;
     let Descr::Simple(type_str) = &view.header.descr else {
         return Err("`n_classes` is a structured array".to_owned());
     };

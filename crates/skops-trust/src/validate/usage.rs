@@ -47,7 +47,7 @@ use super::state::{State, numpy_member, readable};
 use skops_format::file::SkopsFile;
 use skops_format::json::Value;
 use skops_format::limits::Limits;
-use skops_format::npy::{Descr, read_npy};
+use skops_format::npy::Descr;
 use skops_format::schema::{ChildKey, NodeId, NodeKind, Schema};
 
 /// The estimators that hold a `Tree` as `tree_` and validate `X` against their own
@@ -288,7 +288,7 @@ fn categorical_features_marked(
     let Ok(bytes) = numpy_member(file, flags) else {
         return false;
     };
-    let Ok(view) = read_npy(&bytes, limits) else {
+    let Ok(view) = bytes.view(limits) else {
         return false;
     };
     let one_byte_flags = matches!(
