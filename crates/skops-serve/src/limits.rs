@@ -61,6 +61,14 @@ pub const HUB_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// download, so that a large model on a slow but live link still arrives.
 pub const HUB_READ_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// How long downloading one hub repository's files may take in all: a hub that drips bytes
+/// just often enough to beat [`HUB_READ_TIMEOUT`] still fails the start-up.
+pub const HUB_DOWNLOAD_DEADLINE: Duration = Duration::from_secs(30 * 60);
+
+/// The largest file downloaded from a hub (the model is then read into memory to be audited
+/// and built): a hub declaring or sending more fails the download before the disk fills.
+pub const MAX_HUB_FILE_BYTES: u64 = 4 * 1024 * 1024 * 1024;
+
 /// The bounds a server holds requests to.
 #[derive(Debug, Clone)]
 pub struct Limits {

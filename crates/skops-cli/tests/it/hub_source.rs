@@ -192,3 +192,136 @@ fn a_hub_that_stops_answering_fails_after_the_read_timeout() {
     assert!(started.elapsed() < Duration::from_secs(20), "{message}");
     assert_eq!(kind, "serve-hub-unreachable", "{message}");
 }
+
+/// What a hostile hub answers: the commit id and file name of its listing, the `ETag` and the
+/// declared length of its files.
+#[derive(Clone)]
+struct Lies {
+    commit: String,
+    file: String,
+    etag: String,
+    declared: Option<u64>,
+}
+
+/// A fake hub on 127.0.0.1 answering the listing and file routes with `lies` (the body of a
+/// file is a few bytes), for as long as the test runs.
+fn hostile_hub(lies: Lies) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for connection in listener.incoming() {
+            let Ok(mut connection) = connection else {
+                return;
+            };
+            let mut reader = BufReader::new(connection.try_clone().unwrap());
+            let mut request_line = String::new();
+            if reader.read_line(&mut request_line).is_err() {
+                continue;
+            }
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|read| read > 2) {
+                line.clear();
+            }
+            let answer = if request_line.contains("/api/models/") {
+                let body = serde_json::json!({
+                    "id": "alice/iris",
+                    "sha": lies.commit,
+                    "siblings": [{"rfilename": lies.file}],
+                })
+                .to_string();
+                format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                )
+            } else {
+                let body = "bytes";
+                let length = lies.declared.unwrap_or(body.len() as u64);
+                format!(
+                    "HTTP/1.1 200 OK\r\nETag: \"{}\"\r\nX-Repo-Commit: {}\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n{body}",
+                    lies.etag, lies.commit
+                )
+            };
+            let _ = connection.write_all(answer.as_bytes());
+        }
+    });
+    url
+}
+
+#[test]
+fn a_hostile_hub_cannot_write_outside_the_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let outside = dir.path().join("outside");
+    std::fs::create_dir(&outside).unwrap();
+    let victim = outside.join("victim.skops");
+    std::fs::write(&victim, b"keep me").unwrap();
+    let good_commit = "a".repeat(40);
+    let cases = [
+        // A path as the commit id.
+        Lies {
+            commit: format!("../../../../{}", outside.display()),
+            file: "model.skops".to_owned(),
+            etag: "0".repeat(64),
+            declared: None,
+        },
+        // A file name climbing out of the snapshot folder, or absolute.
+        Lies {
+            commit: good_commit.clone(),
+            file: "../../../../../victim.skops".to_owned(),
+            etag: "0".repeat(64),
+            declared: None,
+        },
+        Lies {
+            commit: good_commit.clone(),
+            file: victim.display().to_string(),
+            etag: "0".repeat(64),
+            declared: None,
+        },
+        // An ETag naming a file outside (it is not a hash: the blob is named after the bytes).
+        Lies {
+            commit: good_commit.clone(),
+            file: "model.skops".to_owned(),
+            etag: victim.display().to_string(),
+            declared: None,
+        },
+        // A hash that is not the bytes' hash.
+        Lies {
+            commit: good_commit.clone(),
+            file: "model.skops".to_owned(),
+            etag: "e".repeat(64),
+            declared: None,
+        },
+        // More than a download may hold, declared.
+        Lies {
+            commit: good_commit.clone(),
+            file: "model.skops".to_owned(),
+            etag: "e".repeat(64),
+            declared: Some(10_u64.pow(13)),
+        },
+    ];
+    for (index, lies) in cases.into_iter().enumerate() {
+        let cache = dir.path().join(format!("cache-{index}"));
+        let settings = HubSettings {
+            endpoint: Some(hostile_hub(lies.clone())),
+            cache_dir: Some(cache.clone()),
+            ..HubSettings::default()
+        };
+        let repo = HubRepo::parse("alice/iris").unwrap();
+        let outcome = download_with(&repo, None, &settings);
+        if index == 3 {
+            // The bytes are kept, named by their SHA-256 (then refused by the load: not a
+            // .skops file); the ETag's path is not touched.
+            let spec = outcome.unwrap();
+            assert!(spec.path.starts_with(&cache), "{}", spec.path.display());
+            let blob = std::fs::canonicalize(&spec.path).unwrap();
+            assert!(blob.starts_with(std::fs::canonicalize(&cache).unwrap()));
+            assert_eq!(std::fs::read(&blob).unwrap(), b"bytes");
+        } else {
+            let error = outcome.unwrap_err();
+            assert_eq!(error.kind(), "serve-hub-download", "case {index}: {error}");
+        }
+        assert_eq!(std::fs::read(&victim).unwrap(), b"keep me", "case {index}");
+        let entries: Vec<_> = std::fs::read_dir(&outside).unwrap().collect();
+        assert_eq!(entries.len(), 1, "case {index}: {entries:?}");
+    }
+}

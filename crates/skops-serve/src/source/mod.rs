@@ -19,7 +19,11 @@ use std::time::Duration;
 use hf_hub::{HFClient, HFClientSync, HFError, repository::ModelInfo};
 
 use crate::error::{LoadError, Result};
-use crate::limits::{HUB_CONNECT_TIMEOUT, HUB_READ_TIMEOUT, MAX_REVISION_CHARS};
+use crate::limits::{
+    HUB_CONNECT_TIMEOUT, HUB_DOWNLOAD_DEADLINE, HUB_READ_TIMEOUT, MAX_REVISION_CHARS,
+};
+
+mod fetch;
 use crate::load::{ModelSpec, check_name};
 
 /// The explicit form of a hub repository argument (as KServe's `STORAGE_URI` writes it).
@@ -63,6 +67,8 @@ pub struct HubSettings {
     pub connect_timeout: Duration,
     /// How long the hub may send nothing while a request or download is under way.
     pub read_timeout: Duration,
+    /// How long downloading one repository's files may take in all.
+    pub download_deadline: Duration,
 }
 
 impl Default for HubSettings {
@@ -74,6 +80,7 @@ impl Default for HubSettings {
             offline: false,
             connect_timeout: HUB_CONNECT_TIMEOUT,
             read_timeout: HUB_READ_TIMEOUT,
+            download_deadline: HUB_DOWNLOAD_DEADLINE,
         }
     }
 }
@@ -273,27 +280,21 @@ pub fn download_with(
             .revision(revision.clone())
             .send()
             .map_err(|error| fail(HubProblem::from(&error)))?;
+        // Everything after the listing is fetched here, at the commit the revision resolved
+        // to, with names checked before they touch the cache (`fetch`: hf-hub's own
+        // download would take the hub's headers for paths).
+        let commit = info
+            .sha
+            .clone()
+            .ok_or_else(|| fail(HubProblem::Other("the hub gave no commit id".to_owned())))?;
+        fetch::check_commit(&commit).map_err(fail)?;
         let model_file =
             repository_model_file(&info).map_err(|reason| fail(HubProblem::NoModel(reason)))?;
-        // The first file is asked for at the revision (the cache then maps the branch or tag
-        // to its commit, as `huggingface_hub` does), the others at that commit, so that all
-        // come from one commit even if the branch moves meanwhile.
-        let get = |file: &str, at: &str| {
-            handle
-                .download_file()
-                .filename(file.to_owned())
-                .revision(at.to_owned())
-                .send()
-                .map_err(|error| fail(HubProblem::from(&error)))
-        };
-        match model_file {
+        let fetcher = fetch::Fetcher::new(settings, &endpoint, &repo.repo_id).map_err(fail)?;
+        let get = |file: &str| fetcher.fetch(file, &commit).map_err(fail);
+        let path = match model_file {
             None => {
-                let config = get(CONFIG_FILE, &revision)?;
-                let commit = snapshot_commit(&config, CONFIG_FILE).ok_or_else(|| {
-                    fail(HubProblem::Other(
-                        "the cache path of `config.json` has no commit".to_owned(),
-                    ))
-                })?;
+                let config = get(CONFIG_FILE)?;
                 let folder = config
                     .parent()
                     .ok_or_else(|| {
@@ -303,27 +304,27 @@ pub fn download_with(
                     })?
                     .to_owned();
                 if has_file(&info, CARD_FILE) {
-                    get(CARD_FILE, &commit)?;
+                    get(CARD_FILE)?;
                 }
                 let relative = crate::load::config_model_file(&config)?;
                 let file = relative.to_str().map(|file| file.replace('\\', "/"));
                 if let Some(file) = file.filter(|file| has_file(&info, file)) {
-                    get(&file, &commit)?;
+                    get(&file)?;
                 }
                 // A model file `config.json` names but the commit lacks is reported by the
                 // load, with the path it looked for.
                 folder
             }
             Some(file) => {
-                let model = get(&file, &revision)?;
-                if let Some(commit) = snapshot_commit(&model, &file) {
-                    if has_file(&info, CARD_FILE) {
-                        get(CARD_FILE, &commit)?;
-                    }
+                let model = get(&file)?;
+                if has_file(&info, CARD_FILE) {
+                    get(CARD_FILE)?;
                 }
                 model
             }
-        }
+        };
+        fetcher.write_ref(&revision, &commit).map_err(fail)?;
+        path
     };
     let commit = commit_of(&path).unwrap_or_default();
     Ok(ModelSpec {
@@ -366,17 +367,6 @@ fn has_file(info: &ModelInfo, file: &str) -> bool {
         .iter()
         .flatten()
         .any(|sibling| sibling.rfilename == file)
-}
-
-/// The commit folder of a file downloaded into the cache:
-/// `<cache>/models--owner--name/snapshots/<commit>/<file>`.
-fn snapshot_commit(path: &Path, file: &str) -> Option<String> {
-    let depth = file.split('/').count();
-    let folder = path.ancestors().nth(depth)?;
-    let parent = folder.parent()?;
-    (parent.file_name()? == "snapshots")
-        .then(|| folder.file_name()?.to_str().map(str::to_owned))
-        .flatten()
 }
 
 /// The commit of a path inside a snapshot folder (the folder itself, or a file below it).
@@ -537,18 +527,11 @@ mod tests {
     #[test]
     fn finds_commits_in_cache_paths() {
         let file = Path::new("/c/models--a--b/snapshots/0123abc/sub/model.skops");
-        assert_eq!(
-            snapshot_commit(file, "sub/model.skops").as_deref(),
-            Some("0123abc")
-        );
         assert_eq!(commit_of(file).as_deref(), Some("0123abc"));
         assert_eq!(
             commit_of(Path::new("/c/models--a--b/snapshots/0123abc")).as_deref(),
             Some("0123abc")
         );
-        assert_eq!(
-            snapshot_commit(Path::new("/tmp/model.skops"), "model.skops"),
-            None
-        );
+        assert_eq!(commit_of(Path::new("/tmp/model.skops")), None);
     }
 }
