@@ -152,7 +152,7 @@ pub struct ServeArgs {
 
     /// KServe's model folder (`/mnt/models`, filled by the storage initializer): its
     /// `config.json` repository, else its single `.skops` file. Without MODELs and without it,
-    /// `$STORAGE_URI` (a local path, file:// URL or hf://OWNER/NAME[@REVISION]) is served
+    /// `$STORAGE_URI` (a local path, file:// URL or `hf://OWNER/NAME[@REVISION]`) is served
     #[arg(long = "model_dir", value_name = "DIR")]
     pub model_dir: Option<PathBuf>,
 
