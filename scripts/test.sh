@@ -5,7 +5,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
 
-step() { printf '\n==> %s\n' "$*"; }
+# Each step prints the seconds the previous one took, so a slow CI run shows where time went.
+start=$SECONDS
+last=$SECONDS
+step() {
+    printf '\n(%ds; %ds in all)\n==> %s\n' "$((SECONDS - last))" "$((SECONDS - start))" "$*"
+    last=$SECONDS
+}
+trap 'printf "\n(%ds; %ds in all)\n" "$((SECONDS - last))" "$((SECONDS - start))"' EXIT
 
 step "set-up (venv, pinned packages, extension)"
 bash scripts/setup.sh
@@ -50,4 +57,4 @@ bash scripts/setup_hf036.sh
 
 step "pytest"
 SKOPS_RS_FIXTURES="$PWD/testdata/generated" HYPOTHESIS_PROFILE=ci \
-    .venv/bin/python -m pytest -q python/tests
+    .venv/bin/python -m pytest -q --durations=15 python/tests
