@@ -70,6 +70,12 @@ pub const MAX_SHOWN_PATHS: usize = 20;
 /// per estimator, so a count and a few places say enough.
 pub const MAX_SHOWN_VALIDATED_PATHS: usize = 3;
 
+/// Longest revision (branch name or commit id) a request may name, in bytes.
+pub const MAX_REVISION_BYTES: usize = 256;
+
+/// Most characters of a refused revision echoed in its error (a request may send megabytes).
+pub const MAX_REVISION_CHARS_SHOWN: usize = 64;
+
 /// Most bytes of `config.json` read for a model page's metadata.
 pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
 

@@ -4,6 +4,7 @@
 use std::fmt;
 
 use crate::error::{PathError, RequestError};
+use crate::limits::{MAX_REVISION_BYTES, MAX_REVISION_CHARS_SHOWN};
 
 /// The branch every repository has (the only one: this hub has no other branches).
 pub const MAIN_BRANCH: &str = "main";
@@ -163,9 +164,14 @@ impl Revision {
     /// Reads a revision: 40 hex digits are a commit id, anything else a branch name; control
     /// characters and over-long names are refused.
     pub fn parse(given: &str) -> Result<Self, RequestError> {
-        if given.is_empty() || given.len() > 256 || given.chars().any(char::is_control) {
+        if given.is_empty()
+            || given.len() > MAX_REVISION_BYTES
+            || given.chars().any(char::is_control)
+        {
+            let shown: String = given.chars().take(MAX_REVISION_CHARS_SHOWN).collect();
+            let cut = shown.len() < given.len();
             return Err(RequestError::BadRevision {
-                given: given.escape_debug().to_string(),
+                given: format!("{}{}", shown.escape_debug(), if cut { "..." } else { "" }),
             });
         }
         if is_commit_id(given) {

@@ -154,6 +154,12 @@ impl Engine for PythonEngine {
         self.takes_text
     }
 
+    fn runs_alone(&self) -> bool {
+        // Each batch holds the GIL: run together they would interleave and all finish late,
+        // and batches whose clients left would still be computed.
+        true
+    }
+
     fn run(&self, method: Method, data: &Data) -> skops_serve::Result<Output> {
         if !self.methods.contains(&method) {
             return Err(skops_infer::Error::from(ModelError::NoMethod {

@@ -41,6 +41,13 @@ pub trait Engine: fmt::Debug + Send + Sync {
     fn input_kinds(&self) -> Option<Vec<InputKind>> {
         None
     }
+    /// Whether the engine's batches run one at a time, across all models of this kind (the
+    /// Python engine: each batch holds the GIL). The server then queues them in its async
+    /// layer, where a batch whose client left or whose time ran out is dropped before it runs,
+    /// rather than on threads that would compute it anyway.
+    fn runs_alone(&self) -> bool {
+        false
+    }
     /// Evaluates `method` on `data` (on the calling thread).
     fn run(&self, method: Method, data: &Data) -> Result<Output>;
 }

@@ -46,7 +46,12 @@ pub struct Server {
     pub metrics: Metrics,
     /// Whether each request is logged to standard error as a JSON line.
     pub access_log: bool,
-    slots: Semaphore,
+    /// Prediction slots ([`Limits::concurrent_predictions`]): a batch holds one until it has
+    /// finished, even after its request timed out, so work left in the background is bounded.
+    slots: Arc<Semaphore>,
+    /// The one turn of the engines whose batches run alone ([`crate::Engine::runs_alone`]),
+    /// held as a slot is.
+    alone: Arc<Semaphore>,
     /// Set when the server stops: request bodies still arriving are cut off soon after.
     stopping: tokio::sync::watch::Sender<bool>,
 }
@@ -55,13 +60,14 @@ impl Server {
     /// A server of `models` with `limits`, logging nothing.
     pub fn new(models: Models, limits: Limits) -> Result<Self> {
         let metrics = Metrics::new(models.len())?;
-        let slots = Semaphore::new(limits.concurrent_predictions.max(1));
+        let slots = Arc::new(Semaphore::new(limits.concurrent_predictions.max(1)));
         Ok(Self {
             models,
             limits,
             metrics,
             access_log: false,
             slots,
+            alone: Arc::new(Semaphore::new(1)),
             stopping: tokio::sync::watch::Sender::new(false),
         })
     }
@@ -529,7 +535,11 @@ fn legacy_list(output: Output) -> Value {
     oip::values_json(output.values).1
 }
 
-/// Runs `work` on a blocking thread once a prediction slot is free, within the deadline.
+/// Runs `work` on a blocking thread once a prediction slot (and, for an engine whose batches
+/// run alone, the turn) is free, within the deadline.
+///
+/// Waiting happens here, in the request's future: a request whose client leaves is dropped
+/// with it, so a batch nobody waits for any more never starts.
 async fn predict<T: Send + 'static>(
     server: &Server,
     model: &Arc<ServedModel>,
@@ -538,16 +548,30 @@ async fn predict<T: Send + 'static>(
 ) -> Result<T> {
     let seconds = server.limits.timeout.as_secs();
     let timed_out = || Error::from(ServerError::Timeout { seconds });
-    let _slot = timeout_at(deadline, server.slots.acquire())
+    let closed = |_| ServerError::Internal {
+        reason: "the prediction slots are closed".to_owned(),
+    };
+    let slot = timeout_at(deadline, Arc::clone(&server.slots).acquire_owned())
         .await
         .map_err(|_| timed_out())?
-        .map_err(|_| ServerError::Internal {
-            reason: "the prediction slots are closed".to_owned(),
-        })?;
+        .map_err(closed)?;
+    let turn = if model.predictor.runs_alone() {
+        let turn = timeout_at(deadline, Arc::clone(&server.alone).acquire_owned())
+            .await
+            .map_err(|_| timed_out())?
+            .map_err(closed)?;
+        Some(turn)
+    } else {
+        None
+    };
     let model = Arc::clone(model);
     // A prediction that misses the deadline is answered 503 at once; its thread finishes the
-    // batch in the background (native code cannot be interrupted), holding no slot.
-    let task = tokio::task::spawn_blocking(move || work(&model));
+    // batch in the background (native code cannot be interrupted), keeping its slot and turn
+    // until then: the work left behind is bounded by the slots.
+    let task = tokio::task::spawn_blocking(move || {
+        let _held = (slot, turn);
+        work(&model)
+    });
     match timeout_at(deadline, task).await {
         Err(_) => Err(timed_out()),
         Ok(Err(join)) => Err(ServerError::Internal {

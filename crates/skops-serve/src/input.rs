@@ -108,6 +108,15 @@ pub fn numeric(column: &Column) -> Option<Vec<f64>> {
 /// Named columns for `model`: reordered to the model's input names when it has them (a
 /// missing or unknown column is refused), else as given.
 pub fn align(model: &ServedModel, columns: Vec<(String, Column)>) -> Result<Table> {
+    // Checked before anything else: a model without input names (the Python engine's
+    // DataFrame path) would otherwise get two columns of one name.
+    let mut seen = std::collections::HashSet::with_capacity(columns.len());
+    if let Some((name, _)) = columns.iter().find(|(name, _)| !seen.insert(name.as_str())) {
+        return Err(RequestError::BadRequest {
+            reason: format!("column {} is given twice", shown(name)),
+        }
+        .into());
+    }
     let Some(expected) = model.input_names() else {
         let (_, columns): (Vec<String>, Vec<Column>) = columns.into_iter().unzip();
         return Ok(Table::new(None, columns)?);
@@ -136,16 +145,12 @@ pub fn align(model: &ServedModel, columns: Vec<(String, Column)>) -> Result<Tabl
     }
     let mut slots: Vec<Option<Column>> = expected.iter().map(|_| None).collect();
     for (name, column) in columns {
-        if let Some(index) = expected.iter().position(|e| *e == name) {
-            if let Some(slot) = slots.get_mut(index) {
-                if slot.is_some() {
-                    return Err(RequestError::BadRequest {
-                        reason: format!("column `{name}` is given twice"),
-                    }
-                    .into());
-                }
-                *slot = Some(column);
-            }
+        if let Some(slot) = expected
+            .iter()
+            .position(|e| *e == name)
+            .and_then(|index| slots.get_mut(index))
+        {
+            *slot = Some(column);
         }
     }
     let ordered: Vec<Column> = slots.into_iter().flatten().collect();
@@ -162,20 +167,23 @@ fn listed(names: &[&str]) -> String {
     let shown: Vec<String> = names
         .iter()
         .take(MAX_NAMES_SHOWN)
-        .map(|name| {
-            let cut: String = name.chars().take(MAX_NAME_CHARS_SHOWN).collect();
-            if cut.len() < name.len() {
-                format!("{cut:?}...")
-            } else {
-                format!("{cut:?}")
-            }
-        })
+        .map(|name| shown(name))
         .collect();
     let more = names.len().saturating_sub(MAX_NAMES_SHOWN);
     if more == 0 {
         format!("[{}]", shown.join(", "))
     } else {
         format!("[{}, ... and {more} more]", shown.join(", "))
+    }
+}
+
+/// One name for an error message: quoted, cut to [`MAX_NAME_CHARS_SHOWN`] characters.
+fn shown(name: &str) -> String {
+    let cut: String = name.chars().take(MAX_NAME_CHARS_SHOWN).collect();
+    if cut.len() < name.len() {
+        format!("{cut:?}...")
+    } else {
+        format!("{cut:?}")
     }
 }
 

@@ -417,7 +417,7 @@ fn build(
                 sha256: sha256.clone(),
                 approved_by: policy.approved_by().to_owned(),
                 approved_at: policy.approved_at().to_owned(),
-                types,
+                types: types.clone(),
             }),
             _ => {
                 return Err(LoadError::Untrusted {
@@ -430,6 +430,30 @@ fn build(
             }
         }
     };
+    if let Some((policy_path, policy)) = policies.for_digest(&sha256) {
+        // Checked once the policy approves enough (else the refusal names what is left). A
+        // policy approves what its review saw: a type the file does not hold as untrusted
+        // means the policy was written for something else (or edited by hand), and would be
+        // shown in the model's metadata as an approval that never applied.
+        let foreign: Vec<&str> = policy
+            .types()
+            .iter()
+            .filter(|approved| !types.contains(approved))
+            .map(String::as_str)
+            .collect();
+        if !foreign.is_empty() {
+            return Err(LoadError::Policy {
+                path: policy_path.to_owned(),
+                reason: format!(
+                    "it approves {}, which `{}` does not hold as an untrusted type (it holds: {}): a policy lists exactly the file's untrusted types (`skops-rs audit --write-policy` writes one)",
+                    quoted(&foreign),
+                    path.display(),
+                    if types.is_empty() { "none".to_owned() } else { quoted(&types.iter().map(String::as_str).collect::<Vec<_>>()) },
+                ),
+            }
+            .into());
+        }
+    }
     // The same opened file: the audit's validation is not run a second time.
     let predictor: Box<dyn Engine> = match Predictor::from_model_file(&file) {
         Ok(predictor) => Box::new(predictor),
@@ -620,4 +644,13 @@ impl Models {
     pub fn is_empty(&self) -> bool {
         self.by_name.is_empty()
     }
+}
+
+/// Type names for an error message: backquoted, comma-separated.
+fn quoted(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|name| format!("`{name}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

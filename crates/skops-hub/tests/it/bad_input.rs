@@ -227,6 +227,20 @@ fn conflicts_bad_revisions_and_bad_metadata_get_their_kinds() {
         (revision.status, revision.kind().as_str()),
         (400, "request-bad-revision")
     );
+    // An over-long revision is refused without echoing all of it.
+    let long = server.get(
+        &format!("/api/models/alice/iris/tree/{}", "r".repeat(5000)),
+        None,
+    );
+    assert_eq!(
+        (long.status, long.kind().as_str()),
+        (400, "request-bad-revision")
+    );
+    assert!(
+        long.body.len() < 400,
+        "{}",
+        String::from_utf8_lossy(&long.body)
+    );
     let metadata = server.post_json(
         "/api/validate-yaml",
         None,

@@ -6,7 +6,9 @@
 //! exercised end to end by `python/tests/test_serve_python_engine.py`).
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use serde_json::json;
 use skops_infer::{Data, Labels, Method, Output, Values};
@@ -27,6 +29,17 @@ struct Threshold {
     sha256: String,
     text: bool,
     classes: Labels,
+    /// When set, each batch takes this long and the engine's batches run alone.
+    pause: Option<Duration>,
+    batches: Arc<Batches>,
+}
+
+/// What the engine's batches did: how many ran, and the most that ran at once.
+#[derive(Debug, Default)]
+struct Batches {
+    started: AtomicUsize,
+    running: AtomicUsize,
+    most_at_once: AtomicUsize,
 }
 
 impl Engine for Threshold {
@@ -57,7 +70,19 @@ impl Engine for Threshold {
     fn takes_text(&self) -> bool {
         self.text
     }
+    fn runs_alone(&self) -> bool {
+        self.pause.is_some()
+    }
     fn run(&self, method: Method, data: &Data) -> skops_serve::Result<Output> {
+        self.batches.started.fetch_add(1, Ordering::SeqCst);
+        let running = self.batches.running.fetch_add(1, Ordering::SeqCst) + 1;
+        self.batches
+            .most_at_once
+            .fetch_max(running, Ordering::SeqCst);
+        if let Some(pause) = self.pause {
+            std::thread::sleep(pause);
+        }
+        self.batches.running.fetch_sub(1, Ordering::SeqCst);
         let firsts: Vec<f64> = match data {
             Data::Matrix(matrix) => matrix.iter_rows().map(|row| row[0]).collect(),
             Data::Table(table) => match &table.columns()[0] {
@@ -101,6 +126,8 @@ struct Recording {
     asked: Mutex<Vec<(PathBuf, String, usize, String)>>,
     text: bool,
     fail: bool,
+    pause: Option<Duration>,
+    batches: Arc<Batches>,
 }
 
 impl Fallback for Recording {
@@ -123,6 +150,8 @@ impl Fallback for Recording {
             sha256: model.sha256.clone(),
             text: self.text,
             classes: Labels::Str(vec!["big".to_owned(), "small".to_owned()]),
+            pause: self.pause,
+            batches: Arc::clone(&self.batches),
         }))
     }
 }
@@ -351,4 +380,82 @@ async fn a_text_engine_takes_texts_on_both_routes() {
     assert_error(&answer, 400, "serve-bad-request");
     let answer = post(&app, "/models/kmeans", json!({"inputs": 3})).await;
     assert_error(&answer, 400, "serve-bad-request");
+}
+
+/// One row for the `kmeans` model (served by the test engine).
+fn one_row() -> serde_json::Value {
+    json!({"inputs": [{"name": "x", "shape": [1, 2], "datatype": "FP64", "data": [0.9, 0.0]}]})
+}
+
+#[tokio::test]
+async fn batches_that_run_alone_run_one_at_a_time() {
+    let fallback = Recording {
+        pause: Some(Duration::from_millis(50)),
+        ..Recording::default()
+    };
+    let app = app_with(&fallback);
+    let requests = (0..4).map(|_| post(&app, "/v2/models/kmeans/infer", one_row()));
+    for (status, body) in futures_util::future::join_all(requests).await {
+        assert_eq!(status, 200, "{body}");
+    }
+    assert_eq!(fallback.batches.started.load(Ordering::SeqCst), 4);
+    assert_eq!(fallback.batches.most_at_once.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_queued_batch_whose_client_left_never_runs() {
+    let fallback = Recording {
+        pause: Some(Duration::from_millis(400)),
+        ..Recording::default()
+    };
+    let app = app_with(&fallback);
+    // Eight clients that hang up after 100 ms: the first batch has started (it takes 400 ms),
+    // the other seven wait for the turn and leave with their requests.
+    let leaving = (0..8).map(|_| {
+        tokio::time::timeout(
+            Duration::from_millis(100),
+            post(&app, "/v2/models/kmeans/infer", one_row()),
+        )
+    });
+    for answer in futures_util::future::join_all(leaving).await {
+        assert!(answer.is_err(), "answered within 100 ms: {answer:?}");
+    }
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(fallback.batches.started.load(Ordering::SeqCst), 1);
+    // The turn is free again: the next request is computed.
+    let (status, body) = post(&app, "/v2/models/kmeans/infer", one_row()).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(fallback.batches.started.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn a_batch_that_timed_out_keeps_its_turn_until_it_ends() {
+    let fallback = Recording {
+        pause: Some(Duration::from_millis(1500)),
+        ..Recording::default()
+    };
+    let mut app = app_with(&fallback);
+    let limits = Limits {
+        timeout: Duration::from_secs(1),
+        ..Limits::default()
+    };
+    let models = Models::load_with(
+        &[ModelSpec::path(kmeans())],
+        &Policies::default(),
+        Some(&fallback),
+    )
+    .unwrap();
+    app.server = Arc::new(Server::new(models, limits).unwrap());
+    // The first batch misses its deadline (503 at once) and goes on in the background; the
+    // second waits for the turn it still holds and times out without running.
+    let first = post(&app, "/v2/models/kmeans/infer", one_row());
+    let second = async {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        post(&app, "/v2/models/kmeans/infer", one_row()).await
+    };
+    let (first, second) = tokio::join!(first, second);
+    assert_error(&first, 503, "serve-timeout");
+    assert_error(&second, 503, "serve-timeout");
+    assert_eq!(fallback.batches.started.load(Ordering::SeqCst), 1);
+    assert_eq!(fallback.batches.most_at_once.load(Ordering::SeqCst), 1);
 }

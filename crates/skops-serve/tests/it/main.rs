@@ -1148,3 +1148,28 @@ async fn an_error_naming_many_columns_stays_short() {
     assert!(message.contains("and 4980 more"), "{message}");
     assert!(message.contains("missing: [\"a\", \"b\"]"), "{message}");
 }
+
+#[tokio::test]
+async fn a_column_given_twice_is_refused_with_or_without_input_names() {
+    let app = app();
+    let column =
+        |name: &str| json!({"name": name, "shape": [1], "datatype": "FP64", "data": [1.0]});
+    // `array` was fitted on an array (no input names): the columns are taken in order, so
+    // a repeated name used to reach the engine.
+    for (model, names) in [
+        ("array", ["x", "x", "y", "z"]),
+        ("tree", ["a", "a", "b", "b"]),
+    ] {
+        let body = json!({
+            "parameters": {"content_type": "pd"},
+            "inputs": names.iter().map(|name| column(name)).collect::<Vec<_>>(),
+        });
+        let answer = post(&app, &format!("/v2/models/{model}/infer"), body).await;
+        assert_error(&answer, 400, "serve-bad-request");
+        let message = answer.1["error"].as_str().unwrap();
+        assert!(
+            message.contains(&format!("column \"{}\" is given twice", names[0])),
+            "{message}"
+        );
+    }
+}
