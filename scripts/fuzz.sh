@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# cargo-fuzz helper. `bash scripts/fuzz.sh build` builds every target (CI does this);
+# cargo-fuzz helper. `bash scripts/fuzz.sh check` type-checks every target without cargo-fuzz
+# or a sanitizer build (CI does this: the instrumented build costs minutes and catches nothing
+# more about the targets' code); `bash scripts/fuzz.sh build` builds them instrumented;
 # `bash scripts/fuzz.sh run SECONDS` runs `open_and_audit` for that long, seeded with the
 # fixtures written by skops and the hostile files in testdata/malicious;
 # `bash scripts/fuzz.sh cards SECONDS` runs `card_round_trip` (parse -> render -> parse of
 # model cards) for that long, seeded with skops' example cards and the committed test cards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "${1:-build}" = check ]; then
+    exec cargo check --manifest-path fuzz/Cargo.toml --locked --bins -q
+fi
 # cargo-fuzz needs nightly flags; RUSTC_BOOTSTRAP lets the stable toolchain accept them.
 export RUSTC_BOOTSTRAP=1
 if ! command -v cargo-fuzz >/dev/null 2>&1; then

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test: Rust (fmt, clippy, unit, integration, fixtures), fuzz build, Python.
+# Runs every test: Rust (fmt, clippy, unit, integration, fixtures), fuzz targets, Python.
 # Usage: bash scripts/test.sh        (from a fresh clone; creates .venv on first use)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +22,12 @@ bash scripts/setup_browser.sh
 step "set-up (wrk, the load generator of the serving load test)"
 bash scripts/setup_loadtest.sh
 
+# MLServer, the serving load test's peer, installs into its own venv while Rust compiles (pip
+# waits on the network most of that time); pytest waits for it.
+mkdir -p target
+.venv/bin/python python/benchmarks/serving.py --install-only > target/mlserver-install.log 2>&1 &
+mlserver_install=$!
+
 step "cargo fmt"
 cargo fmt --all -- --check
 
@@ -39,8 +45,8 @@ SKOPS_RS_FIXTURES="$PWD/testdata/generated" SKOPS_RS_REQUIRE_FIXTURES=1 \
     cargo test --workspace -q 2>&1 | tee target/cargo-test.log
 grep -q '^test result: ok' target/cargo-test.log
 
-step "fuzz targets build"
-bash scripts/fuzz.sh build
+step "fuzz targets compile"
+bash scripts/fuzz.sh check
 
 step "ruff"
 .venv/bin/ruff check python scripts
@@ -56,5 +62,10 @@ step "huggingface_hub 0.36.2, the requests-based client, for the hub conformance
 bash scripts/setup_hf036.sh
 
 step "pytest"
+wait "$mlserver_install" || { cat target/mlserver-install.log; exit 1; }
+# The `skops-rs` that `cargo test` has just built: a build of the CLI alone (`cargo build -p
+# skops-cli`, what the benchmarks would run) resolves other dependency features and compiles
+# most of the dependency tree a second time.
 SKOPS_RS_FIXTURES="$PWD/testdata/generated" HYPOTHESIS_PROFILE=ci \
+    SKOPS_RS_BIN="$PWD/target/debug/skops-rs" \
     .venv/bin/python -m pytest -q --durations=15 python/tests

@@ -466,7 +466,15 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=32, help="concurrent connections")
     parser.add_argument("--no-mlserver", action="store_true", help="measure skops-rs serve only")
     parser.add_argument("--soak", type=int, default=0, help="soak seconds after the loads")
+    parser.add_argument(
+        "--install-only",
+        action="store_true",
+        help="install MLServer into .venv-mlserver, then stop (test.sh, while Rust compiles)",
+    )
     args = parser.parse_args()
+    if args.install_only:
+        _mlserver_binary()
+        return 0
     if args.duration is None:
         args.duration = 2 if args.quick else 10
     results = run(args)

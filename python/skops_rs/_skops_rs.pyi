@@ -18,6 +18,7 @@ __all__ = [
     "get_untrusted_types",
     "infer_error_kinds",
     "loads",
+    "loads_mapped",
     "native_types",
     "policy_check",
     "policy_for_data",
@@ -43,6 +44,14 @@ def dumps(obj: Any, deflate_level: int | None) -> bytes:
 def loads(data: bytes, trusted: list[str]) -> Any:
     """Audit then construct the object of a `.skops` archive; `trusted` holds type names."""
 
+def loads_mapped(
+    mapping: Any, trusted: list[str], sha256: str | None = None
+) -> tuple[Any, int, list[tuple[str, str]]]:
+    """Audit then construct the object of a `.skops` file held in `mapping` (a read-only
+    contiguous uint8 array over a private read-only mapping of the file): the object, how
+    many arrays view the mapping, and the `(node path, reason)` of each array copied instead.
+    With `sha256`, the mapped bytes must have that digest first."""
+
 def error_kinds() -> list[str]:
     """Every `kind` a `SkopsFormatError` for a `.skops` file can have, sorted."""
 
@@ -55,8 +64,9 @@ def untrusted_type_paths(data: bytes) -> dict[str, list[str]]:
 def tree_nodes(data: bytes, trusted: list[str]) -> list[tuple[int, str, str, bool, bool, bool]]:
     """Depth-first `(level, key, val, is_self_safe, is_safe, is_last)` rows, as skops' walk."""
 
-def write_atomic(path: str, data: bytes) -> None:
-    """Replace the file at `path` by `data` atomically (OSError subclasses on failure)."""
+def write_atomic(path: str, data: bytes, durable: bool = True) -> None:
+    """Replace the file at `path` by `data` atomically, synced to disk unless not `durable`
+    (OSError subclasses on failure)."""
 
 def untrusted_type_reasons() -> list[tuple[str, str]]:
     """Why skops 0.16 does not trust some types by default: `(type, reason)` pairs."""
