@@ -153,10 +153,12 @@ pub enum RequestError {
         reason: &'static str,
     },
     /// A revision is not a branch name or a commit id.
-    #[error("invalid revision `{given}`")]
+    #[error("invalid revision `{given}`: {why}")]
     BadRevision {
-        /// The revision as given.
+        /// The revision as given (escaped, cut to `MAX_REVISION_CHARS_SHOWN` characters).
         given: String,
+        /// What is wrong with it.
+        why: String,
     },
     /// A query parameter has a value it cannot have.
     #[error("invalid query parameter `{name}`: {message}")]

@@ -164,15 +164,26 @@ impl Revision {
     /// Reads a revision: 40 hex digits are a commit id, anything else a branch name; control
     /// characters and over-long names are refused.
     pub fn parse(given: &str) -> Result<Self, RequestError> {
-        if given.is_empty()
-            || given.len() > MAX_REVISION_BYTES
-            || given.chars().any(char::is_control)
-        {
-            let shown: String = given.chars().take(MAX_REVISION_CHARS_SHOWN).collect();
-            let cut = shown.len() < given.len();
-            return Err(RequestError::BadRevision {
-                given: format!("{}{}", shown.escape_debug(), if cut { "..." } else { "" }),
-            });
+        let why = if given.is_empty() {
+            Some("it is empty".to_owned())
+        } else if given.len() > MAX_REVISION_BYTES {
+            Some(format!(
+                "it is {} bytes long, more than {MAX_REVISION_BYTES}",
+                given.len()
+            ))
+        } else if given.chars().any(char::is_control) {
+            Some("it holds a control character".to_owned())
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            // Escaped first, then cut: an escape may be ten characters long.
+            let escaped = given.escape_debug().to_string();
+            let mut shown: String = escaped.chars().take(MAX_REVISION_CHARS_SHOWN).collect();
+            if shown.len() < escaped.len() {
+                shown.push_str("...");
+            }
+            return Err(RequestError::BadRevision { given: shown, why });
         }
         if is_commit_id(given) {
             Ok(Self::Commit(given.to_ascii_lowercase()))

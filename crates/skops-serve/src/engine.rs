@@ -44,7 +44,8 @@ pub trait Engine: fmt::Debug + Send + Sync {
     /// Whether the engine's batches run one at a time, across all models of this kind (the
     /// Python engine: each batch holds the GIL). The server then queues them in its async
     /// layer, where a batch whose client left or whose time ran out is dropped before it runs,
-    /// rather than on threads that would compute it anyway.
+    /// rather than on threads that would compute it anyway; one that gets its turn with less
+    /// than [`crate::limits::MIN_TIME_LEFT_TO_START`] left is answered 503 without running.
     fn runs_alone(&self) -> bool {
         false
     }

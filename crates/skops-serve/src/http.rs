@@ -29,7 +29,7 @@ use tokio::time::timeout_at;
 use crate::error::{Error, NotFoundError, RequestError, Result, ServerError};
 use crate::input::{evaluate, evaluate_table};
 use crate::legacy::{self, LegacyInputs, LegacyRequest};
-use crate::limits::Limits;
+use crate::limits::{Limits, MIN_TIME_LEFT_TO_START};
 use crate::load::{Models, ServedModel};
 use crate::metrics::Metrics;
 use crate::oip::{self, InferRequest};
@@ -551,19 +551,27 @@ async fn predict<T: Send + 'static>(
     let closed = |_| ServerError::Internal {
         reason: "the prediction slots are closed".to_owned(),
     };
-    let slot = timeout_at(deadline, Arc::clone(&server.slots).acquire_owned())
-        .await
-        .map_err(|_| timed_out())?
-        .map_err(closed)?;
+    // The turn first: batches queued for it hold no slot, so they never keep the models that
+    // do not run alone waiting.
     let turn = if model.predictor.runs_alone() {
         let turn = timeout_at(deadline, Arc::clone(&server.alone).acquire_owned())
             .await
             .map_err(|_| timed_out())?
             .map_err(closed)?;
+        // A batch that gets the turn with almost no time left would be answered 503 anyway,
+        // and hold the turn while it runs: under overload every batch would then start late.
+        if deadline.saturating_duration_since(tokio::time::Instant::now()) < MIN_TIME_LEFT_TO_START
+        {
+            return Err(timed_out());
+        }
         Some(turn)
     } else {
         None
     };
+    let slot = timeout_at(deadline, Arc::clone(&server.slots).acquire_owned())
+        .await
+        .map_err(|_| timed_out())?
+        .map_err(closed)?;
     let model = Arc::clone(model);
     // A prediction that misses the deadline is answered 503 at once; its thread finishes the
     // batch in the background (native code cannot be interrupted), keeping its slot and turn

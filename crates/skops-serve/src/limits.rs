@@ -24,6 +24,10 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// finishes them has its connection closed, so idle sockets cannot pile up.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The least time a batch of an engine that runs alone (the Python engine) must have left
+/// before its deadline when it gets its turn; with less it is answered 503 without running.
+pub const MIN_TIME_LEFT_TO_START: Duration = Duration::from_millis(250);
+
 /// The most predictions evaluated at once (each on a blocking thread, its large batches split
 /// across rayon's pool): more wait for a slot, within the request timeout.
 pub const MAX_CONCURRENT_PREDICTIONS: usize = 64;

@@ -251,6 +251,21 @@ struct Config {
     example_input: Option<serde_json::Value>,
 }
 
+impl Config {
+    /// Refuses a `sklearn.model_format` other than `skops` (a pickle or joblib model is never
+    /// opened); `file` names the model in the message.
+    fn check_format(&self, file: &Path) -> Result<()> {
+        match &self.format {
+            Some(format) if format != "skops" => Err(LoadError::Format {
+                path: file.to_owned(),
+                reason: format!("config.json says `sklearn.model_format` is `{format}`"),
+            }
+            .into()),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// Loads, audits and builds the model of `spec` (no untrusted type admitted, with the native
 /// engine only).
 pub fn load(spec: &ModelSpec) -> Result<ServedModel> {
@@ -288,15 +303,7 @@ pub fn load_with(
     } else {
         (spec.path.clone(), Config::default())
     };
-    if let Some(format) = &config.format {
-        if format != "skops" {
-            return Err(LoadError::Format {
-                path: file,
-                reason: format!("config.json says `sklearn.model_format` is `{format}`"),
-            }
-            .into());
-        }
-    }
+    config.check_format(&file)?;
     let bytes = std::fs::read(&file).map_err(io(&file))?;
     let built = build(&file, &bytes, policies, fallback)?;
     Ok(ServedModel {
@@ -328,15 +335,7 @@ pub fn load_bytes(
         Some((path, text)) => read_config(path, text)?,
         None => Config::default(),
     };
-    if let Some(format) = &config.format {
-        if format != "skops" {
-            return Err(LoadError::Format {
-                path: file,
-                reason: format!("config.json says `sklearn.model_format` is `{format}`"),
-            }
-            .into());
-        }
-    }
+    config.check_format(&file)?;
     // No policy admits an untrusted type here and no fallback engine exists: a hub page
     // serves what the native engine evaluates after a clean audit.
     let built = build(&file, bytes, &Policies::default(), None)?;
@@ -430,30 +429,9 @@ fn build(
             }
         }
     };
-    if let Some((policy_path, policy)) = policies.for_digest(&sha256) {
-        // Checked once the policy approves enough (else the refusal names what is left). A
-        // policy approves what its review saw: a type the file does not hold as untrusted
-        // means the policy was written for something else (or edited by hand), and would be
-        // shown in the model's metadata as an approval that never applied.
-        let foreign: Vec<&str> = policy
-            .types()
-            .iter()
-            .filter(|approved| !types.contains(approved))
-            .map(String::as_str)
-            .collect();
-        if !foreign.is_empty() {
-            return Err(LoadError::Policy {
-                path: policy_path.to_owned(),
-                reason: format!(
-                    "it approves {}, which `{}` does not hold as an untrusted type (it holds: {}): a policy lists exactly the file's untrusted types (`skops-rs audit --write-policy` writes one)",
-                    quoted(&foreign),
-                    path.display(),
-                    if types.is_empty() { "none".to_owned() } else { quoted(&types.iter().map(String::as_str).collect::<Vec<_>>()) },
-                ),
-            }
-            .into());
-        }
-    }
+    // A policy may also approve types the file does not hold as untrusted (a later release
+    // may trust by default what an older one wrote a policy for): not refused, since the file
+    // is still the reviewed one; the metadata lists only the file's own untrusted types.
     // The same opened file: the audit's validation is not run a second time.
     let predictor: Box<dyn Engine> = match Predictor::from_model_file(&file) {
         Ok(predictor) => Box::new(predictor),
@@ -644,13 +622,4 @@ impl Models {
     pub fn is_empty(&self) -> bool {
         self.by_name.is_empty()
     }
-}
-
-/// Type names for an error message: backquoted, comma-separated.
-fn quoted(names: &[&str]) -> String {
-    names
-        .iter()
-        .map(|name| format!("`{name}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }

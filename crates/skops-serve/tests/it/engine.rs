@@ -382,6 +382,22 @@ async fn a_text_engine_takes_texts_on_both_routes() {
     assert_error(&answer, 400, "serve-bad-request");
 }
 
+/// [`app_with`]'s models under `limits`.
+fn app_limited(fallback: &Recording, limits: Limits) -> App {
+    let mut app = app_with(fallback);
+    let models = Models::load_with(
+        &[
+            ModelSpec::path(kmeans()),
+            ModelSpec::path(data("tree.skops")),
+        ],
+        &Policies::default(),
+        Some(fallback),
+    )
+    .unwrap();
+    app.server = Arc::new(Server::new(models, limits).unwrap());
+    app
+}
+
 /// One row for the `kmeans` model (served by the test engine).
 fn one_row() -> serde_json::Value {
     json!({"inputs": [{"name": "x", "shape": [1, 2], "datatype": "FP64", "data": [0.9, 0.0]}]})
@@ -434,18 +450,13 @@ async fn a_batch_that_timed_out_keeps_its_turn_until_it_ends() {
         pause: Some(Duration::from_millis(1500)),
         ..Recording::default()
     };
-    let mut app = app_with(&fallback);
-    let limits = Limits {
-        timeout: Duration::from_secs(1),
-        ..Limits::default()
-    };
-    let models = Models::load_with(
-        &[ModelSpec::path(kmeans())],
-        &Policies::default(),
-        Some(&fallback),
-    )
-    .unwrap();
-    app.server = Arc::new(Server::new(models, limits).unwrap());
+    let app = app_limited(
+        &fallback,
+        Limits {
+            timeout: Duration::from_secs(1),
+            ..Limits::default()
+        },
+    );
     // The first batch misses its deadline (503 at once) and goes on in the background; the
     // second waits for the turn it still holds and times out without running.
     let first = post(&app, "/v2/models/kmeans/infer", one_row());
@@ -458,4 +469,68 @@ async fn a_batch_that_timed_out_keeps_its_turn_until_it_ends() {
     assert_error(&second, 503, "serve-timeout");
     assert_eq!(fallback.batches.started.load(Ordering::SeqCst), 1);
     assert_eq!(fallback.batches.most_at_once.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_batch_whose_turn_comes_too_late_is_not_run() {
+    let fallback = Recording {
+        pause: Some(Duration::from_millis(900)),
+        ..Recording::default()
+    };
+    let app = app_limited(
+        &fallback,
+        Limits {
+            timeout: Duration::from_secs(1),
+            ..Limits::default()
+        },
+    );
+    // The second request's turn comes ~900 ms after the first's start, 150 ms or less before
+    // its deadline: under `MIN_TIME_LEFT_TO_START`, so it is answered 503 and never runs.
+    let first = post(&app, "/v2/models/kmeans/infer", one_row());
+    let second = async {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        post(&app, "/v2/models/kmeans/infer", one_row()).await
+    };
+    let (_, second) = tokio::join!(first, second);
+    assert_error(&second, 503, "serve-timeout");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(fallback.batches.started.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn batches_queued_for_their_turn_hold_no_slot() {
+    let fallback = Recording {
+        pause: Some(Duration::from_millis(300)),
+        ..Recording::default()
+    };
+    // Two slots: one for the running Python batch, one left for the native model, however
+    // many Python batches wait for their turn.
+    let app = app_limited(
+        &fallback,
+        Limits {
+            concurrent_predictions: 2,
+            ..Limits::default()
+        },
+    );
+    let python = (0..4).map(|_| post(&app, "/v2/models/kmeans/infer", one_row()));
+    let native = async {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let answer = post(&app, "/v2/models/tree/infer", tree_row()).await;
+        (answer, fallback.batches.started.load(Ordering::SeqCst))
+    };
+    let (python, ((status, body), started)) =
+        tokio::join!(futures_util::future::join_all(python), native);
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        started <= 2,
+        "the native request waited for {started} Python batches"
+    );
+    assert!(python.iter().all(|(status, _)| *status == 200));
+}
+
+/// One row for the `tree` model (native).
+fn tree_row() -> serde_json::Value {
+    json!({"parameters": {"content_type": "pd"},
+           "inputs": [{"name": "a", "shape": [1], "datatype": "FP64", "data": [0.5]},
+                      {"name": "b", "shape": [1], "datatype": "FP64", "data": [1.0]}]})
 }
