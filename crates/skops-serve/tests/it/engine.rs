@@ -10,7 +10,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde_json::json;
+use axum::http::StatusCode;
+use serde_json::{Value, json};
 use skops_infer::{Data, Labels, Method, Output, Values};
 use skops_serve::error::{EngineError, LoadError};
 use skops_serve::policy::Policies;
@@ -296,7 +297,6 @@ async fn a_fallback_engine_answers_the_routes_and_is_named_in_metadata_list_and_
 async fn engine_errors_keep_their_kinds_and_are_cut() {
     let app = app_with(&Recording::default());
     let infer = |first: Value| json!({"inputs": [{"name": "x", "shape": [1, 2], "datatype": "FP64", "data": [first, 0.0]}]});
-    use serde_json::Value;
     let answer = post(&app, "/v2/models/kmeans/infer", infer(json!(-1.0))).await;
     assert_error(&answer, 422, "serve-python-bad-input");
     assert_eq!(
@@ -444,10 +444,14 @@ async fn a_queued_batch_whose_client_left_never_runs() {
     assert_eq!(fallback.batches.started.load(Ordering::SeqCst), 2);
 }
 
-#[tokio::test]
-async fn a_batch_that_timed_out_keeps_its_turn_until_it_ends() {
+/// Two requests to the test engine (batches of `pause`, the server's timeout 1 s), the second
+/// sent `delay` after the first: both answers, and the engine's counts.
+async fn second_behind_first(
+    pause: Duration,
+    delay: Duration,
+) -> ((StatusCode, Value), (StatusCode, Value), Arc<Batches>) {
     let fallback = Recording {
-        pause: Some(Duration::from_millis(1500)),
+        pause: Some(pause),
         ..Recording::default()
     };
     let app = app_limited(
@@ -457,44 +461,36 @@ async fn a_batch_that_timed_out_keeps_its_turn_until_it_ends() {
             ..Limits::default()
         },
     );
-    // The first batch misses its deadline (503 at once) and goes on in the background; the
-    // second waits for the turn it still holds and times out without running.
     let first = post(&app, "/v2/models/kmeans/infer", one_row());
     let second = async {
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(delay).await;
         post(&app, "/v2/models/kmeans/infer", one_row()).await
     };
     let (first, second) = tokio::join!(first, second);
+    (first, second, Arc::clone(&fallback.batches))
+}
+
+#[tokio::test]
+async fn a_batch_that_timed_out_keeps_its_turn_until_it_ends() {
+    // The first batch misses its deadline (503 at once) and goes on in the background; the
+    // second waits for the turn it still holds and times out without running.
+    let (first, second, batches) =
+        second_behind_first(Duration::from_millis(1500), Duration::from_millis(100)).await;
     assert_error(&first, 503, "serve-timeout");
     assert_error(&second, 503, "serve-timeout");
-    assert_eq!(fallback.batches.started.load(Ordering::SeqCst), 1);
-    assert_eq!(fallback.batches.most_at_once.load(Ordering::SeqCst), 1);
+    assert_eq!(batches.started.load(Ordering::SeqCst), 1);
+    assert_eq!(batches.most_at_once.load(Ordering::SeqCst), 1);
 }
 
 #[tokio::test]
 async fn a_batch_whose_turn_comes_too_late_is_not_run() {
-    let fallback = Recording {
-        pause: Some(Duration::from_millis(900)),
-        ..Recording::default()
-    };
-    let app = app_limited(
-        &fallback,
-        Limits {
-            timeout: Duration::from_secs(1),
-            ..Limits::default()
-        },
-    );
     // The second request's turn comes ~900 ms after the first's start, 150 ms or less before
     // its deadline: under `MIN_TIME_LEFT_TO_START`, so it is answered 503 and never runs.
-    let first = post(&app, "/v2/models/kmeans/infer", one_row());
-    let second = async {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        post(&app, "/v2/models/kmeans/infer", one_row()).await
-    };
-    let (_, second) = tokio::join!(first, second);
+    let (_, second, batches) =
+        second_behind_first(Duration::from_millis(900), Duration::from_millis(50)).await;
     assert_error(&second, 503, "serve-timeout");
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(fallback.batches.started.load(Ordering::SeqCst), 1);
+    assert_eq!(batches.started.load(Ordering::SeqCst), 1);
 }
 
 #[tokio::test]
