@@ -230,19 +230,7 @@ fn a_failing_fallback_stops_the_start_up_with_its_kind() {
 }
 
 fn app_with(fallback: &Recording) -> App {
-    let models = Models::load_with(
-        &[
-            ModelSpec::path(kmeans()),
-            ModelSpec::path(data("tree.skops")),
-        ],
-        &Policies::default(),
-        Some(fallback),
-    )
-    .unwrap();
-    App {
-        server: Arc::new(Server::new(models, Limits::default()).unwrap()),
-        _dir: tempfile::tempdir().unwrap(),
-    }
+    app_limited(fallback, Limits::default())
 }
 
 #[tokio::test]
@@ -382,9 +370,8 @@ async fn a_text_engine_takes_texts_on_both_routes() {
     assert_error(&answer, 400, "serve-bad-request");
 }
 
-/// [`app_with`]'s models under `limits`.
+/// The test engine's model (`kmeans`) and a native one (`tree`), served under `limits`.
 fn app_limited(fallback: &Recording, limits: Limits) -> App {
-    let mut app = app_with(fallback);
     let models = Models::load_with(
         &[
             ModelSpec::path(kmeans()),
@@ -394,8 +381,10 @@ fn app_limited(fallback: &Recording, limits: Limits) -> App {
         Some(fallback),
     )
     .unwrap();
-    app.server = Arc::new(Server::new(models, limits).unwrap());
-    app
+    App {
+        server: Arc::new(Server::new(models, limits).unwrap()),
+        _dir: tempfile::tempdir().unwrap(),
+    }
 }
 
 /// One row for the `kmeans` model (served by the test engine).
