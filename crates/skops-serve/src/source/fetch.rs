@@ -11,6 +11,7 @@ use std::io::{Read, Write};
 use std::path::{Component, Path, PathBuf};
 use std::time::Instant;
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
@@ -69,7 +70,7 @@ impl Fetcher {
             self.endpoint,
             self.repo_id,
             file.split('/')
-                .map(url_segment)
+                .map(|segment| utf8_percent_encode(segment, URL_SEGMENT_KEPT).to_string())
                 .collect::<Vec<_>>()
                 .join("/")
         );
@@ -293,17 +294,12 @@ fn symlink(target: &Path, link: &Path) -> std::io::Result<()> {
     std::fs::copy(parent.join(target), link).map(|_| ())
 }
 
-fn url_segment(segment: &str) -> String {
-    segment
-        .bytes()
-        .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                char::from(byte).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect()
-}
+/// What a path segment of a hub URL keeps as is: RFC 3986's unreserved characters.
+const URL_SEGMENT_KEPT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()

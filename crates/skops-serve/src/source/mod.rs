@@ -443,24 +443,15 @@ impl From<&HFError> for HubProblem {
         // The Hub says which of repository or revision is missing in `X-Error-Code` (the
         // client guesses from the URL asked for).
         match error {
-            HFError::RepoNotFound { context, .. } => {
+            HFError::RepoNotFound { context, .. } | HFError::RevisionNotFound { context, .. } => {
                 let code = context
                     .as_ref()
                     .and_then(|context| context.error_code.as_deref());
-                if code == Some("RevisionNotFound") {
-                    HubProblem::RevisionNotFound
-                } else {
-                    HubProblem::RepoNotFound
-                }
-            }
-            HFError::RevisionNotFound { context, .. } => {
-                let code = context
-                    .as_ref()
-                    .and_then(|context| context.error_code.as_deref());
-                if code == Some("RepoNotFound") {
-                    HubProblem::RepoNotFound
-                } else {
-                    HubProblem::RevisionNotFound
+                match code {
+                    Some("RevisionNotFound") => HubProblem::RevisionNotFound,
+                    Some("RepoNotFound") => HubProblem::RepoNotFound,
+                    _ if matches!(error, HFError::RepoNotFound { .. }) => HubProblem::RepoNotFound,
+                    _ => HubProblem::RevisionNotFound,
                 }
             }
             HFError::AuthRequired { .. } | HFError::Forbidden { .. } => {
