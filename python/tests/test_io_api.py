@@ -376,13 +376,14 @@ def test_load_after_auditing_the_path_reads_it_once_while_unchanged(monkeypatch,
     import skops_rs.io as rio_module
 
     reads: list[object] = []
-    real_read = rio_module._read_source
+    real_read = rio_module._read_path
 
-    def counting_read(file: Any) -> bytes:
+    def counting_read(file: Any) -> tuple[tuple[int, ...], bytes]:
         reads.append(file)
         return real_read(file)
 
-    monkeypatch.setattr(rio_module, "_read_source", counting_read)
+    # Every read of a path goes through `_read_path`.
+    monkeypatch.setattr(rio_module, "_read_path", counting_read)
     path = tmp_path / "model.skops"
     rio.dump(scaler, path)
     loaded = rio.load(path, trusted=rio.get_untrusted_types(file=path))

@@ -21,12 +21,14 @@ pub mod escape;
 mod number;
 mod parse;
 mod stream;
+mod tape;
 mod text;
 mod write;
 
 pub use number::{Number, python_float_repr};
-pub use parse::parse;
+pub use parse::{parse, parse_tape};
 pub use stream::SchemaText;
+pub use tape::{Tape, TapeArray, TapeObject, TapeText, TapeValue};
 pub use text::TextBuf;
 pub use text::{Piece, Pieces, Text};
 pub use write::{to_string_compact, to_string_pretty};

@@ -65,10 +65,7 @@ impl Number {
 
     /// Whether Python reads this number as an `int` (no `.`, no exponent, not `NaN`/`Infinity`).
     pub fn is_integer(&self) -> bool {
-        !self
-            .0
-            .bytes()
-            .any(|byte| matches!(byte, b'.' | b'e' | b'E' | b'N' | b'I'))
+        is_integer_text(&self.0)
     }
 
     /// The value as an `i64`, when it is an integer that fits.
@@ -81,14 +78,7 @@ impl Number {
 
     /// The value as a `u64`, when it is a non-negative integer that fits.
     pub fn as_u64(&self) -> Option<u64> {
-        if !self.is_integer() {
-            return None;
-        }
-        // "-0" is zero for Python.
-        if self.0 == "-0" {
-            return Some(0);
-        }
-        self.0.parse().ok()
+        integer_text_as_u64(&self.0)
     }
 
     /// The value as Python's `float()` reads it (integers too; huge values become infinite).
@@ -174,6 +164,26 @@ pub(crate) fn scan_number(bytes: &[u8]) -> Option<NumberScan> {
         is_integer,
         digits,
     })
+}
+
+/// Whether Python reads the (checked) number text as an `int`: no `.`, no exponent, not
+/// `NaN`/`Infinity`.
+pub(crate) fn is_integer_text(text: &str) -> bool {
+    !text
+        .bytes()
+        .any(|byte| matches!(byte, b'.' | b'e' | b'E' | b'N' | b'I'))
+}
+
+/// The (checked) number text as a `u64`, when it is a non-negative integer that fits.
+pub(crate) fn integer_text_as_u64(text: &str) -> Option<u64> {
+    if !is_integer_text(text) {
+        return None;
+    }
+    // "-0" is zero for Python.
+    if text == "-0" {
+        return Some(0);
+    }
+    text.parse().ok()
 }
 
 /// Python's `repr(float)` with `json.dumps`' spelling of the non-finite values.

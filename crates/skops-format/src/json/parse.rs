@@ -1,8 +1,9 @@
 //! The JSON parser: Python's `json.loads` grammar, iterative, with a nesting limit.
 
 use super::number::{MAX_INT_DIGITS, scan_number};
+use super::tape::{Tape, Token};
 use super::text::{TextBuf, surrogatepass_len};
-use super::{Number, Object, Text, Value};
+use super::{Text, Value};
 use crate::error::JsonError;
 use crate::{Error, Result};
 
@@ -21,10 +22,23 @@ const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
 /// Every error names the byte offset (in `text`) where parsing stopped. The parser keeps its own
 /// stack of open containers, so deep input cannot exhaust the call stack.
 pub fn parse(text: &[u8], max_depth: u64) -> Result<Value> {
+    Ok(parse_tape(text, max_depth)?.root().to_value())
+}
+
+/// Parses `text` as [`parse`] does, into a [`Tape`] that borrows its strings from `text`.
+pub fn parse_tape(text: &[u8], max_depth: u64) -> Result<Tape<'_>> {
     let (base, body) = match text.strip_prefix(UTF8_BOM) {
         Some(rest) => (UTF8_BOM.len(), rest),
         None => (0, text),
     };
+    // Token offsets are 32-bit; `schema.json` is far smaller (`limits::MAX_SCHEMA_SIZE`).
+    if u32::try_from(body.len()).is_err() {
+        return Err(Error::LimitExceeded {
+            what: "JSON text size".to_owned(),
+            value: offset_u64(body.len()),
+            limit: u64::from(u32::MAX),
+        });
+    }
     // Nearly every input is UTF-8; only the others are checked byte by byte again.
     let source = match std::str::from_utf8(body) {
         Ok(source) => Some(source),
@@ -37,29 +51,43 @@ pub fn parse(text: &[u8], max_depth: u64) -> Result<Value> {
             None
         }
     };
-    Parser {
+    let mut parser = Parser {
         source,
         bytes: body,
         pos: 0,
         base,
-    }
-    .run(max_depth)
+        // A schema has about one token per 24 bytes (`json.dumps(indent=2)`).
+        tokens: Vec::with_capacity(body.len() / 24 + 1),
+        decoded: Vec::new(),
+    };
+    parser.run(max_depth)?;
+    Ok(Tape {
+        source: source.unwrap_or_default(),
+        bytes: body,
+        tokens: parser.tokens,
+        decoded: parser.decoded,
+    })
 }
 
 fn offset_u64(offset: usize) -> u64 {
     u64::try_from(offset).unwrap_or(u64::MAX)
 }
 
-/// Members an object gets room for up front (a skops node has four to six).
-const OBJECT_CAPACITY: usize = 6;
+/// A position or count as stored in a token (the input was checked to fit in 32 bits, and a
+/// token takes at least one byte).
+fn token_u32(value: usize) -> u32 {
+    u32::try_from(value).unwrap_or(u32::MAX)
+}
 
-/// A keyword value: its text and how to build it.
-type Literal = (&'static [u8], fn() -> Value);
+/// A keyword value: its text and its token.
+type Literal = (&'static [u8], Token);
 
-/// An array or object whose closing bracket has not been seen yet.
-enum Open {
-    Array(Vec<Value>),
-    Object(Object, Text),
+/// An array or object whose closing bracket has not been seen yet: the index of its token
+/// and the number of items or members so far.
+struct Open {
+    token: usize,
+    is_object: bool,
+    count: usize,
 }
 
 struct Parser<'a> {
@@ -70,14 +98,16 @@ struct Parser<'a> {
     pos: usize,
     /// Bytes skipped before `source` (a byte order mark), added to reported offsets.
     base: usize,
+    tokens: Vec<Token>,
+    decoded: Vec<Text>,
 }
 
 impl Parser<'_> {
-    fn run(mut self, max_depth: u64) -> Result<Value> {
+    fn run(&mut self, max_depth: u64) -> Result<()> {
         let mut stack: Vec<Open> = Vec::new();
         loop {
             self.skip_whitespace();
-            let mut value = match self.peek() {
+            match self.peek() {
                 Some(open @ (b'[' | b'{')) => {
                     let depth = offset_u64(stack.len()).saturating_add(1);
                     if depth > max_depth {
@@ -87,81 +117,78 @@ impl Parser<'_> {
                         }));
                     }
                     self.pos += 1;
+                    let token = self.tokens.len();
+                    let is_object = open == b'{';
+                    self.tokens.push(Token::Null);
                     self.skip_whitespace();
-                    if open == b'[' {
-                        if self.peek() == Some(b']') {
-                            self.pos += 1;
-                            Value::Array(Vec::new())
-                        } else {
-                            stack.push(Open::Array(Vec::new()));
-                            continue;
-                        }
-                    } else if self.peek() == Some(b'}') {
+                    let close = if is_object { b'}' } else { b']' };
+                    if self.peek() == Some(close) {
                         self.pos += 1;
-                        Value::Object(Object::new())
+                        self.close(token, is_object, 0);
                     } else {
-                        let key = self.member_key()?;
-                        // skops nodes have four to six members: one allocation for most.
-                        let object = Object::with_capacity(OBJECT_CAPACITY);
-                        stack.push(Open::Object(object, key));
+                        if is_object {
+                            self.member_key()?;
+                        }
+                        stack.push(Open {
+                            token,
+                            is_object,
+                            count: 0,
+                        });
                         continue;
                     }
                 }
                 _ => self.scalar()?,
-            };
-            // Attach the finished value to its container, closing containers that end here.
+            }
+            // A value is complete: count it in its container, closing containers that end here.
             loop {
-                match stack.last_mut() {
-                    None => {
-                        self.skip_whitespace();
-                        if self.pos != self.bytes.len() {
-                            return Err(self.syntax("extra data after the JSON value"));
-                        }
-                        return Ok(value);
+                let Some(open) = stack.last_mut() else {
+                    self.skip_whitespace();
+                    if self.pos != self.bytes.len() {
+                        return Err(self.syntax("extra data after the JSON value"));
                     }
-                    Some(Open::Array(items)) => {
-                        items.push(value);
-                        self.skip_whitespace();
-                        match self.peek() {
-                            Some(b',') => {
-                                self.pos += 1;
-                                break;
-                            }
-                            Some(b']') => {
-                                self.pos += 1;
-                                value = match stack.pop() {
-                                    Some(Open::Array(items)) => Value::Array(items),
-                                    _ => return Err(self.syntax("unbalanced brackets")),
-                                };
-                            }
-                            _ => return Err(self.syntax("expected `,` or `]`")),
+                    return Ok(());
+                };
+                open.count += 1;
+                self.skip_whitespace();
+                let (close, expected) = if open.is_object {
+                    (b'}', "expected `,` or `}`")
+                } else {
+                    (b']', "expected `,` or `]`")
+                };
+                match self.peek() {
+                    Some(b',') => {
+                        self.pos += 1;
+                        if open.is_object {
+                            self.skip_whitespace();
+                            self.member_key()?;
                         }
+                        break;
                     }
-                    Some(Open::Object(object, key)) => {
-                        object.push(std::mem::take(key), value);
-                        self.skip_whitespace();
-                        match self.peek() {
-                            Some(b',') => {
-                                self.pos += 1;
-                                self.skip_whitespace();
-                                let next_key = self.member_key()?;
-                                if let Some(Open::Object(_, key)) = stack.last_mut() {
-                                    *key = next_key;
-                                }
-                                break;
-                            }
-                            Some(b'}') => {
-                                self.pos += 1;
-                                value = match stack.pop() {
-                                    Some(Open::Object(object, _)) => Value::Object(object),
-                                    _ => return Err(self.syntax("unbalanced brackets")),
-                                };
-                            }
-                            _ => return Err(self.syntax("expected `,` or `}`")),
-                        }
+                    Some(byte) if byte == close => {
+                        self.pos += 1;
+                        let Open {
+                            token,
+                            is_object,
+                            count,
+                        } = *open;
+                        stack.pop();
+                        self.close(token, is_object, count);
                     }
+                    _ => return Err(self.syntax(expected)),
                 }
             }
+        }
+    }
+
+    /// Writes the token of the container opened at `token`, now that its end is known.
+    fn close(&mut self, token: usize, is_object: bool, count: usize) {
+        let (len, end) = (token_u32(count), token_u32(self.tokens.len()));
+        if let Some(slot) = self.tokens.get_mut(token) {
+            *slot = if is_object {
+                Token::Object { len, end }
+            } else {
+                Token::Array { len, end }
+            };
         }
     }
 
@@ -181,8 +208,19 @@ impl Parser<'_> {
     }
 
     fn skip_whitespace(&mut self) {
-        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-            self.pos += 1;
+        // `json.dumps(indent=2)` puts a newline and a run of spaces before every member:
+        // the spaces are skipped eight at a time.
+        loop {
+            match self.peek() {
+                Some(b' ') => {
+                    self.pos += 1;
+                    while self.bytes.get(self.pos..self.pos + 8) == Some(b"        ") {
+                        self.pos += 8;
+                    }
+                }
+                Some(b'\t' | b'\n' | b'\r') => self.pos += 1,
+                _ => return,
+            }
         }
     }
 
@@ -191,23 +229,23 @@ impl Parser<'_> {
     }
 
     /// A member name and the `:` after it (whitespace before the name already skipped).
-    fn member_key(&mut self) -> Result<Text> {
+    fn member_key(&mut self) -> Result<()> {
         if self.peek() != Some(b'"') {
             return Err(self.syntax("expected a property name in double quotes"));
         }
-        let key = self.string()?;
+        self.string()?;
         self.skip_whitespace();
         if self.peek() != Some(b':') {
             return Err(self.syntax("expected `:`"));
         }
         self.pos += 1;
-        Ok(key)
+        Ok(())
     }
 
     /// Any value that is not an array or object.
-    fn scalar(&mut self) -> Result<Value> {
+    fn scalar(&mut self) -> Result<()> {
         match self.peek() {
-            Some(b'"') => return self.string().map(Value::String),
+            Some(b'"') => return self.string(),
             Some(b'-' | b'0'..=b'9') => {
                 if let Some(scan) = scan_number(self.rest()) {
                     if scan.is_integer && scan.digits > MAX_INT_DIGITS {
@@ -216,33 +254,40 @@ impl Parser<'_> {
                             digits: offset_u64(scan.digits),
                         }));
                     }
-                    let end = self.pos + scan.len;
-                    // A number is ASCII.
-                    let text = self
-                        .bytes
-                        .get(self.pos..end)
-                        .and_then(|text| std::str::from_utf8(text).ok())
-                        .unwrap_or_default();
-                    self.pos = end;
-                    return Ok(Value::Number(Number::from_checked_text(text.to_owned())));
+                    self.tokens.push(Token::Number {
+                        start: token_u32(self.pos),
+                        len: token_u32(scan.len),
+                    });
+                    self.pos += scan.len;
+                    return Ok(());
                 }
             }
             _ => {}
         }
-        // Values are built only on a match: this runs for every scalar of a large schema.
+        let number = Token::Number {
+            start: token_u32(self.pos),
+            len: 0,
+        };
         let literal: Option<Literal> = match self.peek() {
-            Some(b'n') => Some((b"null", || Value::Null)),
-            Some(b't') => Some((b"true", || Value::Bool(true))),
-            Some(b'f') => Some((b"false", || Value::Bool(false))),
-            Some(b'N') => Some((b"NaN", || number_literal("NaN"))),
-            Some(b'I') => Some((b"Infinity", || number_literal("Infinity"))),
-            Some(b'-') => Some((b"-Infinity", || number_literal("-Infinity"))),
+            Some(b'n') => Some((b"null", Token::Null)),
+            Some(b't') => Some((b"true", Token::True)),
+            Some(b'f') => Some((b"false", Token::False)),
+            Some(b'N') => Some((b"NaN", number)),
+            Some(b'I') => Some((b"Infinity", number)),
+            Some(b'-') => Some((b"-Infinity", number)),
             _ => None,
         };
-        if let Some((text, value)) = literal {
+        if let Some((text, token)) = literal {
             if self.rest().starts_with(text) {
                 self.pos += text.len();
-                return Ok(value());
+                self.tokens.push(match token {
+                    Token::Number { start, .. } => Token::Number {
+                        start,
+                        len: token_u32(text.len()),
+                    },
+                    other => other,
+                });
+                return Ok(());
             }
         }
         if self.pos == self.bytes.len() {
@@ -252,9 +297,25 @@ impl Parser<'_> {
     }
 
     /// A string, starting at its opening quote.
-    fn string(&mut self) -> Result<Text> {
+    fn string(&mut self) -> Result<()> {
         let start = self.pos;
         self.pos += 1;
+        // Nearly every string of a schema is plain: no escape, no control character, valid
+        // UTF-8. It is found with one `memchr2` and stays a range of the source.
+        if self.source.is_some() {
+            let rest = self.rest();
+            if let Some(end) = memchr::memchr2(b'"', b'\\', rest) {
+                let run = rest.get(..end).unwrap_or_default();
+                if rest.get(end) == Some(&b'"') && !run.iter().any(|&byte| byte < 0x20) {
+                    self.tokens.push(Token::Plain {
+                        start: token_u32(self.pos),
+                        len: token_u32(end),
+                    });
+                    self.pos += end + 1;
+                    return Ok(());
+                }
+            }
+        }
         let mut out = TextBuf::default();
         loop {
             let run_start = self.pos;
@@ -277,7 +338,10 @@ impl Parser<'_> {
                 }
                 Some(b'"') => {
                     self.pos += 1;
-                    return Ok(out.finish());
+                    self.tokens
+                        .push(Token::Decoded(token_u32(self.decoded.len())));
+                    self.decoded.push(out.finish());
+                    return Ok(());
                 }
                 Some(b'\\') => self.escape(&mut out)?,
                 Some(_) => return Err(self.syntax("invalid control character in string")),
@@ -339,11 +403,6 @@ impl Parser<'_> {
             reason: "invalid `\\u` escape",
         }))
     }
-}
-
-/// `NaN`, `Infinity` or `-Infinity` as the number Python's json module reads them as.
-fn number_literal(text: &str) -> Value {
-    Value::Number(Number::from_checked_text(text.to_owned()))
 }
 
 #[cfg(test)]

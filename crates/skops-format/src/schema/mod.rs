@@ -491,11 +491,11 @@ pub struct Schema {
 }
 
 impl Schema {
-    /// Parses `schema.json` bytes ([`json::parse`] with `limits.max_json_depth`) and reads them
-    /// with [`Schema::from_value_with_limits`].
+    /// Parses `schema.json` bytes ([`json::parse_tape`] with `limits.max_json_depth`) and reads
+    /// them as skops 0.16's `read_schema` + `get_tree` do.
     pub fn from_json(bytes: &[u8], limits: &Limits) -> Result<Self> {
-        let value = json::parse(bytes, limits.max_json_depth)?;
-        Self::from_value_with_limits(&value, limits)
+        let tape = json::parse_tape(bytes, limits.max_json_depth)?;
+        read::read_schema(tape.root(), limits)
     }
 
     /// Reads a parsed `schema.json` with the default [`Limits`].
@@ -504,8 +504,13 @@ impl Schema {
     }
 
     /// Reads a parsed `schema.json` as skops 0.16's `read_schema` + `get_tree` do.
+    ///
+    /// The value is written out and parsed again (the reader works on a [`json::Tape`]), with
+    /// no depth limit for the parse: the reader checks the nesting of node states itself.
     pub fn from_value_with_limits(value: &Value, limits: &Limits) -> Result<Self> {
-        read::read_schema(value, limits)
+        let text = json::to_string_compact(value);
+        let tape = json::parse_tape(text.as_bytes(), u64::MAX)?;
+        read::read_schema(tape.root(), limits)
     }
 
     /// The root node.

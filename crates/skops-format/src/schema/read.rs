@@ -7,7 +7,7 @@ use super::{
     Loader, NdArrayStorage, Node, NodeId, NodeKind, PLACEHOLDER_NODE, PROTOCOL, ReduceKind, Schema,
 };
 use crate::error::SchemaError;
-use crate::json::{self, Object, Text, Value};
+use crate::json::{self, TapeArray, TapeObject, TapeText, TapeValue, Value};
 use crate::limits::Limits;
 use crate::{Error, Result};
 
@@ -23,7 +23,7 @@ type KindAndKeys = (NodeKind, &'static [&'static str]);
 /// Keys of the root state that belong to the file, not to the root node.
 const ROOT_KEYS: [&str; 2] = ["protocol", "_skops_version"];
 
-pub(super) fn read_schema(value: &Value, limits: &Limits) -> Result<Schema> {
+pub(super) fn read_schema(value: TapeValue<'_>, limits: &Limits) -> Result<Schema> {
     let Some(root_state) = value.as_object() else {
         return Err(Error::Schema(SchemaError::NodeNotObject {
             path: "$".to_owned(),
@@ -34,7 +34,7 @@ pub(super) fn read_schema(value: &Value, limits: &Limits) -> Result<Schema> {
     let skops_version = match root_state.get("_skops_version") {
         None => None,
         // skops never reads it, so any string is kept, lone surrogates included.
-        Some(Value::String(version)) => Some(version.clone()),
+        Some(version) if version.as_text().is_some() => version.as_text().map(TapeText::to_text),
         Some(other) => {
             return Err(Error::Schema(SchemaError::WrongType {
                 key: "_skops_version".to_owned(),
@@ -75,12 +75,12 @@ pub(super) fn read_schema(value: &Value, limits: &Limits) -> Result<Schema> {
 }
 
 /// skops 0.15+ `read_schema`: the protocol must be an `int` (not a `bool`) in `0..=PROTOCOL`.
-fn read_protocol(value: Option<&Value>) -> Result<i64> {
-    let number = match value {
-        Some(Value::Number(number)) if number.is_integer() => number,
-        other => {
+fn read_protocol(value: Option<TapeValue<'_>>) -> Result<i64> {
+    let number = match value.and_then(TapeValue::as_number) {
+        Some(number) if number.is_integer() => number,
+        _ => {
             return Err(Error::Schema(SchemaError::InvalidProtocol {
-                found: other.map_or_else(|| "None".to_owned(), Value::python_repr),
+                found: value.map_or_else(|| "None".to_owned(), TapeValue::python_repr),
             }));
         }
     };
@@ -103,7 +103,7 @@ fn read_protocol(value: Option<&Value>) -> Result<i64> {
 enum Step<'v> {
     Key(&'v str),
     /// A key read from the file (a DictNode entry), which may hold a lone surrogate.
-    Entry(&'v Text),
+    Entry(TapeText<'v>),
     Index(usize),
 }
 
@@ -133,7 +133,7 @@ impl<'v> Reader<'v, '_> {
                 }
                 Step::Entry(key) => {
                     out.push('[');
-                    out.push_str(&json::to_string_compact(&Value::String((*key).clone())));
+                    out.push_str(&json::to_string_compact(&Value::String(key.to_text())));
                     out.push(']');
                 }
                 Step::Index(index) => out.push_str(&format!("[{index}]")),
@@ -149,7 +149,7 @@ impl<'v> Reader<'v, '_> {
         })
     }
 
-    fn wrong_type(&self, key: &str, expected: &'static str, found: &Value) -> Error {
+    fn wrong_type(&self, key: &str, expected: &'static str, found: TapeValue<'_>) -> Error {
         Error::Schema(SchemaError::WrongType {
             key: key.to_owned(),
             expected,
@@ -158,40 +158,40 @@ impl<'v> Reader<'v, '_> {
         })
     }
 
-    fn get(&self, object: &'v Object, key: &str) -> Result<&'v Value> {
+    fn get(&self, object: TapeObject<'v>, key: &str) -> Result<TapeValue<'v>> {
         object.get(key).ok_or_else(|| self.missing(key))
     }
 
     /// A string that skops uses as a name: of a module, class, loader, attribute, function or
     /// archive member. No such thing is named with a lone surrogate (skops 0.16 fails on the
     /// file too, on import or lookup), so one is refused here.
-    fn get_str(&self, object: &'v Object, key: &str) -> Result<&'v str> {
+    fn get_str(&self, object: TapeObject<'v>, key: &str) -> Result<&'v str> {
         let text = self.get_text(object, key)?;
         text.as_str().ok_or_else(|| {
             Error::Schema(SchemaError::LoneSurrogate {
                 key: key.to_owned(),
-                value: json::to_string_compact(&Value::String(text.clone())),
+                value: json::to_string_compact(&Value::String(text.to_text())),
                 path: self.path(),
             })
         })
     }
 
     /// A string, lone surrogates included.
-    fn get_text(&self, object: &'v Object, key: &str) -> Result<&'v Text> {
+    fn get_text(&self, object: TapeObject<'v>, key: &str) -> Result<TapeText<'v>> {
         let value = self.get(object, key)?;
         value
             .as_text()
             .ok_or_else(|| self.wrong_type(key, "string", value))
     }
 
-    fn get_object(&self, object: &'v Object, key: &str) -> Result<&'v Object> {
+    fn get_object(&self, object: TapeObject<'v>, key: &str) -> Result<TapeObject<'v>> {
         let value = self.get(object, key)?;
         value
             .as_object()
             .ok_or_else(|| self.wrong_type(key, "object", value))
     }
 
-    fn get_array(&self, object: &'v Object, key: &str) -> Result<&'v [Value]> {
+    fn get_array(&self, object: TapeObject<'v>, key: &str) -> Result<TapeArray<'v>> {
         let value = self.get(object, key)?;
         value
             .as_array()
@@ -200,7 +200,7 @@ impl<'v> Reader<'v, '_> {
 
     /// Builds the child state found under `steps` (relative to the current node), whose JSON
     /// depth is `depth`.
-    fn child(&mut self, state: &'v Value, steps: &[Step<'v>], depth: u64) -> Result<NodeId> {
+    fn child(&mut self, state: TapeValue<'v>, steps: &[Step<'v>], depth: u64) -> Result<NodeId> {
         let before = self.path.len();
         self.path.extend_from_slice(steps);
         let result = self.node(state, depth);
@@ -209,7 +209,7 @@ impl<'v> Reader<'v, '_> {
     }
 
     /// `get_tree`: one node state at JSON depth `depth`.
-    fn node(&mut self, value: &'v Value, depth: u64) -> Result<NodeId> {
+    fn node(&mut self, value: TapeValue<'v>, depth: u64) -> Result<NodeId> {
         Limits::check("schema nesting depth", depth, self.limits.max_json_depth)?;
         let Some(state) = value.as_object() else {
             return Err(Error::Schema(SchemaError::NodeNotObject {
@@ -220,8 +220,7 @@ impl<'v> Reader<'v, '_> {
         let saved_id = match state.get("__id__") {
             None => None,
             Some(id) => Some(
-                id.as_number()
-                    .and_then(json::Number::as_u64)
+                id.as_u64()
                     .ok_or_else(|| self.wrong_type("__id__", "non-negative integer", id))?,
             ),
         };
@@ -276,7 +275,7 @@ impl<'v> Reader<'v, '_> {
                 !key.as_str()
                     .is_some_and(|key| COMMON_KEYS.contains(&key) || used.contains(&key))
             })
-            .map(|(key, value)| (key.clone(), value.clone()))
+            .map(|(key, value)| (key.to_text(), value.to_value()))
             .collect();
         let node = Node {
             class: class.to_owned(),
@@ -309,14 +308,14 @@ impl<'v> Reader<'v, '_> {
     fn kind(
         &mut self,
         loader: Loader,
-        state: &'v Object,
+        state: TapeObject<'v>,
         class: &str,
         module: &str,
         depth: u64,
     ) -> Result<KindAndKeys> {
         let kind = match loader {
             Loader::Json => NodeKind::Json {
-                content: self.get_text(state, "content")?.clone(),
+                content: self.get_text(state, "content")?.to_text(),
             },
             Loader::Dict => return self.dict(state, depth),
             Loader::DefaultDict => {
@@ -393,14 +392,14 @@ impl<'v> Reader<'v, '_> {
     }
 
     /// `DictNode`: the key types, then each entry of `content`.
-    fn dict(&mut self, state: &'v Object, depth: u64) -> Result<KindAndKeys> {
+    fn dict(&mut self, state: TapeObject<'v>, depth: u64) -> Result<KindAndKeys> {
         let key_types = self.get(state, "key_types")?;
         let key_types = self.child(key_types, &[Step::Key("key_types")], depth + 1)?;
         let content = self.get_object(state, "content")?;
         let mut entries = Vec::with_capacity(content.len());
         for (key, value) in content.dict_entries() {
             let child = self.child(value, &[Step::Key("content"), Step::Entry(key)], depth + 2)?;
-            entries.push((key.clone(), child));
+            entries.push((key.to_text(), child));
         }
         Ok((
             NodeKind::Dict { entries, key_types },
@@ -409,10 +408,11 @@ impl<'v> Reader<'v, '_> {
     }
 
     /// `SliceNode`: the JSON values `start`, `stop` and `step` of `content`.
-    fn slice(&mut self, state: &'v Object) -> Result<NodeKind> {
+    fn slice(&mut self, state: TapeObject<'v>) -> Result<NodeKind> {
         let content = self.get_object(state, "content")?;
         self.path.push(Step::Key("content"));
-        let bounds = ["start", "stop", "step"].map(|key| self.get(content, key).cloned());
+        let bounds =
+            ["start", "stop", "step"].map(|key| self.get(content, key).map(TapeValue::to_value));
         self.path.pop();
         let [start, stop, step] = bounds;
         Ok(NodeKind::Slice {
@@ -423,7 +423,7 @@ impl<'v> Reader<'v, '_> {
     }
 
     /// Protocol 0's `FunctionNode`: `module_path` and `function` in `content`.
-    fn function_v0(&mut self, state: &'v Object) -> Result<NodeKind> {
+    fn function_v0(&mut self, state: TapeObject<'v>) -> Result<NodeKind> {
         let content = self.get_object(state, "content")?;
         self.path.push(Step::Key("content"));
         let module_path = self.get_str(content, "module_path").map(str::to_owned);
@@ -438,7 +438,7 @@ impl<'v> Reader<'v, '_> {
     /// `MethodNode`: the instance `obj`, which must be of the method's class, and `func`.
     fn method(
         &mut self,
-        state: &'v Object,
+        state: TapeObject<'v>,
         class: &str,
         module: &str,
         depth: u64,
@@ -472,7 +472,7 @@ impl<'v> Reader<'v, '_> {
     /// `OperatorFuncNode`: a function of the `operator` module, and its `attrs`.
     fn operator_func(
         &mut self,
-        state: &'v Object,
+        state: TapeObject<'v>,
         module: &str,
         depth: u64,
     ) -> Result<KindAndKeys> {
@@ -488,10 +488,11 @@ impl<'v> Reader<'v, '_> {
     }
 
     /// `ObjectNode`: its state `content`, if any.
-    fn object(&mut self, state: &'v Object, depth: u64) -> Result<KindAndKeys> {
+    fn object(&mut self, state: TapeObject<'v>, depth: u64) -> Result<KindAndKeys> {
         // `state.get("content")`: absent and `null` both mean no state.
         match state.get("content") {
-            None | Some(Value::Null) => Ok((NodeKind::Object { content: None }, &[])),
+            None => Ok((NodeKind::Object { content: None }, &[])),
+            Some(content) if content.is_null() => Ok((NodeKind::Object { content: None }, &[])),
             Some(content) => {
                 let content = self.child(content, &[Step::Key("content")], depth + 1)?;
                 Ok((
@@ -505,7 +506,7 @@ impl<'v> Reader<'v, '_> {
     }
 
     /// `NdArrayNode`: a `.npy` member (`type` "numpy") or JSON items and a shape ("json").
-    fn ndarray(&mut self, state: &'v Object, depth: u64) -> Result<KindAndKeys> {
+    fn ndarray(&mut self, state: TapeObject<'v>, depth: u64) -> Result<KindAndKeys> {
         let array_type = self.get(state, "type")?;
         match array_type.as_str() {
             Some("numpy") => {
@@ -543,7 +544,7 @@ impl<'v> Reader<'v, '_> {
     /// `SparseMatrixNode`: a scipy `.npz` member.
     fn sparse_matrix(
         &mut self,
-        state: &'v Object,
+        state: TapeObject<'v>,
         class: &str,
         module: &str,
     ) -> Result<KindAndKeys> {
@@ -561,7 +562,7 @@ impl<'v> Reader<'v, '_> {
 
     /// `TreeNode`, `LossNode` and `QuantileForestNode`: the constructor arguments in
     /// `__reduce__` and the attributes in `content`.
-    fn reduce(&mut self, loader: Loader, state: &'v Object, depth: u64) -> Result<KindAndKeys> {
+    fn reduce(&mut self, loader: Loader, state: TapeObject<'v>, depth: u64) -> Result<KindAndKeys> {
         let reduce = self.get_object(state, "__reduce__")?;
         let content = self.get(state, "content")?;
         let attrs = self.child(content, &[Step::Key("content")], depth + 1)?;
@@ -594,7 +595,7 @@ impl<'v> Reader<'v, '_> {
     /// The node states `content[key]` for each key, built in order.
     fn content_children<const N: usize>(
         &mut self,
-        state: &'v Object,
+        state: TapeObject<'v>,
         keys: [&'static str; N],
         depth: u64,
     ) -> Result<[NodeId; N]> {
@@ -614,7 +615,7 @@ impl<'v> Reader<'v, '_> {
     }
 
     /// The node states of the `content` array, built in order.
-    fn items(&mut self, state: &'v Object, depth: u64) -> Result<Vec<NodeId>> {
+    fn items(&mut self, state: TapeObject<'v>, depth: u64) -> Result<Vec<NodeId>> {
         let content = self.get_array(state, "content")?;
         let mut items = Vec::with_capacity(content.len());
         for (index, item) in content.iter().enumerate() {
@@ -624,14 +625,16 @@ impl<'v> Reader<'v, '_> {
     }
 
     /// The three protocol forms of `RandomGeneratorNode`.
-    fn random_generator(&mut self, state: &'v Object, depth: u64) -> Result<NodeKind> {
+    fn random_generator(&mut self, state: TapeObject<'v>, depth: u64) -> Result<NodeKind> {
         let content = self.get_object(state, "content")?;
         self.path.push(Step::Key("content"));
         let raw = self.get(content, "bit_generator");
         self.path.pop();
         let raw = raw?;
         if self.protocol == 0 {
-            return Ok(NodeKind::RandomGeneratorV0 { raw: raw.clone() });
+            return Ok(NodeKind::RandomGeneratorV0 {
+                raw: raw.to_value(),
+            });
         }
         let bit_generator = self.child(
             raw,
@@ -654,11 +657,11 @@ impl<'v> Reader<'v, '_> {
         let name = raw
             .as_object()
             .and_then(|state| state.get("content"))
-            .and_then(Value::as_object)
+            .and_then(TapeValue::as_object)
             .and_then(|content| content.get("bit_generator"))
-            .and_then(Value::as_object)
+            .and_then(TapeValue::as_object)
             .and_then(|name_state| name_state.get("content"))
-            .and_then(Value::as_text)
+            .and_then(TapeValue::as_text)
             .and_then(|text| {
                 json::parse(text.surrogatepass_bytes(), self.limits.max_json_depth).ok()
             });

@@ -2,8 +2,10 @@
 //!
 //! A model names the same few classes thousands of times (`builtins.str` for every dict key,
 //! the estimator class for every tree of a forest), so the lookups are cached by the
-//! `(module, name)` strings of the schema. They go through `importlib.import_module`, as in
-//! skops, so relative or empty module names fail exactly as they do there.
+//! `(module, name)` strings of the schema. A module already imported is taken from
+//! `sys.modules` as `importlib.import_module` would take it; every other name goes through
+//! `importlib.import_module`, as in skops, so relative, empty or unknown module names fail
+//! exactly as they do there.
 
 use std::collections::HashMap;
 
@@ -36,6 +38,8 @@ impl<'py> Builtins<'py> {
 pub(super) struct Imports<'a, 'py> {
     py: Python<'py>,
     import_module: Option<Bound<'py, PyAny>>,
+    /// `sys.modules`, when it is a `dict` (looked up on first use).
+    sys_modules: Option<Option<Bound<'py, PyDict>>>,
     modules: HashMap<&'a str, Bound<'py, PyAny>>,
     objects: HashMap<(&'a str, &'a str), Bound<'py, PyAny>>,
     pub(super) builtins: Builtins<'py>,
@@ -46,6 +50,7 @@ impl<'a, 'py> Imports<'a, 'py> {
         Self {
             py,
             import_module: None,
+            sys_modules: None,
             modules: HashMap::new(),
             objects: HashMap::new(),
             builtins: Builtins::new(py),
@@ -56,6 +61,10 @@ impl<'a, 'py> Imports<'a, 'py> {
     pub(super) fn module(&mut self, name: &'a str) -> PyResult<Bound<'py, PyAny>> {
         if let Some(module) = self.modules.get(name) {
             return Ok(module.clone());
+        }
+        if let Some(module) = self.imported(name)? {
+            self.modules.insert(name, module.clone());
+            return Ok(module);
         }
         let import_module = match &self.import_module {
             Some(function) => function.clone(),
@@ -68,6 +77,42 @@ impl<'a, 'py> Imports<'a, 'py> {
         let module = import_module.call1((name,))?;
         self.modules.insert(name, module.clone());
         Ok(module)
+    }
+
+    /// The module `name` when it is already imported and initialised: what
+    /// `importlib.import_module` returns for it without taking the import lock (its
+    /// `_find_and_load` returns `sys.modules[name]` unless that is missing, `None` or still
+    /// `__spec__._initializing`). Calling `import_module` costs a few microseconds, a good part
+    /// of loading a small model. Relative and empty names, and everything else, go to
+    /// `import_module` itself.
+    fn imported(&mut self, name: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
+        if name.is_empty() || name.starts_with('.') {
+            return Ok(None);
+        }
+        let sys_modules = match &self.sys_modules {
+            Some(modules) => modules.clone(),
+            None => {
+                let modules = self.py.import("sys")?.getattr("modules")?;
+                let modules = modules.cast_into::<PyDict>().ok();
+                self.sys_modules = Some(modules.clone());
+                modules
+            }
+        };
+        let Some(module) = sys_modules.and_then(|modules| modules.get_item(name).ok().flatten())
+        else {
+            return Ok(None);
+        };
+        if module.is_none() {
+            return Ok(None);
+        }
+        let initializing = match module.getattr_opt("__spec__")? {
+            Some(spec) if !spec.is_none() => match spec.getattr_opt("_initializing")? {
+                Some(flag) => flag.is_truthy()?,
+                None => false,
+            },
+            _ => false,
+        };
+        Ok((!initializing).then_some(module))
     }
 
     /// skops' `_import_obj(module, name)`: `getattr(import_module(module), name)`.
