@@ -21,6 +21,7 @@ use std::collections::HashMap;
 use numpy::{PyArray1, PyArrayMethods};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 use skops_format::container::Archive;
 use skops_format::npy::{Descr, NpyHeader};
@@ -46,6 +47,32 @@ struct Handles<'py> {
     descr_to_dtype: Bound<'py, PyAny>,
 }
 
+/// The numpy functions and types of [`Handles`], looked up once per process: importing
+/// `numpy` and `numpy.lib.format` by name takes microseconds each, a fixed cost of every load.
+struct SharedHandles {
+    numpy: Py<PyAny>,
+    ndarray: Py<PyAny>,
+    uint8: Py<PyAny>,
+    frombuffer: Py<PyAny>,
+    descr_to_dtype: Py<PyAny>,
+}
+
+static SHARED_HANDLES: PyOnceLock<SharedHandles> = PyOnceLock::new();
+
+impl SharedHandles {
+    fn new(py: Python<'_>) -> PyResult<Self> {
+        let numpy = py.import("numpy")?.into_any();
+        let format = py.import("numpy.lib.format")?;
+        Ok(Self {
+            ndarray: numpy.getattr("ndarray")?.unbind(),
+            uint8: numpy.getattr("uint8")?.unbind(),
+            frombuffer: numpy.getattr("frombuffer")?.unbind(),
+            descr_to_dtype: format.getattr("descr_to_dtype")?.unbind(),
+            numpy: numpy.unbind(),
+        })
+    }
+}
+
 impl<'py> Numpy<'py> {
     pub(super) fn new(py: Python<'py>) -> Self {
         Self {
@@ -57,14 +84,14 @@ impl<'py> Numpy<'py> {
 
     fn handles(&mut self) -> PyResult<&Handles<'py>> {
         if self.handles.is_none() {
-            let numpy = self.py.import("numpy")?.into_any();
-            let format = self.py.import("numpy.lib.format")?;
+            let py = self.py;
+            let shared = SHARED_HANDLES.get_or_try_init(py, || SharedHandles::new(py))?;
             self.handles = Some(Handles {
-                ndarray: numpy.getattr("ndarray")?,
-                uint8: numpy.getattr("uint8")?,
-                frombuffer: numpy.getattr("frombuffer")?,
-                descr_to_dtype: format.getattr("descr_to_dtype")?,
-                numpy,
+                numpy: shared.numpy.bind(py).clone(),
+                ndarray: shared.ndarray.bind(py).clone(),
+                uint8: shared.uint8.bind(py).clone(),
+                frombuffer: shared.frombuffer.bind(py).clone(),
+                descr_to_dtype: shared.descr_to_dtype.bind(py).clone(),
             });
         }
         match &self.handles {

@@ -11,7 +11,8 @@ use std::collections::HashMap;
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PySet, PyString, PyTuple};
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyList, PyModule, PySet, PyString, PyTuple};
 
 /// Builtin types the loader compares against, to take shortcuts for the common cases.
 pub(super) struct Builtins<'py> {
@@ -92,7 +93,11 @@ impl<'a, 'py> Imports<'a, 'py> {
         let sys_modules = match &self.sys_modules {
             Some(modules) => modules.clone(),
             None => {
-                let modules = self.py.import("sys")?.getattr("modules")?;
+                // `import sys` goes through `__import__`; the module object never changes.
+                static SYS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+                let sys =
+                    SYS.get_or_try_init(self.py, || self.py.import("sys").map(Bound::unbind))?;
+                let modules = sys.bind(self.py).getattr("modules")?;
                 let modules = modules.cast_into::<PyDict>().ok();
                 self.sys_modules = Some(modules.clone());
                 modules
@@ -106,10 +111,21 @@ impl<'a, 'py> Imports<'a, 'py> {
             return Ok(None);
         }
         let initializing = match module.getattr_opt("__spec__")? {
-            Some(spec) if !spec.is_none() => match spec.getattr_opt("_initializing")? {
-                Some(flag) => flag.is_truthy()?,
-                None => false,
-            },
+            Some(spec) if !spec.is_none() => {
+                // Looked up in the spec's `__dict__` when it has one: a missing attribute
+                // (the spec of `builtins` has no `_initializing`) would cost an exception.
+                let flag = match spec
+                    .getattr_opt("__dict__")?
+                    .map(Bound::cast_into::<PyDict>)
+                {
+                    Some(Ok(attributes)) => attributes.get_item("_initializing")?,
+                    _ => spec.getattr_opt("_initializing")?,
+                };
+                match flag {
+                    Some(flag) => flag.is_truthy()?,
+                    None => false,
+                }
+            }
             _ => false,
         };
         Ok((!initializing).then_some(module))
