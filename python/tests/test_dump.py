@@ -5,7 +5,10 @@ own test list, and the special objects of the format), and for extra cases below
 
 - both write the same ``schema.json`` (parsed, with ``__id__`` values and member file names
   renumbered by first appearance, so the sharing of ids must be identical too), and ours is
-  exactly the text ``json.dumps(..., indent=2)`` writes;
+  exactly the text ``json.dumps(..., indent=2)`` writes; with one intended difference: a
+  ``RandomState`` or ``Generator`` met again is a ``CachedNode`` naming the first occurrence's
+  ``__id__`` in ours, where skops writes its whole state again (with a new key array member
+  each time, which its loader never reads: it returns the node of the first occurrence);
 - both write the same members in the same order, with the same bytes (for a ``.npz``: the same
   inner members);
 - skops 0.16 loads our bytes, trusting what it reports, to an object equal to the original;
@@ -36,8 +39,16 @@ from typing import Any
 import numpy as np
 import pytest
 import skops_rs.io as rio
-from _support import BuiltOnce, assert_same, assert_same_error, import_generator
+from _support import (
+    BuiltOnce,
+    assert_same,
+    assert_same_error,
+    fresh_id,
+    import_generator,
+    rewrite_archive,
+)
 from scipy import sparse
+from sklearn.linear_model._sgd_fast import Hinge
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from skops_rs import _skops_rs
@@ -97,10 +108,60 @@ def _npz_members(data: bytes) -> list[tuple[str, bytes]]:
         return [(name, archive.read(name)) for name in archive.namelist()]
 
 
+RANDOM_STATE_LOADERS = ("RandomStateNode", "RandomGeneratorNode")
+
+
+def _files_named(node: Any) -> set[str]:
+    if isinstance(node, dict):
+        names = {node["file"]} if isinstance(node.get("file"), str) else set()
+        return names.union(*(_files_named(value) for value in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_files_named(value) for value in node))
+    return set()
+
+
+def _random_states_referenced(schema: Any) -> tuple[Any, set[str]]:
+    """skops' `schema` as our writer writes it, and the members it no longer names.
+
+    Our one intended difference: a `RandomState` / `Generator` written in full before (same
+    `__id__`, in the order skops' loader builds the nodes) is a `CachedNode` naming it. skops
+    writes the whole state again, with a fresh key array each time (`get_state()` returns a new
+    one), and its loader never reads that copy: the `__id__` is looked up first. A copy first
+    written inside a reduce node's `__reduce__` arguments (built after the node's `content`) is
+    not referenced.
+    """
+    written: set[int] = set()
+    dropped: list[Any] = []
+
+    def walk(node: Any, built_late: bool) -> Any:
+        if isinstance(node, list):
+            return [walk(item, built_late) for item in node]
+        if not isinstance(node, dict):
+            return node
+        if node.get("__loader__") in RANDOM_STATE_LOADERS:
+            if node["__id__"] in written:
+                dropped.append(node)
+                return {
+                    "__class__": node["__class__"],
+                    "__module__": node["__module__"],
+                    "__loader__": "CachedNode",
+                    "__id__": node["__id__"],
+                }
+            if not built_late:
+                written.add(node["__id__"])
+        return {key: walk(value, built_late or key == "__reduce__") for key, value in node.items()}
+
+    referenced = walk(schema, False)
+    return referenced, _files_named(dropped) - _files_named(referenced)
+
+
 def assert_same_archive(theirs: bytes, ours: bytes) -> None:
-    """Same schema (up to ids and names), same members in the same order, same bytes."""
+    """Same schema (up to ids and names), same members in the same order, same bytes; but for
+    repeated random states, which we write as references (`_random_states_referenced`)."""
     their_members, our_members = _members(theirs), _members(ours)
-    their_schema = their_members["schema.json"].decode()
+    their_schema, unnamed = _random_states_referenced(json.loads(their_members["schema.json"]))
+    their_members = {name: data for name, data in their_members.items() if name not in unnamed}
+    their_schema = json.dumps(their_schema)
     our_schema = our_members["schema.json"].decode()
     assert our_schema == json.dumps(json.loads(our_schema), indent=2)
     expected, their_names = _normalised(their_schema)
@@ -756,3 +817,217 @@ def test_ids_are_numbered_in_walk_order_so_dumps_are_reproducible():
     assert len([name for name in names if name.endswith(".npy")]) == 2
     loaded = sio.loads(data, trusted=sio.get_untrusted_types(data=data))
     assert loaded["a"] is loaded["b"][0]
+
+
+# ----- random states: written once, then named --------------------------------------------------
+
+
+def _random_state_nodes(schema: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The RandomState / Generator nodes written in full, and the CachedNodes, in file order
+    (the order the loaders build them in, reduce arguments aside)."""
+    full: list[dict[str, Any]] = []
+    cached: list[dict[str, Any]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("__loader__") in RANDOM_STATE_LOADERS:
+                full.append(node)
+            elif node.get("__loader__") == "CachedNode":
+                cached.append(node)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(schema)
+    return full, cached
+
+
+def _schema(data: bytes) -> Any:
+    return json.loads(_members(data)["schema.json"])
+
+
+def _key_members(data: bytes) -> int:
+    """How many members hold an MT19937 key (624 uint32s)."""
+    count = 0
+    for name, member in _members(data).items():
+        if name.endswith(".npy"):
+            array = np.load(io.BytesIO(member), allow_pickle=False)
+            count += array.dtype == np.uint32 and array.shape == (624,)
+    return count
+
+
+def _same_random_state(a: np.random.RandomState, b: np.random.RandomState) -> bool:
+    (name_a, key_a, *rest_a), (name_b, key_b, *rest_b) = a.get_state(), b.get_state()
+    return name_a == name_b and np.array_equal(key_a, key_b) and rest_a == rest_b
+
+
+@pytest.fixture(scope="module")
+def boosting() -> Any:
+    from sklearn.datasets import make_classification
+    from sklearn.ensemble import GradientBoostingClassifier
+
+    X, y = make_classification(n_samples=300, n_features=8, random_state=0)
+    model = GradientBoostingClassifier(n_estimators=20, subsample=0.8, random_state=0)
+    return model.fit(X, y), X
+
+
+def test_a_gradient_boosting_random_state_is_written_once(boosting, tmp_path, capsys):
+    """The ensemble shares one RandomState (`_rng`) with its 20 trees: skops writes it 21 times,
+    each copy with its own key member; we write it once and name it 20 times. skops 0.16 and
+    our loader read our file as skops' own: the same untrusted types, one RandomState shared by
+    all the trees (as pickle rebuilds it), in the original's state, the same predictions."""
+    model, X = boosting
+    assert all(tree.random_state is model._rng for tree in model.estimators_.ravel())
+    theirs, ours = sio.dumps(model), rs_dumps(model)
+    assert _key_members(theirs) == 21
+    assert _key_members(ours) == 1
+    full, cached = _random_state_nodes(_schema(ours))
+    assert len(full) == 1 and len(cached) == 20
+    assert {(node["__class__"], node["__module__"], node["__id__"]) for node in cached} == {
+        ("RandomState", "numpy.random.mtrand", full[0]["__id__"])
+    }
+    assert_same_archive(theirs, ours)
+
+    untrusted = sio.get_untrusted_types(data=theirs)
+    assert sio.get_untrusted_types(data=ours) == untrusted
+    assert rio.get_untrusted_types(data=ours) == rio.get_untrusted_types(data=theirs) == []
+    # `_rng`, a reference, shows the state it names, as in skops' file (visualize does not
+    # show the items of object arrays, so not the trees).
+    for visualize in (sio.visualize, rio.visualize):
+        visualize(theirs)
+        expected = capsys.readouterr().out
+        visualize(ours)
+        assert capsys.readouterr().out == expected
+        assert "_rng: numpy.random.mtrand.RandomState\n" in expected
+    path = tmp_path / "boosting.skops"
+    path.write_bytes(ours)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        loaded_by = {
+            "skops loads": sio.loads(ours, trusted=untrusted),
+            "skops load": sio.load(path, trusted=untrusted),
+            "skops_rs loads": rio.loads(ours),
+            "skops_rs load": rio.load(path),
+        }
+    for reader, loaded in loaded_by.items():
+        assert all(tree.random_state is loaded._rng for tree in loaded.estimators_.ravel()), reader
+        assert _same_random_state(loaded._rng, model._rng), reader
+        np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+    assert {loaded._rng.rand() for loaded in loaded_by.values()} == {model._rng.rand()}
+
+
+def test_a_reference_to_a_random_state_not_built_before_is_refused(boosting):
+    """A CachedNode naming an id no node has, or a node built only later (the full state moved
+    after its references), is refused by skops 0.16 and by us."""
+    model, _ = boosting
+    ours = rs_dumps(model)
+
+    def unknown_id(schema: dict[str, Any], _: dict[str, bytes]) -> None:
+        for node in _random_state_nodes(schema)[1]:
+            node["__id__"] = fresh_id()
+
+    def full_state_last(schema: dict[str, Any], _: dict[str, bytes]) -> None:
+        # `_rng`, a reference, comes after every tree's; the first tree holds the full state.
+        [full], cached = _random_state_nodes(schema)
+        full_copy, last_copy = copy.deepcopy(full), copy.deepcopy(cached[-1])
+        full.clear()
+        full.update(last_copy)
+        cached[-1].clear()
+        cached[-1].update(full_copy)
+
+    for change in (unknown_id, full_state_last):
+        data = rewrite_archive(ours, change)
+        for reader in (sio.get_untrusted_types, sio.visualize):
+            with pytest.raises(ValueError, match="A cached node refers to an unknown object id"):
+                reader(data=data) if reader is sio.get_untrusted_types else reader(data)
+        with pytest.raises(SkopsFormatError) as refused:
+            rio.loads(data)
+        assert refused.value.kind == "schema-cached-node-unknown-id", change.__name__
+    # The file before either change loads (so the changes are what is refused).
+    assert rio.loads(ours).n_estimators_ == 20
+
+
+def test_generators_met_again_are_written_once():
+    """A Generator met again is named too (an MT19937 one held a key member per copy, others
+    repeat their whole state); RandomState and Generator are each named as what they are."""
+    mt = np.random.Generator(np.random.MT19937(1))
+    pcg = np.random.default_rng(2)
+    legacy = np.random.RandomState(3)
+    for rng in (mt, pcg, legacy):
+        rng.random(5)  # away from the seeded state
+    obj = {"mt": [mt, mt], "pcg": (pcg, {"again": pcg}), "legacy": legacy, "mt_again": mt}
+    theirs, ours = sio.dumps(obj), rs_dumps(obj)
+    # skops: three copies of the MT19937 generator's key and the RandomState's; ours: one each.
+    assert (_key_members(theirs), _key_members(ours)) == (4, 2)
+    full, cached = _random_state_nodes(_schema(ours))
+    assert [node["__class__"] for node in full] == ["Generator", "Generator", "RandomState"]
+    assert [(node["__class__"], node["__module__"]) for node in cached] == [
+        ("Generator", "numpy.random._generator")
+    ] * 3
+    assert_same_archive(theirs, ours)
+    assert sio.get_untrusted_types(data=ours) == rio.get_untrusted_types(data=ours) == []
+    for loaded in (sio.loads(ours), rio.loads(ours)):
+        assert loaded["mt"][0] is loaded["mt"][1] is loaded["mt_again"]
+        assert loaded["pcg"][0] is loaded["pcg"][1]["again"]
+        assert_same(loaded["mt"][0].bit_generator.state, mt.bit_generator.state)
+        assert loaded["pcg"][0].bit_generator.state == pcg.bit_generator.state
+        assert _same_random_state(loaded["legacy"], legacy)
+
+
+def test_a_forest_with_a_random_state_object_is_written_as_skops_writes_it():
+    """A forest given `random_state=RandomState(0)` hands its trees ints drawn from it: the
+    RandomState occurs once, and the file is skops' own (no reference)."""
+    from sklearn.ensemble import RandomForestClassifier
+
+    X = np.random.RandomState(0).rand(60, 3)
+    rng = np.random.RandomState(0)
+    forest = RandomForestClassifier(n_estimators=4, random_state=rng).fit(X, X[:, 0] > 0.5)
+    assert all(isinstance(tree.random_state, int) for tree in forest.estimators_)
+    theirs, ours = sio.dumps(forest), rs_dumps(forest)
+    assert _random_state_nodes(_schema(ours))[1] == []
+    assert _key_members(ours) == 1
+    assert_same_archive(theirs, ours)
+    # Not only up to references: the very schema skops writes.
+    assert (
+        _normalised(_members(ours)["schema.json"].decode())[0]
+        == _normalised(_members(theirs)["schema.json"].decode())[0]
+    )
+    assert _same_random_state(rio.loads(ours).random_state, rng)
+
+
+class _LossHoldingARandomState(Hinge):
+    """A loss whose reduce arguments and state hold the same RandomState."""
+
+    def __init__(self, threshold: float = 1.0, rng: Any = None) -> None:
+        self.rng = rng
+
+    def __reduce__(self) -> Any:
+        return (type(self), (1.0, self.rng), {"rng": self.rng})
+
+
+def test_a_random_state_first_met_in_reduce_arguments_is_not_named_from_their_state():
+    """A reduce node's `__reduce__` arguments are written before its `content` but built after
+    it: a RandomState first written there and met again in `content` is written in full there
+    too (a reference would name a node not built yet); a later one is named."""
+    rng = np.random.RandomState(0)
+    obj = [_LossHoldingARandomState(1.0, rng), rng]
+    theirs, ours = sio.dumps(obj), rs_dumps(obj)
+    full, cached = _random_state_nodes(_schema(ours))
+    assert len(full) == 2 and len(cached) == 1
+    assert_same_archive(theirs, ours)
+    assert sio.get_untrusted_types(data=ours) == sio.get_untrusted_types(data=theirs)
+    assert rio.get_untrusted_types(data=ours) == rio.get_untrusted_types(data=theirs)
+
+    def content_refers_to_arguments(schema: dict[str, Any], _: dict[str, bytes]) -> None:
+        in_content = schema["content"][0]["content"]["content"]["rng"]
+        in_content.clear()
+        in_content.update(_random_state_nodes(schema)[1][0])
+
+    # What the rule avoids: skops builds the loss' `content` first and refuses the reference.
+    referring = rewrite_archive(ours, content_refers_to_arguments)
+    with pytest.raises(ValueError, match="A cached node refers to an unknown object id"):
+        sio.get_untrusted_types(data=referring)
+    with pytest.raises(SkopsFormatError, match="unknown object id"):
+        rio.get_untrusted_types(data=referring)

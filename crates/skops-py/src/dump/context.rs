@@ -8,7 +8,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyType};
 use skops_format::container::WriteCompression;
 
-use super::address_map::{AddressDepthMap, AddressMap};
+use super::address_map::{AddressDepthMap, AddressMap, IdSet};
 use super::archive::Archive;
 use super::dispatch::{TypeInfo, TypeTable};
 use super::error::{DumpError, DumpResult};
@@ -64,6 +64,13 @@ pub(crate) struct Dumper<'py> {
     rendered: AddressDepthMap<std::ops::Range<usize>>,
     /// `json.dumps(name)`, `json.dumps(module)` of functions and builtins met (by address).
     pub(crate) callables: AddressMap<(String, String)>,
+    /// The `__id__`s of the random states and generators written in full so far that a
+    /// later occurrence may name by a `CachedNode` instead (see `nodes/numpy.rs`).
+    pub(crate) random_states: IdSet,
+    /// How many enclosing parts are built by the loaders after a sibling written later (a
+    /// reduce node's `__reduce__` arguments, built after its `content`): a random state first
+    /// written there could be named before the loader has built it, so it is not referenced.
+    pub(crate) built_late: usize,
 }
 
 impl<'py> Dumper<'py> {
@@ -83,6 +90,8 @@ impl<'py> Dumper<'py> {
             deferred: None,
             rendered: AddressDepthMap::default(),
             callables: AddressMap::default(),
+            random_states: IdSet::default(),
+            built_late: 0,
         })
     }
 
@@ -121,6 +130,19 @@ impl<'py> Dumper<'py> {
         self.path.push(segment);
         let result = self.write_state(obj);
         self.path.pop();
+        result
+    }
+
+    /// [`Self::child`] for a part the loaders build after a sibling written after it (see
+    /// [`Self::built_late`]).
+    pub(crate) fn child_built_late(
+        &mut self,
+        segment: Segment<'py>,
+        obj: &Bound<'py, PyAny>,
+    ) -> DumpResult<()> {
+        self.built_late += 1;
+        let result = self.child(segment, obj);
+        self.built_late -= 1;
         result
     }
 

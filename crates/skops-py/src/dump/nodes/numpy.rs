@@ -1,5 +1,15 @@
 //! numpy objects (skops' `_numpy.py`): NdArrayNode (arrays and numpy scalars),
 //! MaskedArrayNode, DTypeNode, RandomStateNode and RandomGeneratorNode.
+//!
+//! One difference from skops: a `RandomState` or `Generator` met again (the same object) is
+//! written as a `CachedNode` naming the first one's `__id__`, not in full. skops writes the full
+//! state at every occurrence, and because `get_state()` returns a new key array each time, each
+//! copy adds an `.npy` member of 2.5 KB of random bytes (a `GradientBoostingClassifier` shares
+//! its one `RandomState` with all its trees: 201 members, most of its deflated file). skops'
+//! loader looks up the `__id__` before anything else, so it never read those copies: it returns
+//! the node already built, and reads the reference the same way (so do our readers): the loaded
+//! trees share one `RandomState`, as pickle gives them. Every other repeated object is still
+//! written in full, as skops writes it.
 
 use numpy::{PyArrayDescrMethods, PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::exceptions::PyValueError;
@@ -129,8 +139,37 @@ impl<'py> Dumper<'py> {
         Ok(())
     }
 
+    /// A `RandomState` (`generator` false) or `Generator`: its full node the first time, a
+    /// `CachedNode` naming it after that.
+    pub(super) fn random_node(
+        &mut self,
+        obj: &Bound<'py, PyAny>,
+        id: u64,
+        type_index: usize,
+        generator: bool,
+    ) -> DumpResult<()> {
+        if self.random_states.contains(&id) {
+            self.begin_node_of(type_index, "CachedNode")?;
+            self.end_node(id);
+            return Ok(());
+        }
+        if generator {
+            self.generator_node(obj, id, type_index)?;
+        } else {
+            self.random_state_node(obj, id, type_index)?;
+        }
+        // The loaders build the nodes in the order they are written, with two exceptions: a
+        // DictNode's `key_types` before its `content` (types only: never a random state) and a
+        // reduce node's `args` after its `content`. A random state first written in `args` is
+        // written in full again, never named before the loader has built it.
+        if self.built_late == 0 {
+            self.random_states.insert(id);
+        }
+        Ok(())
+    }
+
     /// `random_state_get_state`: `content` = node of `obj.get_state(legacy=False)`.
-    pub(super) fn random_state_node(
+    fn random_state_node(
         &mut self,
         obj: &Bound<'py, PyAny>,
         id: u64,
@@ -147,7 +186,7 @@ impl<'py> Dumper<'py> {
     }
 
     /// `random_generator_get_state`: the bit generator's state and its seed sequence's.
-    pub(super) fn generator_node(
+    fn generator_node(
         &mut self,
         obj: &Bound<'py, PyAny>,
         id: u64,

@@ -50,7 +50,8 @@ impl<'py> Dumper<'py> {
         self.text.key("__reduce__");
         self.text.begin_object();
         self.text.key("args");
-        self.child(Segment::Attr("args"), &reduced.get_item(1)?)?;
+        // skops' ReduceNode builds `content` first, then these arguments.
+        self.child_built_late(Segment::Attr("args"), &reduced.get_item(1)?)?;
         self.text.end_object();
 
         let attrs = if reduced.len()? == 3 {
@@ -113,7 +114,7 @@ impl<'py> Dumper<'py> {
         } else {
             (unpickle_args.get_item(2)?, PyDict::new(py).into_any())
         };
-        self.child(Segment::Attr("args"), &args)?;
+        self.child_built_late(Segment::Attr("args"), &args)?;
         self.text.end_object();
         self.text.key("content");
         self.child(state_segment(&content), &content)?;
