@@ -8,6 +8,7 @@ import ast
 import io
 import json
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,23 +22,26 @@ def tables() -> dict[str, dict[str, Any]]:
     return {path.stem: json.loads(path.read_text()) for path in sorted(FOLDER.glob("*.json"))}
 
 
+def json_objects(value: Any) -> Iterator[dict[str, Any]]:
+    """Every JSON object in a parsed JSON value, in document order (depth first)."""
+    if isinstance(value, dict):
+        yield value
+        for item in value.values():
+            yield from json_objects(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from json_objects(item)
+
+
 def all_types(data: bytes) -> list[str]:
     """Every type the file's schema names: trusting them all leaves only the validators."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         schema = json.loads(archive.read("schema.json"))
-    names: set[str] = set()
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if "__module__" in node and "__class__" in node:
-                names.add(f"{node['__module__']}.{node['__class__']}")
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(schema)
+    names = {
+        f"{node['__module__']}.{node['__class__']}"
+        for node in json_objects(schema)
+        if "__module__" in node and "__class__" in node
+    }
     return sorted(names)
 
 

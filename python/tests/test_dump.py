@@ -47,6 +47,7 @@ from _support import (
     import_generator,
     rewrite_archive,
 )
+from _tables import json_objects
 from scipy import sparse
 from sklearn.linear_model._sgd_fast import Hinge
 from sklearn.pipeline import Pipeline
@@ -825,22 +826,9 @@ def test_ids_are_numbered_in_walk_order_so_dumps_are_reproducible():
 def _random_state_nodes(schema: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The RandomState / Generator nodes written in full, and the CachedNodes, in file order
     (the order the loaders build them in, reduce arguments aside)."""
-    full: list[dict[str, Any]] = []
-    cached: list[dict[str, Any]] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("__loader__") in RANDOM_STATE_LOADERS:
-                full.append(node)
-            elif node.get("__loader__") == "CachedNode":
-                cached.append(node)
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(schema)
+    nodes = list(json_objects(schema))
+    full = [node for node in nodes if node.get("__loader__") in RANDOM_STATE_LOADERS]
+    cached = [node for node in nodes if node.get("__loader__") == "CachedNode"]
     return full, cached
 
 

@@ -34,6 +34,7 @@ pub use text::{Piece, Pieces, Text};
 pub use write::{to_string_compact, to_string_pretty};
 
 use std::collections::HashMap;
+use std::hash::Hash;
 
 /// A JSON value as Python's `json.loads` reads it.
 #[derive(Debug, Clone, PartialEq)]
@@ -229,33 +230,7 @@ impl Object {
     /// The members a Python `dict` built from this object holds, in its iteration order:
     /// each distinct key once, at the position of its first occurrence, with its last value.
     pub fn dict_entries(&self) -> Vec<(&Text, &Value)> {
-        // Small objects (nearly all of them in a schema) are checked without hashing.
-        let small = self.0.len() <= 16;
-        if small
-            && !self
-                .0
-                .iter()
-                .enumerate()
-                .any(|(index, (key, _))| self.0.iter().skip(index + 1).any(|(k, _)| k == key))
-        {
-            return self.iter().collect();
-        }
-        let mut position: HashMap<&Text, usize> = HashMap::with_capacity(self.0.len());
-        let mut entries: Vec<(&Text, &Value)> = Vec::with_capacity(self.0.len());
-        for (key, value) in &self.0 {
-            match position.get(key) {
-                Some(&index) => {
-                    if let Some(entry) = entries.get_mut(index) {
-                        entry.1 = value;
-                    }
-                }
-                None => {
-                    position.insert(key, entries.len());
-                    entries.push((key, value));
-                }
-            }
-        }
-        entries
+        python_dict_entries(self.iter().collect())
     }
 
     /// The members as a vector, in source order.
@@ -296,6 +271,40 @@ impl<'a> IntoIterator for &'a Object {
     fn into_iter(self) -> Self::IntoIter {
         self.0.iter().map(|(key, value)| (key, value))
     }
+}
+
+/// What a Python `dict` built from `members` (in source order, duplicate keys included)
+/// holds, in its iteration order: each distinct key once, at the position of its first
+/// occurrence, with its last value.
+pub(crate) fn python_dict_entries<K: Copy + Eq + Hash, V>(members: Vec<(K, V)>) -> Vec<(K, V)> {
+    // Small objects (nearly all of them in a schema) are checked without hashing.
+    let small = members.len() <= 16;
+    if small
+        && !members.iter().enumerate().any(|(index, (key, _))| {
+            members
+                .iter()
+                .skip(index + 1)
+                .any(|(other, _)| other == key)
+        })
+    {
+        return members;
+    }
+    let mut position: HashMap<K, usize> = HashMap::with_capacity(members.len());
+    let mut entries: Vec<(K, V)> = Vec::with_capacity(members.len());
+    for (key, value) in members {
+        match position.get(&key) {
+            Some(&index) => {
+                if let Some(entry) = entries.get_mut(index) {
+                    entry.1 = value;
+                }
+            }
+            None => {
+                position.insert(key, entries.len());
+                entries.push((key, value));
+            }
+        }
+    }
+    entries
 }
 
 #[cfg(test)]

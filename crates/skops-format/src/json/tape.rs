@@ -11,10 +11,8 @@
 //! duplicate keys wins, [`TapeObject::dict_entries`] is what a Python `dict` holds), and
 //! [`TapeValue::to_value`] builds the owned value where one is kept.
 
-use std::collections::HashMap;
-
 use super::number::{integer_text_as_u64, is_integer_text};
-use super::{Number, Object, Text, Value};
+use super::{Number, Object, Text, Value, python_dict_entries};
 
 /// One JSON value, or the start of one, in a [`Tape`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -369,35 +367,7 @@ impl<'t> TapeObject<'t> {
     /// each distinct key once, at the position of its first occurrence, with its last value
     /// (as [`Object::dict_entries`]).
     pub fn dict_entries(self) -> Vec<(TapeText<'t>, TapeValue<'t>)> {
-        let members: Vec<_> = self.iter().collect();
-        // Small objects (nearly all of them in a schema) are checked without hashing.
-        let small = members.len() <= 16;
-        if small
-            && !members.iter().enumerate().any(|(index, (key, _))| {
-                members
-                    .iter()
-                    .skip(index + 1)
-                    .any(|(other, _)| other == key)
-            })
-        {
-            return members;
-        }
-        let mut position: HashMap<TapeText<'t>, usize> = HashMap::with_capacity(members.len());
-        let mut entries: Vec<(TapeText<'t>, TapeValue<'t>)> = Vec::with_capacity(members.len());
-        for (key, value) in members {
-            match position.get(&key) {
-                Some(&index) => {
-                    if let Some(entry) = entries.get_mut(index) {
-                        entry.1 = value;
-                    }
-                }
-                None => {
-                    position.insert(key, entries.len());
-                    entries.push((key, value));
-                }
-            }
-        }
-        entries
+        python_dict_entries(self.iter().collect())
     }
 }
 
