@@ -1019,3 +1019,47 @@ def test_a_random_state_first_met_in_reduce_arguments_is_not_named_from_their_st
         sio.get_untrusted_types(data=referring)
     with pytest.raises(SkopsFormatError, match="unknown object id"):
         rio.get_untrusted_types(data=referring)
+
+
+def test_a_random_state_under_keys_equal_in_json_is_not_named():
+    """`1` and `"1"` are the same JSON key: the loaders build only the last value under it, so
+    a RandomState first written under the first one is never built, and naming it later would
+    make the file unloadable (red-team finding). Under keys that may be equal in JSON (not all
+    plain `str`, or a dict subclass) a random state is written in full each time; the file then
+    loads in skops 0.16 and in skops_rs exactly as skops' own file does."""
+    rs = np.random.RandomState(0)
+    gen = np.random.default_rng(1)
+    cases = [
+        {1: rs, "1": 0, "x": rs},
+        {True: gen, "true": 1, "z": gen},
+        {1: rs, "1": 0, "y": [rs]},
+        collections.OrderedDict([("a", rs), ("b", rs)]),
+    ]
+    for obj in cases:
+        theirs, ours = sio.dumps(obj), rs_dumps(obj)
+        assert _random_state_nodes(_schema(ours))[1] == [], obj
+        # The very schema skops writes, references and all.
+        assert (
+            _normalised(_members(ours)["schema.json"].decode())[0]
+            == _normalised(_members(theirs)["schema.json"].decode())[0]
+        )
+        expected = sio.loads(theirs, trusted=sio.get_untrusted_types(data=theirs))
+        for load, untrusted in (
+            (sio.loads, sio.get_untrusted_types),
+            (rio.loads, rio.get_untrusted_types),
+        ):
+            loaded = load(ours, trusted=untrusted(data=ours))
+            assert list(loaded) == list(expected)
+            for key, value in expected.items():
+                got = loaded[key]
+                if isinstance(value, np.random.RandomState):
+                    assert _same_random_state(got, value)
+                elif isinstance(value, np.random.Generator):
+                    assert got.bit_generator.state == value.bit_generator.state
+                elif isinstance(value, list):
+                    assert _same_random_state(got[0], value[0])
+                else:
+                    assert got == value
+    # A plain dict with `str` keys still names the repeated state.
+    _, cached = _random_state_nodes(_schema(rs_dumps({"a": rs, "b": rs})))
+    assert len(cached) == 1

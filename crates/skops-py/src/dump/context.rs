@@ -67,9 +67,11 @@ pub(crate) struct Dumper<'py> {
     /// The `__id__`s of the random states and generators written in full so far that a
     /// later occurrence may name by a `CachedNode` instead (see `nodes/numpy.rs`).
     pub(crate) random_states: IdSet,
-    /// How many enclosing parts are built by the loaders after a sibling written later (a
-    /// reduce node's `__reduce__` arguments, built after its `content`): a random state first
-    /// written there could be named before the loader has built it, so it is not referenced.
+    /// How many enclosing parts the loaders may build after a sibling written later (a reduce
+    /// node's `__reduce__` arguments, built after its `content`) or not at all (the values of
+    /// a dict whose keys may be equal in JSON: only the last of equal keys is built): a random
+    /// state first written there could be named before, or without, the loader building it,
+    /// so it is not referenced.
     pub(crate) built_late: usize,
 }
 

@@ -39,7 +39,7 @@ impl<'py> Builtins<'py> {
 pub(super) struct Imports<'a, 'py> {
     py: Python<'py>,
     import_module: Option<Bound<'py, PyAny>>,
-    /// `sys.modules`, when it is a `dict` (looked up on first use).
+    /// `sys.modules`, when it is a plain `dict` (looked up on first use).
     sys_modules: Option<Option<Bound<'py, PyDict>>>,
     modules: HashMap<&'a str, Bound<'py, PyAny>>,
     objects: HashMap<(&'a str, &'a str), Bound<'py, PyAny>>,
@@ -85,7 +85,9 @@ impl<'a, 'py> Imports<'a, 'py> {
     /// `_find_and_load` returns `sys.modules[name]` unless that is missing, `None` or still
     /// `__spec__._initializing`). Calling `import_module` costs a few microseconds, a good part
     /// of loading a small model. Relative and empty names, and everything else, go to
-    /// `import_module` itself.
+    /// `import_module` itself. One known difference, on purpose: `_initializing` is read from
+    /// the spec's `__dict__` when it has one, so a spec class that makes it a raising property
+    /// is not asked (found by a red team; no real module spec does that).
     fn imported(&mut self, name: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
         if name.is_empty() || name.starts_with('.') {
             return Ok(None);
@@ -98,7 +100,9 @@ impl<'a, 'py> Imports<'a, 'py> {
                 let sys =
                     SYS.get_or_try_init(self.py, || self.py.import("sys").map(Bound::unbind))?;
                 let modules = sys.bind(self.py).getattr("modules")?;
-                let modules = modules.cast_into::<PyDict>().ok();
+                // Only a plain `dict`: a subclass may answer lookups its own way, which
+                // `import_module` then sees and this shortcut would not.
+                let modules = modules.cast_into_exact::<PyDict>().ok();
                 self.sys_modules = Some(modules.clone());
                 modules
             }

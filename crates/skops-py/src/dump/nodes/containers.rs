@@ -22,6 +22,7 @@ impl<'py> Dumper<'py> {
         type_index: usize,
     ) -> DumpResult<()> {
         // A snapshot: Python code runs while the values are written.
+        let exact_dict = obj.cast_exact::<PyDict>().is_ok();
         let (keys, items) = if let Ok(dict) = obj.cast_exact::<PyDict>() {
             let items: Vec<_> = dict.iter().collect();
             let keys: Vec<_> = items.iter().map(|(key, _)| key.clone()).collect();
@@ -44,13 +45,18 @@ impl<'py> Dumper<'py> {
         self.begin_node_of(type_index, "DictNode")?;
         self.text.key("content");
         self.text.begin_object();
-        for (key, value) in &items {
-            if value.is_instance(&property)? {
-                continue;
-            }
-            self.dict_key(key)?;
-            self.child(Segment::Key(key.clone()), value)?;
-        }
+        // Keys that are not plain `str` may be equal in JSON (`1` and `"1"` are both `"1"`),
+        // and a subclass's own `items()` may repeat a key: the loaders build only the last of
+        // equal keys, so a random state first written under one of them may never be built,
+        // and later occurrences must not name it.
+        let keys_may_collide = !exact_dict
+            || items
+                .iter()
+                .any(|(key, _)| !key.is_exact_instance_of::<PyString>());
+        self.built_late += usize::from(keys_may_collide);
+        let written = self.dict_content(&items, &property);
+        self.built_late -= usize::from(keys_may_collide);
+        written?;
         self.text.end_object();
 
         // skops builds `[type(key) for key in obj.keys()]`: a new list, memoised.
@@ -70,6 +76,22 @@ impl<'py> Dumper<'py> {
         self.text.end_array();
         self.end_node(list_id);
         self.end_node(id);
+        Ok(())
+    }
+
+    /// The members of a DictNode's `content`: each key (as json names it) and its value's node.
+    fn dict_content(
+        &mut self,
+        items: &[(Bound<'py, PyAny>, Bound<'py, PyAny>)],
+        property: &Bound<'py, PyAny>,
+    ) -> DumpResult<()> {
+        for (key, value) in items {
+            if value.is_instance(property)? {
+                continue;
+            }
+            self.dict_key(key)?;
+            self.child(Segment::Key(key.clone()), value)?;
+        }
         Ok(())
     }
 

@@ -158,10 +158,11 @@ impl<'py> Dumper<'py> {
         } else {
             self.random_state_node(obj, id, type_index)?;
         }
-        // The loaders build the nodes in the order they are written, with two exceptions: a
-        // DictNode's `key_types` before its `content` (types only: never a random state) and a
-        // reduce node's `args` after its `content`. A random state first written in `args` is
-        // written in full again, never named before the loader has built it.
+        // The loaders build the nodes in the order they are written, with three exceptions: a
+        // DictNode's `key_types` before its `content` (types only: never a random state), a
+        // reduce node's `args` after its `content`, and a dict's values under keys equal in
+        // JSON (only the last is built; see `dict_node`). A random state first written in such
+        // a place is written in full again, never named before or without being built.
         if self.built_late == 0 {
             self.random_states.insert(id);
         }
