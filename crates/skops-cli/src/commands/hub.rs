@@ -57,6 +57,7 @@ async fn serve(args: &HubServeArgs) -> Result<Outcome, CliError> {
         .await
         .map_err(failed)?;
     let addr = listener.local_addr().map_err(failed)?;
+    let shutdown = shutdown_signal();
     // Printed before serving, and flushed: scripts and tests read the URL from it.
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(stdout, "skops-rs hub: serving {location} at http://{addr}");
@@ -69,7 +70,7 @@ async fn serve(args: &HubServeArgs) -> Result<Outcome, CliError> {
             .map_err(|source| CliError::ServeModels { source })?;
     }
     let hub = Arc::new(hub);
-    skops_hub::serve(listener, hub, shutdown_signal())
+    skops_hub::serve(listener, hub, shutdown)
         .await
         .map_err(failed)?;
     Ok(Outcome {
@@ -78,24 +79,36 @@ async fn serve(args: &HubServeArgs) -> Result<Outcome, CliError> {
     })
 }
 
-/// Completes on Ctrl-C or (on Unix) SIGTERM.
-pub(crate) async fn shutdown_signal() {
-    let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// A future that completes on Ctrl-C or (on Unix) SIGTERM.
+///
+/// The handlers are registered when this is called, not when the future is first polled: the
+/// servers print their URL and then poll the future from a task of their own, and a client that
+/// read the URL could otherwise stop the server before that task ran, killing it by the signal's
+/// default action (exit -15 under load) instead of shutting it down. Call it before printing.
+pub(crate) fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    let terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    #[cfg(unix)]
+    let interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).ok();
+    async move {
+        #[cfg(unix)]
+        {
+            let wait = |signal: Option<tokio::signal::unix::Signal>| async move {
+                match signal {
+                    Some(mut signal) => {
+                        signal.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = wait(interrupt) => {}
+                () = wait(terminate) => {}
             }
-            Err(_) => std::future::pending::<()>().await,
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {}
-        () = terminate => {}
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }

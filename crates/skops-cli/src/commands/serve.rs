@@ -127,6 +127,7 @@ pub fn run(
             .await
             .map_err(bind_failed)?;
         let local = listener.local_addr().map_err(bind_failed)?;
+        let shutdown = shutdown_signal();
         let names: Vec<&str> = server
             .models
             .iter()
@@ -145,7 +146,7 @@ pub fn run(
         );
         let _ = stdout.flush();
         drop(stdout);
-        skops_serve::serve(listener, Arc::new(server), shutdown_signal())
+        skops_serve::serve(listener, Arc::new(server), shutdown)
             .await
             .map_err(bind_failed)
     })?;
