@@ -157,3 +157,25 @@ def test_the_local_hub_is_stopped_when_a_step_fails(tmp_path):
             raise demo.DemoFailed("a step failed")
     assert process.returncode == 0
     assert not Path(f"/proc/{process.pid}").exists()
+
+
+def test_a_hub_stopped_as_soon_as_it_prints_its_url_shuts_down_cleanly(tmp_path):
+    """The signal handlers exist before the URL is printed: a SIGTERM sent the moment a client
+    has read it is a clean shutdown (exit 0), not death by the signal's default action (-15),
+    which the servers' shutdown task used to allow until it first ran."""
+    demo = demo_module()
+    executable = str(demo.skops_rs_executable())
+    for attempt in range(5):
+        data = tmp_path / f"hub-{attempt}"
+        process = subprocess.Popen(
+            [executable, "hub", "serve", "--data", str(data), "--addr", "127.0.0.1:0"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert " at http://" in line
+        process.terminate()
+        assert process.wait(timeout=30) == 0, attempt
+        process.stdout.close()
