@@ -34,15 +34,17 @@ pub(super) fn read_schema(value: TapeValue<'_>, limits: &Limits) -> Result<Schem
     let skops_version = match root_state.get("_skops_version") {
         None => None,
         // skops never reads it, so any string is kept, lone surrogates included.
-        Some(version) if version.as_text().is_some() => version.as_text().map(TapeText::to_text),
-        Some(other) => {
-            return Err(Error::Schema(SchemaError::WrongType {
-                key: "_skops_version".to_owned(),
-                expected: "string",
-                found: other.type_name(),
-                path: "$".to_owned(),
-            }));
-        }
+        Some(version) => match version.as_text() {
+            Some(text) => Some(text.to_text()),
+            None => {
+                return Err(Error::Schema(SchemaError::WrongType {
+                    key: "_skops_version".to_owned(),
+                    expected: "string",
+                    found: version.type_name(),
+                    path: "$".to_owned(),
+                }));
+            }
+        },
     };
     let mut reader = Reader {
         protocol,
@@ -490,9 +492,8 @@ impl<'v> Reader<'v, '_> {
     /// `ObjectNode`: its state `content`, if any.
     fn object(&mut self, state: TapeObject<'v>, depth: u64) -> Result<KindAndKeys> {
         // `state.get("content")`: absent and `null` both mean no state.
-        match state.get("content") {
+        match state.get("content").filter(|content| !content.is_null()) {
             None => Ok((NodeKind::Object { content: None }, &[])),
-            Some(content) if content.is_null() => Ok((NodeKind::Object { content: None }, &[])),
             Some(content) => {
                 let content = self.child(content, &[Step::Key("content")], depth + 1)?;
                 Ok((

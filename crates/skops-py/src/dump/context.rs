@@ -71,8 +71,8 @@ pub(crate) struct Dumper<'py> {
     /// node's `__reduce__` arguments, built after its `content`) or not at all (the values of
     /// a dict whose keys may be equal in JSON: only the last of equal keys is built): a random
     /// state first written there could be named before, or without, the loader building it,
-    /// so it is not referenced.
-    pub(crate) built_late: usize,
+    /// so it is not referenced (see [`Self::unreferable_if`]).
+    pub(crate) unreferable: usize,
 }
 
 impl<'py> Dumper<'py> {
@@ -93,7 +93,7 @@ impl<'py> Dumper<'py> {
             rendered: AddressDepthMap::default(),
             callables: AddressMap::default(),
             random_states: IdSet::default(),
-            built_late: 0,
+            unreferable: 0,
         })
     }
 
@@ -135,16 +135,16 @@ impl<'py> Dumper<'py> {
         result
     }
 
-    /// [`Self::child`] for a part the loaders build after a sibling written after it (see
-    /// [`Self::built_late`]).
-    pub(crate) fn child_built_late(
+    /// Runs `write`; when `unsure`, random states it writes first are not named by later
+    /// `CachedNode`s (see [`Self::unreferable`]).
+    pub(crate) fn unreferable_if<T>(
         &mut self,
-        segment: Segment<'py>,
-        obj: &Bound<'py, PyAny>,
-    ) -> DumpResult<()> {
-        self.built_late += 1;
-        let result = self.child(segment, obj);
-        self.built_late -= 1;
+        unsure: bool,
+        write: impl FnOnce(&mut Self) -> DumpResult<T>,
+    ) -> DumpResult<T> {
+        self.unreferable += usize::from(unsure);
+        let result = write(self);
+        self.unreferable -= usize::from(unsure);
         result
     }
 

@@ -34,22 +34,14 @@ use skops_format::error::NpzError;
 /// numpy objects the array builder uses, looked up on first use.
 pub(super) struct Numpy<'py> {
     py: Python<'py>,
-    handles: Option<Handles<'py>>,
     /// The dtype of each descriptor met so far.
     dtypes: HashMap<Descr, Bound<'py, PyAny>>,
 }
 
-struct Handles<'py> {
-    numpy: Bound<'py, PyAny>,
-    ndarray: Bound<'py, PyAny>,
-    uint8: Bound<'py, PyAny>,
-    frombuffer: Bound<'py, PyAny>,
-    descr_to_dtype: Bound<'py, PyAny>,
-}
-
-/// The numpy functions and types of [`Handles`], looked up once per process: importing
-/// `numpy` and `numpy.lib.format` by name takes microseconds each, a fixed cost of every load.
-struct SharedHandles {
+/// The numpy functions and types the array builder calls, looked up once per process:
+/// importing `numpy` and `numpy.lib.format` by name takes microseconds each, a fixed cost of
+/// every load.
+struct Handles {
     numpy: Py<PyAny>,
     ndarray: Py<PyAny>,
     uint8: Py<PyAny>,
@@ -57,9 +49,9 @@ struct SharedHandles {
     descr_to_dtype: Py<PyAny>,
 }
 
-static SHARED_HANDLES: PyOnceLock<SharedHandles> = PyOnceLock::new();
+static HANDLES: PyOnceLock<Handles> = PyOnceLock::new();
 
-impl SharedHandles {
+impl Handles {
     fn new(py: Python<'_>) -> PyResult<Self> {
         let numpy = py.import("numpy")?.into_any();
         let format = py.import("numpy.lib.format")?;
@@ -77,32 +69,17 @@ impl<'py> Numpy<'py> {
     pub(super) fn new(py: Python<'py>) -> Self {
         Self {
             py,
-            handles: None,
             dtypes: HashMap::new(),
         }
     }
 
-    fn handles(&mut self) -> PyResult<&Handles<'py>> {
-        if self.handles.is_none() {
-            let py = self.py;
-            let shared = SHARED_HANDLES.get_or_try_init(py, || SharedHandles::new(py))?;
-            self.handles = Some(Handles {
-                numpy: shared.numpy.bind(py).clone(),
-                ndarray: shared.ndarray.bind(py).clone(),
-                uint8: shared.uint8.bind(py).clone(),
-                frombuffer: shared.frombuffer.bind(py).clone(),
-                descr_to_dtype: shared.descr_to_dtype.bind(py).clone(),
-            });
-        }
-        match &self.handles {
-            Some(handles) => Ok(handles),
-            None => Err(PyValueError::new_err("numpy handles are not initialised")),
-        }
+    fn handles(&self) -> PyResult<&'static Handles> {
+        HANDLES.get_or_try_init(self.py, || Handles::new(self.py))
     }
 
     /// The `numpy` module.
     pub(super) fn module(&mut self) -> PyResult<Bound<'py, PyAny>> {
-        Ok(self.handles()?.numpy.clone())
+        Ok(self.handles()?.numpy.bind(self.py).clone())
     }
 
     /// `numpy.lib.format.descr_to_dtype(descr)`.
@@ -111,7 +88,8 @@ impl<'py> Numpy<'py> {
             return Ok(dtype.clone());
         }
         let literal = descr_literal(self.py, descr)?;
-        let dtype = self.handles()?.descr_to_dtype.call1((literal,))?;
+        let dtype = self.handles()?.descr_to_dtype.call1(self.py, (literal,))?;
+        let dtype = dtype.into_bound(self.py);
         self.dtypes.insert(descr.clone(), dtype.clone());
         Ok(dtype)
     }
@@ -126,10 +104,10 @@ impl<'py> Numpy<'py> {
         let count = header.element_count().ok_or_else(corrupt)?;
         let dtype = self.dtype(&header.descr)?;
         let handles = self.handles()?;
-        let flat = handles.ndarray.call1((count, dtype))?;
+        let flat = handles.ndarray.bind(self.py).call1((count, dtype))?;
         if !data.is_empty() {
             let bytes = flat
-                .call_method1("view", (&handles.uint8,))?
+                .call_method1("view", (handles.uint8.bind(self.py),))?
                 .cast_into::<PyArray1<u8>>()?;
             let mut writer = bytes.try_readwrite().map_err(|_| corrupt())?;
             let target = writer.as_slice_mut().map_err(|_| corrupt())?;
@@ -175,7 +153,11 @@ impl<'py> Numpy<'py> {
         kwargs.set_item("dtype", dtype)?;
         kwargs.set_item("count", count)?;
         kwargs.set_item("offset", offset)?;
-        let flat = self.handles()?.frombuffer.call((file,), Some(&kwargs))?;
+        let flat = self
+            .handles()?
+            .frombuffer
+            .bind(self.py)
+            .call((file,), Some(&kwargs))?;
         self.shaped(header, flat)
     }
 

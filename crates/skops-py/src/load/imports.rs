@@ -107,31 +107,13 @@ impl<'a, 'py> Imports<'a, 'py> {
                 modules
             }
         };
-        let Some(module) = sys_modules.and_then(|modules| modules.get_item(name).ok().flatten())
+        let Some(module) = sys_modules
+            .and_then(|modules| modules.get_item(name).ok().flatten())
+            .filter(|module| !module.is_none())
         else {
             return Ok(None);
         };
-        if module.is_none() {
-            return Ok(None);
-        }
-        let initializing = match module.getattr_opt("__spec__")? {
-            Some(spec) if !spec.is_none() => {
-                // Looked up in the spec's `__dict__` when it has one: a missing attribute
-                // (the spec of `builtins` has no `_initializing`) would cost an exception.
-                let flag = match spec
-                    .getattr_opt("__dict__")?
-                    .map(Bound::cast_into::<PyDict>)
-                {
-                    Some(Ok(attributes)) => attributes.get_item("_initializing")?,
-                    _ => spec.getattr_opt("_initializing")?,
-                };
-                match flag {
-                    Some(flag) => flag.is_truthy()?,
-                    None => false,
-                }
-            }
-            _ => false,
-        };
+        let initializing = still_initializing(&module)?;
         Ok((!initializing).then_some(module))
     }
 
@@ -179,6 +161,26 @@ impl<'a, 'py> Imports<'a, 'py> {
         let getattr = self.import_obj("builtins", "getattr")?;
         getattr.call1((self.module(module)?, name))
     }
+}
+
+/// `getattr(getattr(module, "__spec__", None), "_initializing", False)`, truthy: the module is
+/// being imported. `_initializing` is looked up in the spec's `__dict__` when it has one: a
+/// missing attribute (the spec of `builtins` has none) would cost an exception.
+fn still_initializing(module: &Bound<'_, PyAny>) -> PyResult<bool> {
+    let Some(spec) = module
+        .getattr_opt("__spec__")?
+        .filter(|spec| !spec.is_none())
+    else {
+        return Ok(false);
+    };
+    let flag = match spec
+        .getattr_opt("__dict__")?
+        .map(Bound::cast_into::<PyDict>)
+    {
+        Some(Ok(attributes)) => attributes.get_item("_initializing")?,
+        _ => spec.getattr_opt("_initializing")?,
+    };
+    flag.map_or(Ok(false), |flag| flag.is_truthy())
 }
 
 /// skops' `ValueError(f"Object {name!r} of module {module!r} is unknown")`.

@@ -22,8 +22,8 @@ impl<'py> Dumper<'py> {
         type_index: usize,
     ) -> DumpResult<()> {
         // A snapshot: Python code runs while the values are written.
-        let exact_dict = obj.cast_exact::<PyDict>().is_ok();
-        let (keys, items) = if let Ok(dict) = obj.cast_exact::<PyDict>() {
+        let exact_dict = obj.cast_exact::<PyDict>().ok();
+        let (keys, items) = if let Some(dict) = exact_dict {
             let items: Vec<_> = dict.iter().collect();
             let keys: Vec<_> = items.iter().map(|(key, _)| key.clone()).collect();
             (keys, items)
@@ -49,14 +49,13 @@ impl<'py> Dumper<'py> {
         // and a subclass's own `items()` may repeat a key: the loaders build only the last of
         // equal keys, so a random state first written under one of them may never be built,
         // and later occurrences must not name it.
-        let keys_may_collide = !exact_dict
+        let keys_may_collide = exact_dict.is_none()
             || items
                 .iter()
                 .any(|(key, _)| !key.is_exact_instance_of::<PyString>());
-        self.built_late += usize::from(keys_may_collide);
-        let written = self.dict_content(&items, &property);
-        self.built_late -= usize::from(keys_may_collide);
-        written?;
+        self.unreferable_if(keys_may_collide, |dumper| {
+            dumper.dict_content(&items, &property)
+        })?;
         self.text.end_object();
 
         // skops builds `[type(key) for key in obj.keys()]`: a new list, memoised.

@@ -163,7 +163,7 @@ impl<'py> Dumper<'py> {
         // reduce node's `args` after its `content`, and a dict's values under keys equal in
         // JSON (only the last is built; see `dict_node`). A random state first written in such
         // a place is written in full again, never named before or without being built.
-        if self.built_late == 0 {
+        if self.unreferable == 0 {
             self.random_states.insert(id);
         }
         Ok(())

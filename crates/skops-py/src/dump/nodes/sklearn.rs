@@ -51,7 +51,8 @@ impl<'py> Dumper<'py> {
         self.text.begin_object();
         self.text.key("args");
         // skops' ReduceNode builds `content` first, then these arguments.
-        self.child_built_late(Segment::Attr("args"), &reduced.get_item(1)?)?;
+        let args = reduced.get_item(1)?;
+        self.unreferable_if(true, |dumper| dumper.child(Segment::Attr("args"), &args))?;
         self.text.end_object();
 
         let attrs = if reduced.len()? == 3 {
@@ -114,7 +115,7 @@ impl<'py> Dumper<'py> {
         } else {
             (unpickle_args.get_item(2)?, PyDict::new(py).into_any())
         };
-        self.child_built_late(Segment::Attr("args"), &args)?;
+        self.unreferable_if(true, |dumper| dumper.child(Segment::Attr("args"), &args))?;
         self.text.end_object();
         self.text.key("content");
         self.child(state_segment(&content), &content)?;
