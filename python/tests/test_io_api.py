@@ -669,3 +669,42 @@ def test_dump_to_a_directory_fails_and_leaves_nothing(monkeypatch, tmp_path):
     with pytest.raises(OSError):
         rio.dump("obj", target)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dir.skops"]
+
+
+def test_a_dump_killed_mid_write_leaves_a_whole_file(tmp_path):
+    """A process killed (SIGKILL) while `dump` writes a 40 MB model over an existing file
+    leaves the target whole: the old model or the new one, never a torn file. What a kill
+    leaves behind is only the hidden temporary file next to it (`.model.skops.*`), which no
+    `load` of the target reads."""
+    import signal
+    import time
+
+    path = tmp_path / "model.skops"
+    rio.dump({"version": "old"}, path)
+    writer = textwrap.dedent(
+        f"""
+        import sys
+        import numpy as np
+        import skops_rs.io as rio
+        big = {{"version": "new", "data": np.arange(5_000_000, dtype=np.float64)}}
+        while True:
+            print("writing", flush=True)
+            rio.dump(big, {str(path)!r})
+        """
+    )
+    for delay in (0.0, 0.01, 0.03, 0.06, 0.1, 0.2):
+        process = subprocess.Popen(
+            [sys.executable, "-c", writer], stdout=subprocess.PIPE, text=True
+        )
+        assert process.stdout is not None
+        assert process.stdout.readline() == "writing\n"
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+        process.stdout.close()
+        loaded = rio.load(path)
+        assert loaded["version"] in ("old", "new")
+        if loaded["version"] == "new":
+            assert np.array_equal(loaded["data"], np.arange(5_000_000, dtype=np.float64))
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name != "model.skops"]
+    assert all(name.startswith(".model.skops.") for name in leftovers), leftovers
